@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* profile: interned frames, a call tree per thread with self and total
+ * counts, a log of recent samples for time windows, and immutable views
+ * (struct pview) that the UI, the batch printer and the exporters read.
+ *
+ * Threads: a struct profile belongs to one thread (the worker, or main for
+ * --load). A struct pview is immutable once built and may be read by any
+ * thread; it is reference counted. A view borrows the frame strings of its
+ * profile: release every view before profile_free(). */
+#ifndef CTOP_PROFILE_H
+#define CTOP_PROFILE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROFILE_NO_FRAME UINT32_MAX
+#define PROFILE_NO_NODE UINT32_MAX
+
+enum frame_kind {
+	FRAME_FUNC,		/* a function (or module+0xOFFSET without one) */
+	FRAME_INLINE,		/* an inlined function: folded suffix _[i] */
+	FRAME_KERNEL,		/* kernel: _[k] */
+	FRAME_JIT,		/* JIT code (perf map): _[j] */
+	FRAME_PROCESS,		/* the process name, first frame of a stack */
+	FRAME_MARKER,		/* [truncated], [unknown] and similar */
+};
+
+/* A frame's identity is (kind, name, module); file and line describe it
+ * (for a function: where it is defined, when known). */
+struct frame {
+	const char *name;	/* demangled name, or "module+0x1f0" */
+	const char *module;	/* file name of the ELF object, or NULL */
+	const char *file;	/* source file, or NULL */
+	uint32_t line;		/* 0 when unknown */
+	uint8_t kind;		/* enum frame_kind */
+};
+
+struct profile_limits {
+	uint32_t max_nodes;	/* call tree nodes over all threads; past it a
+				 * new stack is cut at its deepest known node
+				 * and counted in stats.collapsed (0 = default,
+				 * 4 M nodes) */
+	uint32_t window_s;	/* seconds of samples kept for windows (0 =
+				 * default 30) */
+};
+
+struct profile_stats {
+	uint64_t samples;	/* sum of counts added since the last reset */
+	uint64_t collapsed;	/* samples whose stack hit max_nodes */
+	uint32_t nodes;
+	uint32_t frames;
+	uint32_t threads;
+	size_t bytes;		/* memory held, approximately */
+};
+
+struct profile;
+
+/* Returns a new empty profile, or NULL when out of memory. limits may be
+ * NULL for defaults. */
+struct profile *profile_new(const struct profile_limits *limits);
+void profile_free(struct profile *p);
+
+/* Interns a frame (strings are copied) and returns its id: ids are dense,
+ * start at 0, and never change for the life of the profile. Returns
+ * PROFILE_NO_FRAME when out of memory. */
+uint32_t profile_intern(struct profile *p, const struct frame *f);
+
+/* Looks up an interned frame; NULL for an unknown id. */
+const struct frame *profile_frame(const struct profile *p, uint32_t id);
+
+/* Adds `count` samples of one stack of thread `tid` (0 when unknown) taken
+ * at `time_ns` (CLOCK_MONOTONIC; 0 when unknown). frames[] holds frame ids
+ * root first; by convention frames[0] is the process (FRAME_PROCESS).
+ * Returns 0, or -ENOMEM (nothing added). */
+int profile_add(struct profile *p, int32_t tid, uint64_t time_ns,
+    const uint32_t *frames, size_t n, uint64_t count);
+
+/* Names a thread (copied; at most 15 bytes kept). */
+void profile_set_thread_name(struct profile *p, int32_t tid, const char *name);
+
+/* Sets every count to zero and empties the window log; frames stay. */
+void profile_reset(struct profile *p);
+
+void profile_get_stats(const struct profile *p, struct profile_stats *out);
+
+/* ------------------------------------------------------------------------
+ * Views
+ * ------------------------------------------------------------------------ */
+
+struct pview_params {
+	int32_t tid;		/* 0 = all threads merged, else one thread */
+	uint32_t window_s;	/* 0 = cumulative, else the last N seconds */
+};
+
+/* One call tree node. nodes[0] is the root: no frame, total = all samples.
+ * A node's children are linked through first_child/next_sibling in order of
+ * decreasing total (ties: by frame name). */
+struct pview_node {
+	uint64_t id;		/* stable: hash of the path of frame ids from
+				 * the root; the same in every view of one
+				 * profile, whatever the thread or window */
+	uint32_t frame;		/* frame id (PROFILE_NO_FRAME at the root) */
+	uint32_t parent;	/* PROFILE_NO_NODE at the root */
+	uint32_t first_child;	/* PROFILE_NO_NODE when a leaf */
+	uint32_t next_sibling;	/* PROFILE_NO_NODE when last */
+	uint32_t depth;		/* 0 at the root */
+	uint64_t self;		/* samples that ended here */
+	uint64_t total;		/* samples that passed through here */
+};
+
+/* One row of the top table: a function over the whole tree. total counts a
+ * sample once even when the function appears several times in its stack
+ * (recursion). */
+struct pview_func {
+	uint32_t frame;
+	uint64_t self;
+	uint64_t total;
+};
+
+struct pview_thread {
+	int32_t tid;
+	char name[16];
+	uint64_t samples;	/* in this view's window */
+};
+
+struct pview {
+	struct pview_params params;	/* what it was built for */
+	uint64_t time_ns;		/* newest sample it holds (0 if none) */
+	uint64_t total;			/* samples in the view */
+
+	const struct frame *frames;	/* indexed by frame id */
+	uint32_t n_frames;
+
+	struct pview_node *nodes;
+	uint32_t n_nodes;
+
+	struct pview_func *funcs;	/* one per frame with samples, by
+					 * decreasing self, then total */
+	uint32_t n_funcs;
+
+	struct pview_thread *threads;	/* every thread with samples in the
+					 * window, by decreasing samples
+					 * (regardless of params.tid) */
+	uint32_t n_threads;
+
+	_Atomic int refs;
+	void *priv;
+};
+
+/* Builds an immutable view. now_ns anchors the window (samples with time
+ * in (now_ns - window, now_ns]). Returns NULL when out of memory. The view
+ * has one reference. */
+struct pview *profile_view(const struct profile *p,
+    const struct pview_params *params, uint64_t now_ns);
+
+/* The callee tree of function `frame` merged over all its callers: the
+ * root's single child is `frame`, below it every callee path of each
+ * outermost occurrence. Frames are shared with v. Returns NULL when out
+ * of memory or the frame has no samples. */
+struct pview *pview_focus(const struct pview *v, uint32_t frame);
+
+/* Adds a reference; drops one and frees on the last. NULL is ignored.
+ * Thread: any. */
+struct pview *pview_ref(struct pview *v);
+void pview_unref(struct pview *v);
+
+/* Finds the node with a stable id; PROFILE_NO_NODE when absent. */
+uint32_t pview_find(const struct pview *v, uint64_t id);
+
+/* The frame of a node, or NULL at the root. */
+const struct frame *pview_node_frame(const struct pview *v, uint32_t node);
+
+#endif

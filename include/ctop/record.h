@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* record: what the sampler sends the worker through the ring. Plain data,
+ * copied by value; no pointers into sampler memory ever cross the ring.
+ * Registers use DWARF numbering (x86-64 psABI), which is also libunwind's:
+ * whatever the backend (ptrace user_regs_struct, perf's sample_regs_user),
+ * the sampler converts to this order. */
+#ifndef CTOP_RECORD_H
+#define CTOP_RECORD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum record_type {
+	REC_SAMPLE = 1,		/* struct rec_sample + chain + stack bytes */
+	REC_THREAD_NEW,		/* struct rec_thread: a thread was attached */
+	REC_THREAD_EXIT,	/* struct rec_thread: a thread is gone */
+	REC_THREAD_NAME,	/* struct rec_thread: comm changed or first seen */
+	REC_EXEC,		/* struct rec_thread: the process exec'd: drop
+				 * every mapping, module and cache */
+	REC_MAPS_CHANGED,	/* struct rec_thread: mappings may have changed
+				 * (mmap/munmap/dlopen seen); re-read maps */
+	REC_PROC_EXIT,		/* struct rec_exit: the whole process ended */
+	REC_LOST,		/* struct rec_lost: samples lost upstream */
+};
+
+/* DWARF register numbers for x86-64. */
+enum ctop_reg {
+	CTOP_REG_RAX, CTOP_REG_RDX, CTOP_REG_RCX, CTOP_REG_RBX,
+	CTOP_REG_RSI, CTOP_REG_RDI, CTOP_REG_RBP, CTOP_REG_RSP,
+	CTOP_REG_R8, CTOP_REG_R9, CTOP_REG_R10, CTOP_REG_R11,
+	CTOP_REG_R12, CTOP_REG_R13, CTOP_REG_R14, CTOP_REG_R15,
+	CTOP_REG_RIP,
+	CTOP_NREGS
+};
+
+enum rec_sample_flags {
+	SAMPLE_OFF_CPU = 1u << 0,	/* thread was blocked (wall mode) */
+	SAMPLE_STACK_SHORT = 1u << 1,	/* the copy stopped before stack_size
+					 * because the stack mapping ended:
+					 * the whole stack is in the copy */
+	SAMPLE_IN_KERNEL = 1u << 2,	/* stopped inside a system call */
+};
+
+/* Followed in the same record by uint64_t chain[chain_len] (a call chain
+ * the kernel walked with frame pointers, leaf first; 0 for ptrace), then
+ * by stack_len bytes copied from the target at stack_addr. */
+struct rec_sample {
+	uint64_t time_ns;		/* CLOCK_MONOTONIC at capture */
+	int32_t tid;
+	uint32_t flags;			/* enum rec_sample_flags */
+	uint64_t regs[CTOP_NREGS];	/* DWARF order */
+	uint64_t stack_addr;		/* target address of stack byte 0 (SP) */
+	uint32_t stack_len;		/* bytes copied */
+	uint32_t chain_len;		/* u64 entries before the stack bytes */
+	uint64_t weight;		/* samples this record stands for (1) */
+};
+
+static inline const uint64_t *
+rec_sample_chain(const struct rec_sample *s)
+{
+	return (const uint64_t *)(s + 1);
+}
+
+static inline const unsigned char *
+rec_sample_stack(const struct rec_sample *s)
+{
+	return (const unsigned char *)(rec_sample_chain(s) + s->chain_len);
+}
+
+struct rec_thread {
+	uint64_t time_ns;
+	int32_t pid;
+	int32_t tid;
+	char comm[16];			/* NUL-terminated, may be empty */
+};
+
+struct rec_exit {
+	uint64_t time_ns;
+	int32_t pid;
+	int32_t wait_status;		/* as from waitpid(); -1 if unknown */
+};
+
+struct rec_lost {
+	uint64_t time_ns;
+	uint64_t lost;
+};
+
+#endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: captures raw samples from a target process and pushes them into
+ * the ring; the ring is its only channel out. The ptrace backend seizes
+ * every thread (also threads born later) with PTRACE_SEIZE and, per
+ * sample, PTRACE_INTERRUPT -> PTRACE_GETREGSET -> one process_vm_readv of
+ * the stack -> PTRACE_CONT; it never sends SIGSTOP, re-injects every
+ * signal, respects group-stops with PTRACE_LISTEN, never sets
+ * PTRACE_O_EXITKILL, and detaches every thread before its thread ends.
+ * Every ptrace call of the program is made by the sampler's thread.
+ * The sampler never unwinds, symbolizes, or allocates per sample. */
+#ifndef CTOP_SAMPLER_H
+#define CTOP_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ctop/ring.h"
+
+enum sampler_mode {
+	SAMPLER_MODE_CPU,	/* only threads running (state R) */
+	SAMPLER_MODE_WALL,	/* every thread, blocked ones included */
+};
+
+enum sampler_backend {
+	SAMPLER_BACKEND_AUTO,
+	SAMPLER_BACKEND_PTRACE,
+	SAMPLER_BACKEND_PERF,
+};
+
+struct sampler_opts {
+	pid_t pid;
+	bool launched;		/* pid is our child (launch mode): the sampler
+				 * reaps it and reports its wait status */
+	unsigned hz;		/* samples per second per thread */
+	enum sampler_mode mode;
+	enum sampler_backend backend;
+	size_t stack_size;	/* bytes of stack copied per sample */
+};
+
+/* Counters, read with sampler_get_stats() from any thread. */
+struct sampler_stats {
+	uint64_t samples;	/* pushed into the ring */
+	uint64_t dropped;	/* ring full */
+	uint64_t skipped_idle;	/* cpu mode: thread was not running */
+	uint64_t failed;	/* capture failed (thread vanished...) */
+	uint64_t signals;	/* signals re-injected */
+	uint32_t threads;	/* threads attached now */
+	uint32_t threads_seen;	/* threads attached since the start */
+	uint64_t pause_ns_sum;	/* total time threads were held stopped */
+	uint64_t pause_ns_max;
+	uint64_t elapsed_ns;	/* since sampling started */
+	bool target_exited;
+	int exit_status;	/* wait status when target_exited and known */
+	const char *backend;	/* "ptrace" or "perf" (static string) */
+};
+
+struct sampler;
+
+/* Validates opts; attaches nothing yet. NULL with *cause on bad opts. */
+struct sampler *sampler_new(const struct sampler_opts *opts, struct ring *ring,
+    char **cause);
+
+/* Starts the sampler thread and waits until it has attached to every
+ * thread of the target. Returns 0, or -errno with *cause: one line saying
+ * what failed and how to fix it (no such process, kernel thread, zombie,
+ * not permitted: which gate - Yama ptrace_scope, CAP_SYS_PTRACE, another
+ * user, a container without SYS_PTRACE). Thread: main. */
+int sampler_start(struct sampler *s, char **cause);
+
+/* Asks the sampler to stop, waits for it to detach from every thread and
+ * for its thread to end. Safe to call twice. Thread: main. */
+void sampler_stop(struct sampler *s);
+
+/* True once the target process has exited (then sampling has stopped and
+ * *wait_status holds its status, -1 if unknown). Thread: any. */
+bool sampler_target_exited(struct sampler *s, int *wait_status);
+
+void sampler_get_stats(struct sampler *s, struct sampler_stats *out);
+
+/* Pause percentiles (ns) over the last samples, for benchmarks. */
+void sampler_pause_percentiles(struct sampler *s, uint64_t *p50,
+    uint64_t *p90, uint64_t *p99);
+
+void sampler_free(struct sampler *s);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* symbols: names every address of one target process with libdwfl. One
+ * Dwfl per process, fed by our own reading of /proc/PID/maps (files opened
+ * through /proc/PID/root and /proc/PID/map_files), separate debug files,
+ * .gnu_debugdata, [vdso]; inline frames as frames of their own; C++ names
+ * demangled; a pc->frames cache so no address is resolved twice.
+ * Thread: the worker only (libdwfl state is never shared). */
+#ifndef CTOP_SYMBOLS_H
+#define CTOP_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <elfutils/libdwfl.h>
+
+#include "ctop/profile.h"
+
+struct symbols_opts {
+	bool debuginfod;	/* allow debuginfod (network); off by default */
+};
+
+struct symbols_stats {
+	uint64_t lookups;	/* symbols_resolve calls */
+	uint64_t cache_hits;
+	uint64_t no_module;	/* pcs outside every known module */
+	uint64_t no_symbol;	/* pcs in a module without a symbol */
+	uint64_t reloads;	/* times /proc/PID/maps was re-read */
+};
+
+struct symbols;
+
+/* Reads the target's mappings. Returns NULL and sets *cause (caller frees)
+ * when the process cannot be read. */
+struct symbols *symbols_new(pid_t pid, const struct symbols_opts *opts,
+    char **cause);
+void symbols_free(struct symbols *s);
+
+/* Re-reads /proc/PID/maps now (after exec, dlopen, a REC_MAPS_CHANGED);
+ * drops modules whose mapping went away or changed and every cached
+ * result for their addresses. Returns 0 or -errno. */
+int symbols_reload(struct symbols *s);
+
+/* Forgets everything (exec): the next lookup re-reads the maps. */
+void symbols_reset(struct symbols *s);
+
+/* Names the code at pc. `exact` is true for the sampled ip and for frames
+ * interrupted by a signal; false for return addresses (looked up at pc - 1
+ * so the call site, not the next line, is named). Writes up to max frames,
+ * innermost first: inlined callees (FRAME_INLINE) and then the function
+ * containing them (FRAME_FUNC). An address with no symbol gives one frame
+ * named "module+0xOFFSET" (offset from the module's load base) or
+ * "[unknown]" outside every module. Returns the number written (>= 1 when
+ * max >= 1). Strings stay valid until symbols_free() or symbols_reset().
+ * A pc that misses every module triggers a (rate-limited) reload. */
+int symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
+    struct frame *out, int max);
+
+/* The module containing addr, for the unwinder (which finds unwind tables
+ * through it), or NULL. */
+Dwfl_Module *symbols_module(struct symbols *s, uint64_t addr);
+
+/* Increases every time modules are dropped or replaced, so users of
+ * symbols_module() know when to flush what they cached per module. */
+uint64_t symbols_generation(const struct symbols *s);
+
+void symbols_get_stats(const struct symbols *s, struct symbols_stats *out);
+
+#endif

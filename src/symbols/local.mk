@@ -1,0 +1,1 @@
+# symbols module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.

@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for shell tests (sourced). Tests print TAP; tests/runner.sh
+# counts it. Each test sets its own locale.
+#   CTOP        the ctop-prof binary under test
+#   TARGETS     directory of the built test targets
+#   WORKDIR     a private temporary directory, removed on exit
+set -u
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+CTOP=${CTOP:-$top_builddir/ctop-prof}
+TARGETS=$top_builddir/tests/targets
+WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/ctop-test.XXXXXX")
+tap_n=0 tap_failed=0
+_cleanup_pids=()
+
+_lib_cleanup() {
+	local p
+	for p in "${_cleanup_pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$WORKDIR"
+}
+trap _lib_cleanup EXIT
+
+# Kill this pid when the test ends, whatever happens.
+cleanup_pid() { _cleanup_pids+=("$1"); }
+
+ok() {	# ok COND_STATUS DESCRIPTION...; use: ok $? "what"
+	local st=$1; shift
+	tap_n=$((tap_n + 1))
+	if [ "$st" = 0 ]; then echo "ok $tap_n - $*"
+	else echo "not ok $tap_n - $*"; tap_failed=$((tap_failed + 1)); fi
+	return "$st"
+}
+check() {	# check DESCRIPTION -- COMMAND...: passes when COMMAND succeeds
+	local desc=$1; shift; [ "$1" = -- ] && shift
+	"$@"; ok $? "$desc"
+}
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP ${2:-}"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+diag() { echo "# $*"; }
+done_testing() { echo "1..$tap_n"; [ "$tap_failed" = 0 ]; }
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds (0) or time out (1).
+wait_for() {
+	local limit=$1 i=0; shift
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -ge $((limit * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+
+# State letter of a process (R, S, t, T, Z...) or empty when gone.
+proc_state() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+tracer_of() { awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+# True when pid and all its threads run untraced and are not stopped.
+target_healthy() {
+	local pid=$1 t st tr
+	[ -d "/proc/$pid" ] || return 1
+	for t in /proc/"$pid"/task/*; do
+		st=$(awk '/^State:/ {print $2}' "$t/status" 2>/dev/null)
+		tr=$(awk '/^TracerPid:/ {print $2}' "$t/status" 2>/dev/null)
+		case "$st" in t|T) return 1 ;; esac
+		[ "${tr:-0}" = 0 ] || return 1
+	done
+	return 0
+}
+
+# Share (0-100, one decimal) of samples in folded FILE whose stack contains
+# frame NAME (exact frame match).
+folded_share() {
+	awk -v f="$2" '{
+		n = $NF; total += n; line = $0; sub(/ [0-9]+$/, "", line)
+		k = split(line, fr, ";"); hit = 0
+		for (i = 1; i <= k; i++) if (fr[i] == f) hit = 1
+		if (hit) m += n
+	} END { if (total == 0) print 0; else printf "%.1f\n", 100 * m / total }' "$1"
+}
+# Share of samples whose leaf (last frame) is NAME.
+folded_leaf_share() {
+	awk -v f="$2" '{
+		n = $NF; total += n; line = $0; sub(/ [0-9]+$/, "", line)
+		k = split(line, fr, ";"); if (fr[k] == f) m += n
+	} END { if (total == 0) print 0; else printf "%.1f\n", 100 * m / total }' "$1"
+}
+folded_total() { awk '{ t += $NF } END { print t + 0 }' "$1"; }
+
+# within A B TOL: |A - B| <= TOL (floating point).
+within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+ptrace_allowed() {
+	local scope
+	scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
+	[ "$scope" -le 1 ] || [ "$(id -u)" = 0 ]
+}
