@@ -1,1 +1,29 @@
 # ui module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
+libctop_a_SOURCES += \
+	src/ui/batch.c \
+	src/ui/canvas.c \
+	src/ui/draw.c \
+	src/ui/keymap.c \
+	src/ui/layout.c \
+	src/ui/search.c \
+	src/ui/status.c \
+	src/ui/tui.c \
+	src/ui/tui_keys.c \
+	src/ui/tui_render.c \
+	src/ui/view_icicle.c \
+	src/ui/view_table.c
+noinst_HEADERS += \
+	src/ui/draw.h \
+	src/ui/tui.h \
+	src/ui/ui_internal.h
+
+check_PROGRAMS += tests/unit/test-ui-layout
+tests_unit_test_ui_layout_SOURCES = tests/unit/test-ui-layout.c
+tests_unit_test_ui_layout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/ui -I$(top_srcdir)/tests
+tests_unit_test_ui_layout_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-ui-layout
+
+SCRIPT_TESTS += \
+	tests/tui/run-table.sh
+EXTRA_DIST += \
+	tests/tui/run-table.sh

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* Batch mode: the top table as plain text, a header line and `rows`
+ * functions every delay, until the iterations, the duration, a quit signal
+ * or the target's exit (then one final table); a loaded file prints once. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctop/ui.h"
+#include "ui_internal.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool
+quitting(const struct ui_signals *sig)
+{
+	return sig && sig->quit && *sig->quit;
+}
+
+/* Sleeps until `until`, waking every 50 ms to notice a quit signal. */
+static void
+nap_until(double until, const struct ui_signals *sig)
+{
+	while (!quitting(sig)) {
+		double left = until - now_s();
+		struct timespec ts;
+
+		if (left <= 0)
+			return;
+		if (left > 0.05)
+			left = 0.05;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(left * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static double
+pct(uint64_t n, uint64_t all)
+{
+	return all ? 100.0 * (double)n / (double)all : 0.0;
+}
+
+static void
+batch_header(FILE *out, const struct source_status *st)
+{
+	char clock[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	if (!st->live) {
+		fprintf(out, "ctop-prof %s  file %s  samples %llu\n", clock,
+		    st->comm, (unsigned long long)st->samples);
+		return;
+	}
+	fprintf(out, "ctop-prof %s  pid %d (%s)  samples %llu  rate %.1f Hz "
+	    "(requested %u)  dropped %llu  unwind failed %llu  elapsed %.1f s%s\n",
+	    clock, (int)st->pid, st->comm, (unsigned long long)st->samples,
+	    st->hz_achieved, st->hz_requested,
+	    (unsigned long long)st->dropped,
+	    (unsigned long long)st->unwind_failed, st->elapsed_s,
+	    st->target_exited ? "  (target exited)" : "");
+}
+
+/* Prints one table; returns the number of rows printed. */
+int
+batch_table(FILE *out, const struct pview *v, int rows)
+{
+	uint32_t *order, i;
+	char where[256];
+	bool any_where = false;
+
+	if (!v || !v->n_funcs) {
+		fprintf(out, "(no samples)\n\n");
+		return 0;
+	}
+	order = malloc(v->n_funcs * sizeof *order);
+	if (!order)
+		return -ENOMEM;
+	table_sort(v, SORT_SELF, order);
+	for (i = 0; i < v->n_frames && !any_where; i++)
+		any_where = v->frames[i].module || v->frames[i].file;
+	fprintf(out, "%6s %7s %9s %9s  %-40s %s\n", "SELF%", "TOTAL%", "SELF",
+	    "TOTAL", "FUNCTION", any_where ? "MODULE" :
+	    "(folded file: no module/line info)");
+	for (i = 0; i < v->n_funcs && (int)i < rows; i++) {
+		const struct pview_func *f = &v->funcs[order[i]];
+		const struct frame *fr = &v->frames[f->frame];
+
+		fprintf(out, "%6.1f %7.1f %9llu %9llu  %-40s %s\n",
+		    pct(f->self, v->total), pct(f->total, v->total),
+		    (unsigned long long)f->self, (unsigned long long)f->total,
+		    fr->name ? fr->name : "?",
+		    frame_where(fr, where, sizeof where));
+	}
+	fputc('\n', out);
+	free(order);
+	return (int)i;
+}
+
+static void
+batch_print(struct source *src, const struct pview_params *params,
+    int rows, FILE *out)
+{
+	struct source_status st;
+	struct pview *v;
+
+	memset(&st, 0, sizeof st);
+	st.exit_status = -1;
+	src->ops->status(src->ctx, &st);
+	v = src->ops->view(src->ctx, params);
+	batch_header(out, &st);
+	batch_table(out, v, rows);
+	pview_unref(v);
+	fflush(out);
+}
+
+int
+batch_run(struct source *src, const struct batch_opts *opts,
+    const struct ui_signals *sig, FILE *out)
+{
+	struct pview_params params = { 0, 0 };
+	struct source_status st;
+	double delay = opts->delay_s > 0.01 ? opts->delay_s : 1.0;
+	double start = now_s(), next = start + delay;
+	int rows = opts->rows > 0 ? opts->rows : 25;
+	long n = 0;
+
+	memset(&st, 0, sizeof st);
+	src->ops->status(src->ctx, &st);
+	if (!st.live) {
+		/* A loaded file: wait (briefly) for its view, print once. */
+		struct pview *v = NULL;
+		double limit = start + 10.0;
+
+		while (!quitting(sig) && now_s() < limit &&
+		    !(v = src->ops->view(src->ctx, &params)))
+			nap_until(now_s() + 0.02, sig);
+		pview_unref(v);
+		batch_print(src, &params, rows, out);
+		return ferror(out) ? -EIO : 0;
+	}
+	while (!quitting(sig)) {
+		bool last;
+
+		nap_until(next, sig);
+		next += delay;
+		memset(&st, 0, sizeof st);
+		src->ops->status(src->ctx, &st);
+		last = st.target_exited || quitting(sig) ||
+		    (opts->duration_s > 0 &&
+		    now_s() - start >= opts->duration_s - 0.001) ||
+		    (opts->iterations > 0 && n + 1 >= opts->iterations);
+		batch_print(src, &params, rows, out);
+		n++;
+		if (last || ferror(out))
+			break;
+	}
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* Pure layout logic: the order of the top table, the boxes of the icicle
+ * and flame views and how the selection moves between them. No curses. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_internal.h"
+
+const struct frame *
+tree_frame(const struct pview *v, uint32_t n)
+{
+	uint32_t f;
+
+	if (n >= v->n_nodes)
+		return NULL;
+	f = v->nodes[n].frame;
+	if (f == PROFILE_NO_FRAME || f >= v->n_frames)
+		return NULL;
+	return &v->frames[f];
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+const char *
+frame_where(const struct frame *f, char *buf, size_t size)
+{
+	if (f && f->file && f->line)
+		snprintf(buf, size, "%s:%u", base_name(f->file),
+		    (unsigned)f->line);
+	else if (f && f->file)
+		snprintf(buf, size, "%s", base_name(f->file));
+	else if (f && f->module)
+		snprintf(buf, size, "%s", base_name(f->module));
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+uint32_t
+tree_find(const struct pview *v, uint64_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n_nodes; i++)
+		if (v->nodes[i].id == id)
+			return i;
+	return PROFILE_NO_NODE;
+}
+
+/* ------------------------------------------------------------------------
+ * Table order
+ * ------------------------------------------------------------------------ */
+
+/* qsort has no context argument; the table is sorted on main only. */
+static const struct pview *sort_view;
+static enum sort_key sort_by;
+
+static const char *
+func_name(const struct pview_func *f)
+{
+	const char *n = f->frame < sort_view->n_frames ?
+	    sort_view->frames[f->frame].name : NULL;
+
+	return n ? n : "";
+}
+
+static int
+cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int
+table_cmp(const void *pa, const void *pb)
+{
+	const struct pview_func *a = &sort_view->funcs[*(const uint32_t *)pa];
+	const struct pview_func *b = &sort_view->funcs[*(const uint32_t *)pb];
+	char wa[256], wb[256];
+	int r = 0;
+
+	switch (sort_by) {
+	case SORT_SELF:
+		r = cmp_u64_desc(a->self, b->self);
+		if (!r)
+			r = cmp_u64_desc(a->total, b->total);
+		break;
+	case SORT_TOTAL:
+		r = cmp_u64_desc(a->total, b->total);
+		if (!r)
+			r = cmp_u64_desc(a->self, b->self);
+		break;
+	case SORT_NAME:
+		break;
+	case SORT_WHERE:
+		r = strcmp(frame_where(&sort_view->frames[a->frame], wa,
+		    sizeof wa), frame_where(&sort_view->frames[b->frame], wb,
+		    sizeof wb));
+		break;
+	default:
+		break;
+	}
+	if (!r)
+		r = strcmp(func_name(a), func_name(b));
+	if (!r)
+		r = a->frame < b->frame ? -1 : a->frame > b->frame;
+	return r;
+}
+
+void
+table_sort(const struct pview *v, enum sort_key key, uint32_t *rows)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n_funcs; i++)
+		rows[i] = i;
+	sort_view = v;
+	sort_by = key;
+	qsort(rows, v->n_funcs, sizeof *rows, table_cmp);
+	sort_view = NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Icicle boxes
+ * ------------------------------------------------------------------------ */
+
+static int
+layout_push(struct tree_layout *l, uint32_t node, int row, int x, int w)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct box *b = realloc(l->boxes, cap * sizeof *b);
+
+		if (!b)
+			return -ENOMEM;
+		l->boxes = b;
+		l->cap = cap;
+	}
+	l->boxes[l->n++] = (struct box){ node, row, x, w };
+	if (row + 1 > l->rows)
+		l->rows = row + 1;
+	return 0;
+}
+
+static int
+box_cmp(const void *pa, const void *pb)
+{
+	const struct box *a = pa, *b = pb;
+
+	if (a->row != b->row)
+		return a->row < b->row ? -1 : 1;
+	return a->x < b->x ? -1 : a->x > b->x;
+}
+
+/* Columns are computed from sample offsets, not from the parent's rounded
+ * columns, so rounding errors never accumulate with depth. */
+struct pending {
+	uint32_t node;
+	uint64_t off;
+};
+
+int
+layout_tree(struct tree_layout *l, const struct pview *v, uint32_t root,
+    int width)
+{
+	struct pending *stack = NULL;
+	size_t sp = 0, cap = 0;
+	uint64_t all;
+	int rc = 0;
+
+	l->n = 0;
+	l->rows = 0;
+	l->root = root;
+	if (root >= v->n_nodes || width < 1)
+		return 0;
+	all = v->nodes[root].total;
+	if (!all)
+		all = 1;
+	cap = 64;
+	stack = malloc(cap * sizeof *stack);
+	if (!stack)
+		return -ENOMEM;
+	stack[sp++] = (struct pending){ root, 0 };
+	while (sp && !rc) {
+		struct pending p = stack[--sp];
+		const struct pview_node *nd = &v->nodes[p.node];
+		int x0 = (int)((unsigned __int128)p.off * (unsigned)width / all);
+		int x1 = (int)((unsigned __int128)(p.off + nd->total) *
+		    (unsigned)width / all);
+		uint64_t off = p.off;
+		uint32_t c;
+
+		if (x1 - x0 < 1)
+			continue;	/* too narrow: left out, subtree too */
+		rc = layout_push(l, p.node, (int)(nd->depth -
+		    v->nodes[root].depth), x0, x1 - x0);
+		for (c = nd->first_child; c != PROFILE_NO_NODE && !rc &&
+		    c < v->n_nodes; c = v->nodes[c].next_sibling) {
+			if (sp == cap) {
+				struct pending *s = realloc(stack, 2 * cap *
+				    sizeof *s);
+
+				if (!s) {
+					rc = -ENOMEM;
+					break;
+				}
+				stack = s;
+				cap *= 2;
+			}
+			stack[sp++] = (struct pending){ c, off };
+			off += v->nodes[c].total;
+		}
+	}
+	free(stack);
+	qsort(l->boxes, l->n, sizeof *l->boxes, box_cmp);
+	return rc;
+}
+
+void
+layout_free(struct tree_layout *l)
+{
+	free(l->boxes);
+	memset(l, 0, sizeof *l);
+}
+
+long
+layout_box(const struct tree_layout *l, uint32_t n)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->boxes[i].node == n)
+			return (long)i;
+	return -1;
+}
+
+uint32_t
+layout_move(const struct tree_layout *l, const struct pview *v,
+    uint32_t from, enum move m)
+{
+	long b = layout_box(l, from);
+	size_t i;
+
+	if (b < 0)
+		return l->n ? l->boxes[0].node : from;
+	switch (m) {
+	case MOVE_CALLEE:
+		/* The leftmost child box is the heaviest drawn child. */
+		for (i = (size_t)b + 1; i < l->n; i++)
+			if (l->boxes[i].row == l->boxes[b].row + 1 &&
+			    v->nodes[l->boxes[i].node].parent == from)
+				return l->boxes[i].node;
+		break;
+	case MOVE_CALLER:
+		if (l->boxes[b].row > 0)
+			return v->nodes[from].parent;
+		break;
+	case MOVE_LEFT:
+		if (b > 0 && l->boxes[b - 1].row == l->boxes[b].row)
+			return l->boxes[b - 1].node;
+		break;
+	case MOVE_RIGHT:
+		if ((size_t)b + 1 < l->n &&
+		    l->boxes[b + 1].row == l->boxes[b].row)
+			return l->boxes[b + 1].node;
+		break;
+	case MOVE_FIRST:
+		return l->boxes[0].node;
+	case MOVE_LAST:
+		/* The deepest frame along the heaviest path. */
+		for (;;) {
+			uint32_t n = layout_move(l, v, from, MOVE_CALLEE);
+
+			if (n == from)
+				return from;
+			from = n;
+		}
+	}
+	return from;
+}

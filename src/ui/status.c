@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* The text of the two status lines and of the breadcrumb. Fixed-width
+ * numbers keep the columns still, so a refresh sends only changed digits. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui_internal.h"
+
+const char *
+window_name(uint32_t window_s)
+{
+	switch (window_s) {
+	case 0:
+		return "cumulative";
+	case 5:
+		return "last 5 s";
+	case 30:
+		return "last 30 s";
+	default:
+		return "window";
+	}
+}
+
+static double
+share(uint64_t n, uint64_t all)
+{
+	return all ? 100.0 * (double)n / (double)all : 0.0;
+}
+
+void
+status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
+    const char *window, const char *thread, bool paused, const char *note)
+{
+	unsigned long e = (unsigned long)(st->elapsed_s > 0 ? st->elapsed_s : 0);
+	uint64_t all = st->samples + st->dropped;
+
+	if (!st->live) {
+		snprintf(l1, size, "file %s  samples %llu%s%s", st->comm,
+		    (unsigned long long)st->samples, note && *note ? "  " : "",
+		    note ? note : "");
+		snprintf(l2, size, "window %-10s  thread %-20s %s", window,
+		    thread, paused ? "PAUSED" : "");
+		return;
+	}
+	snprintf(l1, size, "pid %d %-15.15s %s/%s  %5u Hz req %7.1f got  "
+	    "samples %9llu  %lu:%02lu:%02lu%s", (int)st->pid, st->comm,
+	    st->backend ? st->backend : "?", st->mode ? st->mode : "?",
+	    st->hz_requested, st->hz_achieved,
+	    (unsigned long long)st->samples, e / 3600, e / 60 % 60, e % 60,
+	    st->target_exited ? "  EXITED" : "");
+	snprintf(l2, size, "dropped %llu (%4.1f%%)  unwind failed %llu "
+	    "(%4.1f%%)  window %-10s  thread %-20s %s",
+	    (unsigned long long)st->dropped, share(st->dropped, all),
+	    (unsigned long long)st->unwind_failed,
+	    share(st->unwind_failed, st->samples), window, thread,
+	    paused ? "PAUSED" : "");
+}
+
+void
+status_crumb(char *buf, size_t size, int width, const struct pview *v,
+    uint32_t node, const struct glyphs *g)
+{
+	uint32_t path[64];
+	int n = 0, i, cols;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	/* Collect the path leaf first; only the last 64 levels matter. */
+	while (node != PROFILE_NO_NODE && node < v->n_nodes && n < 64) {
+		path[n++] = node;
+		node = v->nodes[node].parent;
+	}
+	for (i = n - 1; i >= 0 && o + 1 < size; i--) {
+		const struct frame *f = tree_frame(v, path[i]);
+
+		o += (size_t)snprintf(buf + o, size - o, "%s%s",
+		    i == n - 1 ? "" : g->crumb, f ? f->name : "all");
+		if (o >= size)
+			o = size - 1;
+	}
+	/* Too long: keep the end (the deepest levels), cut from the left. */
+	cols = text_cols(buf);
+	if (cols > width && width > 3) {
+		const unsigned char *p = (const unsigned char *)buf;
+		char tmp[1024];
+		int skip = cols - width + text_cols(g->ellipsis);
+
+		while (skip > 0 && *p) {
+			p++;
+			while ((*p & 0xc0) == 0x80)
+				p++;
+			skip--;
+		}
+		snprintf(tmp, sizeof tmp, "%s%s", g->ellipsis, (const char *)p);
+		snprintf(buf, size, "%s", tmp);
+	}
+}

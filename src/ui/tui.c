@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/* The TUI main loop: fetches views from the source every delay, keeps the
+ * selection and zoom by stable ids across views, dispatches keys through
+ * the key map and renders each frame into a canvas copied to the screen. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctop/ui.h"
+#include "draw.h"
+#include "tui.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+tui_message(struct tui *t, bool err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->msg, sizeof t->msg, fmt, ap);
+	va_end(ap);
+	t->msg_err = err;
+	t->msg_until = now_s() + 8.0;
+	t->dirty = true;
+}
+
+/* ------------------------------------------------------------------------
+ * Views: the newest full view, the focused one, and their caches.
+ * ------------------------------------------------------------------------ */
+
+static void
+tui_drop_focus_view(struct tui *t)
+{
+	pview_unref(t->focus);
+	t->focus = NULL;
+}
+
+/* Rebuilds what derives from cur: the focused view. */
+void
+tui_refocus(struct tui *t)
+{
+	tui_drop_focus_view(t);
+	t->gen++;
+	if (t->focus_frame == PROFILE_NO_FRAME || !t->cur)
+		return;
+	t->focus = pview_focus(t->cur, t->focus_frame);
+}
+
+const struct pview *
+tui_tree(const struct tui *t)
+{
+	return t->focus_frame != PROFILE_NO_FRAME ? t->focus : t->cur;
+}
+
+static void
+tui_set_view(struct tui *t, struct pview *v)
+{
+	if (!v)
+		return;
+	if (v == t->cur) {
+		pview_unref(v);
+		return;
+	}
+	pview_unref(t->cur);
+	t->cur = v;
+	tui_refocus(t);
+	t->dirty = true;
+}
+
+static void
+tui_fetch(struct tui *t)
+{
+	tui_set_view(t, t->src->ops->view(t->src->ctx, &t->params));
+}
+
+static void
+tui_fetch_status(struct tui *t)
+{
+	struct source_status st;
+
+	memset(&st, 0, sizeof st);
+	st.exit_status = -1;
+	t->src->ops->status(t->src->ctx, &st);
+	if (memcmp(&st, &t->st, sizeof st) != 0)
+		t->dirty = true;
+	t->st = st;
+	t->have_status = true;
+}
+
+/* ------------------------------------------------------------------------
+ * Selection and zoom by stable id
+ * ------------------------------------------------------------------------ */
+
+/* The zoom root's node index in the shown tree (0 when not zoomed), or
+ * PROFILE_NO_NODE when the zoomed frame is absent from this view. */
+uint32_t
+tui_zoom_root(const struct tui *t)
+{
+	const struct pview *v = tui_tree(t);
+
+	if (!v)
+		return PROFILE_NO_NODE;
+	if (!t->n_zoom)
+		return 0;
+	return pview_find(v, t->zoom[t->n_zoom - 1]);
+}
+
+/* Remembers node n of v as the selection, with its ancestors' ids so a
+ * later view that lacks n can fall back to the nearest one it has. */
+void
+tui_select(struct tui *t, const struct pview *v, uint32_t n)
+{
+	int k = 0;
+
+	t->sel_depth = 0;
+	while (n != PROFILE_NO_NODE && n < v->n_nodes && k < TUI_MAX_PATH) {
+		t->sel_path[k++] = v->nodes[n].id;
+		n = v->nodes[n].parent;
+	}
+	t->sel_depth = k;
+	t->dirty = true;
+}
+
+/* Resolves the selection in the shown tree: the selected node, else its
+ * deepest ancestor present and drawn, else the zoom root. */
+uint32_t
+tui_selected(struct tui *t)
+{
+	const struct pview *v = tui_tree(t);
+	uint32_t root = tui_zoom_root(t), n;
+	int k;
+
+	if (!v || root == PROFILE_NO_NODE)
+		return PROFILE_NO_NODE;
+	for (k = 0; k < t->sel_depth; k++) {
+		n = pview_find(v, t->sel_path[k]);
+		if (n != PROFILE_NO_NODE && layout_box(&t->lay, n) >= 0)
+			return n;
+	}
+	return root;
+}
+
+/* Lays out the shown tree when the view, the zoom root or the width
+ * changed since the last time. */
+void
+tui_layout(struct tui *t, int width)
+{
+	const struct pview *v = tui_tree(t);
+	uint32_t root = tui_zoom_root(t);
+
+	if (t->gen == t->lay_gen && root == t->lay_root && width == t->lay_w)
+		return;
+	t->lay_gen = t->gen;
+	t->lay_root = root;
+	t->lay_w = width;
+	if (!v || root == PROFILE_NO_NODE) {
+		t->lay.n = 0;
+		t->lay.rows = 0;
+		return;
+	}
+	if (layout_tree(&t->lay, v, root, width) < 0)
+		tui_message(t, true, "out of memory laying out the view");
+}
+
+/* Sorts the table of cur when the view or the key changed, keeping the
+ * selected function by frame id. */
+void
+tui_table(struct tui *t)
+{
+	const struct pview *v = t->cur;
+	struct table_state *tb = &t->table;
+	uint32_t i;
+
+	if (!v || (t->gen == t->table_gen && t->sort == t->table_sort))
+		return;
+	t->table_gen = t->gen;
+	t->table_sort = t->sort;
+	if (v->n_funcs > tb->cap) {
+		uint32_t *r = realloc(tb->rows, v->n_funcs * sizeof *r);
+
+		if (!r) {
+			tui_message(t, true, "out of memory sorting the table");
+			tb->n = 0;
+			return;
+		}
+		tb->rows = r;
+		tb->cap = v->n_funcs;
+	}
+	tb->n = v->n_funcs;
+	table_sort(v, t->sort, tb->rows);
+	if (tb->sel_frame != PROFILE_NO_FRAME)
+		for (i = 0; i < tb->n; i++)
+			if (v->funcs[tb->rows[i]].frame == tb->sel_frame) {
+				tb->sel = i;
+				return;
+			}
+	if (tb->sel >= (long)tb->n)
+		tb->sel = (long)tb->n - 1;
+	if (tb->sel < 0)
+		tb->sel = 0;
+	if (tb->n)
+		tb->sel_frame = v->funcs[tb->rows[tb->sel]].frame;
+}
+
+/* Applies the search to what is shown (once per view and root). */
+void
+tui_search(struct tui *t)
+{
+	const struct pview *v = t->mode == UI_TABLE ? t->cur : tui_tree(t);
+	uint32_t root = t->mode == UI_TABLE ? 0 : tui_zoom_root(t);
+
+	if (!t->search.on || !v || root == PROFILE_NO_NODE)
+		return;
+	if (t->gen == t->search_gen && root == t->search_root &&
+	    !t->search_new)
+		return;
+	t->search_gen = t->gen;
+	t->search_root = root;
+	t->search_new = false;
+	if (search_apply(&t->search, v, root) < 0)
+		tui_message(t, true, "out of memory searching");
+}
+
+/* ------------------------------------------------------------------------
+ * Loop
+ * ------------------------------------------------------------------------ */
+
+static void
+tui_init_state(struct tui *t, struct source *src, const struct ui_opts *o,
+    const struct ui_signals *sig)
+{
+	memset(t, 0, sizeof *t);
+	t->src = src;
+	t->opts = o;
+	t->sig = sig;
+	t->delay = o->delay_s > 0.05 ? o->delay_s : 1.0;
+	t->focus_frame = PROFILE_NO_FRAME;
+	t->table.sel_frame = PROFILE_NO_FRAME;
+	t->lay_root = PROFILE_NO_NODE;
+	t->gen = 1;
+	t->lay_w = -1;
+	search_init(&t->search);
+	t->dirty = true;
+}
+
+static void
+tui_free_state(struct tui *t)
+{
+	tui_drop_focus_view(t);
+	pview_unref(t->cur);
+	t->cur = NULL;
+	free(t->table.rows);
+	layout_free(&t->lay);
+	search_fini(&t->search);
+	canvas_free(&t->cv);
+}
+
+static bool
+tui_should_quit(struct tui *t, double start)
+{
+	if (t->quit)
+		return true;
+	if (t->sig && t->sig->quit && *t->sig->quit)
+		return true;
+	return t->opts->duration_s > 0 &&
+	    now_s() - start >= t->opts->duration_s;
+}
+
+/* Fetches a new view every delay (not while paused), and every 50 ms while
+ * there is none yet or it was built for older parameters, so the first
+ * screen and a thread or window change show up quickly. */
+static void
+tui_tick(struct tui *t, double now)
+{
+	bool stale = !t->cur || t->cur->params.tid != t->params.tid ||
+	    t->cur->params.window_s != t->params.window_s;
+
+	if (now >= t->next_fetch || (stale && now >= t->next_poll)) {
+		if (!t->paused || !t->cur)
+			tui_fetch(t);
+		tui_fetch_status(t);
+		t->next_poll = now + 0.05;
+		if (now >= t->next_fetch)
+			t->next_fetch = now + t->delay;
+	}
+	if (t->msg[0] && now >= t->msg_until) {
+		t->msg[0] = '\0';
+		t->dirty = true;
+	}
+}
+
+int
+ui_run(struct source *src, const struct ui_opts *opts,
+    const struct ui_signals *sig, char **cause)
+{
+	struct tui *t;
+	double start = now_s();
+	int rc, key;
+	bool fn;
+
+	*cause = NULL;
+	t = malloc(sizeof *t);
+	if (!t) {
+		*cause = strdup("out of memory");
+		return -ENOMEM;
+	}
+	tui_init_state(t, src, opts, sig);
+	rc = draw_init(&t->d, opts->ascii, opts->no_color, cause);
+	if (rc < 0) {
+		tui_free_state(t);
+		free(t);
+		return rc;
+	}
+	t->cv.g = &t->d.g;
+	while (!tui_should_quit(t, start)) {
+		double now = now_s();
+
+		int w, h;
+
+		draw_check_size();
+		draw_size(&w, &h);
+		if (w != t->cv.w || h != t->cv.h)
+			t->dirty = true;
+		tui_tick(t, now);
+		if (t->dirty) {
+			tui_render(t);
+			draw_blit(&t->d, &t->cv);
+			t->dirty = false;
+		}
+		if (draw_key(t->cur ? 100 : 50, &key, &fn))
+			tui_key(t, key, fn);
+	}
+	draw_fini(&t->d);
+	tui_free_state(t);
+	free(t);
+	return 0;
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* Renders one TUI frame into the canvas: two status lines, the table or
+ * the icicle/flame with its breadcrumb and selection line, or the help,
+ * and the bottom line (prompt, message, search result or key hints). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tui.h"
+
+static double
+pct(uint64_t n, uint64_t all)
+{
+	return all ? 100.0 * (double)n / (double)all : 0.0;
+}
+
+/* Whether any frame of the view knows its module or file: a folded file's
+ * frames do not, and the UI says so instead of showing empty columns. */
+bool
+tui_has_where(struct tui *t)
+{
+	uint32_t i;
+
+	if (!t->cur)
+		return true;
+	if (t->where_gen == t->gen)
+		return t->has_where;
+	t->where_gen = t->gen;
+	t->has_where = false;
+	for (i = 0; i < t->cur->n_frames && !t->has_where; i++)
+		t->has_where = t->cur->frames[i].module ||
+		    t->cur->frames[i].file;
+	return t->has_where;
+}
+
+static void
+thread_label(const struct tui *t, char *buf, size_t size)
+{
+	uint32_t i;
+
+	if (!t->params.tid) {
+		snprintf(buf, size, "all");
+		return;
+	}
+	snprintf(buf, size, "%d", (int)t->params.tid);
+	for (i = 0; t->cur && i < t->cur->n_threads; i++)
+		if (t->cur->threads[i].tid == t->params.tid)
+			snprintf(buf, size, "%.15s (%d)", t->cur->threads[i].name,
+			    (int)t->params.tid);
+}
+
+static void
+render_status(struct tui *t)
+{
+	char l1[512], l2[512], th[64];
+	bool stale = t->cur && (t->cur->params.tid != t->params.tid ||
+	    t->cur->params.window_s != t->params.window_s);
+
+	thread_label(t, th, sizeof th);
+	if (stale && strlen(th) + 12 < sizeof th)
+		strcat(th, " (updating)");
+	if (!t->have_status) {
+		snprintf(l1, sizeof l1, "ctop-prof: waiting for the source");
+		l2[0] = '\0';
+	} else {
+		status_lines(l1, l2, sizeof l1, &t->st,
+		    window_name(t->params.window_s), th, t->paused,
+		    !t->st.live && !tui_has_where(t) ?
+		    "folded file: no module/line info" : "");
+	}
+	canvas_fill(&t->cv, 0, 0, t->cv.w, ' ', ST_HEADER);
+	canvas_fill(&t->cv, 1, 0, t->cv.w, ' ', ST_HEADER);
+	canvas_text(&t->cv, 0, 0, -1, l1, ST_HEADER);
+	canvas_text(&t->cv, 1, 0, -1, l2, ST_HEADER);
+	if (t->paused) {
+		char *p = strstr(l2, "PAUSED");
+
+		/* A reverse-video PAUSED stands out in every colour mode. */
+		if (p && text_cols(l2) <= t->cv.w)
+			canvas_restyle(&t->cv, 1, (int)(p - l2), 6, ST_PAUSED);
+	}
+}
+
+static void
+render_help(struct tui *t, int y0, int h)
+{
+	int per_col, cols, colw, i;
+	char buf[256];
+
+	canvas_text(&t->cv, y0, 0, -1,
+	    "keys (any key closes this help)", ST_TITLE);
+	h--;
+	per_col = h;
+	cols = ((int)keymap_len + per_col - 1) / per_col;
+	colw = t->cv.w / (cols ? cols : 1);
+	for (i = 0; i < (int)keymap_len; i++) {
+		int x = i / per_col * colw, y = y0 + 1 + i % per_col;
+
+		snprintf(buf, sizeof buf, "%-10s %s", keymap[i].label,
+		    keymap[i].help);
+		canvas_text(&t->cv, y, x, colw - 1, buf, ST_NORMAL);
+	}
+}
+
+static void
+render_table(struct tui *t, int y0, int h)
+{
+	tui_table(t);
+	tui_search(t);
+	view_table_draw(&t->cv, y0, h, t->cur, &t->table, t->sort,
+	    &t->search, !tui_has_where(t));
+	if (t->cur && t->table.n)
+		t->table.sel_frame =
+		    t->cur->funcs[t->table.rows[t->table.sel]].frame;
+}
+
+static void
+render_selection(struct tui *t, int y, const struct pview *v, uint32_t sel)
+{
+	const struct frame *f = tree_frame(v, sel);
+	const struct pview_node *nd = &v->nodes[sel];
+	char buf[512], where[256];
+
+	snprintf(buf, sizeof buf, "%s  total %5.1f%% (%llu)  self %5.1f%% "
+	    "(%llu)  %s", f ? f->name : "all", pct(nd->total,
+	    v->nodes[0].total), (unsigned long long)nd->total,
+	    pct(nd->self, v->nodes[0].total), (unsigned long long)nd->self,
+	    frame_where(f, where, sizeof where));
+	canvas_text(&t->cv, y, 0, -1, buf, ST_TITLE);
+}
+
+static void
+render_tree(struct tui *t, int y0, int h)
+{
+	const struct pview *v = tui_tree(t);
+	uint32_t root = tui_zoom_root(t), sel;
+	char crumb[1024], line[1200];
+	const char *kind = t->mode == UI_FLAME ? "flame" : "icicle";
+
+	canvas_fill(&t->cv, y0, 0, t->cv.w, ' ', ST_TITLE);
+	canvas_fill(&t->cv, y0 + h - 1, 0, t->cv.w, ' ', ST_TITLE);
+	if (!v || root == PROFILE_NO_NODE) {
+		canvas_text(&t->cv, y0, 0, -1, kind, ST_TITLE);
+		canvas_text(&t->cv, y0 + 2, 2, -1, !t->cur ? "no samples yet" :
+		    t->focus_frame != PROFILE_NO_FRAME && !t->focus ?
+		    "this function has no samples in this view (Esc: back)" :
+		    "the zoomed frame has no samples in this view (Esc: "
+		    "zoom out)", ST_NORMAL);
+		return;
+	}
+	tui_layout(t, t->cv.w);
+	tui_search(t);
+	sel = tui_selected(t);
+	status_crumb(crumb, sizeof crumb, t->cv.w - (int)strlen(kind) - 2,
+	    v, root, t->cv.g);
+	snprintf(line, sizeof line, "%s  %s",
+	    t->focus_frame != PROFILE_NO_FRAME ? "callees" : kind, crumb);
+	canvas_text(&t->cv, y0, 0, -1, line, ST_TITLE);
+	view_icicle_draw(&t->cv, y0 + 1, h - 2, &t->lay, v, sel, &t->search,
+	    t->mode == UI_FLAME, tui_has_where(t), &t->tree_top);
+	if (sel != PROFILE_NO_NODE)
+		render_selection(t, y0 + h - 1, v, sel);
+}
+
+static void
+render_bottom(struct tui *t, int y)
+{
+	char buf[512];
+	int st = ST_NORMAL;
+
+	if (t->prompt) {
+		snprintf(buf, sizeof buf, "/%s", t->prompt_buf);
+		canvas_text(&t->cv, y, 0, -1, buf, ST_MESSAGE);
+		return;
+	}
+	if (t->msg[0]) {
+		snprintf(buf, sizeof buf, "%s", t->msg);
+		st = t->msg_err ? ST_ERROR : ST_MESSAGE;
+	} else if (t->have_status && t->st.message[0]) {
+		snprintf(buf, sizeof buf, "%s", t->st.message);
+		st = ST_MESSAGE;
+	} else if (t->search.on) {
+		snprintf(buf, sizeof buf, "search \"%s\"%s: %.1f%% of samples "
+		    "matched  (n/N next/previous, / Enter clears)",
+		    t->search.text, t->search.regex ? " (regex)" : "",
+		    pct(t->search.samples, t->search.total));
+		st = ST_MATCH;
+	} else if (t->have_status && t->st.output_note[0]) {
+		snprintf(buf, sizeof buf, "%s", t->st.output_note);
+	} else {
+		snprintf(buf, sizeof buf, "? help  q quit  t/i/f views  "
+		    "Enter zoom  Esc back  / search  s save  space pause");
+	}
+	canvas_text(&t->cv, y, 0, -1, buf, st);
+}
+
+void
+tui_render(struct tui *t)
+{
+	int w, h;
+	char buf[128];
+
+	draw_size(&w, &h);
+	if (canvas_resize(&t->cv, w, h) < 0)
+		return;
+	canvas_clear(&t->cv);
+	if (w < UI_MIN_W || h < UI_MIN_H) {
+		snprintf(buf, sizeof buf, "terminal too small: %dx%d, need "
+		    "%dx%d", w, h, UI_MIN_W, UI_MIN_H);
+		canvas_text(&t->cv, 0, 0, -1, buf, ST_NORMAL);
+		return;
+	}
+	render_status(t);
+	if (t->help)
+		render_help(t, 2, h - 3);
+	else if (t->mode == UI_TABLE)
+		render_table(t, 2, h - 3);
+	else
+		render_tree(t, 2, h - 3);
+	render_bottom(t, h - 1);
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared between the files of the ui module only: the off-screen canvas the
+ * views draw into, the pure layout model (table order, icicle boxes,
+ * search), the key map and the status line formatters. Nothing here calls
+ * curses or the profile module, so tests/unit/test-ui-layout.c can drive it
+ * with hand-built views. */
+#ifndef CTOP_UI_INTERNAL_H
+#define CTOP_UI_INTERNAL_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ctop/profile.h"
+#include "ctop/source.h"
+
+#define UI_MIN_W 40
+#define UI_MIN_H 10
+
+/* ------------------------------------------------------------------------
+ * Canvas: a grid of cells (one code point, one style each).
+ * ------------------------------------------------------------------------ */
+
+enum ui_style {
+	ST_NORMAL,
+	ST_HEADER,	/* status lines */
+	ST_TITLE,	/* column titles, breadcrumb */
+	ST_SELECTED,	/* selected table row or frame */
+	ST_MATCH,	/* search match */
+	ST_SEL_MATCH,	/* selected and matching */
+	ST_MESSAGE,	/* notices on the bottom line */
+	ST_ERROR,	/* errors on the bottom line */
+	ST_PAUSED,
+	ST_BAR0,	/* frame colours: ST_BAR0 + 0..UI_N_BAR-1 */
+};
+#define UI_N_BAR 6
+#define ST_COUNT (ST_BAR0 + UI_N_BAR)
+
+struct cell {
+	uint32_t ch;
+	uint8_t style;
+};
+
+/* The glyphs of one drawing mode: UTF-8 or pure ASCII. */
+struct glyphs {
+	bool utf8;
+	uint32_t edge;		/* left edge of a frame box */
+	uint32_t hline;
+	const char *ellipsis;	/* replaces the cut end of a label */
+	const char *crumb;	/* breadcrumb separator */
+};
+
+struct canvas {
+	int w, h;
+	struct cell *cells;
+	const struct glyphs *g;
+};
+
+void glyphs_get(struct glyphs *g, bool utf8);
+int canvas_resize(struct canvas *c, int w, int h);
+void canvas_free(struct canvas *c);
+void canvas_clear(struct canvas *c);
+/* Writes UTF-8 text at (y, x), at most maxw columns (< 0: to the right
+ * edge). Control characters, and non-ASCII ones in ASCII mode or of a
+ * width other than 1, become '?'. Returns the columns written. */
+int canvas_text(struct canvas *c, int y, int x, int maxw, const char *s,
+    int style);
+void canvas_fill(struct canvas *c, int y, int x, int w, uint32_t ch,
+    int style);
+/* Sets the style of w cells, keeping their characters. */
+void canvas_restyle(struct canvas *c, int y, int x, int w, int style);
+/* Row y as UTF-8 (trailing blanks kept); for tests and batch. */
+char *canvas_row(const struct canvas *c, int y, char *buf, size_t size);
+static inline struct cell *
+canvas_at(struct canvas *c, int y, int x)
+{
+	return &c->cells[(size_t)y * (size_t)c->w + (size_t)x];
+}
+
+/* Copies s cut to at most w columns into out, ending with the ellipsis
+ * when cut. Returns the columns of the result. */
+int text_fit(const char *s, int w, const struct glyphs *g, char *out,
+    size_t size);
+/* Columns of a UTF-8 string (one per code point). */
+int text_cols(const char *s);
+
+/* ------------------------------------------------------------------------
+ * Frames
+ * ------------------------------------------------------------------------ */
+
+/* The frame of node n, or NULL at the root (no profile call). */
+const struct frame *tree_frame(const struct pview *v, uint32_t n);
+/* "file:line" when known, else the module's base name, else "". */
+const char *frame_where(const struct frame *f, char *buf, size_t size);
+/* Index of the node with a stable id in v, PROFILE_NO_NODE if none
+ * (a linear scan; tui.c uses pview_find). */
+uint32_t tree_find(const struct pview *v, uint64_t id);
+
+/* ------------------------------------------------------------------------
+ * Top table
+ * ------------------------------------------------------------------------ */
+
+enum sort_key { SORT_SELF, SORT_TOTAL, SORT_NAME, SORT_WHERE, SORT_N };
+
+/* Fills rows[0..v->n_funcs) with indices into v->funcs in key order. */
+void table_sort(const struct pview *v, enum sort_key key, uint32_t *rows);
+
+/* ------------------------------------------------------------------------
+ * Search: substring, or a POSIX ERE when the text parses as one.
+ * ------------------------------------------------------------------------ */
+
+struct search {
+	char text[128];
+	bool on;
+	bool regex;
+	regex_t re;
+	uint8_t *match;		/* per frame id of the view applied */
+	uint32_t n_match;
+	uint64_t samples;	/* samples whose stack holds a match */
+	uint64_t total;
+};
+
+void search_init(struct search *s);
+void search_fini(struct search *s);
+int search_set(struct search *s, const char *text);
+void search_clear(struct search *s);
+/* Marks matching frames of v and counts matched samples under root. */
+int search_apply(struct search *s, const struct pview *v, uint32_t root);
+bool search_hit(const struct search *s, uint32_t frame);
+
+/* ------------------------------------------------------------------------
+ * Icicle / flame layout
+ * ------------------------------------------------------------------------ */
+
+struct box {
+	uint32_t node;
+	int row;		/* depth below the zoom root (0 = the root) */
+	int x, w;
+};
+
+struct tree_layout {
+	struct box *boxes;	/* by row, then x */
+	size_t n, cap;
+	int rows;		/* deepest row + 1 */
+	uint32_t root;
+};
+
+/* Lays out the subtree of node root in width columns: each node gets
+ * floor-rounded columns proportional to its total; nodes narrower than one
+ * column are left out with their subtrees. Returns 0 or -ENOMEM. */
+int layout_tree(struct tree_layout *l, const struct pview *v, uint32_t root,
+    int width);
+void layout_free(struct tree_layout *l);
+/* Index of the box of node n, or -1 when not laid out. */
+long layout_box(const struct tree_layout *l, uint32_t n);
+
+enum move { MOVE_CALLEE, MOVE_CALLER, MOVE_LEFT, MOVE_RIGHT, MOVE_FIRST,
+	MOVE_LAST };
+/* The node a move from node `from` reaches (from itself when none). */
+uint32_t layout_move(const struct tree_layout *l, const struct pview *v,
+    uint32_t from, enum move m);
+
+/* Draws the layout into rows [y0, y0+h) of c: root at the top (icicle)
+ * or at the bottom (flame), scrolled so that `sel` is visible (*top keeps
+ * the first shown row between calls). */
+void view_icicle_draw(struct canvas *c, int y0, int h,
+    const struct tree_layout *l, const struct pview *v, uint32_t sel,
+    const struct search *s, bool flame, bool color_module, int *top);
+
+/* ------------------------------------------------------------------------
+ * Table view
+ * ------------------------------------------------------------------------ */
+
+struct table_state {
+	uint32_t *rows;		/* sorted indices into v->funcs */
+	uint32_t n, cap;
+	long sel;		/* index into rows */
+	long top;		/* first shown row */
+	uint32_t sel_frame;	/* frame id of the selection (stable) */
+};
+
+/* Draws the column titles at y0 and the rows below, to y0+h. */
+void view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
+    struct table_state *t, enum sort_key key, const struct search *s,
+    bool no_where);
+
+/* ------------------------------------------------------------------------
+ * Breadcrumb and status
+ * ------------------------------------------------------------------------ */
+
+/* "all > main > f" for the path to node (from the left cut when long). */
+void status_crumb(char *buf, size_t size, int width, const struct pview *v,
+    uint32_t node, const struct glyphs *g);
+/* Formats the two header lines. */
+void status_lines(char *l1, char *l2, size_t size,
+    const struct source_status *st, const char *window, const char *thread,
+    bool paused, const char *note);
+const char *window_name(uint32_t window_s);
+
+/* Prints the top table of v (by self, rows functions) as plain text.
+ * Returns the rows printed or -ENOMEM. */
+int batch_table(FILE *out, const struct pview *v, int rows);
+
+/* ------------------------------------------------------------------------
+ * Key map: one table drives dispatch and the help screen.
+ * ------------------------------------------------------------------------ */
+
+enum ui_action {
+	ACT_NONE, ACT_TABLE, ACT_ICICLE, ACT_FLAME, ACT_UP, ACT_DOWN, ACT_LEFT,
+	ACT_RIGHT, ACT_PGUP, ACT_PGDN, ACT_HOME, ACT_END, ACT_ENTER, ACT_BACK,
+	ACT_SEARCH, ACT_NEXT, ACT_PREV, ACT_SORT_SELF, ACT_SORT_TOTAL,
+	ACT_SORT_NAME, ACT_SORT_WHERE, ACT_SORT_PREV, ACT_SORT_NEXT,
+	ACT_THREADS, ACT_PAUSE, ACT_RESET, ACT_WINDOW, ACT_SAVE, ACT_HELP,
+	ACT_QUIT,
+};
+
+struct keymap_entry {
+	int keys[6];		/* curses key codes, 0-terminated */
+	const char *label;	/* as shown in the help */
+	const char *help;
+	enum ui_action action;
+};
+
+extern const struct keymap_entry keymap[];
+extern const size_t keymap_len;
+enum ui_action keymap_lookup(int key);
+
+#endif

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* The top table: one row per function with self and total shares and
+ * counts, its name and where it lives, in the chosen sort order. Numbers
+ * have fixed widths so a steady profile redraws only the digits that
+ * change. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui_internal.h"
+
+/* Column starts of one table width. */
+struct table_cols {
+	bool counts;	/* the two sample count columns fit */
+	int name, name_w, where, where_w;
+};
+
+static void
+table_cols(int w, bool no_where, struct table_cols *tc)
+{
+	tc->counts = w >= 70;
+	tc->name = tc->counts ? 36 : 16;
+	tc->where_w = (no_where || w < 60) ? 0 : (w - tc->name) / 3;
+	if (tc->where_w > 40)
+		tc->where_w = 40;
+	tc->name_w = w - tc->name - (tc->where_w ? tc->where_w + 2 : 0);
+	tc->where = tc->name + tc->name_w + 2;
+}
+
+static double
+pct(uint64_t n, uint64_t all)
+{
+	return all ? 100.0 * (double)n / (double)all : 0.0;
+}
+
+static void
+table_title(struct canvas *c, int y, const struct table_cols *tc,
+    enum sort_key key)
+{
+	char buf[64];
+
+	if (tc->counts)
+		snprintf(buf, sizeof buf, "%6s %7s %9s %9s", "SELF%", "TOTAL%",
+		    "SELF", "TOTAL");
+	else
+		snprintf(buf, sizeof buf, "%6s %7s", "SELF%", "TOTAL%");
+	canvas_fill(c, y, 0, c->w, ' ', ST_TITLE);
+	canvas_text(c, y, 0, -1, buf, ST_TITLE);
+	canvas_text(c, y, tc->name, tc->name_w, "FUNCTION", ST_TITLE);
+	if (tc->where_w)
+		canvas_text(c, y, tc->where, tc->where_w, "WHERE", ST_TITLE);
+	/* The sort column is drawn as selected, which reads in mono too. */
+	if (key == SORT_SELF)
+		canvas_restyle(c, y, 0, 6, ST_SELECTED);
+	else if (key == SORT_TOTAL)
+		canvas_restyle(c, y, 7, 7, ST_SELECTED);
+	else if (key == SORT_NAME)
+		canvas_restyle(c, y, tc->name, 8, ST_SELECTED);
+	else if (key == SORT_WHERE && tc->where_w)
+		canvas_restyle(c, y, tc->where, 5, ST_SELECTED);
+}
+
+static void
+table_row(struct canvas *c, int y, const struct table_cols *tc,
+    const struct pview *v, const struct pview_func *f, bool sel, bool hit)
+{
+	const struct frame *fr = f->frame < v->n_frames ?
+	    &v->frames[f->frame] : NULL;
+	char buf[512], where[256];
+	int st = sel ? (hit ? ST_SEL_MATCH : ST_SELECTED) : ST_NORMAL;
+
+	if (tc->counts)
+		snprintf(buf, sizeof buf, "%6.1f %7.1f %9llu %9llu",
+		    pct(f->self, v->total), pct(f->total, v->total),
+		    (unsigned long long)f->self, (unsigned long long)f->total);
+	else
+		snprintf(buf, sizeof buf, "%6.1f %7.1f",
+		    pct(f->self, v->total), pct(f->total, v->total));
+	canvas_fill(c, y, 0, c->w, ' ', st);
+	canvas_text(c, y, 0, tc->name, buf, st);
+	text_fit(fr && fr->name ? fr->name : "?", tc->name_w, c->g, buf,
+	    sizeof buf);
+	canvas_text(c, y, tc->name, tc->name_w, buf,
+	    hit && !sel ? ST_MATCH : st);
+	if (tc->where_w) {
+		text_fit(frame_where(fr, where, sizeof where), tc->where_w,
+		    c->g, buf, sizeof buf);
+		canvas_text(c, y, tc->where, tc->where_w, buf, st);
+	}
+}
+
+void
+view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
+    struct table_state *t, enum sort_key key, const struct search *s,
+    bool no_where)
+{
+	struct table_cols tc;
+	long i, body = h - 1;
+
+	table_cols(c->w, no_where, &tc);
+	table_title(c, y0, &tc, key);
+	if (!v || !t->n) {
+		canvas_text(c, y0 + 2, 2, -1, "no samples yet", ST_NORMAL);
+		return;
+	}
+	if (body < 1)
+		return;
+	/* Scroll only as far as needed to keep the selection visible. */
+	if (t->sel < t->top)
+		t->top = t->sel;
+	if (t->sel >= t->top + body)
+		t->top = t->sel - body + 1;
+	if (t->top > (long)t->n - body)
+		t->top = (long)t->n - body;
+	if (t->top < 0)
+		t->top = 0;
+	for (i = 0; i < body && t->top + i < (long)t->n; i++) {
+		const struct pview_func *f = &v->funcs[t->rows[t->top + i]];
+
+		table_row(c, y0 + 1 + (int)i, &tc, v, f, t->top + i == t->sel,
+		    search_hit(s, f->frame));
+	}
+}
