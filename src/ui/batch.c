@@ -46,12 +46,6 @@ nap_until(double until, const struct ui_signals *sig)
 	}
 }
 
-static double
-pct(uint64_t n, uint64_t all)
-{
-	return all ? 100.0 * (double)n / (double)all : 0.0;
-}
-
 static void
 batch_header(FILE *out, const struct source_status *st)
 {
@@ -73,42 +67,6 @@ batch_header(FILE *out, const struct source_status *st)
 	    (unsigned long long)st->dropped,
 	    (unsigned long long)st->unwind_failed, st->elapsed_s,
 	    st->target_exited ? "  (target exited)" : "");
-}
-
-/* Prints one table; returns the number of rows printed. */
-int
-batch_table(FILE *out, const struct pview *v, int rows)
-{
-	uint32_t *order, i;
-	char where[256];
-	bool any_where = false;
-
-	if (!v || !v->n_funcs) {
-		fprintf(out, "(no samples)\n\n");
-		return 0;
-	}
-	order = malloc(v->n_funcs * sizeof *order);
-	if (!order)
-		return -ENOMEM;
-	table_sort(v, SORT_SELF, order);
-	for (i = 0; i < v->n_frames && !any_where; i++)
-		any_where = v->frames[i].module || v->frames[i].file;
-	fprintf(out, "%6s %7s %9s %9s  %-40s %s\n", "SELF%", "TOTAL%", "SELF",
-	    "TOTAL", "FUNCTION", any_where ? "MODULE" :
-	    "(folded file: no module/line info)");
-	for (i = 0; i < v->n_funcs && (int)i < rows; i++) {
-		const struct pview_func *f = &v->funcs[order[i]];
-		const struct frame *fr = &v->frames[f->frame];
-
-		fprintf(out, "%6.1f %7.1f %9llu %9llu  %-40s %s\n",
-		    pct(f->self, v->total), pct(f->total, v->total),
-		    (unsigned long long)f->self, (unsigned long long)f->total,
-		    fr->name ? fr->name : "?",
-		    frame_where(fr, where, sizeof where));
-	}
-	fputc('\n', out);
-	free(order);
-	return (int)i;
 }
 
 static void

@@ -199,8 +199,10 @@ layout_tree(struct tree_layout *l, const struct pview *v, uint32_t root,
 		uint64_t off = p.off;
 		uint32_t c;
 
-		if (x1 - x0 < 1)
-			continue;	/* too narrow: left out, subtree too */
+		/* Narrower than a column: left out with its subtree, even
+		 * where a column boundary happens to fall inside it. */
+		if (nd->total * (unsigned)width < all || x1 - x0 < 1)
+			continue;
 		rc = layout_push(l, p.node, (int)(nd->depth -
 		    v->nodes[root].depth), x0, x1 - x0);
 		for (c = nd->first_child; c != PROFILE_NO_NODE && !rc &&

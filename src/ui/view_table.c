@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The top table: one row per function with self and total shares and
+/* The top table, on the canvas and as batch text: one row per function with self and total shares and
  * counts, its name and where it lives, in the chosen sort order. Numbers
  * have fixed widths so a steady profile redraws only the digits that
  * change. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ui_internal.h"
@@ -122,3 +124,39 @@ view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
 		    search_hit(s, f->frame));
 	}
 }
+
+int
+batch_table(FILE *out, const struct pview *v, int rows)
+{
+	uint32_t *order, i;
+	char where[256];
+	bool any_where = false;
+
+	if (!v || !v->n_funcs) {
+		fprintf(out, "(no samples)\n\n");
+		return 0;
+	}
+	order = malloc(v->n_funcs * sizeof *order);
+	if (!order)
+		return -ENOMEM;
+	table_sort(v, SORT_SELF, order);
+	for (i = 0; i < v->n_frames && !any_where; i++)
+		any_where = v->frames[i].module || v->frames[i].file;
+	fprintf(out, "%6s %7s %9s %9s  %-40s %s\n", "SELF%", "TOTAL%", "SELF",
+	    "TOTAL", "FUNCTION", any_where ? "MODULE" :
+	    "(folded file: no module/line info)");
+	for (i = 0; i < v->n_funcs && (int)i < rows; i++) {
+		const struct pview_func *f = &v->funcs[order[i]];
+		const struct frame *fr = &v->frames[f->frame];
+
+		fprintf(out, "%6.1f %7.1f %9llu %9llu  %-40s %s\n",
+		    pct(f->self, v->total), pct(f->total, v->total),
+		    (unsigned long long)f->self, (unsigned long long)f->total,
+		    fr->name ? fr->name : "?",
+		    frame_where(fr, where, sizeof where));
+	}
+	fputc('\n', out);
+	free(order);
+	return (int)i;
+}
+
