@@ -37,7 +37,10 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
 	uint64_t all = st->samples + st->dropped;
 
 	if (!st->live) {
-		snprintf(l1, size, "file %s  samples %llu%s%s", st->comm,
+		const char *base = strrchr(st->comm, '/');
+
+		snprintf(l1, size, "file %s  samples %llu%s%s",
+		    base ? base + 1 : st->comm,
 		    (unsigned long long)st->samples, note && *note ? "  " : "",
 		    note ? note : "");
 		snprintf(l2, size, "window %-10s  thread %-20s %s", window,

@@ -154,8 +154,12 @@ render_tree(struct tui *t, int y0, int h)
 	sel = tui_selected(t);
 	status_crumb(crumb, sizeof crumb, t->cv.w - (int)strlen(kind) - 2,
 	    v, root, t->cv.g);
-	snprintf(line, sizeof line, "%s  %s",
-	    t->focus_frame != PROFILE_NO_FRAME ? "callees" : kind, crumb);
+	if (t->focus_frame != PROFILE_NO_FRAME && t->cur &&
+	    t->focus_frame < t->cur->n_frames)
+		snprintf(line, sizeof line, "%s: callees of %s  %s", kind,
+		    t->cur->frames[t->focus_frame].name, crumb);
+	else
+		snprintf(line, sizeof line, "%s  %s", kind, crumb);
 	canvas_text(&t->cv, y0, 0, -1, line, ST_TITLE);
 	view_icicle_draw(&t->cv, y0 + 1, h - 2, &t->lay, v, sel, &t->search,
 	    t->mode == UI_FLAME, tui_has_where(t), &t->tree_top);

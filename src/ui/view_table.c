@@ -149,11 +149,12 @@ batch_table(FILE *out, const struct pview *v, int rows)
 		const struct pview_func *f = &v->funcs[order[i]];
 		const struct frame *fr = &v->frames[f->frame];
 
-		fprintf(out, "%6.1f %7.1f %9llu %9llu  %-40s %s\n",
+		frame_where(fr, where, sizeof where);
+		fprintf(out, "%6.1f %7.1f %9llu %9llu  %-*s%s%s\n",
 		    pct(f->self, v->total), pct(f->total, v->total),
 		    (unsigned long long)f->self, (unsigned long long)f->total,
-		    fr->name ? fr->name : "?",
-		    frame_where(fr, where, sizeof where));
+		    where[0] ? 40 : 0, fr->name ? fr->name : "?",
+		    where[0] ? " " : "", where);
 	}
 	fputc('\n', out);
 	free(order);

@@ -550,8 +550,8 @@ test_batch(void)
 	fclose(f);
 	ok(strstr(text, "(folded file: no module/line info)") != NULL,
 	    "says there is no module information");
-	ok(strstr(text, "  40.0    40.0        40        40  x ") != NULL &&
-	    strstr(text, "  30.0    30.0        30        30  b ") != NULL,
+	ok(strstr(text, "  40.0    40.0        40        40  x\n") != NULL &&
+	    strstr(text, "  30.0    30.0        30        30  b\n") != NULL,
 	    "x then b with their figures");
 	ok(strstr(text, "main") == NULL, "only 2 rows");
 	free(text);
