@@ -115,17 +115,20 @@ render_table(struct tui *t, int y0, int h)
 		    t->cur->funcs[t->table.rows[t->table.sel]].frame;
 }
 
+/* Shares are of every sample shown (the whole view, also when focused on
+ * a function, whose tree holds only the samples through it). */
 static void
 render_selection(struct tui *t, int y, const struct pview *v, uint32_t sel)
 {
 	const struct frame *f = tree_frame(v, sel);
 	const struct pview_node *nd = &v->nodes[sel];
+	uint64_t all = t->cur ? t->cur->total : v->nodes[0].total;
 	char buf[512], where[256];
 
 	snprintf(buf, sizeof buf, "%s  total %5.1f%% (%llu)  self %5.1f%% "
-	    "(%llu)  %s", f ? f->name : "all", pct(nd->total,
-	    v->nodes[0].total), (unsigned long long)nd->total,
-	    pct(nd->self, v->nodes[0].total), (unsigned long long)nd->self,
+	    "(%llu)  %s", f ? f->name : "all", pct(nd->total, all),
+	    (unsigned long long)nd->total, pct(nd->self, all),
+	    (unsigned long long)nd->self,
 	    frame_where(f, where, sizeof where));
 	canvas_text(&t->cv, y, 0, -1, buf, ST_TITLE);
 }
