@@ -23,3 +23,7 @@ tests_targets_named_threads_LDADD = $(PTHREAD_LIBS)
 # The man page lists every option and key of the interface.
 SCRIPT_TESTS += tests/integration/run-man.sh
 EXTRA_DIST += tests/integration/run-man.sh
+
+# ctop-demo and the targets do what their --help and comments say.
+SCRIPT_TESTS += tests/integration/run-demo.sh
+EXTRA_DIST += tests/integration/run-demo.sh
