@@ -188,9 +188,15 @@ fr_getline(struct fr *r)
 	size_t len = 0;
 	int c;
 
+	if (!r->buf) {
+		r->buf = malloc(4096);
+		if (!r->buf)
+			return LINE_NOMEM;
+		r->cap = 4096;
+	}
 	while ((c = getc_unlocked(r->in)) != EOF && c != '\n') {
 		if (len + 1 >= r->cap) {
-			size_t ncap = r->cap ? r->cap * 2 : 4096;
+			size_t ncap = r->cap * 2;
 			char *nb;
 
 			if (len >= FOLDED_LINE_MAX)

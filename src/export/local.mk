@@ -7,3 +7,8 @@ check_PROGRAMS += tests/unit/test-folded
 tests_unit_test_folded_SOURCES = tests/unit/test-folded.c tests/tap.h
 tests_unit_test_folded_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-folded
+tests_unit_test_folded_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DCTOP_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
+EXTRA_DIST += \
+	tests/data/crlf.folded \
+	tests/data/sample.folded
