@@ -325,7 +325,7 @@ fr_line(struct fr *r, struct profile *p, char *buf, size_t len,
 	if (len && buf[len - 1] == '\r')
 		buf[--len] = '\0';
 	if (len == 0)
-		return 0;	/* blank lines are ignored, as flamegraph.pl does */
+		return 0;	/* blank lines are skipped, as flamegraph.pl */
 	if (memchr(buf, '\0', len))
 		return fr_error(r, cause, "NUL byte in line");
 	sp = memrchr(buf, ' ', len);

@@ -3,13 +3,15 @@
  * This is the worker's hot path (up to ~100k profile_add per second), so
  * every lookup is an open-addressing hash table of 32-bit indices.
  *
- * Memory (measured with tests/unit/test-profile's 1 M unique synthetic
- * stacks, each adding one new leaf under a shared prefix): a tree node is
- * 24 bytes (struct pnode) plus 4 bytes per hash slot at a load of at most
- * 1/2 to 1/4, i.e. 32-40 bytes per node in steady state; arrays grow by
- * doubling, so stats.bytes can read up to twice that right after a growth
- * (1 M stacks: ~44 bytes per unique stack, log included). A window log
- * entry is 24 bytes; the log keeps at most PROFILE_LOG_MAX entries. */
+ * Memory: a tree node is 24 bytes (struct pnode) plus one 4-byte slot in
+ * the (parent, frame) hash table, kept at most half full; arrays grow by
+ * doubling. Measured by test-profile (1 M unique synthetic stacks, each one
+ * new node under a shared prefix, no times): stats.bytes = 33.7 MB, i.e.
+ * 33.7 bytes per node and per unique stack; the default cap of 4 M nodes
+ * is thus ~135 MB. Samples with a time also cost one 24-byte window log
+ * entry while they are in the window (42 bytes each with doubling slack,
+ * measured over 300k); the log holds at most PROFILE_LOG_MAX entries.
+ * Views are separate: 48 bytes per view node, built and freed per view. */
 #include "config.h"
 
 #include "ctop/profile.h"
@@ -157,6 +159,26 @@ frame_same(const struct frame *a, const struct frame *b)
 	    str_eq(a->module, b->module);
 }
 
+/* Room for one more frame in frames[] and frame_hash[], which share a
+ * capacity. */
+static int
+frames_reserve(struct profile *p)
+{
+	uint32_t cap = p->cap_frames, *nh;
+
+	if (p->n_frames < p->cap_frames)
+		return 0;
+	if (grow_array((void **)&p->frames, &cap, p->n_frames + 1,
+	    sizeof(*p->frames)))
+		return -ENOMEM;
+	nh = realloc(p->frame_hash, (size_t)cap * sizeof(*nh));
+	if (!nh)
+		return -ENOMEM;	/* frames[] grew: harmless, retried */
+	p->frame_hash = nh;
+	p->cap_frames = cap;
+	return 0;
+}
+
 uint32_t
 profile_intern(struct profile *p, const struct frame *f)
 {
@@ -172,19 +194,8 @@ profile_intern(struct profile *p, const struct frame *f)
 		    frame_same(&p->frames[p->ftab[j]], &key))
 			return p->ftab[j];
 	}
-	if (p->n_frames == PROFILE_NO_FRAME - 1 ||
-	    grow_array((void **)&p->frames, &p->cap_frames, p->n_frames + 1,
-	    sizeof(*p->frames)))
+	if (p->n_frames == PROFILE_NO_FRAME - 1 || frames_reserve(p))
 		return PROFILE_NO_FRAME;
-	/* frame_hash follows frames' capacity. */
-	{
-		uint32_t hcap = p->cap_frames;
-		uint32_t *nh = realloc(p->frame_hash, (size_t)hcap * sizeof(*nh));
-
-		if (!nh)
-			return PROFILE_NO_FRAME;
-		p->frame_hash = nh;
-	}
 	nf = &p->frames[p->n_frames];
 	memset(nf, 0, sizeof(*nf));
 	nf->kind = key.kind;

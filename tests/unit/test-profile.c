@@ -237,7 +237,7 @@ test_window(void)
 	is_int(v->n_threads, 2, "both threads in the window");
 	pview_unref(v);
 	v = profile_view(p, &(struct pview_params){ 0, 30 }, 20 * SEC);
-	is_int(v->total, 14, "log keeps window_s = 10 s: the 1 s entry expired");
+	is_int(v->total, 14, "log keeps window_s = 10 s: 1 s entry expired");
 	pview_unref(v);
 	v = profile_view(p, &(struct pview_params){ 1, 30 }, 20 * SEC);
 	is_int(v->total, 10, "window of one thread");
@@ -368,6 +368,7 @@ test_scale(void)
 	struct profile_stats st;
 	struct frame f = { .kind = FRAME_FUNC };
 	uint32_t ids[20], i, leaf[1000], mid[1000];
+	struct pview *v;
 	char name[32];
 	double t0, t1;
 	int fail = 0;
@@ -400,6 +401,14 @@ test_scale(void)
 	    (double)st.bytes / st.nodes, 1e6 / (t1 - t0));
 	ok(st.bytes / st.nodes < 64, "under 64 bytes per node (%zu)",
 	    st.bytes / st.nodes);
+	t0 = now_s();
+	v = profile_view(p, NULL, 0);
+	t1 = now_s();
+	ok(v && v->n_nodes == st.nodes && v->total == 1000000 &&
+	    v->n_funcs == 2002, "view of 1 M nodes (%u nodes, %u funcs)",
+	    v ? v->n_nodes : 0, v ? v->n_funcs : 0);
+	diag("profile_view over 1 M nodes: %.0f ms", (t1 - t0) * 1e3);
+	pview_unref(v);
 
 	/* Deep known stacks with times: the worker's steady state. */
 	for (i = 4; i < 20; i++)
@@ -414,6 +423,20 @@ test_scale(void)
 	is_int(fail, 0, "300k timed depth-20 samples added");
 	diag("depth-20 known stacks with window log: %.0f adds/s",
 	    3e5 / (t1 - t0));
+	{
+		size_t before = st.bytes;
+
+		profile_get_stats(p, &st);
+		diag("300k log entries: +%zu bytes (%.1f per entry)",
+		    st.bytes - before, (double)(st.bytes - before) / 3e5);
+	}
+	t0 = now_s();
+	v = profile_view(p, &(struct pview_params){ 0, 30 }, 0);
+	t1 = now_s();
+	ok(v && v->total == 300000 && v->n_threads == 8,
+	    "30 s window over 300k log entries");
+	diag("window view over 300k log entries: %.0f ms", (t1 - t0) * 1e3);
+	pview_unref(v);
 	profile_free(p);
 }
 
