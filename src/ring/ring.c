@@ -42,8 +42,10 @@ ring_count(_Atomic uint64_t *c)
 {
 	/* relaxed load + store, not a locked RMW: there is one writer, and
 	 * readers only need an untorn value, not an ordering. */
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
-	    memory_order_relaxed);
+	uint64_t n = atomic_load_explicit(c, memory_order_relaxed);
+
+	/* relaxed: same reason; the store only has to be atomic. */
+	atomic_store_explicit(c, n + 1, memory_order_relaxed);
 }
 
 int

@@ -296,7 +296,8 @@ stress_consumer(void *arg)
 			continue;
 		}
 		if (st->received % 16 == 0 &&
-		    ring_peek(&st->ring, NULL, NULL) != p && st->bad_order++ < 5)
+		    ring_peek(&st->ring, NULL, NULL) != p &&
+		    st->bad_order++ < 5)
 			diag("a second peek moved");
 		stress_check(st, p, type, len);
 		ring_release(&st->ring);
@@ -380,7 +381,8 @@ main(int argc, char **argv)
 	secs = stress_now() - t0;
 	stress_report(&st, secs);
 
-	is_int(st.received + st.drops, st.records, "received + dropped == sent");
+	is_int(st.received + st.drops, st.records,
+	    "received + dropped == sent");
 	is_int(st.bad_order, 0, "sequence numbers strictly increasing");
 	is_int(st.bad_sum, 0, "every payload intact (checksum)");
 	is_int(st.bad_type, 0, "no junk, no padding, no short record seen");

@@ -95,7 +95,7 @@ test_empty(void)
 	p = ring_peek(&r, &type, &len);
 	ok(p != NULL && type == 7 && len == 15 && memcmp(p, buf, 15) == 0,
 	    "peek returns type, length and bytes");
-	ok(ring_peek(&r, NULL, NULL) == p, "peek again returns the same record");
+	ok(ring_peek(&r, NULL, NULL) == p, "peek again: the same record");
 	ring_release(&r);
 	ok(ring_peek(&r, &type, &len) == NULL, "empty again after release");
 	is_int(ring_used(&r), 0, "used back to 0");
