@@ -34,6 +34,8 @@ struct symbols__mod {
 	struct symbols *owner;
 	struct symbols__func *funcs;
 	size_t n_funcs;
+	struct symbols__func *marks;	/* size-0 functions (asm labels) */
+	size_t n_marks;
 	bool funcs_loaded;
 };
 

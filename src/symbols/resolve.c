@@ -23,6 +23,10 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 /* How many earlier entries to try when a pc is past the end of the
  * nearest function: covers functions nested in others (rare). */
 #define NESTED_TRIES 4
+/* A size-0 function symbol (an asm label like __restore_rt) names at
+ * most this many bytes from its start when no sized function covers a pc;
+ * kept short so PLT stubs and padding are not given a neighbour's name. */
+#define MARK_SPAN 16
 
 struct func_tmp {
 	uint64_t start, size;
@@ -61,8 +65,11 @@ void
 symbols__mod_free_funcs(struct symbols__mod *m)
 {
 	free(m->funcs);
+	free(m->marks);
 	m->funcs = NULL;
+	m->marks = NULL;
 	m->n_funcs = 0;
+	m->n_marks = 0;
 	m->funcs_loaded = false;
 }
 
@@ -92,7 +99,7 @@ mod_load_funcs(struct symbols__mod *m)
 
 		name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx,
 		    NULL, NULL);
-		if (!name || !*name || sym.st_size == 0 || shndx == SHN_UNDEF)
+		if (!name || !*name || shndx == SHN_UNDEF)
 			continue;
 		type = GELF_ST_TYPE(sym.st_info);
 		if (type != STT_FUNC && type != STT_GNU_IFUNC)
@@ -102,52 +109,86 @@ mod_load_funcs(struct symbols__mod *m)
 	}
 	qsort(tmp, n, sizeof *tmp, func_cmp);
 	m->funcs = malloc((n ? n : 1) * sizeof *m->funcs);
-	if (!m->funcs) {
+	m->marks = malloc((n ? n : 1) * sizeof *m->marks);
+	if (!m->funcs || !m->marks) {
 		free(tmp);
+		symbols__mod_free_funcs(m);
+		m->funcs_loaded = true;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (out && m->funcs[out - 1].start == tmp[i].start)
-			continue;
-		m->funcs[out++] = (struct symbols__func){ tmp[i].start,
-		    tmp[i].size, tmp[i].name };
+		struct symbols__func f = { tmp[i].start, tmp[i].size,
+		    tmp[i].name };
+
+		if (!f.size) {
+			if (!m->n_marks || m->marks[m->n_marks - 1].start !=
+			    f.start)
+				m->marks[m->n_marks++] = f;
+		} else if (!out || m->funcs[out - 1].start != f.start) {
+			m->funcs[out++] = f;
+		}
 	}
 	m->n_funcs = out;
 	free(tmp);
 }
 
-static const struct symbols__func *
-mod_find_func(struct symbols__mod *m, uint64_t pc)
+/* The last entry of v[0..n) starting at or below pc, or n when none. */
+static size_t
+func_floor(const struct symbols__func *v, size_t n, uint64_t pc)
 {
-	size_t lo = 0, hi;
+	size_t lo = 0, hi = n;
 
-	if (!m->funcs_loaded)
-		mod_load_funcs(m);
-	hi = m->n_funcs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (pc < m->funcs[mid].start)
+		if (pc < v[mid].start)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	for (size_t k = 0; lo > 0 && k < NESTED_TRIES; k++, lo--) {
-		const struct symbols__func *f = &m->funcs[lo - 1];
+	return lo ? lo - 1 : n;
+}
 
-		if (pc - f->start < f->size)
+/* The function containing pca; else an asm label just at or below pc
+ * (for a return address pc = pca + 1: a signal frame's return address is
+ * the first byte of __restore_rt, so pca is before it). */
+static const struct symbols__func *
+mod_find_func(struct symbols__mod *m, uint64_t pca, uint64_t pc)
+{
+	size_t i;
+
+	if (!m->funcs_loaded)
+		mod_load_funcs(m);
+	i = func_floor(m->funcs, m->n_funcs, pca);
+	for (size_t k = 0; i < m->n_funcs && k < NESTED_TRIES; k++, i--) {
+		const struct symbols__func *f = &m->funcs[i];
+
+		if (pca - f->start < f->size)
 			return f;
+		if (i == 0)
+			break;
 	}
+	i = func_floor(m->marks, m->n_marks, pc);
+	if (i < m->n_marks && pc - m->marks[i].start < MARK_SPAN)
+		return &m->marks[i];
 	return NULL;
 }
 
 static const char *
 intern_demangled(struct symbols *s, const char *name)
 {
-	const char *r;
-	char *d;
+	const char *r, *at;
+	char *d, buf[512];
 	int status = -1;
 
+	/* .symtab spells versioned symbols "name@@GLIBC_2.34": keep the
+	 * name, the version is noise in a profile. */
+	at = name ? strchr(name, '@') : NULL;
+	if (at && at > name && (size_t)(at - name) < sizeof buf) {
+		memcpy(buf, name, (size_t)(at - name));
+		buf[at - name] = '\0';
+		name = buf;
+	}
 	if (!name || name[0] != '_' || name[1] != 'Z')
 		return symbols__intern(s, name);
 	d = __cxa_demangle(name, NULL, NULL, &status);
@@ -264,7 +305,7 @@ symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
 {
 	/* A return address points after the call: name the call itself. */
 	uint64_t pca = exact || pc == 0 ? pc : pc - 1;
-	const struct symbols__func *f = mod_find_func(m, pca);
+	const struct symbols__func *f = mod_find_func(m, pca, pc);
 	const char *name = f ? intern_demangled(s, f->name) : NULL;
 	int n;
 

@@ -425,9 +425,6 @@ unwind_sample(struct unwinder *u, const struct rec_sample *s,
 		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0)
 			break;
 		frames[n++] = (struct unwind_frame){ ip, exact };
-		/* Below a signal frame the pc is where the signal hit, not a
-		 * return address. */
-		exact = unw_is_signal_frame(&c) > 0;
 		w.beyond = w.noinfo = false;
 		rc = unw_step(&c);
 		/* libunwind falls back to guessing with rbp when a pc has no
@@ -441,6 +438,11 @@ unwind_sample(struct unwinder *u, const struct rec_sample *s,
 			e = UNWIND_COMPLETE;
 			break;
 		}
+		/* Right after a step, libunwind's signal-frame flag still
+		 * describes the frame we stepped from (the CIE it just used):
+		 * when that was a signal frame, the new pc is where the signal
+		 * hit, not a return address (perf reads it the same way). */
+		exact = unw_is_signal_frame(&c) > 0;
 		if (n == max) {
 			e = UNWIND_MAX_DEPTH;
 			break;

@@ -24,8 +24,9 @@ rec(int depth)
 
 	pad[0] = (unsigned long)depth;
 	if (depth <= 0)
-		return spin(1ul << 22);
-	r = rec(depth - 1);
+		r = spin(1ul << 22);
+	else
+		r = rec(depth - 1);
 	/* Not a tail call, nor an accumulator loop. */
 	__asm__ volatile("" : "+r"(r));
 	return r + pad[0];
