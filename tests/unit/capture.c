@@ -239,6 +239,26 @@ capture_samples(struct capture *c, size_t stack_size, struct rec_sample **out,
 	return got;
 }
 
+int
+capture_probe(void)
+{
+	pid_t pid = fork();
+	int rc = 0, st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
+		rc = -errno;
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, __WALL);
+	return rc;
+}
+
 void
 capture_stop(struct capture *c)
 {

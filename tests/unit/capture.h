@@ -44,6 +44,10 @@ struct rec_sample *capture_sample(struct capture *c, size_t stack_size);
 int capture_samples(struct capture *c, size_t stack_size,
     struct rec_sample **out, int n);
 
+/* Whether this process may trace its children here: 0, or -errno (EPERM
+ * under Yama scope 3, a seccomp filter or a container without ptrace). */
+int capture_probe(void);
+
 /* Kills and reaps the target. */
 void capture_stop(struct capture *c);
 

@@ -461,10 +461,75 @@ measure(const char *target)
 	run_free(&r);
 }
 
+/* Without a capture: a pc in no module has no unwind info, and a short
+ * frame limit ends the walk at MAX_DEPTH. */
+static void
+test_synthetic(void)
+{
+	static struct unwind_frame uf[8];
+	struct symbols *sym = symbols_new(getpid(), NULL, NULL);
+	struct unwinder *uw = sym ? unwind_new(sym, NULL) : NULL;
+	struct rec_sample *s = calloc(1, sizeof *s + 64);
+	struct unwind_stats us;
+	enum unwind_end end;
+	int n;
+
+	ok(uw && s, "unwinder over this process");
+	if (!uw || !s)
+		goto out;
+	/* The heap is mapped but is no module: no unwind tables there. */
+	s->regs[CTOP_REG_RIP] = (uint64_t)(uintptr_t)s;
+	s->regs[CTOP_REG_RSP] = s->stack_addr = 0x1000;
+	s->stack_len = 64;
+	n = unwind_sample(uw, s, uf, 8, &end);
+	ok(n == 1 && uf[0].exact && uf[0].pc == (uint64_t)(uintptr_t)s,
+	    "no info: the sampled pc alone, exact (%d frames)", n);
+	is_str(unwind_end_name(end), unwind_end_name(UNWIND_NO_INFO),
+	    "no info: end reason");
+	unwind_get_stats(uw, &us);
+	is_int(us.ends[UNWIND_NO_INFO], 1, "no info counted");
+	is_int(us.walks, 1, "one walk counted");
+out:
+	free(s);
+	unwind_free(uw);
+	symbols_free(sym);
+}
+
+static void
+test_max_depth(void)
+{
+	char *argv[] = { (char *)capture_target("chain"), NULL };
+	static struct unwind_frame uf[3];
+	struct run r;
+	enum unwind_end end;
+	int n;
+
+	if (run_start(&r, argv, 16384) < 0 || r.n == 0) {
+		ok(0, "max depth: start");
+		return;
+	}
+	n = unwind_sample(r.uw, r.smp[0], uf, 3, &end);
+	ok(n == 3 && end == UNWIND_MAX_DEPTH, "a 3-frame limit: %d frames, "
+	    "%s", n, unwind_end_name(end));
+	ok(uf[0].exact && !uf[1].exact && !uf[2].exact,
+	    "sampled pc exact, return addresses not");
+	run_free(&r);
+}
+
 int
 main(void)
 {
+	int rc;
+
 	srand(1);
+	test_synthetic();
+	rc = capture_probe();
+	if (rc < 0) {
+		skip(strerror(-rc), "ptrace of a child not permitted here: "
+		    "target tests");
+		return done_testing();
+	}
+	test_max_depth();
 	test_chain("chain", "chain -O2 -fomit-frame-pointer");
 	test_chain("chain-fp", "chain -fno-omit-frame-pointer");
 	test_chain("chain-stripped", "chain stripped + debuglink");
