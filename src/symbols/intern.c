@@ -48,7 +48,8 @@ intern_grow(struct symbols *s)
 
 		if (!str)
 			continue;
-		for (j = hash_str(str) & (cap - 1); strs[j]; j = (j + 1) & (cap - 1))
+		for (j = hash_str(str) & (cap - 1); strs[j];
+		    j = (j + 1) & (cap - 1))
 			;
 		strs[j] = str;
 	}

@@ -23,10 +23,10 @@ struct symbols__func {
 
 /* One ELF object mapped into the target (every mapping of one file). */
 struct symbols__mod {
-	uint64_t lo, hi;	/* reported range: lowest start to highest end */
+	uint64_t lo, hi;	/* reported range: first start to last end */
 	uint64_t map_lo, map_hi; /* first mapping, for /proc/PID/map_files */
 	uint64_t dev, ino;
-	char *path;		/* path as in the maps, " (deleted)" removed */
+	char *path;		/* as in the maps, less " (deleted)" */
 	char *report_name;	/* the name given to libdwfl */
 	const char *name;	/* interned basename, for frames */
 	bool vdso;

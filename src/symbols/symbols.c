@@ -126,7 +126,8 @@ maps_parse(char *line, struct maps_line *ml)
 	ml->exec = perms[2] == 'x';
 	ml->path = line + pos;
 	len = strlen(line + pos);
-	while (len && (line[pos + len - 1] == '\n' || line[pos + len - 1] == ' '))
+	while (len && (line[pos + len - 1] == '\n' ||
+	    line[pos + len - 1] == ' '))
 		line[pos + --len] = '\0';
 	if (len > 10 && strcmp(line + pos + len - 10, " (deleted)") == 0)
 		line[pos + len - 10] = '\0';
@@ -363,7 +364,8 @@ symbols_new(pid_t pid, const struct symbols_opts *opts, char **cause)
 	s->dwfl = dwfl_new(s);
 	if (!s->dwfl) {
 		if (cause)
-			(void)!asprintf(cause, "dwfl_begin: %s", dwfl_errmsg(-1));
+			(void)!asprintf(cause, "dwfl_begin: %s",
+			    dwfl_errmsg(-1));
 		free(s);
 		return NULL;
 	}

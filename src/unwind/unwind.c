@@ -415,7 +415,8 @@ unwind_sample(struct unwinder *u, const struct rec_sample *s,
 		goto out;
 	}
 	if (unw_init_remote(&c, u->as, &w) < 0) {
-		frames[n++] = (struct unwind_frame){ s->regs[CTOP_REG_RIP], true };
+		frames[n++] = (struct unwind_frame){
+			s->regs[CTOP_REG_RIP], true };
 		goto out;
 	}
 	for (;;) {
