@@ -23,7 +23,11 @@ tests_unit_test_ui_layout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/ui -I$(t
 tests_unit_test_ui_layout_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-ui-layout
 
-SCRIPT_TESTS += \
-	tests/tui/run-table.sh
-EXTRA_DIST += \
-	tests/tui/run-table.sh
+TUI_TESTS = \
+	tests/tui/run-icicle.sh \
+	tests/tui/run-resize.sh \
+	tests/tui/run-save.sh \
+	tests/tui/run-table.sh \
+	tests/tui/run-term.sh
+SCRIPT_TESTS += $(TUI_TESTS)
+EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded

@@ -202,6 +202,30 @@ render_bottom(struct tui *t, int y)
 	canvas_text(&t->cv, y, 0, -1, buf, st);
 }
 
+/* One line when it fits, else wrapped at spaces (a 20-column terminal
+ * still reads the whole message). */
+static void
+render_wrapped(struct canvas *c, const char *msg)
+{
+	const char *p = msg;
+	int y = 0;
+
+	while (*p && y < c->h) {
+		int n = (int)strlen(p), cut = n;
+
+		if (n > c->w) {
+			for (cut = c->w; cut > 0 && p[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = c->w;
+		}
+		canvas_text(c, y++, 0, cut, p, ST_NORMAL);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 void
 tui_render(struct tui *t)
 {
@@ -215,7 +239,7 @@ tui_render(struct tui *t)
 	if (w < UI_MIN_W || h < UI_MIN_H) {
 		snprintf(buf, sizeof buf, "terminal too small: %dx%d, need "
 		    "%dx%d", w, h, UI_MIN_W, UI_MIN_H);
-		canvas_text(&t->cv, 0, 0, -1, buf, ST_NORMAL);
+		render_wrapped(&t->cv, buf);
 		return;
 	}
 	render_status(t);

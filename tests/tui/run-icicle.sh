@@ -65,8 +65,10 @@ keys / 'multiply|fwrite' Enter
 wait_has "42.0% of samples matched"; ok $? "regex multiply|fwrite: 42.0 %" || show
 check "first match: multiply" -- line_has 59 "multiply  total  30.0%"
 # In colour, a match is drawn in the match colour (magenta, 213).
-screen_sgr | sed -n 8p | grep -q $'48;5;213m|fwrite'
-ok $? "fwrite is highlighted as a match" || screen_sgr | sed -n 8p | cat -v
+[ "$(attr_at 8 "$(col_of 8 '|fwrite')")" = f16g213 ]
+ok $? "fwrite is highlighted in the match colour" || screen_sgr | sed -n 8p | cat -v
+[ "$(attr_at 8 "$(col_of 8 '|add')")" != f16g213 ]
+ok $? "add is not" || screen_sgr | sed -n 8p | cat -v
 keys n
 wait_line 59 "fwrite  total  12.0%"; ok $? "n: next match fwrite" || show
 keys N
