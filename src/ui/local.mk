@@ -23,8 +23,15 @@ tests_unit_test_ui_layout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/ui -I$(t
 tests_unit_test_ui_layout_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-ui-layout
 
+# A live source without a target (a profile fed on a timer) for the
+# tmux tests of pause, reset, threads, windows and bytes on the wire.
+check_PROGRAMS += tests/tui/fake-live
+tests_tui_fake_live_SOURCES = tests/tui/fake-live.c
+tests_tui_fake_live_LDADD = $(CTOP_LIBS)
+
 TUI_TESTS = \
 	tests/tui/run-icicle.sh \
+	tests/tui/run-live.sh \
 	tests/tui/run-resize.sh \
 	tests/tui/run-save.sh \
 	tests/tui/run-table.sh \

@@ -43,22 +43,22 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
 		    base ? base + 1 : st->comm,
 		    (unsigned long long)st->samples, note && *note ? "  " : "",
 		    note ? note : "");
-		snprintf(l2, size, "window %-10s  thread %-20s %s", window,
-		    thread, paused ? "PAUSED" : "");
+		snprintf(l2, size, "%swindow %-10s  thread %s",
+		    paused ? "PAUSED  " : "", window, thread);
 		return;
 	}
-	snprintf(l1, size, "pid %d %-15.15s %s/%s  %5u Hz req %7.1f got  "
-	    "samples %9llu  %lu:%02lu:%02lu%s", (int)st->pid, st->comm,
+	/* The most useful first: a narrow terminal cuts the ends. */
+	snprintf(l1, size, "pid %d %.15s  %s/%s  %u/%5.1f Hz  samples %8llu  "
+	    "%lu:%02lu:%02lu%s", (int)st->pid, st->comm,
 	    st->backend ? st->backend : "?", st->mode ? st->mode : "?",
 	    st->hz_requested, st->hz_achieved,
 	    (unsigned long long)st->samples, e / 3600, e / 60 % 60, e % 60,
 	    st->target_exited ? "  EXITED" : "");
-	snprintf(l2, size, "dropped %llu (%4.1f%%)  unwind failed %llu "
-	    "(%4.1f%%)  window %-10s  thread %-20s %s",
-	    (unsigned long long)st->dropped, share(st->dropped, all),
-	    (unsigned long long)st->unwind_failed,
-	    share(st->unwind_failed, st->samples), window, thread,
-	    paused ? "PAUSED" : "");
+	snprintf(l2, size, "%swindow %-10s  thread %-18s  dropped %llu "
+	    "(%.1f%%)  unwind failed %llu (%.1f%%)", paused ? "PAUSED  " : "",
+	    window, thread, (unsigned long long)st->dropped,
+	    share(st->dropped, all), (unsigned long long)st->unwind_failed,
+	    share(st->unwind_failed, st->samples));
 }
 
 void

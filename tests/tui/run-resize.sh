@@ -5,6 +5,7 @@
 # resizes without a crash.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/tui/tuilib.sh"
+tui_need_load
 
 tui_start 80 24 LC_ALL=C TERM=xterm-256color -- --load "$FIXTURE"
 wait_has FUNCTION || { show; skip_all "the table did not show"; }

@@ -4,6 +4,7 @@
 # as a new folded file in the working directory, named on the status line.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/tui/tuilib.sh"
+tui_need_load
 
 tui_start 120 30 LC_ALL=C TERM=xterm-256color -- --load "$FIXTURE"
 wait_has FUNCTION || { show; skip_all "the table did not show"; }

@@ -5,6 +5,7 @@
 # the help lists every key, and q restores the terminal.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/tui/tuilib.sh"
+tui_need_load
 
 tui_start 80 24 LC_ALL=C TERM=xterm-256color -- --load "$FIXTURE"
 wait_has FUNCTION; ok $? "the table shows" || show

@@ -6,6 +6,7 @@
 # for TERM=dumb, TERM unset and stdin not a terminal.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/tui/tuilib.sh"
+tui_need_load
 
 colours256() { screen_sgr | grep -q '48;5;'; }
 colours8() { screen_sgr | grep -qE $'\e\\[(4[0-7]|3[0-7])m'; }

@@ -2,12 +2,16 @@
 # Helpers for the tmux-driven TUI tests (sourced after tests/lib.sh): a
 # private tmux server (-L ctop$$, no config), ctop-prof --load on a fixture
 # in a pane of a fixed size, send-keys, capture-pane and polling waits.
-# Exits 77 (skip) without tmux or without a ctop-prof that loads files.
+# Exits 77 (skip) without tmux; tui_need_load skips without a ctop-prof
+# that loads files. TUI_BIN is the program tui_start runs ($CTOP).
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 FIXTURE=$top_srcdir/tests/data/ui-tree.folded
-[ -x "$CTOP" ] || skip_all "no ctop-prof binary at $CTOP"
-"$CTOP" --load "$FIXTURE" --batch >/dev/null 2>&1 ||
-	skip_all "ctop-prof --load FILE --batch does not work in this build"
+TUI_BIN=$CTOP
+tui_need_load() {
+	[ -x "$CTOP" ] || skip_all "no ctop-prof binary at $CTOP"
+	"$CTOP" --load "$FIXTURE" --batch >/dev/null 2>&1 ||
+		skip_all "ctop-prof --load FILE --batch does not work in this build"
+}
 # One private server per start (ctop<pid>-<n>): a new server on the socket
 # of one just killed could race with its exit.
 tui_n=0
@@ -39,7 +43,7 @@ tui_start() {
 	_tui_next
 	"${TM[@]}" new-session -d -s t -x "$w" -y "$h" -c "$WORKDIR" \
 		env -i PATH="$PATH" HOME="$WORKDIR" "${envs[@]}" \
-		sh -c '"$@"; echo "EXITED:$?"; exec sleep 600' sh "$CTOP" "$@"
+		sh -c '"$@"; echo "EXITED:$?"; exec sleep 600' sh "$TUI_BIN" "$@"
 	"${TM[@]}" set-option -t t -g status off >/dev/null 2>&1
 	"${TM[@]}" resize-window -t t -x "$w" -y "$h" >/dev/null 2>&1
 }
@@ -68,7 +72,7 @@ tui_start_sh() {
 	_tui_next
 	"${TM[@]}" new-session -d -s t -x "$w" -y "$h" -c "$WORKDIR" \
 		env -i PATH="$PATH" HOME="$WORKDIR" \
-		sh -c "$script; echo \"EXITED:\$?\"; exec sleep 600" "$CTOP" "$@"
+		sh -c "$script; echo \"EXITED:\$?\"; exec sleep 600" "$TUI_BIN" "$@"
 }
 # attr_at LINE COL: the SGR state of one cell (1-based line, 0-based
 # column) from capture-pane -e, which only prints attribute changes:
