@@ -125,7 +125,8 @@ table_sort(const struct pview *v, enum sort_key key, uint32_t *rows)
 		rows[i] = i;
 	sort_view = v;
 	sort_by = key;
-	qsort(rows, v->n_funcs, sizeof *rows, table_cmp);
+	if (v->n_funcs > 1)
+		qsort(rows, v->n_funcs, sizeof *rows, table_cmp);
 	sort_view = NULL;
 }
 
@@ -223,7 +224,8 @@ layout_tree(struct tree_layout *l, const struct pview *v, uint32_t root,
 		}
 	}
 	free(stack);
-	qsort(l->boxes, l->n, sizeof *l->boxes, box_cmp);
+	if (l->n > 1)
+		qsort(l->boxes, l->n, sizeof *l->boxes, box_cmp);
 	return rc;
 }
 

@@ -23,6 +23,7 @@ struct tb {
 	struct frame frames[MAXN];
 	struct pview_node nodes[MAXN];
 	struct pview_func funcs[MAXN];
+	char names[MAXN][48];
 	uint32_t nf, nn;
 	struct pview v;
 };
@@ -35,8 +36,9 @@ tb_frame(struct tb *b, const char *name, const char *module)
 	for (i = 0; i < b->nf; i++)
 		if (strcmp(b->frames[i].name, name) == 0)
 			return i;
-	b->frames[b->nf].name = strdup(name);
-	b->frames[b->nf].module = module ? strdup(module) : NULL;
+	snprintf(b->names[b->nf], sizeof b->names[0], "%s", name);
+	b->frames[b->nf].name = b->names[b->nf];
+	b->frames[b->nf].module = module;
 	return b->nf++;
 }
 
