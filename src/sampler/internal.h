@@ -36,8 +36,11 @@ struct sthread {
 				 * the target's threads: detach on its first
 				 * stop */
 	bool exit_pushed;	/* REC_THREAD_EXIT already sent */
-	bool irq_pending;	/* a PTRACE_INTERRUPT gave up waiting: its
-				 * stop will come later, do not re-interrupt */
+	bool irq_pending;	/* a PTRACE_INTERRUPT whose stop had not come
+				 * in time: drain() captures it when it does;
+				 * do not interrupt again meanwhile */
+	uint32_t irq_flags;	/* sample flags decided before the interrupt */
+	uint64_t irq_t0;	/* when the pending interrupt was sent */
 	int stat_fd;		/* /proc/PID/task/TID/stat, for pread */
 	uint64_t next_ns;	/* next sample due (CLOCK_MONOTONIC) */
 	uint64_t stk_lo, stk_hi; /* cached mapping holding the stack */

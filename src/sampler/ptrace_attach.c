@@ -232,14 +232,14 @@ detach_one(struct sampler *s, struct sthread *t)
 	pid_t r;
 
 	if (t->state == STH_EXITING) {
-		/* Past PTRACE_EVENT_EXIT: cannot stop again. A zombie leader
-		 * waiting for its threads is released by our thread's exit. */
-		r = waitpid(t->tid, &st, __WALL | __WNOTHREAD | WNOHANG);
-		if (r > 0 || (r < 0 && errno == ECHILD)) {
-			if (r > 0 && t->tid == s->opts.pid)
-				sampler__push_exit(s, st);
-			sampler__mark_dead(s, t);
-		}
+		/* Past PTRACE_EVENT_EXIT it cannot stop again: reap it when
+		 * its exit completes. A zombie leader waiting for its other
+		 * threads is released by the kernel when our thread exits. */
+		r = t->tid == s->opts.pid ? 0 :
+		    detach_wait(s, t->tid, &st, sampler__now() + 50000000ull);
+		if (r > 0 && t->tid == s->opts.pid)
+			sampler__push_exit(s, st);
+		sampler__mark_dead(s, t);
 		return;
 	}
 	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0 &&

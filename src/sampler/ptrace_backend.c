@@ -21,7 +21,7 @@
 
 #include "internal.h"
 
-#define IRQ_WAIT_NS 50000000ull		/* give up on an interrupt after */
+#define IRQ_WAIT_NS 2000000ull		/* then capture asynchronously */
 #define SLICE_NS 1000000ull		/* wait slice when SIGCHLD is lost */
 
 enum stop_kind {
@@ -30,6 +30,11 @@ enum stop_kind {
 	STOP_GONE,		/* the thread exited or left us */
 	STOP_GROUP,		/* entered group-stop: listening */
 };
+
+enum irq_result { IRQ_HELD, IRQ_LATE, IRQ_GROUP, IRQ_GONE };
+
+static void capture(struct sampler *s, struct sthread *t, uint64_t t0,
+    uint32_t flags);
 
 static void
 resume(pid_t tid, int sig)
@@ -91,12 +96,20 @@ on_event_stop(struct sampler *s, struct sthread *t, int sig, pid_t want)
 		 * The thread re-traps with SIGTRAP once SIGCONT arrives. */
 		ptrace(PTRACE_LISTEN, t->tid, NULL, NULL);
 		t->state = STH_GROUP_STOP;
+		t->irq_pending = false;	/* this trap consumed it */
 		return STOP_GROUP;
 	}
 	t->state = STH_RUNNING;
-	t->irq_pending = false;
-	if (t->tid == want)
+	if (t->tid == want) {
+		t->irq_pending = false;
 		return STOP_OURS;
+	}
+	if (t->irq_pending) {
+		/* The late stop of an interrupt we stopped waiting for. */
+		t->irq_pending = false;
+		capture(s, t, t->irq_t0, t->irq_flags);
+		return STOP_HANDLED;
+	}
 	resume(t->tid, 0);
 	return STOP_HANDLED;
 }
@@ -193,13 +206,16 @@ wait_chld(struct sampler *s, uint64_t deadline)
 }
 
 /* Waits for our interrupt stop of t, servicing its other stops (a signal
- * arriving meanwhile is re-injected and the wait goes on). Returns 0 when
- * t is held in our stop, -1 otherwise. */
+ * arriving meanwhile is re-injected and the wait goes on). Returns
+ * IRQ_HELD when t is held in our stop; IRQ_LATE when it did not stop in
+ * time (runnable but not on a CPU, or in an unwakeable sleep such as
+ * vfork): drain() captures it when its stop comes, and the sampler does
+ * not block meanwhile; IRQ_GROUP when it entered group-stop; IRQ_GONE. */
 static int
 wait_interrupt(struct sampler *s, struct sthread *t)
 {
 	uint64_t deadline = sampler__now() + IRQ_WAIT_NS;
-	struct timespec slice = { 0, 0 };
+	struct timespec slice = { 0, 20000 };
 	pid_t tid = t->tid;
 	int st, k;
 	pid_t r;
@@ -209,9 +225,11 @@ wait_interrupt(struct sampler *s, struct sthread *t)
 		if (r == tid) {
 			k = handle_status(s, tid, st, tid);
 			if (k == STOP_OURS)
-				return 0;
-			if (k != STOP_HANDLED)
-				return -1;
+				return IRQ_HELD;
+			if (k == STOP_GROUP)
+				return IRQ_GROUP;
+			if (k == STOP_GONE)
+				return IRQ_GONE;
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -220,20 +238,16 @@ wait_interrupt(struct sampler *s, struct sthread *t)
 			/* ECHILD: the thread is gone (an exec by another
 			 * thread removes it without a report). */
 			sampler__mark_dead(s, t);
-			return -1;
+			return IRQ_GONE;
 		}
 		if (sampler__now() > deadline) {
-			/* Stuck in an unwakeable sleep (vfork): its stop will
-			 * come later and is resumed by drain(). */
 			t->irq_pending = true;
-			return -1;
+			return IRQ_LATE;
 		}
-		if (s->chld_unreliable) {
-			slice.tv_nsec = 20000;
+		if (s->chld_unreliable)
 			nanosleep(&slice, NULL);
-		} else {
+		else
 			wait_chld(s, deadline);
-		}
 	}
 }
 
@@ -303,38 +317,20 @@ count(struct sampler *s, _Atomic uint64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-/* One sample of one thread. The thread is held stopped only from the
- * interrupt to the CONT: registers and one process_vm_readv, straight
- * into the ring reservation. */
+/* Captures a thread held in our interrupt stop and resumes it: registers
+ * and one process_vm_readv straight into the ring reservation, then CONT
+ * at once; the record is finished while the thread runs. t0: when the
+ * interrupt was sent. */
 static void
-sample_thread(struct sampler *s, struct sthread *t)
+capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags)
 {
 	struct user_regs_struct u;
 	struct iovec iov = { &u, sizeof u }, lio, rio;
 	struct rec_sample *rec;
-	uint64_t t0, t1, ts;
-	uint32_t flags = 0;
+	uint64_t ts = sampler__now();
 	size_t len, got;
 	ssize_t n;
-	char state;
 
-	state = sampler__proc_state_fd(t->stat_fd);
-	if (state != 'R') {
-		if (s->opts.mode == SAMPLER_MODE_CPU) {
-			count(s, &s->skipped_idle);
-			return;
-		}
-		flags |= SAMPLE_OFF_CPU;
-	}
-	if (s->lost_pending)
-		tell_lost(s);
-	t0 = sampler__now();
-	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0 ||
-	    wait_interrupt(s, t) < 0) {
-		count(s, &s->failed);
-		return;
-	}
-	ts = sampler__now();
 	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_PRSTATUS, &iov) < 0) {
 		resume(t->tid, 0);
 		count(s, &s->failed);
@@ -356,8 +352,7 @@ sample_thread(struct sampler *s, struct sthread *t)
 	rio.iov_len = len;
 	n = process_vm_readv(t->tid, &lio, 1, &rio, 1, 0);
 	resume(t->tid, 0);
-	t1 = sampler__now();
-	sampler__note_pause(s, t1 - t0);
+	sampler__note_pause(s, sampler__now() - t0);
 
 	got = n > 0 ? (size_t)n : 0;
 	if (stack_short(s, t, u.rsp, got))
@@ -375,6 +370,42 @@ sample_thread(struct sampler *s, struct sthread *t)
 	rec->weight = 1;
 	ring_commit(s->ring, sizeof *rec + got);
 	count(s, &s->samples);
+}
+
+/* One sample of one thread: check its state, interrupt it, capture it
+ * when it stops. Threads are sampled one at a time, never all at once. */
+static void
+sample_thread(struct sampler *s, struct sthread *t)
+{
+	uint32_t flags = 0;
+	char state;
+
+	state = sampler__proc_state_fd(t->stat_fd);
+	if (state != 'R') {
+		if (s->opts.mode == SAMPLER_MODE_CPU) {
+			count(s, &s->skipped_idle);
+			return;
+		}
+		flags |= SAMPLE_OFF_CPU;
+	}
+	if (s->lost_pending)
+		tell_lost(s);
+	t->irq_t0 = sampler__now();
+	t->irq_flags = flags;
+	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0) {
+		count(s, &s->failed);	/* ESRCH: it just vanished */
+		return;
+	}
+	switch (wait_interrupt(s, t)) {
+	case IRQ_HELD:
+		capture(s, t, t->irq_t0, flags);
+		break;
+	case IRQ_GONE:
+		count(s, &s->failed);
+		break;
+	default:	/* late: captured by drain(); group-stop: no sample */
+		break;
+	}
 }
 
 static bool

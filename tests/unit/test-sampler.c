@@ -248,7 +248,8 @@ test_cpu_rate(void)
 	    "cpu: stack_addr == RSP, copy non-empty, lengths right "
 	    "(%u %u %u bad)", r.c.bad_sp, r.c.empty, r.c.bad_len);
 	ok(r.st.dropped == 0 && r.st.failed == 0 && r.c.bad_records == 0,
-	    "cpu: nothing dropped or failed");
+	    "cpu: nothing dropped (%llu) or failed (%llu)",
+	    (unsigned long long)r.st.dropped, (unsigned long long)r.st.failed);
 	report_pauses(&r, "cpu 200 Hz");
 	check_healthy(t.pid, "cpu");
 	ok(r.st.threads == 0, "cpu: no thread left attached (%u)",
