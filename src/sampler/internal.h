@@ -114,6 +114,7 @@ void sampler__schedule(struct sampler *s, struct sthread *t, uint64_t now);
 ssize_t sampler__proc_read(const char *path, char *buf, size_t size);
 int sampler__proc_stat(const char *stat, char *state, unsigned long *flags);
 char sampler__proc_state_fd(int fd);
+char sampler__proc_state_tid(pid_t pid, pid_t tid);
 pid_t sampler__proc_tracer(pid_t pid, pid_t tid);
 long sampler__proc_uid(pid_t pid);
 void sampler__proc_comm(pid_t pid, pid_t tid, char comm[16]);

@@ -88,6 +88,23 @@ sampler__proc_state_fd(int fd)
 	return state;
 }
 
+/* The same without a kept fd. */
+char
+sampler__proc_state_tid(pid_t pid, pid_t tid)
+{
+	char path[64];
+	char state;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	state = sampler__proc_state_fd(fd);
+	close(fd);
+	return state;
+}
+
 static long
 proc_status_field(pid_t pid, pid_t tid, const char *key)
 {

@@ -380,7 +380,9 @@ sample_thread(struct sampler *s, struct sthread *t)
 	uint32_t flags = 0;
 	char state;
 
-	state = sampler__proc_state_fd(t->stat_fd);
+	/* No kept fd (the fd limit was hit): open the file each time. */
+	state = t->stat_fd >= 0 ? sampler__proc_state_fd(t->stat_fd) :
+	    sampler__proc_state_tid(s->opts.pid, t->tid);
 	if (state != 'R') {
 		if (s->opts.mode == SAMPLER_MODE_CPU) {
 			count(s, &s->skipped_idle);
@@ -447,6 +449,9 @@ sampler_loop(struct sampler *s)
 
 	while (!stopping(s)) {
 		next = sample_due(s);
+		/* Reports that came while sampling: their SIGCHLD may have
+		 * been taken by a thread that does not block it. */
+		drain(s);
 		sampler__sweep(s);
 		now = sampler__now();
 		if (now >= next_poll) {

@@ -4,6 +4,7 @@
  * pointers so an entry stays valid while the table is resized. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -75,7 +76,9 @@ sampler__add(struct sampler *s, pid_t tid)
 	t->state = STH_RUNNING;
 	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", s->opts.pid, tid);
 	t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-	t->foreign = t->stat_fd < 0;
+	/* ENOENT: not a thread of the target. Other errors (EMFILE) only
+	 * mean the state is read without a kept fd. */
+	t->foreign = t->stat_fd < 0 && errno == ENOENT;
 	t->next_ns = now;
 	sampler__schedule(s, t, now);
 	s->th[s->nth++] = t;

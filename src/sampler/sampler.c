@@ -111,6 +111,11 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 		    "sampler: frequency %u Hz out of range (1-10000)", opts->hz);
 		return NULL;
 	}
+	if (opts->mode != SAMPLER_MODE_CPU && opts->mode != SAMPLER_MODE_WALL) {
+		sampler__set_cause(cause, "sampler: unknown mode %d",
+		    (int)opts->mode);
+		return NULL;
+	}
 	if (opts->stack_size < 8 || opts->stack_size + sizeof(struct
 	    rec_sample) > ring_max_record(ring)) {
 		sampler__set_cause(cause, "sampler: stack size %zu does not "

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Target: busy threads spinning in spin_hot(), idle threads blocked in
- * nanosleep, optional late threads; expected hot path: spin_hot <- worker.
+ * nanosleep, optional late threads; expected hot path: spin_hot <- busy.
  *   spin [-b busy] [-i idle] [-l late -L delay_ms] [-p progress_file]
- *        [-s seconds -x exit_code]
+ *        [-s seconds -x exit_code] [-E exec_after_ms]
+ * -E: a non-main thread execs "spin -b 1" after that many ms (the tid
+ * change of a multi-threaded exec).
  * Prints "ready" once the first threads run; the progress file (8 bytes)
  * holds a counter that advances while busy thread 0 runs. */
 #include <fcntl.h>
@@ -50,6 +52,19 @@ idle(void *arg)
 	return NULL;
 }
 
+static void sleep_ms(long ms);
+
+static void *
+exec_self(void *arg)
+{
+	char *argv[] = { "spin", "-b", "1", NULL };
+
+	sleep_ms((long)(intptr_t)arg);
+	execv("/proc/self/exe", argv);
+	perror("execv");
+	exit(1);
+}
+
 static void
 start(void *(*fn)(void *), void *arg)
 {
@@ -74,10 +89,11 @@ int
 main(int argc, char **argv)
 {
 	int nbusy = 1, nidle = 0, nlate = 0, late_ms = 300, code = 0, c, i, fd;
+	long exec_ms = -1;
 	double secs = 0;
 	const char *pfile = NULL;
 
-	while ((c = getopt(argc, argv, "b:i:l:L:p:s:x:")) != -1) {
+	while ((c = getopt(argc, argv, "b:i:l:L:p:s:x:E:")) != -1) {
 		switch (c) {
 		case 'b': nbusy = atoi(optarg); break;
 		case 'i': nidle = atoi(optarg); break;
@@ -86,6 +102,7 @@ main(int argc, char **argv)
 		case 'p': pfile = optarg; break;
 		case 's': secs = atof(optarg); break;
 		case 'x': code = atoi(optarg); break;
+		case 'E': exec_ms = atol(optarg); break;
 		default: return 2;
 		}
 	}
@@ -102,6 +119,8 @@ main(int argc, char **argv)
 		start(busy, i == 0 ? (void *)1 : NULL);
 	for (i = 0; i < nidle; i++)
 		start(idle, NULL);
+	if (exec_ms >= 0)
+		start(exec_self, (void *)(intptr_t)exec_ms);
 	printf("ready\n");
 	fflush(stdout);
 	if (nlate) {

@@ -373,6 +373,8 @@ on_sample(struct collect *c, const struct rec_sample *s, size_t len)
 
 	c->samples++;
 	ts->samples++;
+	if (c->execs && s->time_ns > c->exec_ns)
+		c->after_exec++;
 	if (len != sizeof *s + s->chain_len * 8 + s->stack_len ||
 	    s->stack_len > c->stack_size)
 		c->bad_len++;
@@ -424,6 +426,7 @@ collect_drain(struct collect *c, struct ring *r)
 			break;
 		case REC_EXEC:
 			c->execs++;
+			c->exec_ns = ((const struct rec_thread *)p)->time_ns;
 			break;
 		case REC_PROC_EXIT:
 			c->proc_exit++;

@@ -69,6 +69,8 @@ struct collect {
 	unsigned mem_checked, mem_mismatch;
 	unsigned thread_new, thread_exit, execs, proc_exit, lost_recs;
 	unsigned bad_records;
+	unsigned after_exec;		/* samples taken after REC_EXEC */
+	uint64_t exec_ns;
 	int exit_status;
 };
 

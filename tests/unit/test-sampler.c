@@ -339,27 +339,37 @@ test_rate(unsigned hz, unsigned lo, unsigned hi)
 	target_kill(&t);
 }
 
-/* 2000 queued real-time signals while sampled at 999 Hz: none lost;
- * SIGCHLD and SIGPIPE arrive too. */
+/* nsig queued real-time signals while sampled at hz: none lost; SIGCHLD
+ * and SIGPIPE arrive too. With unblock, SIGCHLD is not blocked in main
+ * (a caller that forgot): stops must still be serviced promptly. */
 static void
-test_signals(void)
+test_signals(unsigned hz, int nsig, bool unblock)
 {
+	sigset_t chld;
+	char what[48];
 	struct target t;
 	struct run r;
 	union sigval v = { 0 };
 	char line[256] = "";
-	int rt = -1, chld = -1, pipe_ = -1, i, status = -1;
+	int rt = -1, nchld = -1, pipe_ = -1, i, status = -1;
 	long forks = -1, epipe = -2;
 	unsigned sent = 0;
-	uint64_t end;
+	uint64_t end, t0 = now_ms();
 
+	snprintf(what, sizeof what, "signals %u Hz%s", hz,
+	    unblock ? " SIGCHLD unblocked" : "");
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (unblock)
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
 	if (target_start(&t, "sigcount", NULL) < 0 ||
-	    run_start(&r, t.pid, true, 999, SAMPLER_MODE_CPU, false) < 0) {
-		ok(0, "signals: start");
+	    run_start(&r, t.pid, true, hz, SAMPLER_MODE_CPU, false) < 0) {
+		ok(0, "%s: start", what);
 		target_kill(&t);
+		sigprocmask(SIG_BLOCK, &chld, NULL);
 		return;
 	}
-	for (i = 0; i < 2000; i++) {
+	for (i = 0; i < nsig; i++) {
 		while (sigqueue(t.pid, SIGRTMIN, v) < 0 && errno == EAGAIN)
 			collect_for(&r.c, &ring, 1);
 		sent++;
@@ -371,28 +381,32 @@ test_signals(void)
 	end = now_ms() + 10000;
 	while (now_ms() < end && target_line(&t, line, sizeof line, 10) < 0)
 		collect_drain(&r.c, &ring);
-	sscanf(line, "rt=%d chld=%d forks=%ld pipe=%d epipe=%ld", &rt, &chld,
-	    &forks, &pipe_, &epipe);
-	diag("signals: target says \"%s\"", line);
-	is_int(rt, (int)sent, "signals: all %u SIGRTMIN delivered", sent);
-	ok(chld > 0 && forks > 0, "signals: SIGCHLD from its children "
-	    "arrives (%d for %ld forks)", chld, forks);
-	ok(pipe_ > 0 && pipe_ == epipe, "signals: every SIGPIPE arrives "
-	    "(%d for %ld EPIPE)", pipe_, epipe);
+	sscanf(line, "rt=%d chld=%d forks=%ld pipe=%d epipe=%ld", &rt,
+	    &nchld, &forks, &pipe_, &epipe);
+	diag("%s: target says \"%s\" after %.2f s", what, line,
+	    (now_ms() - t0) / 1e3);
+	is_int(rt, (int)sent, "%s: all %u SIGRTMIN delivered", what, sent);
+	ok(nchld > 0 && forks > 0, "%s: SIGCHLD from its children "
+	    "arrives (%d for %ld forks)", what, nchld, forks);
+	ok(pipe_ > 0 && pipe_ == epipe, "%s: every SIGPIPE arrives "
+	    "(%d for %ld EPIPE)", what, pipe_, epipe);
 	/* It exits by itself: the sampler reaps it (launch mode). */
 	end = now_ms() + 3000;
 	while (now_ms() < end && !sampler_target_exited(r.s, &status))
 		collect_for(&r.c, &ring, 10);
 	ok(sampler_target_exited(r.s, &status) && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == 0, "signals: target exit 0 seen (%#x)",
+	    WEXITSTATUS(status) == 0, "%s: target exit 0 seen (%#x)", what,
 	    status);
 	run_stop(&r);
-	ok(r.st.signals >= sent + 1, "signals: %llu re-injected, %u sent",
+	ok(r.st.signals >= sent + 1, "%s: %llu re-injected, %u sent", what,
 	    (unsigned long long)r.st.signals, sent);
-	diag("signals: %d received / %u sent at 999 Hz, %llu samples",
-	    rt, sent, (unsigned long long)r.st.samples);
-	report_pauses(&r, "signals 999 Hz");
+	ok(now_ms() - t0 < 5000, "%s: done in %.2f s", what,
+	    (now_ms() - t0) / 1e3);
+	diag("%s: %d received / %u sent, %llu samples", what, rt, sent,
+	    (unsigned long long)r.st.samples);
+	report_pauses(&r, what);
 	run_free(&r);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
 	t.pid = 0;		/* already reaped by the sampler */
 	target_kill(&t);
 }
@@ -509,6 +523,36 @@ test_exit(bool by_kill)
 	    "%s: the sampler reaped it", what);
 	run_free(&r);
 	t.pid = 0;
+	target_kill(&t);
+}
+
+/* A non-main thread execs: REC_EXEC, and sampling goes on in the new
+ * image (whose addresses differ, so RIPs are not checked here). */
+static void
+test_exec(void)
+{
+	const char *args[] = { "-b", "2", "-E", "300", NULL };
+	struct target t;
+	struct run r;
+	char line[64] = "";
+
+	if (target_start(&t, "spin", args) < 0 ||
+	    run_start(&r, t.pid, true, 200, SAMPLER_MODE_CPU, false) < 0) {
+		ok(0, "exec: start");
+		target_kill(&t);
+		return;
+	}
+	collect_for(&r.c, &ring, 800);
+	target_line(&t, line, sizeof line, 100);
+	run_stop(&r);
+	is_str(line, "ready", "exec: the new image runs");
+	is_int(r.c.execs, 1, "exec: one REC_EXEC");
+	ok(r.c.after_exec > 50, "exec: sampled after the exec (%u of %u)",
+	    r.c.after_exec, r.c.samples);
+	ok(r.st.threads == 0 && r.c.bad_sp == 0 && r.c.empty == 0,
+	    "exec: records valid, nothing left attached");
+	check_healthy(t.pid, "exec");
+	run_free(&r);
 	target_kill(&t);
 }
 
@@ -664,10 +708,12 @@ main(void)
 	test_wall();
 	test_rate(99, 60, 130);
 	test_rate(999, 600, 1300);
-	test_signals();
+	test_signals(999, 2000, false);
+	test_signals(99, 300, true);
 	test_stop_cont();
 	test_exit(false);
 	test_exit(true);
+	test_exec();
 	test_churn();
 	test_forker();
 	test_profiler_killed();
