@@ -11,7 +11,6 @@ noinst_HEADERS += src/sampler/internal.h
 check_PROGRAMS += tests/unit/test-sampler
 tests_unit_test_sampler_SOURCES = \
 	tests/unit/test-sampler.c \
-	tests/unit/sampler-ring.c \
 	tests/unit/sampler-util.c \
 	tests/unit/sampler-util.h
 tests_unit_test_sampler_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
