@@ -111,7 +111,8 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 		    "sampler: frequency %u Hz out of range (1-10000)", opts->hz);
 		return NULL;
 	}
-	if (opts->mode != SAMPLER_MODE_CPU && opts->mode != SAMPLER_MODE_WALL) {
+	if (opts->mode != SAMPLER_MODE_CPU &&
+	    opts->mode != SAMPLER_MODE_WALL) {
 		sampler__set_cause(cause, "sampler: unknown mode %d",
 		    (int)opts->mode);
 		return NULL;
@@ -128,6 +129,9 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 		sampler__set_cause(cause, "sampler: out of memory");
 		return NULL;
 	}
+	/* opts->launched needs no special path: the tracer thread reaps the
+	 * target in both modes, and for our own child (same thread group
+	 * as its parent) that reap is the final one, status included. */
 	s->opts = *opts;
 	s->ring = ring;
 	atomic_init(&s->exit_status, -1);

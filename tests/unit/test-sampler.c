@@ -430,13 +430,17 @@ progress(const char *file)
 static void
 test_stop_cont(void)
 {
-	char file[] = "/tmp/ctop-sampler-progress.XXXXXX";
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char file[512];
 	const char *args[] = { "-b", "1", "-p", file, NULL };
 	struct target t;
 	struct run r;
 	uint64_t p1, p2, p3;
 	char why[256] = "";
-	int fd = mkstemp(file);
+	int fd;
+
+	snprintf(file, sizeof file, "%s/ctop-sampler-progress.XXXXXX", tmp);
+	fd = mkstemp(file);
 
 	if (fd < 0 || target_start(&t, "spin", args) < 0 ||
 	    run_start(&r, t.pid, true, 200, SAMPLER_MODE_CPU, false) < 0) {
