@@ -5,3 +5,8 @@ libctop_a_SOURCES += \
 	src/cli/load_source.c \
 	src/cli/load_source.h \
 	src/cli/options.c
+
+check_PROGRAMS += tests/unit/test-options
+tests_unit_test_options_SOURCES = tests/unit/test-options.c
+tests_unit_test_options_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-options
