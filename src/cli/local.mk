@@ -11,5 +11,7 @@ tests_unit_test_options_SOURCES = tests/unit/test-options.c
 tests_unit_test_options_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-options
 
-SCRIPT_TESTS += tests/integration/run-cli-errors.sh tests/integration/run-record.sh
-EXTRA_DIST += tests/integration/run-cli-errors.sh tests/integration/run-record.sh
+SCRIPT_TESTS += tests/integration/run-cli-errors.sh tests/integration/run-record.sh \
+	tests/integration/run-hygiene.sh
+EXTRA_DIST += tests/integration/run-cli-errors.sh tests/integration/run-record.sh \
+	tests/integration/run-hygiene.sh
