@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* profile: the layout of struct profile and the hash helpers shared by
+ * profile.c (interning, aggregation) and view.c (immutable views). */
+#ifndef CTOP_PROFILE_INTERNAL_H
+#define CTOP_PROFILE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctop/profile.h"
+
+/* One call tree node of one thread. The path hash (the stable id) is not
+ * stored: views compute it top down, which keeps a node at 24 bytes. */
+struct pnode {
+	uint64_t self;
+	uint64_t total;
+	uint32_t parent;	/* PROFILE_NO_NODE for a thread's root */
+	uint32_t frame;		/* PROFILE_NO_FRAME for a thread's root */
+};
+
+struct pthread {
+	int32_t tid;
+	char name[16];
+	uint32_t root;		/* index of its root in profile.nodes */
+	uint64_t last_time;	/* newest sample time since the last reset */
+};
+
+/* The window log: one entry per profile_add with a known time. */
+struct plog_entry {
+	uint64_t time_ns;
+	uint64_t count;
+	int32_t tid;
+	uint32_t leaf;		/* node the stack ended at */
+};
+
+struct arena_chunk;
+
+struct profile {
+	struct profile_limits lim;
+	struct arena_chunk *arena;	/* strings; chunks never move */
+	size_t arena_bytes;
+
+	struct frame *frames;
+	uint32_t *frame_hash;		/* hash of each frame, for rehashing */
+	uint32_t n_frames, cap_frames;
+	uint32_t *ftab;			/* frame ids, open addressing */
+	uint32_t ftab_cap;		/* power of two */
+
+	struct pnode *nodes;
+	uint32_t n_nodes, cap_nodes;
+	uint32_t *ntab;			/* node indices keyed by (parent, frame) */
+	uint32_t ntab_cap;
+
+	struct pthread *threads;
+	uint32_t n_threads, cap_threads;
+	uint32_t *ttab;			/* thread indices keyed by tid */
+	uint32_t ttab_cap;
+
+	struct plog_entry *log;		/* ring: oldest at log_head */
+	uint32_t log_cap, log_head, log_len;
+
+	uint64_t samples, collapsed, last_time;
+};
+
+#define PROFILE__EMPTY UINT32_MAX	/* a free hash slot */
+#define PROFILE__ROOT_ID UINT64_C(0x63746f7070726f66)	/* "ctopprof" */
+
+/* SplitMix64's finalizer: a cheap full-avalanche 64-bit mix. */
+static inline uint64_t
+profile__mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/* The stable id of a child: a function of its parent's id and its frame
+ * only, so one path gets one id in every view and every thread. */
+static inline uint64_t
+profile__child_id(uint64_t parent_id, uint32_t frame)
+{
+	uint64_t rot = (parent_id << 17) | (parent_id >> 47);
+
+	return profile__mix64(rot ^ ((uint64_t)frame + 1) *
+	    UINT64_C(0x9e3779b97f4a7c15));
+}
+
+static inline uint32_t
+profile__pair_hash(uint32_t a, uint32_t b)
+{
+	return (uint32_t)profile__mix64(((uint64_t)a << 32) | b);
+}
+
+/* The entry at position i (0 = oldest) of the window log. */
+static inline const struct plog_entry *
+profile__log_at(const struct profile *p, uint32_t i)
+{
+	return &p->log[(p->log_head + i) & (p->log_cap - 1)];
+}
+
+/* The thread index of tid, or PROFILE__EMPTY. */
+uint32_t profile__thread_find(const struct profile *p, int32_t tid);
+
+#endif

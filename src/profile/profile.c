@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT */
+/* profile: frame interning, one call tree per thread, and the window log.
+ * This is the worker's hot path (up to ~100k profile_add per second), so
+ * every lookup is an open-addressing hash table of 32-bit indices.
+ *
+ * Memory: a tree node is 24 bytes (struct pnode) plus one 4-byte slot in
+ * the (parent, frame) hash table, kept at most half full; arrays grow by
+ * doubling. Measured by test-profile (1 M unique synthetic stacks, each one
+ * new node under a shared prefix, no times): stats.bytes = 33.7 MB, i.e.
+ * 33.7 bytes per node and per unique stack; the default cap of 4 M nodes
+ * is thus ~135 MB. Samples with a time also cost one 24-byte window log
+ * entry while they are in the window (42 bytes each with doubling slack,
+ * measured over 300k); the log holds at most PROFILE_LOG_MAX entries.
+ * Views are separate: 48 bytes per view node, built and freed per view. */
+#include "config.h"
+
+#include "ctop/profile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define ARENA_CHUNK (64 * 1024)
+#define DEFAULT_MAX_NODES (4u * 1024 * 1024)
+#define DEFAULT_WINDOW_S 30
+/* 2 M entries (48 MiB) hold 30 s at ~70k samples/s; past that the oldest
+ * entries go first and windows get shorter than asked. */
+#define PROFILE_LOG_MAX (1u << 21)
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+/* ------------------------------------------------------------------------
+ * Strings: an append-only arena of chunks that never move, so views can
+ * borrow frame strings for the life of the profile.
+ * ------------------------------------------------------------------------ */
+
+static const char *
+arena_strdup(struct profile *p, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	struct arena_chunk *c = p->arena;
+	char *dst;
+
+	if (!c || c->size - c->used < len) {
+		size_t size = len > ARENA_CHUNK ? len : ARENA_CHUNK;
+
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->next = p->arena;
+		c->used = 0;
+		c->size = size;
+		p->arena = c;
+		p->arena_bytes += sizeof(*c) + size;
+	}
+	dst = c->data + c->used;
+	memcpy(dst, s, len);
+	c->used += len;
+	return dst;
+}
+
+/* ------------------------------------------------------------------------
+ * Hash tables of 32-bit indices (linear probing, power-of-two sizes).
+ * ------------------------------------------------------------------------ */
+
+typedef uint32_t (*slot_hash_fn)(const struct profile *p, uint32_t idx);
+
+/* Rebuilds *tab with room for `want` entries at a load of at most 1/2. */
+static int
+table_resize(const struct profile *p, uint32_t **tab, uint32_t *cap,
+    uint32_t want, slot_hash_fn hash)
+{
+	uint32_t ncap = 16, *nt, i, j;
+
+	while (ncap / 2 < want)
+		ncap *= 2;
+	nt = malloc((size_t)ncap * sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	memset(nt, 0xff, (size_t)ncap * sizeof(*nt));
+	for (i = 0; *tab && i < *cap; i++) {
+		if ((*tab)[i] == PROFILE__EMPTY)
+			continue;
+		j = hash(p, (*tab)[i]) & (ncap - 1);
+		while (nt[j] != PROFILE__EMPTY)
+			j = (j + 1) & (ncap - 1);
+		nt[j] = (*tab)[i];
+	}
+	free(*tab);
+	*tab = nt;
+	*cap = ncap;
+	return 0;
+}
+
+static int
+grow_array(void **arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t ncap = *cap ? *cap : 64;
+	void *na;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > UINT32_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	na = realloc(*arr, (size_t)ncap * elem);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = ncap;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Frames
+ * ------------------------------------------------------------------------ */
+
+static uint32_t
+frame_key_hash(const struct frame *f)
+{
+	uint64_t h = UINT64_C(1469598103934665603) ^ f->kind;
+	const unsigned char *s;
+
+	/* FNV-1a over name, a separator and module, then a final mix. */
+	for (s = (const unsigned char *)(f->name ? f->name : ""); *s; s++)
+		h = (h ^ *s) * UINT64_C(1099511628211);
+	h = (h ^ 0xff) * UINT64_C(1099511628211);
+	for (s = (const unsigned char *)(f->module ? f->module : ""); *s; s++)
+		h = (h ^ *s) * UINT64_C(1099511628211);
+	return (uint32_t)profile__mix64(h);
+}
+
+static uint32_t
+frame_slot_hash(const struct profile *p, uint32_t id)
+{
+	return p->frame_hash[id];
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+frame_same(const struct frame *a, const struct frame *b)
+{
+	return a->kind == b->kind && str_eq(a->name, b->name) &&
+	    str_eq(a->module, b->module);
+}
+
+/* Room for one more frame in frames[] and frame_hash[], which share a
+ * capacity. */
+static int
+frames_reserve(struct profile *p)
+{
+	uint32_t cap = p->cap_frames, *nh;
+
+	if (p->n_frames < p->cap_frames)
+		return 0;
+	if (grow_array((void **)&p->frames, &cap, p->n_frames + 1,
+	    sizeof(*p->frames)))
+		return -ENOMEM;
+	nh = realloc(p->frame_hash, (size_t)cap * sizeof(*nh));
+	if (!nh)
+		return -ENOMEM;	/* frames[] grew: harmless, retried */
+	p->frame_hash = nh;
+	p->cap_frames = cap;
+	return 0;
+}
+
+uint32_t
+profile_intern(struct profile *p, const struct frame *f)
+{
+	struct frame key = *f, *nf;
+	uint32_t h, j;
+
+	if (!key.name)
+		key.name = "";
+	h = frame_key_hash(&key);
+	for (j = h & (p->ftab_cap - 1); p->ftab[j] != PROFILE__EMPTY;
+	    j = (j + 1) & (p->ftab_cap - 1)) {
+		if (p->frame_hash[p->ftab[j]] == h &&
+		    frame_same(&p->frames[p->ftab[j]], &key))
+			return p->ftab[j];
+	}
+	if (p->n_frames == PROFILE_NO_FRAME - 1 || frames_reserve(p))
+		return PROFILE_NO_FRAME;
+	nf = &p->frames[p->n_frames];
+	memset(nf, 0, sizeof(*nf));
+	nf->kind = key.kind;
+	nf->line = key.line;
+	nf->name = arena_strdup(p, key.name);
+	nf->module = key.module ? arena_strdup(p, key.module) : NULL;
+	nf->file = key.file ? arena_strdup(p, key.file) : NULL;
+	if (!nf->name || (key.module && !nf->module) ||
+	    (key.file && !nf->file))
+		return PROFILE_NO_FRAME;	/* arena bytes stay, harmless */
+	p->frame_hash[p->n_frames] = h;
+	if ((p->n_frames + 1) > p->ftab_cap / 2) {
+		if (table_resize(p, &p->ftab, &p->ftab_cap, p->n_frames + 1,
+		    frame_slot_hash))
+			return PROFILE_NO_FRAME;
+		for (j = h & (p->ftab_cap - 1); p->ftab[j] != PROFILE__EMPTY;
+		    j = (j + 1) & (p->ftab_cap - 1))
+			;
+	}
+	p->ftab[j] = p->n_frames;
+	return p->n_frames++;
+}
+
+const struct frame *
+profile_frame(const struct profile *p, uint32_t id)
+{
+	return id < p->n_frames ? &p->frames[id] : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Threads and nodes
+ * ------------------------------------------------------------------------ */
+
+static uint32_t
+node_slot_hash(const struct profile *p, uint32_t idx)
+{
+	return profile__pair_hash(p->nodes[idx].parent, p->nodes[idx].frame);
+}
+
+static uint32_t
+thread_slot_hash(const struct profile *p, uint32_t idx)
+{
+	return (uint32_t)profile__mix64((uint32_t)p->threads[idx].tid);
+}
+
+/* Appends a node (roots are not in the (parent, frame) table). */
+static uint32_t
+node_append(struct profile *p, uint32_t parent, uint32_t frame)
+{
+	struct pnode *n;
+
+	if (grow_array((void **)&p->nodes, &p->cap_nodes, p->n_nodes + 1,
+	    sizeof(*p->nodes)))
+		return PROFILE_NO_NODE;
+	n = &p->nodes[p->n_nodes];
+	n->self = n->total = 0;
+	n->parent = parent;
+	n->frame = frame;
+	return p->n_nodes++;
+}
+
+uint32_t
+profile__thread_find(const struct profile *p, int32_t tid)
+{
+	uint32_t j, mask = p->ttab_cap - 1;
+
+	if (!p->ttab)
+		return PROFILE__EMPTY;
+	for (j = (uint32_t)profile__mix64((uint32_t)tid) & mask;
+	    p->ttab[j] != PROFILE__EMPTY; j = (j + 1) & mask)
+		if (p->threads[p->ttab[j]].tid == tid)
+			return p->ttab[j];
+	return PROFILE__EMPTY;
+}
+
+static uint32_t
+thread_get(struct profile *p, int32_t tid)
+{
+	uint32_t t = profile__thread_find(p, tid), j, mask;
+	struct pthread *th;
+
+	if (t != PROFILE__EMPTY)
+		return t;
+	if (grow_array((void **)&p->threads, &p->cap_threads,
+	    p->n_threads + 1, sizeof(*p->threads)))
+		return PROFILE__EMPTY;
+	if (p->n_threads + 1 > p->ttab_cap / 2 &&
+	    table_resize(p, &p->ttab, &p->ttab_cap, p->n_threads + 1,
+	    thread_slot_hash))
+		return PROFILE__EMPTY;
+	th = &p->threads[p->n_threads];
+	memset(th, 0, sizeof(*th));
+	th->tid = tid;
+	/* Roots are created past max_nodes: a thread always has one. */
+	th->root = node_append(p, PROFILE_NO_NODE, PROFILE_NO_FRAME);
+	if (th->root == PROFILE_NO_NODE)
+		return PROFILE__EMPTY;
+	mask = p->ttab_cap - 1;
+	for (j = (uint32_t)profile__mix64((uint32_t)tid) & mask;
+	    p->ttab[j] != PROFILE__EMPTY; j = (j + 1) & mask)
+		;
+	p->ttab[j] = p->n_threads;
+	return p->n_threads++;
+}
+
+/* The child of parent for frame; with create, makes it (PROFILE_NO_NODE
+ * when absent, or on ENOMEM with *err set). */
+static uint32_t
+node_child(struct profile *p, uint32_t parent, uint32_t frame, int create,
+    int *err)
+{
+	uint32_t h = profile__pair_hash(parent, frame), j, mask, n;
+
+	mask = p->ntab_cap - 1;
+	for (j = h & mask; p->ntab[j] != PROFILE__EMPTY; j = (j + 1) & mask) {
+		const struct pnode *c = &p->nodes[p->ntab[j]];
+
+		if (c->parent == parent && c->frame == frame)
+			return p->ntab[j];
+	}
+	if (!create)
+		return PROFILE_NO_NODE;
+	if (p->n_nodes + 1 > p->ntab_cap / 2) {
+		if (table_resize(p, &p->ntab, &p->ntab_cap, p->n_nodes + 1,
+		    node_slot_hash)) {
+			*err = -ENOMEM;
+			return PROFILE_NO_NODE;
+		}
+		mask = p->ntab_cap - 1;
+		for (j = h & mask; p->ntab[j] != PROFILE__EMPTY;
+		    j = (j + 1) & mask)
+			;
+	}
+	n = node_append(p, parent, frame);
+	if (n == PROFILE_NO_NODE) {
+		*err = -ENOMEM;
+		return n;
+	}
+	p->ntab[j] = n;
+	return n;
+}
+
+/* Walks (and grows) thread t's tree along frames; returns the leaf, or
+ * PROFILE_NO_NODE on ENOMEM. *cut is set when max_nodes stopped it. */
+static uint32_t
+path_resolve(struct profile *p, uint32_t t, const uint32_t *frames,
+    size_t n, int *cut)
+{
+	uint32_t node = p->threads[t].root, c;
+	int err = 0;
+	size_t i;
+
+	*cut = 0;
+	for (i = 0; i < n; i++) {
+		int room = p->n_nodes < p->lim.max_nodes;
+
+		c = node_child(p, node, frames[i], room, &err);
+		if (c == PROFILE_NO_NODE) {
+			if (err)
+				return PROFILE_NO_NODE;
+			*cut = 1;	/* full: count at the deepest known */
+			break;
+		}
+		node = c;
+	}
+	return node;
+}
+
+/* ------------------------------------------------------------------------
+ * Window log
+ * ------------------------------------------------------------------------ */
+
+static int
+log_reserve(struct profile *p)
+{
+	struct plog_entry *nl;
+	uint32_t ncap, i;
+
+	if (p->log_len < p->log_cap || p->log_cap >= PROFILE_LOG_MAX)
+		return 0;
+	ncap = p->log_cap ? p->log_cap * 2 : 1024;
+	nl = malloc((size_t)ncap * sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	for (i = 0; i < p->log_len; i++)
+		nl[i] = *profile__log_at(p, i);
+	free(p->log);
+	p->log = nl;
+	p->log_cap = ncap;
+	p->log_head = 0;
+	return 0;
+}
+
+static void
+log_append(struct profile *p, int32_t tid, uint64_t time_ns, uint32_t leaf,
+    uint64_t count)
+{
+	uint64_t keep = (uint64_t)p->lim.window_s * 1000000000u;
+	struct plog_entry *e;
+
+	/* Expire what left the longest window; a full log drops its oldest. */
+	while (p->log_len && (p->log_len == p->log_cap ||
+	    profile__log_at(p, 0)->time_ns + keep <= time_ns)) {
+		p->log_head = (p->log_head + 1) & (p->log_cap - 1);
+		p->log_len--;
+	}
+	e = &p->log[(p->log_head + p->log_len) & (p->log_cap - 1)];
+	e->time_ns = time_ns;
+	e->count = count;
+	e->tid = tid;
+	e->leaf = leaf;
+	p->log_len++;
+}
+
+/* ------------------------------------------------------------------------
+ * Public API
+ * ------------------------------------------------------------------------ */
+
+struct profile *
+profile_new(const struct profile_limits *limits)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	if (limits)
+		p->lim = *limits;
+	if (!p->lim.max_nodes)
+		p->lim.max_nodes = DEFAULT_MAX_NODES;
+	if (!p->lim.window_s)
+		p->lim.window_s = DEFAULT_WINDOW_S;
+	if (table_resize(p, &p->ftab, &p->ftab_cap, 0, frame_slot_hash) ||
+	    table_resize(p, &p->ntab, &p->ntab_cap, 0, node_slot_hash)) {
+		profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+profile_free(struct profile *p)
+{
+	struct arena_chunk *c, *next;
+
+	if (!p)
+		return;
+	for (c = p->arena; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(p->frames);
+	free(p->frame_hash);
+	free(p->ftab);
+	free(p->nodes);
+	free(p->ntab);
+	free(p->threads);
+	free(p->ttab);
+	free(p->log);
+	free(p);
+}
+
+int
+profile_add(struct profile *p, int32_t tid, uint64_t time_ns,
+    const uint32_t *frames, size_t n, uint64_t count)
+{
+	uint32_t t, leaf, i;
+	int cut;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (frames[k] >= p->n_frames)
+			return -EINVAL;
+	t = thread_get(p, tid);
+	if (t == PROFILE__EMPTY)
+		return -ENOMEM;
+	leaf = path_resolve(p, t, frames, n, &cut);
+	if (leaf == PROFILE_NO_NODE)
+		return -ENOMEM;
+	/* Samples without a time cannot be placed in a window: not logged. */
+	if (time_ns && log_reserve(p))
+		return -ENOMEM;
+	p->nodes[leaf].self += count;
+	for (i = leaf; i != PROFILE_NO_NODE; i = p->nodes[i].parent)
+		p->nodes[i].total += count;
+	p->samples += count;
+	if (cut)
+		p->collapsed += count;
+	if (time_ns) {
+		log_append(p, tid, time_ns, leaf, count);
+		if (time_ns > p->last_time)
+			p->last_time = time_ns;
+		if (time_ns > p->threads[t].last_time)
+			p->threads[t].last_time = time_ns;
+	}
+	return 0;
+}
+
+void
+profile_set_thread_name(struct profile *p, int32_t tid, const char *name)
+{
+	uint32_t t = thread_get(p, tid);
+
+	if (t == PROFILE__EMPTY || !name)
+		return;
+	strncpy(p->threads[t].name, name, sizeof(p->threads[t].name) - 1);
+	p->threads[t].name[sizeof(p->threads[t].name) - 1] = '\0';
+}
+
+/* Drops every tree (ids are path hashes, so nothing stable is lost) and
+ * keeps one empty root per known thread: the node budget is whole again. */
+void
+profile_reset(struct profile *p)
+{
+	uint32_t i;
+
+	p->n_nodes = 0;
+	memset(p->ntab, 0xff, (size_t)p->ntab_cap * sizeof(*p->ntab));
+	for (i = 0; i < p->n_threads; i++) {
+		/* Cannot fail: n_nodes <= n_threads < cap_nodes here. */
+		p->threads[i].root = node_append(p, PROFILE_NO_NODE,
+		    PROFILE_NO_FRAME);
+		p->threads[i].last_time = 0;
+	}
+	p->log_len = 0;
+	p->log_head = 0;
+	p->samples = p->collapsed = p->last_time = 0;
+}
+
+void
+profile_get_stats(const struct profile *p, struct profile_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->samples = p->samples;
+	out->collapsed = p->collapsed;
+	out->nodes = p->n_nodes;
+	out->frames = p->n_frames;
+	out->threads = p->n_threads;
+	out->bytes = sizeof(*p) + p->arena_bytes +
+	    (size_t)p->cap_frames * (sizeof(*p->frames) + sizeof(uint32_t)) +
+	    (size_t)p->ftab_cap * sizeof(uint32_t) +
+	    (size_t)p->cap_nodes * sizeof(*p->nodes) +
+	    (size_t)p->ntab_cap * sizeof(uint32_t) +
+	    (size_t)p->cap_threads * sizeof(*p->threads) +
+	    (size_t)p->ttab_cap * sizeof(uint32_t) +
+	    (size_t)p->log_cap * sizeof(*p->log);
+}

@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: MIT */
+/* profile views: immutable, reference-counted trees built from a profile
+ * (merged or one thread, cumulative or a time window) or from another view
+ * (a function's callees merged over its callers). */
+#include "config.h"
+
+#include "ctop/profile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* What a view owns besides the public arrays. */
+struct vpriv {
+	uint32_t *find;		/* node indices keyed by id */
+	uint32_t find_cap;
+	struct frame *frames;	/* owned copy, or NULL when borrowed */
+	struct pview *base;	/* a focus view holds its source view */
+};
+
+/* ------------------------------------------------------------------------
+ * Builder: a tree keyed by (parent, frame) that view construction fills
+ * top down (a parent is always created before its children), then
+ * vb_finish() sorts, numbers in preorder and derives everything else.
+ * ------------------------------------------------------------------------ */
+
+struct bnode {
+	uint64_t self, total;
+	uint32_t parent, frame;
+};
+
+struct vb {
+	struct bnode *n;
+	uint32_t count, cap;
+	uint32_t *tab, tab_cap;
+	const struct frame *frames;
+	uint32_t n_frames;
+};
+
+static int
+vb_init(struct vb *b, const struct frame *frames, uint32_t n_frames)
+{
+	memset(b, 0, sizeof(*b));
+	b->frames = frames;
+	b->n_frames = n_frames;
+	b->cap = 256;
+	b->n = malloc(b->cap * sizeof(*b->n));
+	b->tab_cap = 512;
+	b->tab = malloc(b->tab_cap * sizeof(*b->tab));
+	if (!b->n || !b->tab)
+		return -ENOMEM;
+	memset(b->tab, 0xff, b->tab_cap * sizeof(*b->tab));
+	b->n[0] = (struct bnode){ 0, 0, PROFILE_NO_NODE, PROFILE_NO_FRAME };
+	b->count = 1;
+	return 0;
+}
+
+static void
+vb_fini(struct vb *b)
+{
+	free(b->n);
+	free(b->tab);
+}
+
+static int
+vb_grow_tab(struct vb *b)
+{
+	uint32_t ncap = b->tab_cap * 2, *nt, i, j;
+
+	nt = malloc((size_t)ncap * sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	memset(nt, 0xff, (size_t)ncap * sizeof(*nt));
+	for (i = 1; i < b->count; i++) {
+		j = profile__pair_hash(b->n[i].parent, b->n[i].frame) &
+		    (ncap - 1);
+		while (nt[j] != PROFILE__EMPTY)
+			j = (j + 1) & (ncap - 1);
+		nt[j] = i;
+	}
+	free(b->tab);
+	b->tab = nt;
+	b->tab_cap = ncap;
+	return 0;
+}
+
+/* The child of parent for frame, created when absent; PROFILE_NO_NODE on
+ * ENOMEM. */
+static uint32_t
+vb_child(struct vb *b, uint32_t parent, uint32_t frame)
+{
+	uint32_t h = profile__pair_hash(parent, frame), j, mask;
+
+	if (b->count + 1 > b->tab_cap / 2 && vb_grow_tab(b))
+		return PROFILE_NO_NODE;
+	mask = b->tab_cap - 1;
+	for (j = h & mask; b->tab[j] != PROFILE__EMPTY; j = (j + 1) & mask) {
+		const struct bnode *c = &b->n[b->tab[j]];
+
+		if (c->parent == parent && c->frame == frame)
+			return b->tab[j];
+	}
+	if (b->count == b->cap) {
+		struct bnode *nn;
+
+		if (b->cap > UINT32_MAX / 4)
+			return PROFILE_NO_NODE;
+		nn = realloc(b->n, (size_t)b->cap * 2 * sizeof(*nn));
+		if (!nn)
+			return PROFILE_NO_NODE;
+		b->n = nn;
+		b->cap *= 2;
+	}
+	b->n[b->count] = (struct bnode){ 0, 0, parent, frame };
+	b->tab[j] = b->count;
+	return b->count++;
+}
+
+static int
+str_cmp0(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* Sibling order: decreasing total, then name, kind, module and frame id,
+ * so equal trees sort the same whatever the frame numbering. */
+static int
+vb_sibling_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct vb *b = ctx;
+	const struct bnode *x = &b->n[*(const uint32_t *)pa];
+	const struct bnode *y = &b->n[*(const uint32_t *)pb];
+	const struct frame *fx = &b->frames[x->frame];
+	const struct frame *fy = &b->frames[y->frame];
+	int c;
+
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	if ((c = strcmp(fx->name, fy->name)))
+		return c;
+	if (fx->kind != fy->kind)
+		return fx->kind < fy->kind ? -1 : 1;
+	if ((c = str_cmp0(fx->module, fy->module)))
+		return c;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/* Children of every node, grouped by parent (counting sort) and each
+ * group sorted. kids[start[i] .. start[i + 1]) are node i's children. */
+static int
+vb_sorted_children(struct vb *b, uint32_t **kids_out, uint32_t **start_out)
+{
+	uint32_t *kids, *start, *fill, i;
+
+	kids = malloc((size_t)b->count * sizeof(*kids));
+	start = calloc((size_t)b->count + 1, sizeof(*start));
+	fill = malloc((size_t)b->count * sizeof(*fill));
+	if (!kids || !start || !fill) {
+		free(kids);
+		free(start);
+		free(fill);
+		return -ENOMEM;
+	}
+	for (i = 1; i < b->count; i++)
+		start[b->n[i].parent + 1]++;
+	for (i = 0; i < b->count; i++)
+		start[i + 1] += start[i];
+	memcpy(fill, start, (size_t)b->count * sizeof(*fill));
+	for (i = 1; i < b->count; i++)
+		kids[fill[b->n[i].parent]++] = i;
+	free(fill);
+	for (i = 0; i < b->count; i++)
+		if (start[i + 1] - start[i] > 1)
+			qsort_r(kids + start[i], start[i + 1] - start[i],
+			    sizeof(*kids), vb_sibling_cmp, b);
+	*kids_out = kids;
+	*start_out = start;
+	return 0;
+}
+
+/* Numbers the nodes in preorder into v->nodes, with ids and links. */
+static int
+vb_emit(struct vb *b, struct pview *v, const uint32_t *kids,
+    const uint32_t *start)
+{
+	uint32_t *stack, *newidx, sp = 0, out = 0, i, k;
+
+	stack = malloc((size_t)b->count * sizeof(*stack));
+	newidx = malloc((size_t)b->count * sizeof(*newidx));
+	if (!stack || !newidx) {
+		free(stack);
+		free(newidx);
+		return -ENOMEM;
+	}
+	stack[sp++] = 0;
+	while (sp) {
+		uint32_t o = stack[--sp];
+		struct pview_node *vn = &v->nodes[out];
+
+		newidx[o] = out++;
+		vn->frame = b->n[o].frame;
+		vn->self = b->n[o].self;
+		vn->total = b->n[o].total;
+		vn->first_child = vn->next_sibling = PROFILE_NO_NODE;
+		if (o == 0) {
+			vn->parent = PROFILE_NO_NODE;
+			vn->depth = 0;
+			vn->id = PROFILE__ROOT_ID;
+		} else {
+			const struct pview_node *pn;
+
+			vn->parent = newidx[b->n[o].parent];
+			pn = &v->nodes[vn->parent];
+			vn->depth = pn->depth + 1;
+			vn->id = profile__child_id(pn->id, vn->frame);
+		}
+		/* Reverse push: the first child comes out first. */
+		for (k = start[o + 1]; k > start[o]; k--)
+			stack[sp++] = kids[k - 1];
+	}
+	for (i = 0; i < b->count; i++) {
+		uint32_t prev = PROFILE_NO_NODE;
+
+		for (k = start[i]; k < start[i + 1]; k++) {
+			uint32_t c = newidx[kids[k]];
+
+			if (prev == PROFILE_NO_NODE)
+				v->nodes[newidx[i]].first_child = c;
+			else
+				v->nodes[prev].next_sibling = c;
+			prev = c;
+		}
+	}
+	free(stack);
+	free(newidx);
+	v->n_nodes = b->count;
+	return 0;
+}
+
+static int
+func_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct pview_func *x = pa, *y = pb;
+	const struct frame *frames = ctx;
+	int c;
+
+	if (x->self != y->self)
+		return x->self > y->self ? -1 : 1;
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	if ((c = strcmp(frames[x->frame].name, frames[y->frame].name)))
+		return c;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/* Top table rows from the preorder nodes: a frame's total is taken at
+ * its outermost occurrence on each path only (recursion counts once). */
+static int
+view_funcs(struct pview *v)
+{
+	uint32_t *onpath, *path, depth = 0, i, n = 0;
+	struct pview_func *f;
+
+	f = calloc(v->n_frames ? v->n_frames : 1, sizeof(*f));
+	onpath = calloc(v->n_frames ? v->n_frames : 1, sizeof(*onpath));
+	path = malloc((size_t)v->n_nodes * sizeof(*path));
+	if (!f || !onpath || !path) {
+		free(f);
+		free(onpath);
+		free(path);
+		return -ENOMEM;
+	}
+	for (i = 1; i < v->n_nodes; i++) {
+		const struct pview_node *vn = &v->nodes[i];
+
+		while (depth >= vn->depth)
+			onpath[path[--depth]]--;
+		if (!onpath[vn->frame])
+			f[vn->frame].total += vn->total;
+		f[vn->frame].self += vn->self;
+		onpath[vn->frame]++;
+		path[depth++] = vn->frame;
+	}
+	for (i = 0; i < v->n_frames; i++) {
+		if (!f[i].total)
+			continue;
+		f[n] = f[i];
+		f[n++].frame = i;
+	}
+	qsort_r(f, n, sizeof(*f), func_cmp, (void *)v->frames);
+	free(onpath);
+	free(path);
+	v->funcs = f;
+	v->n_funcs = n;
+	return 0;
+}
+
+static int
+view_find_index(struct pview *v)
+{
+	struct vpriv *pr = v->priv;
+	uint32_t cap = 16, i, j;
+
+	while (cap / 2 < v->n_nodes)
+		cap *= 2;
+	pr->find = malloc((size_t)cap * sizeof(*pr->find));
+	if (!pr->find)
+		return -ENOMEM;
+	memset(pr->find, 0xff, (size_t)cap * sizeof(*pr->find));
+	pr->find_cap = cap;
+	for (i = 0; i < v->n_nodes; i++) {
+		j = (uint32_t)v->nodes[i].id & (cap - 1);
+		while (pr->find[j] != PROFILE__EMPTY)
+			j = (j + 1) & (cap - 1);
+		pr->find[j] = i;
+	}
+	return 0;
+}
+
+/* Totals (children come after parents), then the public arrays. */
+static int
+vb_finish(struct vb *b, struct pview *v)
+{
+	uint32_t *kids, *start, i;
+	int err;
+
+	for (i = 1; i < b->count; i++)
+		b->n[i].total = 0;
+	b->n[0].total = 0;
+	for (i = b->count; i-- > 0;) {
+		b->n[i].total += b->n[i].self;
+		if (i)
+			b->n[b->n[i].parent].total += b->n[i].total;
+	}
+	v->total = b->n[0].total;
+	v->nodes = calloc(b->count, sizeof(*v->nodes));
+	if (!v->nodes)
+		return -ENOMEM;
+	if ((err = vb_sorted_children(b, &kids, &start)))
+		return err;
+	err = vb_emit(b, v, kids, start);
+	free(kids);
+	free(start);
+	if (!err)
+		err = view_funcs(v);
+	if (!err)
+		err = view_find_index(v);
+	return err;
+}
+
+/* ------------------------------------------------------------------------
+ * Views of a profile
+ * ------------------------------------------------------------------------ */
+
+static struct pview *
+view_alloc(void)
+{
+	struct pview *v = calloc(1, sizeof(*v));
+	struct vpriv *pr = calloc(1, sizeof(*pr));
+
+	if (!v || !pr) {
+		free(v);
+		free(pr);
+		return NULL;
+	}
+	v->priv = pr;
+	atomic_init(&v->refs, 1);
+	return v;
+}
+
+static void
+view_free(struct pview *v)
+{
+	struct vpriv *pr = v->priv;
+
+	free(v->nodes);
+	free(v->funcs);
+	free(v->threads);
+	free(pr->find);
+	free(pr->frames);
+	pview_unref(pr->base);
+	free(pr);
+	free(v);
+}
+
+/* Cumulative: every node of the chosen threads with samples, in index
+ * order (a parent's index is below its children's). */
+static int
+view_fill_cumulative(const struct profile *p, int32_t tid, struct vb *b)
+{
+	uint32_t *map, i, root = PROFILE_NO_NODE;
+	int err = 0;
+
+	map = malloc(((size_t)p->n_nodes + 1) * sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	if (tid)
+		root = p->threads[profile__thread_find(p, tid)].root;
+	for (i = 0; i < p->n_nodes && !err; i++) {
+		const struct pnode *n = &p->nodes[i];
+
+		if (n->parent == PROFILE_NO_NODE) {
+			/* Every root merges into the view's, or just one. */
+			map[i] = !tid || i == root ? 0 : PROFILE_NO_NODE;
+			if (map[i] == 0)
+				b->n[0].self += n->self;
+			continue;
+		}
+		map[i] = PROFILE_NO_NODE;
+		if (!n->total || map[n->parent] == PROFILE_NO_NODE)
+			continue;
+		map[i] = vb_child(b, map[n->parent], n->frame);
+		if (map[i] == PROFILE_NO_NODE)
+			err = -ENOMEM;
+		else
+			b->n[map[i]].self += n->self;
+	}
+	free(map);
+	return err;
+}
+
+/* The builder node of profile node `leaf`, creating its path; memo maps
+ * profile nodes to builder nodes (PROFILE_NO_NODE when not yet made). */
+static uint32_t
+view_path_node(const struct profile *p, struct vb *b, uint32_t *memo,
+    uint32_t *chain, uint32_t leaf)
+{
+	uint32_t len = 0, at = leaf, bn;
+
+	while (memo[at] == PROFILE_NO_NODE) {
+		chain[len++] = at;
+		at = p->nodes[at].parent;
+	}
+	bn = memo[at];
+	while (len) {
+		at = chain[--len];
+		bn = vb_child(b, bn, p->nodes[at].frame);
+		if (bn == PROFILE_NO_NODE)
+			return bn;
+		memo[at] = bn;
+	}
+	return bn;
+}
+
+/* Window: counts rebuilt from the log entries in (now - window, now]. */
+static int
+view_fill_window(const struct profile *p, const struct pview_params *pa,
+    uint64_t now_ns, struct vb *b, uint64_t *newest)
+{
+	uint64_t span = (uint64_t)pa->window_s * 1000000000u;
+	uint32_t *memo, *chain, i;
+	int err = 0;
+
+	memo = malloc(((size_t)p->n_nodes + 1) * sizeof(*memo));
+	chain = malloc(((size_t)p->n_nodes + 1) * sizeof(*chain));
+	if (!memo || !chain) {
+		free(memo);
+		free(chain);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->n_nodes; i++)
+		memo[i] = p->nodes[i].parent == PROFILE_NO_NODE ? 0 :
+		    PROFILE_NO_NODE;
+	for (i = 0; i < p->log_len && !err; i++) {
+		const struct plog_entry *e = profile__log_at(p, i);
+		uint32_t bn;
+
+		if (e->time_ns > now_ns || e->time_ns + span <= now_ns ||
+		    (pa->tid && e->tid != pa->tid))
+			continue;
+		bn = view_path_node(p, b, memo, chain, e->leaf);
+		if (bn == PROFILE_NO_NODE) {
+			err = -ENOMEM;
+			break;
+		}
+		b->n[bn].self += e->count;
+		if (e->time_ns > *newest)
+			*newest = e->time_ns;
+	}
+	free(memo);
+	free(chain);
+	return err;
+}
+
+static int
+thread_cmp(const void *pa, const void *pb)
+{
+	const struct pview_thread *x = pa, *y = pb;
+
+	if (x->samples != y->samples)
+		return x->samples > y->samples ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* Every thread with samples in the view's window, whatever params.tid. */
+static int
+view_threads(const struct profile *p, const struct pview_params *pa,
+    uint64_t now_ns, struct pview *v)
+{
+	uint64_t span = (uint64_t)pa->window_s * 1000000000u;
+	uint32_t i, n = 0;
+
+	v->threads = calloc(p->n_threads ? p->n_threads : 1,
+	    sizeof(*v->threads));
+	if (!v->threads)
+		return -ENOMEM;
+	for (i = 0; i < p->n_threads; i++) {
+		v->threads[i].tid = p->threads[i].tid;
+		memcpy(v->threads[i].name, p->threads[i].name,
+		    sizeof(v->threads[i].name));
+		if (!pa->window_s)
+			v->threads[i].samples =
+			    p->nodes[p->threads[i].root].total;
+	}
+	for (i = 0; pa->window_s && i < p->log_len; i++) {
+		const struct plog_entry *e = profile__log_at(p, i);
+
+		if (e->time_ns > now_ns || e->time_ns + span <= now_ns)
+			continue;
+		v->threads[profile__thread_find(p, e->tid)].samples +=
+		    e->count;
+	}
+	for (i = 0; i < p->n_threads; i++)
+		if (v->threads[i].samples)
+			v->threads[n++] = v->threads[i];
+	qsort(v->threads, n, sizeof(*v->threads), thread_cmp);
+	v->n_threads = n;
+	return 0;
+}
+
+struct pview *
+profile_view(const struct profile *p, const struct pview_params *params,
+    uint64_t now_ns)
+{
+	struct pview_params pa = params ? *params : (struct pview_params){0};
+	struct pview *v = view_alloc();
+	struct vpriv *pr;
+	uint64_t newest = 0;
+	struct vb b;
+	int err;
+
+	if (!v)
+		return NULL;
+	pr = v->priv;
+	v->params = pa;
+	v->n_frames = p->n_frames;
+	pr->frames = malloc((p->n_frames ? p->n_frames : 1) *
+	    sizeof(*pr->frames));
+	if (!pr->frames)
+		goto fail;
+	if (p->n_frames)
+		memcpy(pr->frames, p->frames,
+		    p->n_frames * sizeof(*pr->frames));
+	v->frames = pr->frames;
+	if (!now_ns)
+		now_ns = p->last_time;
+	if (vb_init(&b, v->frames, v->n_frames))
+		goto fail_vb;
+	if (pa.tid && profile__thread_find(p, pa.tid) == PROFILE__EMPTY)
+		err = 0;	/* an unknown thread: an empty view */
+	else if (pa.window_s)
+		err = view_fill_window(p, &pa, now_ns, &b, &newest);
+	else
+		err = view_fill_cumulative(p, pa.tid, &b);
+	if (!pa.window_s) {
+		uint32_t t = pa.tid ? profile__thread_find(p, pa.tid) :
+		    PROFILE__EMPTY;
+
+		newest = t != PROFILE__EMPTY ? p->threads[t].last_time :
+		    pa.tid ? 0 : p->last_time;
+	}
+	v->time_ns = newest;
+	if (err || vb_finish(&b, v) || view_threads(p, &pa, now_ns, v))
+		goto fail_vb;
+	vb_fini(&b);
+	return v;
+
+fail_vb:
+	vb_fini(&b);
+fail:
+	view_free(v);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Focus: the callees of one function, merged over its callers
+ * ------------------------------------------------------------------------ */
+
+/* Merges the subtree of every outermost occurrence of frame below builder
+ * node 1. v's nodes are in preorder, so a subtree is the run of nodes
+ * after it that are deeper. */
+static int
+focus_fill(const struct pview *v, uint32_t frame, struct vb *b)
+{
+	uint32_t *map, i, in_depth = 0;
+	int inside = 0;
+
+	map = malloc((size_t)v->n_nodes * sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	for (i = 1; i < v->n_nodes; i++) {
+		const struct pview_node *vn = &v->nodes[i];
+
+		if (inside && vn->depth <= in_depth)
+			inside = 0;
+		if (!inside && vn->frame == frame) {
+			inside = 1;
+			in_depth = vn->depth;
+			map[i] = 1;
+		} else if (inside) {
+			map[i] = vb_child(b, map[vn->parent], vn->frame);
+			if (map[i] == PROFILE_NO_NODE) {
+				free(map);
+				return -ENOMEM;
+			}
+		} else {
+			continue;
+		}
+		b->n[map[i]].self += vn->self;
+	}
+	free(map);
+	return 0;
+}
+
+struct pview *
+pview_focus(const struct pview *v, uint32_t frame)
+{
+	struct pview *f;
+	struct vb b;
+
+	if (!v || frame >= v->n_frames)
+		return NULL;
+	f = view_alloc();
+	if (!f)
+		return NULL;
+	f->params = v->params;
+	f->time_ns = v->time_ns;
+	f->frames = v->frames;
+	f->n_frames = v->n_frames;
+	/* The frames array belongs to v: keep v alive as long as f. */
+	((struct vpriv *)f->priv)->base = pview_ref((struct pview *)v);
+	if (vb_init(&b, f->frames, f->n_frames) ||
+	    vb_child(&b, 0, frame) != 1 || focus_fill(v, frame, &b) ||
+	    vb_finish(&b, f))
+		goto fail;
+	vb_fini(&b);
+	if (!f->total) {
+		view_free(f);
+		return NULL;
+	}
+	f->threads = malloc((v->n_threads ? v->n_threads : 1) *
+	    sizeof(*f->threads));
+	if (!f->threads) {
+		view_free(f);
+		return NULL;
+	}
+	if (v->n_threads)
+		memcpy(f->threads, v->threads,
+		    v->n_threads * sizeof(*f->threads));
+	f->n_threads = v->n_threads;
+	return f;
+
+fail:
+	vb_fini(&b);
+	view_free(f);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * References and lookups
+ * ------------------------------------------------------------------------ */
+
+struct pview *
+pview_ref(struct pview *v)
+{
+	/* Relaxed: the caller already holds a reference that keeps v alive. */
+	if (v)
+		atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+	return v;
+}
+
+void
+pview_unref(struct pview *v)
+{
+	/* acq_rel: every thread's reads of v happen before the free. */
+	if (v && atomic_fetch_sub_explicit(&v->refs, 1,
+	    memory_order_acq_rel) == 1)
+		view_free(v);
+}
+
+uint32_t
+pview_find(const struct pview *v, uint64_t id)
+{
+	const struct vpriv *pr;
+	uint32_t j, mask;
+
+	if (!v || !(pr = v->priv) || !pr->find)
+		return PROFILE_NO_NODE;
+	mask = pr->find_cap - 1;
+	for (j = (uint32_t)id & mask; pr->find[j] != PROFILE__EMPTY;
+	    j = (j + 1) & mask)
+		if (v->nodes[pr->find[j]].id == id)
+			return pr->find[j];
+	return PROFILE_NO_NODE;
+}
+
+const struct frame *
+pview_node_frame(const struct pview *v, uint32_t node)
+{
+	uint32_t f;
+
+	if (!v || node >= v->n_nodes)
+		return NULL;
+	f = v->nodes[node].frame;
+	return f < v->n_frames ? &v->frames[f] : NULL;
+}

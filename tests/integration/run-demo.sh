@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# ctop-demo and the accuracy targets behave as documented: the fix changes
+# the speed but not the result, signals end a run with the result line,
+# errors have their exit codes; ratio splits its CPU time A:B (checked
+# with perf(1) when it can run); named_threads names its threads.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+export LC_ALL=C
+
+DEMO=$top_builddir/ctop-demo
+[ -x "$DEMO" ] || skip_all "$DEMO not built"
+
+# Result line: "ctop-demo: H hours simulated, final capital C, R hours/s
+# (unfixed|fixed)". result_field N FILE prints H (1), C (2) or R (3).
+result_field() {
+	awk -v n="$1" '$1 == "ctop-demo:" && $3 == "hours" && $9 == "hours/s" {
+		sub(/,$/, "", $7); print (n == 1 ? $2 : n == 2 ? $7 : $8)
+	}' "$2"
+}
+
+"$DEMO" --hours 20000 >"$WORKDIR/slow" 2>&1
+ok $? "unfixed run of 20000 hours exits 0"
+"$DEMO" --hours 20000 --fixed >"$WORKDIR/fast" 2>&1
+ok $? "fixed run exits 0"
+[ "$(result_field 1 "$WORKDIR/slow")" = 20000 ] &&
+	[ "$(result_field 1 "$WORKDIR/fast")" = 20000 ]
+ok $? "both simulate exactly 20000 hours" || diag "$(cat "$WORKDIR/slow")"
+c1=$(result_field 2 "$WORKDIR/slow") c2=$(result_field 2 "$WORKDIR/fast")
+[ -n "$c1" ] && [ "$c1" = "$c2" ]
+ok $? "the fix does not change the final capital ($c1 vs $c2)"
+r1=$(result_field 3 "$WORKDIR/slow") r2=$(result_field 3 "$WORKDIR/fast")
+diag "hours/s: unfixed $r1, fixed $r2"
+[ -n "$r1" ] && [ -n "$r2" ] && [ "$r2" -gt $((r1 * 3)) ]
+ok $? "the fixed run is more than 3 times faster"
+
+"$DEMO" --help | grep -q -- '--data-dir'
+ok $? "--help lists the options"
+"$DEMO" --bogus >/dev/null 2>&1
+[ $? = 2 ]; ok $? "an unknown option exits 2"
+"$DEMO" --hours -3 >/dev/null 2>&1
+[ $? = 2 ]; ok $? "a bad --hours exits 2"
+"$DEMO" --data-dir "$WORKDIR/none" >/dev/null 2>"$WORKDIR/err"
+[ $? = 1 ] && grep -q 'none' "$WORKDIR/err"
+ok $? "a missing --data-dir exits 1 and names it"
+
+# Without --hours it runs until a signal, then prints the result line.
+"$DEMO" --data-dir "$WORKDIR" >"$WORKDIR/sig" 2>&1 &
+pid=$!
+cleanup_pid "$pid"
+sleep 0.3
+kill -TERM "$pid"
+wait "$pid"
+ok $? "SIGTERM ends an endless run with status 0"
+h=$(result_field 1 "$WORKDIR/sig")
+[ "${h:-0}" -gt 0 ]; ok $? "and prints the result line ($h hours)"
+
+# ratio: arguments and the CPU split.
+RATIO=$TARGETS/ratio
+"$RATIO" --seconds 0.2 1:1
+ok $? "ratio --seconds stops on time"
+"$RATIO" 3 >/dev/null 2>&1
+[ $? = 2 ]; ok $? "ratio refuses a malformed A:B"
+if command -v perf >/dev/null &&
+	perf record -q -o "$WORKDIR/p.data" -F 999 -g -- \
+		"$RATIO" --seconds 4 >/dev/null 2>&1; then
+	share=$(perf report -i "$WORKDIR/p.data" --stdio --no-children \
+		--sort sym -g none 2>/dev/null | awk '
+		$NF == "work_a" { a = $1 + 0 } $NF == "work_b" { b = $1 + 0 }
+		END { if (a + b > 0) printf "%.2f", 100 * a / (a + b) }')
+	diag "perf: work_a share $share% (expected 75)"
+	within "${share:-0}" 75 2
+	ok $? "perf sees work_a at 75% of work_a + work_b (within 2)"
+else
+	skip "perf sees work_a at 75%" "perf record is not permitted here"
+fi
+
+# named_threads: names, late threads, main blocked.
+NT=$TARGETS/named_threads
+"$NT" --threads 3 --sleepers 1 --late 2 --after 0.3 --seconds 3 &
+pid=$!
+cleanup_pid "$pid"
+names() { cat /proc/"$pid"/task/*/comm 2>/dev/null | sort | tr '\n' ' '; }
+has_thread() { names | grep -qw -e "$1"; }
+wait_for 2 has_thread worker-3
+[ "$(names)" = "named_threads sleeper-1 worker-1 worker-2 worker-3 " ]
+ok $? "named_threads names its threads" || diag "$(names)"
+wait_for 3 has_thread late-2
+ok $? "late threads appear after --after" || diag "$(names)"
+[ "$(awk '/^State:/ {print $2}' "/proc/$pid/task/$pid/status")" = S ]
+ok $? "the main thread is blocked"
+kill -TERM "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+
+done_testing

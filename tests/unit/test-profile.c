@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the profile module: interning, per-thread trees, views,
+ * recursion, windows, reset, the node cap, focus views, and a memory and
+ * speed measurement over 1 M unique stacks. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctop/profile.h"
+#include "../tap.h"
+
+#define SEC UINT64_C(1000000000)
+
+static uint32_t
+fid(struct profile *p, const char *name)
+{
+	struct frame f = { .name = name, .kind = FRAME_FUNC };
+
+	if (strcmp(name, "proc") == 0)
+		f.kind = FRAME_PROCESS;
+	return profile_intern(p, &f);
+}
+
+/* Adds "proc;a;b;c"-style stacks: names separated by ';'. */
+static int
+add(struct profile *p, int32_t tid, uint64_t t, const char *stack,
+    uint64_t count)
+{
+	uint32_t ids[64];
+	char buf[512], *save, *tok;
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", stack);
+	for (tok = strtok_r(buf, ";", &save); tok && n < 64;
+	    tok = strtok_r(NULL, ";", &save))
+		ids[n++] = fid(p, tok);
+	return profile_add(p, tid, t, ids, n, count);
+}
+
+/* The node at a path of names below the root, or PROFILE_NO_NODE. */
+static uint32_t
+node_at(const struct pview *v, const char *stack)
+{
+	char buf[512], *save, *tok;
+	uint32_t at = 0, c;
+
+	snprintf(buf, sizeof(buf), "%s", stack);
+	for (tok = strtok_r(buf, ";", &save); tok;
+	    tok = strtok_r(NULL, ";", &save)) {
+		for (c = v->nodes[at].first_child; c != PROFILE_NO_NODE;
+		    c = v->nodes[c].next_sibling)
+			if (strcmp(v->frames[v->nodes[c].frame].name, tok) == 0)
+				break;
+		if (c == PROFILE_NO_NODE)
+			return c;
+		at = c;
+	}
+	return at;
+}
+
+static const struct pview_func *
+func_of(const struct pview *v, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n_funcs; i++)
+		if (strcmp(v->frames[v->funcs[i].frame].name, name) == 0)
+			return &v->funcs[i];
+	return NULL;
+}
+
+static uint64_t
+total_at(const struct pview *v, const char *stack)
+{
+	uint32_t n = node_at(v, stack);
+
+	return n == PROFILE_NO_NODE ? 0 : v->nodes[n].total;
+}
+
+/* Every node: total = self + children's totals, siblings by decreasing
+ * total, links and depths consistent. Returns the number of bad nodes. */
+static int
+check_tree(const struct pview *v)
+{
+	uint32_t i, c, bad = 0;
+
+	for (i = 0; i < v->n_nodes; i++) {
+		uint64_t sum = v->nodes[i].self, prev = UINT64_MAX;
+
+		for (c = v->nodes[i].first_child; c != PROFILE_NO_NODE;
+		    c = v->nodes[c].next_sibling) {
+			sum += v->nodes[c].total;
+			if (v->nodes[c].total > prev ||
+			    v->nodes[c].parent != i ||
+			    v->nodes[c].depth != v->nodes[i].depth + 1)
+				bad++;
+			prev = v->nodes[c].total;
+		}
+		if (sum != v->nodes[i].total)
+			bad++;
+	}
+	return (int)bad;
+}
+
+static void
+test_intern(void)
+{
+	struct profile *p = profile_new(NULL);
+	char name[16] = "alpha";
+	struct frame f = { .name = name, .module = "libx.so", .file = "x.c",
+	    .line = 7, .kind = FRAME_FUNC };
+	uint32_t a, b, c, d;
+
+	a = profile_intern(p, &f);
+	strcpy(name, "beta");
+	b = profile_intern(p, &f);
+	strcpy(name, "alpha");
+	is_int(a, 0, "first frame id is 0");
+	is_int(b, 1, "ids are dense");
+	is_int(profile_intern(p, &f), a, "same identity, same id");
+	f.module = "liby.so";
+	c = profile_intern(p, &f);
+	f.kind = FRAME_INLINE;
+	d = profile_intern(p, &f);
+	ok(c != a && d != c && d == 3, "module and kind are part of the "
+	    "identity (ids %u %u %u)", a, c, d);
+	is_str(profile_frame(p, a)->name, "alpha", "name copied");
+	is_str(profile_frame(p, a)->file, "x.c", "file copied");
+	is_int(profile_frame(p, a)->line, 7, "line kept");
+	ok(profile_frame(p, 99) == NULL, "unknown id gives NULL");
+	profile_free(p);
+}
+
+static void
+test_recursion(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct pview *v;
+	const struct pview_func *fa, *fb, *fc;
+
+	add(p, 1, 0, "proc;a;b;a;b;c", 1);
+	add(p, 1, 0, "proc;a;c", 2);
+	add(p, 1, 0, "proc;a", 4);
+	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	is_int(v->total, 7, "view total");
+	is_int(v->nodes[0].total, 7, "root total");
+	fa = func_of(v, "a");
+	fb = func_of(v, "b");
+	fc = func_of(v, "c");
+	is_int(fa->total, 7, "recursive a: total counted once per stack");
+	is_int(fa->self, 4, "a self");
+	is_int(fb->total, 1, "recursive b: total counted once");
+	is_int(fc->self, 3, "c self over two paths");
+	is_int(fc->total, 3, "c total");
+	is_int(total_at(v, "proc;a;b;a"), 1, "inner a node total");
+	is_int(v->nodes[node_at(v, "proc;a")].self, 4,
+	    "interior node keeps its own self");
+	is_int(check_tree(v), 0, "self + children = total everywhere");
+	is_str(v->frames[v->funcs[0].frame].name, "a",
+	    "funcs by decreasing self");
+	ok(node_at(v, "proc;a;c") < node_at(v, "proc;a;b"),
+	    "children by decreasing total (c=2 before b=1)");
+	pview_unref(v);
+	profile_free(p);
+}
+
+static void
+test_threads(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct pview *m, *t1, *t2;
+	uint32_t n1, nm;
+
+	add(p, 11, 0, "proc;main;work", 5);
+	add(p, 11, 0, "proc;main;idle", 1);
+	add(p, 22, 0, "proc;main;work", 3);
+	add(p, 22, 0, "proc;io", 2);
+	profile_set_thread_name(p, 22, "io-thread-with-a-long-name");
+	m = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	t1 = profile_view(p, &(struct pview_params){ 11, 0 }, 0);
+	t2 = profile_view(p, &(struct pview_params){ 22, 0 }, 0);
+	is_int(m->total, 11, "merged total");
+	is_int(t1->total, 6, "thread 11 total");
+	is_int(t2->total, 5, "thread 22 total");
+	is_int(total_at(m, "proc;main;work"), 8, "merged node sums threads");
+	is_int(total_at(t1, "proc;main;work"), 5, "per-thread node");
+	ok(node_at(t1, "proc;io") == PROFILE_NO_NODE,
+	    "other thread's path absent");
+	n1 = node_at(t1, "proc;main;work");
+	nm = pview_find(m, t1->nodes[n1].id);
+	ok(nm == node_at(m, "proc;main;work"),
+	    "same path, same id in merged and per-thread views");
+	is_int(pview_find(t2, t1->nodes[n1].id), node_at(t2, "proc;main;work"),
+	    "same id across threads");
+	ok(t1->nodes[0].id == m->nodes[0].id, "root ids equal");
+	is_int(m->n_threads, 2, "two threads listed");
+	is_int(t1->n_threads, 2, "thread list regardless of tid");
+	is_int(m->threads[0].tid, 11, "threads by decreasing samples");
+	is_int(m->threads[1].samples, 5, "thread samples");
+	is_str(m->threads[1].name, "io-thread-with-", "name cut at 15 bytes");
+	ok(pview_find(m, 12345) == PROFILE_NO_NODE, "unknown id not found");
+	ok(pview_node_frame(m, 0) == NULL, "root has no frame");
+	is_str(pview_node_frame(m, nm)->name, "work", "node frame");
+	is_int(check_tree(m), 0, "merged tree consistent");
+	pview_unref(m);
+	pview_unref(t1);
+	pview_unref(t2);
+	m = profile_view(p, &(struct pview_params){ 99, 0 }, 0);
+	ok(m && m->total == 0 && m->n_nodes == 1, "unknown thread: empty");
+	pview_unref(m);
+	profile_free(p);
+}
+
+static void
+test_window(void)
+{
+	struct profile_limits lim = { .window_s = 10 };
+	struct profile *p = profile_new(&lim);
+	struct pview *v;
+	struct profile_stats st;
+
+	add(p, 1, 1 * SEC, "proc;old", 1);
+	add(p, 1, 12 * SEC, "proc;mid", 2);
+	add(p, 2, 15 * SEC, "proc;new", 4);
+	add(p, 1, 20 * SEC, "proc;new", 8);
+	v = profile_view(p, &(struct pview_params){ 0, 5 }, 20 * SEC);
+	is_int(v->total, 8, "5 s window: (15 s, 20 s], the 15 s entry out");
+	is_int(total_at(v, "proc;new"), 8, "window counts the newest");
+	ok(node_at(v, "proc;mid") == PROFILE_NO_NODE, "older stack absent");
+	is_int(v->time_ns, 20 * SEC, "view time is the newest sample");
+	is_int(v->n_threads, 1, "only threads with samples in the window");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 0, 6 }, 20 * SEC);
+	is_int(v->total, 12, "6 s window: (14 s, 20 s]");
+	is_int(v->n_threads, 2, "both threads in the window");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 0, 30 }, 20 * SEC);
+	is_int(v->total, 14, "log keeps window_s = 10 s: 1 s entry expired");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 1, 30 }, 20 * SEC);
+	is_int(v->total, 10, "window of one thread");
+	is_int(v->n_threads, 2, "thread list still has both");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 0, 30 }, 14 * SEC);
+	is_int(v->total, 2, "now_ns anchors the window: newer excluded");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	is_int(v->total, 15, "cumulative keeps everything");
+	pview_unref(v);
+
+	profile_reset(p);
+	profile_get_stats(p, &st);
+	is_int(st.samples, 0, "reset: samples zero");
+	is_int(st.frames, 4, "reset: frames stay");
+	is_int(st.nodes, 2, "reset: only thread roots remain");
+	v = profile_view(p, &(struct pview_params){ 0, 30 }, 20 * SEC);
+	is_int(v->total, 0, "reset empties the window log");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	ok(v->total == 0 && v->n_nodes == 1 && v->n_funcs == 0 &&
+	    v->n_threads == 0, "reset: empty cumulative view");
+	pview_unref(v);
+	add(p, 1, 21 * SEC, "proc;new", 1);
+	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	is_int(total_at(v, "proc;new"), 1, "counting resumes after reset");
+	pview_unref(v);
+	profile_free(p);
+}
+
+static void
+test_cap(void)
+{
+	struct profile_limits lim = { .max_nodes = 5 };
+	struct profile *p = profile_new(&lim);
+	struct profile_stats st;
+	struct pview *v;
+
+	add(p, 1, 0, "proc;a;b", 1);	/* root + 3 nodes */
+	add(p, 1, 0, "proc;c", 1);	/* 5 nodes: full */
+	add(p, 1, 0, "proc;a;b;d;e", 7);	/* cut at b */
+	add(p, 1, 0, "proc;x", 2);	/* cut at proc */
+	profile_get_stats(p, &st);
+	is_int(st.nodes, 5, "node count stops at max_nodes");
+	is_int(st.collapsed, 9, "collapsed samples counted");
+	is_int(st.samples, 11, "all samples counted");
+	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	is_int(v->nodes[node_at(v, "proc;a;b")].self, 8,
+	    "cut stack counted as self at its deepest known node");
+	is_int(v->nodes[node_at(v, "proc")].self, 2, "cut at the first frame");
+	is_int(v->total, 11, "nothing lost from the totals");
+	is_int(check_tree(v), 0, "tree consistent after cuts");
+	pview_unref(v);
+	profile_free(p);
+}
+
+static void
+test_focus(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct pview *v, *f;
+	uint32_t ff;
+
+	add(p, 1, 0, "proc;main;f;g", 2);
+	add(p, 1, 0, "proc;main;h;f;k", 3);
+	add(p, 1, 0, "proc;main;f;f;g", 1);
+	add(p, 1, 0, "proc;main;h", 5);
+	v = profile_view(p, NULL, 0);
+	ff = func_of(v, "f")->frame;
+	f = pview_focus(v, ff);
+	pview_unref(v);	/* the focus view keeps what it needs */
+	ok(f != NULL, "focus view built");
+	is_int(f->total, 6, "focus total = f's total (outermost only)");
+	is_int(f->nodes[0].first_child, 1, "root has one child");
+	ok(f->nodes[1].next_sibling == PROFILE_NO_NODE, "only one child");
+	is_int(f->nodes[1].frame, ff, "that child is f");
+	is_int(total_at(f, "f;k"), 3, "callees from caller h merged");
+	is_int(total_at(f, "f;g"), 2, "callees from caller main merged");
+	is_int(total_at(f, "f;f;g"), 1, "recursion kept below");
+	is_int(func_of(f, "f")->total, 6, "focus funcs: f counted once");
+	is_int(check_tree(f), 0, "focus tree consistent");
+	ok(pview_find(f, f->nodes[node_at(f, "f;k")].id) == node_at(f, "f;k"),
+	    "find in focus view");
+	v = profile_view(p, NULL, 0);
+	ok(pview_focus(v, func_of(v, "proc")->frame + 100) == NULL,
+	    "unknown frame: NULL");
+	pview_ref(f);
+	pview_unref(f);
+	pview_unref(f);
+	pview_unref(v);
+	profile_free(p);
+}
+
+static void
+test_errors(void)
+{
+	struct profile *p = profile_new(NULL);
+	uint32_t bad[2] = { 0, 42 };
+	struct pview *v;
+
+	fid(p, "proc");
+	is_int(profile_add(p, 1, 0, bad, 2, 1), -EINVAL,
+	    "unknown frame id rejected");
+	is_int(profile_add(p, 1, 0, NULL, 0, 3), 0, "empty stack accepted");
+	v = profile_view(p, NULL, 0);
+	ok(v->total == 3 && v->nodes[0].self == 3,
+	    "empty stack is the root's self");
+	pview_unref(v);
+	profile_free(p);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 1 M unique stacks (shared 3-frame prefix, 1000 mids, a unique leaf
+ * pair each): bytes per unique stack, and add rate over known stacks. */
+static void
+test_scale(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct profile_stats st;
+	struct frame f = { .kind = FRAME_FUNC };
+	uint32_t ids[20], i, leaf[1000], mid[1000];
+	struct pview *v;
+	char name[32];
+	double t0, t1;
+	int fail = 0;
+
+	f.name = "proc";
+	f.kind = FRAME_PROCESS;
+	ids[0] = profile_intern(p, &f);
+	f.kind = FRAME_FUNC;
+	f.name = "main";
+	ids[1] = profile_intern(p, &f);
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "mid%u", i);
+		f.name = name;
+		mid[i] = profile_intern(p, &f);
+		snprintf(name, sizeof(name), "leaf%u", i);
+		leaf[i] = profile_intern(p, &f);
+	}
+	t0 = now_s();
+	for (i = 0; i < 1000000 && !fail; i++) {
+		ids[2] = mid[i / 1000];
+		ids[3] = leaf[i % 1000];
+		fail = profile_add(p, 1, 0, ids, 4, 1);
+	}
+	t1 = now_s();
+	profile_get_stats(p, &st);
+	is_int(fail, 0, "1 M unique stacks added");
+	is_int(st.nodes, 1000000 + 1000 + 3, "one node per unique stack");
+	diag("1 M unique stacks: %zu bytes, %.1f bytes/stack, %.1f "
+	    "bytes/node, %.0f adds/s", st.bytes, st.bytes / 1e6,
+	    (double)st.bytes / st.nodes, 1e6 / (t1 - t0));
+	ok(st.bytes / st.nodes < 64, "under 64 bytes per node (%zu)",
+	    st.bytes / st.nodes);
+	t0 = now_s();
+	v = profile_view(p, NULL, 0);
+	t1 = now_s();
+	ok(v && v->n_nodes == st.nodes && v->total == 1000000 &&
+	    v->n_funcs == 2002, "view of 1 M nodes (%u nodes, %u funcs)",
+	    v ? v->n_nodes : 0, v ? v->n_funcs : 0);
+	diag("profile_view over 1 M nodes: %.0f ms", (t1 - t0) * 1e3);
+	pview_unref(v);
+
+	/* Deep known stacks with times: the worker's steady state. */
+	for (i = 4; i < 20; i++)
+		ids[i] = mid[i];
+	t0 = now_s();
+	for (i = 0; i < 300000 && !fail; i++) {
+		ids[19] = leaf[i % 100];
+		fail = profile_add(p, (int32_t)(i % 8), SEC + i * 10000u, ids,
+		    20, 1);
+	}
+	t1 = now_s();
+	is_int(fail, 0, "300k timed depth-20 samples added");
+	diag("depth-20 known stacks with window log: %.0f adds/s",
+	    3e5 / (t1 - t0));
+	{
+		size_t before = st.bytes;
+
+		profile_get_stats(p, &st);
+		diag("300k log entries: +%zu bytes (%.1f per entry)",
+		    st.bytes - before, (double)(st.bytes - before) / 3e5);
+	}
+	t0 = now_s();
+	v = profile_view(p, &(struct pview_params){ 0, 30 }, 0);
+	t1 = now_s();
+	ok(v && v->total == 300000 && v->n_threads == 8,
+	    "30 s window over 300k log entries");
+	diag("window view over 300k log entries: %.0f ms", (t1 - t0) * 1e3);
+	pview_unref(v);
+	profile_free(p);
+}
+
+int
+main(void)
+{
+	test_intern();
+	test_recursion();
+	test_threads();
+	test_window();
+	test_cap();
+	test_focus();
+	test_errors();
+	test_scale();
+	return done_testing();
+}
