@@ -1,1 +1,6 @@
 # Benchmarks (built with make, run by hand; see bench/README.md).
+EXTRA_DIST += bench/README.md
+
+noinst_PROGRAMS += bench/bench-ring
+bench_bench_ring_SOURCES = bench/bench-ring.c
+bench_bench_ring_LDADD = $(CTOP_LIBS)
