@@ -1,1 +1,36 @@
 # symbols module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
+libctop_a_SOURCES += \
+	src/symbols/intern.c \
+	src/symbols/resolve.c \
+	src/symbols/symbols.c
+noinst_HEADERS += src/symbols/internal.h
+
+check_PROGRAMS += tests/unit/test-symbols
+tests_unit_test_symbols_SOURCES = tests/unit/test-symbols.c \
+	tests/unit/capture.c tests/unit/capture.h
+tests_unit_test_symbols_LDADD = $(CTOP_LIBS) -ldl
+EXTRA_tests_unit_test_symbols_DEPENDENCIES = tests/targets/chain-stripped \
+	tests/targets/libdlhot.so
+UNIT_TESTS += tests/unit/test-symbols
+
+# A C++ target for demangling (no sanitizer flags, see src/unwind/local.mk).
+check_PROGRAMS += tests/targets/cxxtmpl
+tests_targets_cxxtmpl_SOURCES = tests/targets/cxxtmpl.cc
+tests_targets_cxxtmpl_CXXFLAGS = -O2 -g
+tests_targets_cxxtmpl_LDFLAGS =
+
+# A stripped copy of chain whose symbols live only in a separate debug
+# file found through .gnu_debuglink in .debug/ next to it.
+TARGET_OBJCOPY = objcopy
+TARGET_STRIP = strip
+tests/targets/chain-stripped: tests/targets/chain$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) tests/targets/.debug && \
+	$(TARGET_OBJCOPY) --only-keep-debug tests/targets/chain$(EXEEXT) \
+		tests/targets/.debug/chain-stripped.debug && \
+	$(TARGET_STRIP) --strip-all -o $@.tmp tests/targets/chain$(EXEEXT) && \
+	$(TARGET_OBJCOPY) \
+		--add-gnu-debuglink=tests/targets/.debug/chain-stripped.debug \
+		$@.tmp && \
+	mv $@.tmp $@
+CLEANFILES += tests/targets/chain-stripped \
+	tests/targets/.debug/chain-stripped.debug

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* symbols: the string pool (every name and file handed out is interned
+ * here and lives until symbols_free/reset) and the pc->frames cache, an
+ * open-addressing hash map whose values are runs of a frame arena. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Past this many cached pcs the cache starts over: a bound on memory for
+ * targets with huge code footprints (JITs), not a tuning knob. */
+#define CACHE_MAX_ENTRIES (1u << 20)
+
+static uint64_t
+hash_str(const char *str)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *str; str++)
+		h = (h ^ (unsigned char)*str) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t
+hash_u64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static int
+intern_grow(struct symbols *s)
+{
+	size_t cap = s->strs_cap ? s->strs_cap * 2 : 1024;
+	char **strs = calloc(cap, sizeof *strs);
+
+	if (!strs)
+		return -1;
+	for (size_t i = 0; i < s->strs_cap; i++) {
+		char *str = s->strs[i];
+		size_t j;
+
+		if (!str)
+			continue;
+		for (j = hash_str(str) & (cap - 1); strs[j];
+		    j = (j + 1) & (cap - 1))
+			;
+		strs[j] = str;
+	}
+	free(s->strs);
+	s->strs = strs;
+	s->strs_cap = cap;
+	return 0;
+}
+
+const char *
+symbols__intern(struct symbols *s, const char *str)
+{
+	size_t j;
+
+	if (!str)
+		return NULL;
+	/* Keep the load under one half so probes stay short. */
+	if ((s->strs_used + 1) * 2 > s->strs_cap && intern_grow(s) < 0)
+		return NULL;
+	for (j = hash_str(str) & (s->strs_cap - 1); s->strs[j];
+	    j = (j + 1) & (s->strs_cap - 1)) {
+		if (strcmp(s->strs[j], str) == 0)
+			return s->strs[j];
+	}
+	s->strs[j] = strdup(str);
+	if (!s->strs[j])
+		return NULL;
+	s->strs_used++;
+	return s->strs[j];
+}
+
+void
+symbols__intern_free(struct symbols *s)
+{
+	for (size_t i = 0; i < s->strs_cap; i++)
+		free(s->strs[i]);
+	free(s->strs);
+	s->strs = NULL;
+	s->strs_cap = s->strs_used = 0;
+}
+
+int
+symbols__cache_get(struct symbols *s, uint64_t key, struct frame *out,
+    int max)
+{
+	size_t j;
+
+	if (!s->slots_cap)
+		return 0;
+	for (j = hash_u64(key) & (s->slots_cap - 1); s->slots[j].key;
+	    j = (j + 1) & (s->slots_cap - 1)) {
+		const struct symbols__slot *sl = &s->slots[j];
+		int n;
+
+		if (sl->key != key)
+			continue;
+		n = (int)sl->n < max ? (int)sl->n : max;
+		memcpy(out, s->arena + sl->first, (size_t)n * sizeof *out);
+		return n;
+	}
+	return 0;
+}
+
+static int
+cache_grow(struct symbols *s)
+{
+	size_t cap = s->slots_cap ? s->slots_cap * 2 : 4096;
+	struct symbols__slot *slots = calloc(cap, sizeof *slots);
+
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < s->slots_cap; i++) {
+		size_t j;
+
+		if (!s->slots[i].key)
+			continue;
+		for (j = hash_u64(s->slots[i].key) & (cap - 1); slots[j].key;
+		    j = (j + 1) & (cap - 1))
+			;
+		slots[j] = s->slots[i];
+	}
+	free(s->slots);
+	s->slots = slots;
+	s->slots_cap = cap;
+	return 0;
+}
+
+static int
+arena_reserve(struct symbols *s, size_t n)
+{
+	size_t cap = s->arena_cap ? s->arena_cap : 4096;
+	struct frame *a;
+
+	if (s->arena_len + n <= s->arena_cap)
+		return 0;
+	while (cap < s->arena_len + n)
+		cap *= 2;
+	a = realloc(s->arena, cap * sizeof *a);
+	if (!a)
+		return -1;
+	s->arena = a;
+	s->arena_cap = cap;
+	return 0;
+}
+
+void
+symbols__cache_put(struct symbols *s, uint64_t key, const struct frame *f,
+    int n)
+{
+	size_t j;
+
+	if (n <= 0)
+		return;
+	if (s->slots_used >= CACHE_MAX_ENTRIES)
+		symbols__cache_clear(s);
+	/* Failing to cache only costs time: the caller has its answer. */
+	if ((s->slots_used + 1) * 2 > s->slots_cap && cache_grow(s) < 0)
+		return;
+	if (arena_reserve(s, (size_t)n) < 0)
+		return;
+	for (j = hash_u64(key) & (s->slots_cap - 1); s->slots[j].key;
+	    j = (j + 1) & (s->slots_cap - 1)) {
+		if (s->slots[j].key == key)
+			return;
+	}
+	memcpy(s->arena + s->arena_len, f, (size_t)n * sizeof *f);
+	s->slots[j].key = key;
+	s->slots[j].first = (uint32_t)s->arena_len;
+	s->slots[j].n = (uint32_t)n;
+	s->arena_len += (size_t)n;
+	s->slots_used++;
+}
+
+void
+symbols__cache_clear(struct symbols *s)
+{
+	if (s->slots)
+		memset(s->slots, 0, s->slots_cap * sizeof *s->slots);
+	s->slots_used = 0;
+	s->arena_len = 0;
+}
+
+void
+symbols__cache_free(struct symbols *s)
+{
+	free(s->slots);
+	free(s->arena);
+	s->slots = NULL;
+	s->arena = NULL;
+	s->slots_cap = s->slots_used = 0;
+	s->arena_len = s->arena_cap = 0;
+}

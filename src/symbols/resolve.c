@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/* symbols: naming one pc inside a known module. Function names come from a
+ * sorted table built once per module (libdwfl's own lookup is a linear
+ * scan); inline frames and file:line from DWARF when the module has it,
+ * walked the way eu-stack -i does. */
+#include "config.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The C++ runtime's demangler (libstdc++, linked through DEMANGLE_LIBS);
+ * declared here so C code need not include <cxxabi.h>. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
+    int *status);
+
+/* How many earlier entries to try when a pc is past the end of the
+ * nearest function: covers functions nested in others (rare). */
+#define NESTED_TRIES 4
+/* A size-0 function symbol (an asm label like __restore_rt) names at
+ * most this many bytes from its start when no sized function covers a pc;
+ * kept short so PLT stubs and padding are not given a neighbour's name. */
+#define MARK_SPAN 16
+
+struct func_tmp {
+	uint64_t start, size;
+	const char *name;	/* in the ELF string table */
+	int rank;		/* 0 global, 1 weak, 2 local: lower wins */
+};
+
+static int
+func_cmp(const void *a, const void *b)
+{
+	const struct func_tmp *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	/* Prefer the alias with fewer leading underscores (qsort_r over
+	 * __qsort_r would be nice, but stable is what matters). */
+	return strcmp(x->name, y->name);
+}
+
+static int
+sym_rank(unsigned char info)
+{
+	switch (GELF_ST_BIND(info)) {
+	case STB_GLOBAL:
+		return 0;
+	case STB_WEAK:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+void
+symbols__mod_free_funcs(struct symbols__mod *m)
+{
+	free(m->funcs);
+	free(m->marks);
+	m->funcs = NULL;
+	m->marks = NULL;
+	m->n_funcs = 0;
+	m->n_marks = 0;
+	m->funcs_loaded = false;
+}
+
+/* Builds the module's function table: sized STT_FUNC/IFUNC symbols of the
+ * best symbol table libdwfl finds (.symtab, the debug file's, the
+ * .gnu_debugdata one, else .dynsym), one name per address. */
+static void
+mod_load_funcs(struct symbols__mod *m)
+{
+	struct func_tmp *tmp;
+	size_t n = 0, out = 0;
+	int nsyms;
+
+	m->funcs_loaded = true;
+	nsyms = dwfl_module_getsymtab(m->mod);
+	if (nsyms <= 1)
+		return;
+	tmp = malloc((size_t)nsyms * sizeof *tmp);
+	if (!tmp)
+		return;
+	for (int i = 1; i < nsyms; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx;
+		const char *name;
+		int type;
+
+		name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx,
+		    NULL, NULL);
+		if (!name || !*name || shndx == SHN_UNDEF)
+			continue;
+		type = GELF_ST_TYPE(sym.st_info);
+		if (type != STT_FUNC && type != STT_GNU_IFUNC)
+			continue;
+		tmp[n++] = (struct func_tmp){ addr, sym.st_size, name,
+		    sym_rank(sym.st_info) };
+	}
+	qsort(tmp, n, sizeof *tmp, func_cmp);
+	m->funcs = malloc((n ? n : 1) * sizeof *m->funcs);
+	m->marks = malloc((n ? n : 1) * sizeof *m->marks);
+	if (!m->funcs || !m->marks) {
+		free(tmp);
+		symbols__mod_free_funcs(m);
+		m->funcs_loaded = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct symbols__func f = { tmp[i].start, tmp[i].size,
+		    tmp[i].name };
+
+		if (!f.size) {
+			if (!m->n_marks || m->marks[m->n_marks - 1].start !=
+			    f.start)
+				m->marks[m->n_marks++] = f;
+		} else if (!out || m->funcs[out - 1].start != f.start) {
+			m->funcs[out++] = f;
+		}
+	}
+	m->n_funcs = out;
+	free(tmp);
+}
+
+/* The last entry of v[0..n) starting at or below pc, or n when none. */
+static size_t
+func_floor(const struct symbols__func *v, size_t n, uint64_t pc)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pc < v[mid].start)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo ? lo - 1 : n;
+}
+
+/* The function containing pca; else an asm label just at or below pc
+ * (for a return address pc = pca + 1: a signal frame's return address is
+ * the first byte of __restore_rt, so pca is before it). */
+static const struct symbols__func *
+mod_find_func(struct symbols__mod *m, uint64_t pca, uint64_t pc)
+{
+	size_t i;
+
+	if (!m->funcs_loaded)
+		mod_load_funcs(m);
+	i = func_floor(m->funcs, m->n_funcs, pca);
+	for (size_t k = 0; i < m->n_funcs && k < NESTED_TRIES; k++, i--) {
+		const struct symbols__func *f = &m->funcs[i];
+
+		if (pca - f->start < f->size)
+			return f;
+		if (i == 0)
+			break;
+	}
+	i = func_floor(m->marks, m->n_marks, pc);
+	if (i < m->n_marks && pc - m->marks[i].start < MARK_SPAN)
+		return &m->marks[i];
+	return NULL;
+}
+
+static const char *
+intern_demangled(struct symbols *s, const char *name)
+{
+	const char *r, *at;
+	char *d, buf[512];
+	int status = -1;
+
+	/* .symtab spells versioned symbols "name@@GLIBC_2.34": keep the
+	 * name, the version is noise in a profile. */
+	at = name ? strchr(name, '@') : NULL;
+	if (at && at > name && (size_t)(at - name) < sizeof buf) {
+		memcpy(buf, name, (size_t)(at - name));
+		buf[at - name] = '\0';
+		name = buf;
+	}
+	if (!name || name[0] != '_' || name[1] != 'Z')
+		return symbols__intern(s, name);
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	r = symbols__intern(s, status == 0 && d ? d : name);
+	free(d);
+	return r;
+}
+
+/* The name of a DWARF function (an inlined one through its abstract
+ * origin): the linkage name, demangled, else DW_AT_name. */
+static const char *
+die_name(struct symbols *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name,
+	    &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die,
+		    DW_AT_MIPS_linkage_name, &attr));
+	if (!name)
+		name = dwarf_diename(die);
+	return name ? intern_demangled(s, name) : NULL;
+}
+
+static bool
+is_function_tag(int tag)
+{
+	return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+	    tag == DW_TAG_entry_point;
+}
+
+/* Where an inlined instance was called from: its caller's file:line. */
+static void
+call_site(struct symbols *s, Dwarf_Die *cudie, Dwarf_Die *inl,
+    const char **file, uint32_t *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word v;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &attr), &v) == 0 &&
+	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && v < nfiles)
+		*file = symbols__intern(s, dwarf_filesrc(files, v, NULL, NULL));
+	else
+		*file = NULL;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &attr), &v) == 0)
+		*line = (uint32_t)v;
+	else
+		*line = 0;
+}
+
+/* Inline frames (innermost first) ending with the containing function,
+ * from the DWARF scopes of pca. Returns the frames written, 0 without
+ * DWARF for pca. */
+static int
+resolve_dwarf(struct symbols *s, struct symbols__mod *m, uint64_t pca,
+    const char *func_name, struct frame *out, int max)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cudie, *scopes = NULL, *chain = NULL, *die = NULL;
+	Dwfl_Line *dl;
+	const char *file = NULL;
+	int nscopes, nchain, n = 0, line = 0;
+
+	cudie = dwfl_module_addrdie(m->mod, pca, &bias);
+	if (!cudie)
+		return 0;
+	nscopes = dwarf_getscopes(cudie, pca - bias, &scopes);
+	for (int i = 0; i < nscopes && !die; i++) {
+		if (is_function_tag(dwarf_tag(&scopes[i])))
+			die = &scopes[i];
+	}
+	nchain = die ? dwarf_getscopes_die(die, &chain) : 0;
+	dl = dwfl_module_getsrc(m->mod, pca);
+	if (dl)
+		file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
+	file = symbols__intern(s, file);
+	for (int i = 0; i < nchain && n < max; i++) {
+		Dwarf_Die *sc = &chain[i];
+		int tag = dwarf_tag(sc);
+		uint32_t call_line;
+
+		if (!is_function_tag(tag))
+			continue;
+		if (tag != DW_TAG_inlined_subroutine) {
+			out[n++] = (struct frame){ .name = func_name ?
+			    func_name : die_name(s, sc), .module = m->name,
+			    .file = file, .line = (uint32_t)line,
+			    .kind = FRAME_FUNC };
+			break;
+		}
+		out[n++] = (struct frame){ .name = die_name(s, sc),
+		    .module = m->name, .file = file, .line = (uint32_t)line,
+		    .kind = FRAME_INLINE };
+		call_site(s, cudie, sc, &file, &call_line);
+		line = (int)call_line;
+	}
+	/* A nameless inline frame is worse than none: drop the DWARF view. */
+	for (int i = 0; i < n; i++) {
+		if (!out[i].name)
+			n = 0;
+	}
+	free(scopes);
+	free(chain);
+	return n;
+}
+
+int
+symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
+    bool exact, struct frame *out, int max)
+{
+	/* A return address points after the call: name the call itself. */
+	uint64_t pca = exact || pc == 0 ? pc : pc - 1;
+	const struct symbols__func *f = mod_find_func(m, pca, pc);
+	const char *name = f ? intern_demangled(s, f->name) : NULL;
+	int n;
+
+	n = resolve_dwarf(s, m, pca, name, out, max);
+	if (n > 0 && out[n - 1].kind == FRAME_FUNC)
+		return n;
+	if (n >= max)
+		return n;
+	if (!name) {
+		GElf_Addr bias = 0;
+		char buf[512];
+
+		if (!dwfl_module_getelf(m->mod, &bias))
+			bias = m->lo;
+		snprintf(buf, sizeof buf, "%s+0x%" PRIx64, m->name,
+		    pca - bias);
+		name = symbols__intern(s, buf);
+		s->stats.no_symbol++;
+	}
+	out[n++] = (struct frame){ .name = name ? name : "[unknown]",
+	    .module = m->name, .kind = FRAME_FUNC };
+	return n;
+}

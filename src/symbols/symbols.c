@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/* symbols: the module map of one process. We read /proc/PID/maps ourselves,
+ * report every mapped ELF file to one long-lived Dwfl, and open the files
+ * through /proc/PID/map_files and /proc/PID/root so deleted files and
+ * containers work; libdwfl then finds separate debug files. */
+#include "config.h"
+
+#include "ctop/symbols.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* A pc outside every module re-reads the maps at most this often. */
+#define MISS_RELOAD_NS (100ull * 1000 * 1000)
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+mod_free(struct symbols__mod *m)
+{
+	if (!m)
+		return;
+	symbols__mod_free_funcs(m);
+	free(m->path);
+	free(m->report_name);
+	free(m);
+}
+
+static int
+open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	/* Never hand a device or a FIFO to libelf: reads could hang. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Dwfl_Callbacks.find_elf: the file as the target sees it. map_files works
+ * for deleted files (it needs privileges); /proc/PID/root for files in
+ * another mount namespace; the plain path last. */
+static int
+symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	struct symbols__mod *m = *userdata;
+	char buf[PATH_MAX + 64];
+	int fd;
+
+	if (!m || m->vdso)
+		return dwfl_linux_proc_find_elf(mod, userdata, modname, base,
+		    file_name, elfp);
+	snprintf(buf, sizeof buf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+	    (int)m->owner->pid, m->map_lo, m->map_hi);
+	fd = open_regular(buf);
+	if (fd < 0) {
+		snprintf(buf, sizeof buf, "/proc/%d/root%s",
+		    (int)m->owner->pid, m->path);
+		fd = open_regular(buf);
+	}
+	if (fd < 0) {
+		snprintf(buf, sizeof buf, "%s", m->path);
+		fd = open_regular(buf);
+	}
+	if (fd < 0)
+		return -1;
+	/* libdwfl looks for .gnu_debuglink files next to this name: give the
+	 * real path (through the target's root) rather than map_files. */
+	if (strncmp(buf, "/proc/", 6) == 0 && strstr(buf, "/map_files/"))
+		snprintf(buf, sizeof buf, "/proc/%d/root%s",
+		    (int)m->owner->pid, m->path);
+	*file_name = strdup(buf);
+	return fd;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading /proc/PID/maps
+ * ------------------------------------------------------------------------ */
+
+struct maps_line {
+	uint64_t lo, hi, off, dev, ino;
+	bool exec;
+	const char *path;
+};
+
+static bool
+maps_parse(char *line, struct maps_line *ml)
+{
+	unsigned long long lo, hi, off, ino;
+	unsigned int major, minor;
+	char perms[8];
+	int pos = 0;
+	size_t len;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &lo, &hi, perms,
+	    &off, &major, &minor, &ino, &pos) < 7 || pos == 0)
+		return false;
+	ml->lo = lo;
+	ml->hi = hi;
+	ml->off = off;
+	ml->dev = (uint64_t)major << 32 | minor;
+	ml->ino = ino;
+	ml->exec = perms[2] == 'x';
+	ml->path = line + pos;
+	len = strlen(line + pos);
+	while (len && (line[pos + len - 1] == '\n' ||
+	    line[pos + len - 1] == ' '))
+		line[pos + --len] = '\0';
+	if (len > 10 && strcmp(line + pos + len - 10, " (deleted)") == 0)
+		line[pos + len - 10] = '\0';
+	return true;
+}
+
+static int
+mods_push(struct symbols__mod ***v, size_t *n, size_t *cap,
+    struct symbols__mod *m)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct symbols__mod **nv = realloc(*v, c * sizeof *nv);
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = m;
+	return 0;
+}
+
+static struct symbols__mod *
+mod_new(struct symbols *s, const struct maps_line *ml)
+{
+	struct symbols__mod *m = calloc(1, sizeof *m);
+	const char *base;
+
+	if (!m)
+		return NULL;
+	m->owner = s;
+	m->vdso = strcmp(ml->path, "[vdso]") == 0;
+	/* libdwfl computes the load bias from where the first PT_LOAD lands,
+	 * i.e. where file offset 0 is mapped. */
+	m->lo = ml->lo - (m->vdso ? 0 : ml->off);
+	m->hi = ml->hi;
+	m->map_lo = ml->lo;
+	m->map_hi = ml->hi;
+	m->dev = ml->dev;
+	m->ino = ml->ino;
+	m->path = strdup(ml->path);
+	if (m->vdso)
+		(void)!asprintf(&m->report_name, "[vdso: %d]", (int)s->pid);
+	else
+		m->report_name = strdup(ml->path);
+	base = strrchr(ml->path, '/');
+	m->name = symbols__intern(s, base ? base + 1 : ml->path);
+	if (!m->path || !m->report_name || !m->name) {
+		mod_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Groups the file-backed mappings of /proc/PID/maps into modules; keeps
+ * only files with at least one executable mapping (ELF code), and the
+ * vDSO. */
+static int
+maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
+{
+	char path[64], *line = NULL;
+	size_t linecap = 0, n = 0, cap = 0;
+	struct symbols__mod **v = NULL, *cur = NULL;
+	bool cur_exec = false;
+	FILE *f;
+	int rc = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)s->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (rc == 0 && getline(&line, &linecap, f) > 0) {
+		struct maps_line ml;
+
+		if (!maps_parse(line, &ml))
+			continue;
+		if (ml.path[0] != '/' && strcmp(ml.path, "[vdso]") != 0)
+			continue;
+		if (cur && cur->ino == ml.ino && cur->dev == ml.dev &&
+		    strcmp(cur->path, ml.path) == 0 && ml.off != 0) {
+			cur->hi = ml.hi;
+			cur_exec |= ml.exec;
+			continue;
+		}
+		if (cur && cur_exec)
+			rc = mods_push(&v, &n, &cap, cur);
+		else
+			mod_free(cur);
+		cur = rc == 0 ? mod_new(s, &ml) : NULL;
+		cur_exec = ml.exec;
+		if (rc == 0 && !cur)
+			rc = -ENOMEM;
+	}
+	if (rc == 0 && cur && cur_exec)
+		rc = mods_push(&v, &n, &cap, cur);
+	else
+		mod_free(cur);
+	free(line);
+	fclose(f);
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			mod_free(v[i]);
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Reporting to libdwfl
+ * ------------------------------------------------------------------------ */
+
+static bool
+mod_same(const struct symbols__mod *a, const struct symbols__mod *b)
+{
+	return a->lo == b->lo && a->hi == b->hi && a->dev == b->dev &&
+	    a->ino == b->ino && strcmp(a->path, b->path) == 0;
+}
+
+static Dwfl *
+dwfl_new(struct symbols *s)
+{
+	return dwfl_begin(&s->callbacks);
+}
+
+/* Reports `mods` as the whole module list: libdwfl keeps modules reported
+ * again with the same name and range (and their loaded ELF and DWARF) and
+ * deletes the others at dwfl_report_end. */
+static int
+report_all(struct symbols *s, struct symbols__mod **mods, size_t n)
+{
+	dwfl_report_begin(s->dwfl);
+	for (size_t i = 0; i < n; i++) {
+		struct symbols__mod *m = mods[i];
+		Dwfl_Module *dm;
+		void **ud;
+
+		dm = dwfl_report_module(s->dwfl, m->report_name, m->lo, m->hi);
+		if (!dm)
+			continue;	/* overlapping range: leave it out */
+		if (m->mod && m->mod != dm)
+			symbols__mod_free_funcs(m);
+		m->mod = dm;
+		dwfl_module_info(dm, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+		*ud = m;
+	}
+	return dwfl_report_end(s->dwfl, NULL, NULL) == 0 ? 0 : -EIO;
+}
+
+int
+symbols_reload(struct symbols *s)
+{
+	struct symbols__mod **mods = NULL;
+	size_t n = 0;
+	bool dropped = false, replaced = false;
+	int rc;
+
+	if (!s->dwfl && !(s->dwfl = dwfl_new(s)))
+		return -ENOMEM;
+	rc = maps_read(s, &mods, &n);
+	if (rc < 0)
+		return rc;
+	s->stats.reloads++;
+	/* Carry over modules that did not change (their function tables
+	 * stay); anything else left behind is dropped. */
+	for (size_t i = 0; i < s->n_mods; i++) {
+		struct symbols__mod *old = s->mods[i];
+		bool kept = false;
+
+		for (size_t j = 0; j < n && !kept; j++) {
+			if (!mod_same(old, mods[j]) || mods[j]->mod)
+				continue;
+			mods[j]->mod = old->mod;
+			mods[j]->funcs = old->funcs;
+			mods[j]->n_funcs = old->n_funcs;
+			mods[j]->funcs_loaded = old->funcs_loaded;
+			old->funcs = NULL;
+			kept = true;
+		}
+		if (!kept) {
+			dropped = true;
+			/* Same name and range but another file: libdwfl would
+			 * keep the stale module, so start a new Dwfl. */
+			for (size_t j = 0; j < n; j++)
+				replaced |= mods[j]->lo == old->lo &&
+				    mods[j]->hi == old->hi &&
+				    strcmp(mods[j]->report_name,
+				    old->report_name) == 0;
+		}
+		mod_free(old);
+	}
+	free(s->mods);
+	s->mods = mods;
+	s->n_mods = n;
+	if (replaced) {
+		dwfl_end(s->dwfl);
+		s->dwfl = dwfl_new(s);
+		for (size_t i = 0; i < n; i++) {
+			symbols__mod_free_funcs(mods[i]);
+			mods[i]->mod = NULL;
+		}
+		if (!s->dwfl)
+			return -ENOMEM;
+	}
+	if (dropped) {
+		s->generation++;
+		symbols__cache_clear(s);
+	}
+	return report_all(s, mods, n);
+}
+
+struct symbols *
+symbols_new(pid_t pid, const struct symbols_opts *opts, char **cause)
+{
+	struct symbols *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s) {
+		if (cause)
+			*cause = strdup("out of memory");
+		return NULL;
+	}
+	s->pid = pid;
+	if (opts)
+		s->opts = *opts;
+	/* debuginfod is governed by DEBUGINFOD_URLS, which the cli unsets
+	 * unless --debuginfod; nothing here sets it. */
+	s->callbacks.find_elf = symbols_find_elf;
+	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->callbacks.debuginfo_path = &s->debuginfo_path;
+	s->dwfl = dwfl_new(s);
+	if (!s->dwfl) {
+		if (cause)
+			(void)!asprintf(cause, "dwfl_begin: %s",
+			    dwfl_errmsg(-1));
+		free(s);
+		return NULL;
+	}
+	rc = symbols_reload(s);
+	if (rc < 0) {
+		if (cause)
+			(void)!asprintf(cause, "cannot read /proc/%d/maps: %s",
+			    (int)pid, strerror(-rc));
+		symbols_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+mods_clear(struct symbols *s)
+{
+	for (size_t i = 0; i < s->n_mods; i++)
+		mod_free(s->mods[i]);
+	free(s->mods);
+	s->mods = NULL;
+	s->n_mods = 0;
+}
+
+void
+symbols_free(struct symbols *s)
+{
+	if (!s)
+		return;
+	mods_clear(s);
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	symbols__cache_free(s);
+	symbols__intern_free(s);
+	free(s);
+}
+
+void
+symbols_reset(struct symbols *s)
+{
+	mods_clear(s);
+	dwfl_end(s->dwfl);
+	s->dwfl = dwfl_new(s);
+	symbols__cache_free(s);
+	symbols__intern_free(s);
+	s->generation++;
+	/* The next lookup misses every module and re-reads the maps. */
+	s->last_miss_reload_ns = 0;
+}
+
+struct symbols__mod *
+symbols__find_mod(struct symbols *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->n_mods;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < s->mods[mid]->lo)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo == 0)
+		return NULL;
+	if (addr < s->mods[lo - 1]->hi && s->mods[lo - 1]->mod)
+		return s->mods[lo - 1];
+	return NULL;
+}
+
+/* The module of addr, re-reading the maps (rate-limited) on a miss: code
+ * mapped since the last read (dlopen) has no MMAP event in ptrace mode. */
+static struct symbols__mod *
+find_mod_reload(struct symbols *s, uint64_t addr)
+{
+	struct symbols__mod *m = symbols__find_mod(s, addr);
+	uint64_t now;
+
+	if (m || !s->dwfl)
+		return m;
+	now = now_ns();
+	if (s->last_miss_reload_ns &&
+	    now - s->last_miss_reload_ns < MISS_RELOAD_NS)
+		return NULL;
+	s->last_miss_reload_ns = now;
+	if (symbols_reload(s) < 0)
+		return NULL;
+	return symbols__find_mod(s, addr);
+}
+
+Dwfl_Module *
+symbols_module(struct symbols *s, uint64_t addr)
+{
+	struct symbols__mod *m = find_mod_reload(s, addr);
+
+	return m ? m->mod : NULL;
+}
+
+int
+symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
+    struct frame *out, int max)
+{
+	uint64_t key = pc << 1 | (exact ? 1 : 0);
+	struct symbols__mod *m;
+	int n;
+
+	if (max < 1)
+		return 0;
+	s->stats.lookups++;
+	n = pc ? symbols__cache_get(s, key, out, max) : 0;
+	if (n > 0) {
+		s->stats.cache_hits++;
+		return n;
+	}
+	m = find_mod_reload(s, pc);
+	if (!m) {
+		s->stats.no_module++;
+		out[0] = (struct frame){ .name = "[unknown]",
+		    .kind = FRAME_MARKER };
+		return 1;
+	}
+	n = symbols__resolve_mod(s, m, pc, exact, out, max);
+	if (pc)
+		symbols__cache_put(s, key, out, n);
+	return n;
+}
+
+uint64_t
+symbols_generation(const struct symbols *s)
+{
+	return s->generation;
+}
+
+void
+symbols_get_stats(const struct symbols *s, struct symbols_stats *out)
+{
+	*out = s->stats;
+}

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/* unwind: DWARF CFI unwinding of copied stacks with libunwind's remote
+ * interface, the way perf does it: registers from the sample, stack bytes
+ * from the copy, and everything else (the .eh_frame_hdr search table, FDEs,
+ * CIEs, code bytes) from the module's ELF file, never from the live target. */
+#include "config.h"
+
+#include "ctop/unwind.h"
+
+#include <errno.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libunwind.h>
+
+/* Exported by libunwind-x86_64 but not declared: the public wrapper
+ * (unw_get_proc_info_in_range) only arrived in libunwind 1.7. */
+extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as,
+    unw_word_t ip, unw_dyn_info_t *di, unw_proc_info_t *pi,
+    int need_unwind_info, void *arg);
+
+/* Reads at most this far above the copy are taken for stack reads the
+ * copy was too short for (the default thread stack is 8 MiB). */
+#define STACK_SPAN (8ull << 20)
+#define MAX_SEGS 16
+/* libunwind's register-state cache: one entry per distinct pc seen. */
+#define RS_CACHE_SIZE 4096
+
+/* DWARF .eh_frame pointer encodings used by .eh_frame_hdr. */
+#define PE_OMIT 0xff
+#define PE_DATAREL_SDATA4 0x3b
+
+/* What we keep per module: where its file bytes are and its unwind
+ * table, built on first use. */
+struct umod {
+	Dwfl_Module *mod;
+	uint64_t lo, hi;
+	GElf_Addr bias;
+	const unsigned char *raw;
+	size_t rawsize;
+	struct {
+		uint64_t vaddr, filesz, offset;
+	} segs[MAX_SEGS];
+	int nsegs;
+	bool have_table;
+	unw_dyn_info_t di;
+};
+
+struct unwinder {
+	struct symbols *sym;
+	unw_addr_space_t as;
+	uint64_t generation;
+	struct umod *mods;
+	size_t n_mods, cap_mods;
+	size_t last;		/* index of the last module used */
+	struct unwind_stats stats;
+};
+
+/* The state of one walk, handed to every accessor as `arg`. */
+struct walk {
+	struct unwinder *u;
+	const struct rec_sample *s;
+	const unsigned char *stack;
+	bool beyond;		/* a stack read fell past the copy */
+	bool noinfo;		/* find_proc_info found no table entry */
+};
+
+static const char *const end_names[UNWIND_END_COUNT] = {
+	[UNWIND_COMPLETE] = "complete",
+	[UNWIND_TRUNCATED] = "truncated",
+	[UNWIND_NO_INFO] = "no unwind info",
+	[UNWIND_BAD_FRAME] = "bad frame",
+	[UNWIND_MAX_DEPTH] = "max depth",
+};
+
+const char *
+unwind_end_name(enum unwind_end end)
+{
+	return (unsigned)end < UNWIND_END_COUNT ? end_names[end] : "?";
+}
+
+void
+unwind_flush(struct unwinder *u)
+{
+	u->n_mods = 0;
+	u->last = 0;
+	unw_flush_cache(u->as, 0, 0);
+	u->generation = symbols_generation(u->sym);
+}
+
+/* Modules were dropped or replaced since we cached them: a Dwfl_Module
+ * pointer may now name another file. */
+static void
+unwind_sync(struct unwinder *u)
+{
+	if (symbols_generation(u->sym) != u->generation)
+		unwind_flush(u);
+}
+
+/* ------------------------------------------------------------------------
+ * Per-module file images and unwind tables
+ * ------------------------------------------------------------------------ */
+
+/* Copies len bytes at runtime address addr out of the module's file. */
+static bool
+umod_read(const struct umod *um, uint64_t addr, void *dst, size_t len)
+{
+	uint64_t fv = addr - um->bias;
+
+	for (int i = 0; i < um->nsegs; i++) {
+		uint64_t off;
+
+		if (fv < um->segs[i].vaddr ||
+		    fv + len > um->segs[i].vaddr + um->segs[i].filesz)
+			continue;
+		off = um->segs[i].offset + (fv - um->segs[i].vaddr);
+		if (off + len > um->rawsize)
+			return false;
+		memcpy(dst, um->raw + off, len);
+		return true;
+	}
+	return false;
+}
+
+static size_t
+encoded_size(unsigned char enc)
+{
+	switch (enc & 0x0f) {
+	case 0x00: case 0x04: case 0x0c:
+		return 8;
+	case 0x02: case 0x0a:
+		return 2;
+	case 0x03: case 0x0b:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+/* Finds .eh_frame_hdr (through PT_GNU_EH_FRAME, so stripped files work)
+ * and describes its binary-search table for dwarf_search_unwind_table. */
+static void
+umod_table(struct umod *um, uint64_t eh_vaddr)
+{
+	unsigned char h[4];
+	uint64_t hdr = eh_vaddr + um->bias, count = 0;
+	size_t ptr_size, count_size;
+
+	if (!umod_read(um, hdr, h, sizeof h) || h[0] != 1 ||
+	    h[3] != PE_DATAREL_SDATA4 || h[2] == PE_OMIT)
+		return;
+	ptr_size = h[1] == PE_OMIT ? 0 : encoded_size(h[1]);
+	count_size = encoded_size(h[2]);
+	if ((h[1] != PE_OMIT && !ptr_size) || !count_size || count_size > 8)
+		return;
+	if (!umod_read(um, hdr + 4 + ptr_size, &count, count_size))
+		return;
+	um->di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	um->di.start_ip = um->lo;
+	um->di.end_ip = um->hi;
+	um->di.gp = 0;
+	um->di.u.rti.name_ptr = 0;
+	um->di.u.rti.segbase = hdr;
+	um->di.u.rti.table_data = hdr + 4 + ptr_size + count_size;
+	um->di.u.rti.table_len = count * 8 / sizeof(unw_word_t);
+	um->have_table = count > 0;
+}
+
+static void
+umod_load(struct umod *um)
+{
+	Elf *elf = dwfl_module_getelf(um->mod, &um->bias);
+	uint64_t eh_vaddr = 0;
+	size_t phnum;
+	bool eh = false;
+
+	dwfl_module_info(um->mod, NULL, &um->lo, &um->hi, NULL, NULL, NULL,
+	    NULL);
+	if (!elf || elf_getphdrnum(elf, &phnum) != 0)
+		return;
+	um->raw = (const unsigned char *)elf_rawfile(elf, &um->rawsize);
+	if (!um->raw)
+		return;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			continue;
+		if (ph.p_type == PT_LOAD && ph.p_filesz &&
+		    um->nsegs < MAX_SEGS) {
+			um->segs[um->nsegs].vaddr = ph.p_vaddr;
+			um->segs[um->nsegs].filesz = ph.p_filesz;
+			um->segs[um->nsegs].offset = ph.p_offset;
+			um->nsegs++;
+		} else if (ph.p_type == PT_GNU_EH_FRAME) {
+			eh_vaddr = ph.p_vaddr;
+			eh = true;
+		}
+	}
+	if (eh)
+		umod_table(um, eh_vaddr);
+}
+
+/* The cached module of addr, loading it on first use; NULL outside every
+ * module. */
+static struct umod *
+umod_get(struct walk *w, uint64_t addr)
+{
+	struct unwinder *u = w->u;
+	struct umod *um;
+	Dwfl_Module *mod;
+
+	if (u->last < u->n_mods && addr >= u->mods[u->last].lo &&
+	    addr < u->mods[u->last].hi)
+		return &u->mods[u->last];
+	mod = symbols_module(u->sym, addr);
+	/* The lookup may have re-read the maps and dropped modules. */
+	unwind_sync(u);
+	if (!mod)
+		return NULL;
+	for (size_t i = 0; i < u->n_mods; i++) {
+		if (u->mods[i].mod == mod) {
+			u->last = i;
+			return &u->mods[i];
+		}
+	}
+	if (u->n_mods == u->cap_mods) {
+		size_t cap = u->cap_mods ? u->cap_mods * 2 : 32;
+		struct umod *v = realloc(u->mods, cap * sizeof *v);
+
+		if (!v)
+			return NULL;
+		u->mods = v;
+		u->cap_mods = cap;
+	}
+	um = &u->mods[u->n_mods];
+	memset(um, 0, sizeof *um);
+	um->mod = mod;
+	umod_load(um);
+	u->last = u->n_mods++;
+	return um;
+}
+
+/* ------------------------------------------------------------------------
+ * libunwind accessors
+ * ------------------------------------------------------------------------ */
+
+static int
+acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
+    int need_unwind_info, void *arg)
+{
+	struct walk *w = arg;
+	struct umod *um = umod_get(w, ip);
+	int rc;
+
+	if (!um || !um->have_table || ip < um->di.start_ip ||
+	    ip >= um->di.end_ip) {
+		w->noinfo = true;
+		return -UNW_ENOINFO;
+	}
+	rc = _Ux86_64_dwarf_search_unwind_table(as, ip, &um->di, pi,
+	    need_unwind_info, arg);
+	if (rc == -UNW_ENOINFO)
+		w->noinfo = true;
+	return rc;
+}
+
+static void
+acc_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+	/* dwarf_search_unwind_table's unwind_info comes from libunwind's own
+	 * pool, which libunwind frees itself. */
+}
+
+static int
+acc_get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dilap, void *arg)
+{
+	return -UNW_ENOINFO;
+}
+
+static int
+acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
+    int write, void *arg)
+{
+	struct walk *w = arg;
+	const struct rec_sample *s = w->s;
+	uint64_t lo = s->stack_addr, hi = s->stack_addr + s->stack_len;
+	struct umod *um;
+
+	if (write)
+		return -UNW_EINVAL;
+	if (addr >= lo && addr + sizeof *valp <= hi) {
+		memcpy(valp, w->stack + (addr - lo), sizeof *valp);
+		return 0;
+	}
+	um = umod_get(w, addr);
+	if (um && umod_read(um, addr, valp, sizeof *valp))
+		return 0;
+	if (!um && addr + sizeof *valp > hi && addr < lo + STACK_SPAN)
+		w->beyond = true;
+	return -UNW_EINVAL;
+}
+
+static int
+acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *valp,
+    int write, void *arg)
+{
+	struct walk *w = arg;
+
+	if (write)
+		return -UNW_EREADONLYREG;
+	/* libunwind's x86-64 numbering is the DWARF one, as is the sample's. */
+	if (reg < 0 || reg >= CTOP_NREGS)
+		return -UNW_EBADREG;
+	*valp = w->s->regs[reg];
+	return 0;
+}
+
+static int
+acc_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
+    int write, void *arg)
+{
+	return -UNW_EBADREG;
+}
+
+static int
+acc_resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+	return -UNW_EINVAL;
+}
+
+static int
+acc_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf,
+    size_t len, unw_word_t *offp, void *arg)
+{
+	/* Names come from the symbols module, never from libunwind. */
+	return -UNW_ENOINFO;
+}
+
+static unw_accessors_t accessors = {
+	.find_proc_info = acc_find_proc_info,
+	.put_unwind_info = acc_put_unwind_info,
+	.get_dyn_info_list_addr = acc_get_dyn_info_list_addr,
+	.access_mem = acc_access_mem,
+	.access_reg = acc_access_reg,
+	.access_fpreg = acc_access_fpreg,
+	.resume = acc_resume,
+	.get_proc_name = acc_get_proc_name,
+};
+
+/* ------------------------------------------------------------------------
+ * Walking
+ * ------------------------------------------------------------------------ */
+
+struct unwinder *
+unwind_new(struct symbols *sym, char **cause)
+{
+	struct unwinder *u = calloc(1, sizeof *u);
+
+	if (!u) {
+		if (cause)
+			*cause = strdup("out of memory");
+		return NULL;
+	}
+	u->sym = sym;
+	u->as = unw_create_addr_space(&accessors, 0);
+	if (!u->as) {
+		if (cause)
+			*cause = strdup("unw_create_addr_space failed");
+		free(u);
+		return NULL;
+	}
+	unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+	unw_set_cache_size(u->as, RS_CACHE_SIZE, 0);
+	u->generation = symbols_generation(sym);
+	return u;
+}
+
+void
+unwind_free(struct unwinder *u)
+{
+	if (!u)
+		return;
+	unw_destroy_addr_space(u->as);
+	free(u->mods);
+	free(u);
+}
+
+static enum unwind_end
+step_failed(const struct walk *w, int rc)
+{
+	if (w->beyond)
+		return w->s->flags & SAMPLE_STACK_SHORT ? UNWIND_BAD_FRAME :
+		    UNWIND_TRUNCATED;
+	if (w->noinfo || rc == -UNW_ENOINFO)
+		return UNWIND_NO_INFO;
+	return UNWIND_BAD_FRAME;
+}
+
+int
+unwind_sample(struct unwinder *u, const struct rec_sample *s,
+    struct unwind_frame *frames, int max, enum unwind_end *end)
+{
+	struct walk w = { .u = u, .s = s, .stack = rec_sample_stack(s) };
+	enum unwind_end e = UNWIND_BAD_FRAME;
+	unw_cursor_t c;
+	bool exact = true;
+	int n = 0;
+
+	unwind_sync(u);
+	u->stats.walks++;
+	if (max <= 0) {
+		e = UNWIND_MAX_DEPTH;
+		goto out;
+	}
+	if (unw_init_remote(&c, u->as, &w) < 0) {
+		frames[n++] = (struct unwind_frame){
+			s->regs[CTOP_REG_RIP], true };
+		goto out;
+	}
+	for (;;) {
+		unw_word_t ip;
+		int rc;
+
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0)
+			break;
+		frames[n++] = (struct unwind_frame){ ip, exact };
+		w.beyond = w.noinfo = false;
+		rc = unw_step(&c);
+		/* libunwind falls back to guessing with rbp when a pc has no
+		 * CFI; on -fomit-frame-pointer code that invents callers, so a
+		 * pc without info ends the walk. */
+		if (w.noinfo || rc < 0) {
+			e = step_failed(&w, rc);
+			break;
+		}
+		if (rc == 0) {
+			e = UNWIND_COMPLETE;
+			break;
+		}
+		/* Right after a step, libunwind's signal-frame flag still
+		 * describes the frame we stepped from (the CIE it just used):
+		 * when that was a signal frame, the new pc is where the signal
+		 * hit, not a return address (perf reads it the same way). */
+		exact = unw_is_signal_frame(&c) > 0;
+		if (n == max) {
+			e = UNWIND_MAX_DEPTH;
+			break;
+		}
+	}
+out:
+	u->stats.ends[e]++;
+	*end = e;
+	return n;
+}
+
+void
+unwind_get_stats(const struct unwinder *u, struct unwind_stats *out)
+{
+	*out = u->stats;
+}

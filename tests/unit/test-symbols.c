@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the symbols module: names in this very process (own code,
+ * libc, vDSO, no symbol, pc-1, cache, dlopen after creation and dlclose),
+ * then in targets: a stripped binary with a .gnu_debuglink file and a C++
+ * template that must come out demangled. */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "ctop/symbols.h"
+#include "../tap.h"
+
+#define NSAMPLES 40
+
+__attribute__((noinline, noclone)) int symtest_target(int x);
+
+__attribute__((noinline, noclone)) int
+symtest_target(int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x * 3 + 1;
+}
+
+static bool
+has_suffix(const char *s, const char *suffix)
+{
+	size_t a = s ? strlen(s) : 0, b = strlen(suffix);
+
+	return s && a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The address of a vDSO function, from the vDSO's own dynamic symbols. */
+static uint64_t
+vdso_func(const char *want)
+{
+	uint64_t base = getauxval(AT_SYSINFO_EHDR), addr = 0;
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+
+	if (!base)
+		return 0;
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)(uintptr_t)base, 2 * 4096);
+	while (elf && (scn = elf_nextscn(elf, scn)) && !addr) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM ||
+		    !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(d, (int)i, &sym))
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (name && strcmp(name, want) == 0)
+				addr = base + sym.st_value;
+		}
+	}
+	elf_end(elf);
+	return addr;
+}
+
+static void
+test_self(void)
+{
+	struct symbols_stats st;
+	struct symbols *s;
+	struct frame f[8];
+	char *cause = NULL;
+	uint64_t pc, gen;
+	void *h;
+	int n;
+
+	s = symbols_new(getpid(), NULL, &cause);
+	ok(s != NULL, "symbols_new on self (%s)", cause ? cause : "ok");
+	free(cause);
+	if (!s)
+		return;
+	ok(getenv("DEBUGINFOD_URLS") == NULL,
+	    "symbols does not set DEBUGINFOD_URLS");
+
+	pc = (uint64_t)(uintptr_t)&symtest_target;
+	n = symbols_resolve(s, pc + 2, true, f, 8);
+	ok(n >= 1, "own function resolves");
+	is_str(f[n - 1].name, "symtest_target", "own function name");
+	is_str(f[n - 1].module, "test-symbols", "own module name");
+	is_int(f[n - 1].kind, FRAME_FUNC, "a function frame");
+	ok(has_suffix(f[n - 1].file, "test-symbols.c") && f[n - 1].line > 0,
+	    "file:line from DWARF (%s:%u)", f[n - 1].file ? f[n - 1].file :
+	    "-", f[n - 1].line);
+
+	/* A return address is looked up at pc - 1. */
+	n = symbols_resolve(s, pc + 1, false, f, 8);
+	is_str(f[n - 1].name, "symtest_target", "return address pc+1 -> pc");
+	n = symbols_resolve(s, pc, false, f, 8);
+	ok(strcmp(f[n - 1].name, "symtest_target") != 0,
+	    "return address at the first byte names the previous code (%s)",
+	    f[n - 1].name);
+
+	/* libc's own qsort, not a sanitizer's interceptor of that name. */
+	h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	pc = h ? (uint64_t)(uintptr_t)dlsym(h, "qsort") : 0;
+	if (h)
+		dlclose(h);
+	n = symbols_resolve(s, pc, true, f, 8);
+	ok(strcmp(f[n - 1].name, "qsort") == 0 ||
+	    strcmp(f[n - 1].name, "__libc_qsort") == 0,
+	    "libc function name (%s)", f[n - 1].name);
+	is_str(f[n - 1].module, "libc.so.6", "libc module name");
+
+	pc = vdso_func("__vdso_clock_gettime");
+	if (pc) {
+		n = symbols_resolve(s, pc, true, f, 8);
+		ok(strstr(f[n - 1].name, "clock_gettime") != NULL,
+		    "vDSO function name (%s)", f[n - 1].name);
+		is_str(f[n - 1].module, "[vdso]", "vDSO module name");
+	} else {
+		skip("no vDSO", "vDSO function name");
+		skip("no vDSO", "vDSO module name");
+	}
+
+	/* The program headers are mapped but belong to no function. */
+	pc = getauxval(AT_PHDR);
+	n = symbols_resolve(s, pc, true, f, 8);
+	is_str(f[0].name, "test-symbols+0x40", "no symbol: module+0xOFFSET");
+
+	symbols_get_stats(s, &st);
+	n = symbols_resolve(s, pc, true, f, 8);
+	{
+		struct symbols_stats st2;
+
+		symbols_get_stats(s, &st2);
+		is_int(st2.cache_hits, st.cache_hits + 1, "second lookup hits "
+		    "the cache");
+	}
+
+	/* A library loaded after the symbols object was created. */
+	h = dlopen(capture_target("libdlhot.so"), RTLD_NOW);
+	ok(h != NULL, "dlopen libdlhot.so");
+	if (h) {
+		pc = (uint64_t)(uintptr_t)dlsym(h, "dlhot_spin");
+		symbols_get_stats(s, &st);
+		n = symbols_resolve(s, pc, true, f, 8);
+		is_str(f[n - 1].name, "dlhot_spin", "dlopen'ed function named");
+		is_str(f[n - 1].module, "libdlhot.so", "its module");
+		{
+			struct symbols_stats st2;
+
+			symbols_get_stats(s, &st2);
+			is_int(st2.reloads, st.reloads + 1, "after one reload");
+		}
+		gen = symbols_generation(s);
+		dlclose(h);
+		ok(symbols_reload(s) == 0, "reload after dlclose");
+		ok(symbols_generation(s) > gen, "generation bumped on drop");
+		n = symbols_resolve(s, pc, true, f, 8);
+		ok(strcmp(f[0].name, "dlhot_spin") != 0,
+		    "stale name gone after dlclose (%s)", f[0].name);
+	}
+	symbols_free(s);
+}
+
+/* Percentage of samples of a target whose leaf function is `want`. */
+static void
+test_target_leaf(const char *target, const char *want, const char *what)
+{
+	char *argv[] = { (char *)capture_target(target), NULL };
+	struct rec_sample *smp[NSAMPLES];
+	struct capture c;
+	struct symbols *s;
+	int n, hits = 0;
+
+	if (capture_start(&c, argv) < 0) {
+		ok(0, "%s: start %s", what, target);
+		return;
+	}
+	s = symbols_new(c.pid, NULL, NULL);
+	n = capture_samples(&c, 4096, smp, NSAMPLES);
+	capture_stop(&c);
+	ok(s && n == NSAMPLES, "%s: %d samples", what, n);
+	for (int i = 0; s && i < n; i++) {
+		struct frame f[8];
+		int k = symbols_resolve(s, smp[i]->regs[CTOP_REG_RIP], true,
+		    f, 8);
+
+		if (k > 0 && strcmp(f[k - 1].name, want) == 0)
+			hits++;
+		else if (k > 0 && i < 3)
+			diag("%s: leaf %s", what, f[k - 1].name);
+	}
+	ok(hits * 100 >= n * 90, "%s: leaf is %s in %d/%d samples", what,
+	    want, hits, n);
+	for (int i = 0; i < n; i++)
+		free(smp[i]);
+	symbols_free(s);
+}
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* A reload with nothing changed keeps every module (no generation bump):
+ * cheap enough for a worker to call every second in ptrace mode. */
+static void
+test_reload_cost(void)
+{
+	struct symbols *s = symbols_new(getpid(), NULL, NULL);
+	uint64_t gen;
+	double t0;
+
+	if (!s) {
+		ok(0, "reload cost: symbols_new");
+		return;
+	}
+	gen = symbols_generation(s);
+	t0 = now_us();
+	for (int i = 0; i < 20; i++)
+		symbols_reload(s);
+	diag("symbols_reload with nothing changed: %.0f us",
+	    (now_us() - t0) / 20);
+	is_int(symbols_generation(s), gen, "unchanged maps: same generation");
+	symbols_free(s);
+}
+
+int
+main(void)
+{
+	int rc;
+
+	test_self();
+	test_reload_cost();
+	rc = capture_probe();
+	if (rc < 0) {
+		skip(strerror(-rc), "ptrace of a child not permitted here: "
+		    "target tests");
+		return done_testing();
+	}
+	test_target_leaf("chain-stripped", "spin",
+	    "stripped binary + .gnu_debuglink");
+	test_target_leaf("cxxtmpl", "ns::Worker<int>::run()",
+	    "C++ template demangled");
+	return done_testing();
+}

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: MIT */
+/* Accuracy tests of unwind + symbols on real targets sampled with the
+ * test capture: exact call chains (with and without frame pointers, and
+ * stripped), a callback under libc's qsort, inline frames, a signal
+ * handler, deep recursion (truncated, never mis-rooted), libraries
+ * dlopen'ed and swapped at one address; then the cost per sample. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../tap.h"
+#include "capture.h"
+#include "ctop/symbols.h"
+#include "ctop/unwind.h"
+
+#define NSAMPLES 200
+#define MAX_UNWIND 1024
+#define MAX_FRAMES 2048
+
+/* One sample unwound and named, innermost frame first. */
+struct stack {
+	int n;
+	struct frame f[MAX_FRAMES];
+	bool exact[MAX_FRAMES];	/* of the unwind frame each came from */
+	enum unwind_end end;
+};
+
+struct run {
+	struct capture c;
+	struct symbols *sym;
+	struct unwinder *uw;
+	struct rec_sample *smp[NSAMPLES];
+	int n;
+};
+
+static struct stack st;
+
+static void
+stack_build(struct run *r, const struct rec_sample *s, struct stack *out)
+{
+	static struct unwind_frame uf[MAX_UNWIND];
+	int n = unwind_sample(r->uw, s, uf, MAX_UNWIND, &out->end);
+
+	out->n = 0;
+	for (int i = 0; i < n && out->n < MAX_FRAMES; i++) {
+		int k = symbols_resolve(r->sym, uf[i].pc, uf[i].exact,
+		    out->f + out->n, MAX_FRAMES - out->n);
+
+		for (int j = 0; j < k; j++)
+			out->exact[out->n + j] = uf[i].exact;
+		out->n += k;
+	}
+}
+
+static void
+stack_diag(const char *what, const struct stack *s)
+{
+	char buf[1024];
+	size_t len = 0;
+
+	for (int i = 0; i < s->n && i < 24 && len < sizeof buf - 64; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s%s",
+		    i ? " <- " : "", s->f[i].name,
+		    s->f[i].kind == FRAME_INLINE ? "[i]" : "");
+	diag("%s: %s (%s)", what, buf, unwind_end_name(s->end));
+}
+
+static int
+run_start(struct run *r, char *const argv[], size_t stack_size)
+{
+	memset(r, 0, sizeof *r);
+	if (capture_start(&r->c, argv) < 0)
+		return -1;
+	r->sym = symbols_new(r->c.pid, NULL, NULL);
+	r->uw = r->sym ? unwind_new(r->sym, NULL) : NULL;
+	if (!r->uw) {
+		capture_stop(&r->c);
+		return -1;
+	}
+	r->n = capture_samples(&r->c, stack_size, r->smp, NSAMPLES);
+	return 0;
+}
+
+static void
+run_free(struct run *r)
+{
+	capture_stop(&r->c);
+	for (int i = 0; i < r->n; i++)
+		free(r->smp[i]);
+	unwind_free(r->uw);
+	symbols_free(r->sym);
+}
+
+static bool
+is_name(const struct frame *f, const char *name)
+{
+	return f->name && strcmp(f->name, name) == 0;
+}
+
+/* Below main only libc's start code may follow. */
+static bool
+is_start_code(const struct frame *f)
+{
+	return is_name(f, "__libc_start_call_main") ||
+	    is_name(f, "__libc_start_main") ||
+	    is_name(f, "__libc_start_main_impl") || is_name(f, "_start");
+}
+
+/* The stack is exactly want[] (innermost first), then start code, and
+ * the walk completed. */
+static bool
+stack_is(const struct stack *s, const char *const *want, int nwant)
+{
+	if (s->end != UNWIND_COMPLETE || s->n < nwant)
+		return false;
+	for (int i = 0; i < nwant; i++) {
+		if (!is_name(&s->f[i], want[i]))
+			return false;
+	}
+	for (int i = nwant; i < s->n; i++) {
+		if (!is_start_code(&s->f[i]))
+			return false;
+	}
+	return true;
+}
+
+static void
+test_chain(const char *target, const char *what)
+{
+	static const char *const want[] = { "spin", "c", "b", "a", "main" };
+	char *argv[] = { (char *)capture_target(target), NULL };
+	struct run r;
+	int good = 0, shown = 0;
+
+	if (run_start(&r, argv, 16384) < 0) {
+		ok(0, "%s: start", what);
+		return;
+	}
+	for (int i = 0; i < r.n; i++) {
+		stack_build(&r, r.smp[i], &st);
+		if (stack_is(&st, want, 5))
+			good++;
+		else if (shown++ < 3)
+			stack_diag(what, &st);
+	}
+	ok(r.n == NSAMPLES && good * 100 >= r.n * 95,
+	    "%s: main->a->b->c->spin, complete, in %d/%d samples", what, good,
+	    r.n);
+	run_free(&r);
+}
+
+static bool
+is_qsort_internal(const struct frame *f)
+{
+	return is_name(f, "qsort") || is_name(f, "qsort_r") ||
+	    is_name(f, "__qsort_r") || is_name(f, "msort_with_tmp") ||
+	    is_name(f, "msort_with_tmp.part.0");
+}
+
+static void
+test_qsort(void)
+{
+	char *argv[] = { (char *)capture_target("qsortcb"), NULL };
+	struct run r;
+	int good = 0, shown = 0;
+
+	if (run_start(&r, argv, 16384) < 0) {
+		ok(0, "qsortcb: start");
+		return;
+	}
+	for (int i = 0; i < r.n; i++) {
+		int k = 1, named = 0;
+
+		stack_build(&r, r.smp[i], &st);
+		if (st.n > 0 && is_name(&st.f[0], "compare_ints")) {
+			for (; k < st.n && st.f[k].module &&
+			    strcmp(st.f[k].module, "libc.so.6") == 0; k++)
+				named += is_qsort_internal(&st.f[k]);
+			if (named && k + 1 < st.n &&
+			    is_name(&st.f[k], "sort_it") &&
+			    is_name(&st.f[k + 1], "main") &&
+			    st.end == UNWIND_COMPLETE) {
+				good++;
+				continue;
+			}
+		}
+		if (shown++ < 3)
+			stack_diag("qsortcb", &st);
+	}
+	ok(r.n == NSAMPLES && good * 100 >= r.n * 90,
+	    "qsortcb: compare_ints <- qsort internals (libc) <- sort_it <- "
+	    "main in %d/%d samples", good, r.n);
+	run_free(&r);
+}
+
+static bool
+is_file(const struct frame *f, const char *base)
+{
+	size_t a, b = strlen(base);
+
+	if (!f->file)
+		return false;
+	a = strlen(f->file);
+	return a >= b && strcmp(f->file + a - b, base) == 0 && f->line > 0;
+}
+
+static void
+test_inline(void)
+{
+	char *argv[] = { (char *)capture_target("inline"), NULL };
+	struct run r;
+	int good = 0, shown = 0;
+
+	if (run_start(&r, argv, 16384) < 0) {
+		ok(0, "inline: start");
+		return;
+	}
+	for (int i = 0; i < r.n; i++) {
+		stack_build(&r, r.smp[i], &st);
+		if (st.n >= 4 && is_name(&st.f[0], "leaf") &&
+		    st.f[0].kind == FRAME_INLINE &&
+		    is_name(&st.f[1], "middle") &&
+		    st.f[1].kind == FRAME_INLINE &&
+		    is_name(&st.f[2], "parent") &&
+		    st.f[2].kind == FRAME_FUNC && is_name(&st.f[3], "main") &&
+		    is_file(&st.f[0], "inline.c") &&
+		    is_file(&st.f[1], "inline.c") &&
+		    is_file(&st.f[2], "inline.c") &&
+		    st.f[0].line != st.f[1].line &&
+		    st.f[1].line != st.f[2].line &&
+		    st.end == UNWIND_COMPLETE)
+			good++;
+		else if (shown++ < 3)
+			stack_diag("inline", &st);
+	}
+	ok(r.n == NSAMPLES && good * 100 >= r.n * 95,
+	    "inline: leaf[i] <- middle[i] <- parent <- main with inline.c "
+	    "lines in %d/%d samples", good, r.n);
+	if (r.n) {
+		stack_build(&r, r.smp[0], &st);
+		if (st.n >= 3)
+			diag("inline lines: leaf %u, middle %u, parent %u",
+			    st.f[0].line, st.f[1].line, st.f[2].line);
+	}
+	run_free(&r);
+}
+
+static void
+test_signal(void)
+{
+	char *argv[] = { (char *)capture_target("sighandler"), NULL };
+	struct run r;
+	int good = 0, shown = 0;
+
+	if (run_start(&r, argv, 16384) < 0) {
+		ok(0, "sighandler: start");
+		return;
+	}
+	for (int i = 0; i < r.n; i++) {
+		stack_build(&r, r.smp[i], &st);
+		if (st.n >= 4 && is_name(&st.f[0], "handler") &&
+		    (is_name(&st.f[1], "__restore_rt") ||
+		    (st.f[1].module && !strcmp(st.f[1].module, "libc.so.6"))) &&
+		    is_name(&st.f[2], "interrupted") && st.exact[2] &&
+		    is_name(&st.f[3], "main") && st.end == UNWIND_COMPLETE)
+			good++;
+		else if (shown++ < 3)
+			stack_diag("sighandler", &st);
+	}
+	ok(r.n == NSAMPLES && good * 100 >= r.n * 95,
+	    "sighandler: handler <- __restore_rt <- interrupted (exact pc) "
+	    "<- main in %d/%d samples", good, r.n);
+	run_free(&r);
+}
+
+/* depth frames of rec under spin; truncated copies must end TRUNCATED with
+ * nothing but rec frames above spin (never a wrong root). */
+static void
+test_recurse(const char *depth, size_t stack_size, bool complete)
+{
+	char *argv[] = { (char *)capture_target("recurse"), (char *)depth,
+	    NULL };
+	int want_depth = atoi(depth);
+	struct run r;
+	int good = 0, shown = 0, wrong_root = 0;
+
+	if (run_start(&r, argv, stack_size) < 0) {
+		ok(0, "recurse %s: start", depth);
+		return;
+	}
+	for (int i = 0; i < r.n; i++) {
+		int recs = 0, k = 1;
+
+		stack_build(&r, r.smp[i], &st);
+		if (st.n < 1 || !is_name(&st.f[0], "spin"))
+			continue;	/* a sample in rec itself: rare */
+		for (; k < st.n && is_name(&st.f[k], "rec"); k++)
+			recs++;
+		if (complete) {
+			if (st.end == UNWIND_COMPLETE &&
+			    recs == want_depth + 1 && k < st.n &&
+			    is_name(&st.f[k], "main"))
+				good++;
+			else if (shown++ < 2)
+				diag("recurse: %d rec frames, then %s (%s)",
+				    recs, k < st.n ? st.f[k].name : "nothing",
+				    unwind_end_name(st.end));
+		} else {
+			if (k != st.n)
+				wrong_root++;
+			if (st.end == UNWIND_TRUNCATED && k == st.n)
+				good++;
+			else if (shown++ < 2)
+				stack_diag("recurse", &st);
+		}
+	}
+	if (complete) {
+		ok(r.n == NSAMPLES && good * 100 >= r.n * 95,
+		    "recurse depth %s, %zu-byte copy: complete with %d rec "
+		    "frames in %d/%d samples", depth, stack_size,
+		    want_depth + 1, good, r.n);
+	} else {
+		ok(r.n == NSAMPLES && good * 100 >= r.n * 95,
+		    "recurse depth %s, %zu-byte copy: truncated in %d/%d "
+		    "samples", depth, stack_size, good, r.n);
+		is_int(wrong_root, 0, "recurse depth %s: no wrong root", depth);
+	}
+	run_free(&r);
+}
+
+/* Leaf names of n fresh samples: how many are `want`, how many `stale`. */
+static void
+dl_phase(struct run *r, const char *want, const char *stale, int *good,
+    int *bad, int n)
+{
+	*good = *bad = 0;
+	for (int i = 0; i < n; i++) {
+		struct rec_sample *s = capture_sample(&r->c, 16384);
+
+		if (!s)
+			continue;
+		stack_build(r, s, &st);
+		if (st.n >= 2 && is_name(&st.f[0], want) &&
+		    is_name(&st.f[1], "main") && st.end == UNWIND_COMPLETE)
+			(*good)++;
+		if (st.n >= 1 && is_name(&st.f[0], stale))
+			(*bad)++;
+		free(s);
+		usleep(2000 + (unsigned)(rand() % 2000));
+	}
+}
+
+static void
+test_dlopen(void)
+{
+	char *argv[] = { (char *)capture_target("dlopener"), NULL };
+	char cmd[4200];
+	struct run r;
+	int good, bad;
+	uint64_t gen;
+
+	memset(&r, 0, sizeof r);
+	if (capture_start(&r.c, argv) < 0) {
+		ok(0, "dlopener: start");
+		return;
+	}
+	r.sym = symbols_new(r.c.pid, NULL, NULL);
+	r.uw = r.sym ? unwind_new(r.sym, NULL) : NULL;
+	ok(r.uw != NULL, "dlopener: symbols and unwinder before dlopen");
+	if (!r.uw) {
+		run_free(&r);
+		return;
+	}
+	snprintf(cmd, sizeof cmd, "load %s dlhot_spin\n",
+	    capture_target("libdlhot.so"));
+	capture_send(&r.c, cmd);
+	capture_wait_line(&r.c, "loaded", 5000);
+	usleep(20 * 1000);
+	dl_phase(&r, "dlhot_spin", "dlhot2_spin", &good, &bad, 50);
+	ok(good >= 45, "dlopen after creation: dlhot_spin <- main in %d/50",
+	    good);
+	gen = symbols_generation(r.sym);
+	snprintf(cmd, sizeof cmd, "load %s dlhot2_spin\n",
+	    capture_target("libdlhot2.so"));
+	capture_send(&r.c, cmd);
+	capture_wait_line(&r.c, "loaded", 5000);
+	usleep(20 * 1000);
+	/* ptrace gives no map events: the worker re-reads the maps when told
+	 * (REC_MAPS_CHANGED) or on a pc outside every module. Here the new
+	 * library may sit exactly where the old one was, so tell it. */
+	symbols_reload(r.sym);
+	ok(symbols_generation(r.sym) > gen, "dlclose bumps the generation");
+	dl_phase(&r, "dlhot2_spin", "dlhot_spin", &good, &bad, 50);
+	ok(good >= 45 && bad == 0,
+	    "swapped library: dlhot2_spin <- main in %d/50, stale name in %d",
+	    good, bad);
+	run_free(&r);
+}
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Cost per sample of unwind_sample and symbols_resolve: the first sample
+ * (everything cold), a first pass (cold caches), a second pass (warm). */
+static void
+measure(const char *target)
+{
+	char *argv[] = { (char *)capture_target(target), NULL };
+	static struct unwind_frame uf[MAX_UNWIND];
+	struct frame f[64];
+	struct run r;
+	double t_unw[2] = { 0, 0 }, t_sym[2] = { 0, 0 }, first_u = 0,
+	    first_s = 0;
+	long frames = 0;
+
+	if (run_start(&r, argv, 16384) < 0 || r.n == 0) {
+		ok(0, "measure: start %s", target);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < r.n; i++) {
+			enum unwind_end end;
+			double t0 = now_us(), t1, t2;
+			int n = unwind_sample(r.uw, r.smp[i], uf, MAX_UNWIND,
+			    &end);
+
+			t1 = now_us();
+			for (int j = 0; j < n; j++)
+				symbols_resolve(r.sym, uf[j].pc, uf[j].exact,
+				    f, 64);
+			t2 = now_us();
+			t_unw[pass] += t1 - t0;
+			t_sym[pass] += t2 - t1;
+			if (pass == 0 && i == 0) {
+				first_u = t1 - t0;
+				first_s = t2 - t1;
+			}
+			if (pass == 1)
+				frames += n;
+		}
+	}
+	diag("cost %s (%.1f frames/sample): first sample unwind %.0f us, "
+	    "resolve %.0f us", target, (double)frames / r.n, first_u, first_s);
+	diag("cost %s: cold pass unwind %.1f us/sample, resolve %.1f "
+	    "us/sample; warm pass unwind %.1f us/sample, resolve %.2f "
+	    "us/sample", target, t_unw[0] / r.n, t_sym[0] / r.n,
+	    t_unw[1] / r.n, t_sym[1] / r.n);
+	ok(t_unw[1] / r.n < 200 && t_sym[1] / r.n < 50,
+	    "%s: warm unwind %.1f us and resolve %.2f us per sample", target,
+	    t_unw[1] / r.n, t_sym[1] / r.n);
+	run_free(&r);
+}
+
+/* Without a capture: a pc in no module has no unwind info, and a short
+ * frame limit ends the walk at MAX_DEPTH. */
+static void
+test_synthetic(void)
+{
+	static struct unwind_frame uf[8];
+	struct symbols *sym = symbols_new(getpid(), NULL, NULL);
+	struct unwinder *uw = sym ? unwind_new(sym, NULL) : NULL;
+	struct rec_sample *s = calloc(1, sizeof *s + 64);
+	struct unwind_stats us;
+	enum unwind_end end;
+	int n;
+
+	ok(uw && s, "unwinder over this process");
+	if (!uw || !s)
+		goto out;
+	/* The heap is mapped but is no module: no unwind tables there. */
+	s->regs[CTOP_REG_RIP] = (uint64_t)(uintptr_t)s;
+	s->regs[CTOP_REG_RSP] = s->stack_addr = 0x1000;
+	s->stack_len = 64;
+	n = unwind_sample(uw, s, uf, 8, &end);
+	ok(n == 1 && uf[0].exact && uf[0].pc == (uint64_t)(uintptr_t)s,
+	    "no info: the sampled pc alone, exact (%d frames)", n);
+	is_str(unwind_end_name(end), unwind_end_name(UNWIND_NO_INFO),
+	    "no info: end reason");
+	unwind_get_stats(uw, &us);
+	is_int(us.ends[UNWIND_NO_INFO], 1, "no info counted");
+	is_int(us.walks, 1, "one walk counted");
+out:
+	free(s);
+	unwind_free(uw);
+	symbols_free(sym);
+}
+
+static void
+test_max_depth(void)
+{
+	char *argv[] = { (char *)capture_target("chain"), NULL };
+	static struct unwind_frame uf[3];
+	struct run r;
+	enum unwind_end end;
+	int n;
+
+	if (run_start(&r, argv, 16384) < 0 || r.n == 0) {
+		ok(0, "max depth: start");
+		return;
+	}
+	n = unwind_sample(r.uw, r.smp[0], uf, 3, &end);
+	ok(n == 3 && end == UNWIND_MAX_DEPTH, "a 3-frame limit: %d frames, "
+	    "%s", n, unwind_end_name(end));
+	ok(uf[0].exact && !uf[1].exact && !uf[2].exact,
+	    "sampled pc exact, return addresses not");
+	run_free(&r);
+}
+
+int
+main(void)
+{
+	int rc;
+
+	srand(1);
+	test_synthetic();
+	rc = capture_probe();
+	if (rc < 0) {
+		skip(strerror(-rc), "ptrace of a child not permitted here: "
+		    "target tests");
+		return done_testing();
+	}
+	test_max_depth();
+	test_chain("chain", "chain -O2 -fomit-frame-pointer");
+	test_chain("chain-fp", "chain -fno-omit-frame-pointer");
+	test_chain("chain-stripped", "chain stripped + debuglink");
+	test_qsort();
+	test_inline();
+	test_signal();
+	test_recurse("500", 16384, false);
+	test_recurse("200", 65536, true);
+	test_dlopen();
+	measure("qsortcb");
+	measure("chain");
+	return done_testing();
+}
