@@ -362,16 +362,31 @@ worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 	*last_ns = now;
 }
 
+/* ptrace sees no mmap or dlopen: re-read the maps about once a second so
+ * a library replaced at the same address gets its new name. An unchanged
+ * reload is cheap (~0.1 ms). */
+static void
+worker_maybe_reload(struct worker *w, uint64_t *last_ns)
+{
+	uint64_t now = monotonic_ns();
+
+	if (w->symbols == NULL || now - *last_ns < 1000000000u)
+		return;
+	symbols_reload(w->symbols);
+	*last_ns = now;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct timespec nap = { 0, 2 * 1000 * 1000 }, cpu;
-	uint64_t last_publish = 0;
+	uint64_t last_publish = 0, last_reload = monotonic_ns();
 	size_t n;
 
 	for (;;) {
 		n = worker_drain(w);
+		worker_maybe_reload(w, &last_reload);
 		worker_maybe_publish(w, &last_publish);
 		if (n == 0) {
 			if (atomic_load_explicit(&w->stop,
