@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # Side by side on the same workload: ctop-prof (ptrace backend) against
-# `perf record -F HZ --call-graph dwarf` + `perf script`.
+# `perf record -e cpu-clock -F HZ --call-graph dwarf` + `perf script`.
 # Prints, per run and as medians over RUNS interleaved runs:
 #   samples, profiler CPU seconds per 1000 samples (ctop-prof: capture,
 #   unwind, symbolize, aggregate; perf: record + script), their ratio, and
@@ -39,7 +39,7 @@ for i in $(seq 1 "$RUNS"); do
 		"$(awk -v c="$c" -v n="$n" 'BEGIN { print n ? 1000 * c / n : 0 }')" "$a"
 	echo "ctop $n $c $a" >>"$tmp/runs"
 	# perf record + perf script
-	r=$(cpu_of perf record -q -F "$HZ" --call-graph dwarf -p "$t" -o "$tmp/p.data" -- sleep "$SECS")
+	r=$(cpu_of perf record -q -e cpu-clock -F "$HZ" --call-graph dwarf -p "$t" -o "$tmp/p.data" -- sleep "$SECS")
 	s=$(cpu_of sh -c "perf script -i '$tmp/p.data' > '$tmp/p.txt'")
 	c=$(awk -v r="$r" -v s="$s" 'BEGIN { print r + s }')
 	n=$(grep -c 'cpu-clock' "$tmp/p.txt")
