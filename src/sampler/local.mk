@@ -1,1 +1,37 @@
 # sampler module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
+libctop_a_SOURCES += \
+	src/sampler/procfs.c \
+	src/sampler/ptrace_attach.c \
+	src/sampler/ptrace_backend.c \
+	src/sampler/ptrace_threads.c \
+	src/sampler/sampler.c
+noinst_HEADERS += src/sampler/internal.h
+
+# Unit test: runs the sampler against the real targets below.
+check_PROGRAMS += tests/unit/test-sampler
+tests_unit_test_sampler_SOURCES = \
+	tests/unit/test-sampler.c \
+	tests/unit/sampler-util.c \
+	tests/unit/sampler-util.h
+tests_unit_test_sampler_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_sampler_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-sampler
+
+# Targets: built -O2 -g without sanitizers (they are profiled, not tested).
+check_PROGRAMS += \
+	tests/targets/forker \
+	tests/targets/sigcount \
+	tests/targets/spin \
+	tests/targets/threadchurn
+tests_targets_forker_SOURCES = tests/targets/forker.c
+tests_targets_forker_CFLAGS = -O2 -g
+tests_targets_forker_LDFLAGS =
+tests_targets_sigcount_SOURCES = tests/targets/sigcount.c
+tests_targets_sigcount_CFLAGS = -O2 -g
+tests_targets_sigcount_LDFLAGS =
+tests_targets_spin_SOURCES = tests/targets/spin.c
+tests_targets_spin_CFLAGS = -O2 -g -pthread
+tests_targets_spin_LDFLAGS = -pthread
+tests_targets_threadchurn_SOURCES = tests/targets/threadchurn.c
+tests_targets_threadchurn_CFLAGS = -O2 -g -pthread
+tests_targets_threadchurn_LDFLAGS = -pthread

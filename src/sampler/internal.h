@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler internals shared by sampler.c (public API, thread), ptrace_*.c
+ * (the ptrace backend) and procfs.c (/proc readers). Not for other modules. */
+#ifndef CTOP_SAMPLER_INTERNAL_H
+#define CTOP_SAMPLER_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ctop/record.h"
+#include "ctop/ring.h"
+#include "ctop/sampler.h"
+
+#define SAMPLER_PAUSE_RING 4096		/* pauses kept for percentiles */
+#define SAMPLER_POLL_NS 100000000ull	/* /proc/PID/task safety-net poll */
+#define SAMPLER_MAPS_BUF 65536		/* /proc/PID/maps read chunk */
+
+enum sthread_state {
+	STH_RUNNING,		/* seized, runs, sampled when due */
+	STH_GROUP_STOP,		/* in group-stop under PTRACE_LISTEN */
+	STH_EXITING,		/* PTRACE_EVENT_EXIT seen, not reaped yet */
+	STH_DEAD,		/* reaped or detached: removed at next sweep */
+};
+
+/* One traced thread. Heap-allocated when the thread is born so that
+ * pointers stay valid while the table grows. */
+struct sthread {
+	pid_t tid;
+	uint8_t state;		/* enum sthread_state */
+	bool foreign;		/* auto-attached clone that is not one of
+				 * the target's threads: detach on its first
+				 * stop */
+	bool exit_pushed;	/* REC_THREAD_EXIT already sent */
+	bool irq_pending;	/* a PTRACE_INTERRUPT whose stop had not come
+				 * in time: drain() captures it when it does;
+				 * do not interrupt again meanwhile */
+	uint32_t irq_flags;	/* sample flags decided before the interrupt */
+	uint64_t irq_t0;	/* when the pending interrupt was sent */
+	int stat_fd;		/* /proc/PID/task/TID/stat, for pread */
+	uint64_t next_ns;	/* next sample due (CLOCK_MONOTONIC) */
+	uint64_t stk_lo, stk_hi; /* cached mapping holding the stack */
+};
+
+struct sampler {
+	struct sampler_opts opts;
+	struct ring *ring;
+
+	/* Start handshake (main <-> sampler thread, start only). */
+	pthread_t thr;
+	bool started, joined;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool attach_done;
+	int attach_err;
+	char *attach_cause;
+
+	/* Shared with other threads: atomics only. */
+	atomic_bool stop;
+	atomic_bool exited;
+	atomic_bool running;		/* sampling loop active */
+	atomic_int exit_status;
+	_Atomic uint64_t samples, dropped, skipped_idle, failed, signals;
+	_Atomic uint32_t threads, threads_seen;
+	_Atomic uint64_t pause_sum, pause_max, pause_n;
+	_Atomic uint64_t start_ns, end_ns;
+	_Atomic uint64_t pause_ring[SAMPLER_PAUSE_RING];
+
+	/* Sampler thread only. */
+	struct sthread **th;
+	size_t nth, cap;
+	uint64_t rng;
+	uint64_t mean_gap_ns;
+	uint64_t lost_pending;		/* drops not yet told by REC_LOST */
+	unsigned missed_wakeups;	/* events found after a quiet wait */
+	bool chld_unreliable;		/* SIGCHLD goes to another thread:
+					 * wait in short slices instead */
+	sigset_t chld;
+	char *mapsbuf;
+};
+
+/* sampler.c */
+uint64_t sampler__now(void);
+void sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid);
+void sampler__push_exit(struct sampler *s, int wait_status);
+void sampler__note_pause(struct sampler *s, uint64_t ns);
+int sampler__set_cause(char **cause, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ptrace_backend.c: the sampler thread's body. Signals the attach result
+ * through sampler__attach_result(), then samples until stop or exit. */
+void sampler__ptrace_run(struct sampler *s);
+void sampler__attach_result(struct sampler *s, int err, char *cause);
+
+/* ptrace_attach.c */
+int sampler__attach(struct sampler *s, char **cause);
+int sampler__seize(struct sampler *s, pid_t tid);
+int sampler__scan(struct sampler *s);
+void sampler__detach_all(struct sampler *s);
+
+/* ptrace_threads.c: the thread table */
+struct sthread *sampler__find(struct sampler *s, pid_t tid);
+struct sthread *sampler__add(struct sampler *s, pid_t tid);
+void sampler__mark_dead(struct sampler *s, struct sthread *t);
+void sampler__sweep(struct sampler *s);
+void sampler__free_table(struct sampler *s);
+void sampler__schedule(struct sampler *s, struct sthread *t, uint64_t now);
+
+/* procfs.c: small /proc readers; no stdio, no allocation. */
+ssize_t sampler__proc_read(const char *path, char *buf, size_t size);
+int sampler__proc_stat(const char *stat, char *state, unsigned long *flags);
+char sampler__proc_state_fd(int fd);
+char sampler__proc_state_tid(pid_t pid, pid_t tid);
+pid_t sampler__proc_tracer(pid_t pid, pid_t tid);
+long sampler__proc_uid(pid_t pid);
+void sampler__proc_comm(pid_t pid, pid_t tid, char comm[16]);
+int sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf,
+    size_t size, uint64_t *lo, uint64_t *hi);
+int sampler__proc_yama_scope(void);
+bool sampler__proc_has_cap(int cap);
+
+#endif

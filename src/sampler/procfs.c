@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: small /proc readers (task state, tracer, uid, comm, the mapping
+ * that holds a stack pointer). Plain open/read into caller buffers: no
+ * stdio and no allocation, so the sampler thread may call them any time. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Reads up to size-1 bytes of a /proc file and NUL-terminates them.
+ * Returns the length or -errno. */
+ssize_t
+sampler__proc_read(const char *path, char *buf, size_t size)
+{
+	ssize_t n, len = 0;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			close(fd);
+			return -err;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return len;
+}
+
+/* Parses "pid (comm) S ppid ... flags" from a stat line. The comm may
+ * hold spaces and parentheses, so fields start after the last ')'. */
+int
+sampler__proc_stat(const char *stat, char *state, unsigned long *flags)
+{
+	const char *p = strrchr(stat, ')');
+	int field;
+
+	if (!p || p[1] != ' ' || !p[2])
+		return -EINVAL;
+	p += 2;
+	if (state)
+		*state = *p;
+	if (!flags)
+		return 0;
+	/* state is field 3; flags is field 9. */
+	for (field = 3; field < 9; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EINVAL;
+		p++;
+	}
+	*flags = strtoul(p, NULL, 10);
+	return 0;
+}
+
+/* The state letter of a kept /proc/.../stat fd, or 0 when unreadable
+ * (the thread is gone). One pread: this runs per sample. */
+char
+sampler__proc_state_fd(int fd)
+{
+	char buf[512];
+	char state;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sampler__proc_stat(buf, &state, NULL) < 0)
+		return 0;
+	return state;
+}
+
+/* The same without a kept fd. */
+char
+sampler__proc_state_tid(pid_t pid, pid_t tid)
+{
+	char path[64];
+	char state;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	state = sampler__proc_state_fd(fd);
+	close(fd);
+	return state;
+}
+
+static long
+proc_status_field(pid_t pid, pid_t tid, const char *key)
+{
+	char path[64], buf[4096];
+	const char *p;
+	size_t klen = strlen(key);
+
+	if (tid > 0)
+		snprintf(path, sizeof path, "/proc/%d/task/%d/status", pid,
+		    tid);
+	else
+		snprintf(path, sizeof path, "/proc/%d/status", pid);
+	if (sampler__proc_read(path, buf, sizeof buf) < 0)
+		return -1;
+	for (p = buf; p; ) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == ':')
+			return strtol(p + klen + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+/* TracerPid of a thread (tid 0: the process), -1 when unknown. */
+pid_t
+sampler__proc_tracer(pid_t pid, pid_t tid)
+{
+	return (pid_t)proc_status_field(pid, tid, "TracerPid");
+}
+
+/* Real uid of a process, -1 when unknown. */
+long
+sampler__proc_uid(pid_t pid)
+{
+	return proc_status_field(pid, 0, "Uid");
+}
+
+void
+sampler__proc_comm(pid_t pid, pid_t tid, char comm[16])
+{
+	char path[64], buf[64];
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/comm", pid, tid);
+	n = sampler__proc_read(path, buf, sizeof buf);
+	if (n < 0)
+		n = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 15)
+		n = 15;
+	memcpy(comm, buf, (size_t)n);
+	memset(comm + n, 0, 16 - (size_t)n);
+}
+
+static uint64_t
+parse_hex(const char **pp)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+	int d;
+
+	for (;; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else
+			break;
+		v = v << 4 | (uint64_t)d;
+	}
+	*pp = p;
+	return v;
+}
+
+/* Looks at one maps line; true when it holds sp. */
+static bool
+maps_line_holds(const char *line, uint64_t sp, uint64_t *lo, uint64_t *hi)
+{
+	const char *p = line;
+	uint64_t a, b;
+
+	a = parse_hex(&p);
+	if (*p != '-')
+		return false;
+	p++;
+	b = parse_hex(&p);
+	if (sp < a || sp >= b)
+		return false;
+	*lo = a;
+	*hi = b;
+	return true;
+}
+
+/* Finds the mapping of /proc/PID/maps that contains sp, reading the file
+ * in buf-sized chunks (a line split across chunks is carried over).
+ * Returns 0 with [*lo, *hi), -ENOENT when no mapping holds sp, or -errno. */
+int
+sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
+    uint64_t *lo, uint64_t *hi)
+{
+	char path[64];
+	size_t have = 0;
+	ssize_t n;
+	char *line, *nl;
+	int fd, ret = -ENOENT;
+
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, buf + have, size - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		line = buf;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			if (maps_line_holds(line, sp, lo, hi)) {
+				ret = 0;
+				goto out;
+			}
+			line = nl + 1;
+		}
+		/* Keep the unfinished line; drop it if it fills the buffer
+		 * (its address range was at its start and is checked below
+		 * only if complete, which cannot happen for such a line). */
+		have = (size_t)(buf + have - line);
+		if (have >= size - 1)
+			have = 0;
+		memmove(buf, line, have);
+	}
+	if (have > 0) {
+		buf[have] = '\0';
+		if (maps_line_holds(buf, sp, lo, hi))
+			ret = 0;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* /proc/sys/kernel/yama/ptrace_scope, or -1 without Yama. */
+int
+sampler__proc_yama_scope(void)
+{
+	char buf[16];
+
+	if (sampler__proc_read("/proc/sys/kernel/yama/ptrace_scope", buf,
+	    sizeof buf) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
+/* True when capability number cap is in our effective set. */
+bool
+sampler__proc_has_cap(int cap)
+{
+	char buf[4096];
+	const char *p;
+	unsigned long long eff;
+
+	if (sampler__proc_read("/proc/self/status", buf, sizeof buf) < 0)
+		return false;
+	p = strstr(buf, "\nCapEff:");
+	if (!p)
+		return false;
+	eff = strtoull(p + 8, NULL, 16);
+	return (eff >> cap) & 1;
+}

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: ptrace attach and detach. Attach seizes every thread of the
+ * target and explains a refusal by naming the gate; detach leaves every
+ * thread running, or stopped if it was in group-stop, and untraced. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define PF_KTHREAD_FLAG 0x00200000ul	/* include/linux/sched.h */
+#define CAP_SYS_PTRACE_BIT 19
+#define DETACH_WAIT_NS 200000000ull
+
+static const long seize_opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+    PTRACE_O_TRACEEXIT;
+
+int
+sampler__seize(struct sampler *s, pid_t tid)
+{
+	(void)s;
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)seize_opts) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Gates that need no ptrace call: existence, zombie, kernel thread,
+ * another tracer, ourselves. */
+static int
+attach_precheck(pid_t pid, char **cause)
+{
+	char path[64], buf[1024];
+	unsigned long flags = 0;
+	char state = 0;
+	pid_t tracer;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (sampler__proc_read(path, buf, sizeof buf) < 0 ||
+	    sampler__proc_stat(buf, &state, &flags) < 0) {
+		sampler__set_cause(cause, "attach to %d: no such process: "
+		    "it does not exist or has already exited (check the PID)",
+		    pid);
+		return -ESRCH;
+	}
+	if (pid == getpid()) {
+		sampler__set_cause(cause, "attach to %d: it is ctop-prof "
+		    "itself: a process cannot trace itself (pick another PID)",
+		    pid);
+		return -EINVAL;
+	}
+	if (flags & PF_KTHREAD_FLAG) {
+		sampler__set_cause(cause, "attach to %d: a kernel thread: it "
+		    "has no user space to sample (pick a user process)", pid);
+		return -EPERM;
+	}
+	if (state == 'Z' || state == 'X') {
+		sampler__set_cause(cause, "attach to %d: a zombie: it has "
+		    "exited and waits for its parent to reap it (nothing to "
+		    "profile)", pid);
+		return -ESRCH;
+	}
+	tracer = sampler__proc_tracer(pid, 0);
+	if (tracer > 0) {
+		sampler__set_cause(cause, "attach to %d: already traced by "
+		    "TracerPid %d (gdb/strace?): only one tracer at a time "
+		    "(detach it first)", pid, tracer);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* PTRACE_SEIZE said EPERM: find which gate. */
+static void
+explain_eperm(pid_t pid, char **cause)
+{
+	int yama = sampler__proc_yama_scope();
+	bool cap = sampler__proc_has_cap(CAP_SYS_PTRACE_BIT);
+	long uid = sampler__proc_uid(pid);
+	pid_t tracer = sampler__proc_tracer(pid, 0);
+
+	if (tracer > 0)
+		sampler__set_cause(cause, "attach to %d: already traced by "
+		    "TracerPid %d (gdb/strace?): only one tracer at a time "
+		    "(detach it first)", pid, tracer);
+	else if (yama == 3)
+		sampler__set_cause(cause, "attach to %d: not permitted: Yama "
+		    "ptrace_scope is 3, ptrace is disabled until reboot (boot "
+		    "with a lower kernel.yama.ptrace_scope)", pid);
+	else if (yama == 2 && !cap)
+		sampler__set_cause(cause, "attach to %d: not permitted: Yama "
+		    "ptrace_scope is 2, admin only (run as root, or `sysctl "
+		    "kernel.yama.ptrace_scope=0`)", pid);
+	else if (yama == 1 && !cap)
+		sampler__set_cause(cause, "attach to %d: not permitted: Yama "
+		    "ptrace_scope is 1, descendants only (launch the command "
+		    "under ctop-prof, run as root, or `sysctl "
+		    "kernel.yama.ptrace_scope=0`)", pid);
+	else if (uid >= 0 && (uid_t)uid != geteuid() && !cap)
+		sampler__set_cause(cause, "attach to %d: not permitted: it "
+		    "belongs to uid %ld, we are uid %u (run as that user or "
+		    "root)", pid, uid, (unsigned)geteuid());
+	else if (!cap)
+		sampler__set_cause(cause, "attach to %d: not permitted: "
+		    "missing CAP_SYS_PTRACE (the target may be setuid or "
+		    "non-dumpable; in a container: --cap-add SYS_PTRACE)", pid);
+	else
+		sampler__set_cause(cause, "attach to %d: not permitted: "
+		    "PTRACE_SEIZE refused with CAP_SYS_PTRACE held (a security "
+		    "module? check dmesg)", pid);
+}
+
+/* Seizes every thread listed in /proc/PID/task that is not traced yet:
+ * at attach, and every 100 ms as a safety net behind TRACECLONE.
+ * Returns how many were new, or -errno. */
+int
+sampler__scan(struct sampler *s)
+{
+	char path[64], buf[512], state;
+	struct dirent *de;
+	DIR *d;
+	pid_t tid;
+	int err, added = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/task", s->opts.pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		tid = (pid_t)atoi(de->d_name);
+		if (tid <= 0 || sampler__find(s, tid))
+			continue;
+		/* A zombie thread (a leader that called pthread_exit, a
+		 * thread not reaped yet) has nothing left to sample. */
+		snprintf(path, sizeof path, "/proc/%d/task/%d/stat",
+		    s->opts.pid, tid);
+		if (sampler__proc_read(path, buf, sizeof buf) < 0 ||
+		    sampler__proc_stat(buf, &state, NULL) < 0 ||
+		    state == 'Z' || state == 'X')
+			continue;
+		err = sampler__seize(s, tid);
+		/* EPERM here: TRACECLONE attached it already and its stop is
+		 * not collected yet; ESRCH: it just exited. */
+		if (err == -EPERM &&
+		    sampler__proc_tracer(s->opts.pid, tid) != gettid())
+			continue;
+		if (err == -ESRCH)
+			continue;
+		if (!sampler__add(s, tid)) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		added++;
+	}
+	closedir(d);
+	return added;
+}
+
+int
+sampler__attach(struct sampler *s, char **cause)
+{
+	pid_t pid = s->opts.pid;
+	int err, n;
+
+	err = attach_precheck(pid, cause);
+	if (err)
+		return err;
+	err = sampler__seize(s, pid);
+	if (err == -EPERM) {
+		explain_eperm(pid, cause);
+		return err;
+	}
+	if (err == -ESRCH) {
+		sampler__set_cause(cause, "attach to %d: no such process: it "
+		    "exited while we attached (check the PID)", pid);
+		return err;
+	}
+	if (err) {
+		sampler__set_cause(cause, "attach to %d: PTRACE_SEIZE: %s "
+		    "(check the PID)", pid, strerror(-err));
+		return err;
+	}
+	if (!sampler__add(s, pid)) {
+		sampler__set_cause(cause, "attach to %d: out of memory", pid);
+		return -ENOMEM;
+	}
+	/* Threads created by not-yet-seized threads during the scan are
+	 * only visible to a new scan: repeat until one finds nothing. */
+	do {
+		n = sampler__scan(s);
+	} while (n > 0);
+	if (n < 0) {
+		sampler__set_cause(cause, "attach to %d: listing its threads: "
+		    "%s (check the PID)", pid, strerror(-n));
+		return n;
+	}
+	return 0;
+}
+
+/* Waits for the next stop or exit of one tracee, up to deadline.
+ * Returns the waitpid() result (0 on timeout). */
+static pid_t
+detach_wait(struct sampler *s, pid_t tid, int *st, uint64_t deadline)
+{
+	struct timespec slice = { 0, 200000 };
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(tid, st, __WALL | __WNOTHREAD | WNOHANG);
+		if (r != 0 || sampler__now() > deadline)
+			return r;
+		sigtimedwait(&s->chld, NULL, &slice);
+	}
+}
+
+/* Stops one tracee and detaches it. A thread in group-stop is detached
+ * from its re-trap and stays stopped, as its user wanted; a pending
+ * signal is handed back with the detach. */
+static void
+detach_one(struct sampler *s, struct sthread *t)
+{
+	uint64_t deadline = sampler__now() + DETACH_WAIT_NS;
+	unsigned long msg;
+	int st, sig, ev;
+	pid_t r;
+
+	if (t->state == STH_EXITING) {
+		/* Past PTRACE_EVENT_EXIT it cannot stop again: reap it when
+		 * its exit completes. A zombie leader waiting for its other
+		 * threads is released by the kernel when our thread exits. */
+		r = t->tid == s->opts.pid ? 0 :
+		    detach_wait(s, t->tid, &st, sampler__now() + 50000000ull);
+		if (r > 0 && t->tid == s->opts.pid)
+			sampler__push_exit(s, st);
+		sampler__mark_dead(s, t);
+		return;
+	}
+	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0 &&
+	    errno == ESRCH) {
+		/* Not ours any more or dead: collect the exit if any. */
+		waitpid(t->tid, &st, __WALL | __WNOTHREAD | WNOHANG);
+		sampler__mark_dead(s, t);
+		return;
+	}
+	for (;;) {
+		r = detach_wait(s, t->tid, &st, deadline);
+		if (r == 0)
+			return;		/* our thread's exit detaches it */
+		if (r < 0 || WIFEXITED(st) || WIFSIGNALED(st)) {
+			if (r > 0 && t->tid == s->opts.pid)
+				sampler__push_exit(s, st);
+			sampler__mark_dead(s, t);
+			return;
+		}
+		sig = WSTOPSIG(st);
+		ev = st >> 16;
+		if (ev == PTRACE_EVENT_CLONE &&
+		    ptrace(PTRACE_GETEVENTMSG, t->tid, NULL, &msg) == 0)
+			sampler__add(s, (pid_t)msg);
+		/* A signal-delivery-stop gives its signal back; every other
+		 * stop (ours, group-stop, exit, exec, clone) detaches with 0.
+		 * Our interrupt, if still pending, is cleared by the detach. */
+		if (ptrace(PTRACE_DETACH, t->tid, NULL,
+		    (void *)(long)(ev == 0 ? sig : 0)) == 0 || errno == ESRCH)
+			break;
+	}
+	if (ev == PTRACE_EVENT_EXIT && !t->exit_pushed) {
+		sampler__push_thread(s, REC_THREAD_EXIT, t->tid);
+		t->exit_pushed = true;
+	}
+	sampler__mark_dead(s, t);
+}
+
+void
+sampler__detach_all(struct sampler *s)
+{
+	struct sthread *t;
+	unsigned long msg;
+	size_t i;
+	int st;
+	pid_t r;
+
+	/* Index loop: detach_one() may append threads cloned meanwhile. */
+	for (i = 0; i < s->nth; i++) {
+		t = s->th[i];
+		if (t->state != STH_DEAD)
+			detach_one(s, t);
+	}
+	sampler__sweep(s);
+	/* Anything still reporting to us (a clone born during the detach
+	 * of its parent and seen only now) is detached from its stop. */
+	while ((r = waitpid(-1, &st, __WALL | __WNOTHREAD | WNOHANG)) > 0) {
+		if (!WIFSTOPPED(st)) {
+			if (r == s->opts.pid)
+				sampler__push_exit(s, st);
+			continue;
+		}
+		if (st >> 16 == PTRACE_EVENT_CLONE &&
+		    ptrace(PTRACE_GETEVENTMSG, r, NULL, &msg) == 0) {
+			t = sampler__add(s, (pid_t)msg);
+			if (t)
+				detach_one(s, t);
+		}
+		ptrace(PTRACE_DETACH, r, NULL, (void *)(long)
+		    (st >> 16 == 0 ? WSTOPSIG(st) : 0));
+	}
+	sampler__sweep(s);
+}

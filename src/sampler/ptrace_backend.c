@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: the ptrace backend's thread body. Samples one thread at a time
+ * (PTRACE_INTERRUPT -> registers -> one stack read -> PTRACE_CONT) on a
+ * jittered schedule and, between samples, services every stop the target
+ * reports so that no signal is lost and no job-control stop is undone. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define IRQ_WAIT_NS 2000000ull		/* then capture asynchronously */
+#define SLICE_NS 1000000ull		/* wait slice when SIGCHLD is lost */
+
+enum stop_kind {
+	STOP_HANDLED,		/* serviced and resumed */
+	STOP_OURS,		/* the interrupt stop we wait for: still held */
+	STOP_GONE,		/* the thread exited or left us */
+	STOP_GROUP,		/* entered group-stop: listening */
+};
+
+enum irq_result { IRQ_HELD, IRQ_LATE, IRQ_GROUP, IRQ_GONE };
+
+static void capture(struct sampler *s, struct sthread *t, uint64_t t0,
+    uint32_t flags);
+
+static void
+resume(pid_t tid, int sig)
+{
+	/* ESRCH: killed meanwhile (SIGKILL needs no resume). */
+	ptrace(PTRACE_CONT, tid, NULL, (void *)(long)sig);
+}
+
+/* PTRACE_EVENT_EXEC: every other thread is gone (the execing one took the
+ * leader's tid); the leader's /proc fd and stack cache are stale. */
+static void
+on_exec(struct sampler *s, pid_t tid)
+{
+	char path[64];
+	struct sthread *t;
+	size_t i;
+
+	for (i = 0; i < s->nth; i++)
+		if (s->th[i]->tid != tid)
+			sampler__mark_dead(s, s->th[i]);
+	t = sampler__find(s, tid);
+	if (!t)
+		t = sampler__add(s, tid);
+	if (!t)
+		return;
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", s->opts.pid, tid);
+	t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	t->stk_lo = t->stk_hi = 0;
+	t->state = STH_RUNNING;
+	t->exit_pushed = false;
+	sampler__push_thread(s, REC_EXEC, tid);
+}
+
+static int
+on_exited(struct sampler *s, struct sthread *t, pid_t tid, int st)
+{
+	if (t)
+		sampler__mark_dead(s, t);
+	if (tid == s->opts.pid)
+		sampler__push_exit(s, st);
+	return STOP_GONE;
+}
+
+/* PTRACE_EVENT_STOP: our interrupt, the first stop of a new clone, a
+ * group-stop (the stop signal is reported) or its end after SIGCONT. */
+static int
+on_event_stop(struct sampler *s, struct sthread *t, int sig, pid_t want)
+{
+	if (t->foreign) {
+		ptrace(PTRACE_DETACH, t->tid, NULL, NULL);
+		sampler__mark_dead(s, t);
+		return STOP_GONE;
+	}
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	    sig == SIGTTOU) {
+		/* LISTEN, not CONT: CONT would silently undo the user's stop.
+		 * The thread re-traps with SIGTRAP once SIGCONT arrives. */
+		ptrace(PTRACE_LISTEN, t->tid, NULL, NULL);
+		t->state = STH_GROUP_STOP;
+		t->irq_pending = false;	/* this trap consumed it */
+		return STOP_GROUP;
+	}
+	t->state = STH_RUNNING;
+	if (t->tid == want) {
+		t->irq_pending = false;
+		return STOP_OURS;
+	}
+	if (t->irq_pending) {
+		/* The late stop of an interrupt we stopped waiting for. */
+		t->irq_pending = false;
+		capture(s, t, t->irq_t0, t->irq_flags);
+		return STOP_HANDLED;
+	}
+	resume(t->tid, 0);
+	return STOP_HANDLED;
+}
+
+/* Services one wait status. want: the tid whose interrupt stop the caller
+ * waits for (it is then left stopped), or 0. */
+static int
+handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
+{
+	struct sthread *t = sampler__find(s, tid);
+	unsigned long msg = 0;
+	int sig, ev;
+
+	if (WIFEXITED(st) || WIFSIGNALED(st))
+		return on_exited(s, t, tid, st);
+	if (!WIFSTOPPED(st))
+		return STOP_HANDLED;
+	/* A stop from a tid we do not know: a clone whose parent's
+	 * PTRACE_EVENT_CLONE we have not collected yet. */
+	if (!t)
+		t = sampler__add(s, tid);
+	if (!t) {
+		resume(tid, 0);
+		return STOP_HANDLED;
+	}
+	sig = WSTOPSIG(st);
+	ev = st >> 16;
+	switch (ev) {
+	case 0:
+		/* signal-delivery-stop: hand the signal back, never swallow */
+		if (t->foreign) {
+			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
+			sampler__mark_dead(s, t);
+			return STOP_GONE;
+		}
+		atomic_fetch_add_explicit(&s->signals, 1, memory_order_relaxed);
+		resume(tid, sig);
+		return STOP_HANDLED;
+	case PTRACE_EVENT_STOP:
+		return on_event_stop(s, t, sig, want);
+	case PTRACE_EVENT_CLONE:
+		if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0)
+			sampler__add(s, (pid_t)msg);
+		break;
+	case PTRACE_EVENT_EXEC:
+		on_exec(s, tid);
+		break;
+	case PTRACE_EVENT_EXIT:
+		if (!t->foreign && !t->exit_pushed) {
+			sampler__push_thread(s, REC_THREAD_EXIT, tid);
+			t->exit_pushed = true;
+		}
+		t->state = STH_EXITING;
+		resume(tid, 0);
+		return tid == want ? STOP_GONE : STOP_HANDLED;
+	default:
+		break;
+	}
+	resume(tid, 0);
+	return STOP_HANDLED;
+}
+
+/* Collects every pending report without blocking. True if any. */
+static bool
+drain(struct sampler *s)
+{
+	bool any = false;
+	int st;
+	pid_t r;
+
+	while ((r = waitpid(-1, &st, __WALL | __WNOTHREAD | WNOHANG)) > 0) {
+		handle_status(s, r, st, 0);
+		any = true;
+	}
+	return any;
+}
+
+/* Sleeps until SIGCHLD (a tracee reported) or the deadline. Returns true
+ * when woken by the signal. */
+static bool
+wait_chld(struct sampler *s, uint64_t deadline)
+{
+	uint64_t now = sampler__now(), d;
+	struct timespec ts;
+
+	if (deadline <= now)
+		return false;
+	d = deadline - now;
+	if (s->chld_unreliable && d > SLICE_NS)
+		d = SLICE_NS;
+	ts.tv_sec = (time_t)(d / 1000000000ull);
+	ts.tv_nsec = (long)(d % 1000000000ull);
+	return sigtimedwait(&s->chld, NULL, &ts) == SIGCHLD;
+}
+
+/* Waits for our interrupt stop of t, servicing its other stops (a signal
+ * arriving meanwhile is re-injected and the wait goes on). Returns
+ * IRQ_HELD when t is held in our stop; IRQ_LATE when it did not stop in
+ * time (runnable but not on a CPU, or in an unwakeable sleep such as
+ * vfork): drain() captures it when its stop comes, and the sampler does
+ * not block meanwhile; IRQ_GROUP when it entered group-stop; IRQ_GONE. */
+static int
+wait_interrupt(struct sampler *s, struct sthread *t)
+{
+	uint64_t deadline = sampler__now() + IRQ_WAIT_NS;
+	struct timespec slice = { 0, 20000 };
+	pid_t tid = t->tid;
+	int st, k;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(tid, &st, __WALL | __WNOTHREAD | WNOHANG);
+		if (r == tid) {
+			k = handle_status(s, tid, st, tid);
+			if (k == STOP_OURS)
+				return IRQ_HELD;
+			if (k == STOP_GROUP)
+				return IRQ_GROUP;
+			if (k == STOP_GONE)
+				return IRQ_GONE;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			/* ECHILD: the thread is gone (an exec by another
+			 * thread removes it without a report). */
+			sampler__mark_dead(s, t);
+			return IRQ_GONE;
+		}
+		if (sampler__now() > deadline) {
+			t->irq_pending = true;
+			return IRQ_LATE;
+		}
+		if (s->chld_unreliable)
+			nanosleep(&slice, NULL);
+		else
+			wait_chld(s, deadline);
+	}
+}
+
+static void
+regs_to_dwarf(const struct user_regs_struct *u, uint64_t *r)
+{
+	r[CTOP_REG_RAX] = u->rax;
+	r[CTOP_REG_RDX] = u->rdx;
+	r[CTOP_REG_RCX] = u->rcx;
+	r[CTOP_REG_RBX] = u->rbx;
+	r[CTOP_REG_RSI] = u->rsi;
+	r[CTOP_REG_RDI] = u->rdi;
+	r[CTOP_REG_RBP] = u->rbp;
+	r[CTOP_REG_RSP] = u->rsp;
+	r[CTOP_REG_R8] = u->r8;
+	r[CTOP_REG_R9] = u->r9;
+	r[CTOP_REG_R10] = u->r10;
+	r[CTOP_REG_R11] = u->r11;
+	r[CTOP_REG_R12] = u->r12;
+	r[CTOP_REG_R13] = u->r13;
+	r[CTOP_REG_R14] = u->r14;
+	r[CTOP_REG_R15] = u->r15;
+	r[CTOP_REG_RIP] = u->rip;
+}
+
+/* Bytes to copy from sp: stack_size, or less when the cached stack
+ * mapping ends sooner. */
+static size_t
+copy_len(struct sampler *s, struct sthread *t, uint64_t sp)
+{
+	if (sp >= t->stk_lo && sp < t->stk_hi &&
+	    t->stk_hi - sp < s->opts.stack_size)
+		return (size_t)(t->stk_hi - sp);
+	return s->opts.stack_size;
+}
+
+/* After the thread runs again: did the copy stop at the end of the stack
+ * mapping? Reads /proc/PID/maps only on a cache miss. */
+static bool
+stack_short(struct sampler *s, struct sthread *t, uint64_t sp, size_t got)
+{
+	if (got >= s->opts.stack_size)
+		return false;
+	if (sp < t->stk_lo || sp >= t->stk_hi) {
+		t->stk_lo = t->stk_hi = 0;
+		if (sampler__proc_stack_range(s->opts.pid, sp, s->mapsbuf,
+		    SAMPLER_MAPS_BUF, &t->stk_lo, &t->stk_hi) < 0)
+			return false;
+	}
+	return sp + got == t->stk_hi;
+}
+
+static void
+tell_lost(struct sampler *s)
+{
+	struct rec_lost l;
+
+	l.time_ns = sampler__now();
+	l.lost = s->lost_pending;
+	if (ring_push(s->ring, REC_LOST, &l, sizeof l))
+		s->lost_pending = 0;
+}
+
+static void
+count(struct sampler *s, _Atomic uint64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* Captures a thread held in our interrupt stop and resumes it: registers
+ * and one process_vm_readv straight into the ring reservation, then CONT
+ * at once; the record is finished while the thread runs. t0: when the
+ * interrupt was sent. */
+static void
+capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags)
+{
+	struct user_regs_struct u;
+	struct iovec iov = { &u, sizeof u }, lio, rio;
+	struct rec_sample *rec;
+	uint64_t ts = sampler__now();
+	size_t len, got;
+	ssize_t n;
+
+	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_PRSTATUS, &iov) < 0) {
+		resume(t->tid, 0);
+		count(s, &s->failed);
+		return;
+	}
+	rec = ring_reserve(s->ring, REC_SAMPLE,
+	    sizeof *rec + s->opts.stack_size);
+	if (!rec) {
+		resume(t->tid, 0);
+		sampler__note_pause(s, sampler__now() - t0);
+		count(s, &s->dropped);
+		s->lost_pending++;
+		return;
+	}
+	len = copy_len(s, t, u.rsp);
+	lio.iov_base = rec + 1;
+	lio.iov_len = len;
+	rio.iov_base = (void *)(uintptr_t)u.rsp;
+	rio.iov_len = len;
+	n = process_vm_readv(t->tid, &lio, 1, &rio, 1, 0);
+	resume(t->tid, 0);
+	sampler__note_pause(s, sampler__now() - t0);
+
+	got = n > 0 ? (size_t)n : 0;
+	if (stack_short(s, t, u.rsp, got))
+		flags |= SAMPLE_STACK_SHORT;
+	/* orig_rax >= 0: stopped on a system call's path. */
+	if ((int64_t)u.orig_rax >= 0)
+		flags |= SAMPLE_IN_KERNEL;
+	rec->time_ns = ts;
+	rec->tid = t->tid;
+	rec->flags = flags;
+	regs_to_dwarf(&u, rec->regs);
+	rec->stack_addr = u.rsp;
+	rec->stack_len = (uint32_t)got;
+	rec->chain_len = 0;
+	rec->weight = 1;
+	ring_commit(s->ring, sizeof *rec + got);
+	count(s, &s->samples);
+}
+
+/* One sample of one thread: check its state, interrupt it, capture it
+ * when it stops. Threads are sampled one at a time, never all at once. */
+static void
+sample_thread(struct sampler *s, struct sthread *t)
+{
+	uint32_t flags = 0;
+	char state;
+
+	/* No kept fd (the fd limit was hit): open the file each time. */
+	state = t->stat_fd >= 0 ? sampler__proc_state_fd(t->stat_fd) :
+	    sampler__proc_state_tid(s->opts.pid, t->tid);
+	if (state != 'R') {
+		if (s->opts.mode == SAMPLER_MODE_CPU) {
+			count(s, &s->skipped_idle);
+			return;
+		}
+		flags |= SAMPLE_OFF_CPU;
+	}
+	if (s->lost_pending)
+		tell_lost(s);
+	t->irq_t0 = sampler__now();
+	t->irq_flags = flags;
+	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0) {
+		count(s, &s->failed);	/* ESRCH: it just vanished */
+		return;
+	}
+	switch (wait_interrupt(s, t)) {
+	case IRQ_HELD:
+		capture(s, t, t->irq_t0, flags);
+		break;
+	case IRQ_GONE:
+		count(s, &s->failed);
+		break;
+	default:	/* late: captured by drain(); group-stop: no sample */
+		break;
+	}
+}
+
+static bool
+stopping(struct sampler *s)
+{
+	return atomic_load_explicit(&s->stop, memory_order_acquire) ||
+	    atomic_load_explicit(&s->exited, memory_order_relaxed);
+}
+
+/* Samples every due thread; returns the earliest next due time. */
+static uint64_t
+sample_due(struct sampler *s)
+{
+	uint64_t now = sampler__now(), next = UINT64_MAX;
+	struct sthread *t;
+	size_t i;
+
+	/* Index loop: a sample may append threads born meanwhile. */
+	for (i = 0; i < s->nth && !stopping(s); i++) {
+		t = s->th[i];
+		if (t->state != STH_RUNNING || t->foreign || t->irq_pending)
+			continue;
+		if (t->next_ns <= now) {
+			sample_thread(s, t);
+			now = sampler__now();
+			sampler__schedule(s, t, now);
+		}
+		if (t->next_ns < next)
+			next = t->next_ns;
+	}
+	return next;
+}
+
+static void
+sampler_loop(struct sampler *s)
+{
+	uint64_t next, now, next_poll = sampler__now() + SAMPLER_POLL_NS;
+	bool woken;
+
+	while (!stopping(s)) {
+		next = sample_due(s);
+		/* Reports that came while sampling: their SIGCHLD may have
+		 * been taken by a thread that does not block it. */
+		drain(s);
+		sampler__sweep(s);
+		now = sampler__now();
+		if (now >= next_poll) {
+			sampler__scan(s);
+			next_poll = now + SAMPLER_POLL_NS;
+		}
+		if (next > next_poll)
+			next = next_poll;
+		woken = wait_chld(s, next);
+		/* Reports found after a quiet wait mean SIGCHLD went to a
+		 * thread that does not block it: fall back to short waits. */
+		if (drain(s) && !woken && !s->chld_unreliable &&
+		    ++s->missed_wakeups >= 3)
+			s->chld_unreliable = true;
+	}
+}
+
+void
+sampler__ptrace_run(struct sampler *s)
+{
+	char *cause = NULL;
+	int err;
+
+	sigemptyset(&s->chld);
+	sigaddset(&s->chld, SIGCHLD);
+	s->rng = sampler__now() ^ ((uint64_t)gettid() << 32) ^
+	    0x9e3779b97f4a7c15ull;
+	s->mean_gap_ns = 1000000000ull / s->opts.hz;
+	s->mapsbuf = malloc(SAMPLER_MAPS_BUF);
+	err = s->mapsbuf ? sampler__attach(s, &cause) : -ENOMEM;
+	if (err) {
+		if (err == -ENOMEM && !cause)
+			sampler__set_cause(&cause, "sampler: out of memory");
+		sampler__detach_all(s);
+		sampler__free_table(s);
+		sampler__attach_result(s, err, cause);
+		return;
+	}
+	atomic_store_explicit(&s->start_ns, sampler__now(),
+	    memory_order_relaxed);
+	sampler__attach_result(s, 0, NULL);
+	sampler_loop(s);
+	sampler__detach_all(s);
+	atomic_store_explicit(&s->end_ns, sampler__now(), memory_order_relaxed);
+	sampler__free_table(s);
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: the table of traced threads (sampler thread only). It grows
+ * only when a thread is born, never on the per-sample path, and holds
+ * pointers so an entry stays valid while the table is resized. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct sthread *
+sampler__find(struct sampler *s, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < s->nth; i++)
+		if (s->th[i]->tid == tid && s->th[i]->state != STH_DEAD)
+			return s->th[i];
+	return NULL;
+}
+
+/* Exponential gaps (mean 1/hz) with an absolute schedule: threads do not
+ * fall into lock-step with periodic work in the target (py-spy does the
+ * same), and the long-run rate stays hz. */
+void
+sampler__schedule(struct sampler *s, struct sthread *t, uint64_t now)
+{
+	double u, gap;
+
+	/* xorshift64*: cheap and good enough for jitter. */
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	u = (double)((s->rng * 2685821657736338717ull) >> 11) * 0x1p-53;
+	gap = -log1p(-u) * (double)s->mean_gap_ns;
+	if (gap > 20.0 * (double)s->mean_gap_ns)
+		gap = 20.0 * (double)s->mean_gap_ns;
+	t->next_ns += (uint64_t)gap;
+	/* Far behind (the sampler was busy or a thread was stopped): start
+	 * afresh rather than firing a burst of catch-up samples. */
+	if (t->next_ns + 100000000ull < now)
+		t->next_ns = now + (uint64_t)gap;
+}
+
+/* Adds a thread that is traced by us (seized or auto-attached). A clone
+ * that is not in /proc/PID/task is a new process, not a thread: it is
+ * marked foreign and detached on its first stop. */
+struct sthread *
+sampler__add(struct sampler *s, pid_t tid)
+{
+	struct sthread *t, **nt;
+	char path[64];
+	size_t ncap;
+	uint64_t now = sampler__now();
+
+	t = sampler__find(s, tid);
+	if (t)
+		return t;
+	if (s->nth == s->cap) {
+		ncap = s->cap ? s->cap * 2 : 64;
+		nt = realloc(s->th, ncap * sizeof *nt);
+		if (!nt)
+			return NULL;
+		s->th = nt;
+		s->cap = ncap;
+	}
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->state = STH_RUNNING;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", s->opts.pid, tid);
+	t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* ENOENT: not a thread of the target. Other errors (EMFILE) only
+	 * mean the state is read without a kept fd. */
+	t->foreign = t->stat_fd < 0 && errno == ENOENT;
+	t->next_ns = now;
+	sampler__schedule(s, t, now);
+	s->th[s->nth++] = t;
+	if (!t->foreign) {
+		atomic_fetch_add_explicit(&s->threads, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->threads_seen, 1,
+		    memory_order_relaxed);
+		sampler__push_thread(s, REC_THREAD_NEW, tid);
+	}
+	return t;
+}
+
+/* The thread is gone (reaped, vanished or detached): tell the worker once
+ * and drop it at the next sweep. */
+void
+sampler__mark_dead(struct sampler *s, struct sthread *t)
+{
+	if (t->state == STH_DEAD)
+		return;
+	if (!t->foreign) {
+		if (!t->exit_pushed)
+			sampler__push_thread(s, REC_THREAD_EXIT, t->tid);
+		atomic_fetch_sub_explicit(&s->threads, 1, memory_order_relaxed);
+	}
+	t->exit_pushed = true;
+	t->state = STH_DEAD;
+}
+
+/* Frees dead entries. Runs between samples, never while a sample holds a
+ * thread pointer. */
+void
+sampler__sweep(struct sampler *s)
+{
+	size_t i = 0;
+	struct sthread *t;
+
+	while (i < s->nth) {
+		t = s->th[i];
+		if (t->state != STH_DEAD) {
+			i++;
+			continue;
+		}
+		if (t->stat_fd >= 0)
+			close(t->stat_fd);
+		free(t);
+		s->th[i] = s->th[--s->nth];
+	}
+}
+
+/* Releases the table when the thread ends. Entries still listed (a
+ * tracee that could not be stopped for the detach) are released by the
+ * kernel when our thread exits. */
+void
+sampler__free_table(struct sampler *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nth; i++) {
+		if (s->th[i]->stat_fd >= 0)
+			close(s->th[i]->stat_fd);
+		free(s->th[i]);
+	}
+	free(s->th);
+	s->th = NULL;
+	s->nth = s->cap = 0;
+	free(s->mapsbuf);
+	s->mapsbuf = NULL;
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: public API. Validates options, runs the sampler thread (the
+ * only thread that makes ptrace calls), hands back the attach result and
+ * publishes counters through relaxed atomics. */
+#include "config.h"
+
+#include "ctop/sampler.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+int
+sampler__set_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (!cause)
+		return 0;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	free(*cause);
+	*cause = msg;
+	return 0;
+}
+
+uint64_t
+sampler__now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+load(_Atomic uint64_t *v)
+{
+	/* Counters are statistics: no ordering with other data needed. */
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+void
+sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid)
+{
+	struct rec_thread r;
+
+	memset(&r, 0, sizeof r);
+	r.time_ns = sampler__now();
+	r.pid = s->opts.pid;
+	r.tid = tid;
+	sampler__proc_comm(s->opts.pid, tid, r.comm);
+	ring_push(s->ring, type, &r, sizeof r);
+}
+
+void
+sampler__push_exit(struct sampler *s, int wait_status)
+{
+	struct rec_exit r;
+
+	memset(&r, 0, sizeof r);
+	r.time_ns = sampler__now();
+	r.pid = s->opts.pid;
+	r.wait_status = wait_status;
+	ring_push(s->ring, REC_PROC_EXIT, &r, sizeof r);
+	/* Relaxed: readers only need the values to appear eventually; the
+	 * flag is checked after the status in sampler_target_exited(). */
+	atomic_store_explicit(&s->exit_status, wait_status,
+	    memory_order_relaxed);
+	atomic_store_explicit(&s->exited, true, memory_order_release);
+}
+
+void
+sampler__note_pause(struct sampler *s, uint64_t ns)
+{
+	uint64_t n = load(&s->pause_n);
+
+	/* Single writer (the sampler thread): plain read-modify-write of
+	 * relaxed atomics is enough, readers tolerate a torn view. */
+	atomic_store_explicit(&s->pause_ring[n % SAMPLER_PAUSE_RING], ns,
+	    memory_order_relaxed);
+	atomic_store_explicit(&s->pause_n, n + 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->pause_sum, ns, memory_order_relaxed);
+	if (ns > load(&s->pause_max))
+		atomic_store_explicit(&s->pause_max, ns, memory_order_relaxed);
+}
+
+struct sampler *
+sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
+{
+	struct sampler *s;
+
+	if (!opts || !ring) {
+		sampler__set_cause(cause, "sampler: no options or no ring");
+		return NULL;
+	}
+	if (opts->pid <= 0) {
+		sampler__set_cause(cause, "sampler: bad pid %d", opts->pid);
+		return NULL;
+	}
+	if (opts->hz < 1 || opts->hz > 10000) {
+		sampler__set_cause(cause,
+		    "sampler: frequency %u Hz out of range (1-10000)", opts->hz);
+		return NULL;
+	}
+	if (opts->mode != SAMPLER_MODE_CPU &&
+	    opts->mode != SAMPLER_MODE_WALL) {
+		sampler__set_cause(cause, "sampler: unknown mode %d",
+		    (int)opts->mode);
+		return NULL;
+	}
+	if (opts->stack_size < 8 || opts->stack_size + sizeof(struct
+	    rec_sample) > ring_max_record(ring)) {
+		sampler__set_cause(cause, "sampler: stack size %zu does not "
+		    "fit a ring record (at most %zu)", opts->stack_size,
+		    ring_max_record(ring) - sizeof(struct rec_sample));
+		return NULL;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		sampler__set_cause(cause, "sampler: out of memory");
+		return NULL;
+	}
+	/* opts->launched needs no special path: the tracer thread reaps the
+	 * target in both modes, and for our own child (same thread group
+	 * as its parent) that reap is the final one, status included. */
+	s->opts = *opts;
+	s->ring = ring;
+	atomic_init(&s->exit_status, -1);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	return s;
+}
+
+void
+sampler__attach_result(struct sampler *s, int err, char *cause)
+{
+	pthread_mutex_lock(&s->lock);
+	s->attach_done = true;
+	s->attach_err = err;
+	s->attach_cause = cause;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *
+sampler_thread(void *arg)
+{
+	sampler__ptrace_run(arg);
+	return NULL;
+}
+
+int
+sampler_start(struct sampler *s, char **cause)
+{
+	sigset_t all, old;
+	int err;
+
+	if (s->started) {
+		sampler__set_cause(cause, "sampler: already started");
+		return -EALREADY;
+	}
+	if (s->opts.backend == SAMPLER_BACKEND_PERF) {
+		sampler__set_cause(cause,
+		    "perf backend not implemented yet (use --backend ptrace)");
+		return -ENOTSUP;
+	}
+	/* Every async signal is blocked in the sampler thread; SIGCHLD in
+	 * particular is waited for with sigtimedwait(). Blocking before
+	 * pthread_create leaves no window where one could land there. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&s->thr, NULL, sampler_thread, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		sampler__set_cause(cause, "sampler: cannot create thread: %s",
+		    strerror(err));
+		return -err;
+	}
+	s->started = true;
+	pthread_mutex_lock(&s->lock);
+	while (!s->attach_done)
+		pthread_cond_wait(&s->cond, &s->lock);
+	err = s->attach_err;
+	pthread_mutex_unlock(&s->lock);
+	if (err) {
+		pthread_join(s->thr, NULL);
+		s->joined = true;
+		if (cause) {
+			free(*cause);
+			*cause = s->attach_cause;
+		} else {
+			free(s->attach_cause);
+		}
+		s->attach_cause = NULL;
+	}
+	return err;
+}
+
+void
+sampler_stop(struct sampler *s)
+{
+	if (!s || !s->started || s->joined)
+		return;
+	atomic_store_explicit(&s->stop, true, memory_order_release);
+	/* Wake the thread from sigtimedwait(): SIGCHLD is blocked there, so
+	 * a thread-directed one stays pending until it waits again. */
+	pthread_kill(s->thr, SIGCHLD);
+	pthread_join(s->thr, NULL);
+	s->joined = true;
+}
+
+bool
+sampler_target_exited(struct sampler *s, int *wait_status)
+{
+	bool exited;
+
+	exited = atomic_load_explicit(&s->exited, memory_order_acquire);
+	if (exited && wait_status)
+		*wait_status = atomic_load_explicit(&s->exit_status,
+		    memory_order_relaxed);
+	return exited;
+}
+
+void
+sampler_get_stats(struct sampler *s, struct sampler_stats *out)
+{
+	uint64_t start, end;
+
+	memset(out, 0, sizeof *out);
+	out->samples = load(&s->samples);
+	out->dropped = load(&s->dropped);
+	out->skipped_idle = load(&s->skipped_idle);
+	out->failed = load(&s->failed);
+	out->signals = load(&s->signals);
+	out->threads = atomic_load_explicit(&s->threads, memory_order_relaxed);
+	out->threads_seen = atomic_load_explicit(&s->threads_seen,
+	    memory_order_relaxed);
+	out->pause_ns_sum = load(&s->pause_sum);
+	out->pause_ns_max = load(&s->pause_max);
+	start = load(&s->start_ns);
+	end = load(&s->end_ns);
+	if (start)
+		out->elapsed_ns = (end ? end : sampler__now()) - start;
+	out->target_exited = sampler_target_exited(s, &out->exit_status);
+	if (!out->target_exited)
+		out->exit_status = -1;
+	out->backend = "ptrace";
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+sampler_pause_percentiles(struct sampler *s, uint64_t *p50, uint64_t *p90,
+    uint64_t *p99)
+{
+	static uint64_t v[SAMPLER_PAUSE_RING];
+	static pthread_mutex_t vlock = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t n = load(&s->pause_n);
+	size_t i;
+
+	if (n > SAMPLER_PAUSE_RING)
+		n = SAMPLER_PAUSE_RING;
+	if (n == 0) {
+		*p50 = *p90 = *p99 = 0;
+		return;
+	}
+	/* A static scratch array (32 KiB) keeps this off the heap; the
+	 * mutex makes concurrent callers safe. Never on the sampler path. */
+	pthread_mutex_lock(&vlock);
+	for (i = 0; i < n; i++)
+		v[i] = load(&s->pause_ring[i]);
+	qsort(v, n, sizeof v[0], cmp_u64);
+	*p50 = v[n * 50 / 100];
+	*p90 = v[n * 90 / 100];
+	*p99 = v[n * 99 / 100];
+	pthread_mutex_unlock(&vlock);
+}
+
+void
+sampler_free(struct sampler *s)
+{
+	if (!s)
+		return;
+	sampler_stop(s);
+	free(s->attach_cause);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}
