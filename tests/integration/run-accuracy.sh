@@ -99,6 +99,14 @@ expect threads ';spin_late;' 20
 expect threads ';spin_worker_1;' 10
 rooted threads
 
+# --mode wall samples blocked threads too; cpu mode leaves them out.
+record wall 1.5 --mode wall -- "$TARGETS/named_threads" --threads 1 --sleepers 1 --seconds 30
+expect wall ';sleep_forever;' 20
+record cpu 1.5 -- "$TARGETS/named_threads" --threads 1 --sleepers 1 --seconds 30
+s=$(share "$WORKDIR/cpu.folded" ';sleep_forever;')
+at_least 1 "$s"
+ok $? "cpu mode: a blocked thread is not sampled ($s% in sleep_forever)"
+
 # A library dlopen'ed after attach is named.
 mkfifo "$WORKDIR/cmd"
 "$TARGETS/dlopener" <"$WORKDIR/cmd" >"$WORKDIR/dl.out" 2>&1 &
