@@ -78,8 +78,10 @@ for t in "${tests[@]}"; do
 	summarize_one "$t"
 done
 if [ "$total_skip" -gt 0 ]; then
-	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+	line="$total_pass passed, $total_fail failed, $total_skip skipped"
 else
-	echo "$total_pass passed, $total_fail failed"
+	line="$total_pass passed, $total_fail failed"
 fi
+echo "$line" >"$logdir/summary.txt"
+echo "$line"
 [ "$total_fail" = 0 ]

@@ -27,8 +27,9 @@ enum frame_kind {
 	FRAME_MARKER,		/* [truncated], [unknown] and similar */
 };
 
-/* A frame's identity is (kind, name, module); file and line describe it
- * (for a function: where it is defined, when known). */
+/* A frame's identity is (kind, name, module); file and line describe it:
+ * the source line first seen executing in it (the sampled line, or the
+ * call site for a caller), kept from the first time it was interned. */
 struct frame {
 	const char *name;	/* demangled name, or "module+0x1f0" */
 	const char *module;	/* file name of the ELF object, or NULL */

@@ -1,1 +1,5 @@
-# worker module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
+# worker module: the ring's consumer (unwind -> symbols -> profile -> views).
+libctop_a_SOURCES += \
+	src/worker/pc_cache.c \
+	src/worker/pc_cache.h \
+	src/worker/worker.c

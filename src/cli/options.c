@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line parsing: every option of the interface contract, checked
+ * here so that a bad value is a usage error (exit 2) before anything runs. */
+#include "config.h"
+
+#include "ctop/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum long_only {
+	OPT_DURATION = 256,
+	OPT_FORMAT,
+	OPT_LOAD,
+	OPT_MODE,
+	OPT_BACKEND,
+	OPT_UNWIND,
+	OPT_STACK_SIZE,
+	OPT_SNAPSHOT_DIR,
+	OPT_DEBUGINFOD,
+	OPT_ASCII,
+	OPT_NO_COLOR,
+	OPT_LOG,
+	OPT_CHILDREN,
+};
+
+static const struct option long_options[] = {
+	{ "pid",		required_argument, NULL, 'p' },
+	{ "frequency",		required_argument, NULL, 'F' },
+	{ "delay",		required_argument, NULL, 'd' },
+	{ "duration",		required_argument, NULL, OPT_DURATION },
+	{ "output",		required_argument, NULL, 'o' },
+	{ "format",		required_argument, NULL, OPT_FORMAT },
+	{ "load",		required_argument, NULL, OPT_LOAD },
+	{ "batch",		no_argument,	   NULL, 'b' },
+	{ "iterations",		required_argument, NULL, 'n' },
+	{ "mode",		required_argument, NULL, OPT_MODE },
+	{ "backend",		required_argument, NULL, OPT_BACKEND },
+	{ "unwind",		required_argument, NULL, OPT_UNWIND },
+	{ "stack-size",		required_argument, NULL, OPT_STACK_SIZE },
+	{ "snapshot-dir",	required_argument, NULL, OPT_SNAPSHOT_DIR },
+	{ "debuginfod",		no_argument,	   NULL, OPT_DEBUGINFOD },
+	{ "ascii",		no_argument,	   NULL, OPT_ASCII },
+	{ "no-color",		no_argument,	   NULL, OPT_NO_COLOR },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "log",		required_argument, NULL, OPT_LOG },
+	{ "children",		no_argument,	   NULL, OPT_CHILDREN },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "version",		no_argument,	   NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+void
+options_usage(FILE *out)
+{
+	fputs(
+"Usage: ctop-prof [OPTIONS] -p PID              attach to a running process\n"
+"       ctop-prof [OPTIONS] -- COMMAND [ARG...] launch COMMAND and profile it\n"
+"       ctop-prof [OPTIONS] --load FILE         open a saved snapshot\n"
+"\n"
+"A live, top-like sampling profiler. Without --output or --batch it shows a\n"
+"live view in the terminal; press ? there for the keys.\n"
+"\n"
+"  -p, --pid PID            attach to PID (all its threads, also new ones)\n"
+"  -F, --frequency HZ       samples per second per thread, 1-10000 (99)\n"
+"  -d, --delay SECS         refresh interval of the UI or batch tables (1.0)\n"
+"      --duration SECS      stop after SECS (default: until quit or exit)\n"
+"  -o, --output FILE        record without a UI; write a snapshot to FILE\n"
+"      --format FMT         snapshot format: folded (default from FILE's\n"
+"                           extension; speedscope, pprof, svg later)\n"
+"      --load FILE          read a folded snapshot instead of sampling\n"
+"  -b, --batch              no UI: print the top table every -d seconds\n"
+"  -n, --iterations N       with --batch: stop after N tables\n"
+"      --mode cpu|wall      cpu: running threads only; wall: every thread (cpu)\n"
+"      --backend auto|perf|ptrace  capture mechanism (auto)\n"
+"      --unwind auto|dwarf|fp      unwinding method (auto)\n"
+"      --stack-size BYTES   stack bytes copied per sample, 4096-65528 (16384)\n"
+"      --snapshot-dir DIR   where the s key writes (working directory)\n"
+"      --debuginfod         allow debuginfod downloads (network; off)\n"
+"      --ascii              draw with ASCII only\n"
+"      --no-color           no colours (also NO_COLOR)\n"
+"  -v, --verbose            more diagnostics\n"
+"      --log FILE           diagnostics to FILE\n"
+"      --children           follow forked children (not implemented yet)\n"
+"  -h, --help               this help\n"
+"  -V, --version            version\n"
+"\n"
+"Exit status: attach and --load: 0 success, 1 runtime failure, 2 usage\n"
+"error. Launch: the command's status (128+N if killed by signal N), 2 usage\n"
+"error, 125 other failure, 126 command not executable, 127 not found.\n",
+	    out);
+}
+
+const char *
+options_mode_name(enum sampler_mode m)
+{
+	return m == SAMPLER_MODE_WALL ? "wall" : "cpu";
+}
+
+static enum options_result
+usage_error(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+	return OPTIONS_USAGE;
+}
+
+/* Parses a whole decimal integer in [lo, hi]. */
+static int
+parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Parses a positive number of seconds (fractions allowed) in (0, hi]. */
+static int
+parse_seconds(const char *s, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+options_defaults(struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->hz = 99;
+	o->delay_s = 1.0;
+	o->mode = SAMPLER_MODE_CPU;
+	o->backend = SAMPLER_BACKEND_AUTO;
+	o->unwind = UNWIND_CHOICE_AUTO;
+	o->stack_size = 16384;
+}
+
+/* Applies one option; returns OPTIONS_RUN or an error/exit result. */
+static enum options_result
+options_apply(int c, const char *arg, struct options *o, char **cause)
+{
+	long v;
+
+	switch (c) {
+	case 'p':
+		if (parse_long(arg, 1, INT_MAX, &v) < 0)
+			return usage_error(cause, "bad pid '%s': need a "
+			    "positive process id", arg);
+		o->pid = (pid_t)v;
+		break;
+	case 'F':
+		if (parse_long(arg, 1, 10000, &v) < 0)
+			return usage_error(cause, "bad frequency '%s': need "
+			    "1 to 10000 samples per second", arg);
+		o->hz = (unsigned)v;
+		break;
+	case 'd':
+		if (parse_seconds(arg, 3600, &o->delay_s) < 0 ||
+		    o->delay_s < 0.05)
+			return usage_error(cause, "bad delay '%s': need 0.05 "
+			    "to 3600 seconds", arg);
+		break;
+	case OPT_DURATION:
+		if (parse_seconds(arg, 1e7, &o->duration_s) < 0)
+			return usage_error(cause, "bad duration '%s': need a "
+			    "positive number of seconds", arg);
+		break;
+	case 'o':
+		if (*arg == '\0')
+			return usage_error(cause, "empty --output file name");
+		o->output = arg;
+		break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "folded") != 0 && strcmp(arg, "speedscope")
+		    != 0 && strcmp(arg, "pprof") != 0 && strcmp(arg, "svg")
+		    != 0)
+			return usage_error(cause, "bad format '%s': need "
+			    "folded, speedscope, pprof or svg", arg);
+		o->format = arg;
+		break;
+	case OPT_LOAD:
+		o->load = arg;
+		break;
+	case 'b':
+		o->batch = true;
+		break;
+	case 'n':
+		if (parse_long(arg, 1, LONG_MAX, &v) < 0)
+			return usage_error(cause, "bad iteration count '%s': "
+			    "need a positive number", arg);
+		o->iterations = v;
+		break;
+	case OPT_MODE:
+		if (strcmp(arg, "cpu") == 0)
+			o->mode = SAMPLER_MODE_CPU;
+		else if (strcmp(arg, "wall") == 0)
+			o->mode = SAMPLER_MODE_WALL;
+		else
+			return usage_error(cause, "bad mode '%s': need cpu "
+			    "or wall", arg);
+		break;
+	case OPT_BACKEND:
+		if (strcmp(arg, "auto") == 0)
+			o->backend = SAMPLER_BACKEND_AUTO;
+		else if (strcmp(arg, "perf") == 0)
+			o->backend = SAMPLER_BACKEND_PERF;
+		else if (strcmp(arg, "ptrace") == 0)
+			o->backend = SAMPLER_BACKEND_PTRACE;
+		else
+			return usage_error(cause, "bad backend '%s': need "
+			    "auto, perf or ptrace", arg);
+		break;
+	case OPT_UNWIND:
+		if (strcmp(arg, "auto") == 0)
+			o->unwind = UNWIND_CHOICE_AUTO;
+		else if (strcmp(arg, "dwarf") == 0)
+			o->unwind = UNWIND_CHOICE_DWARF;
+		else if (strcmp(arg, "fp") == 0)
+			o->unwind = UNWIND_CHOICE_FP;
+		else
+			return usage_error(cause, "bad unwind method '%s': "
+			    "need auto, dwarf or fp", arg);
+		break;
+	case OPT_STACK_SIZE:
+		if (parse_long(arg, 4096, 65528, &v) < 0 || v % 8 != 0)
+			return usage_error(cause, "bad stack size '%s': need "
+			    "a multiple of 8 from 4096 to 65528", arg);
+		o->stack_size = (size_t)v;
+		break;
+	case OPT_SNAPSHOT_DIR:
+		o->snapshot_dir = arg;
+		break;
+	case OPT_DEBUGINFOD:
+		o->debuginfod = true;
+		break;
+	case OPT_ASCII:
+		o->ascii = true;
+		break;
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case OPT_LOG:
+		o->log = arg;
+		break;
+	case OPT_CHILDREN:
+		o->children = true;
+		break;
+	case 'h':
+		options_usage(stdout);
+		return OPTIONS_EXIT_OK;
+	case 'V':
+		printf("%s\n", PACKAGE_STRING);
+		return OPTIONS_EXIT_OK;
+	default:
+		return usage_error(cause, "unknown option (see --help)");
+	}
+	return OPTIONS_RUN;
+}
+
+/* Checks combinations once every option is known. */
+static enum options_result
+options_check(struct options *o, char **cause)
+{
+	int sources = (o->pid != 0) + (o->command != NULL) + (o->load != NULL);
+
+	if (sources == 0)
+		return usage_error(cause, "nothing to profile: give -p PID, "
+		    "-- COMMAND, or --load FILE (see --help)");
+	if (sources > 1)
+		return usage_error(cause, "give only one of -p PID, "
+		    "-- COMMAND and --load FILE");
+	if (o->backend == SAMPLER_BACKEND_PERF && o->mode == SAMPLER_MODE_WALL)
+		return usage_error(cause, "--backend perf cannot sample "
+		    "blocked threads: use --mode wall with --backend ptrace "
+		    "or auto");
+	if (o->iterations != 0 && !o->batch && o->output == NULL)
+		o->batch = true;	/* -n only means something in batch */
+	if (o->load != NULL && o->output != NULL)
+		return usage_error(cause, "--output records a live profile; "
+		    "it cannot be combined with --load");
+	if (o->children)
+		return usage_error(cause, "--children is not implemented yet");
+	return OPTIONS_RUN;
+}
+
+enum options_result
+options_parse(int argc, char **argv, struct options *o, char **cause)
+{
+	enum options_result r;
+	int c;
+
+	*cause = NULL;
+	options_defaults(o);
+	opterr = 0;
+	optind = 1;
+	/* "+" stops at the first non-option, so COMMAND's own options are
+	 * never taken for ours. */
+	while ((c = getopt_long(argc, argv, "+:p:F:d:o:bn:vhV", long_options,
+	    NULL)) != -1) {
+		if (c == ':')
+			return usage_error(cause, "missing value for %s (see "
+			    "--help)", argv[optind - 1]);
+		if (c == '?')
+			return usage_error(cause, "unknown option '%s' (see "
+			    "--help)", argv[optind - 1]);
+		r = options_apply(c, optarg, o, cause);
+		if (r != OPTIONS_RUN)
+			return r;
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0 && o->pid == 0 &&
+		    o->load == NULL)
+			return usage_error(cause, "unexpected argument '%s': put "
+			    "the command after -- (see --help)", argv[optind]);
+		if (strcmp(argv[optind - 1], "--") != 0)
+			return usage_error(cause, "unexpected argument '%s' "
+			    "(see --help)", argv[optind]);
+		o->command = argv + optind;
+	}
+	return options_check(o, cause);
+}

@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: MIT */
+/* The worker thread: drains the ring, turns raw samples into stacks of
+ * frame ids (unwind -> symbols -> profile), and publishes views. */
+#include "config.h"
+
+#include "ctop/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctop/export.h"
+#include "ctop/record.h"
+#include "ctop/symbols.h"
+#include "pc_cache.h"
+
+#define WORKER_MAX_FRAMES 4096		/* unwound pcs per sample */
+#define WORKER_MAX_IDS 16384		/* frame ids per stack, inlines too */
+#define WORKER_MAX_INLINE 64		/* frames one pc may expand to */
+#define WORKER_BATCH 4096		/* records per drain round */
+
+struct worker {
+	struct ring *ring;
+	struct sampler *sampler;
+	struct worker_opts opts;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+
+	/* Worker-thread state. */
+	struct symbols *symbols;
+	struct unwinder *unwinder;
+	struct profile *profile;
+	struct pc_cache cache;
+	uint64_t cache_generation;
+	uint32_t process_frame;
+	uint32_t truncated_frame;
+	uint32_t incomplete_frame;
+	char comm[64];
+	struct unwind_frame *uframes;
+	uint32_t *ids;
+	bool symbols_failed;
+
+	/* Shared with main, under lock. */
+	pthread_mutex_t lock;
+	struct pview *published;
+	struct pview_params want;
+	bool reset_requested;
+	bool exited;
+	int exit_status;
+	char message[256];
+	struct worker_summary summary;
+};
+
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Reads /proc/PID/comm: the name the process frame gets. */
+static void
+read_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		snprintf(buf, size, "pid-%d", (int)pid);
+		return;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static void
+worker_set_message(struct worker *w, const char *msg)
+{
+	pthread_mutex_lock(&w->lock);
+	snprintf(w->message, sizeof w->message, "%s", msg);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static uint32_t
+intern_marker(struct profile *p, const char *name, uint8_t kind)
+{
+	struct frame f = { .name = name, .kind = kind };
+
+	return profile_intern(p, &f);
+}
+
+static void
+worker_intern_fixed_frames(struct worker *w)
+{
+	w->process_frame = intern_marker(w->profile, w->comm, FRAME_PROCESS);
+	w->truncated_frame = intern_marker(w->profile, "[truncated]",
+	    FRAME_MARKER);
+	w->incomplete_frame = intern_marker(w->profile, "[incomplete]",
+	    FRAME_MARKER);
+}
+
+struct worker *
+worker_new(struct ring *ring, struct sampler *sampler,
+    const struct worker_opts *opts, char **cause)
+{
+	struct worker *w = calloc(1, sizeof *w);
+
+	*cause = NULL;
+	if (w == NULL)
+		goto nomem;
+	w->ring = ring;
+	w->sampler = sampler;
+	w->opts = *opts;
+	if (w->opts.publish_s <= 0)
+		w->opts.publish_s = 1.0;
+	pthread_mutex_init(&w->lock, NULL);
+	pc_cache_init(&w->cache);
+	w->uframes = calloc(WORKER_MAX_FRAMES, sizeof *w->uframes);
+	w->ids = calloc(WORKER_MAX_IDS, sizeof *w->ids);
+	w->profile = profile_new(NULL);
+	if (w->uframes == NULL || w->ids == NULL || w->profile == NULL)
+		goto nomem;
+	read_comm(opts->pid, w->comm, sizeof w->comm);
+	worker_intern_fixed_frames(w);
+	return w;
+nomem:
+	worker_free(w);
+	*cause = strdup("out of memory");
+	return NULL;
+}
+
+/* Symbols and the unwinder are made on first use, in the worker thread,
+ * since libdwfl and libunwind state must stay on this thread. */
+static bool
+worker_ensure_symbols(struct worker *w)
+{
+	struct symbols_opts so = { .debuginfod = w->opts.debuginfod };
+	char *cause = NULL, msg[256];
+
+	if (w->unwinder != NULL)
+		return true;
+	if (w->symbols_failed)
+		return false;
+	w->symbols = symbols_new(w->opts.pid, &so, &cause);
+	if (w->symbols != NULL)
+		w->unwinder = unwind_new(w->symbols, &cause);
+	if (w->unwinder == NULL) {
+		snprintf(msg, sizeof msg, "cannot read symbols: %s",
+		    cause ? cause : "unknown error");
+		worker_set_message(w, msg);
+		free(cause);
+		symbols_free(w->symbols);
+		w->symbols = NULL;
+		w->symbols_failed = true;
+		return false;
+	}
+	w->cache_generation = symbols_generation(w->symbols);
+	return true;
+}
+
+/* Frame ids naming one pc, innermost first, through the cache. */
+static uint32_t
+worker_frames_for_pc(struct worker *w, const struct unwind_frame *uf,
+    const uint32_t **out)
+{
+	struct frame frames[WORKER_MAX_INLINE];
+	uint32_t ids[WORKER_MAX_INLINE], count;
+	int n, i;
+
+	if (symbols_generation(w->symbols) != w->cache_generation) {
+		pc_cache_clear(&w->cache);
+		unwind_flush(w->unwinder);
+		w->cache_generation = symbols_generation(w->symbols);
+	}
+	if (pc_cache_get(&w->cache, uf->pc, uf->exact, out, &count))
+		return count;
+	n = symbols_resolve(w->symbols, uf->pc, uf->exact, frames,
+	    WORKER_MAX_INLINE);
+	for (i = 0; i < n; i++)
+		ids[i] = profile_intern(w->profile, &frames[i]);
+	if (pc_cache_put(&w->cache, uf->pc, uf->exact, ids, (uint32_t)n) < 0 ||
+	    !pc_cache_get(&w->cache, uf->pc, uf->exact, out, &count))
+		return 0;
+	return count;
+}
+
+/* Builds the root-first id list of one unwound stack. */
+static size_t
+worker_build_stack(struct worker *w, int n, enum unwind_end end)
+{
+	const uint32_t *ids;
+	size_t k = 0;
+	uint32_t count, j;
+	int i;
+
+	w->ids[k++] = w->process_frame;
+	if (end == UNWIND_TRUNCATED || end == UNWIND_MAX_DEPTH)
+		w->ids[k++] = w->truncated_frame;
+	else if (end != UNWIND_COMPLETE)
+		w->ids[k++] = w->incomplete_frame;
+	/* frames[] is innermost first; a profile stack is root first. */
+	for (i = n - 1; i >= 0; i--) {
+		count = worker_frames_for_pc(w, &w->uframes[i], &ids);
+		for (j = count; j > 0 && k < WORKER_MAX_IDS; j--)
+			w->ids[k++] = ids[j - 1];
+	}
+	return k;
+}
+
+static void
+worker_handle_sample(struct worker *w, const struct rec_sample *s)
+{
+	enum unwind_end end = UNWIND_BAD_FRAME;
+	size_t k;
+	int n;
+
+	if (!worker_ensure_symbols(w))
+		return;
+	n = unwind_sample(w->unwinder, s, w->uframes, WORKER_MAX_FRAMES, &end);
+	if (n <= 0)
+		return;
+	k = worker_build_stack(w, n, end);
+	if (profile_add(w->profile, s->tid, s->time_ns, w->ids, k,
+	    s->weight ? s->weight : 1) < 0)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->summary.samples += s->weight ? s->weight : 1;
+	w->summary.ends[end]++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void
+worker_handle_exec(struct worker *w)
+{
+	if (w->symbols != NULL)
+		symbols_reset(w->symbols);
+	if (w->unwinder != NULL)
+		unwind_flush(w->unwinder);
+	pc_cache_clear(&w->cache);
+	read_comm(w->opts.pid, w->comm, sizeof w->comm);
+	w->process_frame = intern_marker(w->profile, w->comm, FRAME_PROCESS);
+}
+
+static void
+worker_handle_record(struct worker *w, uint32_t type, const void *data,
+    size_t len)
+{
+	const struct rec_thread *t = data;
+	const struct rec_exit *e = data;
+	char msg[96];
+
+	switch (type) {
+	case REC_SAMPLE:
+		if (len >= sizeof(struct rec_sample))
+			worker_handle_sample(w, data);
+		break;
+	case REC_THREAD_NEW:
+	case REC_THREAD_NAME:
+		if (len >= sizeof *t && t->comm[0] != '\0')
+			profile_set_thread_name(w->profile, t->tid, t->comm);
+		break;
+	case REC_EXEC:
+		worker_handle_exec(w);
+		break;
+	case REC_MAPS_CHANGED:
+		if (w->symbols != NULL)
+			symbols_reload(w->symbols);
+		break;
+	case REC_PROC_EXIT:
+		if (len < sizeof *e)
+			break;
+		snprintf(msg, sizeof msg, "process %d exited", (int)e->pid);
+		pthread_mutex_lock(&w->lock);
+		w->exited = true;
+		w->exit_status = e->wait_status;
+		snprintf(w->message, sizeof w->message, "%s", msg);
+		pthread_mutex_unlock(&w->lock);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Consumes up to WORKER_BATCH records; returns how many. */
+static size_t
+worker_drain(struct worker *w)
+{
+	const void *data;
+	uint32_t type;
+	size_t len, n = 0;
+
+	while (n < WORKER_BATCH &&
+	    (data = ring_peek(w->ring, &type, &len)) != NULL) {
+		worker_handle_record(w, type, data, len);
+		ring_release(w->ring);
+		n++;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->summary.records += n;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+static void
+worker_publish(struct worker *w, const struct pview_params *params)
+{
+	struct pview *v = profile_view(w->profile, params, monotonic_ns()), *old;
+
+	if (v == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	old = w->published;
+	w->published = v;
+	pthread_mutex_unlock(&w->lock);
+	pview_unref(old);
+}
+
+static bool
+params_equal(const struct pview_params *a, const struct pview_params *b)
+{
+	return a->tid == b->tid && a->window_s == b->window_s;
+}
+
+/* Rebuilds the published view when it is stale or asked for other
+ * parameters; builds nothing nobody will read in between. */
+static void
+worker_maybe_publish(struct worker *w, uint64_t *last_ns)
+{
+	struct pview_params want, have = { 0, 0 };
+	bool reset, have_view;
+	uint64_t now = monotonic_ns();
+
+	pthread_mutex_lock(&w->lock);
+	want = w->want;
+	reset = w->reset_requested;
+	w->reset_requested = false;
+	have_view = w->published != NULL;
+	if (have_view)
+		have = w->published->params;
+	pthread_mutex_unlock(&w->lock);
+	if (reset)
+		profile_reset(w->profile);
+	if (!reset && have_view && params_equal(&want, &have) &&
+	    now - *last_ns < (uint64_t)(w->opts.publish_s * 1e9))
+		return;
+	worker_publish(w, &want);
+	*last_ns = now;
+}
+
+/* ptrace sees no mmap or dlopen: re-read the maps about once a second so
+ * a library replaced at the same address gets its new name. An unchanged
+ * reload is cheap (~0.1 ms). */
+static void
+worker_maybe_reload(struct worker *w, uint64_t *last_ns)
+{
+	uint64_t now = monotonic_ns();
+
+	if (w->symbols == NULL || now - *last_ns < 1000000000u)
+		return;
+	symbols_reload(w->symbols);
+	*last_ns = now;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct timespec nap = { 0, 2 * 1000 * 1000 }, cpu;
+	uint64_t last_publish = 0, last_reload = monotonic_ns();
+	size_t n;
+
+	for (;;) {
+		n = worker_drain(w);
+		worker_maybe_reload(w, &last_reload);
+		worker_maybe_publish(w, &last_publish);
+		if (n == 0) {
+			if (atomic_load_explicit(&w->stop,
+			    memory_order_acquire))
+				break;
+			nanosleep(&nap, NULL);
+		}
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	pthread_mutex_lock(&w->lock);
+	w->summary.cpu_s = (double)cpu.tv_sec + cpu.tv_nsec / 1e9;
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int
+worker_start(struct worker *w)
+{
+	int err = pthread_create(&w->thread, NULL, worker_main, w);
+
+	if (err != 0)
+		return -err;
+	w->started = true;
+	return 0;
+}
+
+void
+worker_stop(struct worker *w)
+{
+	if (!w->started)
+		return;
+	/* Release pairs with the acquire in worker_main: the thread sees
+	 * stop only after the sampler, already joined, pushed its last
+	 * record, so the drain that follows empties the ring. */
+	atomic_store_explicit(&w->stop, true, memory_order_release);
+	pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+struct pview *
+worker_final_view(struct worker *w)
+{
+	struct pview_params all = { 0, 0 };
+
+	return profile_view(w->profile, &all, monotonic_ns());
+}
+
+void
+worker_get_summary(struct worker *w, struct worker_summary *out)
+{
+	pthread_mutex_lock(&w->lock);
+	*out = w->summary;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	worker_stop(w);
+	pview_unref(w->published);
+	unwind_free(w->unwinder);
+	symbols_free(w->symbols);
+	profile_free(w->profile);
+	pc_cache_fini(&w->cache);
+	free(w->uframes);
+	free(w->ids);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+/* ------------------------------------------------------------------------
+ * The live source: what the UI and the batch printer see.
+ * ------------------------------------------------------------------------ */
+
+static struct pview *
+live_view(void *ctx, const struct pview_params *params)
+{
+	struct worker *w = ctx;
+	struct pview *v;
+
+	pthread_mutex_lock(&w->lock);
+	w->want = *params;
+	v = pview_ref(w->published);
+	pthread_mutex_unlock(&w->lock);
+	return v;
+}
+
+static void
+live_status(void *ctx, struct source_status *out)
+{
+	struct worker *w = ctx;
+	struct sampler_stats st;
+	uint64_t attempts;
+
+	memset(out, 0, sizeof *out);
+	sampler_get_stats(w->sampler, &st);
+	out->live = true;
+	out->pid = w->opts.pid;
+	snprintf(out->comm, sizeof out->comm, "%s", w->comm);
+	out->backend = st.backend ? st.backend : "ptrace";
+	out->mode = w->opts.mode_name;
+	out->hz_requested = w->opts.hz;
+	out->elapsed_s = st.elapsed_ns / 1e9;
+	attempts = st.samples + st.dropped + st.skipped_idle;
+	if (out->elapsed_s > 0 && st.threads_seen > 0)
+		out->hz_achieved = attempts / out->elapsed_s /
+		    (st.threads > 0 ? st.threads : 1);
+	out->dropped = st.dropped;
+	out->threads = st.threads;
+	pthread_mutex_lock(&w->lock);
+	out->samples = w->summary.samples;
+	out->truncated = w->summary.ends[UNWIND_TRUNCATED] +
+	    w->summary.ends[UNWIND_MAX_DEPTH];
+	out->unwind_failed = w->summary.ends[UNWIND_NO_INFO] +
+	    w->summary.ends[UNWIND_BAD_FRAME];
+	out->target_exited = w->exited || st.target_exited;
+	out->exit_status = w->exited ? w->exit_status : st.exit_status;
+	snprintf(out->message, sizeof out->message, "%s", w->message);
+	pthread_mutex_unlock(&w->lock);
+	if (w->opts.output_note != NULL)
+		snprintf(out->output_note, sizeof out->output_note, "%s",
+		    w->opts.output_note);
+}
+
+static void
+live_reset(void *ctx)
+{
+	struct worker *w = ctx;
+
+	pthread_mutex_lock(&w->lock);
+	w->reset_requested = true;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Saving runs on the caller's thread: the view is immutable and the file
+ * is written from it alone, so the worker's state is not touched. */
+static int
+live_save(void *ctx, const struct pview *v, uint32_t node, char **path,
+    char **cause)
+{
+	struct worker *w = ctx;
+	char base[96], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	snprintf(base, sizeof base, "ctop-prof-%d-%s", (int)w->opts.pid, stamp);
+	return export_write_new(w->opts.snapshot_dir ? w->opts.snapshot_dir :
+	    ".", base, EXPORT_FOLDED, v, node, path, cause);
+}
+
+static const struct source_ops live_ops = {
+	.view = live_view,
+	.status = live_status,
+	.reset = live_reset,
+	.save = live_save,
+};
+
+struct source
+worker_source(struct worker *w)
+{
+	struct source s = { &live_ops, w };
+
+	return s;
+}

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# End to end through the ctop-prof binary: exact call chains on targets
+# built for it (-fomit-frame-pointer, frame pointers, stripped with a
+# separate debug file, through libc's qsort, a signal handler, inline
+# frames, deep recursion, C++ templates, a library dlopen'ed after attach,
+# threads born after attach). Every stack must be rooted correctly: its
+# second frame is _start, a thread start, or a marker ([truncated],
+# [incomplete]); a partial stack is never shown as complete.
+. "$(dirname "$0")/../lib.sh"
+export LC_ALL=C
+ptrace_allowed || skip_all "ptrace not permitted here"
+
+# record NAME SECS [CTOP-ARGS...] -- TARGET [ARGS...]: runs the target,
+# waits for its "ready" line, records it, leaves WORKDIR/NAME.folded.
+record() {
+	local name=$1 secs=$2 pid; shift 2
+	local args=()
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	"$@" >"$WORKDIR/$name.out" 2>&1 &
+	pid=$!
+	cleanup_pid "$pid"
+	wait_for 5 grep -q ready "$WORKDIR/$name.out"
+	"$CTOP" -p "$pid" -F 499 --duration "$secs" "${args[@]}" \
+		-o "$WORKDIR/$name.folded" 2>"$WORKDIR/$name.err"
+	ok $? "$name: recorded ($(cat "$WORKDIR/$name.err"))"
+	target_healthy "$pid"
+	ok $? "$name: target healthy afterwards"
+	kill "$pid" 2>/dev/null
+}
+
+# share FILE REGEX: % of samples whose stack (frames joined by ;) matches.
+share() {
+	awk -v re="$2" '{ n = $NF; t += n; s = $0; sub(/ [0-9]+$/, "", s)
+		if (s ~ re) m += n } END { printf "%.1f", t ? 100 * m / t : 0 }' "$1"
+}
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+# expect NAME REGEX MIN-%: the share of matching stacks is at least MIN.
+expect() {
+	local s; s=$(share "$WORKDIR/$1.folded" "$2")
+	at_least "$s" "$3"
+	ok $? "$1: $s% of stacks match /$2/ (want >= $3%)"
+}
+
+# rooted NAME: every stack starts PROCESS;_start, PROCESS;*clone*,
+# or PROCESS;[marker].
+rooted() {
+	local bad
+	bad=$(awk '{ s = $0; sub(/ [0-9]+$/, "", s); split(s, f, ";")
+		if (f[2] !~ /^(_start|.*clone.*|\[truncated\]|\[incomplete\])$/) print }' \
+		"$WORKDIR/$1.folded" | head -3)
+	[ -z "$bad" ]
+	ok $? "$1: every stack correctly rooted${bad:+ (bad: $bad)}"
+}
+
+for t in chain chain-fp chain-stripped; do
+	record "$t" 1.5 -- "$TARGETS/$t"
+	expect "$t" ';main;a;b;c;spin$' 95
+	rooted "$t"
+done
+
+record inline 1.5 -- "$TARGETS/inline"
+expect inline ';main;parent;middle_\[i\];leaf_\[i\]$' 90
+rooted inline
+
+record qsortcb 1.5 -- "$TARGETS/qsortcb"
+expect qsortcb ';main;sort_it;[^;]*qsort[^;]*;.*compare_ints$' 80
+rooted qsortcb
+
+record sighandler 1.5 -- "$TARGETS/sighandler"
+# The signal frame is __restore_rt, or libc.so.6+0x... without libc's
+# debug symbols.
+expect sighandler ';main;interrupted;(__restore_rt|libc[^;]*\+0x[0-9a-f]+);handler$' 90
+rooted sighandler
+
+record cxxtmpl 1.5 -- "$TARGETS/cxxtmpl"
+expect cxxtmpl ';ns::Worker<int>::run\(\)$' 90
+rooted cxxtmpl
+
+# Deep recursion: 500 frames do not fit in 16 KiB: marked, never mis-rooted.
+record recurse500 1.5 -- "$TARGETS/recurse" 500
+expect recurse500 '^recurse;\[truncated\];' 90
+rooted recurse500
+# 200 frames fit in a 64 KiB copy: complete, every rec frame there.
+record recurse200 1.5 --stack-size 65528 -- "$TARGETS/recurse" 200
+expect recurse200 ';main;rec;.*;rec;spin$' 90
+deep=$(awk '{ s = $0; sub(/ [0-9]+$/, "", s); n = gsub(/;rec/, "", s)
+	if (n >= 200) m += $NF; t += $NF } END { printf "%.1f", t ? 100 * m / t : 0 }' \
+	"$WORKDIR/recurse200.folded")
+at_least "$deep" 90
+ok $? "recurse200: $deep% of stacks hold all 200 rec frames (want >= 90%)"
+rooted recurse200
+
+# Threads born after attach are sampled.
+record threads 2.5 -- "$TARGETS/named_threads" --threads 2 --late 2 --after 0.7 --seconds 30
+expect threads ';spin_late;' 20
+expect threads ';spin_worker_1;' 10
+rooted threads
+
+# --mode wall samples blocked threads too; cpu mode leaves them out.
+record wall 1.5 --mode wall -- "$TARGETS/named_threads" --threads 1 --sleepers 1 --seconds 30
+expect wall ';sleep_forever;' 20
+record cpu 1.5 -- "$TARGETS/named_threads" --threads 1 --sleepers 1 --seconds 30
+s=$(share "$WORKDIR/cpu.folded" ';sleep_forever;')
+at_least 1 "$s"
+ok $? "cpu mode: a blocked thread is not sampled ($s% in sleep_forever)"
+
+# A library dlopen'ed after attach is named.
+mkfifo "$WORKDIR/cmd"
+"$TARGETS/dlopener" <"$WORKDIR/cmd" >"$WORKDIR/dl.out" 2>&1 &
+dl=$!
+cleanup_pid "$dl"
+exec 7>"$WORKDIR/cmd"
+wait_for 5 grep -q ready "$WORKDIR/dl.out"
+"$CTOP" -p "$dl" -F 499 --duration 2.5 -o "$WORKDIR/dlopen.folded" 2>"$WORKDIR/dl.err" &
+c=$!
+sleep 0.8
+echo "load $TARGETS/libdlhot.so dlhot_spin" >&7
+wait "$c"
+ok $? "dlopen: recorded ($(cat "$WORKDIR/dl.err"))"
+expect dlopen ';dlhot_spin$' 30
+rooted dlopen
+exec 7>&-
+
+done_testing

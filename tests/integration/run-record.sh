@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Headless recording on real targets: attach and launch, exit statuses, and
+# attribution against ground truth (ratio: work_a:work_b = 3:1 by
+# construction; identical loop bodies).
+. "$(dirname "$0")/../lib.sh"
+export LC_ALL=C
+ptrace_allowed || skip_all "ptrace not permitted here"
+
+# Attach, 999 Hz for 3 s: the split must be 75:25 within 3 points.
+"$TARGETS/ratio" --seconds 60 >/dev/null 2>&1 &
+t=$!
+cleanup_pid "$t"
+sleep 0.3
+"$CTOP" -p "$t" -F 999 --duration 3 -o "$WORKDIR/ratio.folded" 2>"$WORKDIR/err"
+ok $? "attach + record exits 0"
+grep -q '^ctop-prof: .*samples' "$WORKDIR/err"
+ok $? "one summary line: $(cat "$WORKDIR/err")"
+check "target healthy after the recording" -- target_healthy "$t"
+n=$(folded_total "$WORKDIR/ratio.folded")
+[ "$n" -ge 1500 ]
+ok $? "enough samples ($n >= 1500)"
+a=$(folded_leaf_share "$WORKDIR/ratio.folded" work_a)
+b=$(folded_leaf_share "$WORKDIR/ratio.folded" work_b)
+share=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + b == 0) print 0; else printf "%.1f", 100 * a / (a + b) }')
+within "$share" 75 3
+ok $? "work_a share $share% of work_a+work_b (want 75 +- 3)"
+main_share=$(folded_share "$WORKDIR/ratio.folded" main)
+awk -v s="$main_share" 'BEGIN { exit !(s >= 99) }'
+ok $? "stacks reach main: $main_share% (want >= 99)"
+head -c 200 "$WORKDIR/ratio.folded" | head -1 | grep -q '^ratio;'
+ok $? "first frame is the process name"
+kill "$t"
+
+# Launch: the command's own exit status, samples recorded.
+"$CTOP" -o "$WORKDIR/launch.folded" -- "$TARGETS/ratio" --seconds 1 >/dev/null 2>"$WORKDIR/err"
+ok $? "launch mode returns the command's status 0"
+n=$(folded_total "$WORKDIR/launch.folded")
+[ "$n" -ge 50 ]
+ok $? "launch mode recorded $n samples"
+"$CTOP" -o "$WORKDIR/exit3.folded" -- sh -c 'exit 3' 2>/dev/null
+is=$?
+[ "$is" = 3 ]
+ok $? "launch: exit status 3 passed through (got $is)"
+"$CTOP" -o "$WORKDIR/sig.folded" -- sh -c 'kill -USR1 $$' 2>/dev/null
+is=$?
+[ "$is" = $((128 + 10)) ]
+ok $? "launch: death by SIGUSR1 gives 138 (got $is)"
+# ctop-prof ending first: the command gets SIGTERM.
+start=$(date +%s)
+"$CTOP" --duration 1 -o "$WORKDIR/term.folded" -- "$TARGETS/ratio" --seconds 60 >/dev/null 2>&1
+is=$?
+[ "$is" = 143 ] && [ $(( $(date +%s) - start )) -le 5 ]
+ok $? "launch ended by --duration: command got SIGTERM (status $is)"
+check "no ratio process left behind" -- test -z "$(pgrep -f "$TARGETS/ratio --seconds 60" | grep -v "^$t\$")"
+
+# SIGINT and SIGTERM end a recording cleanly, with the file written.
+for sig in INT TERM HUP; do
+	"$TARGETS/ratio" --seconds 60 >/dev/null 2>&1 &
+	t=$!
+	cleanup_pid "$t"
+	"$CTOP" -p "$t" -o "$WORKDIR/sig-$sig.folded" 2>/dev/null &
+	c=$!
+	sleep 1
+	kill -"$sig" "$c"
+	wait "$c"
+	rc=$?
+	[ "$rc" = 0 ] && [ -s "$WORKDIR/sig-$sig.folded" ]
+	ok $? "SIG$sig ends the recording: exit $rc, snapshot written"
+	check "target healthy after SIG$sig" -- target_healthy "$t"
+	kill "$t"
+done
+
+# The target exits while being recorded: exit 0, data kept.
+"$TARGETS/ratio" --seconds 1 >/dev/null 2>&1 &
+t=$!
+"$CTOP" -p "$t" -o "$WORKDIR/gone.folded" 2>"$WORKDIR/err"
+ok $? "target exit ends an attach recording with 0"
+[ "$(folded_total "$WORKDIR/gone.folded")" -gt 0 ]
+ok $? "samples kept after the target exited"
+
+done_testing

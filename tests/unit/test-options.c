@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line parsing: defaults, every option, and the usage errors that
+ * must exit 2 before anything runs. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctop/options.h"
+#include "../tap.h"
+
+static enum options_result
+parse(struct options *o, char **cause, const char *a0, ...)
+{
+	static char *argv[32];
+	va_list ap;
+	const char *a;
+	int argc = 0;
+
+	argv[argc++] = (char *)"ctop-prof";
+	va_start(ap, a0);
+	for (a = a0; a != NULL && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	free(*cause);
+	*cause = NULL;
+	return options_parse(argc, argv, o, cause);
+}
+
+#define USAGE(...) is_int(parse(&o, &cause, __VA_ARGS__, NULL), \
+	OPTIONS_USAGE, "usage error: " #__VA_ARGS__)
+
+int
+main(void)
+{
+	struct options o;
+	char *cause = NULL;
+
+	is_int(parse(&o, &cause, "-p", "123", NULL), OPTIONS_RUN, "-p 123");
+	is_int(o.pid, 123, "pid parsed");
+	is_int(o.hz, 99, "default frequency 99");
+	ok(o.delay_s == 1.0, "default delay 1.0");
+	is_int(o.stack_size, 16384, "default stack size 16384");
+	is_int(o.mode, SAMPLER_MODE_CPU, "default mode cpu");
+	is_int(o.backend, SAMPLER_BACKEND_AUTO, "default backend auto");
+
+	is_int(parse(&o, &cause, "--pid=7", "-F", "999", "-d", "0.5",
+	    "--duration", "2.5", "-o", "x.folded", "--mode", "wall",
+	    "--backend", "ptrace", "--unwind", "dwarf", "--stack-size",
+	    "65528", "--snapshot-dir", "/tmp", "--ascii", "--no-color",
+	    "-v", NULL), OPTIONS_RUN, "every option together");
+	is_int(o.hz, 999, "-F 999");
+	ok(o.delay_s == 0.5 && o.duration_s == 2.5, "delay and duration");
+	is_str(o.output, "x.folded", "--output");
+	is_int(o.mode, SAMPLER_MODE_WALL, "--mode wall");
+	is_int(o.backend, SAMPLER_BACKEND_PTRACE, "--backend ptrace");
+	is_int(o.unwind, UNWIND_CHOICE_DWARF, "--unwind dwarf");
+	is_int(o.stack_size, 65528, "--stack-size 65528");
+	ok(o.ascii && o.no_color && o.verbose == 1, "flags");
+
+	is_int(parse(&o, &cause, "-F", "10", "--", "prog", "-p", "5", NULL),
+	    OPTIONS_RUN, "launch: options after -- belong to the command");
+	ok(o.command != NULL && strcmp(o.command[0], "prog") == 0 &&
+	    strcmp(o.command[1], "-p") == 0 && o.pid == 0, "command argv");
+
+	is_int(parse(&o, &cause, "--load", "f.folded", "-b", NULL),
+	    OPTIONS_RUN, "--load with --batch");
+	is_int(parse(&o, &cause, "-p", "1", "-n", "3", NULL), OPTIONS_RUN,
+	    "-n alone");
+	ok(o.batch, "-n implies --batch");
+
+	USAGE("-p", "abc");
+	USAGE("-p", "-5");
+	USAGE("-p", "0");
+	USAGE("-p", "12x");
+	USAGE("-p", "1", "-F", "0");
+	USAGE("-p", "1", "-F", "1000000");
+	USAGE("-p", "1", "-F", "10001");
+	USAGE("-p", "1", "-d", "0");
+	USAGE("-p", "1", "-d", "abc");
+	USAGE("-p", "1", "--duration", "-1");
+	USAGE("-p", "1", "--stack-size", "100");
+	USAGE("-p", "1", "--stack-size", "65536");
+	USAGE("-p", "1", "--stack-size", "4100");
+	USAGE("-p", "1", "--mode", "gpu");
+	USAGE("-p", "1", "--backend", "dtrace");
+	USAGE("-p", "1", "--unwind", "lbr");
+	USAGE("-p", "1", "--format", "xml");
+	USAGE("-p", "1", "--backend", "perf", "--mode", "wall");
+	ok(cause != NULL && strstr(cause, "wall") != NULL,
+	    "perf+wall says why: %s", cause ? cause : "");
+	USAGE("-p", "1", "--no-such-option");
+	USAGE("-p");
+	USAGE("-F", "99");
+	USAGE("-p", "1", "--load", "x");
+	USAGE("-p", "1", "--", "prog");
+	USAGE("prog");
+	USAGE("--load", "x", "-o", "y");
+	ok(cause != NULL && strchr(cause, '\n') == NULL,
+	    "a usage error is one line");
+	free(cause);
+	return done_testing();
+}
