@@ -101,10 +101,15 @@ is_name(const struct frame *f, const char *name)
 	return f->name && strcmp(f->name, name) == 0;
 }
 
-/* Below main only libc's start code may follow. */
+/* Below main only libc's start code may follow: named when libc's debug
+ * symbols are installed, else "libc.so.6+0x..." (its local symbols are
+ * not in .dynsym). */
 static bool
 is_start_code(const struct frame *f)
 {
+	if (f->name && strncmp(f->name, "libc.so", 7) == 0 &&
+	    strstr(f->name, "+0x") != NULL)
+		return true;
 	return is_name(f, "__libc_start_call_main") ||
 	    is_name(f, "__libc_start_main") ||
 	    is_name(f, "__libc_start_main_impl") || is_name(f, "_start");
