@@ -1,1 +1,13 @@
-# Public module headers.
+# Public module headers: each module's interface.
+noinst_HEADERS += \
+	include/ctop/export.h \
+	include/ctop/options.h \
+	include/ctop/profile.h \
+	include/ctop/record.h \
+	include/ctop/ring.h \
+	include/ctop/sampler.h \
+	include/ctop/source.h \
+	include/ctop/symbols.h \
+	include/ctop/ui.h \
+	include/ctop/unwind.h \
+	include/ctop/worker.h
