@@ -23,6 +23,8 @@
 extern void __sanitizer_set_death_callback(void (*cb)(void))
     __attribute__((weak));
 extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+extern void __asan_poison_memory_region(void const volatile *addr,
+    size_t size) __attribute__((weak));
 
 extern const struct fuzz_target *const __start_ctop_fuzz_targets[]
     __attribute__((weak));
@@ -46,10 +48,11 @@ static const char usage_text[] =
 "usage: fuzz-replay [-t TARGET] [-n COUNT] [-T SECONDS] [-s SEED]\n"
 "                   [-m MAXLEN] [-o CRASHDIR] PATH...\n"
 "       fuzz-replay -t TARGET -s SEED -i ITER [-m MAXLEN] PATH... > input\n"
-"       fuzz-replay -l\n"
+"       fuzz-replay -l | -S\n"
 "Runs TARGET on every file of each PATH (a file or a directory), then on\n"
 "COUNT mutations (or as many as fit in SECONDS) made from them with SEED.\n"
-"-i writes mutation ITER to stdout instead; -l lists the targets.\n";
+"-i writes mutation ITER to stdout instead; -l lists the targets;\n"
+"-S says which sanitizer checks this build makes (asan, lsan).\n";
 
 /* ------------------------------------------------------------------------
  * Crash reports: the signal handler and the sanitizers' death callback
@@ -512,12 +515,24 @@ mutation_make(struct mbuf *m, const struct corpus *c, uint64_t seed,
  * Running
  * ------------------------------------------------------------------------ */
 
-/* A target in the self-test of the harness (tests/fuzz/run-fuzz-smoke.sh):
- * it crashes on any input holding '!'. Hidden from -l. */
+/* A target for the self-test of the harness (run-fuzz-smoke.sh), hidden
+ * from -l: '!' in the input crashes it, '%' leaks, '^' reads one byte past
+ * the input (which only ASan sees). */
 FUZZ_TARGET(_selftest)
 {
+	static volatile uint8_t sink;
+	static void *volatile leak;
+
 	if (memchr(data, '!', size))
 		abort();
+	if (memchr(data, '%', size))
+		leak = malloc(7);
+	if (memchr(data, '^', size))
+		sink = data[size];
+	/* Losing the only pointer is what makes it a leak. */
+	if (leak)
+		leak = NULL;
+	(void)sink;
 	return 0;
 }
 
@@ -594,7 +609,7 @@ struct opts {
 	unsigned long long count, seed, iter;
 	double seconds;
 	size_t max_len;
-	int list, one;
+	int list, one, sanitizers;
 };
 
 static int
@@ -603,11 +618,12 @@ opts_parse(int argc, char **argv, struct opts *o)
 	char *end;
 	int c;
 
-	while ((c = getopt(argc, argv, "lt:n:T:s:m:o:i:h")) != -1) {
+	while ((c = getopt(argc, argv, "lSt:n:T:s:m:o:i:h")) != -1) {
 		errno = 0;
 		end = NULL;
 		switch (c) {
 		case 'l': o->list = 1; break;
+		case 'S': o->sanitizers = 1; break;
 		case 't': o->target = optarg; break;
 		case 'o': cur.crash_dir = optarg; break;
 		case 'n': o->count = strtoull(optarg, &end, 10); break;
@@ -680,6 +696,12 @@ main(int argc, char **argv)
 	if (opts_parse(argc, argv, &o) < 0) {
 		fputs(usage_text, stderr);
 		return 2;
+	}
+	if (o.sanitizers) {
+		printf("asan %s, lsan %s\n",
+		    __asan_poison_memory_region ? "on" : "off",
+		    __lsan_do_recoverable_leak_check ? "on" : "off");
+		return 0;
 	}
 	if (o.list) {
 		targets_list();
