@@ -11,7 +11,7 @@ FUZZ_TARGET_SRCS = tests/fuzz/fuzz-folded.c
 
 FUZZ_CC = clang
 FUZZ_SECONDS = 600
-FUZZ_MAX_LEN = 4096
+FUZZ_MAX_LEN = 16384
 
 check_PROGRAMS += tests/fuzz/fuzz-replay
 tests_fuzz_fuzz_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz.h \

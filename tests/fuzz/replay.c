@@ -688,7 +688,7 @@ out:
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .seed = 1, .max_len = 4096 };
+	struct opts o = { .seed = 1, .max_len = 16384 };
 	struct corpus c = { 0 };
 	const struct fuzz_target *t;
 	int i, err, rc;
