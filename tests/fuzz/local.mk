@@ -43,7 +43,8 @@ fuzz:
 	    $(SHELL) $(top_srcdir)/tests/fuzz/libfuzzer.sh
 
 fuzz-clean:
-	-rm -rf tests/fuzz/obj tests/fuzz/bin tests/fuzz/work tests/fuzz/crashes
+	-rm -rf tests/fuzz/obj tests/fuzz/bin tests/fuzz/work tests/fuzz/crashes \
+	    tests/fuzz/fuzz-*.log tests/fuzz/regression.log
 
 clean-local: fuzz-clean
 
