@@ -34,7 +34,9 @@ kind_suffix(uint8_t kind)
 size_t
 folded_frame_name(const struct frame *f, char *buf, size_t size)
 {
-	const char *name = f->name ? f->name : "";
+	/* An empty name would make an empty frame, which readers refuse
+	 * when it is the only one on a line. */
+	const char *name = f->name && f->name[0] ? f->name : "[unknown]";
 	const char *suffix = kind_suffix(f->kind);
 	size_t len = strlen(name), slen = strlen(suffix), i;
 
