@@ -293,7 +293,9 @@ stack_short(struct sampler *s, struct sthread *t, uint64_t sp, size_t got)
 		return false;
 	if (sp < t->stk_lo || sp >= t->stk_hi) {
 		t->stk_lo = t->stk_hi = 0;
-		if (sampler__proc_stack_range(s->opts.pid, sp, s->mapsbuf,
+		/* The thread's own entry: the leader's maps are empty once
+		 * it is a zombie (pthread_exit in main). */
+		if (sampler__proc_stack_range(t->tid, sp, s->mapsbuf,
 		    SAMPLER_MAPS_BUF, &t->stk_lo, &t->stk_hi) < 0)
 			return false;
 	}
@@ -457,6 +459,9 @@ sampler_loop(struct sampler *s)
 		if (now >= next_poll) {
 			sampler__scan(s);
 			next_poll = now + SAMPLER_POLL_NS;
+			/* No leader to report the exit: the last thread's is. */
+			if (s->leader_zombie && s->nth == 0)
+				sampler__push_exit(s, -1);
 		}
 		if (next > next_poll)
 			next = next_poll;
