@@ -398,6 +398,12 @@ main(int argc, char **argv)
 	if (kind == RUN_TUI && !isatty(STDIN_FILENO))
 		return fail(fail_code, "cannot start the live view: standard "
 		    "input is not a terminal (use --batch or --output FILE)");
+	/* Before anything is attached or launched: nothing half-done. */
+	if (kind == RUN_TUI && ui_check_terminal(&cause) < 0) {
+		rc = fail(fail_code, "%s", cause ? cause : "unusable terminal");
+		free(cause);
+		return rc;
+	}
 	if (o.output != NULL) {
 		enum export_format fmt;
 
