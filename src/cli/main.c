@@ -407,10 +407,16 @@ main(int argc, char **argv)
 	if (o.output != NULL) {
 		enum export_format fmt;
 
-		if (export_format_parse(o.format, o.output, &fmt, &cause) < 0 ||
-		    export_check_output(o.output, &cause) < 0) {
+		if (export_format_parse(o.format, o.output, &fmt, &cause) < 0) {
 			rc = fail(fail_code, "cannot write %s: %s", o.output,
-			    cause ? cause : "unknown error");
+			    cause ? cause : "unknown format");
+			free(cause);
+			return rc;
+		}
+		/* Its cause names the file already ("cannot write F: ..."). */
+		if (export_check_output(o.output, &cause) < 0) {
+			rc = fail(fail_code, "%s", cause ? cause :
+			    "cannot write the output file");
 			free(cause);
 			return rc;
 		}
