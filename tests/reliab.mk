@@ -21,6 +21,7 @@ RELIAB_TESTS = \
 	tests/integration/run-signals.sh \
 	tests/integration/run-badinput.sh \
 	tests/integration/run-security.sh \
+	tests/integration/run-soak-short.sh \
 	tests/tui/run-hangup.sh
 SCRIPT_TESTS += $(RELIAB_TESTS)
 EXTRA_DIST += $(RELIAB_TESTS)
