@@ -110,4 +110,35 @@ else
 fi
 kill "$t"
 
+# Extreme input from targets: a 10 KB C++ name, a 10 000-frame stack.
+if ptrace_allowed; then
+	"$CTOP" -F 499 --duration 1.5 -o "$WORKDIR/long.folded" -- "$TARGETS/longname" \
+		>/dev/null 2>"$WORKDIR/err"
+	rc=$?
+	len=$(grep -o 'lc_long_name_spin<[^;]*>()' "$WORKDIR/long.folded" | awk '{ print length }' | sort -n | tail -1)
+	[ "$rc" = 143 ] && [ "${len:-0}" -gt 10000 ]
+	ok $? "10 KB C++ name: recorded whole, demangled (${len:-0} bytes; exit $rc = ended by --duration)"
+	"$CTOP" --load "$WORKDIR/long.folded" --batch >"$WORKDIR/out" 2>&1
+	rc=$?
+	w=$(grep 'lc_long_name_spin<' "$WORKDIR/out" | awk '{ print length }' | sort -n | tail -1)
+	[ "$rc" = 0 ] && [ "${w:-0}" -gt 10000 ]
+	ok $? "10 KB name loaded back; batch text keeps it whole (${w:-0} columns, exit $rc)"
+	"$CTOP" -F 199 --duration 1.5 --stack-size 65528 -o "$WORKDIR/deep.folded" -- \
+		"$TARGETS/recurse" 10000 >/dev/null 2>"$WORKDIR/err"
+	rc=$?
+	n=$(folded_total "$WORKDIR/deep.folded")
+	tr=$(awk '$0 ~ /^recurse;\[truncated\];/ { m += $NF } { t += $NF } END { printf "%.0f", t ? 100 * m / t : 0 }' "$WORKDIR/deep.folded")
+	maxd=$(awk '{ print gsub(/;/, ";") + 1 }' "$WORKDIR/deep.folded" | sort -n | tail -1)
+	[ "$rc" = 143 ] && [ "$n" -gt 20 ] && [ "$tr" -ge 90 ]
+	ok $? "10 000-frame recursion: $n samples, $tr% marked [truncated] (64 KiB copy), up to $maxd frames kept"
+else
+	skip "10 KB names and deep stacks" "ptrace not permitted here"
+fi
+awk 'BEGIN { s = "prog"; for (i = 0; i < 10000; i++) s = s ";f" i; print s " 3"; print "prog;main 1" }' \
+	>"$WORKDIR/deep10k.folded"
+"$CTOP" --load "$WORKDIR/deep10k.folded" --batch >"$WORKDIR/out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q ' f9999$' "$WORKDIR/out"
+ok $? "--load of a 10 000-frame stack: exit $rc, leaf f9999 in the table"
+
 done_testing
