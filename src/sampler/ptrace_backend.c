@@ -29,6 +29,7 @@ enum stop_kind {
 	STOP_OURS,		/* the interrupt stop we wait for: still held */
 	STOP_GONE,		/* the thread exited or left us */
 	STOP_GROUP,		/* entered group-stop: listening */
+	STOP_LOST,		/* another trap consumed our interrupt */
 };
 
 enum irq_result { IRQ_HELD, IRQ_LATE, IRQ_GROUP, IRQ_GONE };
@@ -121,6 +122,7 @@ handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
 {
 	struct sthread *t = sampler__find(s, tid);
 	unsigned long msg = 0;
+	bool lost = false;
 	int sig, ev;
 
 	if (WIFEXITED(st) || WIFSIGNALED(st))
@@ -137,6 +139,16 @@ handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
 	}
 	sig = WSTOPSIG(st);
 	ev = st >> 16;
+	/* An event trap (exec, clone, exit) taken before our interrupt's
+	 * trap consumes it: the kernel's ptrace_stop() clears a pending
+	 * STOP trap on any trap, so no interrupt stop follows. Give up that
+	 * sample, or the thread would wait for it forever, never sampled
+	 * again (seen in launch mode: the interrupt lost to the exec). */
+	if (ev != 0 && ev != PTRACE_EVENT_STOP &&
+	    (t->irq_pending || tid == want)) {
+		t->irq_pending = false;
+		lost = true;
+	}
 	switch (ev) {
 	case 0:
 		/* signal-delivery-stop: hand the signal back, never swallow */
@@ -169,7 +181,7 @@ handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
 		break;
 	}
 	resume(tid, 0);
-	return STOP_HANDLED;
+	return lost && tid == want ? STOP_LOST : STOP_HANDLED;
 }
 
 /* Collects every pending report without blocking. True if any. */
@@ -228,7 +240,7 @@ wait_interrupt(struct sampler *s, struct sthread *t)
 				return IRQ_HELD;
 			if (k == STOP_GROUP)
 				return IRQ_GROUP;
-			if (k == STOP_GONE)
+			if (k == STOP_GONE || k == STOP_LOST)
 				return IRQ_GONE;
 			continue;
 		}
