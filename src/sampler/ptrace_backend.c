@@ -397,6 +397,14 @@ sample_thread(struct sampler *s, struct sthread *t)
 	/* No kept fd (the fd limit was hit): open the file each time. */
 	state = t->stat_fd >= 0 ? sampler__proc_state_fd(t->stat_fd) :
 	    sampler__proc_state_tid(s->opts.pid, t->tid);
+	/* Gone without a report to us: a thread that exited (and was
+	 * reaped) before its parent's PTRACE_EVENT_CLONE was collected is
+	 * added back by that event. Drop it, or its entry and its kept fd
+	 * would stay for the rest of the run (seen under thread churn). */
+	if (state == 0) {
+		sampler__mark_dead(s, t);
+		return;
+	}
 	if (state != 'R') {
 		if (s->opts.mode == SAMPLER_MODE_CPU) {
 			count(s, &s->skipped_idle);
