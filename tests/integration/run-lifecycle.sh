@@ -85,7 +85,7 @@ rc=$?
 seen=$(summary_num "$WORKDIR/err" threads)
 n=$(folded_total "$WORKDIR/churn.folded")
 w=$(folded_share "$WORKDIR/churn.folded" churn_work)
-[ "$rc" = 0 ] && [ "${seen:-0}" -ge 500 ] && awk -v w="$w" 'BEGIN { exit !(w > 50) }'
+[ "$rc" = 0 ] && [ "${seen:-0}" -ge 500 ] && awk -v w="$w" 'BEGIN { exit !(w > 25) }'
 ok $? "thread churn: exit $rc, $seen threads seen in 3 s, $n samples, churn_work $w%"
 check "thread churn: target healthy after detach" -- target_healthy "$t"
 kill "$t"

@@ -72,7 +72,7 @@ ok $? "SIGSEGV/ABRT/BUS/KILL to the TUI $CRASHES times at random moments: target
 kill "$t"
 
 # The target exits: the message, the data kept, exit 0 after q.
-"$LC" --exit-after 1500 >/dev/null 2>&1 &
+"$LC" --exit-after 4000 >/dev/null 2>&1 &
 t=$!
 tui_start 100 24 LC_ALL=C TERM=xterm -- -p "$t" -F 999
 wait_for 10 has "process $t exited"
