@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 
 BUILD_PACKAGES="gcc g++ make libc6-dev autoconf automake autoconf-archive \
 pkg-config libncurses-dev libunwind-dev libdw-dev libelf-dev binutils"
-TEST_PACKAGES="tmux procps man-db groff-base"
+TEST_PACKAGES="tmux procps man-db groff-base strace"
 
 install_packages() {
 	missing=""

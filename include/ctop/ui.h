@@ -24,6 +24,13 @@ struct ui_signals {
 	volatile sig_atomic_t *quit;	/* SIGINT, SIGTERM, SIGHUP */
 };
 
+/* Checks, without drawing anything, that the TUI can run here: a
+ * terminal on stdin and stdout, TERM set, known, and able to move the
+ * cursor. Returns 0, or -errno with *cause (one line naming the fix).
+ * Main calls it before attaching or launching, so that a refusal leaves
+ * nothing half-done. Thread: main. */
+int ui_check_terminal(char **cause);
+
 /* Runs the TUI until `q`, a quit signal, or the duration. Returns 0, or
  * -errno with *cause when the terminal cannot be used (no tty, TERM
  * unknown). The terminal is restored on every path. Thread: main. */

@@ -398,13 +398,25 @@ main(int argc, char **argv)
 	if (kind == RUN_TUI && !isatty(STDIN_FILENO))
 		return fail(fail_code, "cannot start the live view: standard "
 		    "input is not a terminal (use --batch or --output FILE)");
+	/* Before anything is attached or launched: nothing half-done. */
+	if (kind == RUN_TUI && ui_check_terminal(&cause) < 0) {
+		rc = fail(fail_code, "%s", cause ? cause : "unusable terminal");
+		free(cause);
+		return rc;
+	}
 	if (o.output != NULL) {
 		enum export_format fmt;
 
-		if (export_format_parse(o.format, o.output, &fmt, &cause) < 0 ||
-		    export_check_output(o.output, &cause) < 0) {
+		if (export_format_parse(o.format, o.output, &fmt, &cause) < 0) {
 			rc = fail(fail_code, "cannot write %s: %s", o.output,
-			    cause ? cause : "unknown error");
+			    cause ? cause : "unknown format");
+			free(cause);
+			return rc;
+		}
+		/* Its cause names the file already ("cannot write F: ..."). */
+		if (export_check_output(o.output, &cause) < 0) {
+			rc = fail(fail_code, "%s", cause ? cause :
+			    "cannot write the output file");
 			free(cause);
 			return rc;
 		}

@@ -76,6 +76,8 @@ struct sampler {
 	uint64_t rng;
 	uint64_t mean_gap_ns;
 	uint64_t lost_pending;		/* drops not yet told by REC_LOST */
+	bool leader_zombie;		/* the leader had exited at attach:
+					 * the end is the last thread's */
 	unsigned missed_wakeups;	/* events found after a quiet wait */
 	bool chld_unreliable;		/* SIGCHLD goes to another thread:
 					 * wait in short slices instead */

@@ -32,8 +32,22 @@ sampler__seize(struct sampler *s, pid_t tid)
 	return 0;
 }
 
+/* Threads of pid that the kernel still counts (Threads: in status). */
+static long
+live_threads(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	if (sampler__proc_read(path, buf, sizeof buf) < 0)
+		return 0;
+	p = strstr(buf, "\nThreads:");
+	return p ? strtol(p + 9, NULL, 10) : 0;
+}
+
 /* Gates that need no ptrace call: existence, zombie, kernel thread,
- * another tracer, ourselves. */
+ * another tracer, ourselves. A zombie leader (main called pthread_exit)
+ * whose other threads run on is a live process: it passes. */
 static int
 attach_precheck(pid_t pid, char **cause)
 {
@@ -61,7 +75,7 @@ attach_precheck(pid_t pid, char **cause)
 		    "has no user space to sample (pick a user process)", pid);
 		return -EPERM;
 	}
-	if (state == 'Z' || state == 'X') {
+	if ((state == 'Z' || state == 'X') && live_threads(pid) <= 1) {
 		sampler__set_cause(cause, "attach to %d: a zombie: it has "
 		    "exited and waits for its parent to reap it (nothing to "
 		    "profile)", pid);
@@ -173,6 +187,12 @@ sampler__attach(struct sampler *s, char **cause)
 	if (err)
 		return err;
 	err = sampler__seize(s, pid);
+	/* A zombie leader cannot be seized: its live threads are, below,
+	 * and the loop sees the end when none is left. */
+	if (err == -EPERM && sampler__proc_state_tid(pid, pid) == 'Z') {
+		s->leader_zombie = true;
+		err = 0;
+	}
 	if (err == -EPERM) {
 		explain_eperm(pid, cause);
 		return err;
@@ -187,7 +207,7 @@ sampler__attach(struct sampler *s, char **cause)
 		    "(check the PID)", pid, strerror(-err));
 		return err;
 	}
-	if (!sampler__add(s, pid)) {
+	if (!s->leader_zombie && !sampler__add(s, pid)) {
 		sampler__set_cause(cause, "attach to %d: out of memory", pid);
 		return -ENOMEM;
 	}
@@ -200,6 +220,12 @@ sampler__attach(struct sampler *s, char **cause)
 		sampler__set_cause(cause, "attach to %d: listing its threads: "
 		    "%s (check the PID)", pid, strerror(-n));
 		return n;
+	}
+	if (s->nth == 0) {
+		sampler__set_cause(cause, "attach to %d: a zombie: it has "
+		    "exited and waits for its parent to reap it (nothing to "
+		    "profile)", pid);
+		return -ESRCH;
 	}
 	return 0;
 }

@@ -29,6 +29,7 @@ enum stop_kind {
 	STOP_OURS,		/* the interrupt stop we wait for: still held */
 	STOP_GONE,		/* the thread exited or left us */
 	STOP_GROUP,		/* entered group-stop: listening */
+	STOP_LOST,		/* another trap consumed our interrupt */
 };
 
 enum irq_result { IRQ_HELD, IRQ_LATE, IRQ_GROUP, IRQ_GONE };
@@ -121,6 +122,7 @@ handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
 {
 	struct sthread *t = sampler__find(s, tid);
 	unsigned long msg = 0;
+	bool lost = false;
 	int sig, ev;
 
 	if (WIFEXITED(st) || WIFSIGNALED(st))
@@ -137,6 +139,16 @@ handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
 	}
 	sig = WSTOPSIG(st);
 	ev = st >> 16;
+	/* An event trap (exec, clone, exit) taken before our interrupt's
+	 * trap consumes it: the kernel's ptrace_stop() clears a pending
+	 * STOP trap on any trap, so no interrupt stop follows. Give up that
+	 * sample, or the thread would wait for it forever, never sampled
+	 * again (seen in launch mode: the interrupt lost to the exec). */
+	if (ev != 0 && ev != PTRACE_EVENT_STOP &&
+	    (t->irq_pending || tid == want)) {
+		t->irq_pending = false;
+		lost = true;
+	}
 	switch (ev) {
 	case 0:
 		/* signal-delivery-stop: hand the signal back, never swallow */
@@ -169,7 +181,7 @@ handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
 		break;
 	}
 	resume(tid, 0);
-	return STOP_HANDLED;
+	return lost && tid == want ? STOP_LOST : STOP_HANDLED;
 }
 
 /* Collects every pending report without blocking. True if any. */
@@ -228,7 +240,7 @@ wait_interrupt(struct sampler *s, struct sthread *t)
 				return IRQ_HELD;
 			if (k == STOP_GROUP)
 				return IRQ_GROUP;
-			if (k == STOP_GONE)
+			if (k == STOP_GONE || k == STOP_LOST)
 				return IRQ_GONE;
 			continue;
 		}
@@ -293,7 +305,9 @@ stack_short(struct sampler *s, struct sthread *t, uint64_t sp, size_t got)
 		return false;
 	if (sp < t->stk_lo || sp >= t->stk_hi) {
 		t->stk_lo = t->stk_hi = 0;
-		if (sampler__proc_stack_range(s->opts.pid, sp, s->mapsbuf,
+		/* The thread's own entry: the leader's maps are empty once
+		 * it is a zombie (pthread_exit in main). */
+		if (sampler__proc_stack_range(t->tid, sp, s->mapsbuf,
 		    SAMPLER_MAPS_BUF, &t->stk_lo, &t->stk_hi) < 0)
 			return false;
 	}
@@ -383,6 +397,14 @@ sample_thread(struct sampler *s, struct sthread *t)
 	/* No kept fd (the fd limit was hit): open the file each time. */
 	state = t->stat_fd >= 0 ? sampler__proc_state_fd(t->stat_fd) :
 	    sampler__proc_state_tid(s->opts.pid, t->tid);
+	/* Gone without a report to us: a thread that exited (and was
+	 * reaped) before its parent's PTRACE_EVENT_CLONE was collected is
+	 * added back by that event. Drop it, or its entry and its kept fd
+	 * would stay for the rest of the run (seen under thread churn). */
+	if (state == 0) {
+		sampler__mark_dead(s, t);
+		return;
+	}
 	if (state != 'R') {
 		if (s->opts.mode == SAMPLER_MODE_CPU) {
 			count(s, &s->skipped_idle);
@@ -457,6 +479,9 @@ sampler_loop(struct sampler *s)
 		if (now >= next_poll) {
 			sampler__scan(s);
 			next_poll = now + SAMPLER_POLL_NS;
+			/* No leader to report the exit: the last thread's is. */
+			if (s->leader_zombie && s->nth == 0)
+				sampler__push_exit(s, -1);
 		}
 		if (next > next_poll)
 			next = next_poll;

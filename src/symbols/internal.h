@@ -48,6 +48,9 @@ struct symbols__slot {
 
 struct symbols {
 	pid_t pid;
+	pid_t proc_pid;		/* whose /proc files are read: pid, or a live
+				 * thread of it when the leader is a zombie
+				 * (its maps, root and map_files are gone) */
 	struct symbols_opts opts;
 	Dwfl *dwfl;
 	Dwfl_Callbacks callbacks;

@@ -7,6 +7,7 @@
 
 #include "ctop/symbols.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -74,11 +75,11 @@ symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 		return dwfl_linux_proc_find_elf(mod, userdata, modname, base,
 		    file_name, elfp);
 	snprintf(buf, sizeof buf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
-	    (int)m->owner->pid, m->map_lo, m->map_hi);
+	    (int)m->owner->proc_pid, m->map_lo, m->map_hi);
 	fd = open_regular(buf);
 	if (fd < 0) {
 		snprintf(buf, sizeof buf, "/proc/%d/root%s",
-		    (int)m->owner->pid, m->path);
+		    (int)m->owner->proc_pid, m->path);
 		fd = open_regular(buf);
 	}
 	if (fd < 0) {
@@ -91,7 +92,7 @@ symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	 * real path (through the target's root) rather than map_files. */
 	if (strncmp(buf, "/proc/", 6) == 0 && strstr(buf, "/map_files/"))
 		snprintf(buf, sizeof buf, "/proc/%d/root%s",
-		    (int)m->owner->pid, m->path);
+		    (int)m->owner->proc_pid, m->path);
 	*file_name = strdup(buf);
 	return fd;
 }
@@ -183,21 +184,65 @@ mod_new(struct symbols *s, const struct maps_line *ml)
 	return m;
 }
 
+/* Opens the maps of s->proc_pid. An empty file means the leader is gone
+ * (a zombie after pthread_exit, or the whole process): then the maps of
+ * a live thread, which shares the address space, and proc_pid follows. */
+static FILE *
+maps_open(struct symbols *s)
+{
+	char path[64];
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+	int c;
+
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)s->proc_pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	if ((c = getc(f)) != EOF) {
+		ungetc(c, f);
+		return f;
+	}
+	snprintf(path, sizeof path, "/proc/%d/task", (int)s->pid);
+	d = opendir(path);
+	while (d && (de = readdir(d)) != NULL) {
+		int tid = atoi(de->d_name);
+		FILE *g;
+
+		if (tid <= 0 || tid == s->proc_pid)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/maps", tid);
+		g = fopen(path, "re");
+		if (g && (c = getc(g)) != EOF && ungetc(c, g) == c) {
+			fclose(f);
+			f = g;
+			s->proc_pid = tid;
+			break;
+		}
+		if (g)
+			fclose(g);
+	}
+	if (d)
+		closedir(d);
+	rewind(f);
+	return f;
+}
+
 /* Groups the file-backed mappings of /proc/PID/maps into modules; keeps
  * only files with at least one executable mapping (ELF code), and the
  * vDSO. */
 static int
 maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
 {
-	char path[64], *line = NULL;
+	char *line = NULL;
 	size_t linecap = 0, n = 0, cap = 0;
 	struct symbols__mod **v = NULL, *cur = NULL;
 	bool cur_exec = false;
 	FILE *f;
 	int rc = 0;
 
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)s->pid);
-	f = fopen(path, "re");
+	f = maps_open(s);
 	if (!f)
 		return -errno;
 	while (rc == 0 && getline(&line, &linecap, f) > 0) {
@@ -353,7 +398,7 @@ symbols_new(pid_t pid, const struct symbols_opts *opts, char **cause)
 			*cause = strdup("out of memory");
 		return NULL;
 	}
-	s->pid = pid;
+	s->pid = s->proc_pid = pid;
 	if (opts)
 		s->opts = *opts;
 	/* debuginfod is governed by DEBUGINFOD_URLS, which the cli unsets

@@ -20,6 +20,7 @@
 #define NCURSES_WIDECHAR 1
 #include <curses.h>
 #include <term.h>
+#include "ctop/ui.h"
 
 static char *xstrdup_msg(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -121,13 +122,14 @@ locale_utf8(void)
 }
 
 int
-draw_init(struct draw *d, bool ascii, bool no_color, char **cause)
+ui_check_terminal(char **cause)
 {
 	const char *term = getenv("TERM");
-	SCREEN *s;
 	char *cup;
+	int err = 0;
+	bool can_move;
 
-	memset(d, 0, sizeof *d);
+	*cause = NULL;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		*cause = strdup("the TUI needs a terminal on stdin and stdout "
 		    "(use --batch)");
@@ -138,21 +140,41 @@ draw_init(struct draw *d, bool ascii, bool no_color, char **cause)
 		    "or use --batch)");
 		return -EINVAL;
 	}
+	/* setupterm() only reads the terminfo entry: nothing is drawn. */
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		*cause = xstrdup_msg("unknown terminal type TERM=%s (set TERM "
+		    "to a known type, e.g. xterm, or use --batch)", term);
+		return -EINVAL;
+	}
+	cup = tigetstr("cup");
+	can_move = cup && cup != (char *)-1;
+	del_curterm(cur_term);
+	if (!can_move) {
+		*cause = xstrdup_msg("terminal TERM=%s cannot move the cursor "
+		    "(use a full-screen terminal type or --batch)", term);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+draw_init(struct draw *d, bool ascii, bool no_color, char **cause)
+{
+	SCREEN *s;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	rc = ui_check_terminal(cause);
+	if (rc < 0)
+		return rc;
 	setlocale(LC_ALL, "");
 	d->utf8 = !ascii && locale_utf8();
 	glyphs_get(&d->g, d->utf8);
 	s = newterm(NULL, stdout, stdin);
 	if (!s) {
 		*cause = xstrdup_msg("unknown terminal type TERM=%s (set TERM "
-		    "to a known type, e.g. xterm, or use --batch)", term);
-		return -EINVAL;
-	}
-	cup = tigetstr("cup");
-	if (!cup || cup == (char *)-1) {
-		endwin();
-		delscreen(s);
-		*cause = xstrdup_msg("terminal TERM=%s cannot move the cursor "
-		    "(use a full-screen terminal type or --batch)", term);
+		    "to a known type, e.g. xterm, or use --batch)",
+		    getenv("TERM"));
 		return -EINVAL;
 	}
 	d->screen = s;

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Target lifecycle while profiled (ptrace): it exits (data kept, --output
+# written, exit 0 attached / its own status launched), execs another
+# program (the new program's frames appear), forks (children untraced and
+# not profiled), churns threads, runs 1000 threads, has a zombie leader,
+# or is stopped at attach time (stays stopped; clean attach and detach).
+. "$(dirname "$0")/../lib.sh"
+export LC_ALL=C
+ptrace_allowed || skip_all "ptrace not permitted here"
+LC=$TARGETS/lifecycle
+
+now_ms() { date +%s%3N; }
+utime_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# summary_field FILE WORD: the number before WORD in the summary line.
+summary_num() { grep -oE "[0-9]+ $2" "$1" | head -1 | cut -d' ' -f1; }
+# start_target VAR ARGS...: runs ARGS in the background, waits for its
+# "ready" line, sets VAR to its pid.
+start_target() {
+	local var=$1 out; shift
+	out=$WORKDIR/out.$RANDOM
+	"$@" >"$out" 2>&1 &
+	printf -v "$var" '%s' $!
+	cleanup_pid $!
+	wait_for 5 grep -q . "$out"
+}
+
+# 1. The target exits mid-profile: attach mode.
+start_target t "$LC" --exit-after 1500
+t0=$(now_ms)
+"$CTOP" -p "$t" -F 999 -o "$WORKDIR/exit.folded" 2>"$WORKDIR/err"
+rc=$?
+el=$(( $(now_ms) - t0 ))
+[ "$rc" = 0 ] && [ "$el" -lt 3000 ]
+ok $? "target exit ends an attached recording: exit $rc after $el ms"
+n=$(folded_total "$WORKDIR/exit.folded" 2>/dev/null || echo 0)
+s=$(folded_leaf_share "$WORKDIR/exit.folded" lc_spin_exit 2>/dev/null || echo 0)
+[ "$n" -ge 100 ] && awk -v s="$s" 'BEGIN { exit !(s >= 90) }'
+ok $? "--output written with the data: $n samples, $s% in lc_spin_exit"
+
+# Launch mode: the command's own status.
+"$CTOP" -F 999 -o "$WORKDIR/exit7.folded" -- "$LC" --exit-after 700 7 \
+	>/dev/null 2>"$WORKDIR/err"
+rc=$?
+n=$(folded_total "$WORKDIR/exit7.folded" 2>/dev/null || echo 0)
+[ "$rc" = 7 ] && [ "$n" -ge 50 ]
+ok $? "launched command exits 7: ctop-prof exits $rc, $n samples written"
+
+# 2. exec: frames of the program before and of the one after.
+start_target t "$LC" --exec-after 800 "$TARGETS/ratio" --seconds 1.5
+"$CTOP" -p "$t" -F 499 -o "$WORKDIR/exec.folded" 2>"$WORKDIR/err"
+rc=$?
+before=$(folded_share "$WORKDIR/exec.folded" lc_before_exec)
+after=$(awk '/^ratio;/ && /work_a/ { n += $NF } END { print n + 0 }' "$WORKDIR/exec.folded")
+[ "$rc" = 0 ] && awk -v b="$before" 'BEGIN { exit !(b > 10) }' && [ "$after" -ge 30 ]
+ok $? "exec: old program's frames ($before% lc_before_exec) and the new one's ($after samples of ratio;...;work_a), exit $rc" ||
+	head -5 "$WORKDIR/exec.folded" | sed 's/^/# /'
+! grep -q '^lifecycle;.*work_a' "$WORKDIR/exec.folded"
+ok $? "exec: no new-program frame under the old program's name"
+
+# 3. fork: children are not traced and not profiled.
+start_target t "$TARGETS/forker" 4
+"$CTOP" -p "$t" -F 499 --duration 1.5 -o "$WORKDIR/fork.folded" 2>"$WORKDIR/err" &
+c=$!
+sleep 0.8
+kids=$(pgrep -P "$t" | tr '\n' ' ')
+bad=0
+for k in $kids; do
+	[ "$(tracer_of "$k")" = 0 ] || bad=$((bad + 1))
+done
+[ -n "$kids" ] && [ "$bad" = 0 ]
+ok $? "fork: children ($kids) have TracerPid 0 while the parent is profiled"
+wait "$c"
+ok $? "fork: recording exits 0"
+p=$(folded_share "$WORKDIR/fork.folded" parent_work)
+k=$(folded_share "$WORKDIR/fork.folded" child_work)
+awk -v p="$p" -v k="$k" 'BEGIN { exit !(p > 50 && k == 0) }'
+ok $? "fork: parent_work $p%, child_work $k% (children not profiled)"
+kill "$t"
+
+# 4. 500 threads per second at 999 Hz.
+start_target t "$TARGETS/threadchurn"
+"$CTOP" -p "$t" -F 999 --duration 3 -o "$WORKDIR/churn.folded" 2>"$WORKDIR/err"
+rc=$?
+seen=$(summary_num "$WORKDIR/err" threads)
+n=$(folded_total "$WORKDIR/churn.folded")
+w=$(folded_share "$WORKDIR/churn.folded" churn_work)
+[ "$rc" = 0 ] && [ "${seen:-0}" -ge 500 ] && awk -v w="$w" 'BEGIN { exit !(w > 25) }'
+ok $? "thread churn: exit $rc, $seen threads seen in 3 s, $n samples, churn_work $w%"
+check "thread churn: target healthy after detach" -- target_healthy "$t"
+kill "$t"
+
+# 5. 1000 threads: all attached, all detached.
+start_target t "$LC" --threads 1000
+nt=$(awk '/^Threads:/ { print $2 }' "/proc/$t/status")
+t0=$(now_ms)
+"$CTOP" -p "$t" -F 99 --duration 2 -o "$WORKDIR/t1000.folded" 2>"$WORKDIR/err"
+rc=$?
+el=$(( $(now_ms) - t0 ))
+seen=$(summary_num "$WORKDIR/err" threads)
+[ "$rc" = 0 ] && [ "$nt" = 1000 ] && [ "${seen:-0}" -ge 1000 ] && [ "$el" -lt 15000 ]
+ok $? "1000 threads: exit $rc, $seen of $nt threads attached, 2 s run took $el ms"
+[ "$(folded_leaf_share "$WORKDIR/t1000.folded" lc_spin_many)" != 0 ]
+ok $? "1000 threads: the busy one sampled ($(folded_total "$WORKDIR/t1000.folded") samples)"
+untraced=$(grep -l '^TracerPid:[[:space:]]*0$' /proc/"$t"/task/*/status | wc -l)
+[ "$untraced" = 1000 ] && target_healthy "$t"
+ok $? "1000 threads: $untraced of 1000 untraced and running after detach"
+kill "$t"
+
+# 6. A zombie leader (main called pthread_exit): its threads are profiled.
+start_target t "$LC" --leader-exit
+st=$(proc_state "$t")
+"$CTOP" -p "$t" -F 499 -o "$WORKDIR/zl.folded" 2>"$WORKDIR/err" &
+c=$!
+sleep 1.2
+kill "$t"
+t0=$(now_ms)
+wait "$c"
+rc=$?
+el=$(( $(now_ms) - t0 ))
+s=$(folded_leaf_share "$WORKDIR/zl.folded" lc_orphan_spin)
+[ "$st" = Z ] && [ "$rc" = 0 ] && awk -v s="$s" 'BEGIN { exit !(s > 90) }'
+ok $? "zombie leader (state $st): exit $rc, lc_orphan_spin $s% of $(folded_total "$WORKDIR/zl.folded") samples" ||
+	cat "$WORKDIR/err" "$WORKDIR/zl.folded" | sed 's/^/# /'
+[ "$el" -lt 1500 ]
+ok $? "zombie leader: its end seen $el ms after the kill"
+
+# 7. Stopped at attach: stays stopped, attach and detach are clean.
+start_target t "$LC" --threads 3
+kill -STOP "$t"
+wait_for 2 test "$(proc_state "$t")" = T
+u1=$(utime_of "$t")
+"$CTOP" -p "$t" -F 999 --duration 1 -o "$WORKDIR/stopped.folded" 2>"$WORKDIR/err"
+rc=$?
+u2=$(utime_of "$t")
+states=$(awk '/^State:/ { print $2 }' /proc/"$t"/task/*/status | sort | uniq -c | tr -s ' \n' ' ')
+tracers=$(awk '/^TracerPid:/ { print $2 }' /proc/"$t"/task/*/status | sort -u | tr '\n' ' ')
+[ "$rc" = 0 ] && [ "$u1" = "$u2" ] && [ "$states" = " 3 T " ] && [ "$tracers" = "0 " ]
+ok $? "stopped at attach: exit $rc, no CPU used ($u1 -> $u2 ticks), after: states$states, TracerPid $tracers"
+kill -CONT "$t"
+sleep 0.3
+u3=$(utime_of "$t")
+[ "$u3" -gt "$u2" ] && target_healthy "$t"
+ok $? "stopped at attach: SIGCONT afterwards resumes it ($u2 -> $u3 ticks)"
+kill "$t"
+
+done_testing

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Signals at 999 Hz (ptrace backend): the target receives every one of
+# 2000 queued real-time signals, SIGCHLD from its children and SIGPIPE,
+# attached and launched, exactly as without the profiler; kill -STOP,
+# -TSTP and -CONT look the same to the target's parent (waitpid
+# WUNTRACED|WCONTINUED) with and without the profiler.
+. "$(dirname "$0")/../lib.sh"
+export LC_ALL=C
+ptrace_allowed || skip_all "ptrace not permitted here"
+NSIG=${SIGNALS_N:-2000}
+BACKEND=${SIGNALS_BACKEND:-ptrace}
+
+# send_rt PID N: queues N SIGRTMIN; prints how many were accepted.
+send_rt() {
+	local pid=$1 n=$2 sent=0 i
+	for ((i = 0; i < n; i++)); do
+		kill -s RTMIN "$pid" 2>/dev/null && sent=$((sent + 1))
+	done
+	echo "$sent"
+}
+# finish PID OUT: asks sigcount for its counts, waits for the line.
+finish() {
+	kill -USR1 "$1"
+	wait_for 10 grep -q '^rt=' "$2"
+}
+# check_counts WHAT SENT OUT: the target's own counts.
+check_counts() {
+	local what=$1 sent=$2 line rt chld forks pipe epipe
+	line=$(grep '^rt=' "$3")
+	eval "$(echo "$line" | tr ' ' '\n' | sed 's/^/local /')"
+	[ "${rt:-x}" = "$sent" ] && [ "$sent" = "$NSIG" ]
+	ok $? "$what: $rt of $sent SIGRTMIN received ($NSIG queued)"
+	[ "${chld:-0}" -gt 0 ] && [ "${forks:-0}" -gt 0 ]
+	ok $? "$what: SIGCHLD received ($chld for $forks forks)"
+	[ "${pipe:-0}" -gt 0 ] && [ "$pipe" = "$epipe" ]
+	ok $? "$what: SIGPIPE received for every EPIPE ($pipe of $epipe)"
+}
+
+# Without the profiler: the reference.
+"$TARGETS/sigcount" >"$WORKDIR/ref.out" &
+t=$!
+cleanup_pid "$t"
+wait_for 5 grep -q ready "$WORKDIR/ref.out"
+sent=$(send_rt "$t" "$NSIG")
+finish "$t" "$WORKDIR/ref.out"
+check_counts "no profiler" "$sent" "$WORKDIR/ref.out"
+
+# Attached at 999 Hz.
+"$TARGETS/sigcount" >"$WORKDIR/att.out" &
+t=$!
+cleanup_pid "$t"
+wait_for 5 grep -q ready "$WORKDIR/att.out"
+"$CTOP" -p "$t" -F 999 --backend "$BACKEND" -o "$WORKDIR/att.folded" 2>"$WORKDIR/att.err" &
+c=$!
+cleanup_pid "$c"
+sleep 0.5
+start=$(date +%s%3N)
+sent=$(send_rt "$t" "$NSIG")
+ms=$(( $(date +%s%3N) - start ))
+finish "$t" "$WORKDIR/att.out"
+check_counts "attached at 999 Hz" "$sent" "$WORKDIR/att.out"
+diag "queued $sent signals in $ms ms while sampled"
+wait "$c"
+rc=$?
+n=$(folded_total "$WORKDIR/att.folded")
+[ "$rc" = 0 ] && [ "$n" -gt 100 ]
+ok $? "attached: ctop-prof exits $rc when the target exits, $n samples ($(cat "$WORKDIR/att.err"))"
+
+# Launched at 999 Hz: the command is our child.
+"$CTOP" -F 999 --backend "$BACKEND" -o "$WORKDIR/lau.folded" -- "$TARGETS/sigcount" \
+	>"$WORKDIR/lau.out" 2>"$WORKDIR/lau.err" &
+c=$!
+cleanup_pid "$c"
+wait_for 5 grep -q ready "$WORKDIR/lau.out"
+t=$(pgrep -P "$c" sigcount | head -1)
+cleanup_pid "$t"
+sent=$(send_rt "$t" "$NSIG")
+finish "$t" "$WORKDIR/lau.out"
+check_counts "launched at 999 Hz" "$sent" "$WORKDIR/lau.out"
+wait "$c"
+rc=$?
+[ "$rc" = 0 ]
+ok $? "launched: exit status 0 of the command passed through ($rc)"
+
+# Job control as the target's parent sees it: lifecycle --watch forks a
+# spinning child and reports every waitpid() status change.
+jobctl() {	# jobctl OUT [profile]: prints the parent's reports
+	local out=$1 kid c="" i
+	"$TARGETS/lifecycle" --watch >"$out" &
+	cleanup_pid $!
+	wait_for 5 grep -q '^child' "$out"
+	kid=$(awk '/^child/ { print $2 }' "$out")
+	cleanup_pid "$kid"
+	if [ "${2:-}" = profile ]; then
+		"$CTOP" -p "$kid" -F 999 --backend "$BACKEND" -o "$WORKDIR/jc.folded" 2>/dev/null &
+		c=$!
+		sleep 0.4
+	fi
+	for i in 1 2 3; do
+		kill -STOP "$kid"; wait_for 2 grep -c stopped "$out" >/dev/null
+		sleep 0.2
+		[ "$i" = 2 ] && u1=$(awk '{ print $14 }' "/proc/$kid/stat") &&
+			sleep 0.3 && u2=$(awk '{ print $14 }' "/proc/$kid/stat")
+		kill -CONT "$kid"; sleep 0.2
+	done
+	kill -TSTP "$kid"; sleep 0.2; kill -CONT "$kid"; sleep 0.2
+	if [ -n "$c" ]; then
+		kill -INT "$c"
+		wait "$c" || echo "ctop-prof failed"
+	fi
+	kill -KILL "$kid"
+	wait_for 5 grep -q '^exited' "$out"
+	echo "utime-while-stopped $((u2 - u1))" >>"$out"
+	grep -v '^child' "$out"
+}
+jobctl "$WORKDIR/jc-ref.out" >"$WORKDIR/jc-ref"
+jobctl "$WORKDIR/jc-prof.out" profile >"$WORKDIR/jc-prof"
+diff "$WORKDIR/jc-ref" "$WORKDIR/jc-prof" >/dev/null &&
+	[ "$(grep -c '^stopped 19$' "$WORKDIR/jc-prof")" = 3 ] &&
+	[ "$(grep -c '^continued$' "$WORKDIR/jc-prof")" = 4 ]
+ok $? "STOP/CONT x3, TSTP/CONT: the parent sees the same reports with and without the profiler: $(tr '\n' ',' <"$WORKDIR/jc-prof")" ||
+	diff "$WORKDIR/jc-ref" "$WORKDIR/jc-prof" | sed 's/^/# /'
+
+done_testing

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+# Reliability, safety and bad-input tests (issue 6, ptrace half): target
+# safety whichever way ctop-prof ends, signals, target lifecycle, bad
+# input, resource bounds, security. Fast ones run in `make check`; soak
+# and scale runs in `make check-long`.
+
+# Targets: -O2 -g, no sanitizer flags (they are profiled, not tested).
+RELIAB_CC_OPTS = $(WARN_CFLAGS) -O2 -g
+
+check_PROGRAMS += tests/targets/lifecycle tests/targets/longname
+tests_targets_lifecycle_SOURCES = tests/targets/lifecycle.c
+tests_targets_lifecycle_CFLAGS = $(RELIAB_CC_OPTS) $(PTHREAD_CFLAGS)
+tests_targets_lifecycle_LDFLAGS =
+tests_targets_lifecycle_LDADD = $(PTHREAD_LIBS)
+tests_targets_longname_SOURCES = tests/targets/longname.cc
+tests_targets_longname_CXXFLAGS = -O2 -g
+tests_targets_longname_LDFLAGS =
+
+RELIAB_TESTS = \
+	tests/integration/run-lifecycle.sh \
+	tests/integration/run-signals.sh \
+	tests/integration/run-badinput.sh \
+	tests/integration/run-security.sh \
+	tests/integration/run-soak-short.sh \
+	tests/tui/run-hangup.sh
+SCRIPT_TESTS += $(RELIAB_TESTS)
+EXTRA_DIST += $(RELIAB_TESTS)
+
+RELIAB_LONG_TESTS = \
+	tests/long/run-soak.sh \
+	tests/long/run-kill-loop.sh
+LONG_TESTS += $(RELIAB_LONG_TESTS)
+EXTRA_DIST += $(RELIAB_LONG_TESTS)
