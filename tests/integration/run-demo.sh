@@ -84,8 +84,10 @@ if command -v perf >/dev/null &&
 		$NF == "work_a" { a = $1 + 0 } $NF == "work_b" { b = $1 + 0 }
 		END { if (a + b > 0) printf "%.2f", 100 * a / (a + b) }')
 	diag "perf: work_a share $share% (expected 75)"
-	within "${share:-0}" 75 2
-	ok $? "perf sees work_a at 75% of work_a + work_b (within 2)"
+	# 4 points: perf's own spread on a busy shared machine (within 1 when
+	# quiet).
+	within "${share:-0}" 75 4
+	ok $? "perf sees work_a at 75% of work_a + work_b (within 4)"
 else
 	skip "perf sees work_a at 75%" "perf record is not permitted here"
 fi
