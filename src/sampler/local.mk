@@ -35,3 +35,10 @@ tests_targets_spin_LDFLAGS = -pthread
 tests_targets_threadchurn_SOURCES = tests/targets/threadchurn.c
 tests_targets_threadchurn_CFLAGS = -O2 -g -pthread
 tests_targets_threadchurn_LDFLAGS = -pthread
+
+# perf_event backend.
+libctop_a_SOURCES += \
+	src/sampler/perf_backend.c \
+	src/sampler/perf_open.c \
+	src/sampler/perf_parse.c
+noinst_HEADERS += src/sampler/perf_internal.h
