@@ -42,3 +42,24 @@ libctop_a_SOURCES += \
 	src/sampler/perf_open.c \
 	src/sampler/perf_parse.c
 noinst_HEADERS += src/sampler/perf_internal.h
+
+# Unit test of the perf backend: decoder, then real targets when permitted.
+check_PROGRAMS += tests/unit/test-perf
+tests_unit_test_perf_SOURCES = \
+	tests/unit/test-perf.c \
+	tests/unit/sampler-util.c \
+	tests/unit/sampler-util.h
+tests_unit_test_perf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_perf_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-perf
+
+# perf backend end to end, and the engine's checks on each backend.
+SCRIPT_TESTS += tests/integration/run-perf.sh \
+	tests/integration/run-accuracy-perf.sh \
+	tests/integration/run-record-perf.sh \
+	tests/integration/run-accuracy-ptrace.sh
+EXTRA_DIST += tests/integration/run-perf.sh \
+	tests/integration/run-accuracy-perf.sh \
+	tests/integration/run-record-perf.sh \
+	tests/integration/run-accuracy-ptrace.sh \
+	tests/integration/perf-lib.sh

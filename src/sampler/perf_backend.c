@@ -441,6 +441,8 @@ sampler__perf_run(struct sampler *s)
 	atomic_store_explicit(&s->end_ns, sampler__now(), memory_order_relaxed);
 	s->perf = NULL;
 	perf__close(p);
+	/* Events closed: no thread is watched any more. */
+	atomic_store_explicit(&s->threads, 0, memory_order_relaxed);
 	free(p);
 	return 0;
 }
