@@ -67,6 +67,7 @@ struct sampler_stats {
 	const char *backend_note; /* why this backend, and what it cannot
 				 * see (kernel time...), "" if nothing to
 				 * say; valid until sampler_free() */
+	uint64_t sample_bytes;	/* payload bytes of the samples pushed */
 };
 
 struct sampler;

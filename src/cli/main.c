@@ -207,7 +207,8 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	fprintf(stderr, "ctop-prof: %s backend: %llu samples in %.1f s "
 	    "(%.1f Hz per thread, %u threads), %llu dropped, %llu lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
-	    "%.1f%%%s%s%s%s\n", st.backend ? st.backend : "ptrace",
+	    "%.1f%%, %.0f bytes/sample%s%s%s%s\n",
+	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
 	    secs > 0 ? (st.samples + st.dropped + st.skipped_idle + st.lost) /
 	    secs / (st.threads_seen ? st.threads_seen : 1) : 0.0,
@@ -216,6 +217,7 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],
 	    (unsigned long long)ws.ends[UNWIND_BAD_FRAME],
 	    walks ? 100.0 * trunc / walks : 0.0,
+	    st.samples ? (double)st.sample_bytes / st.samples : 0.0,
 	    output ? "; wrote " : "", output ? output : "",
 	    st.backend_note && *st.backend_note ? "; " : "",
 	    st.backend_note ? st.backend_note : "");

@@ -87,6 +87,7 @@ struct sampler {
 	const char *backend_name;
 	char note[384];
 	_Atomic uint64_t lost;		/* perf: PERF_RECORD_LOST sums */
+	_Atomic uint64_t sample_bytes;	/* REC_SAMPLE payload pushed */
 	struct perf_state *perf;	/* perf backend state, or NULL */
 };
 

@@ -97,8 +97,10 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 		s->lost_pending++;
 		return;
 	}
-	ring_commit(s->ring, perf__fill_sample(&ps, cap, r));
+	need = perf__fill_sample(&ps, cap, r);
+	ring_commit(s->ring, need);
 	count(&s->samples, 1);
+	count(&s->sample_bytes, need);
 }
 
 /* FORK and EXIT share a layout: pid, ppid, tid, ptid, time. */
@@ -219,9 +221,8 @@ drain_ring(struct sampler *s, struct perf_state *p, struct perf_ring *r)
 		on_record(s, p, h, size);
 		tail += size;
 	}
-	if (head - tail < sizeof(struct perf_event_header) ||
-	    head - tail > r->size)
-		tail = head;
+	/* Normally tail == head here; after a corrupt record, resync. */
+	tail = head;
 	/* Release pairs with the kernel's read of data_tail before it
 	 * overwrites: we are done reading the bytes below tail. */
 	__atomic_store_n(&r->pg->data_tail, tail, __ATOMIC_RELEASE);

@@ -271,6 +271,7 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	 * handed over under s->lock, and never after. */
 	out->backend = s->backend_name ? s->backend_name : "ptrace";
 	out->lost = load(&s->lost);
+	out->sample_bytes = load(&s->sample_bytes);
 	out->backend_note = s->note;
 }
 

@@ -580,10 +580,10 @@ live_status(void *ctx, struct source_status *out)
 	pthread_mutex_unlock(&w->lock);
 	/* Which backend and why, or what it cannot see, until something
 	 * more urgent is to be said. */
-	if (out->message[0] == '\0' && st.backend_note != NULL)
+	if (out->message[0] == '\0' && st.backend_note != NULL &&
+	    st.backend_note[0] != '\0')
 		snprintf(out->message, sizeof out->message, "%s: %s",
-		    out->backend, st.backend_note[0] ? st.backend_note :
-		    "kernel-sampled, the target is never stopped");
+		    out->backend, st.backend_note);
 	if (w->opts.output_note != NULL)
 		snprintf(out->output_note, sizeof out->output_note, "%s",
 		    w->opts.output_note);
