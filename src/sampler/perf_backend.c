@@ -22,6 +22,7 @@
 #define CHECK_NS 100000000ull		/* target exit check */
 #define BOUNCE_BYTES 65536		/* records are at most u16 long */
 #define SCAN_ROUNDS 64
+#define PF_KTHREAD_FLAG 0x00200000ul	/* include/linux/sched.h */
 
 static void
 count(_Atomic uint64_t *c, uint64_t n)
@@ -309,6 +310,34 @@ note_kernel(struct sampler *s, bool kernel, int par)
 	    "--backend ptrace)", len ? "; " : "", par);
 }
 
+/* What perf_event_open would accept but is no target: a kernel thread
+ * (no user space), a zombie, or nothing at all. */
+static int
+perf_precheck(pid_t pid, char **cause)
+{
+	char path[64], buf[1024], state = 0;
+	unsigned long flags = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (sampler__proc_read(path, buf, sizeof buf) < 0 ||
+	    sampler__proc_stat(buf, &state, &flags) < 0) {
+		perf__explain(-ESRCH, pid, cause);
+		return -ESRCH;
+	}
+	if (flags & PF_KTHREAD_FLAG) {
+		sampler__set_cause(cause, "attach to %d: a kernel thread: it "
+		    "has no user space to sample (pick a user process)", pid);
+		return -EPERM;
+	}
+	if (state == 'Z' || state == 'X') {
+		sampler__set_cause(cause, "attach to %d: a zombie: it has "
+		    "exited and waits for its parent to reap it (nothing to "
+		    "profile)", pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
 static int
 perf_attach(struct sampler *s, struct perf_state *p, char **cause)
 {
@@ -317,10 +346,9 @@ perf_attach(struct sampler *s, struct perf_state *p, char **cause)
 	uint32_t pages = s->opts.perf_ring_pages ? s->opts.perf_ring_pages :
 	    default_pages(&s->opts);
 
-	if (kill(s->opts.pid, 0) < 0 && errno == ESRCH) {
-		perf__explain(-ESRCH, s->opts.pid, cause);
-		return -ESRCH;
-	}
+	err = perf_precheck(s->opts.pid, cause);
+	if (err)
+		return err;
 	p->bounce = malloc(BOUNCE_BYTES);
 	if (!p->bounce)
 		return -ENOMEM;

@@ -136,7 +136,7 @@ test_errors(void)
 } while (0)
 
 	o.mode = SAMPLER_MODE_WALL;
-	TRY_ATTACH(t.pid, SAMPLER_BACKEND_PERF);
+	TRY_ATTACH(1, SAMPLER_BACKEND_PERF);
 	o.mode = SAMPLER_MODE_CPU;
 	ok(err == -EINVAL && has(cause, "blocked threads"),
 	    "perf backend, wall mode: -EINVAL (%d) %s", err, cause ? cause :
