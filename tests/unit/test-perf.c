@@ -155,6 +155,7 @@ struct run {
 	struct sampler *s;
 	struct collect c;
 	struct sampler_stats st;
+	char note[400];		/* st.backend_note, kept past sampler_free */
 };
 
 static int
@@ -181,6 +182,9 @@ run_stop(struct run *r, struct ring *rg)
 {
 	sampler_stop(r->s);
 	sampler_get_stats(r->s, &r->st);
+	snprintf(r->note, sizeof r->note, "%s", r->st.backend_note ?
+	    r->st.backend_note : "");
+	r->st.backend_note = r->note;
 	collect_drain(&r->c, rg);
 	sampler_free(r->s);
 }
@@ -203,18 +207,22 @@ test_basic(void)
 	struct target t;
 	struct run r;
 	char why[128];
+	long c0, tck = sysconf(_SC_CLK_TCK);
+	double want;
 
 	if (target_start(&t, "spin", args) < 0) {
 		ok(0, "basic: start target");
 		return;
 	}
 	o = opts_for(t.pid, 499);
+	c0 = proc_cputime(t.pid);
 	if (run_start(&r, &o, &ring) < 0) {
 		ok(0, "basic: perf backend attaches");
 		target_kill(&t);
 		return;
 	}
 	collect_for(&r.c, &ring, 1000);
+	want = (double)(proc_cputime(t.pid) - c0) / (double)tck * 499 * 0.8;
 	ok(target_healthy(t.pid, false, why, sizeof why),
 	    "basic: target never stopped or traced while sampled %s", why);
 	run_stop(&r, &ring);
@@ -222,8 +230,10 @@ test_basic(void)
 	diag("basic: %u samples, %u threads seen, dropped %llu lost %llu",
 	    r.c.samples, r.st.threads_seen, (unsigned long long)r.st.dropped,
 	    (unsigned long long)r.st.lost);
-	/* Two busy threads at 499 Hz for 1 s, on a shared machine. */
-	ok(r.c.samples > 300, "basic: %u samples (want > 300)", r.c.samples);
+	/* perf samples CPU time: the bar is the CPU the target had. */
+	ok(r.c.samples > 50 && r.c.samples >= want,
+	    "basic: %u samples (want >= %.0f: 80%% of its CPU time at 499 Hz)",
+	    r.c.samples, want);
 	ok(r.c.bad_rip == 0 && r.c.bad_sp == 0 && r.c.bad_len == 0 &&
 	    r.c.empty == 0 && r.c.bad_records == 0,
 	    "basic: every record valid (rip %u sp %u len %u empty %u rec %u)",
@@ -342,7 +352,7 @@ test_lost(void)
 	    (unsigned long long)r.st.samples, (unsigned long long)r.st.dropped,
 	    (unsigned long long)r.st.lost, want);
 	ok(r.st.dropped > 0, "lost: a full ring is counted as dropped");
-	ok(want > 500 && got > want * 0.85 && got < want * 1.1,
+	ok(want > 200 && got > want * 0.85 && got < want * 1.1,
 	    "lost: samples + dropped + lost = %.0f, CPU time says %.0f "
 	    "(within -15%%/+10%%)", got, want);
 	target_kill(&t);
