@@ -8,3 +8,10 @@ bench_bench_ring_LDADD = $(CTOP_LIBS)
 noinst_PROGRAMS += bench/bench-engine
 bench_bench_engine_SOURCES = bench/bench-engine.c
 bench_bench_engine_LDADD = $(CTOP_LIBS)
+
+# perf backend benchmarks (bench/bench-perf.sh): a fixed-work target.
+noinst_PROGRAMS += bench/bench-work
+bench_bench_work_SOURCES = bench/bench-work.c
+bench_bench_work_CFLAGS = -O2 -g -pthread
+bench_bench_work_LDFLAGS = -pthread
+EXTRA_DIST += bench/bench-perf.sh

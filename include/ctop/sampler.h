@@ -7,6 +7,10 @@
  * signal, respects group-stops with PTRACE_LISTEN, never sets
  * PTRACE_O_EXITKILL, and detaches every thread before its thread ends.
  * Every ptrace call of the program is made by the sampler's thread.
+ * The perf backend instead opens perf_event_open events on every thread
+ * (inherited by threads born later) and copies the kernel's samples
+ * (user registers + stack copy, or the frame-pointer chain) from its
+ * mmap rings: the target is never stopped.
  * The sampler never unwinds, symbolizes, or allocates per sample. */
 #ifndef CTOP_SAMPLER_H
 #define CTOP_SAMPLER_H
@@ -37,6 +41,10 @@ struct sampler_opts {
 	enum sampler_mode mode;
 	enum sampler_backend backend;
 	size_t stack_size;	/* bytes of stack copied per sample */
+	bool unwind_fp;		/* perf: take the kernel's frame-pointer
+				 * chain, copy no stack (--unwind fp) */
+	unsigned perf_ring_pages; /* perf: data pages per CPU ring, a power
+				 * of two; 0 = sized from stack_size */
 };
 
 /* Counters, read with sampler_get_stats() from any thread. */
@@ -54,6 +62,12 @@ struct sampler_stats {
 	bool target_exited;
 	int exit_status;	/* wait status when target_exited and known */
 	const char *backend;	/* "ptrace" or "perf" (static string) */
+	uint64_t lost;		/* perf: samples the kernel lost (its ring
+				 * was full: PERF_RECORD_LOST) */
+	const char *backend_note; /* why this backend, and what it cannot
+				 * see (kernel time...), "" if nothing to
+				 * say; valid until sampler_free() */
+	uint64_t sample_bytes;	/* payload bytes of the samples pushed */
 };
 
 struct sampler;

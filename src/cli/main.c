@@ -204,17 +204,23 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	trunc = ws.ends[UNWIND_TRUNCATED] + ws.ends[UNWIND_MAX_DEPTH];
 	failed = ws.ends[UNWIND_NO_INFO] + ws.ends[UNWIND_BAD_FRAME];
 	secs = st.elapsed_ns / 1e9;
-	fprintf(stderr, "ctop-prof: %llu samples in %.1f s (%.1f Hz per "
-	    "thread, %u threads), %llu dropped, unwind failed %llu (no info "
-	    "%llu, bad frame %llu), truncated %.1f%%%s%s\n",
+	fprintf(stderr, "ctop-prof: %s backend: %llu samples in %.1f s "
+	    "(%.1f Hz per thread, %u threads), %llu dropped, %llu lost, "
+	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
+	    "%.1f%%, %.0f bytes/sample%s%s%s%s\n",
+	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
-	    secs > 0 ? (st.samples + st.dropped + st.skipped_idle) / secs /
-	    (st.threads_seen ? st.threads_seen : 1) : 0.0, st.threads_seen,
-	    (unsigned long long)st.dropped, (unsigned long long)failed,
+	    secs > 0 ? (st.samples + st.dropped + st.skipped_idle + st.lost) /
+	    secs / (st.threads_seen ? st.threads_seen : 1) : 0.0,
+	    st.threads_seen, (unsigned long long)st.dropped,
+	    (unsigned long long)st.lost, (unsigned long long)failed,
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],
 	    (unsigned long long)ws.ends[UNWIND_BAD_FRAME],
 	    walks ? 100.0 * trunc / walks : 0.0,
-	    output ? "; wrote " : "", output ? output : "");
+	    st.samples ? (double)st.sample_bytes / st.samples : 0.0,
+	    output ? "; wrote " : "", output ? output : "",
+	    st.backend_note && *st.backend_note ? "; " : "",
+	    st.backend_note ? st.backend_note : "");
 }
 
 static int
@@ -258,6 +264,7 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 	struct sampler_opts so = {
 		.hz = o->hz, .mode = o->mode, .backend = o->backend,
 		.stack_size = o->stack_size,
+		.unwind_fp = o->unwind == UNWIND_CHOICE_FP,
 	};
 	char *cause = NULL;
 	int err, rc;

@@ -83,6 +83,14 @@ struct sampler {
 					 * wait in short slices instead */
 	sigset_t chld;
 	char *mapsbuf;
+
+	/* Backend chosen (static string) and why: written by the sampler
+	 * thread before sampler__attach_result(), read-only afterwards. */
+	const char *backend_name;
+	char note[384];
+	_Atomic uint64_t lost;		/* perf: PERF_RECORD_LOST sums */
+	_Atomic uint64_t sample_bytes;	/* REC_SAMPLE payload pushed */
+	struct perf_state *perf;	/* perf backend state, or NULL */
 };
 
 /* sampler.c */
@@ -97,6 +105,12 @@ int sampler__set_cause(char **cause, const char *fmt, ...)
  * through sampler__attach_result(), then samples until stop or exit. */
 void sampler__ptrace_run(struct sampler *s);
 void sampler__attach_result(struct sampler *s, int err, char *cause);
+
+/* perf_backend.c: the perf backend's thread body. Returns 0 when it ran
+ * (attach result already signalled), or -errno when the backend is auto,
+ * perf could not attach, and ptrace should run instead (s->note says
+ * why). */
+int sampler__perf_run(struct sampler *s);
 
 /* ptrace_attach.c */
 int sampler__attach(struct sampler *s, char **cause);

@@ -35,3 +35,31 @@ tests_targets_spin_LDFLAGS = -pthread
 tests_targets_threadchurn_SOURCES = tests/targets/threadchurn.c
 tests_targets_threadchurn_CFLAGS = -O2 -g -pthread
 tests_targets_threadchurn_LDFLAGS = -pthread
+
+# perf_event backend.
+libctop_a_SOURCES += \
+	src/sampler/perf_backend.c \
+	src/sampler/perf_open.c \
+	src/sampler/perf_parse.c
+noinst_HEADERS += src/sampler/perf_internal.h
+
+# Unit test of the perf backend: decoder, then real targets when permitted.
+check_PROGRAMS += tests/unit/test-perf
+tests_unit_test_perf_SOURCES = \
+	tests/unit/test-perf.c \
+	tests/unit/sampler-util.c \
+	tests/unit/sampler-util.h
+tests_unit_test_perf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_perf_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-perf
+
+# perf backend end to end, and the engine's checks on each backend.
+SCRIPT_TESTS += tests/integration/run-perf.sh \
+	tests/integration/run-accuracy-perf.sh \
+	tests/integration/run-record-perf.sh \
+	tests/integration/run-accuracy-ptrace.sh
+EXTRA_DIST += tests/integration/run-perf.sh \
+	tests/integration/run-accuracy-perf.sh \
+	tests/integration/run-record-perf.sh \
+	tests/integration/run-accuracy-ptrace.sh \
+	tests/integration/perf-lib.sh

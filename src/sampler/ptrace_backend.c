@@ -384,6 +384,8 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags)
 	rec->weight = 1;
 	ring_commit(s->ring, sizeof *rec + got);
 	count(s, &s->samples);
+	atomic_fetch_add_explicit(&s->sample_bytes, sizeof *rec + got,
+	    memory_order_relaxed);
 }
 
 /* One sample of one thread: check its state, interrupt it, capture it

@@ -151,10 +151,23 @@ sampler__attach_result(struct sampler *s, int err, char *cause)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* perf first when asked or allowed (auto, cpu mode); ptrace when perf
+ * is not wanted or, under auto, could not attach. */
 static void *
 sampler_thread(void *arg)
 {
-	sampler__ptrace_run(arg);
+	struct sampler *s = arg;
+
+	if (s->opts.backend != SAMPLER_BACKEND_PTRACE &&
+	    s->opts.mode == SAMPLER_MODE_CPU &&
+	    sampler__perf_run(s) == 0)
+		return NULL;
+	if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
+	    s->opts.mode == SAMPLER_MODE_WALL)
+		snprintf(s->note, sizeof s->note, "perf not used: --mode wall "
+		    "samples blocked threads, which only ptrace can");
+	s->backend_name = "ptrace";
+	sampler__ptrace_run(s);
 	return NULL;
 }
 
@@ -168,10 +181,11 @@ sampler_start(struct sampler *s, char **cause)
 		sampler__set_cause(cause, "sampler: already started");
 		return -EALREADY;
 	}
-	if (s->opts.backend == SAMPLER_BACKEND_PERF) {
-		sampler__set_cause(cause,
-		    "perf backend not implemented yet (use --backend ptrace)");
-		return -ENOTSUP;
+	if (s->opts.backend == SAMPLER_BACKEND_PERF &&
+	    s->opts.mode == SAMPLER_MODE_WALL) {
+		sampler__set_cause(cause, "--backend perf cannot sample "
+		    "blocked threads (--mode wall needs --backend ptrace)");
+		return -EINVAL;
 	}
 	/* Every async signal is blocked in the sampler thread; SIGCHLD in
 	 * particular is waited for with sigtimedwait(). Blocking before
@@ -253,7 +267,12 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->target_exited = sampler_target_exited(s, &out->exit_status);
 	if (!out->target_exited)
 		out->exit_status = -1;
-	out->backend = "ptrace";
+	/* backend_name and note are written before the attach result is
+	 * handed over under s->lock, and never after. */
+	out->backend = s->backend_name ? s->backend_name : "ptrace";
+	out->lost = load(&s->lost);
+	out->sample_bytes = load(&s->sample_bytes);
+	out->backend_note = s->note;
 }
 
 static int

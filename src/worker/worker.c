@@ -18,6 +18,7 @@
 #include "ctop/export.h"
 #include "ctop/record.h"
 #include "ctop/symbols.h"
+#include "kallsyms.h"
 #include "pc_cache.h"
 
 #define WORKER_MAX_FRAMES 4096		/* unwound pcs per sample */
@@ -38,6 +39,7 @@ struct worker {
 	struct unwinder *unwinder;
 	struct profile *profile;
 	struct pc_cache cache;
+	struct kallsyms *kallsyms;	/* kernel frames (perf), lazily */
 	uint64_t cache_generation;
 	uint32_t process_frame;
 	uint32_t truncated_frame;
@@ -173,6 +175,22 @@ worker_ensure_symbols(struct worker *w)
 	return true;
 }
 
+/* A kernel pc (from a perf call chain): one FRAME_KERNEL frame. */
+static int
+worker_kernel_frame(struct worker *w, uint64_t pc, struct frame *f)
+{
+	if (w->kallsyms == NULL)
+		w->kallsyms = kallsyms_new();
+	memset(f, 0, sizeof *f);
+	f->kind = FRAME_KERNEL;
+	if (w->kallsyms == NULL) {
+		f->name = "[kernel]";
+		return 1;
+	}
+	f->name = kallsyms_name(w->kallsyms, pc, &f->module);
+	return 1;
+}
+
 /* Frame ids naming one pc, innermost first, through the cache. */
 static uint32_t
 worker_frames_for_pc(struct worker *w, const struct unwind_frame *uf,
@@ -189,8 +207,11 @@ worker_frames_for_pc(struct worker *w, const struct unwind_frame *uf,
 	}
 	if (pc_cache_get(&w->cache, uf->pc, uf->exact, out, &count))
 		return count;
-	n = symbols_resolve(w->symbols, uf->pc, uf->exact, frames,
-	    WORKER_MAX_INLINE);
+	if (uf->pc >= KALLSYMS_KERNEL_BASE)
+		n = worker_kernel_frame(w, uf->pc, frames);
+	else
+		n = symbols_resolve(w->symbols, uf->pc, uf->exact, frames,
+		    WORKER_MAX_INLINE);
 	for (i = 0; i < n; i++)
 		ids[i] = profile_intern(w->profile, &frames[i]);
 	if (pc_cache_put(&w->cache, uf->pc, uf->exact, ids, (uint32_t)n) < 0 ||
@@ -222,16 +243,64 @@ worker_build_stack(struct worker *w, int n, enum unwind_end end)
 	return k;
 }
 
+/* The kernel's call chain (perf backend), leaf first, with context
+ * markers: kernel entries become frames[0..k) and, when the sample has no
+ * stack copy (--unwind fp), the user entries follow them. Returns how
+ * many were written; *user says how many of them are user frames. */
+static int
+worker_chain_frames(struct worker *w, const struct rec_sample *s, int *user)
+{
+	const uint64_t *chain = rec_sample_chain(s);
+	bool in_user = false, fp = s->stack_len == 0;
+	int n = 0, first_user = -1;
+	uint32_t i;
+
+	*user = 0;
+	for (i = 0; i < s->chain_len && n < WORKER_MAX_FRAMES; i++) {
+		uint64_t pc = chain[i];
+
+		/* PERF_CONTEXT_KERNEL, _USER...: the (u64)-4095 and up range */
+		if (pc >= (uint64_t)-4095) {
+			in_user = pc == (uint64_t)-512;
+			continue;
+		}
+		if (in_user && !fp)
+			continue;
+		if (in_user && first_user < 0)
+			first_user = n;
+		/* The first entry of each context is where it was
+		 * interrupted; the others are return addresses. */
+		w->uframes[n] = (struct unwind_frame){ pc, n == 0 ||
+		    n == first_user };
+		n++;
+	}
+	if (first_user >= 0)
+		*user = n - first_user;
+	return n;
+}
+
 static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
-	enum unwind_end end = UNWIND_BAD_FRAME;
+	enum unwind_end end = UNWIND_COMPLETE;
+	int n = 0, user = 0, u;
 	size_t k;
-	int n;
 
 	if (!worker_ensure_symbols(w))
 		return;
-	n = unwind_sample(w->unwinder, s, w->uframes, WORKER_MAX_FRAMES, &end);
+	if (s->chain_len > 0)
+		n = worker_chain_frames(w, s, &user);
+	if (user > 0) {
+		/* The frame-pointer walk ends where rbp stops pointing at a
+		 * frame: it cannot tell a root from a broken chain. */
+		if (user >= 127)
+			end = UNWIND_MAX_DEPTH;
+	} else if (s->regs[CTOP_REG_RIP] != 0 || s->stack_len > 0) {
+		u = unwind_sample(w->unwinder, s, w->uframes + n,
+		    WORKER_MAX_FRAMES - n, &end);
+		if (u > 0)
+			n += u;
+	}
 	if (n <= 0)
 		return;
 	k = worker_build_stack(w, n, end);
@@ -451,6 +520,7 @@ worker_free(struct worker *w)
 	pview_unref(w->published);
 	unwind_free(w->unwinder);
 	symbols_free(w->symbols);
+	kallsyms_free(w->kallsyms);
 	profile_free(w->profile);
 	pc_cache_fini(&w->cache);
 	free(w->uframes);
@@ -496,7 +566,7 @@ live_status(void *ctx, struct source_status *out)
 	if (out->elapsed_s > 0 && st.threads_seen > 0)
 		out->hz_achieved = attempts / out->elapsed_s /
 		    (st.threads > 0 ? st.threads : 1);
-	out->dropped = st.dropped;
+	out->dropped = st.dropped + st.lost;
 	out->threads = st.threads;
 	pthread_mutex_lock(&w->lock);
 	out->samples = w->summary.samples;
@@ -508,6 +578,12 @@ live_status(void *ctx, struct source_status *out)
 	out->exit_status = w->exited ? w->exit_status : st.exit_status;
 	snprintf(out->message, sizeof out->message, "%s", w->message);
 	pthread_mutex_unlock(&w->lock);
+	/* Which backend and why, or what it cannot see, until something
+	 * more urgent is to be said. */
+	if (out->message[0] == '\0' && st.backend_note != NULL &&
+	    st.backend_note[0] != '\0')
+		snprintf(out->message, sizeof out->message, "%s: %s",
+		    out->backend, st.backend_note);
 	if (w->opts.output_note != NULL)
 		snprintf(out->output_note, sizeof out->output_note, "%s",
 		    w->opts.output_note);

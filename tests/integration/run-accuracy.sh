@@ -9,6 +9,8 @@
 # [incomplete]); a partial stack is never shown as complete.
 . "$(dirname "$0")/../lib.sh"
 export LC_ALL=C
+# Extra ctop-prof options, e.g. "--backend perf" (run-accuracy-perf.sh).
+CTOP_BACKEND_ARGS=${CTOP_BACKEND_ARGS:-}
 ptrace_allowed || skip_all "ptrace not permitted here"
 
 # record NAME SECS [CTOP-ARGS...] -- TARGET [ARGS...]: runs the target,
@@ -22,7 +24,7 @@ record() {
 	pid=$!
 	cleanup_pid "$pid"
 	wait_for 5 grep -q ready "$WORKDIR/$name.out"
-	"$CTOP" -p "$pid" -F 499 --duration "$secs" "${args[@]}" \
+	"$CTOP" $CTOP_BACKEND_ARGS -p "$pid" -F 499 --duration "$secs" "${args[@]}" \
 		-o "$WORKDIR/$name.folded" 2>"$WORKDIR/$name.err"
 	ok $? "$name: recorded ($(cat "$WORKDIR/$name.err"))"
 	target_healthy "$pid"
@@ -99,9 +101,19 @@ expect threads ';spin_late;' 20
 expect threads ';spin_worker_1;' 10
 rooted threads
 
-# --mode wall samples blocked threads too; cpu mode leaves them out.
-record wall 1.5 --mode wall -- "$TARGETS/named_threads" --threads 1 --sleepers 1 --seconds 30
-expect wall ';sleep_forever;' 20
+# --mode wall samples blocked threads too (ptrace only: with --backend
+# perf it is a usage error); cpu mode leaves them out.
+case " $CTOP_BACKEND_ARGS " in
+*" perf "*)
+	"$CTOP" $CTOP_BACKEND_ARGS --mode wall -p 1 --duration 1 -o "$WORKDIR/w.folded" 2>"$WORKDIR/w.err"
+	[ $? = 2 ] && grep -q 'blocked threads' "$WORKDIR/w.err"
+	ok $? "--backend perf --mode wall: usage error ($(cat "$WORKDIR/w.err"))"
+	;;
+*)
+	record wall 1.5 --mode wall -- "$TARGETS/named_threads" --threads 1 --sleepers 1 --seconds 30
+	expect wall ';sleep_forever;' 20
+	;;
+esac
 record cpu 1.5 -- "$TARGETS/named_threads" --threads 1 --sleepers 1 --seconds 30
 s=$(share "$WORKDIR/cpu.folded" ';sleep_forever;')
 at_least 1 "$s"
@@ -114,7 +126,7 @@ dl=$!
 cleanup_pid "$dl"
 exec 7>"$WORKDIR/cmd"
 wait_for 5 grep -q ready "$WORKDIR/dl.out"
-"$CTOP" -p "$dl" -F 499 --duration 2.5 -o "$WORKDIR/dlopen.folded" 2>"$WORKDIR/dl.err" &
+"$CTOP" $CTOP_BACKEND_ARGS -p "$dl" -F 499 --duration 2.5 -o "$WORKDIR/dlopen.folded" 2>"$WORKDIR/dl.err" &
 c=$!
 sleep 0.8
 echo "load $TARGETS/libdlhot.so dlhot_spin" >&7

@@ -135,9 +135,12 @@ test_errors(void)
 	sampler_free(s);						\
 } while (0)
 
+	o.mode = SAMPLER_MODE_WALL;
 	TRY_ATTACH(1, SAMPLER_BACKEND_PERF);
-	ok(err == -ENOTSUP && has(cause, "not implemented"),
-	    "perf backend: -ENOTSUP (%d) %s", err, cause ? cause : "");
+	o.mode = SAMPLER_MODE_CPU;
+	ok(err == -EINVAL && has(cause, "blocked threads"),
+	    "perf backend, wall mode: -EINVAL (%d) %s", err, cause ? cause :
+	    "");
 	free(cause);
 	cause = NULL;
 

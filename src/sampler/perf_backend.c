@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler, perf backend: the thread body. Opens the event set, then
+ * polls the per-CPU mmap rings and copies what the kernel wrote into our
+ * ring: samples as rec_sample (registers in DWARF order, the stack copy,
+ * the kernel's call chain), side-band records as thread, exec, maps and
+ * lost records. The target is never stopped. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "perf_internal.h"
+
+#define POLL_MS 50
+#define CHECK_NS 100000000ull		/* target exit check */
+#define BOUNCE_BYTES 65536		/* records are at most u16 long */
+#define SCAN_ROUNDS 64
+#define PF_KTHREAD_FLAG 0x00200000ul	/* include/linux/sched.h */
+
+static void
+count(_Atomic uint64_t *c, uint64_t n)
+{
+	/* Statistics only: relaxed. */
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static bool
+stopping(struct sampler *s)
+{
+	return atomic_load_explicit(&s->stop, memory_order_acquire) ||
+	    atomic_load_explicit(&s->exited, memory_order_relaxed);
+}
+
+static void
+set_threads(struct sampler *s, struct perf_state *p)
+{
+	atomic_store_explicit(&s->threads, (uint32_t)p->ntids,
+	    memory_order_relaxed);
+}
+
+static void
+push_lost(struct sampler *s, uint64_t n)
+{
+	struct rec_lost l = { sampler__now(), n };
+
+	if (!ring_push(s->ring, REC_LOST, &l, sizeof l))
+		s->lost_pending += n;
+}
+
+/* Tells the worker what it must know before the next sample: pending
+ * losses and changed mappings. */
+static void
+flush_side(struct sampler *s, struct perf_state *p)
+{
+	if (s->lost_pending) {
+		uint64_t n = s->lost_pending;
+
+		s->lost_pending = 0;
+		push_lost(s, n);
+	}
+	if (p->maps_dirty) {
+		sampler__push_thread(s, REC_MAPS_CHANGED, s->opts.pid);
+		p->maps_dirty = false;
+	}
+}
+
+static void
+on_sample(struct sampler *s, struct perf_state *p, const void *rec,
+    size_t len)
+{
+	struct perf_sample ps;
+	struct rec_sample *r;
+	size_t cap, need;
+	uint64_t nr;
+
+	if (perf__parse_sample(rec, len, p->attr.sample_type,
+	    p->attr.sample_regs_user, &ps) < 0) {
+		count(&s->failed, 1);
+		return;
+	}
+	/* A forked child that inherited the events on an old kernel. */
+	if ((pid_t)ps.pid != s->opts.pid)
+		return;
+	flush_side(s, p);
+	nr = ps.nr > PERF_MAX_CHAIN ? PERF_MAX_CHAIN : ps.nr;
+	cap = ps.dyn_size;
+	need = sizeof *r + nr * 8 + cap;
+	r = ring_reserve(s->ring, REC_SAMPLE, need);
+	if (!r) {
+		count(&s->dropped, 1);
+		s->lost_pending++;
+		return;
+	}
+	need = perf__fill_sample(&ps, cap, r);
+	ring_commit(s->ring, need);
+	count(&s->samples, 1);
+	count(&s->sample_bytes, need);
+}
+
+/* FORK and EXIT share a layout: pid, ppid, tid, ptid, time. */
+static void
+on_task(struct sampler *s, struct perf_state *p, const void *rec,
+    size_t len, bool fork)
+{
+	const uint32_t *f = (const uint32_t *)((const char *)rec +
+	    sizeof(struct perf_event_header));
+	pid_t pid, tid;
+
+	if (len < sizeof(struct perf_event_header) + 16)
+		return;
+	pid = (pid_t)f[0];
+	tid = (pid_t)f[2];
+	if (pid != s->opts.pid)
+		return;
+	if (fork && pid != tid && perf__tid_add(p, tid) == 1) {
+		atomic_fetch_add_explicit(&s->threads_seen, 1,
+		    memory_order_relaxed);
+		sampler__push_thread(s, REC_THREAD_NEW, tid);
+	} else if (!fork && perf__tid_known(p, tid)) {
+		perf__tid_remove(p, tid);
+		sampler__push_thread(s, REC_THREAD_EXIT, tid);
+	}
+	set_threads(s, p);
+}
+
+static void
+on_comm(struct sampler *s, const void *rec, size_t len)
+{
+	const struct perf_event_header *h = rec;
+	const uint32_t *f = (const uint32_t *)(h + 1);
+	struct rec_thread t;
+	size_t room;
+
+	if (len < sizeof *h + 9 || (pid_t)f[0] != s->opts.pid)
+		return;
+	memset(&t, 0, sizeof t);
+	t.time_ns = sampler__now();
+	t.pid = (int32_t)f[0];
+	t.tid = (int32_t)f[1];
+	room = len - sizeof *h - 8;
+	if (room > sizeof t.comm - 1)
+		room = sizeof t.comm - 1;
+	memcpy(t.comm, f + 2, room);
+	t.comm[room] = '\0';
+	ring_push(s->ring, (h->misc & PERF_RECORD_MISC_COMM_EXEC) ? REC_EXEC :
+	    REC_THREAD_NAME, &t, sizeof t);
+}
+
+static void
+on_record(struct sampler *s, struct perf_state *p, const void *rec,
+    size_t len)
+{
+	const struct perf_event_header *h = rec;
+	const uint64_t *u = (const uint64_t *)(h + 1);
+	const uint32_t *f = (const uint32_t *)(h + 1);
+
+	switch (h->type) {
+	case PERF_RECORD_SAMPLE:
+		on_sample(s, p, rec, len);
+		break;
+	case PERF_RECORD_MMAP:
+	case PERF_RECORD_MMAP2:
+		/* Only executable mappings are reported (no mmap_data);
+		 * munmap never is: a new mapping may replace an old one. */
+		if (len >= sizeof *h + 8 && (pid_t)f[0] == s->opts.pid)
+			p->maps_dirty = true;
+		break;
+	case PERF_RECORD_COMM:
+		on_comm(s, rec, len);
+		break;
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT:
+		on_task(s, p, rec, len, h->type == PERF_RECORD_FORK);
+		break;
+	case PERF_RECORD_LOST:
+		if (len >= sizeof *h + 16) {
+			count(&s->lost, u[1]);
+			push_lost(s, u[1]);
+		}
+		break;
+	case PERF_RECORD_THROTTLE:
+		p->throttled++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Consumes everything the kernel published in one CPU ring. */
+static void
+drain_ring(struct sampler *s, struct perf_state *p, struct perf_ring *r)
+{
+	/* Acquire pairs with the kernel's smp_wmb before it publishes
+	 * data_head: the record bytes below head are complete. */
+	uint64_t head = __atomic_load_n(&r->pg->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = r->pg->data_tail, mask = r->size - 1;
+
+	while (head - tail >= sizeof(struct perf_event_header)) {
+		const struct perf_event_header *h;
+		uint64_t off = tail & mask;
+		size_t size;
+
+		/* Records are 8-byte aligned: a header never wraps. */
+		h = (const void *)(r->data + off);
+		size = h->size;
+		if (size < sizeof *h || size > head - tail)
+			break;		/* corrupt: resync at head */
+		if (off + size > r->size) {
+			size_t first = r->size - off;
+
+			memcpy(p->bounce, r->data + off, first);
+			memcpy(p->bounce + first, r->data, size - first);
+			h = (const void *)p->bounce;
+		}
+		on_record(s, p, h, size);
+		tail += size;
+	}
+	/* Normally tail == head here; after a corrupt record, resync. */
+	tail = head;
+	/* Release pairs with the kernel's read of data_tail before it
+	 * overwrites: we are done reading the bytes below tail. */
+	__atomic_store_n(&r->pg->data_tail, tail, __ATOMIC_RELEASE);
+	flush_side(s, p);
+}
+
+static void
+drain_all(struct sampler *s, struct perf_state *p)
+{
+	for (int i = 0; i < p->nrings; i++)
+		drain_ring(s, p, &p->rings[i]);
+}
+
+/* Opens every thread of the target not covered yet; repeats while
+ * threads appear (one created by a thread not yet opened is covered by
+ * nothing until a later round opens it). Threads born from an opened
+ * thread inherit its events and are known from their FORK record, read
+ * by drain_all() between rounds. Returns 0 or -errno. */
+static int
+open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
+    char **cause)
+{
+	char path[64];
+	struct dirent *de;
+	int round, added, err;
+	DIR *d;
+
+	for (round = 0; round < SCAN_ROUNDS; round++) {
+		drain_all(s, p);
+		snprintf(path, sizeof path, "/proc/%d/task", s->opts.pid);
+		d = opendir(path);
+		if (!d)
+			return round ? 0 : -errno;
+		added = 0;
+		while ((de = readdir(d)) != NULL) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+
+			if (tid <= 0 || perf__tid_known(p, tid))
+				continue;
+			err = perf__open_tid(p, tid, pages, cause);
+			/* ESRCH: the thread ended meanwhile. */
+			if (err == -ESRCH && tid != s->opts.pid)
+				continue;
+			if (err < 0) {
+				closedir(d);
+				return err;
+			}
+			atomic_fetch_add_explicit(&s->threads_seen, 1,
+			    memory_order_relaxed);
+			sampler__push_thread(s, REC_THREAD_NEW, tid);
+			added++;
+		}
+		closedir(d);
+		set_threads(s, p);
+		if (!added)
+			return 0;
+	}
+	return 0;
+}
+
+static uint32_t
+default_pages(const struct sampler_opts *o)
+{
+	size_t rec = (o->unwind_fp ? 0 : o->stack_size) + 1024;
+	size_t want = rec * 64 / 4096;
+	uint32_t pages = 8;
+
+	/* Room for about 64 samples per CPU between two wake-ups. */
+	while (pages < want && pages < 1024)
+		pages *= 2;
+	return pages;
+}
+
+static void
+note_kernel(struct sampler *s, bool kernel, int par)
+{
+	size_t len = strlen(s->note);
+
+	if (kernel)
+		return;
+	snprintf(s->note + len, sizeof s->note - len, "%skernel time not "
+	    "visible: perf_event_paranoid is %d and we lack CAP_PERFMON "
+	    "(run as root, `sysctl kernel.perf_event_paranoid=1`, or use "
+	    "--backend ptrace)", len ? "; " : "", par);
+}
+
+/* What perf_event_open would accept but is no target: a kernel thread
+ * (no user space), a zombie, or nothing at all. */
+static int
+perf_precheck(pid_t pid, char **cause)
+{
+	char path[64], buf[1024], state = 0;
+	unsigned long flags = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (sampler__proc_read(path, buf, sizeof buf) < 0 ||
+	    sampler__proc_stat(buf, &state, &flags) < 0) {
+		perf__explain(-ESRCH, pid, cause);
+		return -ESRCH;
+	}
+	if (flags & PF_KTHREAD_FLAG) {
+		sampler__set_cause(cause, "attach to %d: a kernel thread: it "
+		    "has no user space to sample (pick a user process)", pid);
+		return -EPERM;
+	}
+	if (state == 'Z' || state == 'X') {
+		sampler__set_cause(cause, "attach to %d: a zombie: it has "
+		    "exited and waits for its parent to reap it (nothing to "
+		    "profile)", pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+static int
+perf_attach(struct sampler *s, struct perf_state *p, char **cause)
+{
+	int par = perf__paranoid(), err;
+	bool kernel = perf__privileged() || par <= 1;
+	uint32_t pages = s->opts.perf_ring_pages ? s->opts.perf_ring_pages :
+	    default_pages(&s->opts);
+
+	err = perf_precheck(s->opts.pid, cause);
+	if (err)
+		return err;
+	p->bounce = malloc(BOUNCE_BYTES);
+	if (!p->bounce)
+		return -ENOMEM;
+	perf__raise_nofile();
+	perf__attr_init(&p->attr, &s->opts, kernel, pages);
+	err = open_all(s, p, pages, cause);
+	if ((err == -EACCES || err == -EPERM) && kernel) {
+		/* Kernel samples refused: retry user-only. */
+		unsigned char *b = p->bounce;
+
+		p->bounce = NULL;
+		perf__close(p);
+		p->bounce = b;
+		kernel = false;
+		perf__attr_init(&p->attr, &s->opts, kernel, pages);
+		err = open_all(s, p, pages, cause);
+	}
+	if (err)
+		return err;
+	p->kernel = kernel;
+	note_kernel(s, kernel, par);
+	return 0;
+}
+
+/* Launched: our child, reaped here. Attached: gone from /proc, or a
+ * zombie leader without live threads. */
+static bool
+target_gone(struct sampler *s, int *status)
+{
+	char path[64], buf[1024], state = 0;
+	const char *t;
+
+	*status = -1;
+	if (s->opts.launched)
+		return waitpid(s->opts.pid, status, WNOHANG) == s->opts.pid;
+	snprintf(path, sizeof path, "/proc/%d/stat", s->opts.pid);
+	if (sampler__proc_read(path, buf, sizeof buf) < 0 ||
+	    sampler__proc_stat(buf, &state, NULL) < 0)
+		return true;
+	if (state != 'Z' && state != 'X')
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/status", s->opts.pid);
+	if (sampler__proc_read(path, buf, sizeof buf) < 0)
+		return true;
+	t = strstr(buf, "\nThreads:");
+	return !t || atoi(t + 9) <= 1;
+}
+
+static void
+perf_loop(struct sampler *s, struct perf_state *p)
+{
+	struct pollfd pfd[p->nrings > 0 ? p->nrings : 1];
+	uint64_t next_check = sampler__now() + CHECK_NS, now;
+	int status, i;
+
+	for (i = 0; i < p->nrings; i++)
+		pfd[i] = (struct pollfd){ .fd = p->rings[i].fd,
+		    .events = POLLIN };
+	while (!stopping(s)) {
+		poll(pfd, (nfds_t)p->nrings, POLL_MS);
+		drain_all(s, p);
+		now = sampler__now();
+		if (now < next_check)
+			continue;
+		next_check = now + CHECK_NS;
+		if (target_gone(s, &status)) {
+			drain_all(s, p);
+			sampler__push_exit(s, status);
+		}
+	}
+	drain_all(s, p);
+}
+
+/* A failed attach may have counted threads and samples: ptrace, if it
+ * runs next, starts from zero. */
+static void
+reset_counters(struct sampler *s)
+{
+	atomic_store_explicit(&s->samples, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->dropped, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->failed, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->lost, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->threads, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->threads_seen, 0, memory_order_relaxed);
+	s->lost_pending = 0;
+}
+
+int
+sampler__perf_run(struct sampler *s)
+{
+	struct perf_state *p = calloc(1, sizeof *p);
+	char *cause = NULL;
+	int err;
+
+	err = p ? perf_attach(s, p, &cause) : -ENOMEM;
+	if (err) {
+		if (p)
+			perf__close(p);
+		free(p);
+		reset_counters(s);
+		if (s->opts.backend == SAMPLER_BACKEND_AUTO) {
+			snprintf(s->note, sizeof s->note, "perf not used: %s",
+			    cause ? cause : strerror(-err));
+			free(cause);
+			return err;
+		}
+		if (!cause)
+			sampler__set_cause(&cause, "perf backend: %s",
+			    strerror(-err));
+		sampler__attach_result(s, err, cause);
+		return 0;
+	}
+	s->perf = p;
+	s->backend_name = "perf";
+	atomic_store_explicit(&s->start_ns, sampler__now(),
+	    memory_order_relaxed);
+	sampler__attach_result(s, 0, NULL);
+	perf_loop(s, p);
+	atomic_store_explicit(&s->end_ns, sampler__now(), memory_order_relaxed);
+	s->perf = NULL;
+	perf__close(p);
+	/* Events closed: no thread is watched any more. */
+	atomic_store_explicit(&s->threads, 0, memory_order_relaxed);
+	free(p);
+	return 0;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler, perf backend internals: the event set (perf_open.c), the
+ * record decoder (perf_parse.c) and the thread body (perf_backend.c). */
+#ifndef CTOP_SAMPLER_PERF_INTERNAL_H
+#define CTOP_SAMPLER_PERF_INTERNAL_H
+
+#include <linux/perf_event.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ctop/record.h"
+#include "internal.h"
+
+/* perf's x86-64 user register mask: AX..SS and R8..R15, without DS, ES,
+ * FS, GS, which the kernel refuses on 64-bit (REG_NOSUPPORT). */
+#define PERF_REGS_MASK 0xff0fffull
+#define PERF_REGS_COUNT 20
+#define PERF_STACK_MAX 65528u		/* round_down(USHRT_MAX, 8) */
+#define PERF_MAX_CHAIN 512		/* chain entries kept per sample */
+
+/* One mmap ring, per CPU: every event of that CPU writes into it. */
+struct perf_ring {
+	int fd;				/* the event the ring belongs to */
+	int cpu;
+	struct perf_event_mmap_page *pg;
+	unsigned char *data;
+	uint64_t size;			/* data bytes, a power of two */
+	size_t map_len;
+};
+
+struct perf_state {
+	struct perf_event_attr attr;
+	struct perf_ring *rings;	/* one per usable CPU */
+	int nrings;
+	int *fds;			/* every event fd, rings' included */
+	size_t nfds, capfds;
+	pid_t *tids;			/* threads covered: opened or born */
+	size_t ntids, captids;
+	unsigned char *bounce;		/* a record that wraps the ring */
+	bool kernel;			/* kernel samples and frames wanted */
+	bool maps_dirty;		/* an MMAP2 not yet told the worker */
+	uint64_t throttled;
+};
+
+/* What a PERF_RECORD_SAMPLE holds, pointing into the record. */
+struct perf_sample {
+	uint64_t ip;
+	uint32_t pid, tid;
+	uint64_t time;
+	uint64_t nr;			/* callchain entries */
+	const uint64_t *chain;
+	uint64_t abi;			/* PERF_SAMPLE_REGS_ABI_*, 0 = none */
+	const uint64_t *regs;		/* packed, ascending perf reg ids */
+	uint64_t stack_size;		/* bytes reserved in the record */
+	const unsigned char *stack;
+	uint64_t dyn_size;		/* bytes of it that are valid */
+	bool kernel_ip;			/* sampled in kernel mode */
+};
+
+/* perf_parse.c */
+int perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
+    uint64_t regs_mask, struct perf_sample *out);
+void perf__regs_to_dwarf(const uint64_t *packed, uint64_t mask,
+    uint64_t *dwarf);
+size_t perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
+    struct rec_sample *rec);
+
+/* perf_open.c */
+void perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,
+    bool kernel, uint32_t pages);
+int perf__open_tid(struct perf_state *p, pid_t tid, uint32_t pages,
+    char **cause);
+void perf__close(struct perf_state *p);
+bool perf__tid_known(const struct perf_state *p, pid_t tid);
+int perf__tid_add(struct perf_state *p, pid_t tid);
+void perf__tid_remove(struct perf_state *p, pid_t tid);
+int perf__paranoid(void);
+bool perf__privileged(void);
+void perf__explain(int err, pid_t pid, char **cause);
+void perf__raise_nofile(void);
+
+/* perf__open_tid's error when the ring could not be mapped. */
+#define PERF_ERR_MMAP (-100000)
+
+#endif

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler, perf backend: the event set. One event per (thread, CPU) with
+ * inherit, so threads born later are covered by the kernel; one mmap ring
+ * per CPU, every other event of that CPU redirected into it with
+ * PERF_EVENT_IOC_SET_OUTPUT (perf record's layout, design.md 1a). Also
+ * the permission gates, named when perf_event_open refuses. */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "perf_internal.h"
+
+#define CAP_SYS_ADMIN_BIT 21
+#define CAP_PERFMON_BIT 38
+
+static int
+perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu)
+{
+	return (int)syscall(SYS_perf_event_open, a, pid, cpu, -1,
+	    PERF_FLAG_FD_CLOEXEC);
+}
+
+int
+perf__paranoid(void)
+{
+	char buf[32];
+
+	if (sampler__proc_read("/proc/sys/kernel/perf_event_paranoid", buf,
+	    sizeof buf) <= 0)
+		return -100;
+	return atoi(buf);
+}
+
+/* root, CAP_PERFMON or CAP_SYS_ADMIN: paranoid does not apply. */
+bool
+perf__privileged(void)
+{
+	return geteuid() == 0 || sampler__proc_has_cap(CAP_PERFMON_BIT) ||
+	    sampler__proc_has_cap(CAP_SYS_ADMIN_BIT);
+}
+
+static int
+seccomp_mode(void)
+{
+	char buf[4096];
+	const char *p;
+
+	if (sampler__proc_read("/proc/self/status", buf, sizeof buf) < 0)
+		return 0;
+	p = strstr(buf, "\nSeccomp:");
+	return p ? atoi(p + 9) : 0;
+}
+
+/* perf_event_open said err (negative): one line naming the gate. */
+void
+perf__explain(int err, pid_t pid, char **cause)
+{
+	int par = perf__paranoid();
+	long uid = sampler__proc_uid(pid);
+
+	if (err == -ESRCH)
+		sampler__set_cause(cause, "perf_event_open on %d: no such "
+		    "process (check the PID)", pid);
+	else if (err == -ENOSYS)
+		sampler__set_cause(cause, "perf_event_open: this kernel has "
+		    "no perf events (CONFIG_PERF_EVENTS off; use --backend "
+		    "ptrace)");
+	else if (err == -EPERM && seccomp_mode() == 2)
+		sampler__set_cause(cause, "perf_event_open: EPERM from a "
+		    "seccomp filter (a container's default profile allows it "
+		    "only with CAP_PERFMON or CAP_SYS_ADMIN: --cap-add "
+		    "PERFMON, or use --backend ptrace)");
+	else if ((err == -EACCES || err == -EPERM) && par >= 3 &&
+	    !perf__privileged())
+		sampler__set_cause(cause, "perf_event_open: not permitted: "
+		    "perf_event_paranoid is %d, which forbids every event "
+		    "without CAP_SYS_ADMIN (`sysctl kernel.perf_event_paranoid"
+		    "=2`, or use --backend ptrace)", par);
+	else if ((err == -EACCES || err == -EPERM) && uid >= 0 &&
+	    (uid_t)uid != geteuid() && !perf__privileged())
+		sampler__set_cause(cause, "perf_event_open on %d: not "
+		    "permitted: it belongs to uid %ld, we are uid %u (run as "
+		    "that user, as root, or with CAP_PERFMON)", pid, uid,
+		    (unsigned)geteuid());
+	else if (err == -EACCES || err == -EPERM)
+		sampler__set_cause(cause, "perf_event_open on %d: not "
+		    "permitted (%s; perf_event_paranoid is %d; the target may "
+		    "be non-dumpable: run as root or with CAP_PERFMON, or use "
+		    "--backend ptrace)", pid, strerror(-err), par);
+	else if (err == -EMFILE || err == -ENFILE)
+		sampler__set_cause(cause, "perf_event_open: out of file "
+		    "descriptors (one per thread and CPU: raise `ulimit -n`, "
+		    "or use --backend ptrace)");
+	else if (err == -ENOMEM || err == PERF_ERR_MMAP)
+		sampler__set_cause(cause, "perf ring: cannot map it (locked "
+		    "memory: raise `ulimit -l` or kernel.perf_event_mlock_kb)");
+	else
+		sampler__set_cause(cause, "perf_event_open on %d: %s (use "
+		    "--backend ptrace)", pid, strerror(-err));
+}
+
+void
+perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,
+    bool kernel, uint32_t pages)
+{
+	uint64_t stack = o->stack_size & ~7ull;
+
+	memset(a, 0, sizeof *a);
+	a->size = sizeof *a;
+	/* cpu-clock is an hrtimer: it only fires while the task runs, and it
+	 * exists in every VM (hardware cycles mostly do not). Its period is
+	 * in ns, so a fixed period gives exactly hz per running thread. */
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = PERF_COUNT_SW_CPU_CLOCK;
+	a->sample_period = 1000000000ull / o->hz;
+	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+	if (o->unwind_fp || kernel)
+		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
+	if (!o->unwind_fp) {
+		if (stack > PERF_STACK_MAX)
+			stack = PERF_STACK_MAX;
+		a->sample_type |= PERF_SAMPLE_REGS_USER |
+		    PERF_SAMPLE_STACK_USER;
+		a->sample_regs_user = PERF_REGS_MASK;
+		a->sample_stack_user = (uint32_t)stack;
+		/* DWARF unwinding does the user part: the kernel need not
+		 * walk (or guess) a frame-pointer chain there. */
+		a->exclude_callchain_user = 1;
+	}
+	/* Enabled at once: side-band records (FORK) of disabled events are
+	 * not written, and attach needs them to tell inherited threads from
+	 * ones it must still open. */
+	a->disabled = 0;
+	a->inherit = 1;
+	a->inherit_thread = 1;		/* threads only, not forked children */
+	a->exclude_hv = 1;
+	a->exclude_kernel = !kernel;
+	a->exclude_callchain_kernel = !kernel;
+	a->exclude_idle = 1;
+	a->mmap = 1;
+	a->mmap2 = 1;
+	a->comm = 1;
+	a->comm_exec = 1;
+	a->task = 1;
+	a->sample_id_all = 1;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+	/* Wake the sampler when a quarter of the ring is used, not per
+	 * sample; the poll timeout bounds the latency otherwise. */
+	a->watermark = 1;
+	a->wakeup_watermark = pages * (uint32_t)sysconf(_SC_PAGESIZE) / 4;
+}
+
+static int
+fds_add(struct perf_state *p, int fd)
+{
+	if (p->nfds == p->capfds) {
+		size_t cap = p->capfds ? p->capfds * 2 : 64;
+		int *v = realloc(p->fds, cap * sizeof *v);
+
+		if (!v)
+			return -ENOMEM;
+		p->fds = v;
+		p->capfds = cap;
+	}
+	p->fds[p->nfds++] = fd;
+	return 0;
+}
+
+bool
+perf__tid_known(const struct perf_state *p, pid_t tid)
+{
+	for (size_t i = 0; i < p->ntids; i++)
+		if (p->tids[i] == tid)
+			return true;
+	return false;
+}
+
+int
+perf__tid_add(struct perf_state *p, pid_t tid)
+{
+	if (perf__tid_known(p, tid))
+		return 0;
+	if (p->ntids == p->captids) {
+		size_t cap = p->captids ? p->captids * 2 : 64;
+		pid_t *v = realloc(p->tids, cap * sizeof *v);
+
+		if (!v)
+			return -ENOMEM;
+		p->tids = v;
+		p->captids = cap;
+	}
+	p->tids[p->ntids++] = tid;
+	return 1;
+}
+
+void
+perf__tid_remove(struct perf_state *p, pid_t tid)
+{
+	for (size_t i = 0; i < p->ntids; i++) {
+		if (p->tids[i] == tid) {
+			p->tids[i] = p->tids[--p->ntids];
+			return;
+		}
+	}
+}
+
+/* Maps the ring of a CPU's first event; halves it while locked memory
+ * runs out (unprivileged users get perf_event_mlock_kb, 516 KiB). */
+static int
+ring_map(struct perf_ring *r, int fd, int cpu, uint32_t pages)
+{
+	size_t pgsz = (size_t)sysconf(_SC_PAGESIZE);
+	void *m;
+
+	for (;;) {
+		r->map_len = (1 + (size_t)pages) * pgsz;
+		/* PROT_WRITE: we own data_tail, so the kernel never
+		 * overwrites unread data; it drops and sends LOST. */
+		m = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
+		if (m != MAP_FAILED)
+			break;
+		if (errno != EPERM && errno != ENOMEM)
+			return -errno;
+		if (pages <= 2)
+			return -ENOMEM;
+		pages /= 2;
+	}
+	r->fd = fd;
+	r->cpu = cpu;
+	r->pg = m;
+	r->data = (unsigned char *)m + r->pg->data_offset;
+	r->size = r->pg->data_size;
+	return 0;
+}
+
+static struct perf_ring *
+ring_of_cpu(struct perf_state *p, int cpu)
+{
+	for (int i = 0; i < p->nrings; i++)
+		if (p->rings[i].cpu == cpu)
+			return &p->rings[i];
+	return NULL;
+}
+
+/* Opens tid's event on one CPU and points it at that CPU's ring (mapping
+ * the ring if this is the CPU's first event). 0, 1 when the CPU is not
+ * usable (offline), or -errno. */
+static int
+open_one(struct perf_state *p, pid_t tid, int cpu, uint32_t pages)
+{
+	struct perf_ring *r = ring_of_cpu(p, cpu);
+	int fd, err;
+
+	fd = perf_event_open(&p->attr, tid, cpu);
+	if (fd < 0 && errno == EINVAL && p->attr.inherit_thread) {
+		/* Kernels before 5.13 know no inherit_thread. */
+		p->attr.inherit_thread = 0;
+		fd = perf_event_open(&p->attr, tid, cpu);
+	}
+	if (fd < 0)
+		return errno == ENODEV ? 1 : -errno;
+	if (fds_add(p, fd) < 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (r)
+		return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0 ?
+		    -errno : 0;
+	r = &p->rings[p->nrings];
+	err = ring_map(r, fd, cpu, pages);
+	if (err < 0)
+		return err == -ENOMEM ? PERF_ERR_MMAP : err;
+	p->nrings++;
+	return 0;
+}
+
+/* Opens tid on every usable CPU. 0 or -errno (*cause says why). */
+int
+perf__open_tid(struct perf_state *p, pid_t tid, uint32_t pages, char **cause)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF), cpu, err, opened = 0;
+
+	if (!p->rings) {
+		p->rings = calloc((size_t)ncpu, sizeof *p->rings);
+		if (!p->rings)
+			return -ENOMEM;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		err = open_one(p, tid, cpu, pages);
+		if (err < 0) {
+			perf__explain(err, tid, cause);
+			return err == PERF_ERR_MMAP ? -ENOMEM : err;
+		}
+		opened += err == 0;
+	}
+	if (!opened) {
+		sampler__set_cause(cause, "perf_event_open: no usable CPU");
+		return -ENODEV;
+	}
+	return perf__tid_add(p, tid) < 0 ? -ENOMEM : 0;
+}
+
+void
+perf__close(struct perf_state *p)
+{
+	for (size_t i = 0; i < p->nfds; i++)
+		ioctl(p->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	for (int i = 0; i < p->nrings; i++)
+		munmap(p->rings[i].pg, p->rings[i].map_len);
+	for (size_t i = 0; i < p->nfds; i++)
+		close(p->fds[i]);
+	free(p->fds);
+	free(p->rings);
+	free(p->tids);
+	free(p->bounce);
+	memset(p, 0, sizeof *p);
+}
+
+/* Raises the soft fd limit to the hard one: events take one fd per
+ * thread and CPU, and Debian's soft default is 1024. */
+void
+perf__raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler, perf backend: decodes PERF_RECORD_SAMPLE (layout from
+ * include/uapi/linux/perf_event.h, in the order the kernel writes the
+ * fields) and turns one into our struct rec_sample, registers mapped from
+ * perf's numbering to DWARF's. Pure functions: unit-tested directly. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "perf_internal.h"
+
+/* perf register id (arch/x86/include/uapi/asm/perf_regs.h) -> DWARF
+ * number, -1 for the ones DWARF unwinding does not use. */
+static const signed char perf_to_dwarf[24] = {
+	[0] = CTOP_REG_RAX, [1] = CTOP_REG_RBX, [2] = CTOP_REG_RCX,
+	[3] = CTOP_REG_RDX, [4] = CTOP_REG_RSI, [5] = CTOP_REG_RDI,
+	[6] = CTOP_REG_RBP, [7] = CTOP_REG_RSP, [8] = CTOP_REG_RIP,
+	[9] = -1, [10] = -1, [11] = -1, [12] = -1, [13] = -1, [14] = -1,
+	[15] = -1,
+	[16] = CTOP_REG_R8, [17] = CTOP_REG_R9, [18] = CTOP_REG_R10,
+	[19] = CTOP_REG_R11, [20] = CTOP_REG_R12, [21] = CTOP_REG_R13,
+	[22] = CTOP_REG_R14, [23] = CTOP_REG_R15,
+};
+
+void
+perf__regs_to_dwarf(const uint64_t *packed, uint64_t mask, uint64_t *dwarf)
+{
+	int id, k = 0;
+
+	memset(dwarf, 0, CTOP_NREGS * sizeof *dwarf);
+	/* The kernel packs one u64 per set bit of the mask, lowest bit
+	 * first: the index of a register is the popcount below it. */
+	for (id = 0; id < 64; id++) {
+		if (!(mask & (1ull << id)))
+			continue;
+		if (id < 24 && perf_to_dwarf[id] >= 0)
+			dwarf[perf_to_dwarf[id]] = packed[k];
+		k++;
+	}
+}
+
+/* Cursor over a record: every read is checked against its end. */
+struct cur {
+	const unsigned char *p, *end;
+};
+
+static bool
+take(struct cur *c, void *dst, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n)
+		return false;
+	memcpy(dst, c->p, n);
+	c->p += n;
+	return true;
+}
+
+static const void *
+skip(struct cur *c, size_t n)
+{
+	const void *at = c->p;
+
+	if ((size_t)(c->end - c->p) < n)
+		return NULL;
+	c->p += n;
+	return at;
+}
+
+/* rec: the whole record, header included. Returns 0 or -EINVAL when the
+ * record is shorter than its fields say. */
+int
+perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
+    uint64_t regs_mask, struct perf_sample *out)
+{
+	const struct perf_event_header *h = rec;
+	struct cur c = { (const unsigned char *)rec, (const unsigned char *)rec
+	    + len };
+	uint32_t pidtid[2];
+
+	memset(out, 0, sizeof *out);
+	if (len < sizeof *h || h->size > len || !skip(&c, sizeof *h))
+		return -EINVAL;
+	c.end = (const unsigned char *)rec + h->size;
+	out->kernel_ip = (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) ==
+	    PERF_RECORD_MISC_KERNEL;
+	if ((sample_type & PERF_SAMPLE_IP) && !take(&c, &out->ip, 8))
+		return -EINVAL;
+	if (sample_type & PERF_SAMPLE_TID) {
+		if (!take(&c, pidtid, 8))
+			return -EINVAL;
+		out->pid = pidtid[0];
+		out->tid = pidtid[1];
+	}
+	if ((sample_type & PERF_SAMPLE_TIME) && !take(&c, &out->time, 8))
+		return -EINVAL;
+	if (sample_type & PERF_SAMPLE_CALLCHAIN) {
+		if (!take(&c, &out->nr, 8) || out->nr > 0xffff ||
+		    !(out->chain = skip(&c, out->nr * 8)))
+			return -EINVAL;
+	}
+	if (sample_type & PERF_SAMPLE_REGS_USER) {
+		if (!take(&c, &out->abi, 8))
+			return -EINVAL;
+		/* ABI_NONE: a kernel thread, no user registers follow. */
+		if (out->abi != PERF_SAMPLE_REGS_ABI_NONE &&
+		    !(out->regs = skip(&c, (size_t)__builtin_popcountll(
+		    regs_mask) * 8)))
+			return -EINVAL;
+	}
+	if (sample_type & PERF_SAMPLE_STACK_USER) {
+		if (!take(&c, &out->stack_size, 8))
+			return -EINVAL;
+		/* size 0: no data and no dyn_size field at all. */
+		if (out->stack_size) {
+			if (!(out->stack = skip(&c, out->stack_size)) ||
+			    !take(&c, &out->dyn_size, 8))
+				return -EINVAL;
+			if (out->dyn_size > out->stack_size)
+				out->dyn_size = out->stack_size;
+		}
+	}
+	return 0;
+}
+
+/* Fills rec (room for the chain and stack_cap stack bytes after it) and
+ * returns the payload length to commit. */
+size_t
+perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
+    struct rec_sample *rec)
+{
+	uint64_t nr = ps->nr > PERF_MAX_CHAIN ? PERF_MAX_CHAIN : ps->nr;
+	size_t got = ps->dyn_size < stack_cap ? ps->dyn_size : stack_cap;
+	unsigned char *dst;
+
+	rec->time_ns = ps->time;
+	rec->tid = (int32_t)ps->tid;
+	rec->flags = ps->kernel_ip ? SAMPLE_IN_KERNEL : 0;
+	if (ps->regs) {
+		perf__regs_to_dwarf(ps->regs, PERF_REGS_MASK, rec->regs);
+	} else {
+		memset(rec->regs, 0, sizeof rec->regs);
+		if (!ps->kernel_ip)
+			rec->regs[CTOP_REG_RIP] = ps->ip;
+	}
+	rec->stack_addr = rec->regs[CTOP_REG_RSP];
+	/* The copy stopped before the size asked for: it hit the end of the
+	 * stack (or an unmapped page), so the whole stack is there. */
+	if (ps->stack_size && ps->dyn_size < ps->stack_size)
+		rec->flags |= SAMPLE_STACK_SHORT;
+	rec->chain_len = (uint32_t)nr;
+	rec->weight = 1;
+	dst = (unsigned char *)(rec + 1);
+	if (nr)
+		memcpy(dst, ps->chain, nr * 8);
+	rec->stack_len = (uint32_t)got;
+	if (got)
+		memcpy(dst + nr * 8, ps->stack, got);
+	return sizeof *rec + nr * 8 + got;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* kallsyms: a sorted table of the kernel's text symbols, read once from
+ * /proc/kallsyms, looked up by binary search. */
+#include "config.h"
+
+#include "kallsyms.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ksym {
+	uint64_t addr;
+	uint32_t name;		/* offset into names */
+	uint32_t module;	/* offset into names, 0 = the kernel */
+};
+
+struct kallsyms {
+	bool loaded;
+	struct ksym *syms;
+	size_t n, cap;
+	char *names;
+	size_t n_names, cap_names;
+};
+
+static const char *const kernel_module = "[kernel.kallsyms]";
+
+struct kallsyms *
+kallsyms_new(void)
+{
+	return calloc(1, sizeof(struct kallsyms));
+}
+
+void
+kallsyms_free(struct kallsyms *k)
+{
+	if (!k)
+		return;
+	free(k->syms);
+	free(k->names);
+	free(k);
+}
+
+/* Appends a string to the arena; returns its offset or UINT32_MAX. */
+static uint32_t
+names_add(struct kallsyms *k, const char *s, size_t len)
+{
+	uint32_t at;
+
+	if (k->n_names + len + 1 > k->cap_names) {
+		size_t cap = k->cap_names ? k->cap_names * 2 : 1 << 20;
+		char *v;
+
+		while (cap < k->n_names + len + 1)
+			cap *= 2;
+		v = realloc(k->names, cap);
+		if (!v)
+			return UINT32_MAX;
+		k->names = v;
+		k->cap_names = cap;
+	}
+	at = (uint32_t)k->n_names;
+	memcpy(k->names + at, s, len);
+	k->names[at + len] = '\0';
+	k->n_names += len + 1;
+	return at;
+}
+
+static int
+ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Adds one "ADDR TYPE NAME [MODULE]" line if it names text. */
+static void
+add_line(struct kallsyms *k, char *line)
+{
+	char *type, *name, *mod, *end;
+	uint64_t addr = strtoull(line, &end, 16);
+	struct ksym s;
+
+	type = strtok(end, " \t\n");
+	name = strtok(NULL, " \t\n");
+	mod = strtok(NULL, " \t\n");
+	if (!type || !name || addr == 0 || (type[0] != 't' && type[0] != 'T'))
+		return;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 65536;
+		struct ksym *v = realloc(k->syms, cap * sizeof *v);
+
+		if (!v)
+			return;
+		k->syms = v;
+		k->cap = cap;
+	}
+	s.addr = addr;
+	s.name = names_add(k, name, strlen(name));
+	s.module = 0;
+	if (mod) {
+		size_t len = strlen(mod);
+
+		/* "[ext4]" -> "ext4" */
+		if (len >= 2 && mod[0] == '[' && mod[len - 1] == ']')
+			s.module = names_add(k, mod + 1, len - 2);
+	}
+	if (s.name == UINT32_MAX || s.module == UINT32_MAX)
+		return;
+	k->syms[k->n++] = s;
+}
+
+static void
+kallsyms_load(struct kallsyms *k)
+{
+	char line[512];
+	FILE *f;
+
+	k->loaded = true;
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return;
+	/* Offset 0 is a real string ("") so that module 0 means none. */
+	names_add(k, "", 0);
+	while (fgets(line, sizeof line, f))
+		add_line(k, line);
+	fclose(f);
+	qsort(k->syms, k->n, sizeof *k->syms, ksym_cmp);
+}
+
+bool
+kallsyms_usable(struct kallsyms *k)
+{
+	if (!k->loaded)
+		kallsyms_load(k);
+	return k->n > 0;
+}
+
+const char *
+kallsyms_name(struct kallsyms *k, uint64_t pc, const char **module)
+{
+	size_t lo = 0, hi;
+
+	*module = kernel_module;
+	if (!kallsyms_usable(k) || pc < k->syms[0].addr)
+		return "[kernel]";
+	/* The last symbol at or below pc. */
+	hi = k->n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->syms[mid].addr <= pc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (k->syms[lo].module)
+		*module = k->names + k->syms[lo].module;
+	return k->names + k->syms[lo].name;
+}

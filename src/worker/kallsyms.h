@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* kallsyms: names kernel addresses (the kernel part of a perf call chain)
+ * from /proc/kallsyms, loaded on first use. Without real addresses there
+ * (kptr_restrict, no privilege) every kernel pc is named "[kernel]".
+ * Thread: the worker. */
+#ifndef CTOP_WORKER_KALLSYMS_H
+#define CTOP_WORKER_KALLSYMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Lowest kernel address on x86-64: anything at or above is kernel. */
+#define KALLSYMS_KERNEL_BASE 0xffff800000000000ull
+
+struct kallsyms;
+
+struct kallsyms *kallsyms_new(void);
+void kallsyms_free(struct kallsyms *k);
+
+/* The function containing pc, or "[kernel]"; the string lives as long
+ * as k. *module is "[kernel.kallsyms]" or the module's name. */
+const char *kallsyms_name(struct kallsyms *k, uint64_t pc,
+    const char **module);
+
+/* True once the table is loaded with real addresses. */
+bool kallsyms_usable(struct kallsyms *k);
+
+#endif
