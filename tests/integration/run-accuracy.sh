@@ -116,8 +116,10 @@ case " $CTOP_BACKEND_ARGS " in
 esac
 record cpu 1.5 -- "$TARGETS/named_threads" --threads 1 --sleepers 1 --seconds 30
 s=$(share "$WORKDIR/cpu.folded" ';sleep_forever;')
-at_least 1 "$s"
-ok $? "cpu mode: a blocked thread is not sampled ($s% in sleep_forever)"
+# (The sleeper's thread is half the threads: sampled like a busy one it
+# would hold about half the samples; a few % are moments it is awake.)
+at_least 3 "$s"
+ok $? "cpu mode: a blocked thread is not sampled ($s% in sleep_forever, want <= 3%)"
 
 # A library dlopen'ed after attach is named.
 mkfifo "$WORKDIR/cmd"
