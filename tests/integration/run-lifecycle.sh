@@ -80,7 +80,7 @@ kill "$t"
 
 # 4. 500 threads per second at 999 Hz.
 start_target t "$TARGETS/threadchurn"
-"$CTOP" -p "$t" -F 999 --duration 3 -o "$WORKDIR/churn.folded" 2>"$WORKDIR/err"
+"$CTOP" -p "$t" --backend ptrace -F 999 --duration 3 -o "$WORKDIR/churn.folded" 2>"$WORKDIR/err"
 rc=$?
 seen=$(summary_num "$WORKDIR/err" threads)
 n=$(folded_total "$WORKDIR/churn.folded")
