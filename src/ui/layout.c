@@ -130,6 +130,46 @@ table_sort(const struct pview *v, enum sort_key key, uint32_t *rows)
 	sort_view = NULL;
 }
 
+static uint64_t
+table_key(const struct pview_func *f, enum sort_key key)
+{
+	return key == SORT_TOTAL ? f->total : f->self;
+}
+
+void
+table_stabilize(const struct pview *v, enum sort_key key, uint32_t *rows,
+    uint32_t n, uint32_t *prev_rank, uint32_t n_prev)
+{
+	/* Two rows whose counts differ by less than sampling noise (0.5% of
+	 * the samples) keep their previous order, so close rows do not swap
+	 * places at every refresh: less to read, fewer bytes on the wire. */
+	uint64_t margin = v->total / 200 + 1;
+	uint32_t i, a, b, fa, fb;
+
+	if (key != SORT_SELF && key != SORT_TOTAL)
+		goto remember;
+	for (i = 0; i + 1 < n; i++) {
+		a = rows[i];
+		b = rows[i + 1];
+		fa = v->funcs[a].frame;
+		fb = v->funcs[b].frame;
+		if (fa >= n_prev || fb >= n_prev || !prev_rank[fa] ||
+		    !prev_rank[fb] || prev_rank[fb] >= prev_rank[fa])
+			continue;
+		if (table_key(&v->funcs[a], key) - table_key(&v->funcs[b], key)
+		    < margin) {
+			rows[i] = b;
+			rows[i + 1] = a;
+		}
+	}
+remember:
+	for (i = 0; i < n_prev; i++)
+		prev_rank[i] = 0;
+	for (i = 0; i < n; i++)
+		if (v->funcs[rows[i]].frame < n_prev)
+			prev_rank[v->funcs[rows[i]].frame] = i + 1;
+}
+
 /* ------------------------------------------------------------------------
  * Icicle boxes
  * ------------------------------------------------------------------------ */

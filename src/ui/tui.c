@@ -177,6 +177,29 @@ tui_layout(struct tui *t, int width)
 
 /* Sorts the table of cur when the view or the key changed, keeping the
  * selected function by frame id. */
+/* Close rows keep their order across refreshes (same sort key only). */
+static void
+tui_table_stabilize(struct tui *t, const struct pview *v,
+    struct table_state *tb)
+{
+	if (v->n_frames > tb->n_prev) {
+		uint32_t *r = realloc(tb->prev_rank, v->n_frames * sizeof *r);
+
+		if (!r)
+			return;
+		memset(r + tb->n_prev, 0, (v->n_frames - tb->n_prev) *
+		    sizeof *r);
+		tb->prev_rank = r;
+		tb->n_prev = v->n_frames;
+	}
+	if (t->sort != tb->prev_sort || v->params.tid != tb->prev_tid)
+		memset(tb->prev_rank, 0, tb->n_prev * sizeof *tb->prev_rank);
+	tb->prev_sort = t->sort;
+	tb->prev_tid = v->params.tid;
+	table_stabilize(v, t->sort, tb->rows, tb->n, tb->prev_rank,
+	    tb->n_prev);
+}
+
 void
 tui_table(struct tui *t)
 {
@@ -201,6 +224,7 @@ tui_table(struct tui *t)
 	}
 	tb->n = v->n_funcs;
 	table_sort(v, t->sort, tb->rows);
+	tui_table_stabilize(t, v, tb);
 	if (tb->sel_frame != PROFILE_NO_FRAME)
 		for (i = 0; i < tb->n; i++)
 			if (v->funcs[tb->rows[i]].frame == tb->sel_frame) {
@@ -263,6 +287,7 @@ tui_free_state(struct tui *t)
 	pview_unref(t->cur);
 	t->cur = NULL;
 	free(t->table.rows);
+	free(t->table.prev_rank);
 	layout_free(&t->lay);
 	search_fini(&t->search);
 	canvas_free(&t->cv);

@@ -107,6 +107,12 @@ enum sort_key { SORT_SELF, SORT_TOTAL, SORT_NAME, SORT_WHERE, SORT_N };
 /* Fills rows[0..v->n_funcs) with indices into v->funcs in key order. */
 void table_sort(const struct pview *v, enum sort_key key, uint32_t *rows);
 
+/* Keeps the previous order of neighbouring rows whose counts differ by
+ * less than sampling noise, then remembers this order: prev_rank[frame] is
+ * 1 + the row of that frame last time (0: not shown), n_prev entries. */
+void table_stabilize(const struct pview *v, enum sort_key key, uint32_t *rows,
+    uint32_t n, uint32_t *prev_rank, uint32_t n_prev);
+
 /* ------------------------------------------------------------------------
  * Search: substring, or a POSIX ERE when the text parses as one.
  * ------------------------------------------------------------------------ */
@@ -179,6 +185,10 @@ struct table_state {
 	long sel;		/* index into rows */
 	long top;		/* first shown row */
 	uint32_t sel_frame;	/* frame id of the selection (stable) */
+	uint32_t *prev_rank;	/* by frame id: 1 + last row, 0 = none */
+	uint32_t n_prev;
+	enum sort_key prev_sort;	/* sort key prev_rank was made for */
+	int32_t prev_tid;	/* thread filter it was made for */
 };
 
 /* Draws the column titles at y0 and the rows below, to y0+h. */

@@ -429,6 +429,46 @@ test_sort(void)
 	    "where: the one with a module sorts after the empty ones");
 }
 
+/* Rows closer than sampling noise keep last refresh's order; rows far
+ * apart take their true order. */
+static void
+test_sort_stable(void)
+{
+	static struct tb b1, b2, b3;	/* same frame ids: same insert order */
+	struct pview *v;
+	uint32_t rows[MAXN], prev[64] = { 0 };
+
+	tb_init(&b1);
+	tb_add(&b1, "main;aaa", 300);
+	tb_add(&b1, "main;bbb", 301);
+	tb_add(&b1, "main;ccc", 100);
+	v = tb_finish(&b1);
+	table_sort(v, SORT_SELF, rows);
+	table_stabilize(v, SORT_SELF, rows, v->n_funcs, prev, 64);
+	is_str(v->frames[v->funcs[rows[0]].frame].name, "bbb",
+	    "first refresh: bbb (301) above aaa (300)");
+
+	tb_init(&b2);
+	tb_add(&b2, "main;aaa", 303);
+	tb_add(&b2, "main;bbb", 301);
+	tb_add(&b2, "main;ccc", 100);
+	v = tb_finish(&b2);
+	table_sort(v, SORT_SELF, rows);
+	table_stabilize(v, SORT_SELF, rows, v->n_funcs, prev, 64);
+	is_str(v->frames[v->funcs[rows[0]].frame].name, "bbb",
+	    "aaa 303 vs bbb 301: within noise, bbb keeps its place");
+
+	tb_init(&b3);
+	tb_add(&b3, "main;aaa", 340);
+	tb_add(&b3, "main;bbb", 301);
+	tb_add(&b3, "main;ccc", 100);
+	v = tb_finish(&b3);
+	table_sort(v, SORT_SELF, rows);
+	table_stabilize(v, SORT_SELF, rows, v->n_funcs, prev, 64);
+	is_str(v->frames[v->funcs[rows[0]].frame].name, "aaa",
+	    "aaa 340 vs bbb 301: a real difference reorders");
+}
+
 static void
 test_search(void)
 {
@@ -588,6 +628,7 @@ main(void)
 	test_moves();
 	test_glyphs();
 	test_sort();
+	test_sort_stable();
 	test_search();
 	test_table_view();
 	test_crumb();
