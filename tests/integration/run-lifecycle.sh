@@ -109,6 +109,9 @@ kill "$t"
 
 # 6. A zombie leader (main called pthread_exit): its threads are profiled.
 start_target t "$LC" --leader-exit
+# The leader's pthread_exit may finish a moment after "ready".
+is_zombie() { [ "$(proc_state "$1")" = Z ]; }
+wait_for 3 is_zombie "$t"
 st=$(proc_state "$t")
 "$CTOP" -p "$t" -F 499 -o "$WORKDIR/zl.folded" 2>"$WORKDIR/err" &
 c=$!
