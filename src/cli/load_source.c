@@ -91,15 +91,9 @@ load_save(void *ctx, const struct pview *v, uint32_t node, char **path,
     char **cause)
 {
 	struct load_source *ls = ctx;
-	char base[128], stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
 
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	snprintf(base, sizeof base, "ctop-prof-%s-%s", ls->name, stamp);
-	return export_write_new(ls->snapshot_dir ? ls->snapshot_dir : ".",
-	    base, EXPORT_FOLDED, v, node, path, cause);
+	return export_write_snapshot(ls->snapshot_dir, ls->name, v, node, path,
+	    cause);
 }
 
 static const struct source_ops load_ops = {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -330,4 +331,19 @@ export_write_new(const char *dir, const char *base, enum export_format fmt,
 	}
 	*path_out = dst;
 	return 0;
+}
+
+int
+export_write_snapshot(const char *dir, const char *label,
+    const struct pview *v, uint32_t node, char **path_out, char **cause)
+{
+	char base[160], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	snprintf(base, sizeof base, "ctop-prof-%s-%s", label, stamp);
+	return export_write_new(dir ? dir : ".", base, EXPORT_FOLDED, v, node,
+	    path_out, cause);
 }

@@ -606,15 +606,11 @@ live_save(void *ctx, const struct pview *v, uint32_t node, char **path,
     char **cause)
 {
 	struct worker *w = ctx;
-	char base[96], stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char label[16];
 
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	snprintf(base, sizeof base, "ctop-prof-%d-%s", (int)w->opts.pid, stamp);
-	return export_write_new(w->opts.snapshot_dir ? w->opts.snapshot_dir :
-	    ".", base, EXPORT_FOLDED, v, node, path, cause);
+	snprintf(label, sizeof label, "%d", (int)w->opts.pid);
+	return export_write_snapshot(w->opts.snapshot_dir, label, v, node, path,
+	    cause);
 }
 
 static const struct source_ops live_ops = {
