@@ -73,7 +73,10 @@ load_status(void *ctx, struct source_status *out)
 
 	memset(out, 0, sizeof *out);
 	out->live = false;
-	snprintf(out->comm, sizeof out->comm, "%s", ls->path);
+	/* The file's own name: a long directory must not push it out of the
+	 * 64 bytes of comm. */
+	snprintf(out->comm, sizeof out->comm, "%s", strrchr(ls->path, '/') ?
+	    strrchr(ls->path, '/') + 1 : ls->path);
 	out->backend = "file";
 	out->mode = "cpu";
 	out->samples = ls->view->total;
