@@ -469,6 +469,10 @@ test_stop_cont(void)
 	collect_for(&r.c, &ring, 100);
 	run_stop(&r);
 	p1 = progress(file);
+	/* Detached from its group-stop, a thread is woken and stops again
+	 * by itself: it may read R for a moment. */
+	for (int i = 0; i < 50 && task_state(t.pid, t.pid) != 'T'; i++)
+		sleep_ms(10);
 	ok(target_healthy(t.pid, true, why, sizeof why) &&
 	    task_state(t.pid, t.pid) == 'T',
 	    "stop: detached while stopped: untraced and still stopped (%c) %s",
