@@ -51,7 +51,8 @@ int worker_start(struct worker *w);
  * sampler_stop() so that nothing is left behind. Thread: main. */
 void worker_stop(struct worker *w);
 
-/* A live source for the UI and the batch printer. */
+/* A live source for the UI and the batch printer. Views are built (every
+ * publish_s) only once a source was asked for: a recording builds none. */
 struct source worker_source(struct worker *w);
 
 /* A view of the whole cumulative profile (for --output), built by the
