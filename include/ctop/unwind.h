@@ -9,6 +9,7 @@
 #define CTOP_UNWIND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ctop/record.h"
@@ -32,9 +33,24 @@ struct unwind_frame {
 				 * return address: no pc - 1 */
 };
 
+/* How callers are found. */
+enum unwind_method {
+	UNWIND_METHOD_DWARF,	/* CFI from .eh_frame for every frame */
+	UNWIND_METHOD_FP,	/* the frame-pointer chain (rbp) only */
+	UNWIND_METHOD_AUTO,	/* DWARF, and frame pointers out of the
+				 * frames of modules where sampled checks
+				 * found them to agree with DWARF */
+};
+
 struct unwind_stats {
 	uint64_t walks;
 	uint64_t ends[UNWIND_END_COUNT];
+	uint64_t dwarf_frames;	/* frames found by a DWARF step (or the
+				 * sampled ip) */
+	uint64_t fp_frames;	/* frames found by a frame-pointer step */
+	uint64_t fp_checks;	/* auto: DWARF steps compared with the frame
+				 * pointer */
+	uint64_t fp_fails;	/* ... that disagreed */
 };
 
 struct unwinder;
@@ -42,6 +58,10 @@ struct unwinder;
 /* Returns a new unwinder over the modules of sym, or NULL with *cause. */
 struct unwinder *unwind_new(struct symbols *sym, char **cause);
 void unwind_free(struct unwinder *u);
+
+/* DWARF unless set. The stack copy is walked in every method: fp reads
+ * the chain of saved rbp values in it. */
+void unwind_set_method(struct unwinder *u, enum unwind_method method);
 
 /* Drops cached unwind tables (the maps changed or the process exec'd). */
 void unwind_flush(struct unwinder *u);
@@ -52,6 +72,10 @@ int unwind_sample(struct unwinder *u, const struct rec_sample *s,
     struct unwind_frame *frames, int max, enum unwind_end *end);
 
 const char *unwind_end_name(enum unwind_end end);
+
+/* Writes "fp trusted: MODULE, ..." (or "fp trusted: none") naming the
+ * modules whose frame pointers --unwind auto uses now; returns how many. */
+int unwind_fp_note(struct unwinder *u, char *buf, size_t size);
 void unwind_get_stats(const struct unwinder *u, struct unwind_stats *out);
 
 #endif

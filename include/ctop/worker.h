@@ -23,6 +23,7 @@ struct worker_opts {
 	unsigned hz;
 	const char *mode_name;		/* "cpu" or "wall" */
 	bool debuginfod;
+	enum unwind_method unwind;	/* for samples with a stack copy */
 	double publish_s;		/* how often views are rebuilt */
 	const char *snapshot_dir;	/* for source save; NULL = cwd */
 	const char *output_note;	/* shown in the status (launch mode:
@@ -35,6 +36,10 @@ struct worker_summary {
 	uint64_t ends[UNWIND_END_COUNT];/* how the walks ended */
 	uint64_t records;		/* ring records consumed */
 	double cpu_s;			/* worker thread CPU time */
+	uint64_t fp_frames;		/* frames found by frame pointer */
+	uint64_t dwarf_frames;		/* ... and by DWARF */
+	char fp_note[160];		/* auto: the modules whose frame
+					 * pointers are used (at the end) */
 };
 
 struct worker;

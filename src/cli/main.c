@@ -193,12 +193,17 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 {
 	struct sampler_stats st;
 	struct worker_summary ws;
-	uint64_t walks = 0, trunc, failed;
+	uint64_t walks = 0, trunc, failed, frames;
+	char fp[sizeof ws.fp_note + 64] = "";
 	double secs;
 	int i;
 
 	sampler_get_stats(s, &st);
 	worker_get_summary(w, &ws);
+	frames = ws.fp_frames + ws.dwarf_frames;
+	if (ws.fp_note[0] != '\0' && frames > 0)
+		snprintf(fp, sizeof fp, "; %.0f%% of frames by frame pointer "
+		    "(%s)", 100.0 * ws.fp_frames / frames, ws.fp_note);
 	for (i = 0; i < UNWIND_END_COUNT; i++)
 		walks += ws.ends[i];
 	trunc = ws.ends[UNWIND_TRUNCATED] + ws.ends[UNWIND_MAX_DEPTH];
@@ -207,7 +212,7 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	fprintf(stderr, "ctop-prof: %s backend: %llu samples in %.1f s "
 	    "(%.1f Hz per thread, %u threads), %llu dropped, %llu lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
-	    "%.1f%%, %.0f bytes/sample%s%s%s%s\n",
+	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s\n",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
 	    secs > 0 ? (st.samples + st.dropped + st.skipped_idle + st.lost) /
@@ -220,7 +225,7 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	    st.samples ? (double)st.sample_bytes / st.samples : 0.0,
 	    output ? "; wrote " : "", output ? output : "",
 	    st.backend_note && *st.backend_note ? "; " : "",
-	    st.backend_note ? st.backend_note : "");
+	    st.backend_note ? st.backend_note : "", fp);
 }
 
 static int
@@ -326,6 +331,9 @@ run_live(const struct options *o, enum run_kind kind)
 		.hz = o->hz, .mode_name = options_mode_name(o->mode),
 		.debuginfod = o->debuginfod, .publish_s = o->delay_s,
 		.snapshot_dir = o->snapshot_dir,
+		.unwind = o->unwind == UNWIND_CHOICE_FP ? UNWIND_METHOD_FP :
+		    o->unwind == UNWIND_CHOICE_DWARF ? UNWIND_METHOD_DWARF :
+		    UNWIND_METHOD_AUTO,
 	};
 	struct live lv = { .launched = o->command != NULL, .pid = o->pid };
 	int fail_code = lv.launched ? 125 : 1, rc, err;

@@ -1,5 +1,5 @@
 # unwind module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
-libctop_a_SOURCES += src/unwind/unwind.c
+libctop_a_SOURCES += src/unwind/unwind.c src/unwind/fp.c src/unwind/internal.h
 
 # Accuracy tests: real targets sampled through a test-only ptrace capture.
 check_PROGRAMS += tests/unit/test-unwind
@@ -15,7 +15,7 @@ UNIT_TESTS += tests/unit/test-unwind
 TARGET_CFLAGS = -O2 -g -fomit-frame-pointer
 check_PROGRAMS += tests/targets/chain tests/targets/chain-fp \
 	tests/targets/inline tests/targets/qsortcb tests/targets/sighandler \
-	tests/targets/recurse tests/targets/dlopener
+	tests/targets/recurse tests/targets/dlopener tests/targets/qsortcb-fp
 tests_targets_chain_SOURCES = tests/targets/chain.c
 tests_targets_chain_CFLAGS = $(TARGET_CFLAGS)
 tests_targets_chain_LDFLAGS =
@@ -28,6 +28,9 @@ tests_targets_inline_LDFLAGS =
 tests_targets_qsortcb_SOURCES = tests/targets/qsortcb.c
 tests_targets_qsortcb_CFLAGS = $(TARGET_CFLAGS)
 tests_targets_qsortcb_LDFLAGS =
+tests_targets_qsortcb_fp_SOURCES = tests/targets/qsortcb.c
+tests_targets_qsortcb_fp_CFLAGS = -O2 -g -fno-omit-frame-pointer
+tests_targets_qsortcb_fp_LDFLAGS =
 tests_targets_sighandler_SOURCES = tests/targets/sighandler.c
 tests_targets_sighandler_CFLAGS = $(TARGET_CFLAGS)
 tests_targets_sighandler_LDFLAGS =

@@ -8,11 +8,10 @@
 #include "ctop/unwind.h"
 
 #include <errno.h>
-#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libunwind.h>
+#include "internal.h"
 
 /* Exported by libunwind-x86_64 but not declared: the public wrapper
  * (unw_get_proc_info_in_range) only arrived in libunwind 1.7. */
@@ -20,10 +19,6 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as,
     unw_word_t ip, unw_dyn_info_t *di, unw_proc_info_t *pi,
     int need_unwind_info, void *arg);
 
-/* Reads at most this far above the copy are taken for stack reads the
- * copy was too short for (the default thread stack is 8 MiB). */
-#define STACK_SPAN (8ull << 20)
-#define MAX_SEGS 16
 /* libunwind's register-state cache: one entry per distinct pc seen. */
 #define RS_CACHE_SIZE 4096
 
@@ -31,40 +26,9 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as,
 #define PE_OMIT 0xff
 #define PE_DATAREL_SDATA4 0x3b
 
-/* What we keep per module: where its file bytes are and its unwind
- * table, built on first use. */
-struct umod {
-	Dwfl_Module *mod;
-	uint64_t lo, hi;
-	GElf_Addr bias;
-	const unsigned char *raw;
-	size_t rawsize;
-	struct {
-		uint64_t vaddr, filesz, offset;
-	} segs[MAX_SEGS];
-	int nsegs;
-	bool have_table;
-	unw_dyn_info_t di;
-};
-
-struct unwinder {
-	struct symbols *sym;
-	unw_addr_space_t as;
-	uint64_t generation;
-	struct umod *mods;
-	size_t n_mods, cap_mods;
-	size_t last;		/* index of the last module used */
-	struct unwind_stats stats;
-};
-
-/* The state of one walk, handed to every accessor as `arg`. */
-struct walk {
-	struct unwinder *u;
-	const struct rec_sample *s;
-	const unsigned char *stack;
-	bool beyond;		/* a stack read fell past the copy */
-	bool noinfo;		/* find_proc_info found no table entry */
-};
+/* In --unwind auto, one walk in this many is done by DWARF alone, so that
+ * modules trusted for their frame pointers keep being checked. */
+#define FP_VERIFY_EVERY 16
 
 static const char *const end_names[UNWIND_END_COUNT] = {
 	[UNWIND_COMPLETE] = "complete",
@@ -204,8 +168,8 @@ umod_load(struct umod *um)
 
 /* The cached module of addr, loading it on first use; NULL outside every
  * module. */
-static struct umod *
-umod_get(struct walk *w, uint64_t addr)
+struct umod *
+unwind__umod_get(struct walk *w, uint64_t addr)
 {
 	struct unwinder *u = w->u;
 	struct umod *um;
@@ -251,7 +215,7 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
     int need_unwind_info, void *arg)
 {
 	struct walk *w = arg;
-	struct umod *um = umod_get(w, ip);
+	struct umod *um = unwind__umod_get(w, ip);
 	int rc;
 
 	if (!um || !um->have_table || ip < um->di.start_ip ||
@@ -294,7 +258,7 @@ acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
 		memcpy(valp, w->stack + (addr - lo), sizeof *valp);
 		return 0;
 	}
-	um = umod_get(w, addr);
+	um = unwind__umod_get(w, addr);
 	if (um && umod_read(um, addr, valp, sizeof *valp))
 		return 0;
 	if (!um && addr + sizeof *valp > hi && addr < lo + STACK_SPAN)
@@ -313,7 +277,7 @@ acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *valp,
 	/* libunwind's x86-64 numbering is the DWARF one, as is the sample's. */
 	if (reg < 0 || reg >= CTOP_NREGS)
 		return -UNW_EBADREG;
-	*valp = w->s->regs[reg];
+	*valp = w->regs[reg];
 	return 0;
 }
 
@@ -387,6 +351,12 @@ unwind_free(struct unwinder *u)
 	free(u);
 }
 
+void
+unwind_set_method(struct unwinder *u, enum unwind_method method)
+{
+	u->method = method;
+}
+
 static enum unwind_end
 step_failed(const struct walk *w, int rc)
 {
@@ -398,61 +368,161 @@ step_failed(const struct walk *w, int rc)
 	return UNWIND_BAD_FRAME;
 }
 
-int
-unwind_sample(struct unwinder *u, const struct rec_sample *s,
-    struct unwind_frame *frames, int max, enum unwind_end *end)
+static void
+cursor_regs(unw_cursor_t *c, struct fp_regs *r)
 {
-	struct walk w = { .u = u, .s = s, .stack = rec_sample_stack(s) };
-	enum unwind_end e = UNWIND_BAD_FRAME;
-	unw_cursor_t c;
-	bool exact = true;
-	int n = 0;
+	unw_word_t v;
 
-	unwind_sync(u);
-	u->stats.walks++;
-	if (max <= 0) {
-		e = UNWIND_MAX_DEPTH;
-		goto out;
-	}
-	if (unw_init_remote(&c, u->as, &w) < 0) {
-		frames[n++] = (struct unwind_frame){
-			s->regs[CTOP_REG_RIP], true };
-		goto out;
+	r->sp = unw_get_reg(c, UNW_X86_64_RSP, &v) < 0 ? 0 : v;
+	r->bp = unw_get_reg(c, UNW_X86_64_RBP, &v) < 0 ? 0 : v;
+}
+
+/* How a DWARF walk stopped. */
+enum dwarf_stop {
+	DWARF_ENDED,		/* *end says why */
+	DWARF_AT_TRUSTED,	/* *r is a frame whose module's frame
+				 * pointers are trusted: go on with them */
+};
+
+/* Walks with libunwind from the registers in w->regs, appending frames.
+ * `resumed`: the first frame is already in frames[] (a frame-pointer walk
+ * stopped there) and is a return address. With `may_switch`, stops at
+ * the first return-address frame of a trusted module. In auto mode every
+ * step out of a return-address frame is compared with the frame pointer
+ * (unwind__fp_check). */
+static enum dwarf_stop
+dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
+    bool resumed, bool may_switch, struct fp_regs *r, enum unwind_end *end)
+{
+	bool check = w->u->method == UNWIND_METHOD_AUTO;
+	bool exact = !resumed, first = true;
+	struct fp_regs from, to;
+	unw_cursor_t c;
+
+	if (unw_init_remote(&c, w->u->as, w) < 0) {
+		if (!resumed)
+			frames[(*n)++] = (struct unwind_frame){
+				w->regs[CTOP_REG_RIP], true };
+		*end = UNWIND_BAD_FRAME;
+		return DWARF_ENDED;
 	}
 	for (;;) {
 		unw_word_t ip;
 		int rc;
 
-		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0)
-			break;
-		frames[n++] = (struct unwind_frame){ ip, exact };
-		w.beyond = w.noinfo = false;
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0) {
+			*end = UNWIND_BAD_FRAME;
+			return DWARF_ENDED;
+		}
+		if (!(first && resumed)) {
+			frames[(*n)++] = (struct unwind_frame){ ip, exact };
+			w->u->stats.dwarf_frames++;
+		}
+		first = false;
+		if (!exact && (check || may_switch)) {
+			from.pc = ip;
+			cursor_regs(&c, &from);
+			if (may_switch && unwind__fp_trusted(
+			    unwind__umod_get(w, ip - 1))) {
+				*r = from;
+				return DWARF_AT_TRUSTED;
+			}
+		}
+		w->beyond = w->noinfo = false;
 		rc = unw_step(&c);
 		/* libunwind falls back to guessing with rbp when a pc has no
 		 * CFI; on -fomit-frame-pointer code that invents callers, so a
 		 * pc without info ends the walk. */
-		if (w.noinfo || rc < 0) {
-			e = step_failed(&w, rc);
-			break;
+		if (w->noinfo || rc < 0) {
+			*end = step_failed(w, rc);
+			return DWARF_ENDED;
 		}
 		if (rc == 0) {
-			e = UNWIND_COMPLETE;
-			break;
+			*end = UNWIND_COMPLETE;
+			return DWARF_ENDED;
+		}
+		if (check && !exact && unw_get_reg(&c, UNW_REG_IP, &to.pc) == 0) {
+			cursor_regs(&c, &to);
+			unwind__fp_check(w, &from, &to);
 		}
 		/* Right after a step, libunwind's signal-frame flag still
 		 * describes the frame we stepped from (the CIE it just used):
 		 * when that was a signal frame, the new pc is where the signal
 		 * hit, not a return address (perf reads it the same way). */
 		exact = unw_is_signal_frame(&c) > 0;
-		if (n == max) {
-			e = UNWIND_MAX_DEPTH;
-			break;
+		if (*n == max) {
+			*end = UNWIND_MAX_DEPTH;
+			return DWARF_ENDED;
 		}
 	}
-out:
+}
+
+/* --unwind fp: the frame-pointer chain from the sampled registers, as the
+ * kernel walks it for perf, but over the copy. */
+static void
+walk_fp(struct walk *w, struct unwind_frame *frames, int *n, int max,
+    enum unwind_end *end)
+{
+	const uint64_t *regs = w->s->regs;
+	struct fp_regs r = { regs[CTOP_REG_RIP], regs[CTOP_REG_RSP],
+		regs[CTOP_REG_RBP] };
+
+	frames[(*n)++] = (struct unwind_frame){ r.pc, true };
+	unwind__fp_walk(w, &r, frames, n, max, false, end);
+}
+
+/* --unwind dwarf, and auto: DWARF, switching to frame pointers while the
+ * frames are in trusted modules and back to DWARF after them. */
+static void
+walk_mixed(struct walk *w, struct unwind_frame *frames, int *n, int max,
+    enum unwind_end *end)
+{
+	struct unwinder *u = w->u;
+	bool may_switch = u->method == UNWIND_METHOD_AUTO &&
+	    u->stats.walks % FP_VERIFY_EVERY != 0;
+	uint64_t regs[CTOP_NREGS];
+	struct fp_regs r;
+	bool resumed = false;
+
+	memcpy(regs, w->s->regs, sizeof regs);
+	w->regs = regs;
+	while (dwarf_walk(w, frames, n, max, resumed, may_switch, &r, end) ==
+	    DWARF_AT_TRUSTED &&
+	    unwind__fp_walk(w, &r, frames, n, max, true, end)) {
+		/* Back to DWARF at r, a frame of an untrusted module: its
+		 * callee-saved registers other than rbp are unknown, which
+		 * CFI rarely needs to find the caller. */
+		regs[CTOP_REG_RIP] = r.pc;
+		regs[CTOP_REG_RSP] = r.sp;
+		regs[CTOP_REG_RBP] = r.bp;
+		resumed = true;
+	}
+}
+
+int
+unwind_sample(struct unwinder *u, const struct rec_sample *s,
+    struct unwind_frame *frames, int max, enum unwind_end *end)
+{
+	struct walk w = { .u = u, .s = s, .stack = rec_sample_stack(s),
+		.regs = s->regs };
+	enum unwind_end e = UNWIND_MAX_DEPTH;
+	int n = 0;
+
+	unwind_sync(u);
+	u->stats.walks++;
+	if (max > 0 && u->method == UNWIND_METHOD_FP)
+		walk_fp(&w, frames, &n, max, &e);
+	else if (max > 0)
+		walk_mixed(&w, frames, &n, max, &e);
 	u->stats.ends[e]++;
 	*end = e;
 	return n;
+}
+
+int
+unwind_fp_note(struct unwinder *u, char *buf, size_t size)
+{
+	return unwind__fp_note(u, buf, size);
 }
 
 void

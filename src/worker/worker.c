@@ -162,6 +162,8 @@ worker_ensure_symbols(struct worker *w)
 	w->symbols = symbols_new(w->opts.pid, &so, &cause);
 	if (w->symbols != NULL)
 		w->unwinder = unwind_new(w->symbols, &cause);
+	if (w->unwinder != NULL)
+		unwind_set_method(w->unwinder, w->opts.unwind);
 	if (w->unwinder == NULL) {
 		snprintf(msg, sizeof msg, "cannot read symbols: %s",
 		    cause ? cause : "unknown error");
@@ -451,6 +453,26 @@ worker_maybe_reload(struct worker *w, uint64_t *last_ns)
 	*last_ns = now;
 }
 
+/* How frames were found, for the summary line; libunwind state is read
+ * here, on the worker thread that owns it. */
+static void
+worker_summarize_unwind(struct worker *w)
+{
+	struct unwind_stats us;
+	char note[sizeof w->summary.fp_note] = "";
+
+	if (w->unwinder == NULL)
+		return;
+	unwind_get_stats(w->unwinder, &us);
+	if (w->opts.unwind == UNWIND_METHOD_AUTO)
+		unwind_fp_note(w->unwinder, note, sizeof note);
+	pthread_mutex_lock(&w->lock);
+	w->summary.fp_frames = us.fp_frames;
+	w->summary.dwarf_frames = us.dwarf_frames;
+	memcpy(w->summary.fp_note, note, sizeof note);
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -474,6 +496,7 @@ worker_main(void *arg)
 	pthread_mutex_lock(&w->lock);
 	w->summary.cpu_s = (double)cpu.tv_sec + cpu.tv_nsec / 1e9;
 	pthread_mutex_unlock(&w->lock);
+	worker_summarize_unwind(w);
 	return NULL;
 }
 

@@ -62,6 +62,15 @@ for t in chain chain-fp chain-stripped; do
 	expect "$t" ';main;a;b;c;spin$' 95
 	rooted "$t"
 done
+# --unwind auto (the default) takes frame pointers only in the build that
+# keeps them, and says so in the summary.
+grep -q 'by frame pointer (fp trusted: chain-fp)' "$WORKDIR/chain-fp.err"
+ok $? "chain-fp: auto unwinding trusts the frame pointers of chain-fp"
+grep -q 'fp trusted: none' "$WORKDIR/chain.err"
+ok $? "chain: auto unwinding trusts no frame pointer without them"
+record qsortcb-fp 1.5 -- "$TARGETS/qsortcb-fp"
+expect qsortcb-fp ';main;sort_it;[^;]*qsort[^;]*;.*compare_ints$' 80
+rooted qsortcb-fp
 
 record inline 1.5 -- "$TARGETS/inline"
 expect inline ';main;parent;middle_\[i\];leaf_\[i\]$' 90

@@ -406,6 +406,105 @@ test_dlopen(void)
 	run_free(&r);
 }
 
+/* --unwind auto on a target's samples: after a first pass that teaches
+ * it which modules keep frame pointers, every stack is the one DWARF
+ * alone gives, pc for pc; frame pointers are used only where the target
+ * was built with them (fp_built), never in Debian's libc. */
+static void
+test_auto(const char *target, bool fp_built)
+{
+	char *argv[] = { (char *)capture_target(target), NULL };
+	static struct unwind_frame fa[MAX_UNWIND], fd[MAX_UNWIND];
+	struct unwind_stats before, after;
+	char note[256];
+	struct run r;
+	int same = 0, shown = 0;
+
+	if (run_start(&r, argv, 16384) < 0) {
+		ok(0, "auto %s: start", target);
+		return;
+	}
+	unwind_set_method(r.uw, UNWIND_METHOD_AUTO);
+	for (int i = 0; i < r.n; i++) {
+		enum unwind_end e;
+
+		unwind_sample(r.uw, r.smp[i], fa, MAX_UNWIND, &e);
+	}
+	unwind_get_stats(r.uw, &before);
+	for (int i = 0; i < r.n; i++) {
+		enum unwind_end ea, ed;
+		int na, nd;
+
+		unwind_set_method(r.uw, UNWIND_METHOD_AUTO);
+		na = unwind_sample(r.uw, r.smp[i], fa, MAX_UNWIND, &ea);
+		unwind_set_method(r.uw, UNWIND_METHOD_DWARF);
+		nd = unwind_sample(r.uw, r.smp[i], fd, MAX_UNWIND, &ed);
+		if (na == nd && ea == ed &&
+		    memcmp(fa, fd, sizeof *fa * (size_t)na) == 0)
+			same++;
+		else if (shown++ < 3)
+			diag("auto %s: %d frames (%s), dwarf %d (%s)", target,
+			    na, unwind_end_name(ea), nd, unwind_end_name(ed));
+	}
+	unwind_get_stats(r.uw, &after);
+	unwind_fp_note(r.uw, note, sizeof note);
+	diag("auto %s: %s; %" PRIu64 " of %" PRIu64 " frames by frame "
+	    "pointer; %" PRIu64 " checks, %" PRIu64 " disagreed", target, note,
+	    after.fp_frames, after.fp_frames + after.dwarf_frames,
+	    after.fp_checks, after.fp_fails);
+	ok(r.n == NSAMPLES && same == r.n,
+	    "auto %s: the same stack as DWARF alone in %d/%d samples", target,
+	    same, r.n);
+	if (fp_built)
+		ok(after.fp_frames - before.fp_frames >= (uint64_t)r.n &&
+		    strstr(note, target) != NULL && !strstr(note, "libc"),
+		    "auto %s: frame pointers trusted in %s only (%" PRIu64
+		    " frames by them in the second pass)", target, target,
+		    after.fp_frames - before.fp_frames);
+	else
+		ok(after.fp_frames == 0 && strstr(note, "none") != NULL &&
+		    after.fp_fails * 2 > after.fp_checks,
+		    "auto %s: no module trusted without frame pointers (%"
+		    PRIu64 " of %" PRIu64 " checks disagreed)", target,
+		    after.fp_fails, after.fp_checks);
+	run_free(&r);
+}
+
+/* --unwind fp on the frame-pointer build: the chain of saved rbp values
+ * names main, a and b (c is lost: spin, a leaf, keeps no frame, as the
+ * kernel's walk loses it too), and stops at libc's start code, which has
+ * no frame pointer, instead of inventing callers. */
+static void
+test_fp_only(void)
+{
+	static const char *const want[] = { "spin", "b", "a", "main" };
+	char *argv[] = { (char *)capture_target("chain-fp"), NULL };
+	struct run r;
+	int good = 0, invented = 0, shown = 0;
+
+	if (run_start(&r, argv, 16384) < 0) {
+		ok(0, "fp chain-fp: start");
+		return;
+	}
+	unwind_set_method(r.uw, UNWIND_METHOD_FP);
+	for (int i = 0; i < r.n; i++) {
+		bool match = true;
+
+		stack_build(&r, r.smp[i], &st);
+		for (int k = 0; k < 4 && match; k++)
+			match = k < st.n && is_name(&st.f[k], want[k]);
+		for (int k = 4; k < st.n; k++)
+			invented += !is_start_code(&st.f[k]);
+		good += match;
+		if (!match && shown++ < 3)
+			stack_diag("fp chain-fp", &st);
+	}
+	ok(r.n == NSAMPLES && good * 100 >= r.n * 95 && invented == 0,
+	    "fp chain-fp: spin <- b <- a <- main in %d/%d samples, %d "
+	    "invented frames below main", good, r.n, invented);
+	run_free(&r);
+}
+
 static double
 now_us(void)
 {
@@ -418,7 +517,7 @@ now_us(void)
 /* Cost per sample of unwind_sample and symbols_resolve: the first sample
  * (everything cold), a first pass (cold caches), a second pass (warm). */
 static void
-measure(const char *target)
+measure(const char *target, enum unwind_method method)
 {
 	char *argv[] = { (char *)capture_target(target), NULL };
 	static struct unwind_frame uf[MAX_UNWIND];
@@ -432,6 +531,7 @@ measure(const char *target)
 		ok(0, "measure: start %s", target);
 		return;
 	}
+	unwind_set_method(r.uw, method);
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < r.n; i++) {
 			enum unwind_end end;
@@ -454,8 +554,9 @@ measure(const char *target)
 				frames += n;
 		}
 	}
-	diag("cost %s (%.1f frames/sample): first sample unwind %.0f us, "
-	    "resolve %.0f us", target, (double)frames / r.n, first_u, first_s);
+	diag("cost %s, %s (%.1f frames/sample): first sample unwind %.0f us, "
+	    "resolve %.0f us", target, method == UNWIND_METHOD_AUTO ? "auto" :
+	    "dwarf", (double)frames / r.n, first_u, first_s);
 	diag("cost %s: cold pass unwind %.1f us/sample, resolve %.1f "
 	    "us/sample; warm pass unwind %.1f us/sample, resolve %.2f "
 	    "us/sample", target, t_unw[0] / r.n, t_sym[0] / r.n,
@@ -544,7 +645,13 @@ main(void)
 	test_recurse("500", 16384, false);
 	test_recurse("200", 65536, true);
 	test_dlopen();
-	measure("qsortcb");
-	measure("chain");
+	test_auto("chain-fp", true);
+	test_auto("qsortcb-fp", true);
+	test_auto("chain", false);
+	test_fp_only();
+	measure("qsortcb", UNWIND_METHOD_DWARF);
+	measure("chain", UNWIND_METHOD_DWARF);
+	measure("chain-fp", UNWIND_METHOD_DWARF);
+	measure("chain-fp", UNWIND_METHOD_AUTO);
 	return done_testing();
 }

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* unwind internals: the per-module cache shared by the DWARF walker
+ * (unwind.c) and the frame-pointer walker (fp.c). Thread: the worker. */
+#ifndef CTOP_UNWIND_INTERNAL_H
+#define CTOP_UNWIND_INTERNAL_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libunwind.h>
+
+#include "ctop/unwind.h"
+
+/* Reads at most this far above the copy are taken for stack reads the
+ * copy was too short for (the default thread stack is 8 MiB). */
+#define STACK_SPAN (8ull << 20)
+#define MAX_SEGS 16
+
+/* What we keep per module: where its file bytes are, its unwind table
+ * (built on first use), and how often its frame pointers agreed with
+ * DWARF unwinding (--unwind auto). */
+struct umod {
+	Dwfl_Module *mod;
+	uint64_t lo, hi;
+	GElf_Addr bias;
+	const unsigned char *raw;
+	size_t rawsize;
+	struct {
+		uint64_t vaddr, filesz, offset;
+	} segs[MAX_SEGS];
+	int nsegs;
+	bool have_table;
+	unw_dyn_info_t di;
+	uint64_t fp_checks;	/* DWARF steps out of its frames compared */
+	uint64_t fp_fails;	/* ... where the frame pointer disagreed */
+};
+
+struct unwinder {
+	struct symbols *sym;
+	unw_addr_space_t as;
+	enum unwind_method method;
+	uint64_t generation;
+	struct umod *mods;
+	size_t n_mods, cap_mods;
+	size_t last;		/* index of the last module used */
+	struct unwind_stats stats;
+};
+
+/* The state of one walk, handed to every accessor as `arg`. */
+struct walk {
+	struct unwinder *u;
+	const struct rec_sample *s;
+	const unsigned char *stack;
+	const uint64_t *regs;	/* where libunwind starts: DWARF order */
+	bool beyond;		/* a stack read fell past the copy */
+	bool noinfo;		/* find_proc_info found no table entry */
+};
+
+/* The registers a frame-pointer step needs and gives. */
+struct fp_regs {
+	uint64_t pc, sp, bp;
+};
+
+/* unwind.c */
+struct umod *unwind__umod_get(struct walk *w, uint64_t addr);
+
+/* fp.c */
+bool unwind__fp_trusted(const struct umod *um);
+void unwind__fp_check(struct walk *w, const struct fp_regs *from,
+    const struct fp_regs *to);
+bool unwind__fp_walk(struct walk *w, struct fp_regs *r,
+    struct unwind_frame *frames, int *n, int max, bool trusted_only,
+    enum unwind_end *end);
+int unwind__fp_note(struct unwinder *u, char *buf, size_t size);
+
+#endif
