@@ -477,7 +477,10 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct timespec nap = { 0, 2 * 1000 * 1000 }, cpu;
+	/* The ring holds seconds of samples: waking every 10 ms keeps it far
+	 * from full and costs a fifth of the wake-ups of 2 ms, which on a VM
+	 * were a third of the worker's CPU at 999 Hz. */
+	struct timespec nap = { 0, 10 * 1000 * 1000 }, cpu;
 	uint64_t last_publish = 0, last_reload = monotonic_ns();
 	size_t n;
 
