@@ -21,6 +21,11 @@ struct symbols__func {
 	const char *name;	/* interned, demangled */
 };
 
+/* The code an .eh_frame FDE covers: [lo, hi), file vaddrs. */
+struct symbols__fde {
+	uint64_t lo, hi;
+};
+
 /* One ELF object mapped into the target (every mapping of one file). */
 struct symbols__mod {
 	uint64_t lo, hi;	/* reported range: first start to last end */
@@ -37,6 +42,9 @@ struct symbols__mod {
 	struct symbols__func *marks;	/* size-0 functions (asm labels) */
 	size_t n_marks;
 	bool funcs_loaded;
+	struct symbols__fde *fdes;	/* sorted, from .eh_frame_hdr */
+	size_t n_fdes;
+	bool fdes_loaded;
 };
 
 /* A cached resolution: frames[first .. first + n) of the frame arena. */
@@ -88,6 +96,11 @@ void symbols__cache_free(struct symbols *s);
 int symbols__resolve_mod(struct symbols *s, struct symbols__mod *m,
     uint64_t pc, bool exact, struct frame *out, int max);
 void symbols__mod_free_funcs(struct symbols__mod *m);
+
+/* fde.c */
+bool symbols__fde_start(struct symbols__mod *m, uint64_t vaddr,
+    uint64_t *start);
+void symbols__fde_free(struct symbols__mod *m);
 
 /* symbols.c */
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);

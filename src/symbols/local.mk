@@ -1,5 +1,6 @@
 # symbols module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
+	src/symbols/fde.c \
 	src/symbols/intern.c \
 	src/symbols/resolve.c \
 	src/symbols/symbols.c
@@ -10,7 +11,7 @@ tests_unit_test_symbols_SOURCES = tests/unit/test-symbols.c \
 	tests/unit/capture.c tests/unit/capture.h
 tests_unit_test_symbols_LDADD = $(CTOP_LIBS) -ldl
 EXTRA_tests_unit_test_symbols_DEPENDENCIES = tests/targets/chain-stripped \
-	tests/targets/libdlhot.so
+	tests/targets/chain-nosym tests/targets/libdlhot.so
 UNIT_TESTS += tests/unit/test-symbols
 
 # A C++ target for demangling (no sanitizer flags, see src/unwind/local.mk).
@@ -34,3 +35,10 @@ tests/targets/chain-stripped: tests/targets/chain$(EXEEXT)
 	mv $@.tmp $@
 CLEANFILES += tests/targets/chain-stripped \
 	tests/targets/.debug/chain-stripped.debug
+
+# A stripped copy of chain with no symbols anywhere: its functions can be
+# told apart only by their .eh_frame entries.
+tests/targets/chain-nosym: tests/targets/chain$(EXEEXT)
+	$(AM_V_GEN)$(TARGET_STRIP) --strip-all -o $@.tmp \
+		tests/targets/chain$(EXEEXT) && mv $@.tmp $@
+CLEANFILES += tests/targets/chain-nosym

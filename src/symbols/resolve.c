@@ -71,6 +71,7 @@ symbols__mod_free_funcs(struct symbols__mod *m)
 	m->n_funcs = 0;
 	m->n_marks = 0;
 	m->funcs_loaded = false;
+	symbols__fde_free(m);	/* read from the same Dwfl_Module */
 }
 
 /* Builds the module's function table: sized STT_FUNC/IFUNC symbols of the
@@ -316,12 +317,16 @@ symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
 		return n;
 	if (!name) {
 		GElf_Addr bias = 0;
+		uint64_t at;
 		char buf[512];
 
 		if (!dwfl_module_getelf(m->mod, &bias))
 			bias = m->lo;
-		snprintf(buf, sizeof buf, "%s+0x%" PRIx64, m->name,
-		    pca - bias);
+		/* Every address of one unnamed function gets one name: the
+		 * start of its FDE (fde.c), else the address itself. */
+		at = pca - bias;
+		symbols__fde_start(m, at, &at);
+		snprintf(buf, sizeof buf, "%s+0x%" PRIx64, m->name, at);
 		name = symbols__intern(s, buf);
 		s->stats.no_symbol++;
 	}

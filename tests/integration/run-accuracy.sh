@@ -72,6 +72,16 @@ record qsortcb-fp 1.5 -- "$TARGETS/qsortcb-fp"
 expect qsortcb-fp ';main;sort_it;[^;]*qsort[^;]*;.*compare_ints$' 80
 rooted qsortcb-fp
 
+# No symbols at all: each function is named by the start of its .eh_frame
+# entry, which is where its symbol would be, so the samples spread over
+# the addresses of spin's loop still make one frame.
+record chain-nosym 1.5 -- "$TARGETS/chain-nosym"
+addr_of() { nm "$TARGETS/chain" | awk -v f="$1" '$3 == f { sub(/^0+/, "", $1); print $1 }'; }
+re=""
+for f in main a b c spin; do re="$re;chain-nosym\\+0x$(addr_of $f)"; done
+expect chain-nosym "$re\$" 95
+expect chain-nosym "^chain-nosym;chain-nosym\\+0x$(addr_of _start);" 95
+
 record inline 1.5 -- "$TARGETS/inline"
 expect inline ';main;parent;middle_\[i\];leaf_\[i\]$' 90
 rooted inline
