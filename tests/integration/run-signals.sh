@@ -1,15 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Signals at 999 Hz (ptrace backend): the target receives every one of
+# Signals at 999 Hz on one backend (SIGNALS_BACKEND, ptrace by default;
+# run-signals-perf.sh runs it on perf): the target receives every one of
 # 2000 queued real-time signals, SIGCHLD from its children and SIGPIPE,
 # attached and launched, exactly as without the profiler; kill -STOP,
 # -TSTP and -CONT look the same to the target's parent (waitpid
-# WUNTRACED|WCONTINUED) with and without the profiler.
-. "$(dirname "$0")/../lib.sh"
+# WUNTRACED|WCONTINUED) with and without the profiler. Every run checks
+# that the summary names the backend asked for, so a silent fallback
+# cannot pass for the backend under test.
+here=$(dirname "$0")
+. "$here/../lib.sh"
+. "$here/perf-lib.sh"
 export LC_ALL=C
-ptrace_allowed || skip_all "ptrace not permitted here"
 NSIG=${SIGNALS_N:-2000}
 BACKEND=${SIGNALS_BACKEND:-ptrace}
+case "$BACKEND" in
+perf) perf_allowed || skip_all "perf backend not usable here: $PERF_WHY" ;;
+*) ptrace_allowed || skip_all "ptrace not permitted here" ;;
+esac
+# used_backend WHAT ERRFILE: the summary line names $BACKEND.
+used_backend() {
+	grep -q "^ctop-prof: $BACKEND backend: " "$2"
+	ok $? "$1: the summary names the $BACKEND backend ($(head -c 160 "$2"))"
+}
 
 # send_rt PID N: queues N SIGRTMIN; prints how many were accepted.
 send_rt() {
@@ -66,6 +79,7 @@ rc=$?
 n=$(folded_total "$WORKDIR/att.folded")
 [ "$rc" = 0 ] && [ "$n" -gt 100 ]
 ok $? "attached: ctop-prof exits $rc when the target exits, $n samples ($(cat "$WORKDIR/att.err"))"
+used_backend attached "$WORKDIR/att.err"
 
 # Launched at 999 Hz: the command is our child.
 "$CTOP" -F 999 --backend "$BACKEND" -o "$WORKDIR/lau.folded" -- "$TARGETS/sigcount" \
@@ -82,6 +96,7 @@ wait "$c"
 rc=$?
 [ "$rc" = 0 ]
 ok $? "launched: exit status 0 of the command passed through ($rc)"
+used_backend launched "$WORKDIR/lau.err"
 
 # Job control as the target's parent sees it: lifecycle --watch forks a
 # spinning child and reports every waitpid() status change.
@@ -93,7 +108,7 @@ jobctl() {	# jobctl OUT [profile]: prints the parent's reports
 	kid=$(awk '/^child/ { print $2 }' "$out")
 	cleanup_pid "$kid"
 	if [ "${2:-}" = profile ]; then
-		"$CTOP" -p "$kid" -F 999 --backend "$BACKEND" -o "$WORKDIR/jc.folded" 2>/dev/null &
+		"$CTOP" -p "$kid" -F 999 --backend "$BACKEND" -o "$WORKDIR/jc.folded" 2>"$WORKDIR/jc.err" &
 		c=$!
 		sleep 0.4
 	fi
@@ -108,6 +123,10 @@ jobctl() {	# jobctl OUT [profile]: prints the parent's reports
 	if [ -n "$c" ]; then
 		kill -INT "$c"
 		wait "$c" || echo "ctop-prof failed"
+		# Reported apart (not diffed): after ctop-prof, the child
+		# runs on untraced.
+		wait_for 2 target_healthy "$kid"
+		echo "$? $(proc_state "$kid") $(tracer_of "$kid")" >"$WORKDIR/jc.after"
 	fi
 	kill -KILL "$kid"
 	wait_for 5 grep -q '^exited' "$out"
@@ -121,5 +140,12 @@ diff "$WORKDIR/jc-ref" "$WORKDIR/jc-prof" >/dev/null &&
 	[ "$(grep -c '^continued$' "$WORKDIR/jc-prof")" = 4 ]
 ok $? "STOP/CONT x3, TSTP/CONT: the parent sees the same reports with and without the profiler: $(tr '\n' ',' <"$WORKDIR/jc-prof")" ||
 	diff "$WORKDIR/jc-ref" "$WORKDIR/jc-prof" | sed 's/^/# /'
+read -r healthy st tr <"$WORKDIR/jc.after"
+[ "$healthy" = 0 ]
+ok $? "job control: after ctop-prof the target runs on untraced (State $st, TracerPid $tr)"
+n=$(folded_total "$WORKDIR/jc.folded")
+[ "$n" -gt 100 ]
+ok $? "job control: the stopped-and-continued target was sampled ($n samples)"
+used_backend "job control" "$WORKDIR/jc.err"
 
 done_testing
