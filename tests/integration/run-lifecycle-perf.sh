@@ -35,7 +35,8 @@ el=$(( $(now_ms) - t0 ))
 ok $? "perf: target exit ends an attached recording: exit $rc after $el ms ($(head -c 100 "$WORKDIR/exit.err"))"
 n=$(folded_total "$WORKDIR/exit.folded" 2>/dev/null || echo 0)
 s=$(folded_leaf_share "$WORKDIR/exit.folded" lc_spin_exit 2>/dev/null || echo 0)
-[ "$n" -ge 100 ] && awk -v s="$s" 'BEGIN { exit !(s >= 90) }'
+# perf counts CPU time only: 50 of ~1500 leaves room for a busy machine.
+[ "$n" -ge 50 ] && awk -v s="$s" 'BEGIN { exit !(s >= 90) }'
 ok $? "perf: --output written with the data: $n samples, $s% in lc_spin_exit"
 
 # Launched: the command's own status.
@@ -43,7 +44,7 @@ ok $? "perf: --output written with the data: $n samples, $s% in lc_spin_exit"
 	>/dev/null 2>"$WORKDIR/exit7.err"
 rc=$?
 n=$(folded_total "$WORKDIR/exit7.folded" 2>/dev/null || echo 0)
-[ "$rc" = 7 ] && [ "$n" -ge 50 ] && on_perf "$WORKDIR/exit7.err"
+[ "$rc" = 7 ] && [ "$n" -ge 15 ] && on_perf "$WORKDIR/exit7.err"
 ok $? "perf: launched command exits 7: ctop-prof exits $rc, $n samples written"
 
 # The live view says "process N exited" and keeps running until q.
