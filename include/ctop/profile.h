@@ -17,6 +17,9 @@
 
 #define PROFILE_NO_FRAME UINT32_MAX
 #define PROFILE_NO_NODE UINT32_MAX
+/* The tid of "[other threads]": every thread first seen once max_threads
+ * threads have their own entry (no real tid is negative). */
+#define PROFILE_OTHER_THREADS (-1)
 
 enum frame_kind {
 	FRAME_FUNC,		/* a function (or module+0xOFFSET without one) */
@@ -45,6 +48,10 @@ struct profile_limits {
 				 * 4 M nodes) */
 	uint32_t window_s;	/* seconds of samples kept for windows (0 =
 				 * default 30) */
+	uint32_t max_threads;	/* threads with their own entry (and tree);
+				 * past it a new thread's samples go to the
+				 * one entry PROFILE_OTHER_THREADS, named
+				 * "[other threads]" (0 = default 65536) */
 };
 
 struct profile_stats {
@@ -52,7 +59,7 @@ struct profile_stats {
 	uint64_t collapsed;	/* samples whose stack hit max_nodes */
 	uint32_t nodes;
 	uint32_t frames;
-	uint32_t threads;
+	uint32_t threads;	/* entries, "[other threads]" included */
 	size_t bytes;		/* memory held, approximately */
 };
 
@@ -78,7 +85,8 @@ const struct frame *profile_frame(const struct profile *p, uint32_t id);
 int profile_add(struct profile *p, int32_t tid, uint64_t time_ns,
     const uint32_t *frames, size_t n, uint64_t count);
 
-/* Names a thread (copied; at most 15 bytes kept). */
+/* Names a thread (copied; at most 15 bytes kept). Naming a new thread
+ * makes its entry; past max_threads the name is dropped. */
 void profile_set_thread_name(struct profile *p, int32_t tid, const char *name);
 
 /* Sets every count to zero and empties the window log; frames stay. */

@@ -55,6 +55,7 @@ struct profile {
 	uint32_t n_threads, cap_threads;
 	uint32_t *ttab;			/* thread indices keyed by tid */
 	uint32_t ttab_cap;
+	uint32_t has_other;		/* 1 once "[other threads]" exists */
 
 	struct plog_entry *log;		/* ring: oldest at log_head */
 	uint32_t log_cap, log_head, log_len;

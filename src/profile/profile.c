@@ -25,6 +25,11 @@
 #define ARENA_CHUNK (64 * 1024)
 #define DEFAULT_MAX_NODES (4u * 1024 * 1024)
 #define DEFAULT_WINDOW_S 30
+/* A thread entry costs about 64 bytes (its struct, its root node, its
+ * hash slots, with the arrays' slack): 65536 of them 4 MiB, whatever the
+ * thread churn. Its call tree counts against max_nodes. */
+#define DEFAULT_MAX_THREADS 65536u
+#define OTHER_THREADS_NAME "[other threads]"
 /* 2 M entries (48 MiB) hold 30 s at ~70k samples/s; past that the oldest
  * entries go first and windows get shorter than asked. */
 #define PROFILE_LOG_MAX (1u << 21)
@@ -272,13 +277,11 @@ profile__thread_find(const struct profile *p, int32_t tid)
 }
 
 static uint32_t
-thread_get(struct profile *p, int32_t tid)
+thread_create(struct profile *p, int32_t tid)
 {
-	uint32_t t = profile__thread_find(p, tid), j, mask;
+	uint32_t j, mask;
 	struct pthread *th;
 
-	if (t != PROFILE__EMPTY)
-		return t;
 	if (grow_array((void **)&p->threads, &p->cap_threads,
 	    p->n_threads + 1, sizeof(*p->threads)))
 		return PROFILE__EMPTY;
@@ -289,6 +292,8 @@ thread_get(struct profile *p, int32_t tid)
 	th = &p->threads[p->n_threads];
 	memset(th, 0, sizeof(*th));
 	th->tid = tid;
+	if (tid == PROFILE_OTHER_THREADS)
+		memcpy(th->name, OTHER_THREADS_NAME, sizeof OTHER_THREADS_NAME);
 	/* Roots are created past max_nodes: a thread always has one. */
 	th->root = node_append(p, PROFILE_NO_NODE, PROFILE_NO_FRAME);
 	if (th->root == PROFILE_NO_NODE)
@@ -299,6 +304,29 @@ thread_get(struct profile *p, int32_t tid)
 		;
 	p->ttab[j] = p->n_threads;
 	return p->n_threads++;
+}
+
+/* The entry of tid, made if new. Past max_threads a new thread shares
+ * "[other threads]": a process that churns through millions of threads
+ * keeps its first ones apart and every sample counted, in bounded
+ * memory. */
+static uint32_t
+thread_get(struct profile *p, int32_t tid)
+{
+	uint32_t t = profile__thread_find(p, tid);
+
+	if (t != PROFILE__EMPTY)
+		return t;
+	if (p->n_threads - p->has_other >= p->lim.max_threads) {
+		tid = PROFILE_OTHER_THREADS;
+		t = profile__thread_find(p, tid);
+		if (t != PROFILE__EMPTY)
+			return t;
+	}
+	t = thread_create(p, tid);
+	if (t != PROFILE__EMPTY && tid == PROFILE_OTHER_THREADS)
+		p->has_other = 1;
+	return t;
 }
 
 /* The child of parent for frame; with create, makes it (PROFILE_NO_NODE
@@ -427,6 +455,8 @@ profile_new(const struct profile_limits *limits)
 		p->lim.max_nodes = DEFAULT_MAX_NODES;
 	if (!p->lim.window_s)
 		p->lim.window_s = DEFAULT_WINDOW_S;
+	if (!p->lim.max_threads)
+		p->lim.max_threads = DEFAULT_MAX_THREADS;
 	if (table_resize(p, &p->ftab, &p->ftab_cap, 0, frame_slot_hash) ||
 	    table_resize(p, &p->ntab, &p->ntab_cap, 0, node_slot_hash)) {
 		profile_free(p);
@@ -484,7 +514,8 @@ profile_add(struct profile *p, int32_t tid, uint64_t time_ns,
 	if (cut)
 		p->collapsed += count;
 	if (time_ns) {
-		log_append(p, tid, time_ns, leaf, count);
+		/* The entry's tid: views find every logged tid's entry. */
+		log_append(p, p->threads[t].tid, time_ns, leaf, count);
 		if (time_ns > p->last_time)
 			p->last_time = time_ns;
 		if (time_ns > p->threads[t].last_time)
@@ -498,7 +529,8 @@ profile_set_thread_name(struct profile *p, int32_t tid, const char *name)
 {
 	uint32_t t = thread_get(p, tid);
 
-	if (t == PROFILE__EMPTY || !name)
+	/* Past max_threads: not a name for "[other threads]". */
+	if (t == PROFILE__EMPTY || !name || p->threads[t].tid != tid)
 		return;
 	strncpy(p->threads[t].name, name, sizeof(p->threads[t].name) - 1);
 	p->threads[t].name[sizeof(p->threads[t].name) - 1] = '\0';

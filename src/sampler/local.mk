@@ -1,11 +1,12 @@
 # sampler module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
+	src/sampler/gates.c \
 	src/sampler/procfs.c \
 	src/sampler/ptrace_attach.c \
 	src/sampler/ptrace_backend.c \
 	src/sampler/ptrace_threads.c \
 	src/sampler/sampler.c
-noinst_HEADERS += src/sampler/internal.h
+noinst_HEADERS += src/sampler/internal.h src/sampler/gates.h
 
 # Unit test: runs the sampler against the real targets below.
 check_PROGRAMS += tests/unit/test-sampler
@@ -42,6 +43,13 @@ libctop_a_SOURCES += \
 	src/sampler/perf_open.c \
 	src/sampler/perf_parse.c
 noinst_HEADERS += src/sampler/perf_internal.h
+
+# Unit test of the permission gates: every cause from simulated facts.
+check_PROGRAMS += tests/unit/test-gates
+tests_unit_test_gates_SOURCES = tests/unit/test-gates.c
+tests_unit_test_gates_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_gates_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-gates
 
 # Unit test of the perf backend: decoder, then real targets when permitted.
 check_PROGRAMS += tests/unit/test-perf

@@ -2,8 +2,8 @@
 /* sampler, perf backend: the event set. One event per (thread, CPU) with
  * inherit, so threads born later are covered by the kernel; one mmap ring
  * per CPU, every other event of that CPU redirected into it with
- * PERF_EVENT_IOC_SET_OUTPUT (perf record's layout, design.md 1a). Also
- * the permission gates, named when perf_event_open refuses. */
+ * PERF_EVENT_IOC_SET_OUTPUT (perf record's layout, design.md 1a). A
+ * refusal is explained by gates.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gates.h"
 #include "perf_internal.h"
 
 #define CAP_SYS_ADMIN_BIT 21
@@ -49,64 +50,16 @@ perf__privileged(void)
 	    sampler__proc_has_cap(CAP_SYS_ADMIN_BIT);
 }
 
-static int
-seccomp_mode(void)
-{
-	char buf[4096];
-	const char *p;
-
-	if (sampler__proc_read("/proc/self/status", buf, sizeof buf) < 0)
-		return 0;
-	p = strstr(buf, "\nSeccomp:");
-	return p ? atoi(p + 9) : 0;
-}
-
 /* perf_event_open said err (negative): one line naming the gate. */
 void
 perf__explain(int err, pid_t pid, char **cause)
 {
-	int par = perf__paranoid();
-	long uid = sampler__proc_uid(pid);
+	struct gate_facts f;
+	char buf[512];
 
-	if (err == -ESRCH)
-		sampler__set_cause(cause, "perf_event_open on %d: no such "
-		    "process (check the PID)", pid);
-	else if (err == -ENOSYS)
-		sampler__set_cause(cause, "perf_event_open: this kernel has "
-		    "no perf events (CONFIG_PERF_EVENTS off; use --backend "
-		    "ptrace)");
-	else if (err == -EPERM && seccomp_mode() == 2)
-		sampler__set_cause(cause, "perf_event_open: EPERM from a "
-		    "seccomp filter (a container's default profile allows it "
-		    "only with CAP_PERFMON or CAP_SYS_ADMIN: --cap-add "
-		    "PERFMON, or use --backend ptrace)");
-	else if ((err == -EACCES || err == -EPERM) && par >= 3 &&
-	    !perf__privileged())
-		sampler__set_cause(cause, "perf_event_open: not permitted: "
-		    "perf_event_paranoid is %d, which forbids every event "
-		    "without CAP_SYS_ADMIN (`sysctl kernel.perf_event_paranoid"
-		    "=2`, or use --backend ptrace)", par);
-	else if ((err == -EACCES || err == -EPERM) && uid >= 0 &&
-	    (uid_t)uid != geteuid() && !perf__privileged())
-		sampler__set_cause(cause, "perf_event_open on %d: not "
-		    "permitted: it belongs to uid %ld, we are uid %u (run as "
-		    "that user, as root, or with CAP_PERFMON)", pid, uid,
-		    (unsigned)geteuid());
-	else if (err == -EACCES || err == -EPERM)
-		sampler__set_cause(cause, "perf_event_open on %d: not "
-		    "permitted (%s; perf_event_paranoid is %d; the target may "
-		    "be non-dumpable: run as root or with CAP_PERFMON, or use "
-		    "--backend ptrace)", pid, strerror(-err), par);
-	else if (err == -EMFILE || err == -ENFILE)
-		sampler__set_cause(cause, "perf_event_open: out of file "
-		    "descriptors (one per thread and CPU: raise `ulimit -n`, "
-		    "or use --backend ptrace)");
-	else if (err == -ENOMEM || err == PERF_ERR_MMAP)
-		sampler__set_cause(cause, "perf ring: cannot map it (locked "
-		    "memory: raise `ulimit -l` or kernel.perf_event_mlock_kb)");
-	else
-		sampler__set_cause(cause, "perf_event_open on %d: %s (use "
-		    "--backend ptrace)", pid, strerror(-err));
+	gates_gather(&f, GATE_PERF, err, pid);
+	gates_perf_cause(&f, buf, sizeof buf);
+	sampler__set_cause(cause, "%s", buf);
 }
 
 void

@@ -14,10 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gates.h"
 #include "internal.h"
 
 #define PF_KTHREAD_FLAG 0x00200000ul	/* include/linux/sched.h */
-#define CAP_SYS_PTRACE_BIT 19
 #define DETACH_WAIT_NS 200000000ull
 
 static const long seize_opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
@@ -45,6 +45,18 @@ live_threads(pid_t pid)
 	return p ? strtol(p + 9, NULL, 10) : 0;
 }
 
+/* PTRACE_SEIZE said EPERM, or would: find which gate. */
+static void
+explain_eperm(pid_t pid, char **cause)
+{
+	struct gate_facts f;
+	char buf[512];
+
+	gates_gather(&f, GATE_PTRACE, -EPERM, pid);
+	gates_ptrace_cause(&f, buf, sizeof buf);
+	sampler__set_cause(cause, "%s", buf);
+}
+
 /* Gates that need no ptrace call: existence, zombie, kernel thread,
  * another tracer, ourselves. A zombie leader (main called pthread_exit)
  * whose other threads run on is a live process: it passes. */
@@ -54,7 +66,6 @@ attach_precheck(pid_t pid, char **cause)
 	char path[64], buf[1024];
 	unsigned long flags = 0;
 	char state = 0;
-	pid_t tracer;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	if (sampler__proc_read(path, buf, sizeof buf) < 0 ||
@@ -81,54 +92,11 @@ attach_precheck(pid_t pid, char **cause)
 		    "profile)", pid);
 		return -ESRCH;
 	}
-	tracer = sampler__proc_tracer(pid, 0);
-	if (tracer > 0) {
-		sampler__set_cause(cause, "attach to %d: already traced by "
-		    "TracerPid %d (gdb/strace?): only one tracer at a time "
-		    "(detach it first)", pid, tracer);
+	if (sampler__proc_tracer(pid, 0) > 0) {
+		explain_eperm(pid, cause);
 		return -EPERM;
 	}
 	return 0;
-}
-
-/* PTRACE_SEIZE said EPERM: find which gate. */
-static void
-explain_eperm(pid_t pid, char **cause)
-{
-	int yama = sampler__proc_yama_scope();
-	bool cap = sampler__proc_has_cap(CAP_SYS_PTRACE_BIT);
-	long uid = sampler__proc_uid(pid);
-	pid_t tracer = sampler__proc_tracer(pid, 0);
-
-	if (tracer > 0)
-		sampler__set_cause(cause, "attach to %d: already traced by "
-		    "TracerPid %d (gdb/strace?): only one tracer at a time "
-		    "(detach it first)", pid, tracer);
-	else if (yama == 3)
-		sampler__set_cause(cause, "attach to %d: not permitted: Yama "
-		    "ptrace_scope is 3, ptrace is disabled until reboot (boot "
-		    "with a lower kernel.yama.ptrace_scope)", pid);
-	else if (yama == 2 && !cap)
-		sampler__set_cause(cause, "attach to %d: not permitted: Yama "
-		    "ptrace_scope is 2, admin only (run as root, or `sysctl "
-		    "kernel.yama.ptrace_scope=0`)", pid);
-	else if (yama == 1 && !cap)
-		sampler__set_cause(cause, "attach to %d: not permitted: Yama "
-		    "ptrace_scope is 1, descendants only (launch the command "
-		    "under ctop-prof, run as root, or `sysctl "
-		    "kernel.yama.ptrace_scope=0`)", pid);
-	else if (uid >= 0 && (uid_t)uid != geteuid() && !cap)
-		sampler__set_cause(cause, "attach to %d: not permitted: it "
-		    "belongs to uid %ld, we are uid %u (run as that user or "
-		    "root)", pid, uid, (unsigned)geteuid());
-	else if (!cap)
-		sampler__set_cause(cause, "attach to %d: not permitted: "
-		    "missing CAP_SYS_PTRACE (the target may be setuid or "
-		    "non-dumpable; in a container: --cap-add SYS_PTRACE)", pid);
-	else
-		sampler__set_cause(cause, "attach to %d: not permitted: "
-		    "PTRACE_SEIZE refused with CAP_SYS_PTRACE held (a security "
-		    "module? check dmesg)", pid);
 }
 
 /* Seizes every thread listed in /proc/PID/task that is not traced yet:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the profile module: interning, per-thread trees, views,
- * recursion, windows, reset, the node cap, focus views, and a memory and
+ * recursion, windows, reset, the node and thread caps, focus views, and a
+ * memory and
  * speed measurement over 1 M unique stacks. */
 #include "config.h"
 
@@ -295,6 +296,123 @@ test_cap(void)
 	profile_free(p);
 }
 
+/* The sample a thread of the given view's thread list holds, or -1. */
+static int64_t
+thread_samples(const struct pview *v, int32_t tid, const char **name)
+{
+	for (uint32_t i = 0; i < v->n_threads; i++)
+		if (v->threads[i].tid == tid) {
+			if (name)
+				*name = v->threads[i].name;
+			return (int64_t)v->threads[i].samples;
+		}
+	return -1;
+}
+
+/* Past max_threads, new threads share "[other threads]": counts stay
+ * exact, per thread up to the cap and in total, in every kind of view,
+ * and memory stops growing however many threads come. */
+static void
+test_thread_cap(void)
+{
+	struct profile_limits lim = { .max_threads = 100 };
+	struct profile *p = profile_new(&lim);
+	struct profile_stats st;
+	struct pview *v;
+	const char *name = NULL;
+	uint32_t ids[2] = { fid(p, "proc"), fid(p, "work") };
+	unsigned bad = 0;
+	size_t bytes;
+	int32_t tid;
+
+	profile_set_thread_name(p, 1, "first");
+	for (tid = 1; tid <= 1000; tid++)
+		profile_add(p, tid, (uint64_t)tid * 1000, ids, 2, 1);
+	profile_set_thread_name(p, 500, "late");
+	profile_get_stats(p, &st);
+	is_int(st.threads, 101, "1000 threads, cap 100: 100 entries and "
+	    "[other threads]");
+	is_int(st.samples, 1000, "every sample counted");
+	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	is_int(v->total, 1000, "merged view: all 1000 samples");
+	is_int(thread_samples(v, PROFILE_OTHER_THREADS, &name), 900,
+	    "[other threads] holds the 900 threads past the cap");
+	is_str(name, "[other threads]", "its name, not a late thread's");
+	for (tid = 1; tid <= 100; tid++)
+		bad += thread_samples(v, tid, NULL) != 1;
+	is_int(bad, 0, "threads 1..100 keep their own exact count");
+	is_int(thread_samples(v, 500, NULL), -1, "thread 500 has no entry");
+	is_int(v->n_threads, 101, "101 rows in the thread list");
+	name = NULL;
+	thread_samples(v, 1, &name);
+	is_str(name, "first", "a thread under the cap keeps its name");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
+	    0 }, 0);
+	is_int(v->total, 900, "[other threads] can be viewed alone");
+	is_int(total_at(v, "proc;work"), 900, "with its own tree");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 0, 30 }, 1000 * 1000);
+	is_int(v->total, 1000, "window view: all 1000 samples");
+	is_int(thread_samples(v, PROFILE_OTHER_THREADS, NULL), 900,
+	    "window view: [other threads] counted from the log");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
+	    30 }, 1000 * 1000);
+	is_int(v->total, 900, "window view of [other threads] alone");
+	pview_unref(v);
+
+	/* 100000 more threads (no time: the window log is bounded apart). */
+	profile_get_stats(p, &st);
+	bytes = st.bytes;
+	for (tid = 1001; tid <= 101000; tid++)
+		profile_add(p, tid, 0, ids, 2, 1);
+	profile_get_stats(p, &st);
+	ok(st.bytes == bytes && st.threads == 101,
+	    "100000 more threads: %zu bytes before, %zu after, %u entries",
+	    bytes, st.bytes, st.threads);
+	is_int(st.samples, 101000, "101000 samples, each counted");
+	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
+	    0 }, 0);
+	is_int(v->total, 100900, "[other threads]: 100900 samples");
+	pview_unref(v);
+
+	/* Reset keeps the entries, so the cap holds across it. */
+	profile_reset(p);
+	profile_add(p, 200000, 0, ids, 2, 3);
+	profile_add(p, 7, 0, ids, 2, 2);
+	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	ok(v->total == 5 && v->n_threads == 2 &&
+	    thread_samples(v, PROFILE_OTHER_THREADS, NULL) == 3 &&
+	    thread_samples(v, 7, NULL) == 2,
+	    "after reset: a new thread still goes to [other threads] (3), "
+	    "thread 7 to its own (2)");
+	pview_unref(v);
+	profile_free(p);
+
+	/* The default cap: 65536 threads apart; then memory stops. */
+	p = profile_new(NULL);
+	ids[0] = fid(p, "proc");
+	ids[1] = fid(p, "work");
+	for (tid = 1; tid <= 65537; tid++)
+		profile_add(p, tid, 0, ids, 2, 1);
+	profile_get_stats(p, &st);
+	bytes = st.bytes;
+	for (; tid <= 200000; tid++)
+		profile_add(p, tid, 0, ids, 2, 1);
+	profile_get_stats(p, &st);
+	ok(st.threads == 65537 && st.samples == 200000 && st.bytes == bytes,
+	    "default cap: 200000 threads -> %u entries, %llu samples, %zu "
+	    "bytes at the cap and after", st.threads,
+	    (unsigned long long)st.samples, st.bytes);
+	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
+	    0 }, 0);
+	is_int(v->total, 200000 - 65536, "default cap: the rest in [other "
+	    "threads]");
+	pview_unref(v);
+	profile_free(p);
+}
+
 static void
 test_focus(void)
 {
@@ -448,6 +566,7 @@ main(void)
 	test_threads();
 	test_window();
 	test_cap();
+	test_thread_cap();
 	test_focus();
 	test_errors();
 	test_scale();
