@@ -43,6 +43,10 @@ thread_label(const struct tui *t, char *buf, size_t size)
 		snprintf(buf, size, "all");
 		return;
 	}
+	if (t->params.tid == PROFILE_OTHER_THREADS) {
+		snprintf(buf, size, "[other threads]");
+		return;
+	}
 	snprintf(buf, size, "%d", (int)t->params.tid);
 	for (i = 0; t->cur && i < t->cur->n_threads; i++)
 		if (t->cur->threads[i].tid == t->params.tid)
