@@ -69,21 +69,49 @@ batch_header(FILE *out, const struct source_status *st)
 	    st->target_exited ? "  (target exited)" : "");
 }
 
-static void
+/* A live source builds views on its own clock: ask for one built now and
+ * wait for it (briefly), so that a table is never a period behind or, the
+ * first time, empty while samples already came in. */
+static struct pview *
+fresh_view(struct source *src, const struct pview_params *params)
+{
+	struct pview *old = src->ops->view(src->ctx, params), *v;
+	double limit = now_s() + 0.5;
+
+	if (src->ops->refresh == NULL)
+		return old;
+	src->ops->refresh(src->ctx);
+	for (;;) {
+		v = src->ops->view(src->ctx, params);
+		if (v != old || now_s() >= limit)
+			break;
+		pview_unref(v);
+		nap_until(now_s() + 0.005, NULL);
+	}
+	pview_unref(old);
+	return v;
+}
+
+/* Prints one table; returns 0 or -errno of the failed write (EPIPE when
+ * the reader went away, as `| head` does). */
+static int
 batch_print(struct source *src, const struct pview_params *params,
     int rows, FILE *out)
 {
 	struct source_status st;
 	struct pview *v;
 
+	v = fresh_view(src, params);
 	memset(&st, 0, sizeof st);
 	st.exit_status = -1;
 	src->ops->status(src->ctx, &st);
-	v = src->ops->view(src->ctx, params);
 	batch_header(out, &st);
 	batch_table(out, v, rows);
 	pview_unref(v);
-	fflush(out);
+	errno = 0;
+	if (fflush(out) != 0 || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 int
@@ -108,11 +136,11 @@ batch_run(struct source *src, const struct batch_opts *opts,
 		    !(v = src->ops->view(src->ctx, &params)))
 			nap_until(now_s() + 0.02, sig);
 		pview_unref(v);
-		batch_print(src, &params, rows, out);
-		return ferror(out) ? -EIO : 0;
+		return batch_print(src, &params, rows, out);
 	}
 	while (!quitting(sig)) {
 		bool last;
+		int err;
 
 		nap_until(next, sig);
 		next += delay;
@@ -122,10 +150,12 @@ batch_run(struct source *src, const struct batch_opts *opts,
 		    (opts->duration_s > 0 &&
 		    now_s() - start >= opts->duration_s - 0.001) ||
 		    (opts->iterations > 0 && n + 1 >= opts->iterations);
-		batch_print(src, &params, rows, out);
+		err = batch_print(src, &params, rows, out);
 		n++;
-		if (last || ferror(out))
+		if (err < 0)
+			return err;
+		if (last)
 			break;
 	}
-	return ferror(out) ? -EIO : 0;
+	return 0;
 }

@@ -55,6 +55,7 @@ struct worker {
 	struct pview *published;
 	struct pview_params want;
 	bool reset_requested;
+	bool refresh_requested;
 	bool exited;
 	int exit_status;
 	char message[256];
@@ -414,13 +415,14 @@ static void
 worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 {
 	struct pview_params want, have = { 0, 0 };
-	bool reset, have_view;
+	bool reset, refresh, have_view;
 	uint64_t now = monotonic_ns();
 
 	pthread_mutex_lock(&w->lock);
 	want = w->want;
 	reset = w->reset_requested;
-	w->reset_requested = false;
+	refresh = w->refresh_requested;
+	w->reset_requested = w->refresh_requested = false;
 	have_view = w->published != NULL;
 	if (have_view)
 		have = w->published->params;
@@ -432,7 +434,7 @@ worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 	 * Relaxed: a late flag only delays the first view by a loop. */
 	if (!atomic_load_explicit(&w->has_readers, memory_order_relaxed))
 		return;
-	if (!reset && have_view && params_equal(&want, &have) &&
+	if (!reset && !refresh && have_view && params_equal(&want, &have) &&
 	    now - *last_ns < (uint64_t)(w->opts.publish_s * 1e9))
 		return;
 	worker_publish(w, &want);
@@ -645,10 +647,21 @@ live_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 	    cause);
 }
 
+static void
+live_refresh(void *ctx)
+{
+	struct worker *w = ctx;
+
+	pthread_mutex_lock(&w->lock);
+	w->refresh_requested = true;
+	pthread_mutex_unlock(&w->lock);
+}
+
 static const struct source_ops live_ops = {
 	.view = live_view,
 	.status = live_status,
 	.reset = live_reset,
+	.refresh = live_refresh,
 	.save = live_save,
 };
 
