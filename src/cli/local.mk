@@ -12,6 +12,8 @@ tests_unit_test_options_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-options
 
 SCRIPT_TESTS += tests/integration/run-cli-errors.sh tests/integration/run-record.sh \
+	tests/integration/run-batch.sh \
 	tests/integration/run-hygiene.sh tests/integration/run-accuracy.sh
 EXTRA_DIST += tests/integration/run-cli-errors.sh tests/integration/run-record.sh \
+	tests/integration/run-batch.sh \
 	tests/integration/run-hygiene.sh tests/integration/run-accuracy.sh
