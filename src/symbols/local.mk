@@ -1,6 +1,7 @@
 # symbols module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
 	src/symbols/intern.c \
+	src/symbols/perfmap.c \
 	src/symbols/resolve.c \
 	src/symbols/symbols.c
 noinst_HEADERS += src/symbols/internal.h
