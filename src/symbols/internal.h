@@ -153,6 +153,10 @@ void symbols__jit_table_free(struct symbols__jit_table *t);
  * or 0 when the map has no entry for it. */
 int symbols__jit_resolve(struct symbols *s, uint64_t pc, bool exact,
     struct frame *out);
+/* Re-reads the map if due, once it was used or missed: a pc whose
+ * [unknown] a caller cached is never asked about again, so growth and a
+ * late map are noticed here (symbols_reload runs about once a second). */
+void symbols__jit_follow(struct symbols *s);
 void symbols__jit_free(struct symbols *s);
 
 /* symbols.c */

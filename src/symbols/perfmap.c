@@ -606,6 +606,15 @@ symbols__jit_resolve(struct symbols *s, uint64_t pc, bool exact,
 }
 
 void
+symbols__jit_follow(struct symbols *s)
+{
+	struct symbols__perfmap *pm = &s->jit;
+
+	if ((pm->missed || pm->table.n) && read_due(pm, REFRESH_NS))
+		map_refresh(s);
+}
+
+void
 symbols__jit_free(struct symbols *s)
 {
 	symbols__jit_table_free(&s->jit.table);

@@ -384,6 +384,7 @@ symbols_reload(struct symbols *s)
 		s->generation++;
 		symbols__cache_clear(s);
 	}
+	symbols__jit_follow(s);
 	return report_all(s, mods, n);
 }
 
