@@ -35,3 +35,13 @@ tests/targets/chain-stripped: tests/targets/chain$(EXEEXT)
 	mv $@.tmp $@
 CLEANFILES += tests/targets/chain-stripped \
 	tests/targets/.debug/chain-stripped.debug
+
+# JIT perf maps: a target that runs code from an anonymous page named in
+# /tmp/perf-PID.map (-O2 -g, no sanitizer flags: it is profiled), and the
+# test that names it and checks the map's trust rule.
+check_PROGRAMS += tests/targets/fakejit
+tests_targets_fakejit_SOURCES = tests/targets/fakejit.c
+tests_targets_fakejit_CFLAGS = $(WARN_CFLAGS) -O2 -g
+tests_targets_fakejit_LDFLAGS =
+SCRIPT_TESTS += tests/integration/run-perfmap.sh
+EXTRA_DIST += tests/integration/run-perfmap.sh
