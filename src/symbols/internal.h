@@ -53,6 +53,8 @@ struct symbols__jit_table {
 	uint64_t next_seq;
 };
 
+#define SYMBOLS_PERFMAP_MAX_MISSED 32
+
 /* The state of following /tmp/perf-PID.map (perfmap.c). */
 struct symbols__perfmap {
 	struct symbols__jit_table table;
@@ -61,7 +63,12 @@ struct symbols__perfmap {
 	bool skip_line;		/* inside an over-long line: skip to '\n' */
 	bool capped_said;
 	uint64_t last_read_ns;	/* 0 = never tried */
-	bool missed;		/* a pc found no entry since the last read */
+	/* pcs that found no entry since names were last invalidated: a
+	 * caller may have cached them as [unknown]. Past the array, any
+	 * growth of the map counts as naming one. */
+	uint64_t missed[SYMBOLS_PERFMAP_MAX_MISSED];
+	size_t n_missed;
+	bool missed_many;
 	bool named;		/* a JIT name was handed out since then */
 	char *why_said;		/* the last refusal logged (said once) */
 	const char *module;	/* interned "perf-NSPID.map" */

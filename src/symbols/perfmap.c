@@ -534,6 +534,32 @@ read_new(struct symbols__perfmap *pm, int fd, uint64_t size, struct batch *b)
 	return 0;
 }
 
+static void
+note_miss(struct symbols__perfmap *pm, uint64_t pc)
+{
+	for (size_t i = 0; i < pm->n_missed; i++) {
+		if (pm->missed[i] == pc)
+			return;
+	}
+	if (pm->n_missed < SYMBOLS_PERFMAP_MAX_MISSED)
+		pm->missed[pm->n_missed++] = pc;
+	else
+		pm->missed_many = true;
+}
+
+/* Whether the map now names a pc that missed before. */
+static bool
+missed_named(const struct symbols__perfmap *pm)
+{
+	if (pm->missed_many)
+		return true;
+	for (size_t i = 0; i < pm->n_missed; i++) {
+		if (symbols__jit_table_find(&pm->table, pm->missed[i]))
+			return true;
+	}
+	return false;
+}
+
 /* Follows the map: reads what was appended since the last time, or all
  * of it again when it shrank or is another file. Bumps the generation
  * when names already handed out (a miss included) may have changed, so
@@ -573,9 +599,12 @@ map_refresh(struct symbols *s)
 		symbols__jit_table_add(&pm->table, b.v, b.n, &overlap);
 	close(fd);
 	free(b.v);
-	if ((b.n && pm->missed) || ((restart || overlap) && pm->named)) {
+	/* Moving the generation costs the worker its caches (the unwind
+	 * tables too): only when a name handed out may be wrong now. */
+	if ((b.n && missed_named(pm)) || ((restart || overlap) && pm->named)) {
 		s->generation++;
-		pm->missed = pm->named = false;
+		pm->n_missed = 0;
+		pm->missed_many = pm->named = false;
 	}
 }
 
@@ -596,7 +625,7 @@ symbols__jit_resolve(struct symbols *s, uint64_t pc, bool exact,
 		e = symbols__jit_table_find(&pm->table, pca);
 	}
 	if (!e) {
-		pm->missed = true;
+		note_miss(pm, pca);
 		return 0;
 	}
 	pm->named = true;
@@ -610,7 +639,7 @@ symbols__jit_follow(struct symbols *s)
 {
 	struct symbols__perfmap *pm = &s->jit;
 
-	if ((pm->missed || pm->table.n) && read_due(pm, REFRESH_NS))
+	if ((pm->n_missed || pm->table.n) && read_due(pm, REFRESH_NS))
 		map_refresh(s);
 }
 
