@@ -24,6 +24,7 @@ struct symbols_stats {
 	uint64_t lookups;	/* symbols_resolve calls */
 	uint64_t cache_hits;
 	uint64_t no_module;	/* pcs outside every known module */
+	uint64_t jit;		/* pcs named by the JIT perf map */
 	uint64_t no_symbol;	/* pcs in a module without a symbol */
 	uint64_t reloads;	/* times /proc/PID/maps was re-read */
 };
@@ -50,7 +51,9 @@ void symbols_reset(struct symbols *s);
  * innermost first: inlined callees (FRAME_INLINE) and then the function
  * containing them (FRAME_FUNC). An address with no symbol gives one frame
  * named "module+0xOFFSET" (offset from the module's load base) or
- * "[unknown]" outside every module. Returns the number written (>= 1 when
+ * "[unknown]" outside every module, unless the target's JIT perf map
+ * (/tmp/perf-PID.map, trusted as ctop-prof(1) says) names it: then one
+ * FRAME_JIT frame. Returns the number written (>= 1 when
  * max >= 1). Strings stay valid until symbols_free() or symbols_reset().
  * A pc that misses every module triggers a (rate-limited) reload. */
 int symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
@@ -61,7 +64,9 @@ int symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 Dwfl_Module *symbols_module(struct symbols *s, uint64_t addr);
 
 /* Increases every time modules are dropped or replaced, so users of
- * symbols_module() know when to flush what they cached per module. */
+ * symbols_module() know when to flush what they cached per module; also
+ * when JIT names already handed out (or missed) may have changed, so a
+ * cache of symbols_resolve() results knows to forget them. */
 uint64_t symbols_generation(const struct symbols *s);
 
 void symbols_get_stats(const struct symbols *s, struct symbols_stats *out);

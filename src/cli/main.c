@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctop/diag.h"
 #include "ctop/export.h"
 #include "ctop/options.h"
 #include "ctop/ring.h"
@@ -382,9 +383,27 @@ out:
 	return rc;
 }
 
+/* -v and --log: diagnostics to the log file when given, else with -v to
+ * standard error unless the TUI owns the terminal. Before any thread. */
+static int
+open_diagnostics(const struct options *o, enum run_kind kind, FILE **log)
+{
+	*log = NULL;
+	if (o->log != NULL) {
+		*log = fopen(o->log, "ae");
+		if (*log == NULL)
+			return -1;
+		diag_set(*log);
+	} else if (o->verbose > 0 && kind != RUN_TUI) {
+		diag_set(stderr);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	FILE *log = NULL;
 	struct options o;
 	enum run_kind kind;
 	char *cause = NULL;
@@ -436,7 +455,12 @@ main(int argc, char **argv)
 			return rc;
 		}
 	}
-	if (o.load != NULL)
-		return run_load(&o, kind);
-	return run_live(&o, kind);
+	if (open_diagnostics(&o, kind, &log) < 0)
+		return fail(fail_code, "cannot open the log %s: %s", o.log,
+		    strerror(errno));
+	rc = o.load != NULL ? run_load(&o, kind) : run_live(&o, kind);
+	diag_set(NULL);
+	if (log != NULL)
+		fclose(log);
+	return rc;
 }

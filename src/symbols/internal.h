@@ -47,6 +47,41 @@ struct symbols__mod {
 	bool fdes_loaded;
 };
 
+/* One named range of JIT code from a perf map: [start, end). */
+struct symbols__jit {
+	uint64_t start, end;
+	const char *name;	/* stable for the table's life (interned) */
+	uint64_t seq;		/* order in the file: a later entry wins */
+};
+
+/* Disjoint ranges sorted by start, for binary search. */
+struct symbols__jit_table {
+	struct symbols__jit *v;
+	size_t n;
+	uint64_t next_seq;
+};
+
+#define SYMBOLS_PERFMAP_MAX_MISSED 32
+
+/* The state of following /tmp/perf-PID.map (perfmap.c). */
+struct symbols__perfmap {
+	struct symbols__jit_table table;
+	uint64_t dev, ino;	/* the file read so far */
+	uint64_t offset;	/* bytes of it consumed (whole lines) */
+	bool skip_line;		/* inside an over-long line: skip to '\n' */
+	bool capped_said;
+	uint64_t last_read_ns;	/* 0 = never tried */
+	/* pcs that found no entry since names were last invalidated: a
+	 * caller may have cached them as [unknown]. Past the array, any
+	 * growth of the map counts as naming one. */
+	uint64_t missed[SYMBOLS_PERFMAP_MAX_MISSED];
+	size_t n_missed;
+	bool missed_many;
+	bool named;		/* a JIT name was handed out since then */
+	char *why_said;		/* the last refusal logged (said once) */
+	const char *module;	/* interned "perf-NSPID.map" */
+};
+
 /* A cached resolution: frames[first .. first + n) of the frame arena. */
 struct symbols__slot {
 	uint64_t key;		/* pc << 1 | exact; 0 = empty */
@@ -77,6 +112,8 @@ struct symbols {
 	struct frame *arena;
 	size_t arena_len, arena_cap;
 
+	struct symbols__perfmap jit;
+
 	uint64_t generation;
 	uint64_t last_miss_reload_ns;
 	struct symbols_stats stats;
@@ -101,6 +138,46 @@ void symbols__mod_free_funcs(struct symbols__mod *m);
 bool symbols__fde_start(struct symbols__mod *m, uint64_t vaddr,
     uint64_t *start);
 void symbols__fde_free(struct symbols__mod *m);
+
+/* perfmap.c: JIT perf maps. The parser and the table are pure (fuzzed);
+ * the reader opens the target's map under the trust rule of ctop-prof(1). */
+#define SYMBOLS_PERFMAP_MAX_LINE 4096	/* longer lines are skipped */
+#define SYMBOLS_PERFMAP_MAX_BYTES (64ull << 20) /* read no further */
+
+/* Called for each valid line: name[0, name_len) holds no NUL and is not
+ * NUL-terminated. A negative return stops the parse. */
+typedef int (*symbols__perfmap_fn)(void *ctx, uint64_t start, uint64_t size,
+    const char *name, size_t name_len);
+
+/* Parses the complete ('\n'-terminated) lines of buf[0, len): each
+ * "START SIZE NAME" (hex, optional 0x; blanks between; NAME the rest of
+ * the line less trailing blanks and CR; SIZE > 0; no wrap past 2^64)
+ * goes to fn, other lines and lines longer than SYMBOLS_PERFMAP_MAX_LINE
+ * are skipped. Returns the bytes consumed: up to the last '\n' (or to
+ * the line on which fn failed). */
+size_t symbols__perfmap_parse(const char *buf, size_t len,
+    symbols__perfmap_fn fn, void *ctx);
+
+/* Adds batch[0, n) (file order; reordered and numbered here) over the
+ * table: where ranges overlap, the later entry wins. Sets *overlap when
+ * any range overlapped another. Returns 0 or -ENOMEM (table unchanged). */
+int symbols__jit_table_add(struct symbols__jit_table *t,
+    struct symbols__jit *batch, size_t n, bool *overlap);
+/* The entry containing pc, or NULL. */
+const struct symbols__jit *symbols__jit_table_find(
+    const struct symbols__jit_table *t, uint64_t pc);
+void symbols__jit_table_free(struct symbols__jit_table *t);
+
+/* Names a pc outside every module from the target's perf map (read
+ * lazily, followed as it grows, rate-limited): one FRAME_JIT frame, 1;
+ * or 0 when the map has no entry for it. */
+int symbols__jit_resolve(struct symbols *s, uint64_t pc, bool exact,
+    struct frame *out);
+/* Re-reads the map if due, once it was used or missed: a pc whose
+ * [unknown] a caller cached is never asked about again, so growth and a
+ * late map are noticed here (symbols_reload runs about once a second). */
+void symbols__jit_follow(struct symbols *s);
+void symbols__jit_free(struct symbols *s);
 
 /* symbols.c */
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);

@@ -2,6 +2,7 @@
 libctop_a_SOURCES += \
 	src/symbols/fde.c \
 	src/symbols/intern.c \
+	src/symbols/perfmap.c \
 	src/symbols/resolve.c \
 	src/symbols/symbols.c
 noinst_HEADERS += src/symbols/internal.h
@@ -42,3 +43,13 @@ tests/targets/chain-nosym: tests/targets/chain$(EXEEXT)
 	$(AM_V_GEN)$(TARGET_STRIP) --strip-all -o $@.tmp \
 		tests/targets/chain$(EXEEXT) && mv $@.tmp $@
 CLEANFILES += tests/targets/chain-nosym
+
+# JIT perf maps: a target that runs code from an anonymous page named in
+# /tmp/perf-PID.map (-O2 -g, no sanitizer flags: it is profiled), and the
+# test that names it and checks the map's trust rule.
+check_PROGRAMS += tests/targets/fakejit
+tests_targets_fakejit_SOURCES = tests/targets/fakejit.c
+tests_targets_fakejit_CFLAGS = $(WARN_CFLAGS) -O2 -g
+tests_targets_fakejit_LDFLAGS =
+SCRIPT_TESTS += tests/integration/run-perfmap.sh
+EXTRA_DIST += tests/integration/run-perfmap.sh

@@ -384,6 +384,7 @@ symbols_reload(struct symbols *s)
 		s->generation++;
 		symbols__cache_clear(s);
 	}
+	symbols__jit_follow(s);
 	return report_all(s, mods, n);
 }
 
@@ -443,6 +444,7 @@ symbols_free(struct symbols *s)
 	mods_clear(s);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
+	symbols__jit_free(s);
 	symbols__cache_free(s);
 	symbols__intern_free(s);
 	free(s);
@@ -454,6 +456,7 @@ symbols_reset(struct symbols *s)
 	mods_clear(s);
 	dwfl_end(s->dwfl);
 	s->dwfl = dwfl_new(s);
+	symbols__jit_free(s);	/* its names are in the pool */
 	symbols__cache_free(s);
 	symbols__intern_free(s);
 	s->generation++;
@@ -525,7 +528,16 @@ symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 		s->stats.cache_hits++;
 		return n;
 	}
-	m = find_mod_reload(s, pc);
+	/* JIT code lives outside every module: its perf map names it, with
+	 * no maps reload for each new pc. Not cached here (the map changes);
+	 * the caller's cache follows symbols_generation(). */
+	m = symbols__find_mod(s, pc);
+	if (!m && pc && symbols__jit_resolve(s, pc, exact, out)) {
+		s->stats.jit++;
+		return 1;
+	}
+	if (!m)
+		m = find_mod_reload(s, pc);
 	if (!m) {
 		s->stats.no_module++;
 		out[0] = (struct frame){ .name = "[unknown]",

@@ -8,6 +8,7 @@
 #                   crashes go to tests/fuzz/crashes/ in the build tree
 #   make check-long the same as make fuzz, as a TAP test
 FUZZ_TARGET_SRCS = tests/fuzz/fuzz-folded.c
+FUZZ_TARGET_SRCS += tests/fuzz/fuzz-perfmap.c
 
 FUZZ_CC = clang
 FUZZ_SECONDS = 600
