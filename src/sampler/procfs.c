@@ -181,9 +181,9 @@ parse_hex(const char **pp)
 	return v;
 }
 
-/* Looks at one maps line; true when it holds sp. */
-static bool
-maps_line_holds(const char *line, uint64_t sp, uint64_t *lo, uint64_t *hi)
+bool
+sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
+    uint64_t *hi)
 {
 	const char *p = line;
 	uint64_t a, b;
@@ -227,7 +227,7 @@ sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
 		buf[have] = '\0';
 		line = buf;
 		while ((nl = strchr(line, '\n')) != NULL) {
-			if (maps_line_holds(line, sp, lo, hi)) {
+			if (sampler__maps_line_holds(line, sp, lo, hi)) {
 				ret = 0;
 				goto out;
 			}
@@ -243,7 +243,7 @@ sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
 	}
 	if (have > 0) {
 		buf[have] = '\0';
-		if (maps_line_holds(buf, sp, lo, hi))
+		if (sampler__maps_line_holds(buf, sp, lo, hi))
 			ret = 0;
 	}
 out:

@@ -89,7 +89,20 @@ int symbols__resolve_mod(struct symbols *s, struct symbols__mod *m,
     uint64_t pc, bool exact, struct frame *out, int max);
 void symbols__mod_free_funcs(struct symbols__mod *m);
 
+/* One line of /proc/PID/maps. */
+struct symbols__maps_line {
+	uint64_t lo, hi, off;
+	uint64_t dev;		/* major << 32 | minor */
+	uint64_t ino;
+	bool exec;		/* the third letter of the perms is 'x' */
+	const char *path;	/* into the line: "" for anonymous memory */
+};
+
 /* symbols.c */
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);
+/* Parses one line (NUL-terminated, its '\n' optional) in place: the path
+ * loses its trailing newline and spaces and one " (deleted)". False when
+ * the fields before the path are not there. */
+bool symbols__maps_parse(char *line, struct symbols__maps_line *ml);
 
 #endif
