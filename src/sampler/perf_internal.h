@@ -59,7 +59,27 @@ struct perf_sample {
 	bool kernel_ip;			/* sampled in kernel mode */
 };
 
+/* What a side-band record (not a sample) tells the thread body. */
+enum perf_side_kind {
+	PERF_SIDE_NONE,		/* a type not used, or a record too short */
+	PERF_SIDE_MAPS,		/* MMAP, MMAP2: pid */
+	PERF_SIDE_COMM,		/* COMM: pid, tid, comm, exec */
+	PERF_SIDE_FORK,		/* FORK: pid, tid (the new thread) */
+	PERF_SIDE_EXIT,		/* EXIT: pid, tid */
+	PERF_SIDE_LOST,		/* LOST: lost */
+	PERF_SIDE_THROTTLE,	/* THROTTLE */
+};
+
+struct perf_side {
+	enum perf_side_kind kind;
+	pid_t pid, tid;
+	bool exec;		/* COMM: the name given by an exec */
+	char comm[16];		/* COMM: NUL-terminated, may be cut */
+	uint64_t lost;		/* LOST: records the kernel dropped */
+};
+
 /* perf_parse.c */
+int perf__decode_side(const void *rec, size_t len, struct perf_side *out);
 int perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
     uint64_t regs_mask, struct perf_sample *out);
 void perf__regs_to_dwarf(const uint64_t *packed, uint64_t mask,
