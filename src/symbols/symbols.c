@@ -106,7 +106,7 @@ symbols__maps_parse(char *line, struct symbols__maps_line *ml)
 {
 	unsigned long long lo, hi, off, ino;
 	unsigned int major, minor;
-	char perms[8];
+	char perms[8] = "";	/* %7s of "r" sets two bytes, exec reads 3 */
 	int pos = 0;
 	size_t len;
 
