@@ -184,17 +184,19 @@ perf__decode_side(const void *rec, size_t len, struct perf_side *out)
 	if (len < sizeof *h || h->size < sizeof *h || h->size > len)
 		return PERF_SIDE_NONE;
 	blen = h->size - sizeof *h;
-	out->pid = (pid_t)body_u32(body, blen, 0);
 	switch (h->type) {
 	case PERF_RECORD_MMAP:
 	case PERF_RECORD_MMAP2:
-		if (blen >= 8)
+		if (blen >= 8) {
 			out->kind = PERF_SIDE_MAPS;
+			out->pid = (pid_t)body_u32(body, blen, 0);
+		}
 		break;
 	case PERF_RECORD_COMM:
 		if (blen < 9)
 			break;
 		out->kind = PERF_SIDE_COMM;
+		out->pid = (pid_t)body_u32(body, blen, 0);
 		out->tid = (pid_t)body_u32(body, blen, 4);
 		out->exec = (h->misc & PERF_RECORD_MISC_COMM_EXEC) != 0;
 		room = blen - 8;
@@ -208,6 +210,7 @@ perf__decode_side(const void *rec, size_t len, struct perf_side *out)
 			break;
 		out->kind = h->type == PERF_RECORD_FORK ? PERF_SIDE_FORK :
 		    PERF_SIDE_EXIT;
+		out->pid = (pid_t)body_u32(body, blen, 0);
 		out->tid = (pid_t)body_u32(body, blen, 8);
 		break;
 	case PERF_RECORD_LOST:
@@ -222,7 +225,5 @@ perf__decode_side(const void *rec, size_t len, struct perf_side *out)
 	default:
 		break;
 	}
-	if (out->kind == PERF_SIDE_NONE)
-		memset(out, 0, sizeof *out);
 	return out->kind;
 }
