@@ -53,6 +53,7 @@ struct perf_sample {
 	const uint64_t *chain;
 	uint64_t abi;			/* PERF_SAMPLE_REGS_ABI_*, 0 = none */
 	const uint64_t *regs;		/* packed, ascending perf reg ids */
+	uint64_t regs_mask;		/* which ones: the mask parsed with */
 	uint64_t stack_size;		/* bytes reserved in the record */
 	const unsigned char *stack;
 	uint64_t dyn_size;		/* bytes of it that are valid */

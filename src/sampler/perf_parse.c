@@ -107,6 +107,7 @@ perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
 		    !(out->regs = skip(&c, (size_t)__builtin_popcountll(
 		    regs_mask) * 8)))
 			return -EINVAL;
+		out->regs_mask = regs_mask;
 	}
 	if (sample_type & PERF_SAMPLE_STACK_USER) {
 		if (!take(&c, &out->stack_size, 8))
@@ -137,7 +138,7 @@ perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
 	rec->tid = (int32_t)ps->tid;
 	rec->flags = ps->kernel_ip ? SAMPLE_IN_KERNEL : 0;
 	if (ps->regs) {
-		perf__regs_to_dwarf(ps->regs, PERF_REGS_MASK, rec->regs);
+		perf__regs_to_dwarf(ps->regs, ps->regs_mask, rec->regs);
 	} else {
 		memset(rec->regs, 0, sizeof rec->regs);
 		if (!ps->kernel_ip)
