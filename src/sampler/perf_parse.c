@@ -79,7 +79,9 @@ perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
 	uint32_t pidtid[2];
 
 	memset(out, 0, sizeof *out);
-	if (len < sizeof *h || h->size > len || !skip(&c, sizeof *h))
+	/* A size below the header would put the end before the cursor. */
+	if (len < sizeof *h || h->size < sizeof *h || h->size > len ||
+	    !skip(&c, sizeof *h))
 		return -EINVAL;
 	c.end = (const unsigned char *)rec + h->size;
 	out->kernel_ip = (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) ==
