@@ -7,7 +7,8 @@
 #   make fuzz       libFuzzer (clang) on each target for FUZZ_SECONDS;
 #                   crashes go to tests/fuzz/crashes/ in the build tree
 #   make check-long the same as make fuzz, as a TAP test
-FUZZ_TARGET_SRCS = tests/fuzz/fuzz-folded.c tests/fuzz/fuzz-maps.c
+FUZZ_TARGET_SRCS = tests/fuzz/fuzz-folded.c tests/fuzz/fuzz-maps.c \
+	tests/fuzz/fuzz-perf.c
 
 FUZZ_CC = clang
 FUZZ_SECONDS = 600
