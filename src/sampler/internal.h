@@ -137,6 +137,10 @@ void sampler__proc_comm(pid_t pid, pid_t tid, char comm[16]);
 int sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf,
     size_t size, uint64_t *lo, uint64_t *hi);
 int sampler__proc_yama_scope(void);
+/* Looks at the address range that starts a maps line (NUL-terminated);
+ * true, with [*lo, *hi), when it holds sp. */
+bool sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
+    uint64_t *hi);
 bool sampler__proc_has_cap(int cap);
 
 #endif

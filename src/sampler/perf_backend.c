@@ -104,91 +104,74 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	count(&s->sample_bytes, need);
 }
 
-/* FORK and EXIT share a layout: pid, ppid, tid, ptid, time. */
 static void
-on_task(struct sampler *s, struct perf_state *p, const void *rec,
-    size_t len, bool fork)
+on_task(struct sampler *s, struct perf_state *p, const struct perf_side *sb)
 {
-	const uint32_t *f = (const uint32_t *)((const char *)rec +
-	    sizeof(struct perf_event_header));
-	pid_t pid, tid;
-
-	if (len < sizeof(struct perf_event_header) + 16)
+	if (sb->pid != s->opts.pid)
 		return;
-	pid = (pid_t)f[0];
-	tid = (pid_t)f[2];
-	if (pid != s->opts.pid)
-		return;
-	if (fork && pid != tid && perf__tid_add(p, tid) == 1) {
+	if (sb->kind == PERF_SIDE_FORK && sb->pid != sb->tid &&
+	    perf__tid_add(p, sb->tid) == 1) {
 		atomic_fetch_add_explicit(&s->threads_seen, 1,
 		    memory_order_relaxed);
-		sampler__push_thread(s, REC_THREAD_NEW, tid);
-	} else if (!fork && perf__tid_known(p, tid)) {
-		perf__tid_remove(p, tid);
-		sampler__push_thread(s, REC_THREAD_EXIT, tid);
+		sampler__push_thread(s, REC_THREAD_NEW, sb->tid);
+	} else if (sb->kind == PERF_SIDE_EXIT && perf__tid_known(p, sb->tid)) {
+		perf__tid_remove(p, sb->tid);
+		sampler__push_thread(s, REC_THREAD_EXIT, sb->tid);
 	}
 	set_threads(s, p);
 }
 
 static void
-on_comm(struct sampler *s, const void *rec, size_t len)
+on_comm(struct sampler *s, const struct perf_side *sb)
 {
-	const struct perf_event_header *h = rec;
-	const uint32_t *f = (const uint32_t *)(h + 1);
 	struct rec_thread t;
-	size_t room;
 
-	if (len < sizeof *h + 9 || (pid_t)f[0] != s->opts.pid)
+	if (sb->pid != s->opts.pid)
 		return;
 	memset(&t, 0, sizeof t);
 	t.time_ns = sampler__now();
-	t.pid = (int32_t)f[0];
-	t.tid = (int32_t)f[1];
-	room = len - sizeof *h - 8;
-	if (room > sizeof t.comm - 1)
-		room = sizeof t.comm - 1;
-	memcpy(t.comm, f + 2, room);
-	t.comm[room] = '\0';
-	ring_push(s->ring, (h->misc & PERF_RECORD_MISC_COMM_EXEC) ? REC_EXEC :
-	    REC_THREAD_NAME, &t, sizeof t);
+	t.pid = (int32_t)sb->pid;
+	t.tid = (int32_t)sb->tid;
+	memcpy(t.comm, sb->comm, sizeof t.comm);
+	ring_push(s->ring, sb->exec ? REC_EXEC : REC_THREAD_NAME, &t,
+	    sizeof t);
 }
 
+/* Side-band records are decoded by perf__decode_side (perf_parse.c), a
+ * pure function the fuzzer can reach; this only acts on them. */
 static void
 on_record(struct sampler *s, struct perf_state *p, const void *rec,
     size_t len)
 {
 	const struct perf_event_header *h = rec;
-	const uint64_t *u = (const uint64_t *)(h + 1);
-	const uint32_t *f = (const uint32_t *)(h + 1);
+	struct perf_side sb;
 
-	switch (h->type) {
-	case PERF_RECORD_SAMPLE:
+	if (h->type == PERF_RECORD_SAMPLE) {
 		on_sample(s, p, rec, len);
-		break;
-	case PERF_RECORD_MMAP:
-	case PERF_RECORD_MMAP2:
+		return;
+	}
+	switch (perf__decode_side(rec, len, &sb)) {
+	case PERF_SIDE_MAPS:
 		/* Only executable mappings are reported (no mmap_data);
 		 * munmap never is: a new mapping may replace an old one. */
-		if (len >= sizeof *h + 8 && (pid_t)f[0] == s->opts.pid)
+		if (sb.pid == s->opts.pid)
 			p->maps_dirty = true;
 		break;
-	case PERF_RECORD_COMM:
-		on_comm(s, rec, len);
+	case PERF_SIDE_COMM:
+		on_comm(s, &sb);
 		break;
-	case PERF_RECORD_FORK:
-	case PERF_RECORD_EXIT:
-		on_task(s, p, rec, len, h->type == PERF_RECORD_FORK);
+	case PERF_SIDE_FORK:
+	case PERF_SIDE_EXIT:
+		on_task(s, p, &sb);
 		break;
-	case PERF_RECORD_LOST:
-		if (len >= sizeof *h + 16) {
-			count(&s->lost, u[1]);
-			push_lost(s, u[1]);
-		}
+	case PERF_SIDE_LOST:
+		count(&s->lost, sb.lost);
+		push_lost(s, sb.lost);
 		break;
-	case PERF_RECORD_THROTTLE:
+	case PERF_SIDE_THROTTLE:
 		p->throttled++;
 		break;
-	default:
+	case PERF_SIDE_NONE:
 		break;
 	}
 }

@@ -53,13 +53,34 @@ struct perf_sample {
 	const uint64_t *chain;
 	uint64_t abi;			/* PERF_SAMPLE_REGS_ABI_*, 0 = none */
 	const uint64_t *regs;		/* packed, ascending perf reg ids */
+	uint64_t regs_mask;		/* which ones: the mask parsed with */
 	uint64_t stack_size;		/* bytes reserved in the record */
 	const unsigned char *stack;
 	uint64_t dyn_size;		/* bytes of it that are valid */
 	bool kernel_ip;			/* sampled in kernel mode */
 };
 
+/* What a side-band record (not a sample) tells the thread body. */
+enum perf_side_kind {
+	PERF_SIDE_NONE,		/* a type not used, or a record too short */
+	PERF_SIDE_MAPS,		/* MMAP, MMAP2: pid */
+	PERF_SIDE_COMM,		/* COMM: pid, tid, comm, exec */
+	PERF_SIDE_FORK,		/* FORK: pid, tid (the new thread) */
+	PERF_SIDE_EXIT,		/* EXIT: pid, tid */
+	PERF_SIDE_LOST,		/* LOST: lost */
+	PERF_SIDE_THROTTLE,	/* THROTTLE */
+};
+
+struct perf_side {
+	enum perf_side_kind kind;
+	pid_t pid, tid;
+	bool exec;		/* COMM: the name given by an exec */
+	char comm[16];		/* COMM: NUL-terminated, may be cut */
+	uint64_t lost;		/* LOST: records the kernel dropped */
+};
+
 /* perf_parse.c */
+int perf__decode_side(const void *rec, size_t len, struct perf_side *out);
 int perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
     uint64_t regs_mask, struct perf_sample *out);
 void perf__regs_to_dwarf(const uint64_t *packed, uint64_t mask,

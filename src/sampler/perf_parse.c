@@ -2,7 +2,8 @@
 /* sampler, perf backend: decodes PERF_RECORD_SAMPLE (layout from
  * include/uapi/linux/perf_event.h, in the order the kernel writes the
  * fields) and turns one into our struct rec_sample, registers mapped from
- * perf's numbering to DWARF's. Pure functions: unit-tested directly. */
+ * perf's numbering to DWARF's; decodes the side-band records the thread
+ * body acts on. Pure functions: unit-tested and fuzzed directly. */
 #include "config.h"
 
 #include <errno.h>
@@ -78,7 +79,9 @@ perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
 	uint32_t pidtid[2];
 
 	memset(out, 0, sizeof *out);
-	if (len < sizeof *h || h->size > len || !skip(&c, sizeof *h))
+	/* A size below the header would put the end before the cursor. */
+	if (len < sizeof *h || h->size < sizeof *h || h->size > len ||
+	    !skip(&c, sizeof *h))
 		return -EINVAL;
 	c.end = (const unsigned char *)rec + h->size;
 	out->kernel_ip = (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) ==
@@ -106,6 +109,7 @@ perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
 		    !(out->regs = skip(&c, (size_t)__builtin_popcountll(
 		    regs_mask) * 8)))
 			return -EINVAL;
+		out->regs_mask = regs_mask;
 	}
 	if (sample_type & PERF_SAMPLE_STACK_USER) {
 		if (!take(&c, &out->stack_size, 8))
@@ -136,7 +140,7 @@ perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
 	rec->tid = (int32_t)ps->tid;
 	rec->flags = ps->kernel_ip ? SAMPLE_IN_KERNEL : 0;
 	if (ps->regs) {
-		perf__regs_to_dwarf(ps->regs, PERF_REGS_MASK, rec->regs);
+		perf__regs_to_dwarf(ps->regs, ps->regs_mask, rec->regs);
 	} else {
 		memset(rec->regs, 0, sizeof rec->regs);
 		if (!ps->kernel_ip)
@@ -156,4 +160,73 @@ perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
 	if (got)
 		memcpy(dst + nr * 8, ps->stack, got);
 	return sizeof *rec + nr * 8 + got;
+}
+
+/* The u32 at byte `at` of the body (after the header); 0 past its end. */
+static uint32_t
+body_u32(const unsigned char *body, size_t blen, size_t at)
+{
+	uint32_t v = 0;
+
+	if (at + 4 <= blen)
+		memcpy(&v, body + at, 4);
+	return v;
+}
+
+/* rec: the whole record, header included, h->size <= len bytes. Returns
+ * out->kind. Layouts: MMAP/MMAP2 {pid, tid, ...}; COMM {pid, tid,
+ * comm[]}; FORK/EXIT {pid, ppid, tid, ptid, time}; LOST {id, lost}. */
+int
+perf__decode_side(const void *rec, size_t len, struct perf_side *out)
+{
+	const struct perf_event_header *h = rec;
+	const unsigned char *body = (const unsigned char *)(h + 1);
+	size_t blen, room;
+
+	memset(out, 0, sizeof *out);
+	if (len < sizeof *h || h->size < sizeof *h || h->size > len)
+		return PERF_SIDE_NONE;
+	blen = h->size - sizeof *h;
+	switch (h->type) {
+	case PERF_RECORD_MMAP:
+	case PERF_RECORD_MMAP2:
+		if (blen >= 8) {
+			out->kind = PERF_SIDE_MAPS;
+			out->pid = (pid_t)body_u32(body, blen, 0);
+		}
+		break;
+	case PERF_RECORD_COMM:
+		if (blen < 9)
+			break;
+		out->kind = PERF_SIDE_COMM;
+		out->pid = (pid_t)body_u32(body, blen, 0);
+		out->tid = (pid_t)body_u32(body, blen, 4);
+		out->exec = (h->misc & PERF_RECORD_MISC_COMM_EXEC) != 0;
+		room = blen - 8;
+		if (room > sizeof out->comm - 1)
+			room = sizeof out->comm - 1;
+		memcpy(out->comm, body + 8, room);
+		break;
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT:
+		if (blen < 16)
+			break;
+		out->kind = h->type == PERF_RECORD_FORK ? PERF_SIDE_FORK :
+		    PERF_SIDE_EXIT;
+		out->pid = (pid_t)body_u32(body, blen, 0);
+		out->tid = (pid_t)body_u32(body, blen, 8);
+		break;
+	case PERF_RECORD_LOST:
+		if (blen >= 16) {
+			out->kind = PERF_SIDE_LOST;
+			memcpy(&out->lost, body + 8, 8);
+		}
+		break;
+	case PERF_RECORD_THROTTLE:
+		out->kind = PERF_SIDE_THROTTLE;
+		break;
+	default:
+		break;
+	}
+	return out->kind;
 }

@@ -161,13 +161,15 @@ sampler__proc_comm(pid_t pid, pid_t tid, char comm[16])
 	memset(comm + n, 0, 16 - (size_t)n);
 }
 
-static uint64_t
-parse_hex(const char **pp)
+/* 1 to 16 lower-case hex digits at *pp, as the kernel writes addresses;
+ * false for none (a line that is no mapping) or more (it would wrap). */
+static bool
+parse_hex(const char **pp, uint64_t *v)
 {
 	const char *p = *pp;
-	uint64_t v = 0;
-	int d;
+	int d, n = 0;
 
+	*v = 0;
 	for (;; p++) {
 		if (*p >= '0' && *p <= '9')
 			d = *p - '0';
@@ -175,25 +177,25 @@ parse_hex(const char **pp)
 			d = *p - 'a' + 10;
 		else
 			break;
-		v = v << 4 | (uint64_t)d;
+		if (++n > 16)
+			return false;
+		*v = *v << 4 | (uint64_t)d;
 	}
 	*pp = p;
-	return v;
+	return n > 0;
 }
 
-/* Looks at one maps line; true when it holds sp. */
-static bool
-maps_line_holds(const char *line, uint64_t sp, uint64_t *lo, uint64_t *hi)
+bool
+sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
+    uint64_t *hi)
 {
 	const char *p = line;
 	uint64_t a, b;
 
-	a = parse_hex(&p);
-	if (*p != '-')
+	if (!parse_hex(&p, &a) || *p != '-')
 		return false;
 	p++;
-	b = parse_hex(&p);
-	if (sp < a || sp >= b)
+	if (!parse_hex(&p, &b) || sp < a || sp >= b)
 		return false;
 	*lo = a;
 	*hi = b;
@@ -227,7 +229,7 @@ sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
 		buf[have] = '\0';
 		line = buf;
 		while ((nl = strchr(line, '\n')) != NULL) {
-			if (maps_line_holds(line, sp, lo, hi)) {
+			if (sampler__maps_line_holds(line, sp, lo, hi)) {
 				ret = 0;
 				goto out;
 			}
@@ -243,7 +245,7 @@ sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
 	}
 	if (have > 0) {
 		buf[have] = '\0';
-		if (maps_line_holds(buf, sp, lo, hi))
+		if (sampler__maps_line_holds(buf, sp, lo, hi))
 			ret = 0;
 	}
 out:

@@ -179,7 +179,20 @@ int symbols__jit_resolve(struct symbols *s, uint64_t pc, bool exact,
 void symbols__jit_follow(struct symbols *s);
 void symbols__jit_free(struct symbols *s);
 
+/* One line of /proc/PID/maps. */
+struct symbols__maps_line {
+	uint64_t lo, hi, off;
+	uint64_t dev;		/* major << 32 | minor */
+	uint64_t ino;
+	bool exec;		/* the third letter of the perms is 'x' */
+	const char *path;	/* into the line: "" for anonymous memory */
+};
+
 /* symbols.c */
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);
+/* Parses one line (NUL-terminated, its '\n' optional) in place: the path
+ * loses its trailing newline and spaces and one " (deleted)". False when
+ * the fields before the path are not there. */
+bool symbols__maps_parse(char *line, struct symbols__maps_line *ml);
 
 #endif

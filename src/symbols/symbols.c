@@ -101,18 +101,12 @@ symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
  * Reading /proc/PID/maps
  * ------------------------------------------------------------------------ */
 
-struct maps_line {
-	uint64_t lo, hi, off, dev, ino;
-	bool exec;
-	const char *path;
-};
-
-static bool
-maps_parse(char *line, struct maps_line *ml)
+bool
+symbols__maps_parse(char *line, struct symbols__maps_line *ml)
 {
 	unsigned long long lo, hi, off, ino;
 	unsigned int major, minor;
-	char perms[8];
+	char perms[8] = "";	/* %7s of "r" sets two bytes, exec reads 3 */
 	int pos = 0;
 	size_t len;
 
@@ -153,7 +147,7 @@ mods_push(struct symbols__mod ***v, size_t *n, size_t *cap,
 }
 
 static struct symbols__mod *
-mod_new(struct symbols *s, const struct maps_line *ml)
+mod_new(struct symbols *s, const struct symbols__maps_line *ml)
 {
 	struct symbols__mod *m = calloc(1, sizeof *m);
 	const char *base;
@@ -246,9 +240,9 @@ maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
 	if (!f)
 		return -errno;
 	while (rc == 0 && getline(&line, &linecap, f) > 0) {
-		struct maps_line ml;
+		struct symbols__maps_line ml;
 
-		if (!maps_parse(line, &ml))
+		if (!symbols__maps_parse(line, &ml))
 			continue;
 		if (ml.path[0] != '/' && strcmp(ml.path, "[vdso]") != 0)
 			continue;

@@ -4,7 +4,8 @@
 # and UBSan) against the project's sources and runs each for FUZZ_SECONDS.
 # Skips, with the reason, when clang or its libFuzzer runtime is missing.
 # Environment (set by tests/fuzz/local.mk): CC CPPFLAGS WARN_CFLAGS LIBS
-# LIB_SRCS TARGET_SRCS FUZZ_SECONDS FUZZ_MAX_LEN top_srcdir top_builddir.
+# LIB_SRCS TARGET_SRCS FUZZ_SECONDS FUZZ_MAX_LEN top_srcdir top_builddir;
+# FUZZ_TARGETS, when set, names the targets to run (default: all).
 # Prints "fuzz: NAME: ... no crash" per target; exits 1 after a crash.
 set -u
 out=$top_builddir/tests/fuzz
@@ -47,6 +48,10 @@ status=0
 for src in $TARGET_SRCS; do
 	name=$(basename "$src" .c)
 	name=${name#fuzz-}
+	case " ${FUZZ_TARGETS:-$name} " in
+	*" $name "*) ;;
+	*) continue ;;
+	esac
 	exe=$bin/fuzz-$name
 	# shellcheck disable=SC2086
 	"$CC" $CPPFLAGS -I"$fdir" $CFLAGS -fsanitize=fuzzer -DCTOP_FUZZ_LIBFUZZER \

@@ -4,14 +4,16 @@
 # FUZZ_TARGET_SRCS below, and add its corpus directory.
 #   make check      tests/fuzz/fuzz-replay replays every corpus and mutates
 #                   it for a few seconds (gcc, also under --enable-sanitizers)
-#   make fuzz       libFuzzer (clang) on each target for FUZZ_SECONDS;
-#                   crashes go to tests/fuzz/crashes/ in the build tree
+#   make fuzz       libFuzzer (clang) on each target for FUZZ_SECONDS
+#                   (only those named in FUZZ_TARGETS when set); crashes
+#                   go to tests/fuzz/crashes/ in the build tree
 #   make check-long the same as make fuzz, as a TAP test
-FUZZ_TARGET_SRCS = tests/fuzz/fuzz-folded.c
-FUZZ_TARGET_SRCS += tests/fuzz/fuzz-perfmap.c
+FUZZ_TARGET_SRCS = tests/fuzz/fuzz-folded.c tests/fuzz/fuzz-maps.c \
+	tests/fuzz/fuzz-perf.c tests/fuzz/fuzz-perfmap.c
 
 FUZZ_CC = clang
 FUZZ_SECONDS = 600
+FUZZ_TARGETS =
 FUZZ_MAX_LEN = 16384
 
 check_PROGRAMS += tests/fuzz/fuzz-replay
@@ -40,6 +42,7 @@ fuzz:
 	    LIB_SRCS='$(libctop_a_SOURCES)' \
 	    TARGET_SRCS='$(FUZZ_TARGET_SRCS)' \
 	    FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_MAX_LEN='$(FUZZ_MAX_LEN)' \
+	    FUZZ_TARGETS='$(FUZZ_TARGETS)' \
 	    top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	    $(SHELL) $(top_srcdir)/tests/fuzz/libfuzzer.sh
 

@@ -8,7 +8,11 @@
 export LC_ALL=C
 ulimit -c 0
 seconds=${FUZZ_SECONDS:-600}
-ntargets=$("$top_builddir/tests/fuzz/fuzz-replay" -l 2>/dev/null | wc -l)
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+	ntargets=$(echo $FUZZ_TARGETS | wc -w)
+else
+	ntargets=$("$top_builddir/tests/fuzz/fuzz-replay" -l 2>/dev/null | wc -l)
+fi
 [ "$ntargets" -ge 1 ] || ntargets=1
 fit=$(( (${RUNNER_TIMEOUT:-300} - 90) / ntargets ))
 if [ "$seconds" -gt "$fit" ]; then
@@ -17,7 +21,7 @@ if [ "$seconds" -gt "$fit" ]; then
 fi
 [ "$seconds" -ge 10 ] || skip_all "RUNNER_TIMEOUT leaves under 10 s per target"
 out=$(${MAKE:-make} -C "$top_builddir" --no-print-directory fuzz \
-	FUZZ_SECONDS="$seconds" 2>&1)
+	FUZZ_SECONDS="$seconds" FUZZ_TARGETS="${FUZZ_TARGETS:-}" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 echo "$out" | grep -q '^fuzz: SKIP' &&
