@@ -54,6 +54,18 @@ wait_for() {
 
 # State letter of a process (R, S, t, T, Z...) or empty when gone.
 proc_state() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+now_ms() { date +%s%3N; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# start_target VAR ARGS...: runs ARGS in the background, sets VAR to its
+# pid once it printed its first line (its output is in WORKDIR/out.*).
+start_target() {
+	local var=$1 out; shift
+	out=$WORKDIR/out.$RANDOM
+	"$@" >"$out" 2>&1 &
+	printf -v "$var" '%s' $!
+	cleanup_pid $!
+	wait_for 5 grep -q . "$out"
+}
 tracer_of() { awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
 # True when pid and all its threads run untraced and are not stopped.

@@ -43,13 +43,13 @@ struct source_ops {
 	void (*status)(void *ctx, struct source_status *out);
 	/* Zeroes the counts (live only; no-op for a file). */
 	void (*reset)(void *ctx);
-	/* Asks for a view built now rather than at the next period (live
-	 * only; NULL for a file): view() returns it once it is built. */
-	void (*refresh)(void *ctx);
 	/* Saves the stacks of view v through node as a new snapshot file.
 	 * Returns 0 and sets *path, or -errno and sets *cause. */
 	int (*save)(void *ctx, const struct pview *v, uint32_t node,
 	    char **path, char **cause);
+	/* Asks for a view built now rather than at the next period (live
+	 * only; NULL for a file): view() returns it once it is built. */
+	void (*refresh)(void *ctx);
 };
 
 struct source {

@@ -223,10 +223,10 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],
 	    (unsigned long long)ws.ends[UNWIND_BAD_FRAME],
 	    walks ? 100.0 * trunc / walks : 0.0,
-	    st.samples ? (double)st.sample_bytes / st.samples : 0.0,
+	    st.samples ? (double)st.sample_bytes / st.samples : 0.0, fp,
 	    output ? "; wrote " : "", output ? output : "",
 	    st.backend_note && *st.backend_note ? "; " : "",
-	    st.backend_note ? st.backend_note : "", fp);
+	    st.backend_note ? st.backend_note : "");
 }
 
 static int

@@ -29,20 +29,11 @@
 #define REFRESH_NS (1000ull * 1000 * 1000)
 #define MISS_NS (100ull * 1000 * 1000)
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* True when the map was never looked at, or not for `interval` ns. */
 static bool
 read_due(const struct symbols__perfmap *pm, uint64_t interval)
 {
-	return !pm->last_read_ns || now_ns() - pm->last_read_ns >= interval;
+	return !pm->last_read_ns || symbols__now_ns() - pm->last_read_ns >= interval;
 }
 
 /* ------------------------------------------------------------------------
@@ -574,7 +565,7 @@ map_refresh(struct symbols *s)
 	struct stat st;
 	int fd;
 
-	pm->last_read_ns = now_ns();
+	pm->last_read_ns = symbols__now_ns();
 	fd = map_open(s, &st);
 	if (fd < 0)
 		return;		/* keep what we had: the code may still run */

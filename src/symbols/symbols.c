@@ -24,8 +24,8 @@
 /* A pc outside every module re-reads the maps at most this often. */
 #define MISS_RELOAD_NS (100ull * 1000 * 1000)
 
-static uint64_t
-now_ns(void)
+uint64_t
+symbols__now_ns(void)
 {
 	struct timespec ts;
 
@@ -488,7 +488,7 @@ find_mod_reload(struct symbols *s, uint64_t addr)
 
 	if (m || !s->dwfl)
 		return m;
-	now = now_ns();
+	now = symbols__now_ns();
 	if (s->last_miss_reload_ns &&
 	    now - s->last_miss_reload_ns < MISS_RELOAD_NS)
 		return NULL;

@@ -8,7 +8,6 @@ export LC_ALL=C
 ptrace_allowed || skip_all "ptrace not permitted here"
 KILLS=${HYGIENE_KILLS:-50}
 
-utime_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 "$TARGETS/named_threads" --threads 3 >/dev/null 2>&1 &
 t=$!
@@ -38,15 +37,15 @@ c=$!
 sleep 0.5
 kill -STOP "$t"
 sleep 0.3
-u1=$(utime_of "$t")
+u1=$(cpu_ticks "$t")
 sleep 0.5
-u2=$(utime_of "$t")
+u2=$(cpu_ticks "$t")
 st=$(proc_state "$t")
 [ "$u1" = "$u2" ]
 ok $? "SIGSTOP while profiled: no CPU used while stopped ($u1 -> $u2 ticks, state $st)"
 kill -CONT "$t"
 sleep 0.5
-u3=$(utime_of "$t")
+u3=$(cpu_ticks "$t")
 [ "$u3" -gt "$u2" ]
 ok $? "SIGCONT while profiled: running again ($u2 -> $u3 ticks)"
 kill -INT "$c"

@@ -13,17 +13,7 @@ export LC_ALL=C
 perf_allowed || skip_all "perf backend not usable here: $PERF_WHY"
 LC=$TARGETS/lifecycle
 
-now_ms() { date +%s%3N; }
-utime_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 on_perf() { grep -q '^ctop-prof: perf backend: ' "$1"; }
-start_target() {	# start_target VAR ARGS...: pid in VAR once it printed
-	local var=$1 out; shift
-	out=$WORKDIR/out.$RANDOM
-	"$@" >"$out" 2>&1 &
-	printf -v "$var" '%s' $!
-	cleanup_pid $!
-	wait_for 5 grep -q . "$out"
-}
 
 # 1. The target exits mid-profile, attached.
 start_target t "$LC" --exit-after 1500
@@ -89,10 +79,10 @@ kill "$t"
 start_target t "$LC" --threads 3
 kill -STOP "$t"
 wait_for 2 test "$(proc_state "$t")" = T
-u1=$(utime_of "$t")
+u1=$(cpu_ticks "$t")
 "$CTOP" --backend perf -p "$t" -F 999 --duration 1 -o "$WORKDIR/stopped.folded" 2>"$WORKDIR/stopped.err"
 rc=$?
-u2=$(utime_of "$t")
+u2=$(cpu_ticks "$t")
 states=$(awk '/^State:/ { print $2 }' /proc/"$t"/task/*/status | sort | uniq -c | tr -s ' \n' ' ')
 tracers=$(awk '/^TracerPid:/ { print $2 }' /proc/"$t"/task/*/status | sort -u | tr '\n' ' ')
 [ "$rc" = 0 ] && [ "$u1" = "$u2" ] && [ "$states" = " 3 T " ] &&
@@ -100,7 +90,7 @@ tracers=$(awk '/^TracerPid:/ { print $2 }' /proc/"$t"/task/*/status | sort -u | 
 ok $? "perf: stopped at attach: exit $rc, no CPU used ($u1 -> $u2 ticks), after: states$states, TracerPid $tracers"
 kill -CONT "$t"
 sleep 0.3
-u3=$(utime_of "$t")
+u3=$(cpu_ticks "$t")
 [ "$u3" -gt "$u2" ] && target_healthy "$t"
 ok $? "perf: stopped at attach: SIGCONT afterwards resumes it ($u2 -> $u3 ticks)"
 kill "$t"

@@ -10,20 +10,8 @@ export LC_ALL=C
 ptrace_allowed || skip_all "ptrace not permitted here"
 LC=$TARGETS/lifecycle
 
-now_ms() { date +%s%3N; }
-utime_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # summary_field FILE WORD: the number before WORD in the summary line.
 summary_num() { grep -oE "[0-9]+ $2" "$1" | head -1 | cut -d' ' -f1; }
-# start_target VAR ARGS...: runs ARGS in the background, waits for its
-# "ready" line, sets VAR to its pid.
-start_target() {
-	local var=$1 out; shift
-	out=$WORKDIR/out.$RANDOM
-	"$@" >"$out" 2>&1 &
-	printf -v "$var" '%s' $!
-	cleanup_pid $!
-	wait_for 5 grep -q . "$out"
-}
 
 # 1. The target exits mid-profile: attach mode.
 start_target t "$LC" --exit-after 1500
@@ -132,17 +120,17 @@ ok $? "zombie leader: its end seen $el ms after the kill"
 start_target t "$LC" --threads 3
 kill -STOP "$t"
 wait_for 2 test "$(proc_state "$t")" = T
-u1=$(utime_of "$t")
+u1=$(cpu_ticks "$t")
 "$CTOP" -p "$t" -F 999 --duration 1 -o "$WORKDIR/stopped.folded" 2>"$WORKDIR/err"
 rc=$?
-u2=$(utime_of "$t")
+u2=$(cpu_ticks "$t")
 states=$(awk '/^State:/ { print $2 }' /proc/"$t"/task/*/status | sort | uniq -c | tr -s ' \n' ' ')
 tracers=$(awk '/^TracerPid:/ { print $2 }' /proc/"$t"/task/*/status | sort -u | tr '\n' ' ')
 [ "$rc" = 0 ] && [ "$u1" = "$u2" ] && [ "$states" = " 3 T " ] && [ "$tracers" = "0 " ]
 ok $? "stopped at attach: exit $rc, no CPU used ($u1 -> $u2 ticks), after: states$states, TracerPid $tracers"
 kill -CONT "$t"
 sleep 0.3
-u3=$(utime_of "$t")
+u3=$(cpu_ticks "$t")
 [ "$u3" -gt "$u2" ] && target_healthy "$t"
 ok $? "stopped at attach: SIGCONT afterwards resumes it ($u2 -> $u3 ticks)"
 kill "$t"

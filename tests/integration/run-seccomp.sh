@@ -15,16 +15,15 @@ DENY=$TARGETS/seccomp-deny
 "$DENY" perf -- true 2>/dev/null || skip_all "cannot install a seccomp filter here"
 SPIN_ARGS=(-b 1 -i 2)
 
-utime_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # one_line FILE REGEX: FILE is exactly one line, matching REGEX.
 one_line() { [ "$(wc -l <"$1")" = 1 ] && grep -qE "$2" "$1"; }
 # unharmed PID: running, untraced, and still getting CPU.
 unharmed() {
 	local u1
-	u1=$(utime_of "$1")
+	u1=$(cpu_ticks "$1")
 	wait_for 2 target_healthy "$1" || return 1
 	sleep 0.2
-	[ "$(utime_of "$1")" -gt "$u1" ]
+	[ "$(cpu_ticks "$1")" -gt "$u1" ]
 }
 state_of() { echo "State $(proc_state "$1"), TracerPid $(tracer_of "$1")"; }
 

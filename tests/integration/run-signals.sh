@@ -22,7 +22,6 @@ esac
 # CPU time (utime+stime of the target while profiled) give at 999 Hz, and
 # at least 20. perf samples CPU time only, so on a busy machine a fixed
 # count would measure the load; ptrace samples runnable threads too.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 enough_samples() {
 	awk -v n="$1" -v t="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
 		want = 0.5 * t / hz * 999; if (want < 20) want = 20

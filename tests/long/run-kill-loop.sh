@@ -9,7 +9,6 @@
 export LC_ALL=C
 ptrace_allowed || skip_all "ptrace not permitted here"
 N=${KILL_LOOPS:-200}
-utime_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 sigs=(KILL SEGV ABRT BUS)
 
 "$TARGETS/lifecycle" --threads 8 >/dev/null 2>&1 &
@@ -28,7 +27,7 @@ for i in $(seq 1 "$N"); do
 		bad=$((bad + 1))
 		diag "iteration $i (SIG$sig): $(grep -h -E 'State|TracerPid' /proc/$t/task/*/status | sort | uniq -c | tr '\n' ' ')"
 	fi
-	u1=$(utime_of "$t"); sleep 0.05; u2=$(utime_of "$t")
+	u1=$(cpu_ticks "$t"); sleep 0.05; u2=$(cpu_ticks "$t")
 	[ "$u2" -gt "$u1" ] || stalled=$((stalled + 1))
 done
 [ "$bad" = 0 ]

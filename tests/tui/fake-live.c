@@ -135,7 +135,8 @@ fake_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 }
 
 static const struct source_ops fake_ops = {
-	fake_view, fake_status, fake_reset, fake_save,
+	.view = fake_view, .status = fake_status, .reset = fake_reset,
+	.save = fake_save,
 };
 
 static void
