@@ -56,6 +56,11 @@ struct ring {
  * Returns 0 or -EINVAL / -ENOMEM. Thread: any, before sharing. */
 int ring_init(struct ring *r, size_t bytes);
 
+/* Faults every page of the buffer in, keeping what it holds, so that the
+ * producer takes no page fault later (the ptrace sampler writes into a
+ * reservation while the target is stopped). Thread: producer. */
+void ring_prefault(struct ring *r);
+
 /* Frees the buffer. Thread: any, after both ends stopped. */
 void ring_fini(struct ring *r);
 

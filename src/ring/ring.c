@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define RING_MIN_BYTES	((size_t)4096)
 #define RING_MAX_BYTES	((size_t)1 << 30)
@@ -58,12 +59,11 @@ ring_init(struct ring *r, size_t bytes)
 		return -EINVAL;
 	/* Page-aligned, so every counter & mask that is a multiple of 8 is an
 	 * 8-aligned address. */
+	/* Pages are faulted in on first use, or all at once by
+	 * ring_prefault() for a producer that must not take page faults. */
 	buf = aligned_alloc(RING_PAGE, bytes);
 	if (buf == NULL)
 		return -ENOMEM;
-	/* Fault every page in now: the producer must not take page faults
-	 * (or let the kernel allocate) on its hot path. */
-	memset(buf, 0, bytes);
 
 	memset(r, 0, sizeof(*r));
 	/* Not shared yet: plain initialisation, no ordering needed. */
@@ -75,6 +75,23 @@ ring_init(struct ring *r, size_t bytes)
 	r->size = bytes;
 	r->mask = bytes - 1;
 	return 0;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23		/* Linux 5.14 */
+#endif
+
+void
+ring_prefault(struct ring *r)
+{
+	/* The kernel populates writable pages and keeps their content, so
+	 * records already in the ring are safe. Older kernels refuse: then
+	 * touch every page while the ring is still empty, when the consumer
+	 * reads none of it. */
+	if (madvise(r->buf, r->size, MADV_POPULATE_WRITE) == 0)
+		return;
+	if (atomic_load_explicit(&r->head, memory_order_relaxed) == 0)
+		memset(r->buf, 0, r->size);
 }
 
 void

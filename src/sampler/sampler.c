@@ -167,6 +167,9 @@ sampler_thread(void *arg)
 		snprintf(s->note, sizeof s->note, "perf not used: --mode wall "
 		    "samples blocked threads, which only ptrace can");
 	s->backend_name = "ptrace";
+	/* ptrace copies stacks into the ring while the target is stopped:
+	 * no page fault may lengthen that pause. */
+	ring_prefault(s->ring);
 	sampler__ptrace_run(s);
 	return NULL;
 }
