@@ -158,6 +158,10 @@ sampler_thread(void *arg)
 {
 	struct sampler *s = arg;
 
+	/* ptrace copies stacks into the ring while the target is stopped,
+	 * so no page fault may lengthen that pause; and a ring resident from
+	 * the start keeps ctop-prof's memory flat over a run. */
+	ring_prefault(s->ring);
 	if (s->opts.backend != SAMPLER_BACKEND_PTRACE &&
 	    s->opts.mode == SAMPLER_MODE_CPU &&
 	    sampler__perf_run(s) == 0)
@@ -167,9 +171,6 @@ sampler_thread(void *arg)
 		snprintf(s->note, sizeof s->note, "perf not used: --mode wall "
 		    "samples blocked threads, which only ptrace can");
 	s->backend_name = "ptrace";
-	/* ptrace copies stacks into the ring while the target is stopped:
-	 * no page fault may lengthen that pause. */
-	ring_prefault(s->ring);
 	sampler__ptrace_run(s);
 	return NULL;
 }

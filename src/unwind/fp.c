@@ -87,9 +87,12 @@ fp_stop(const struct walk *w, const struct fp_regs *r)
 }
 
 /* Walks by frame pointer from frame r (already in frames[]), appending
- * callers. With trusted_only, stops before stepping out of a frame whose
- * module is not trusted and returns true: r is that frame, for DWARF to
- * go on from. Otherwise returns false with *end set. */
+ * callers. With trusted_only (auto), stops and returns true, r being the
+ * frame for DWARF to go on from, before stepping out of a frame whose
+ * module is not trusted or wherever the chain looks odd (rbp cleared,
+ * outside the copy, a return address in no module): DWARF then decides
+ * how the walk ends, so auto ends every walk as DWARF alone would.
+ * Otherwise (fp) returns false with *end set. */
 bool
 unwind__fp_walk(struct walk *w, struct fp_regs *r,
     struct unwind_frame *frames, int *n, int max, bool trusted_only,
@@ -103,17 +106,17 @@ unwind__fp_walk(struct walk *w, struct fp_regs *r,
 			return true;
 		if (!fp_read(w, r, &up)) {
 			*end = fp_stop(w, r);
-			return false;
+			return trusted_only;
 		}
 		if (up.pc == 0) {
 			*end = UNWIND_COMPLETE;
-			return false;
+			return trusted_only;
 		}
 		/* A return address outside every module is a broken chain
 		 * (rbp used as a general register), not a caller. */
 		if (unwind__umod_get(w, up.pc - 1) == NULL) {
 			*end = UNWIND_BAD_FRAME;
-			return false;
+			return trusted_only;
 		}
 		if (*n >= max) {
 			*end = UNWIND_MAX_DEPTH;

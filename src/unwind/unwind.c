@@ -418,16 +418,17 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 			frames[(*n)++] = (struct unwind_frame){ ip, exact };
 			w->u->stats.dwarf_frames++;
 		}
-		first = false;
 		if (!exact && (check || may_switch)) {
 			from.pc = ip;
 			cursor_regs(&c, &from);
-			if (may_switch && unwind__fp_trusted(
-			    unwind__umod_get(w, ip - 1))) {
+			/* Not where a frame-pointer walk just gave up. */
+			if (may_switch && !(first && resumed) &&
+			    unwind__fp_trusted(unwind__umod_get(w, ip - 1))) {
 				*r = from;
 				return DWARF_AT_TRUSTED;
 			}
 		}
+		first = false;
 		w->beyond = w->noinfo = false;
 		rc = unw_step(&c);
 		/* libunwind falls back to guessing with rbp when a pc has no
@@ -489,9 +490,10 @@ walk_mixed(struct walk *w, struct unwind_frame *frames, int *n, int max,
 	while (dwarf_walk(w, frames, n, max, resumed, may_switch, &r, end) ==
 	    DWARF_AT_TRUSTED &&
 	    unwind__fp_walk(w, &r, frames, n, max, true, end)) {
-		/* Back to DWARF at r, a frame of an untrusted module: its
-		 * callee-saved registers other than rbp are unknown, which
-		 * CFI rarely needs to find the caller. */
+		/* Back to DWARF at r (a frame of an untrusted module, or where
+		 * the chain looked odd): its callee-saved registers other
+		 * than rbp are unknown, which CFI rarely needs to find the
+		 * caller. */
 		regs[CTOP_REG_RIP] = r.pc;
 		regs[CTOP_REG_RSP] = r.sp;
 		regs[CTOP_REG_RBP] = r.bp;
