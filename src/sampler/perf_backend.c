@@ -247,9 +247,13 @@ open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
 			if (tid <= 0 || perf__tid_known(p, tid))
 				continue;
 			err = perf__open_tid(p, tid, pages, cause);
-			/* ESRCH: the thread ended meanwhile. */
-			if (err == -ESRCH && tid != s->opts.pid)
+			/* ESRCH: the thread ended meanwhile, which is no
+			 * failure: forget the cause perf__open_tid wrote. */
+			if (err == -ESRCH && tid != s->opts.pid) {
+				free(*cause);
+				*cause = NULL;
 				continue;
+			}
 			if (err < 0) {
 				closedir(d);
 				return err;
