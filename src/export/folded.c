@@ -177,6 +177,7 @@ struct fr {
 	size_t cap;
 	uint32_t *frames;
 	size_t n_frames, cap_frames;
+	uint64_t total;		/* counts so far */
 };
 
 enum { LINE_EOF = -1, LINE_LONG = -2, LINE_NOMEM = -3 };
@@ -339,6 +340,12 @@ fr_line(struct fr *r, struct profile *p, char *buf, size_t len,
 		    "the count is not a positive decimal number");
 	if (sp == buf)
 		return fr_error(r, cause, "no frames before the count");
+	/* No real profile holds 2^64 samples; a sum that wrapped would hide
+	 * whole subtrees whose total came to 0. */
+	if (count > UINT64_MAX - r->total)
+		return fr_error(r, cause,
+		    "the counts add up past 18446744073709551615");
+	r->total += count;
 	if (fr_frames(r, p, buf, (size_t)(sp - buf)) ||
 	    profile_add(p, 0, 0, r->frames, r->n_frames, count)) {
 		if (cause && asprintf(cause, "%s:%lu: out of memory",

@@ -74,8 +74,8 @@ split_line(const struct line *l, size_t *stack_len, uint64_t *count)
 }
 
 /* Sums the counts of a folded text. Returns 0 when every line is valid,
- * else the number (from 1) of the first bad line. Sums wrap, as the
- * profile's counters do. */
+ * else the number (from 1) of the first bad line: a line is bad too when
+ * the counts up to it add up past UINT64_MAX. */
 static unsigned long
 oracle_scan(const char *data, size_t size, uint64_t *sum)
 {
@@ -89,8 +89,9 @@ oracle_scan(const char *data, size_t size, uint64_t *sum)
 		lineno++;
 		if (l.len == 0)
 			continue;
-		if (split_line(&l, &slen, &count))
-			return lineno;
+		if (split_line(&l, &slen, &count) ||
+		    count > UINT64_MAX - *sum)
+			return lineno;	/* bad, or the sum passes 2^64 - 1 */
 		*sum += count;
 	}
 	return 0;

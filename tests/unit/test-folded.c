@@ -223,14 +223,15 @@ test_read(void)
 	const char *path = tmp_path("kinds.folded");
 	static const char text[] =
 	    "x_[k];f_[k];g_[i];h_[j];[truncated];_[k];[unknown]_[k] 3\n"
-	    "x_[k];f_[k] 18446744073709551615\n";
+	    "x_[k];f_[k] 18446744073709551612\n";
+	static const char past[] = "a;b 18446744073709551615\na;c 1\n";
 
 	write_file(path, text, sizeof(text) - 1);
 	is_int(folded_read(p, path, &cause), 0, "suffixed frames read");
 	profile_get_stats(p, &st);
 	is_int(st.frames, 7, "seven distinct frames");
-	ok(st.samples == 2 && st.nodes == 8, "counts up to 2^64-1 accepted "
-	    "(samples wrap to %llu, %u nodes)",
+	ok(st.samples == UINT64_MAX && st.nodes == 8, "counts adding up to "
+	    "2^64-1 accepted (%llu samples, %u nodes)",
 	    (unsigned long long)st.samples, st.nodes);
 	for (i = 0; i < st.frames; i++)
 		kinds[profile_frame(p, i)->kind]++;
@@ -243,6 +244,18 @@ test_read(void)
 	is_str(profile_frame(p, 1)->name, "f", "suffix stripped");
 	is_str(profile_frame(p, 5)->name, "_[k]", "a bare suffix is a name");
 	is_str(profile_frame(p, 6)->name, "[unknown]", "kernel [unknown]");
+	profile_free(p);
+
+	/* A sum that wrapped would give node a a total of 0, and a view would
+	 * drop it with a;c (a fuzz finding): such a file is refused. */
+	p = profile_new(NULL);
+	write_file(path, past, sizeof(past) - 1);
+	is_int(folded_read(p, path, &cause), -EINVAL,
+	    "counts adding up past 2^64-1 refused");
+	ok(cause && strstr(cause, ":2: the counts add up past"),
+	    "at line 2, said so: %s", cause ? cause : "(none)");
+	free(cause);
+	cause = NULL;
 	profile_free(p);
 
 	p = profile_new(NULL);
