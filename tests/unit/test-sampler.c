@@ -587,7 +587,12 @@ test_churn(void)
 	    "%u exit records", r.st.threads_seen,
 	    (unsigned long long)r.st.samples, (unsigned long long)r.st.failed,
 	    r.c.thread_new, r.c.thread_exit);
-	ok(r.st.threads_seen > 400, "churn: %u threads seen in 2 s",
+	/* The target makes ~500 threads a second when nothing slows it; each
+	 * clone waits for the tracer, so a sanitizer build or a busy machine
+	 * slows it (about 530 seen in 2 s here, once 362 under ASan): the bar
+	 * is a quarter of its free rate, far above what a sampler missing new
+	 * threads would see. */
+	ok(r.st.threads_seen > 250, "churn: %u threads seen in 2 s",
 	    r.st.threads_seen);
 	is_int(r.c.thread_new, r.st.threads_seen,
 	    "churn: one REC_THREAD_NEW per thread");
