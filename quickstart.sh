@@ -11,8 +11,10 @@
 set -eu
 cd "$(dirname "$0")"
 
+# What each package is for: README.md, "Building by hand".
 BUILD_PACKAGES="gcc g++ make libc6-dev autoconf automake autoconf-archive \
 pkg-config libncurses-dev libunwind-dev libdw-dev libelf-dev binutils"
+RUN_PACKAGES="libdebuginfod1"
 TEST_PACKAGES="tmux procps man-db groff-base strace"
 
 install_packages() {
@@ -42,7 +44,7 @@ build() {
 
 case "${1:-}" in
 demo)
-	install_packages $BUILD_PACKAGES
+	install_packages $BUILD_PACKAGES $RUN_PACKAGES
 	build
 	if [ -t 0 ] && [ -t 1 ]; then
 		exec build/ctop-prof -- build/ctop-demo
@@ -50,7 +52,7 @@ demo)
 	exec build/ctop-prof --batch -n 5 -- build/ctop-demo
 	;;
 test)
-	install_packages $BUILD_PACKAGES $TEST_PACKAGES
+	install_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES
 	build
 	cd build
 	exec make --quiet check

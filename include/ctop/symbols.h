@@ -71,4 +71,10 @@ uint64_t symbols_generation(const struct symbols *s);
 
 void symbols_get_stats(const struct symbols *s, struct symbols_stats *out);
 
+/* Whether --debuginfod can work: the debuginfod client library that libdw
+ * loads at run time is installed and DEBUGINFOD_URLS names a server.
+ * Returns 0, or -ENOENT with *cause (caller frees) saying what is missing
+ * and how to fix it. Any thread; call it before the worker starts. */
+int symbols_debuginfod_check(char **cause);
+
 #endif

@@ -21,6 +21,7 @@
 #include "ctop/options.h"
 #include "ctop/ring.h"
 #include "ctop/sampler.h"
+#include "ctop/symbols.h"
 #include "ctop/ui.h"
 #include "ctop/worker.h"
 #include "launch.h"
@@ -424,10 +425,17 @@ main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
-	/* debuginfod is network access: only when asked for. */
-	if (!o.debuginfod)
-		unsetenv("DEBUGINFOD_URLS");
 	fail_code = o.command != NULL ? 125 : 1;
+	/* debuginfod is network access: only when asked for, and then it must
+	 * be able to work (a missing client library asks nothing, silently). */
+	if (!o.debuginfod) {
+		unsetenv("DEBUGINFOD_URLS");
+	} else if (symbols_debuginfod_check(&cause) < 0) {
+		rc = fail(fail_code, "--debuginfod cannot work: %s",
+		    cause ? cause : "unknown reason");
+		free(cause);
+		return rc;
+	}
 	kind = choose_run_kind(&o);
 	if (kind == RUN_TUI && !isatty(STDIN_FILENO))
 		return fail(fail_code, "cannot start the live view: standard "

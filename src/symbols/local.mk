@@ -1,5 +1,6 @@
 # symbols module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
+	src/symbols/debuginfod.c \
 	src/symbols/fde.c \
 	src/symbols/intern.c \
 	src/symbols/perfmap.c \

@@ -76,6 +76,35 @@ else
 	kill "$t"
 fi
 
+# 3b. --debuginfod that cannot work says why in one line, before anything
+# starts: no server named, or no client library (hidden here by binding an
+# empty file over it in a private mount namespace).
+DEBUGINFOD_URLS= "$CTOP" --debuginfod --duration 1 -o "$WORKDIR/n.folded" -- true \
+	>/dev/null 2>"$WORKDIR/err"
+rc=$?
+[ "$rc" = 125 ] && [ "$(wc -l <"$WORKDIR/err")" = 1 ] && [ ! -e "$WORKDIR/n.folded" ] &&
+	grep -q 'DEBUGINFOD_URLS is empty' "$WORKDIR/err"
+ok $? "--debuginfod without a server: exit $rc: $(cat "$WORKDIR/err")"
+lib=$(ldconfig -p | awk '$1 == "libdebuginfod.so.1" { print $NF; exit }')
+if [ -z "$lib" ]; then
+	hide=true
+else
+	lib=$(readlink -f "$lib")
+	: >"$WORKDIR/empty.so"
+	hide="mount --bind $WORKDIR/empty.so $lib"
+fi
+if [ -n "$lib" ] && { [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; }; then
+	skip "--debuginfod without its client library" "needs root and unshare -m to hide $lib"
+else
+	DEBUGINFOD_URLS=http://127.0.0.1:8002 unshare -m sh -c \
+		"$hide && exec \"\$0\" \"\$@\"" "$CTOP" --debuginfod -p $$ --duration 1 \
+		-o "$WORKDIR/n.folded" >/dev/null 2>"$WORKDIR/err"
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(wc -l <"$WORKDIR/err")" = 1 ] && [ ! -e "$WORKDIR/n.folded" ] &&
+		grep -q 'libdebuginfod1) is not installed' "$WORKDIR/err"
+	ok $? "--debuginfod without its client library: exit $rc: $(cat "$WORKDIR/err")"
+fi
+
 # 4. Perf maps (/tmp/perf-PID.map): their trust rule (no symlink, the
 # target's uid or root, not world-writable) is checked on a running JIT
 # target in run-perfmap.sh; here, that the map is opened only that way.
