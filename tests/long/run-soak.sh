@@ -21,13 +21,20 @@ sleep 0.3
 "$CTOP" -p "$t" -F 999 -o "$WORKDIR/soak.folded" 2>"$WORKDIR/err" &
 c=$!
 cleanup_pid "$c"
-# ctop-prof's open fds less the target's threads: the sampler keeps one
-# /proc stat file per traced thread, so those come and go with the churn.
+# ctop-prof's open fds but those of the target's threads' /proc files (the
+# ptrace sampler keeps one per traced thread; they come and go with the
+# churn). Counted from the fds themselves: the target's thread count, read
+# at another instant, is no measure of them.
 fds() {
-	local n th
-	n=$(ls "/proc/$c/fd" 2>/dev/null | wc -l)
-	th=$(awk '/^Threads:/ { print $2 }' "/proc/$t/status" 2>/dev/null)
-	echo $((n - ${th:-0}))
+	local f n=0
+	for f in /proc/"$c"/fd/*; do
+		case $(readlink "$f" 2>/dev/null) in
+		"") ;;
+		/proc/"$t"/task/*) ;;
+		*) n=$((n + 1)) ;;
+		esac
+	done
+	echo "$n"
 }
 field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$c/status"; }
 # Warm-up: every module and debug file is open by then (the first samples
@@ -45,7 +52,7 @@ while [ "$el" -lt "$SECS" ]; do
 	[ "$el" -ge $(( SECS * 3 / 4 )) ] && [ "$f" -lt "$lastmin" ] && lastmin=$f
 	[ "$(field Threads)" = "$th0" ] || thbad=$((thbad + 1))
 	rss=$(field VmRSS)
-	diag "t=${el}s fds-less-threads=$f threads=$(field Threads) rss=${rss}kB target threads=$(awk '/^Threads:/ { print $2 }' /proc/$t/status)"
+	diag "t=${el}s fds-but-per-thread=$f threads=$(field Threads) rss=${rss}kB target threads=$(awk '/^Threads:/ { print $2 }' /proc/$t/status)"
 done
 kill -INT "$c"
 wait "$c"
@@ -53,7 +60,7 @@ rc=$?
 seen=$(grep -oE '[0-9]+ threads' "$WORKDIR/err" | cut -d' ' -f1)
 ok "$rc" "soak ${SECS}s: exit $rc: $(cat "$WORKDIR/err")"
 [ "$lastmin" -le $((fd0 + 1)) ] && [ "$fdmax" -le $((fd0 + 3)) ]
-ok $? "open fds (less one per target thread) flat: $fd0 at warm-up, $fdmin..$fdmax after (transient /proc reads), $lastmin at least in the last quarter"
+ok $? "open fds (but per-thread /proc files) flat: $fd0 at warm-up, $fdmin..$fdmax after (transient /proc reads), $lastmin at least in the last quarter"
 [ "$thbad" = 0 ]
 ok $? "ctop-prof's threads stay $th0"
 limit=$(( ${seen:-0} / 2 + 8192 ))	# kB: 512 B per thread seen + 8 MiB
