@@ -66,6 +66,16 @@ start_target() {
 	cleanup_pid $!
 	wait_for 5 grep -q . "$out"
 }
+# has_lines FILE REGEX N: FILE has at least N lines matching REGEX.
+has_lines() { [ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
+# catches_signal PID SIG: PID has a handler for SIG (SigCgt), i.e. is past
+# the start-up during which the signal's default action would kill it.
+catches_signal() {
+	local n mask
+	n=$(kill -l "$2") || return 1
+	mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ -n "$mask" ] && [ $(( (0x$mask >> (n - 1)) & 1 )) = 1 ]
+}
 tracer_of() { awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
 # True when pid and all its threads run untraced and are not stopped.

@@ -124,14 +124,18 @@ jobctl() {	# jobctl OUT [profile]: prints the parent's reports
 		cu0=$(cpu_ticks "$kid")
 		sleep 0.4
 	fi
+	# Each signal waits for the parent's report of the one before: a
+	# SIGCONT sent before a slow (loaded) child took its stop signal would
+	# discard that signal, and the runs would differ by scheduling alone.
 	for i in 1 2 3; do
-		kill -STOP "$kid"; wait_for 2 grep -c stopped "$out" >/dev/null
+		kill -STOP "$kid"; wait_for 10 has_lines "$out" '^stopped' "$i"
 		sleep 0.2
 		[ "$i" = 2 ] && u1=$(awk '{ print $14 }' "/proc/$kid/stat") &&
 			sleep 0.3 && u2=$(awk '{ print $14 }' "/proc/$kid/stat")
-		kill -CONT "$kid"; sleep 0.2
+		kill -CONT "$kid"; wait_for 10 has_lines "$out" '^continued' "$i"
 	done
-	kill -TSTP "$kid"; sleep 0.2; kill -CONT "$kid"; sleep 0.2
+	kill -TSTP "$kid"; wait_for 10 has_lines "$out" '^stopped 20' 1
+	kill -CONT "$kid"; wait_for 10 has_lines "$out" '^continued' 4
 	if [ -n "$c" ]; then
 		echo $(( $(cpu_ticks "$kid") - cu0 )) >"$WORKDIR/jc.ticks"
 		kill -INT "$c"
