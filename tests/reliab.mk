@@ -10,7 +10,7 @@
 RELIAB_CC_OPTS = $(WARN_CFLAGS) -O2 -g
 
 check_PROGRAMS += tests/targets/lifecycle tests/targets/longname
-tests_targets_lifecycle_SOURCES = tests/targets/lifecycle.c
+tests_targets_lifecycle_SOURCES = tests/targets/lifecycle.c tests/targets/cpu_report.h
 tests_targets_lifecycle_CFLAGS = $(RELIAB_CC_OPTS) $(PTHREAD_CFLAGS)
 tests_targets_lifecycle_LDFLAGS =
 tests_targets_lifecycle_LDADD = $(PTHREAD_LIBS)

@@ -10,7 +10,7 @@ ctop_demo_CFLAGS = $(DEMO_CC_OPTS)
 ctop_demo_LDFLAGS =
 
 check_PROGRAMS += tests/targets/ratio
-tests_targets_ratio_SOURCES = tests/targets/ratio.c
+tests_targets_ratio_SOURCES = tests/targets/ratio.c tests/targets/cpu_report.h
 tests_targets_ratio_CFLAGS = $(DEMO_CC_OPTS)
 tests_targets_ratio_LDFLAGS =
 

@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu_report.h"
+
 #define TARGET_FRAME __attribute__((noinline, noclone))
 
 static volatile unsigned long sink;
@@ -198,6 +200,7 @@ main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "--exit-after") == 0) {
 		ready();
 		lc_spin_exit(now_s() + atol(argv[2]) / 1e3);
+		report_cpu_time();
 		return argc >= 4 ? atoi(argv[3]) : 0;
 	}
 	fprintf(stderr, "usage: lifecycle --threads N [--seconds S] | "

@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <sys/resource.h>
+
+#include "cpu_report.h"
 
 #define TARGET_FRAME __attribute__((noinline, noclone))
 
@@ -92,19 +93,6 @@ usage_error(void)
 {
 	fprintf(stderr, "usage: ratio [--seconds N] [--ratio A:B | A:B]\n");
 	exit(2);
-}
-
-/* The CPU time this run got, for tests whose expected sample count
- * follows from it (a loaded machine gives a 1 s run less than 1 s). */
-static void
-report_cpu_time(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		printf("cpu_ms %ld\n", (long)(ru.ru_utime.tv_sec * 1000 +
-		    ru.ru_utime.tv_usec / 1000 + ru.ru_stime.tv_sec * 1000 +
-		    ru.ru_stime.tv_usec / 1000));
 }
 
 int
