@@ -220,6 +220,26 @@ proc_cputime(pid_t pid)
 	return ut + st;
 }
 
+uint64_t
+proc_cpu_ns(pid_t pid)
+{
+	pid_t tids[4096];
+	char path[96], buf[128];
+	unsigned long long ns;
+	uint64_t sum = 0;
+	int n, i;
+
+	n = task_list(pid, tids, 4096);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat",
+		    (int)pid, (int)tids[i]);
+		if (read_text(path, buf, sizeof buf) >= 0 &&
+		    sscanf(buf, "%llu", &ns) == 1)
+			sum += ns;
+	}
+	return sum;
+}
+
 static bool
 healthy_once(pid_t pid, bool allow_stopped, char *why, size_t size)
 {

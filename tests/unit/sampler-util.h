@@ -38,6 +38,9 @@ char task_state(pid_t pid, pid_t tid);
 int task_tracer(pid_t pid, pid_t tid);
 /* utime + stime of a process, in clock ticks. */
 long proc_cputime(pid_t pid);
+/* CPU time of all threads of a process in ns (schedstat: exact, where
+ * proc_cputime is tick-grained); 0 if unreadable. */
+uint64_t proc_cpu_ns(pid_t pid);
 
 uint64_t now_ms(void);
 void sleep_ms(long ms);

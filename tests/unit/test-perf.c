@@ -207,7 +207,7 @@ test_basic(void)
 	struct target t;
 	struct run r;
 	char why[128];
-	long c0, tck = sysconf(_SC_CLK_TCK);
+	uint64_t c0, waited;
 	double want;
 
 	if (target_start(&t, "spin", args) < 0) {
@@ -215,14 +215,19 @@ test_basic(void)
 		return;
 	}
 	o = opts_for(t.pid, 499);
-	c0 = proc_cputime(t.pid);
 	if (run_start(&r, &o, &ring) < 0) {
 		ok(0, "basic: perf backend attaches");
 		target_kill(&t);
 		return;
 	}
+	/* 1 s, or longer until the target had 0.2 s of CPU (a loaded
+	 * machine gives it less). */
+	c0 = proc_cpu_ns(t.pid);
 	collect_for(&r.c, &ring, 1000);
-	want = (double)(proc_cputime(t.pid) - c0) / (double)tck * 499 * 0.8;
+	for (waited = 0; waited < 10000 &&
+	    proc_cpu_ns(t.pid) - c0 < 200000000ull; waited += 100)
+		collect_for(&r.c, &ring, 100);
+	want = (double)(proc_cpu_ns(t.pid) - c0) / 1e9 * 499 * 0.8;
 	ok(target_healthy(t.pid, false, why, sizeof why),
 	    "basic: target never stopped or traced while sampled %s", why);
 	run_stop(&r, &ring);
@@ -288,6 +293,7 @@ test_exec(void)
 	struct target t;
 	struct run r;
 	char line[64] = "";
+	unsigned waited;
 
 	if (target_start(&t, "spin", args) < 0) {
 		ok(0, "exec: start target");
@@ -301,6 +307,10 @@ test_exec(void)
 	}
 	collect_for(&r.c, &ring, 900);
 	target_line(&t, line, sizeof line, 100);
+	/* The new image spins until killed: wait for its samples as long as
+	 * a loaded machine needs to give it some CPU (at most 10 s). */
+	for (waited = 0; waited < 10000 && r.c.after_exec <= 20; waited += 100)
+		collect_for(&r.c, &ring, 100);
 	run_stop(&r, &ring);
 	is_str(line, "ready", "exec: the new image runs");
 	is_int(r.c.execs, 1, "exec: one REC_EXEC");
@@ -321,7 +331,7 @@ test_lost(void)
 	struct ring tiny;
 	struct target t;
 	struct run r;
-	long c0, c1, tck = sysconf(_SC_CLK_TCK);
+	uint64_t c0, c1, waited;
 	double want, got;
 
 	if (ring_init(&tiny, 64 * 1024) < 0 ||
@@ -332,20 +342,24 @@ test_lost(void)
 	o = opts_for(t.pid, 999);
 	o.stack_size = 4096;
 	o.perf_ring_pages = 2;
-	c0 = proc_cputime(t.pid);
 	if (run_start(&r, &o, &tiny) < 0) {
 		ok(0, "lost: attach");
 		target_kill(&t);
 		ring_fini(&tiny);
 		return;
 	}
-	sleep_ms(1500);
+	/* Until the target had 0.5 s of CPU (a loaded machine gives it
+	 * less in a fixed time), measured exactly (schedstat, ns). */
+	c0 = proc_cpu_ns(t.pid);
+	for (waited = 0; waited < 20000 &&
+	    proc_cpu_ns(t.pid) - c0 < 500000000ull; waited += 100)
+		sleep_ms(100);
 	sampler_stop(r.s);
-	c1 = proc_cputime(t.pid);
+	c1 = proc_cpu_ns(t.pid);
 	sampler_get_stats(r.s, &r.st);
 	sampler_free(r.s);
 	collect_fini(&r.c);
-	want = (double)(c1 - c0) / (double)tck * 999;
+	want = (double)(c1 - c0) / 1e9 * 999;
 	got = (double)(r.st.samples + r.st.dropped + r.st.lost);
 	diag("lost: %llu in our ring, %llu dropped there, %llu lost in the "
 	    "kernel; %.0f expected from CPU time",
