@@ -32,8 +32,10 @@ for backend in ptrace perf; do
 		continue
 	fi
 	f=$WORKDIR/$backend.folded
-	"$CTOP" --backend "$backend" -F 499 --duration 10 -o "$f" \
-		--log "$WORKDIR/$backend.log" -- "$TARGETS/fakejit" --seconds 4 \
+	# 1 s of the target's CPU time, however long a loaded machine takes
+	# to give it: about 500 samples at 499 Hz.
+	"$CTOP" --backend "$backend" -F 499 --duration 60 -o "$f" \
+		--log "$WORKDIR/$backend.log" -- "$TARGETS/fakejit" --cpu-seconds 1 \
 		2>"$WORKDIR/err"
 	rc=$?
 	jit=$(folded_leaf_share "$f" "$JIT")
