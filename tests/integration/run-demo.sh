@@ -41,7 +41,10 @@ if ptrace_allowed; then
 	l2=$(folded_share "$WORKDIR/fast.folded" log_debug)
 	d2=$(folded_share "$WORKDIR/fast.folded" data_dir_exists)
 	diag "unfixed: log_debug $l1%, data_dir_exists $d1%; fixed: $l2%, $d2%"
-	awk -v l="$l1" -v d="$d1" 'BEGIN { exit !(l >= 20 && d >= 10 && l + d >= 60) }'
+	# Each is obvious (>= 10%) and together they are most of the time;
+	# how the two split depends on what a system call costs on this
+	# machine now (idle: 58/31; loaded: 20/69).
+	awk -v l="$l1" -v d="$d1" 'BEGIN { exit !(l >= 10 && d >= 10 && l + d >= 60) }'
 	ok $? "profiled unfixed: the two hot spots take $l1% + $d1% of the samples"
 	awk -v l="$l2" -v d="$d2" 'BEGIN { exit !(l <= 2 && d <= 2) }'
 	ok $? "profiled with --fixed: they are gone ($l2% + $d2%)"
