@@ -4,3 +4,6 @@
 # Debian 12 (minutes and a download), so only under make check-long.
 LONG_TESTS += tests/fresh/run.sh
 EXTRA_DIST += tests/fresh/run.sh
+
+# The include graph against docs/ARCHITECTURE.md (also `make check-deps`).
+SCRIPT_TESTS += tests/check-deps.sh
