@@ -46,11 +46,18 @@ grep -qE '^sh;(dash|sh|bash)' "$WORKDIR/exec.folded"
 ok $? "exec: the shell before the exec was sampled as sh, in its own binary"
 
 # A non-main thread execs (the exec'ing thread takes the leader's tid).
-"$TARGETS/spin" -b 2 -E 300 >"$WORKDIR/spinexec.out" 2>&1 &
+# The exec comes 300 ms after SIGUSR1, sent once ctop-prof's perf events
+# are open (a loaded machine may take longer than that to start it).
+"$TARGETS/spin" -b 2 -E 300 -G >"$WORKDIR/spinexec.out" 2>&1 &
 t=$!
 cleanup_pid "$t"
 wait_for 5 grep -q ready "$WORKDIR/spinexec.out"
-"$CTOP" --backend perf -p "$t" -F 499 --duration 1.2 -o "$WORKDIR/spinexec.folded" 2>"$WORKDIR/spinexec.err"
+"$CTOP" --backend perf -p "$t" -F 499 --duration 1.2 -o "$WORKDIR/spinexec.folded" 2>"$WORKDIR/spinexec.err" &
+c=$!
+perf_events_open() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event'; }
+wait_for 20 perf_events_open "$c"
+kill -USR1 "$t"
+wait "$c"
 ok $? "multi-threaded exec: recorded ($(cat "$WORKDIR/spinexec.err"))"
 wait_for 2 test "$(grep -c ready "$WORKDIR/spinexec.out")" -ge 2
 ok $? "multi-threaded exec: the new image runs"

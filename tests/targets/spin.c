@@ -2,13 +2,16 @@
 /* Target: busy threads spinning in spin_hot(), idle threads blocked in
  * nanosleep, optional late threads; expected hot path: spin_hot <- busy.
  *   spin [-b busy] [-i idle] [-l late -L delay_ms] [-p progress_file]
- *        [-s seconds -x exit_code] [-E exec_after_ms]
+ *        [-s seconds -x exit_code] [-E exec_after_ms [-G]]
  * -E: a non-main thread execs "spin -b 1" after that many ms (the tid
- * change of a multi-threaded exec).
+ * change of a multi-threaded exec); with -G, that many ms after SIGUSR1
+ * (a test sends it once its profiler runs, however slow a loaded machine
+ * is to start it).
  * Prints "ready" once the first threads run; the progress file (8 bytes)
  * holds a counter that advances while busy thread 0 runs. */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,8 @@
 
 static volatile uint64_t *progress;
 static volatile uint64_t sink;
+/* -G: the exec waits for SIGUSR1, blocked in every thread. */
+static int exec_on_signal;
 
 static void __attribute__((noinline, noclone))
 spin_hot(unsigned n)
@@ -58,7 +63,14 @@ static void *
 exec_self(void *arg)
 {
 	char *argv[] = { "spin", "-b", "1", NULL };
+	sigset_t usr1;
+	int sig;
 
+	if (exec_on_signal) {
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigwait(&usr1, &sig);
+	}
 	sleep_ms((long)(intptr_t)arg);
 	execv("/proc/self/exe", argv);
 	perror("execv");
@@ -93,7 +105,7 @@ main(int argc, char **argv)
 	double secs = 0;
 	const char *pfile = NULL;
 
-	while ((c = getopt(argc, argv, "b:i:l:L:p:s:x:E:")) != -1) {
+	while ((c = getopt(argc, argv, "b:i:l:L:p:s:x:E:G")) != -1) {
 		switch (c) {
 		case 'b': nbusy = atoi(optarg); break;
 		case 'i': nidle = atoi(optarg); break;
@@ -103,6 +115,7 @@ main(int argc, char **argv)
 		case 's': secs = atof(optarg); break;
 		case 'x': code = atoi(optarg); break;
 		case 'E': exec_ms = atol(optarg); break;
+		case 'G': exec_on_signal = 1; break;
 		default: return 2;
 		}
 	}
@@ -114,6 +127,13 @@ main(int argc, char **argv)
 		    fd, 0);
 		if (progress == MAP_FAILED)
 			return 1;
+	}
+	if (exec_on_signal) {
+		sigset_t usr1;
+
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	}
 	for (i = 0; i < nbusy; i++)
 		start(busy, i == 0 ? (void *)1 : NULL);
