@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,7 +289,9 @@ test_late(void)
 static void
 test_exec(void)
 {
-	const char *args[] = { "-b", "2", "-E", "300", NULL };
+	/* The exec comes 300 ms after SIGUSR1, sent once attached: a loaded
+	 * machine may take longer than that to attach. */
+	const char *args[] = { "-b", "2", "-E", "300", "-G", NULL };
 	struct sampler_opts o;
 	struct target t;
 	struct run r;
@@ -305,6 +308,7 @@ test_exec(void)
 		target_kill(&t);
 		return;
 	}
+	kill(t.pid, SIGUSR1);
 	collect_for(&r.c, &ring, 900);
 	target_line(&t, line, sizeof line, 100);
 	/* The new image spins until killed: wait for its samples as long as
