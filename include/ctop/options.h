@@ -39,6 +39,7 @@ struct options {
 	int verbose;
 	const char *log;
 	bool children;
+	double checkpoint_s;		/* --checkpoint, 0 = none */
 };
 
 enum options_result {

@@ -27,6 +27,7 @@ enum long_only {
 	OPT_NO_COLOR,
 	OPT_LOG,
 	OPT_CHILDREN,
+	OPT_CHECKPOINT,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "children",		no_argument,	   NULL, OPT_CHILDREN },
+	{ "checkpoint",		required_argument, NULL, OPT_CHECKPOINT },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -71,6 +73,9 @@ options_usage(FILE *out)
 "  -d, --delay SECS         refresh interval of the UI or batch tables (1.0)\n"
 "      --duration SECS      stop after SECS (default: until quit or exit)\n"
 "  -o, --output FILE        record without a UI; write a snapshot to FILE\n"
+"                           (- = stdout; a device or FIFO is written through)\n"
+"      --checkpoint SECS    while recording, replace FILE with the profile so\n"
+"                           far every SECS (60; 0 = only at the end)\n"
 "      --format FMT         snapshot format: folded (default from FILE's\n"
 "                           extension; speedscope, pprof, svg later)\n"
 "      --load FILE          read a folded snapshot instead of sampling\n"
@@ -154,6 +159,7 @@ options_defaults(struct options *o)
 	o->backend = SAMPLER_BACKEND_AUTO;
 	o->unwind = UNWIND_CHOICE_AUTO;
 	o->stack_size = 16384;
+	o->checkpoint_s = 60;
 }
 
 /* Applies one option; returns OPTIONS_RUN or an error/exit result. */
@@ -268,6 +274,13 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		break;
 	case OPT_CHILDREN:
 		o->children = true;
+		break;
+	case OPT_CHECKPOINT:
+		if (strcmp(arg, "0") == 0)
+			o->checkpoint_s = 0;
+		else if (parse_seconds(arg, 1e7, &o->checkpoint_s) < 0)
+			return usage_error(cause, "bad checkpoint interval "
+			    "'%s': need seconds, or 0 for none", arg);
 		break;
 	case 'h':
 		options_usage(stdout);
