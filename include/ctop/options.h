@@ -40,6 +40,7 @@ struct options {
 	const char *log;
 	bool children;
 	double checkpoint_s;		/* --checkpoint, 0 = none */
+	const char *command_output;	/* --command-output FILE */
 };
 
 enum options_result {

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -333,11 +335,19 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 	int err, rc;
 
 	if (lv->launched) {
-		err = launch_prepare(&lv->launch, o->command, kind == RUN_TUI);
-		if (err < 0)
-			return fail(125, "cannot start %s: %s", o->command[0],
+		struct launch_io io = { kind == RUN_TUI, o->command_output };
+
+		err = launch_prepare(&lv->launch, o->command, &io, &cause);
+		if (err < 0) {
+			rc = cause ? fail(err == -EISDIR ? 2 : 125, "%s", cause) :
+			    fail(125, "cannot start %s: %s", o->command[0],
 			    strerror(-err));
+			free(cause);
+			return rc;
+		}
 		lv->pid = lv->launch.pid;
+		if (lv->launch.out_note[0] != '\0')
+			diag("%s", lv->launch.out_note);
 	}
 	so.pid = lv->pid;
 	so.launched = lv->launched;
@@ -398,7 +408,7 @@ run_live(const struct options *o, enum run_kind kind,
 	    .out = out };
 	struct checkpoint cp = { 0 };
 	int fail_code = lv.launched ? 125 : 1, rc, err;
-	char *cause = NULL, note[160];
+	char *cause = NULL;
 	sigset_t old;
 
 	if (ring_init(&lv.ring, RING_BYTES) < 0)
@@ -418,11 +428,9 @@ run_live(const struct options *o, enum run_kind kind,
 		cp.every_s = o->checkpoint_s;
 		wo.publish_s = 1e9;
 	}
-	if (lv.launch.out_path[0] != '\0') {
-		snprintf(note, sizeof note, "output of the command: %s",
-		    lv.launch.out_path);
-		wo.output_note = note;
-	}
+	/* Under the TUI: where the command's output goes, or why not. */
+	if (kind == RUN_TUI && lv.launch.out_note[0] != '\0')
+		wo.output_note = lv.launch.out_note;
 	lv.worker = worker_new(&lv.ring, lv.sampler, &wo, &cause);
 	if (lv.worker == NULL || (err = worker_start(lv.worker)) < 0) {
 		rc = fail(fail_code, "cannot start the worker: %s",
@@ -454,16 +462,63 @@ out:
 	return rc;
 }
 
+/* Opens the --log file for appending by the rules of --output for what
+ * exists: a symlink is followed unless it is another user's in a sticky
+ * world-writable directory; a device, FIFO or socket is written through
+ * (a FIFO without a reader is refused, not waited for); a directory is a
+ * usage error. A new log is private (0600). Returns the stream, or NULL
+ * with *code and the error printed. */
+static FILE *
+log_open(const char *path, int fail_code, int *code)
+{
+	char *final = NULL, *cause = NULL;
+	struct stat st;
+	FILE *f = NULL;
+	int fd;
+
+	if ((fd = export_path_resolve(path, &final, &st, &cause)) < 0)
+		goto out;
+	if (S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		*code = fail(2, "cannot open the log %s: it is a %s (give a "
+		    "file name)", path, S_ISDIR(st.st_mode) ? "directory" :
+		    "block device");
+		free(final);
+		return NULL;
+	}
+	if (st.st_mode == 0 || S_ISREG(st.st_mode))
+		fd = open(final, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		    O_NOCTTY | O_CLOEXEC, 0600);
+	else
+		fd = export_open_through(final, &st, 0, &cause);
+	if (fd == -1)
+		fd = -errno;
+	if (fd >= 0 && !(f = fdopen(fd, "a")))
+		close(fd);
+out:
+	/* A cause names the file already ("cannot write F: ..."). */
+	if (!f && cause)
+		*code = fail(fail_code, "%s (the --log file)", cause);
+	else if (!f)
+		*code = fail(fail_code, "cannot open the log %s: %s", path,
+		    strerror(fd < 0 ? -fd : errno));
+	free(cause);
+	free(final);
+	return f;
+}
+
 /* -v and --log: diagnostics to the log file when given, else with -v to
  * standard error unless the TUI owns the terminal. Before any thread. */
 static int
-open_diagnostics(const struct options *o, enum run_kind kind, FILE **log)
+open_diagnostics(const struct options *o, enum run_kind kind, FILE **log,
+    int fail_code)
 {
+	int code = 0;
+
 	*log = NULL;
 	if (o->log != NULL) {
-		*log = fopen(o->log, "ae");
+		*log = log_open(o->log, fail_code, &code);
 		if (*log == NULL)
-			return -1;
+			return code;
 		diag_set(*log);
 	} else if (o->verbose > 0 && kind != RUN_TUI) {
 		diag_set(stderr);
@@ -536,9 +591,8 @@ main(int argc, char **argv)
 	}
 	if (o.output != NULL && (rc = check_output(&o, &out, fail_code)) != 0)
 		return rc;
-	if (open_diagnostics(&o, kind, &log) < 0)
-		return fail(fail_code, "cannot open the log %s: %s", o.log,
-		    strerror(errno));
+	if ((rc = open_diagnostics(&o, kind, &log, fail_code)) != 0)
+		return rc;
 	rc = o.load != NULL ? run_load(&o, kind) :
 	    run_live(&o, kind, o.output != NULL ? &out : NULL);
 	diag_set(NULL);

@@ -28,6 +28,7 @@ enum long_only {
 	OPT_LOG,
 	OPT_CHILDREN,
 	OPT_CHECKPOINT,
+	OPT_COMMAND_OUTPUT,
 };
 
 static const struct option long_options[] = {
@@ -52,6 +53,7 @@ static const struct option long_options[] = {
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "children",		no_argument,	   NULL, OPT_CHILDREN },
 	{ "checkpoint",		required_argument, NULL, OPT_CHECKPOINT },
+	{ "command-output",	required_argument, NULL, OPT_COMMAND_OUTPUT },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -90,7 +92,11 @@ options_usage(FILE *out)
 "      --ascii              draw with ASCII only\n"
 "      --no-color           no colours (also NO_COLOR)\n"
 "  -v, --verbose            more diagnostics\n"
-"      --log FILE           diagnostics to FILE\n"
+"      --log FILE           diagnostics to FILE (appended; a new one is 0600)\n"
+"      --command-output FILE  a launched command's stdout and stderr go to\n"
+"                           FILE (under the live view: a new private file\n"
+"                           ctop-prof-PID-XXXXXX.out in $XDG_RUNTIME_DIR or\n"
+"                           the working directory)\n"
 "      --children           follow forked children (not implemented yet)\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
@@ -275,6 +281,12 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 	case OPT_CHILDREN:
 		o->children = true;
 		break;
+	case OPT_COMMAND_OUTPUT:
+		if (*arg == '\0' || strcmp(arg, "-") == 0)
+			return usage_error(cause, "bad --command-output '%s': "
+			    "give a file name", arg);
+		o->command_output = arg;
+		break;
 	case OPT_CHECKPOINT:
 		if (strcmp(arg, "0") == 0)
 			o->checkpoint_s = 0;
@@ -317,6 +329,9 @@ options_check(struct options *o, char **cause)
 		    "it cannot be combined with --load");
 	if (o->children)
 		return usage_error(cause, "--children is not implemented yet");
+	if (o->command_output != NULL && o->command == NULL)
+		return usage_error(cause, "--command-output is for a command "
+		    "started with -- COMMAND");
 	return OPTIONS_RUN;
 }
 
