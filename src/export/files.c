@@ -639,6 +639,27 @@ place_refuse(const char *path, const struct stat *st, char **cause)
 	return 0;
 }
 
+/* In a sticky directory only root and the owners of the file or the
+ * directory may rename over a file: say so now, not after the recording. */
+static int
+sticky_check_owner(const char *path, const struct stat *st, char **cause)
+{
+	struct stat ds;
+	char *dir = dir_of(path);
+	int err = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	if (geteuid() != 0 && stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) &&
+	    st->st_uid != geteuid() && ds.st_uid != geteuid())
+		err = set_line(cause, -EPERM, "cannot write %s: it belongs to "
+		    "uid %u in the sticky directory %s, so it cannot be "
+		    "replaced (give another name)", path, (unsigned)st->st_uid,
+		    dir);
+	free(dir);
+	return err;
+}
+
 int
 export_place_check(const char *path, struct export_place *pl, char **cause)
 {
@@ -670,6 +691,8 @@ export_place_check(const char *path, struct export_place *pl, char **cause)
 	 * it, so a read-only or full inode table shows now, not after the
 	 * whole recording. */
 	pl->kind = EXPORT_PLACE_FILE;
+	if (st.st_mode != 0 && (err = sticky_check_owner(final, &st, cause)) < 0)
+		goto out;
 	if ((dirfd = dir_open(final, cause)) < 0) {
 		err = dirfd;
 		goto out;

@@ -134,6 +134,22 @@ rc=$?
 ok $? "a planted link in a sticky dir: exit $rc, one line: $(head -c 160 "$D/err")"
 [ "$(cat "$D/victim")" = secret ]; ok $? "the file it points to is untouched"
 check "the planted link is left alone" -- test -L "$D/sticky/planted"
+# Another user's file there cannot be replaced by a plain user: said
+# before sampling, not after.
+echo theirs >"$D/sticky/theirs"
+chown 65534 "$D/sticky/theirs"
+if command -v setpriv >/dev/null && chmod 755 "$D"; then
+	s0=$(now_ms)
+	setpriv --reuid 1 --regid 1 --clear-groups "$CTOP" --duration 5 \
+		-o "$D/sticky/theirs" -- true 2>"$D/err"
+	rc=$?
+	el=$(( $(now_ms) - s0 ))
+	[ "$rc" = 125 ] && grep -q 'sticky directory' "$D/err" && [ "$el" -lt 3000 ]
+	ok $? "another user's file in a sticky dir: exit $rc in $el ms: $(head -c 140 "$D/err")"
+	[ "$(cat "$D/sticky/theirs")" = theirs ]; ok $? "their file is untouched"
+else
+	skip "another user's file in a sticky dir" "no setpriv"
+fi
 # Our own link there is followed.
 ln -s ../mine "$D/sticky/own"
 rec "$D/sticky/own"
@@ -168,6 +184,7 @@ check "nothing left in the directory" -- test -z "$(ls -A "$D/adir")"
 
 # A full file system: the write fails, the old file survives, one line.
 mkdir "$D/full"
+trap 'umount "$D/full" 2>/dev/null; _lib_cleanup' EXIT
 if mount -t tmpfs -o size=64k ctop-test "$D/full" 2>/dev/null; then
 	echo keep >"$D/full/prof"
 	dd if=/dev/zero of="$D/full/fill" bs=4k 2>/dev/null
