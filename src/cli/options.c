@@ -288,11 +288,21 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		o->command_output = arg;
 		break;
 	case OPT_CHECKPOINT:
-		if (strcmp(arg, "0") == 0)
+		/* 0 (any spelling) disables; else at least 0.1 s, as each
+		 * checkpoint writes the whole profile. */
+		if (parse_seconds(arg, 1e7, &o->checkpoint_s) < 0) {
+			char *end;
+
+			if (*arg == '\0' || strtod(arg, &end) != 0 || *end)
+				return usage_error(cause, "bad checkpoint "
+				    "interval '%s': need 0.1 to 10000000 "
+				    "seconds, or 0 for none", arg);
 			o->checkpoint_s = 0;
-		else if (parse_seconds(arg, 1e7, &o->checkpoint_s) < 0)
+		} else if (o->checkpoint_s < 0.1) {
 			return usage_error(cause, "bad checkpoint interval "
-			    "'%s': need seconds, or 0 for none", arg);
+			    "'%s': need 0.1 to 10000000 seconds, or 0 for "
+			    "none", arg);
+		}
 		break;
 	case 'h':
 		options_usage(stdout);
