@@ -745,6 +745,12 @@ export_place_write(const struct export_place *pl, enum export_format fmt,
 		err = fd;
 		goto out;
 	}
+	/* Became a regular file since the lstat: never write one in place. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		close(fd);
+		err = replace_file(final, &st, fmt, v, 0, cause);
+		goto out;
+	}
 	err = write_view_fd(fd, fmt, v, 0);
 	if (close(fd) < 0 && !err && errno != EINTR)
 		err = -errno;
