@@ -203,8 +203,8 @@ fi
 
 # --checkpoint: the file holds a valid profile while recording, and
 # after a kill -9 of the recorder.
-timeout 60 "$CTOP" -p "$t" --duration 50 --checkpoint 0.5 -o "$D/cp.folded" \
-	2>"$D/err" &
+# Started directly (not under timeout) so that kill -9 hits ctop-prof.
+"$CTOP" -p "$t" --duration 50 --checkpoint 0.5 -o "$D/cp.folded" 2>"$D/err" &
 c=$!
 cleanup_pid "$c"
 wait_for 10 valid_folded "$D/cp.folded"
@@ -213,8 +213,8 @@ n1=$(folded_total "$D/cp.folded")
 more_than() { [ "$(folded_total "$1")" -gt "$2" ]; }
 wait_for 10 more_than "$D/cp.folded" "$n1"
 ok $? "a later checkpoint holds more samples ($n1 -> $(folded_total "$D/cp.folded"))"
-kill -9 "$c"
-wait "$c" 2>/dev/null
+{ kill -9 "$c"; wait "$c"; } 2>/dev/null
+check "the recorder is gone after kill -9" -- test ! -d "/proc/$c"
 check "after kill -9 the file is a valid folded profile" -- valid_folded "$D/cp.folded"
 check "the target is not left traced or stopped" -- target_healthy "$t"
 # With --checkpoint 0 nothing is written before the end.
