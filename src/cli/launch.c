@@ -77,7 +77,7 @@ static int
 out_private(struct launch *l)
 {
 	const char *dirs[2] = { runtime_dir(), "." };
-	int i, fd = -ENOENT, first = 0;
+	int i, fd = -ENOENT;
 
 	for (i = 0; i < 2; i++) {
 		if (!dirs[i])
@@ -87,14 +87,13 @@ out_private(struct launch *l)
 			out_set_note(l, l->out_path);
 			return fd;
 		}
-		if (!first)
-			first = fd;
 	}
-	/* Never on the screen: the live view would be drawn over. */
+	/* Never on the screen: the live view would be drawn over. The
+	 * error is the working directory's, tried last. */
 	snprintf(l->out_note, sizeof l->out_note, "output of the command "
-	    "discarded: cannot create a file in %s: %s (use "
-	    "--command-output FILE)", dirs[0] ? dirs[0] : "the working "
-	    "directory", strerror(-first));
+	    "discarded: cannot create a file in %sthe working directory: %s "
+	    "(use --command-output FILE)", dirs[0] ? "XDG_RUNTIME_DIR or " :
+	    "", strerror(-fd));
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	return fd >= 0 ? fd : -errno;
 }
@@ -120,11 +119,12 @@ out_named(struct launch *l, const char *file, char **cause)
 		 * keeps its mode, owner and links. */
 		fd = open(final, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
 		    O_NOCTTY | O_CLOEXEC, 0600);
-		if (fd < 0 && asprintf(cause, "cannot write the command's "
-		    "output to %s: %s", file, strerror(errno)) < 0)
-			*cause = NULL;
-		if (fd < 0)
+		if (fd < 0) {
 			fd = -errno;
+			if (asprintf(cause, "cannot write the command's output "
+			    "to %s: %s", file, strerror(-fd)) < 0)
+				*cause = NULL;
+		}
 	} else {
 		fd = export_open_through(final, &st, 0, cause);
 	}

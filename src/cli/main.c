@@ -6,13 +6,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -485,13 +485,14 @@ log_open(const char *path, int fail_code, int *code)
 		free(final);
 		return NULL;
 	}
-	if (st.st_mode == 0 || S_ISREG(st.st_mode))
+	if (st.st_mode == 0 || S_ISREG(st.st_mode)) {
 		fd = open(final, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 		    O_NOCTTY | O_CLOEXEC, 0600);
-	else
+		if (fd < 0)
+			fd = -errno;
+	} else {
 		fd = export_open_through(final, &st, 0, &cause);
-	if (fd == -1)
-		fd = -errno;
+	}
 	if (fd >= 0 && !(f = fdopen(fd, "a")))
 		close(fd);
 out:
