@@ -43,6 +43,28 @@ m=$(stat -c '%a %u %g' "$D/priv")
 ok $? "the other hard link keeps the old contents (documented)"
 check "no temporary file left" -- no_temp "$D"
 
+# An access ACL (user 65534 may read) survives the replacement.
+acl_hex() { python3 -c 'import os, sys
+print(os.getxattr(sys.argv[1], "system.posix_acl_access").hex())' "$1" 2>/dev/null; }
+echo old >"$D/acl"
+chmod 600 "$D/acl"
+if command -v python3 >/dev/null && python3 -c '
+import os, struct, sys
+e = [(1, 6, 0xffffffff), (2, 4, 65534), (4, 0, 0xffffffff),
+     (0x10, 4, 0xffffffff), (0x20, 0, 0xffffffff)]
+os.setxattr(sys.argv[1], "system.posix_acl_access", struct.pack("<I", 2) +
+            b"".join(struct.pack("<HHI", *x) for x in e))' "$D/acl" 2>/dev/null
+then
+	a0=$(acl_hex "$D/acl")
+	rec "$D/acl"
+	ok $? "a file with an ACL: exit 0"
+	check "its contents are the profile" -- valid_folded "$D/acl"
+	[ -n "$a0" ] && [ "$(acl_hex "$D/acl")" = "$a0" ]
+	ok $? "its ACL is kept (user 65534 may read)"
+else
+	skip "a file with an ACL" "no python3 or no ACL support here"
+fi
+
 # A new file: 0644 minus the umask.
 (umask 027; rec "$D/new.folded")
 ok $? "a new file: exit 0"
