@@ -339,9 +339,9 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 
 		err = launch_prepare(&lv->launch, o->command, &io, &cause);
 		if (err < 0) {
-			rc = cause ? fail(err == -EISDIR ? 2 : 125, "%s", cause) :
-			    fail(125, "cannot start %s: %s", o->command[0],
-			    strerror(-err));
+			rc = cause ? fail(err == -EISDIR ? 2 : 125, "%s",
+			    cause) : fail(125, "cannot start %s: %s",
+			    o->command[0], strerror(-err));
 			free(cause);
 			return rc;
 		}

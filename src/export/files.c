@@ -374,7 +374,7 @@ link_target(const char *link, const struct stat *lst)
 	if (n < 0 || (size_t)n >= size) {
 		free(buf);
 		if (n >= 0)
-			errno = EAGAIN;	/* grew under us: caller reports */
+			errno = EAGAIN;	/* it grew under us */
 		return NULL;
 	}
 	buf[n] = '\0';
@@ -418,8 +418,8 @@ export_path_resolve(const char *path, char **final, struct stat *st,
 		if ((err = link_check_owner(cur, st, cause)) < 0)
 			break;
 		if (!(next = link_target(cur, st))) {
-			err = set_cause(cause, -errno, "cannot read the symlink "
-			    "%s", cur);
+			err = set_cause(cause, -errno, "cannot read the "
+			    "symlink %s", cur);
 			break;
 		}
 		free(cur);
@@ -465,8 +465,8 @@ tmp_create(int dirfd, char name[TMP_NAME_SIZE])
 		    (ssize_t)sizeof rnd) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			for (i = 0; i < 6; i++)
-				rnd[i] = (unsigned char)((ts.tv_nsec >> (i * 5)) ^
-				    getpid() ^ tries * 7);
+				rnd[i] = (unsigned char)((ts.tv_nsec >>
+				    (i * 5)) ^ getpid() ^ tries * 7);
 		}
 		memcpy(name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1);
 		for (i = 0; i < 6; i++)
@@ -569,7 +569,7 @@ replace_file(const char *path, const struct stat *old, enum export_format fmt,
 		    strerror(-err), old->st_mode != 0 ? "the old file is left "
 		    "as it was" : "no file was made");
 	} else {
-		fsync(dirfd);	/* the rename itself, durable: best effort */
+		fsync(dirfd);	/* the rename, durable: best effort */
 	}
 	close(dirfd);
 	return err;
@@ -691,7 +691,8 @@ export_place_check(const char *path, struct export_place *pl, char **cause)
 	 * it, so a read-only or full inode table shows now, not after the
 	 * whole recording. */
 	pl->kind = EXPORT_PLACE_FILE;
-	if (st.st_mode != 0 && (err = sticky_check_owner(final, &st, cause)) < 0)
+	if (st.st_mode != 0 &&
+	    (err = sticky_check_owner(final, &st, cause)) < 0)
 		goto out;
 	if ((dirfd = dir_open(final, cause)) < 0) {
 		err = dirfd;
@@ -738,7 +739,7 @@ export_place_write(const struct export_place *pl, enum export_format fmt,
 		err = replace_file(final, &st, fmt, v, 0, cause);
 		goto out;
 	}
-	if (checkpoint)		/* a stream gets the final profile only */
+	if (checkpoint)		/* a stream gets the final profile */
 		goto out;
 	fd = export_open_through(final, &st, EXPORT_FIFO_WAIT_MS, cause);
 	if (fd < 0) {
