@@ -117,8 +117,12 @@ out_named(struct launch *l, const char *file, char **cause)
 	} else if (st.st_mode == 0 || S_ISREG(st.st_mode)) {
 		/* In place: the command writes as it goes, and the file
 		 * keeps its mode, owner and links. */
+		/* O_NONBLOCK: a FIFO made here since the lstat fails at once
+		 * rather than hang the launch; cleared for the command. */
 		fd = open(final, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-		    O_NOCTTY | O_CLOEXEC, 0600);
+		    O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 		if (fd < 0) {
 			fd = -errno;
 			if (asprintf(cause, "cannot write the command's output "

@@ -486,10 +486,13 @@ log_open(const char *path, int fail_code, int *code)
 		return NULL;
 	}
 	if (st.st_mode == 0 || S_ISREG(st.st_mode)) {
+		/* O_NONBLOCK: a FIFO made since the lstat cannot hang us. */
 		fd = open(final, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-		    O_NOCTTY | O_CLOEXEC, 0600);
+		    O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0600);
 		if (fd < 0)
 			fd = -errno;
+		else
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	} else {
 		fd = export_open_through(final, &st, 0, &cause);
 	}
