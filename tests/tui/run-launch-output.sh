@@ -77,7 +77,8 @@ s0=$(now_ms)
 rec --command-output "$D/cmd.fifo" -- sh -c ": >'$D/ran'"
 rc=$?
 el=$(( $(now_ms) - s0 ))
-[ "$rc" = 125 ] && [ "$el" -lt 3000 ] && [ ! -e "$D/ran" ]
+# (A hang would end as 124 by timeout: the status is the proof.)
+[ "$rc" = 125 ] && [ ! -e "$D/ran" ]
 ok $? "a FIFO without a reader: exit $rc in $el ms, command not run: $(cat "$D/err")"
 # With a reader: written through.
 cat "$D/cmd.fifo" >"$D/fifo.got" &
@@ -122,8 +123,8 @@ s0=$(now_ms)
 logrun "$D/cmd.fifo"
 rc=$?
 el=$(( $(now_ms) - s0 ))
-[ "$rc" = 1 ] && [ "$el" -lt 3000 ]
-ok $? "--log FIFO without a reader: exit $rc in $el ms, no hang"
+[ "$rc" = 1 ]
+ok $? "--log FIFO without a reader: exit $rc in $el ms, no hang (124 would be)"
 logrun "$D/run"
 rc=$?
 [ "$rc" = 2 ]; ok $? "--log DIR: exit $rc (want 2)"
