@@ -143,6 +143,15 @@ ok $? "a dangling symlink: exit 0"
 check "the target was created" -- valid_folded "$D/made"
 check "the dangling link is still a link" -- test -L "$D/dangling"
 
+# A loop of links: refused before sampling, both links left alone.
+ln -s loopb "$D/loopa"
+ln -s loopa "$D/loopb"
+rec "$D/loopa"
+rc=$?
+[ "$rc" = 1 ] && grep -q 'Too many levels' "$D/err" && [ -L "$D/loopa" ] &&
+	[ -L "$D/loopb" ]
+ok $? "a loop of symlinks: exit $rc: $(head -c 120 "$D/err")"
+
 # Another user's link in a sticky world-writable directory: refused,
 # the file it points to untouched (protected_symlinks).
 mkdir "$D/sticky"
