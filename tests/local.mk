@@ -7,3 +7,7 @@ EXTRA_DIST += tests/fresh/run.sh
 
 # The include graph against docs/ARCHITECTURE.md (also `make check-deps`).
 SCRIPT_TESTS += tests/check-deps.sh
+
+# --output and the command's output never harm the user's files.
+SCRIPT_TESTS += tests/integration/run-output.sh tests/tui/run-launch-output.sh
+EXTRA_DIST += tests/integration/run-output.sh tests/tui/run-launch-output.sh

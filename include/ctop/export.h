@@ -2,14 +2,16 @@
 /* export: snapshot files. Folded stacks now (the format of FlameGraph's
  * stackcollapse tools); other formats later. Files are written to a
  * temporary file made with mkstemp in the destination directory, then
- * either rename()d over a name the user gave (--output) or link()ed to a
- * new name that never overwrites anything (the `s` key).
+ * either rename()d over a name the user gave (--output, see below) or
+ * link()ed to a new name that never overwrites anything (the `s` key).
  * Thread: the thread that owns the view or profile (worker or main). */
 #ifndef CTOP_EXPORT_H
 #define CTOP_EXPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "ctop/profile.h"
 
@@ -40,15 +42,6 @@ int folded_read(struct profile *p, const char *path, char **cause);
 int export_format_parse(const char *name, const char *path,
     enum export_format *out, char **cause);
 
-/* Checks before sampling that the file `path` can be created: its
- * directory exists and is writable. Returns 0 or -errno with *cause. */
-int export_check_output(const char *path, char **cause);
-
-/* Writes v (through node) to `path`, replacing it atomically
- * (mkstemp + rename). Returns 0 or -errno with *cause. */
-int export_write_replace(const char *path, enum export_format fmt,
-    const struct pview *v, uint32_t node, char **cause);
-
 /* Writes v (through node) to a new file DIR/BASE.EXT, never overwriting
  * and never through a symlink: mkstemp + link(), trying BASE-1.EXT,
  * BASE-2.EXT... on a clash. Sets *path_out to the name used (caller
@@ -62,5 +55,64 @@ int export_write_new(const char *dir, const char *base, enum export_format fmt,
  * name of a loaded file. Returns 0 and *path_out, or -errno and *cause. */
 int export_write_snapshot(const char *dir, const char *label,
     const struct pview *v, uint32_t node, char **path_out, char **cause);
+
+/* ------------------------------------------------------------------------
+ * --output FILE: the user's file, and nothing else of theirs, is written.
+ * - a regular file or a new name: a temporary file .ctopXXXXXX (mkstemp
+ *   style: O_EXCL, 0600) beside it, written and synced, then given the old
+ *   file's owner (when permitted), mode and ACL, then rename()d over it.
+ *   A failure leaves the old file as it was. Other hard links to the old
+ *   file keep the old contents (rename makes a new file).
+ * - a symlink: the link stays and its target is written as above; a link
+ *   in a sticky world-writable directory owned neither by us nor by the
+ *   directory's owner is refused (-EACCES), as protected_symlinks does.
+ * - a character device, FIFO or socket: opened (a socket: connected) and
+ *   written through, never replaced. A FIFO without a reader is waited
+ *   for EXPORT_FIFO_WAIT_MS, then refused (-ENXIO).
+ * - "-": standard output.
+ * - a directory or a block device: refused with -EISDIR (a usage error).
+ * ------------------------------------------------------------------------ */
+
+/* How long the final write waits for a FIFO's reader. */
+#define EXPORT_FIFO_WAIT_MS 10000
+
+enum export_place_kind {
+	EXPORT_PLACE_FILE,	/* regular file or new name: replaced */
+	EXPORT_PLACE_STREAM,	/* device, FIFO, socket: written through */
+	EXPORT_PLACE_STDOUT,	/* "-" */
+};
+
+struct export_place {
+	const char *path;		/* as given; borrowed */
+	enum export_place_kind kind;	/* as found when checked */
+};
+
+/* Checks before sampling that path can be written as above: for a file,
+ * a temporary file is created and removed beside it; a stream is only
+ * checked for write permission (opening a FIFO now would end its reader).
+ * Fills pl. Returns 0, -EISDIR for a directory or block device (usage
+ * error), or -errno; *cause is one line naming the file (caller frees). */
+int export_place_check(const char *path, struct export_place *pl,
+    char **cause);
+
+/* Writes the whole view v to the place. With checkpoint, only a file is
+ * written (a partial profile replacing the last one); a stream or stdout
+ * gets nothing until the final write. The path is resolved again, so a
+ * link changed meanwhile is checked again. Returns 0 or -errno, *cause. */
+int export_place_write(const struct export_place *pl, enum export_format fmt,
+    const struct pview *v, bool checkpoint, char **cause);
+
+/* Follows path's symlinks (at most 40), each checked with the rule
+ * above. Sets *final (caller frees) and *st (lstat of *final; st_mode 0
+ * when it does not exist). Returns 0 or -errno with *cause. */
+int export_path_resolve(const char *path, char **final, struct stat *st,
+    char **cause);
+
+/* Opens the existing non-regular path (st from export_path_resolve) for
+ * writing without replacing it: a socket is connected (stream), anything
+ * else opened O_NONBLOCK (a FIFO without a reader is retried for wait_ms,
+ * then -ENXIO), then set blocking. Close-on-exec. Returns fd or -errno. */
+int export_open_through(const char *path, const struct stat *st, int wait_ms,
+    char **cause);
 
 #endif

@@ -39,6 +39,8 @@ struct options {
 	int verbose;
 	const char *log;
 	bool children;
+	double checkpoint_s;		/* --checkpoint, 0 = none */
+	const char *command_output;	/* --command-output FILE */
 };
 
 enum options_result {

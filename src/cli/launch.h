@@ -4,20 +4,39 @@
 #ifndef CTOP_CLI_LAUNCH_H
 #define CTOP_CLI_LAUNCH_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
+
+/* Where the command's standard streams go. */
+struct launch_io {
+	bool quiet;		/* under the TUI: stdin is /dev/null, and
+				 * stdout and stderr go to a file */
+	const char *out_file;	/* --command-output: stdout and stderr go
+				 * there (any run); NULL = inherited, or
+				 * with quiet a new private file */
+};
 
 struct launch {
 	pid_t pid;
 	int go_fd;		/* closing it lets the child exec */
 	int err_fd;		/* the child writes errno here if exec fails */
-	char out_path[64];	/* where its output goes, "" = inherited */
+	char out_path[PATH_MAX];/* where its output goes, "" = inherited */
+	char out_note[160];	/* for the status line: where the output
+				 * goes, or why it is discarded */
 };
 
-/* Forks the child. With quiet_io, its stdin is /dev/null and its stdout
- * and stderr go to ctop-prof-<pid>.out in the working directory (under the
- * TUI). Returns 0 or -errno. */
-int launch_prepare(struct launch *l, char **argv, bool quiet_io);
+/* Forks the child, its output redirected as io says. With quiet and no
+ * out_file, the output goes to a new file ctop-prof-PID-XXXXXX.out (PID
+ * the command's, XXXXXX random; created O_EXCL, mode 0600) in
+ * $XDG_RUNTIME_DIR when set and usable, else in the working directory;
+ * when neither works, to /dev/null, and out_note says why. out_file
+ * follows the rules of --output for existing paths (export.h): a regular
+ * file is truncated in place, a device, FIFO or socket written through (a
+ * FIFO without a reader is refused, never waited for), a directory
+ * refused with -EISDIR. Returns 0, or -errno and *cause (caller frees). */
+int launch_prepare(struct launch *l, char **argv, const struct launch_io *io,
+    char **cause);
 
 /* Lets the child exec; returns 0 once exec succeeded, or the errno of the
  * failed exec (ENOENT, EACCES...), after which the child has exited. */

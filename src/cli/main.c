@@ -6,12 +6,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,21 +165,74 @@ run_load(const struct options *o, enum run_kind kind)
 	return rc;
 }
 
-/* The recording loop: sleeps until the duration is over, the target has
- * exited or a quit signal came, drawing a progress line on a terminal. */
+/* Checkpoints of a long recording: every checkpoint_s a partial profile
+ * replaces the output file, so a kill -9 loses at most that much. */
+struct checkpoint {
+	const struct export_place *place;
+	enum export_format fmt;
+	double every_s;			/* 0: none */
+	struct source src;		/* the worker's views */
+	struct pview *last;		/* the newest view written */
+	bool warned;
+};
+
+/* Asks the worker for a view of everything so far, waits for it (the
+ * worker builds it between drains), and writes it. A failure is said
+ * once; the recording goes on and the final write tries again. */
 static void
-record_wait(struct sampler *s, const struct options *o)
+checkpoint_write(struct checkpoint *cp)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	struct pview_params all = { 0, 0 };
+	struct pview *v = NULL;
+	char *cause = NULL;
+	int i, err;
+
+	cp->src.ops->refresh(cp->src.ctx);
+	/* A new view is a new pointer: cp->last holds a reference, so the
+	 * old one cannot be freed and its address reused. 10 s at most. */
+	for (i = 0; i < 1000 && !quit_signal; i++) {
+		v = cp->src.ops->view(cp->src.ctx, &all);
+		if (v != NULL && v != cp->last)
+			break;
+		pview_unref(v);
+		v = NULL;
+		nanosleep(&nap, NULL);
+	}
+	if (v == NULL)
+		return;
+	pview_unref(cp->last);
+	cp->last = v;
+	err = export_place_write(cp->place, cp->fmt, v, true, &cause);
+	if (err < 0 && !cp->warned) {
+		fprintf(stderr, "%sctop-prof: checkpoint failed: %s (recording "
+		    "goes on)\n", isatty(STDERR_FILENO) ? "\r\033[K" : "",
+		    cause ? cause : strerror(-err));
+		cp->warned = true;
+	}
+	free(cause);
+}
+
+/* The recording loop: sleeps until the duration is over, the target has
+ * exited or a quit signal came, drawing a progress line on a terminal
+ * and writing checkpoints. */
+static void
+record_wait(struct sampler *s, const struct options *o, struct checkpoint *cp)
 {
 	struct timespec nap = { 0, 100 * 1000 * 1000 };
 	struct sampler_stats st;
 	bool progress = isatty(STDERR_FILENO);
-	double start = now_s(), last = 0, t;
+	double start = now_s(), last = 0, next_cp = cp->every_s, t;
 	int status;
 
 	while (!quit_signal && !sampler_target_exited(s, &status)) {
 		t = now_s() - start;
 		if (o->duration_s > 0 && t >= o->duration_s)
 			break;
+		if (cp->every_s > 0 && t >= next_cp) {
+			checkpoint_write(cp);
+			next_cp = t + cp->every_s;
+		}
 		if (progress && t - last >= 1.0) {
 			sampler_get_stats(s, &st);
 			fprintf(stderr, "\rctop-prof: recording: %llu samples, "
@@ -188,6 +243,8 @@ record_wait(struct sampler *s, const struct options *o)
 	}
 	if (progress && last > 0)
 		fputs("\r\033[K", stderr);
+	pview_unref(cp->last);
+	cp->last = NULL;
 }
 
 static void
@@ -230,31 +287,33 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	    st.backend_note ? st.backend_note : "");
 }
 
-static int
-write_output(struct worker *w, const struct options *o, int fail_code)
-{
+/* --output, checked before anything runs. */
+struct output_spec {
+	struct export_place place;
 	enum export_format fmt;
+};
+
+static int
+write_output(struct worker *w, const struct output_spec *out, int fail_code)
+{
 	struct pview *v;
 	char *cause = NULL;
 	int err, rc = 0;
 
-	if (export_format_parse(o->format, o->output, &fmt, &cause) < 0 ||
-	    (v = worker_final_view(w)) == NULL) {
-		rc = fail(fail_code, "cannot write %s: %s", o->output,
-		    cause ? cause : "out of memory");
-		free(cause);
-		return rc;
-	}
-	err = export_write_replace(o->output, fmt, v, 0, &cause);
+	if ((v = worker_final_view(w)) == NULL)
+		return fail(fail_code, "cannot write %s: out of memory",
+		    out->place.path);
+	err = export_place_write(&out->place, out->fmt, v, false, &cause);
+	/* The cause names the file and says what became of the old one. */
 	if (err < 0)
-		rc = fail(fail_code, "cannot write %s: %s", o->output,
-		    cause ? cause : strerror(-err));
+		rc = fail(fail_code, "%s", cause ? cause : strerror(-err));
 	free(cause);
 	pview_unref(v);
 	return rc;
 }
 
 struct live {
+	const struct output_spec *out;	/* --output, or NULL */
 	struct ring ring;
 	struct launch launch;
 	struct sampler *sampler;
@@ -277,11 +336,19 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 	int err, rc;
 
 	if (lv->launched) {
-		err = launch_prepare(&lv->launch, o->command, kind == RUN_TUI);
-		if (err < 0)
-			return fail(125, "cannot start %s: %s", o->command[0],
-			    strerror(-err));
+		struct launch_io io = { kind == RUN_TUI, o->command_output };
+
+		err = launch_prepare(&lv->launch, o->command, &io, &cause);
+		if (err < 0) {
+			rc = cause ? fail(err == -EISDIR ? 2 : 125, "%s",
+			    cause) : fail(125, "cannot start %s: %s",
+			    o->command[0], strerror(-err));
+			free(cause);
+			return rc;
+		}
 		lv->pid = lv->launch.pid;
+		if (lv->launch.out_note[0] != '\0')
+			diag("%s", lv->launch.out_note);
 	}
 	so.pid = lv->pid;
 	so.launched = lv->launched;
@@ -316,8 +383,8 @@ live_finish(struct live *lv, const struct options *o, enum run_kind kind,
 	if (lv->launched && !exited)
 		status = launch_terminate(lv->pid, 2.0);
 	worker_stop(lv->worker);
-	if (o->output != NULL)
-		rc = write_output(lv->worker, o, fail_code);
+	if (lv->out != NULL)
+		rc = write_output(lv->worker, lv->out, fail_code);
 	if (kind == RUN_RECORD)
 		print_summary(lv->sampler, lv->worker, rc == 0 ? o->output :
 		    NULL);
@@ -327,7 +394,8 @@ live_finish(struct live *lv, const struct options *o, enum run_kind kind,
 }
 
 static int
-run_live(const struct options *o, enum run_kind kind)
+run_live(const struct options *o, enum run_kind kind,
+    const struct output_spec *out)
 {
 	struct worker_opts wo = {
 		.hz = o->hz, .mode_name = options_mode_name(o->mode),
@@ -337,9 +405,11 @@ run_live(const struct options *o, enum run_kind kind)
 		    o->unwind == UNWIND_CHOICE_DWARF ? UNWIND_METHOD_DWARF :
 		    UNWIND_METHOD_AUTO,
 	};
-	struct live lv = { .launched = o->command != NULL, .pid = o->pid };
+	struct live lv = { .launched = o->command != NULL, .pid = o->pid,
+	    .out = out };
+	struct checkpoint cp = { 0 };
 	int fail_code = lv.launched ? 125 : 1, rc, err;
-	char *cause = NULL, note[160];
+	char *cause = NULL;
 	sigset_t old;
 
 	if (ring_init(&lv.ring, RING_BYTES) < 0)
@@ -350,11 +420,18 @@ run_live(const struct options *o, enum run_kind kind)
 	if (rc != 0)
 		goto out;
 	wo.pid = lv.pid;
-	if (lv.launch.out_path[0] != '\0') {
-		snprintf(note, sizeof note, "output of the command: %s",
-		    lv.launch.out_path);
-		wo.output_note = note;
+	/* Checkpoints replace a file; a stream gets one profile, at the end.
+	 * Views are then built only when a checkpoint asks for one. */
+	if (kind == RUN_RECORD && o->checkpoint_s > 0 &&
+	    out->place.kind == EXPORT_PLACE_FILE) {
+		cp.place = &out->place;
+		cp.fmt = out->fmt;
+		cp.every_s = o->checkpoint_s;
+		wo.publish_s = 1e9;
 	}
+	/* Under the TUI: where the command's output goes, or why not. */
+	if (kind == RUN_TUI && lv.launch.out_note[0] != '\0')
+		wo.output_note = lv.launch.out_note;
 	lv.worker = worker_new(&lv.ring, lv.sampler, &wo, &cause);
 	if (lv.worker == NULL || (err = worker_start(lv.worker)) < 0) {
 		rc = fail(fail_code, "cannot start the worker: %s",
@@ -367,7 +444,9 @@ run_live(const struct options *o, enum run_kind kind)
 	}
 	signals_main_unblock();
 	if (kind == RUN_RECORD) {
-		record_wait(lv.sampler, o);
+		if (cp.every_s > 0)
+			cp.src = worker_source(lv.worker);
+		record_wait(lv.sampler, o, &cp);
 	} else {
 		struct source src = worker_source(lv.worker);
 
@@ -384,16 +463,67 @@ out:
 	return rc;
 }
 
+/* Opens the --log file for appending by the rules of --output for what
+ * exists: a symlink is followed unless it is another user's in a sticky
+ * world-writable directory; a device, FIFO or socket is written through
+ * (a FIFO without a reader is refused, not waited for); a directory is a
+ * usage error. A new log is private (0600). Returns the stream, or NULL
+ * with *code and the error printed. */
+static FILE *
+log_open(const char *path, int fail_code, int *code)
+{
+	char *final = NULL, *cause = NULL;
+	struct stat st;
+	FILE *f = NULL;
+	int fd;
+
+	if ((fd = export_path_resolve(path, &final, &st, &cause)) < 0)
+		goto out;
+	if (S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		*code = fail(2, "cannot open the log %s: it is a %s (give a "
+		    "file name)", path, S_ISDIR(st.st_mode) ? "directory" :
+		    "block device");
+		free(final);
+		return NULL;
+	}
+	if (st.st_mode == 0 || S_ISREG(st.st_mode)) {
+		/* O_NONBLOCK: a FIFO made since the lstat cannot hang us. */
+		fd = open(final, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		    O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (fd < 0)
+			fd = -errno;
+		else
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	} else {
+		fd = export_open_through(final, &st, 0, &cause);
+	}
+	if (fd >= 0 && !(f = fdopen(fd, "a")))
+		close(fd);
+out:
+	/* A cause names the file already ("cannot write F: ..."). */
+	if (!f && cause)
+		*code = fail(fail_code, "%s (the --log file)", cause);
+	else if (!f)
+		*code = fail(fail_code, "cannot open the log %s: %s", path,
+		    strerror(fd < 0 ? -fd : errno));
+	free(cause);
+	free(final);
+	return f;
+}
+
 /* -v and --log: diagnostics to the log file when given, else with -v to
  * standard error unless the TUI owns the terminal. Before any thread. */
 static int
-open_diagnostics(const struct options *o, enum run_kind kind, FILE **log)
+open_diagnostics(const struct options *o, enum run_kind kind, FILE **log,
+    int fail_code)
 {
+	int code = 0;
+
 	*log = NULL;
 	if (o->log != NULL) {
-		*log = fopen(o->log, "ae");
+		*log = log_open(o->log, fail_code, &code);
 		if (*log == NULL)
-			return -1;
+			return code;
 		diag_set(*log);
 	} else if (o->verbose > 0 && kind != RUN_TUI) {
 		diag_set(stderr);
@@ -401,9 +531,34 @@ open_diagnostics(const struct options *o, enum run_kind kind, FILE **log)
 	return 0;
 }
 
+/* The --output place and format, before anything is attached or launched:
+ * nothing half-done. A directory is a usage error (2). */
+static int
+check_output(const struct options *o, struct output_spec *out, int fail_code)
+{
+	char *cause = NULL;
+	int err, rc;
+
+	if (export_format_parse(o->format, o->output, &out->fmt, &cause) < 0) {
+		rc = fail(fail_code, "cannot write %s: %s", o->output,
+		    cause ? cause : "unknown format");
+		free(cause);
+		return rc;
+	}
+	err = export_place_check(o->output, &out->place, &cause);
+	if (err == 0)
+		return 0;
+	/* The cause names the file already ("cannot write F: ..."). */
+	rc = fail(err == -EISDIR ? 2 : fail_code, "%s", cause ? cause :
+	    strerror(-err));
+	free(cause);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct output_spec out;
 	FILE *log = NULL;
 	struct options o;
 	enum run_kind kind;
@@ -446,27 +601,12 @@ main(int argc, char **argv)
 		free(cause);
 		return rc;
 	}
-	if (o.output != NULL) {
-		enum export_format fmt;
-
-		if (export_format_parse(o.format, o.output, &fmt, &cause) < 0) {
-			rc = fail(fail_code, "cannot write %s: %s", o.output,
-			    cause ? cause : "unknown format");
-			free(cause);
-			return rc;
-		}
-		/* Its cause names the file already ("cannot write F: ..."). */
-		if (export_check_output(o.output, &cause) < 0) {
-			rc = fail(fail_code, "%s", cause ? cause :
-			    "cannot write the output file");
-			free(cause);
-			return rc;
-		}
-	}
-	if (open_diagnostics(&o, kind, &log) < 0)
-		return fail(fail_code, "cannot open the log %s: %s", o.log,
-		    strerror(errno));
-	rc = o.load != NULL ? run_load(&o, kind) : run_live(&o, kind);
+	if (o.output != NULL && (rc = check_output(&o, &out, fail_code)) != 0)
+		return rc;
+	if ((rc = open_diagnostics(&o, kind, &log, fail_code)) != 0)
+		return rc;
+	rc = o.load != NULL ? run_load(&o, kind) :
+	    run_live(&o, kind, o.output != NULL ? &out : NULL);
 	diag_set(NULL);
 	if (log != NULL)
 		fclose(log);

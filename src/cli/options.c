@@ -27,6 +27,8 @@ enum long_only {
 	OPT_NO_COLOR,
 	OPT_LOG,
 	OPT_CHILDREN,
+	OPT_CHECKPOINT,
+	OPT_COMMAND_OUTPUT,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +52,8 @@ static const struct option long_options[] = {
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "children",		no_argument,	   NULL, OPT_CHILDREN },
+	{ "checkpoint",		required_argument, NULL, OPT_CHECKPOINT },
+	{ "command-output",	required_argument, NULL, OPT_COMMAND_OUTPUT },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -71,6 +75,9 @@ options_usage(FILE *out)
 "  -d, --delay SECS         refresh interval of the UI or batch tables (1.0)\n"
 "      --duration SECS      stop after SECS (default: until quit or exit)\n"
 "  -o, --output FILE        record without a UI; write a snapshot to FILE\n"
+"                           (- = stdout; a device or FIFO is written through)\n"
+"      --checkpoint SECS    while recording, replace FILE with the profile so\n"
+"                           far every SECS (60; 0 = only at the end)\n"
 "      --format FMT         snapshot format: folded (default from FILE's\n"
 "                           extension; speedscope, pprof, svg later)\n"
 "      --load FILE          read a folded snapshot instead of sampling\n"
@@ -85,7 +92,11 @@ options_usage(FILE *out)
 "      --ascii              draw with ASCII only\n"
 "      --no-color           no colours (also NO_COLOR)\n"
 "  -v, --verbose            more diagnostics\n"
-"      --log FILE           diagnostics to FILE\n"
+"      --log FILE           diagnostics to FILE (appended; a new one is 0600)\n"
+"      --command-output FILE  a launched command's stdout and stderr go to\n"
+"                           FILE (under the live view: a new private file\n"
+"                           ctop-prof-PID-XXXXXX.out in $XDG_RUNTIME_DIR or\n"
+"                           the working directory)\n"
 "      --children           follow forked children (not implemented yet)\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
@@ -154,6 +165,7 @@ options_defaults(struct options *o)
 	o->backend = SAMPLER_BACKEND_AUTO;
 	o->unwind = UNWIND_CHOICE_AUTO;
 	o->stack_size = 16384;
+	o->checkpoint_s = 60;
 }
 
 /* Applies one option; returns OPTIONS_RUN or an error/exit result. */
@@ -269,6 +281,29 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 	case OPT_CHILDREN:
 		o->children = true;
 		break;
+	case OPT_COMMAND_OUTPUT:
+		if (*arg == '\0' || strcmp(arg, "-") == 0)
+			return usage_error(cause, "bad --command-output '%s': "
+			    "give a file name", arg);
+		o->command_output = arg;
+		break;
+	case OPT_CHECKPOINT:
+		/* 0 (any spelling) disables; else at least 0.1 s, as each
+		 * checkpoint writes the whole profile. */
+		if (parse_seconds(arg, 1e7, &o->checkpoint_s) < 0) {
+			char *end;
+
+			if (*arg == '\0' || strtod(arg, &end) != 0 || *end)
+				return usage_error(cause, "bad checkpoint "
+				    "interval '%s': need 0.1 to 10000000 "
+				    "seconds, or 0 for none", arg);
+			o->checkpoint_s = 0;
+		} else if (o->checkpoint_s < 0.1) {
+			return usage_error(cause, "bad checkpoint interval "
+			    "'%s': need 0.1 to 10000000 seconds, or 0 for "
+			    "none", arg);
+		}
+		break;
 	case 'h':
 		options_usage(stdout);
 		return OPTIONS_EXIT_OK;
@@ -304,6 +339,9 @@ options_check(struct options *o, char **cause)
 		    "it cannot be combined with --load");
 	if (o->children)
 		return usage_error(cause, "--children is not implemented yet");
+	if (o->command_output != NULL && o->command == NULL)
+		return usage_error(cause, "--command-output is for a command "
+		    "started with -- COMMAND");
 	return OPTIONS_RUN;
 }
 

@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* Give up on BASE-N.EXT after this many clashes. */
@@ -154,33 +158,6 @@ current_umask(void)
 	return mask;
 }
 
-int
-export_check_output(const char *path, char **cause)
-{
-	struct stat st;
-	char *dir;
-	int err = 0;
-
-	if (!path || !*path)
-		return set_cause(cause, -EINVAL, "no output file name");
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return set_cause(cause, -EISDIR, "cannot write %s", path);
-	dir = dir_of(path);
-	if (!dir)
-		return set_cause(cause, -ENOMEM, "cannot write %s", path);
-	if (stat(dir, &st) < 0)
-		err = set_cause(cause, -errno, "cannot write %s: directory %s",
-		    path, dir);
-	else if (!S_ISDIR(st.st_mode))
-		err = set_cause(cause, -ENOTDIR, "cannot write %s: %s", path,
-		    dir);
-	else if (access(dir, W_OK | X_OK) < 0)
-		err = set_cause(cause, -errno,
-		    "cannot create files in directory %s", dir);
-	free(dir);
-	return err;
-}
-
 /* ------------------------------------------------------------------------
  * Writing
  * ------------------------------------------------------------------------ */
@@ -239,34 +216,6 @@ write_temp(const char *dir, const char *hint, enum export_format fmt,
 fail:
 	set_cause(cause, err, "cannot write %s", tmp);
 	unlink(tmp);
-	free(tmp);
-	return err;
-}
-
-int
-export_write_replace(const char *path, enum export_format fmt,
-    const struct pview *v, uint32_t node, char **cause)
-{
-	char *dir, *tmp = NULL;
-	const char *slash;
-	int err;
-
-	if (!path || !*path)
-		return set_cause(cause, -EINVAL, "no output file name");
-	dir = dir_of(path);
-	if (!dir)
-		return -ENOMEM;
-	slash = strrchr(path, '/');
-	err = write_temp(dir, slash ? slash + 1 : path, fmt, v, node, &tmp,
-	    cause);
-	free(dir);
-	if (err)
-		return err;
-	if (rename(tmp, path) < 0) {
-		err = set_cause(cause, -errno, "cannot rename %s to %s", tmp,
-		    path);
-		unlink(tmp);
-	}
 	free(tmp);
 	return err;
 }
@@ -346,4 +295,469 @@ export_write_snapshot(const char *dir, const char *label,
 	snprintf(base, sizeof base, "ctop-prof-%s-%s", label, stamp);
 	return export_write_new(dir ? dir : ".", base, EXPORT_FOLDED, v, node,
 	    path_out, cause);
+}
+
+/* ------------------------------------------------------------------------
+ * --output: the user's file (interface.md, "Files and formats")
+ * ------------------------------------------------------------------------ */
+
+/* Symlinks followed before giving up, as the kernel's MAXSYMLINKS. */
+#define LINK_HOPS 40
+/* The temporary name: short, so that any valid FILE name works beside it
+ * (a 255-byte name plus a suffix would not). */
+#define TMP_PREFIX ".ctop"
+#define TMP_NAME_SIZE (sizeof(TMP_PREFIX) + 6)
+
+/* Sets *cause to a preformatted line and returns err. */
+static int set_line(char **cause, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+set_line(char **cause, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cause)
+		return err;
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) < 0)
+		*cause = NULL;
+	va_end(ap);
+	return err;
+}
+
+static const char *
+base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* The kernel's protected_symlinks rule, applied by us because we resolve
+ * links by hand: a link in a sticky world-writable directory is followed
+ * only when we or the directory's owner own it. So a link planted in /tmp
+ * by another user cannot aim root's file at /etc/shadow. */
+static int
+link_check_owner(const char *link, const struct stat *lst, char **cause)
+{
+	struct stat ds;
+	char *dir = dir_of(link);
+	int err = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	if (stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) &&
+	    (ds.st_mode & S_IWOTH) && lst->st_uid != geteuid() &&
+	    lst->st_uid != ds.st_uid)
+		err = set_line(cause, -EACCES, "cannot write %s: it is a "
+		    "symlink owned by uid %u in the sticky, world-writable "
+		    "directory %s, which is not followed (as the kernel's "
+		    "protected_symlinks does; remove it or give another name)",
+		    link, (unsigned)lst->st_uid, dir);
+	free(dir);
+	return err;
+}
+
+/* The target of the symlink `link`, relative ones taken from its
+ * directory. Caller frees. */
+static char *
+link_target(const char *link, const struct stat *lst)
+{
+	size_t size = (lst->st_size > 0 ? (size_t)lst->st_size : 255) + 1;
+	char *buf = malloc(size), *dir, *out;
+	ssize_t n;
+
+	if (!buf)
+		return NULL;
+	n = readlink(link, buf, size);
+	if (n < 0 || (size_t)n >= size) {
+		free(buf);
+		if (n >= 0)
+			errno = EAGAIN;	/* it grew under us */
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (buf[0] == '/')
+		return buf;
+	dir = dir_of(link);
+	out = dir ? path_join(dir, buf) : NULL;
+	free(dir);
+	free(buf);
+	return out;
+}
+
+int
+export_path_resolve(const char *path, char **final, struct stat *st,
+    char **cause)
+{
+	char *cur = strdup(path), *next;
+	int hops, err;
+
+	if (!cur)
+		return -ENOMEM;
+	for (hops = 0;; hops++) {
+		if (lstat(cur, st) < 0) {
+			err = -errno;
+			if (err == -ENOENT) {
+				memset(st, 0, sizeof *st);
+				*final = cur;
+				return 0;
+			}
+			set_cause(cause, err, "cannot write %s", cur);
+			break;
+		}
+		if (!S_ISLNK(st->st_mode)) {
+			*final = cur;
+			return 0;
+		}
+		if (hops >= LINK_HOPS) {
+			err = set_cause(cause, -ELOOP, "cannot write %s", path);
+			break;
+		}
+		if ((err = link_check_owner(cur, st, cause)) < 0)
+			break;
+		if (!(next = link_target(cur, st))) {
+			err = set_cause(cause, -errno, "cannot read the "
+			    "symlink %s", cur);
+			break;
+		}
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	return err;
+}
+
+/* Opens the directory of path for *at() calls; O_PATH when it cannot be
+ * read (only write and search are needed). */
+static int
+dir_open(const char *path, char **cause)
+{
+	char *dir = dir_of(path);
+	int fd;
+
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		fd = set_cause(cause, -errno, "cannot write %s: directory %s",
+		    path, dir);
+	free(dir);
+	return fd;
+}
+
+/* mkstemp in the directory dirfd, which stays the same directory even if
+ * its path is renamed meanwhile: DIR/.ctopXXXXXX, O_EXCL, mode 0600. */
+static int
+tmp_create(int dirfd, char name[TMP_NAME_SIZE])
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char rnd[6];
+	struct timespec ts;
+	int tries, i, fd;
+
+	for (tries = 0; tries < 100; tries++) {
+		if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) !=
+		    (ssize_t)sizeof rnd) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			for (i = 0; i < 6; i++)
+				rnd[i] = (unsigned char)((ts.tv_nsec >>
+				    (i * 5)) ^ getpid() ^ tries * 7);
+		}
+		memcpy(name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1);
+		for (i = 0; i < 6; i++)
+			name[sizeof(TMP_PREFIX) - 1 + i] =
+			    set[rnd[i] % (sizeof(set) - 1)];
+		name[TMP_NAME_SIZE - 1] = '\0';
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+/* Writes v through node to fd (left open), flushed. */
+static int
+write_view_fd(int fd, enum export_format fmt, const struct pview *v,
+    uint32_t node)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3), err = 0;
+	FILE *f;
+
+	if (dup_fd < 0)
+		return -errno;
+	f = fdopen(dup_fd, "w");
+	if (!f) {
+		err = -errno;
+		close(dup_fd);
+		return err;
+	}
+	switch (fmt) {
+	case EXPORT_FOLDED:
+		err = folded_write(f, v, node);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (!err && fflush(f) != 0)
+		err = -errno;
+	if (fclose(f) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
+/* Gives the temporary file the old file's owner (when we may: root, or
+ * a group we are in), permission bits and access ACL, so replacing a
+ * private 0600 file never makes it readable to others. The set-id bits
+ * are dropped, as a write by another user would do. */
+static void
+tmp_keep_attrs(int fd, const char *old_path, const struct stat *old)
+{
+	char acl[4096];
+	ssize_t n;
+
+	if (fchown(fd, old->st_uid, old->st_gid) < 0 &&
+	    fchown(fd, (uid_t)-1, old->st_gid) < 0)
+		(void)0;	/* the owner is ours then: still private */
+	if (fchmod(fd, old->st_mode & 0777) < 0)
+		return;
+	n = getxattr(old_path, "system.posix_acl_access", acl, sizeof acl);
+	if (n > 0)
+		(void)fsetxattr(fd, "system.posix_acl_access", acl, (size_t)n,
+		    0);
+}
+
+/* The regular-file case: a temporary file in FILE's directory, synced,
+ * then rename() over FILE. A failure anywhere leaves FILE as it was.
+ * old is FILE's stat, st_mode 0 for a new name. Hard links to the old
+ * file keep the old contents: rename makes a new inode, and writing in
+ * place could not leave FILE intact on a full disk. */
+static int
+replace_file(const char *path, const struct stat *old, enum export_format fmt,
+    const struct pview *v, uint32_t node, char **cause)
+{
+	char name[TMP_NAME_SIZE];
+	int dirfd, fd, err;
+
+	if ((dirfd = dir_open(path, cause)) < 0)
+		return dirfd;
+	if ((fd = tmp_create(dirfd, name)) < 0) {
+		err = set_cause(cause, fd, "cannot create a temporary file "
+		    "beside %s", path);
+		close(dirfd);
+		return err;
+	}
+	err = write_view_fd(fd, fmt, v, node);
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (!err && old->st_mode != 0)
+		tmp_keep_attrs(fd, path, old);
+	else if (!err && fchmod(fd, 0644 & ~current_umask()) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && renameat(dirfd, name, dirfd, base_of(path)) < 0)
+		err = -errno;
+	if (err) {
+		unlinkat(dirfd, name, 0);
+		set_line(cause, err, "cannot write %s: %s (%s)", path,
+		    strerror(-err), old->st_mode != 0 ? "the old file is left "
+		    "as it was" : "no file was made");
+	} else {
+		fsync(dirfd);	/* the rename, durable: best effort */
+	}
+	close(dirfd);
+	return err;
+}
+
+int
+export_open_through(const char *path, const struct stat *st, int wait_ms,
+    char **cause)
+{
+	struct timespec nap = { 0, 50 * 1000 * 1000 };
+	int fd, waited = 0, fl;
+
+	if (S_ISSOCK(st->st_mode)) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		if (strlen(path) >= sizeof sa.sun_path)
+			return set_cause(cause, -ENAMETOOLONG, "cannot connect "
+			    "to the socket %s", path);
+		strcpy(sa.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa)
+		    < 0) {
+			int err = set_cause(cause, -errno, "cannot connect to "
+			    "the socket %s (a stream socket with a listener "
+			    "is needed)", path);
+
+			if (fd >= 0)
+				close(fd);
+			return err;
+		}
+		return fd;
+	}
+	/* O_NONBLOCK: opening a FIFO without a reader fails (ENXIO) instead
+	 * of hanging, and a terminal line does not wait for its carrier. */
+	for (;;) {
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd >= 0 || errno != ENXIO || !S_ISFIFO(st->st_mode) ||
+		    waited >= wait_ms)
+			break;
+		nanosleep(&nap, NULL);
+		waited += 50;
+	}
+	if (fd < 0)
+		return errno == ENXIO && S_ISFIFO(st->st_mode) ?
+		    set_line(cause, -ENXIO, "cannot write %s: no process reads "
+		    "this FIFO (start its reader first)", path) :
+		    set_cause(cause, -errno, "cannot write %s", path);
+	/* Then plain blocking writes: the reader sets the pace. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+/* Why a place cannot be written at all (a usage error), or 0. */
+static int
+place_refuse(const char *path, const struct stat *st, char **cause)
+{
+	if (S_ISDIR(st->st_mode))
+		return set_line(cause, -EISDIR, "cannot write %s: it is a "
+		    "directory (give a file name)", path);
+	if (S_ISBLK(st->st_mode))
+		return set_line(cause, -EISDIR, "cannot write %s: it is a "
+		    "block device, which would be overwritten (give a file "
+		    "name)", path);
+	return 0;
+}
+
+/* In a sticky directory only root and the owners of the file or the
+ * directory may rename over a file: say so now, not after the recording. */
+static int
+sticky_check_owner(const char *path, const struct stat *st, char **cause)
+{
+	struct stat ds;
+	char *dir = dir_of(path);
+	int err = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	if (geteuid() != 0 && stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) &&
+	    st->st_uid != geteuid() && ds.st_uid != geteuid())
+		err = set_line(cause, -EPERM, "cannot write %s: it belongs to "
+		    "uid %u in the sticky directory %s, so it cannot be "
+		    "replaced (give another name)", path, (unsigned)st->st_uid,
+		    dir);
+	free(dir);
+	return err;
+}
+
+int
+export_place_check(const char *path, struct export_place *pl, char **cause)
+{
+	char name[TMP_NAME_SIZE], *final = NULL;
+	struct stat st;
+	int err, dirfd, fd;
+
+	memset(pl, 0, sizeof *pl);
+	pl->path = path;
+	if (!path || !*path)
+		return set_line(cause, -EISDIR, "no output file name");
+	if (strcmp(path, "-") == 0) {
+		pl->kind = EXPORT_PLACE_STDOUT;
+		return 0;
+	}
+	if ((err = export_path_resolve(path, &final, &st, cause)) < 0)
+		return err;
+	if ((err = place_refuse(path, &st, cause)) < 0)
+		goto out;
+	if (st.st_mode != 0 && !S_ISREG(st.st_mode)) {
+		/* Opening it now could consume a FIFO's reader or rewind a
+		 * tape: only check that it may be written. */
+		pl->kind = EXPORT_PLACE_STREAM;
+		if (faccessat(AT_FDCWD, final, W_OK, AT_EACCESS) < 0)
+			err = set_cause(cause, -errno, "cannot write %s", path);
+		goto out;
+	}
+	/* The file is made exactly as at the end: a temporary file beside
+	 * it, so a read-only or full inode table shows now, not after the
+	 * whole recording. */
+	pl->kind = EXPORT_PLACE_FILE;
+	if (st.st_mode != 0 &&
+	    (err = sticky_check_owner(final, &st, cause)) < 0)
+		goto out;
+	if ((dirfd = dir_open(final, cause)) < 0) {
+		err = dirfd;
+		goto out;
+	}
+	fd = tmp_create(dirfd, name);
+	if (fd < 0) {
+		char *dir = dir_of(final);
+
+		err = set_cause(cause, fd, "cannot write %s: cannot create "
+		    "files in directory %s", path, dir ? dir : ".");
+		free(dir);
+	} else {
+		close(fd);
+		unlinkat(dirfd, name, 0);
+	}
+	close(dirfd);
+out:
+	free(final);
+	return err;
+}
+
+int
+export_place_write(const struct export_place *pl, enum export_format fmt,
+    const struct pview *v, bool checkpoint, char **cause)
+{
+	char *final = NULL;
+	struct stat st;
+	int err, fd;
+
+	if (pl->kind == EXPORT_PLACE_STDOUT) {
+		if (checkpoint)
+			return 0;
+		err = write_view_fd(STDOUT_FILENO, fmt, v, 0);
+		return err ? set_cause(cause, err, "cannot write the profile "
+		    "to standard output") : 0;
+	}
+	/* Resolved again: the link or file may have changed meanwhile. */
+	if ((err = export_path_resolve(pl->path, &final, &st, cause)) < 0)
+		return err;
+	if ((err = place_refuse(pl->path, &st, cause)) < 0)
+		goto out;
+	if (st.st_mode == 0 || S_ISREG(st.st_mode)) {
+		err = replace_file(final, &st, fmt, v, 0, cause);
+		goto out;
+	}
+	if (checkpoint)		/* a stream gets the final profile */
+		goto out;
+	fd = export_open_through(final, &st, EXPORT_FIFO_WAIT_MS, cause);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	/* Became a regular file since the lstat: never write one in place. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		close(fd);
+		err = replace_file(final, &st, fmt, v, 0, cause);
+		goto out;
+	}
+	err = write_view_fd(fd, fmt, v, 0);
+	if (close(fd) < 0 && !err && errno != EINTR)
+		err = -errno;
+	if (err)
+		set_cause(cause, err, "cannot write %s", pl->path);
+out:
+	free(final);
+	return err;
 }

@@ -83,7 +83,7 @@ ok $? "--load of a FIFO: read once its writer closes it (exit $rc)"
 t=$!
 cleanup_pid "$t"
 mkdir "$WORKDIR/adir"
-expect_fail 1 '^ctop-prof: cannot write [^:]*adir: Is a directory$' -- -p "$t" --duration 1 -o "$WORKDIR/adir"
+expect_fail 2 '^ctop-prof: cannot write [^:]*adir: it is a directory \(give a file name\)$' -- -p "$t" --duration 1 -o "$WORKDIR/adir"
 : >"$WORKDIR/afile"
 expect_fail 1 'cannot write .*afile/x.folded: .*Not a directory' -- -p "$t" --duration 1 -o "$WORKDIR/afile/x.folded"
 check "target never traced and still running" -- target_healthy "$t"

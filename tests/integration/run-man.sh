@@ -100,7 +100,7 @@ set +f
 # Exit codes and environment of the contract.
 missing=
 for w in 125 126 127 128+N NO_COLOR TERM LANG LC_ALL DEBUGINFOD_URLS \
-	ctop-prof-PID.out ptrace_scope perf_event_paranoid CAP_SYS_PTRACE \
+	ctop-prof-PID-XXXXXX.out XDG_RUNTIME_DIR ptrace_scope perf_event_paranoid CAP_SYS_PTRACE \
 	CAP_PERFMON SYS_PTRACE seccomp '[truncated]' '_[i]' '_[k]' '_[j]' \
 	'+0x' 16 'perf(1)' 'eu-stack(1)' 'htop(1)' 'top(1)'; do
 	grep -qF -e "$w" "$text" || missing="$missing $w"

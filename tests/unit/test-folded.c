@@ -495,6 +495,27 @@ test_formats(void)
 	free(cause);
 }
 
+/* export_place_check without the place (the old export_check_output). */
+static int
+export_check_output(const char *path, char **cause)
+{
+	struct export_place pl;
+
+	return export_place_check(path, &pl, cause);
+}
+
+/* Check, then write the whole view, as --output does. */
+static int
+export_write_replace(const char *path, enum export_format fmt,
+    const struct pview *v, uint32_t node, char **cause)
+{
+	struct export_place pl;
+	int err = export_place_check(path, &pl, cause);
+
+	(void)node;
+	return err ? err : export_place_write(&pl, fmt, v, false, cause);
+}
+
 static void
 test_check_output(void)
 {

@@ -100,6 +100,25 @@ main(void)
 	USAGE("--load", "x", "-o", "y");
 	ok(cause != NULL && strchr(cause, '\n') == NULL,
 	    "a usage error is one line");
+	/* --checkpoint: 60 by default, 0 (any spelling) for none. */
+	is_int(parse(&o, &cause, "-p", "1", NULL), OPTIONS_RUN, "-p 1");
+	ok(o.checkpoint_s == 60, "default checkpoint 60 s");
+	is_int(parse(&o, &cause, "-p", "1", "--checkpoint", "0.5", NULL),
+	    OPTIONS_RUN, "--checkpoint 0.5");
+	ok(o.checkpoint_s == 0.5, "checkpoint 0.5 s");
+	is_int(parse(&o, &cause, "-p", "1", "--checkpoint", "0.0", NULL),
+	    OPTIONS_RUN, "--checkpoint 0.0");
+	ok(o.checkpoint_s == 0, "checkpoint 0: none");
+	USAGE("-p", "1", "--checkpoint", "0.01");
+	USAGE("-p", "1", "--checkpoint", "-1");
+	USAGE("-p", "1", "--checkpoint", "x");
+	/* --command-output: a file name, only with a command. */
+	is_int(parse(&o, &cause, "--command-output", "c.out", "--", "true",
+	    NULL), OPTIONS_RUN, "--command-output with a command");
+	is_str(o.command_output, "c.out", "--command-output parsed");
+	USAGE("-p", "1", "--command-output", "c.out");
+	USAGE("--command-output", "-", "--", "true");
+	USAGE("--command-output", "", "--", "true");
 	free(cause);
 	return done_testing();
 }
