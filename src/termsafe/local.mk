@@ -7,3 +7,13 @@ check_PROGRAMS += tests/unit/test-termsafe
 tests_unit_test_termsafe_SOURCES = tests/unit/test-termsafe.c
 tests_unit_test_termsafe_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-termsafe
+
+# A target named to attack the terminal (process name and ELF symbol)
+# and the tests that it never does, through batch, the recording summary,
+# errors, -v and --load.
+check_PROGRAMS += tests/targets/termesc
+tests_targets_termesc_SOURCES = tests/targets/termesc.c
+tests_targets_termesc_CFLAGS = -O2 -g
+tests_targets_termesc_LDFLAGS =
+SCRIPT_TESTS += tests/integration/run-termsafe.sh
+EXTRA_DIST += tests/integration/run-termsafe.sh

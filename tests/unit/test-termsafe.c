@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Before tap.h, whose diag() macro would rename the module's diag(). */
+#include "ctop/diag.h"
+
 #include "../tap.h"
 #include "ctop/termsafe.h"
 
@@ -159,6 +162,28 @@ test_helpers(bool utf8)
 	free(buf);
 }
 
+/* -v and --log lines go through the same rule: a name in a diagnostic
+ * cannot reach the log or stderr raw. */
+static void
+test_diag(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m) {
+		ok(0, "open_memstream");
+		return;
+	}
+	diag_set(m);
+	(diag)("thread %s: %d", "\x1b]2;pwned\x07", 7);
+	diag_set(NULL);
+	fclose(m);
+	ok(buf && strcmp(buf, "ctop-prof: thread \\x1b]2;pwned\\x07: 7\n") == 0,
+	    "diag escapes its line");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -171,5 +196,6 @@ main(void)
 	ok(termsafe_locale_utf8() == utf8, "the locale decides: C.UTF-8 %s",
 	    utf8 ? "is UTF-8" : "is missing");
 	test_helpers(utf8);
+	test_diag();
 	return done_testing();
 }
