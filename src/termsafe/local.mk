@@ -17,3 +17,5 @@ tests_targets_termesc_CFLAGS = -O2 -g
 tests_targets_termesc_LDFLAGS =
 SCRIPT_TESTS += tests/integration/run-termsafe.sh
 EXTRA_DIST += tests/integration/run-termsafe.sh
+SCRIPT_TESTS += tests/tui/run-tui-termsafe.sh
+EXTRA_DIST += tests/tui/run-tui-termsafe.sh
