@@ -24,6 +24,7 @@
 #include "ctop/ring.h"
 #include "ctop/sampler.h"
 #include "ctop/symbols.h"
+#include "ctop/termsafe.h"
 #include "ctop/ui.h"
 #include "ctop/worker.h"
 #include "launch.h"
@@ -41,17 +42,22 @@ on_quit_signal(int sig)
 	quit_signal = sig;
 }
 
-/* Prints "ctop-prof: MESSAGE" on stderr and returns code. */
+/* Prints "ctop-prof: MESSAGE" on stderr and returns code. The message is
+ * escaped: its causes may quote a path, a name or a line of a file. */
 static int
 fail(int code, const char *fmt, ...)
 {
+	char *line;
 	va_list ap;
 
-	fputs("ctop-prof: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
 	va_end(ap);
+	fputs("ctop-prof: ", stderr);
+	termsafe_fputs(line ? line : "out of memory", stderr);
 	fputc('\n', stderr);
+	free(line);
 	return code;
 }
 
@@ -253,7 +259,7 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	struct sampler_stats st;
 	struct worker_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
-	char fp[sizeof ws.fp_note + 64] = "";
+	char fp[sizeof ws.fp_note + 64] = "", line[4096];
 	double secs;
 	int i;
 
@@ -268,10 +274,10 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	trunc = ws.ends[UNWIND_TRUNCATED] + ws.ends[UNWIND_MAX_DEPTH];
 	failed = ws.ends[UNWIND_NO_INFO] + ws.ends[UNWIND_BAD_FRAME];
 	secs = st.elapsed_ns / 1e9;
-	fprintf(stderr, "ctop-prof: %s backend: %llu samples in %.1f s "
+	snprintf(line, sizeof line, "%s backend: %llu samples in %.1f s "
 	    "(%.1f Hz per thread, %u threads), %llu dropped, %llu lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
-	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s\n",
+	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
 	    secs > 0 ? (st.samples + st.dropped + st.skipped_idle + st.lost) /
@@ -285,6 +291,10 @@ print_summary(struct sampler *s, struct worker *w, const char *output)
 	    output ? "; wrote " : "", output ? output : "",
 	    st.backend_note && *st.backend_note ? "; " : "",
 	    st.backend_note ? st.backend_note : "");
+	/* The output path and the notes name files and modules: escaped. */
+	fputs("ctop-prof: ", stderr);
+	termsafe_fputs(line, stderr);
+	fputc('\n', stderr);
 }
 
 /* --output, checked before anything runs. */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* diag: the -v / --log sink. Each message is formatted first and written
- * with one locked fputs, so lines of different threads do not mix. */
+ * with one locked fputs, so lines of different threads do not mix; it is
+ * escaped (termsafe) since it may name a thread, a module or a path. */
 #include "config.h"
 
 #include "ctop/diag.h"
+
+#include "ctop/termsafe.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -30,7 +33,7 @@ diag(const char *fmt, ...)
 	va_end(ap);
 	flockfile(f);
 	fputs("ctop-prof: ", f);
-	fputs(line, f);
+	termsafe_fputs(line, f);
 	fputc('\n', f);
 	fflush(f);
 	funlockfile(f);

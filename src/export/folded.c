@@ -43,8 +43,13 @@ folded_frame_name(const struct frame *f, char *buf, size_t size)
 	for (i = 0; size && i < len && i < size - 1; i++) {
 		char c = name[i];
 
-		/* These would split a frame or a line of the file. */
-		buf[i] = c == ';' || c == '\n' || c == '\r' ? '_' : c;
+		/* ';', '\n' and '\r' would split a frame or a line of the
+		 * file; the other C0 controls and DEL would reach whoever
+		 * cats the file (and are not allowed in flamegraph.pl's
+		 * SVG). Other bytes stay as they are: a folded file is
+		 * data, and its readers escape what they show. */
+		buf[i] = c == ';' || (unsigned char)c < 0x20 || c == 0x7f ?
+		    '_' : c;
 	}
 	if (size && i < size - 1) {
 		size_t n = slen < size - 1 - i ? slen : size - 1 - i;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctop/termsafe.h"
 #include "ctop/ui.h"
 #include "ui_internal.h"
 
@@ -49,20 +50,23 @@ nap_until(double until, const struct ui_signals *sig)
 static void
 batch_header(FILE *out, const struct source_status *st)
 {
-	char clock[16];
+	char clock[16], comm[6 * sizeof st->comm];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	/* The target's name or the loaded file's: the target chose it. */
+	termsafe_escape(comm, sizeof comm, st->comm,
+	    strnlen(st->comm, sizeof st->comm), termsafe_locale_utf8());
 	if (!st->live) {
 		fprintf(out, "ctop-prof %s  file %s  samples %llu\n", clock,
-		    st->comm, (unsigned long long)st->samples);
+		    comm, (unsigned long long)st->samples);
 		return;
 	}
 	fprintf(out, "ctop-prof %s  pid %d (%s)  samples %llu  rate %.1f Hz "
 	    "(requested %u)  dropped %llu  unwind failed %llu  elapsed %.1f s%s\n",
-	    clock, (int)st->pid, st->comm, (unsigned long long)st->samples,
+	    clock, (int)st->pid, comm, (unsigned long long)st->samples,
 	    st->hz_achieved, st->hz_requested,
 	    (unsigned long long)st->dropped,
 	    (unsigned long long)st->unwind_failed, st->elapsed_s,

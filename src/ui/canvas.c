@@ -9,6 +9,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "ctop/termsafe.h"
 #include "ui_internal.h"
 
 void
@@ -69,47 +70,27 @@ canvas_clear(struct canvas *c)
 	}
 }
 
-/* Decodes one UTF-8 sequence; malformed bytes decode as U+FFFD, one byte
- * each, so a broken name never stalls the loop. */
+/* Not a character to draw: termsafe said its bytes must be escaped. */
+#define CP_HIDDEN UINT32_MAX
+
+/* Decodes one character with termsafe, the rule of every output: bytes
+ * it would escape (controls, malformed UTF-8) take one cell each and are
+ * drawn as '?', since the cell width matters here, not the bytes. */
 static uint32_t
 utf8_next(const unsigned char **sp)
 {
-	const unsigned char *s = *sp;
-	uint32_t cp;
-	int n, i;
+	struct termsafe_ch ch;
 
-	if (s[0] < 0x80) {
-		*sp = s + 1;
-		return s[0];
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 1;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 2;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 3;
-		cp = s[0] & 0x07;
-	} else {
-		*sp = s + 1;
-		return 0xfffd;
-	}
-	for (i = 1; i <= n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*sp = s + 1;
-			return 0xfffd;
-		}
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	*sp = s + n + 1;
-	return cp;
+	termsafe_decode((const char *)*sp, strnlen((const char *)*sp, 4),
+	    true, &ch);
+	*sp += ch.len;
+	return ch.show == TERMSAFE_SHOW ? ch.cp : CP_HIDDEN;
 }
 
 static uint32_t
 printable(uint32_t cp, bool utf8)
 {
-	if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+	if (cp == CP_HIDDEN || cp < 0x20 || cp == 0x7f)
 		return '?';
 	if (cp >= 0x80 && (!utf8 || wcwidth((wchar_t)cp) != 1))
 		return '?';

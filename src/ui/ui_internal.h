@@ -63,8 +63,10 @@ int canvas_resize(struct canvas *c, int w, int h);
 void canvas_free(struct canvas *c);
 void canvas_clear(struct canvas *c);
 /* Writes UTF-8 text at (y, x), at most maxw columns (< 0: to the right
- * edge). Control characters, and non-ASCII ones in ASCII mode or of a
- * width other than 1, become '?'. Returns the columns written. */
+ * edge). What termsafe would escape (controls, C1 and bidi characters,
+ * each byte of malformed UTF-8) takes one cell and shows as '?', and so
+ * do non-ASCII characters in ASCII mode or of a width other than 1.
+ * Returns the columns written. */
 int canvas_text(struct canvas *c, int y, int x, int maxw, const char *s,
     int style);
 void canvas_fill(struct canvas *c, int y, int x, int w, uint32_t ch,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/termsafe.h"
 #include "ui_internal.h"
 
 /* Column starts of one table width. */
@@ -148,13 +149,22 @@ batch_table(FILE *out, const struct pview *v, int rows)
 	for (i = 0; i < v->n_funcs && (int)i < rows; i++) {
 		const struct pview_func *f = &v->funcs[order[i]];
 		const struct frame *fr = &v->frames[f->frame];
+		char *name, *wh;
+		int pad;
 
+		/* Names and paths come from the target: escaped, and padded
+		 * by columns (one per character), not bytes. */
 		frame_where(fr, where, sizeof where);
-		fprintf(out, "%6.1f %7.1f %9llu %9llu  %-*s%s%s\n",
+		name = termsafe_dup(fr->name ? fr->name : "?");
+		wh = termsafe_dup(where);
+		pad = where[0] ? 40 - text_cols(name ? name : "?") : 0;
+		fprintf(out, "%6.1f %7.1f %9llu %9llu  %s%*s%s%s\n",
 		    pct(f->self, v->total), pct(f->total, v->total),
 		    (unsigned long long)f->self, (unsigned long long)f->total,
-		    where[0] ? 40 : 0, fr->name ? fr->name : "?",
-		    where[0] ? " " : "", where);
+		    name ? name : "?", pad > 0 ? pad : 0, "",
+		    where[0] ? " " : "", wh ? wh : "?");
+		free(name);
+		free(wh);
 	}
 	fputc('\n', out);
 	free(order);

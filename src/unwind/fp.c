@@ -40,13 +40,13 @@ unwind__fp_trusted(const struct umod *um)
 static bool
 fp_read(const struct walk *w, const struct fp_regs *r, struct fp_regs *up)
 {
-	uint64_t lo = w->s->stack_addr, hi = lo + w->s->stack_len;
+	uint64_t at = r->bp - w->s->stack_addr;
 
-	if (r->bp < r->sp || (r->bp & 7) != 0 || r->bp < lo ||
-	    r->bp > hi || hi - r->bp < 16)
+	if (r->bp < r->sp || (r->bp & 7) != 0 ||
+	    !unwind__in_copy(w->s, r->bp, 16))
 		return false;
-	memcpy(&up->bp, w->stack + (r->bp - lo), 8);
-	memcpy(&up->pc, w->stack + (r->bp - lo) + 8, 8);
+	memcpy(&up->bp, w->stack + at, 8);
+	memcpy(&up->pc, w->stack + at + 8, 8);
 	up->sp = r->bp + 16;
 	return true;
 }
@@ -75,13 +75,11 @@ unwind__fp_check(struct walk *w, const struct fp_regs *from,
 static enum unwind_end
 fp_stop(const struct walk *w, const struct fp_regs *r)
 {
-	uint64_t lo = w->s->stack_addr, hi = lo + w->s->stack_len;
-
 	/* _start and the thread entry clear rbp: the end of the chain. */
 	if (r->bp == 0)
 		return UNWIND_COMPLETE;
-	if (r->bp + 16 > hi && r->bp < lo + STACK_SPAN && r->bp >= r->sp &&
-	    !(w->s->flags & SAMPLE_STACK_SHORT))
+	if (!unwind__in_copy(w->s, r->bp, 16) && unwind__in_span(w->s, r->bp) &&
+	    r->bp >= r->sp && !(w->s->flags & SAMPLE_STACK_SHORT))
 		return UNWIND_TRUNCATED;
 	return UNWIND_BAD_FRAME;
 }

@@ -57,6 +57,24 @@ struct walk {
 	bool noinfo;		/* find_proc_info found no table entry */
 };
 
+/* Whether the n bytes at addr lie in the stack copy of s. Never computes
+ * addr + n or stack_addr + stack_len: either wraps near 2^64, and a
+ * wrapped end once let a read far outside the copy through (a segfault). */
+static inline bool
+unwind__in_copy(const struct rec_sample *s, uint64_t addr, uint64_t n)
+{
+	return addr >= s->stack_addr && n <= s->stack_len &&
+	    addr - s->stack_addr <= s->stack_len - n;
+}
+
+/* Whether addr lies in [stack_addr, stack_addr + STACK_SPAN), where the
+ * stack goes on past a copy that was too short. */
+static inline bool
+unwind__in_span(const struct rec_sample *s, uint64_t addr)
+{
+	return addr >= s->stack_addr && addr - s->stack_addr < STACK_SPAN;
+}
+
 /* The registers a frame-pointer step needs and gives. */
 struct fp_regs {
 	uint64_t pc, sp, bp;

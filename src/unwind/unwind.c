@@ -72,14 +72,18 @@ umod_read(const struct umod *um, uint64_t addr, void *dst, size_t len)
 {
 	uint64_t fv = addr - um->bias;
 
+	/* Differences only, never an end address: addr comes from the
+	 * sample (any value) and the segments from the file. */
 	for (int i = 0; i < um->nsegs; i++) {
-		uint64_t off;
+		uint64_t in, off;
 
-		if (fv < um->segs[i].vaddr ||
-		    fv + len > um->segs[i].vaddr + um->segs[i].filesz)
+		if (fv < um->segs[i].vaddr)
 			continue;
-		off = um->segs[i].offset + (fv - um->segs[i].vaddr);
-		if (off + len > um->rawsize)
+		in = fv - um->segs[i].vaddr;
+		if (len > um->segs[i].filesz || in > um->segs[i].filesz - len)
+			continue;
+		off = um->segs[i].offset + in;
+		if (off < in || len > um->rawsize || off > um->rawsize - len)
 			return false;
 		memcpy(dst, um->raw + off, len);
 		return true;
@@ -249,19 +253,19 @@ acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
 {
 	struct walk *w = arg;
 	const struct rec_sample *s = w->s;
-	uint64_t lo = s->stack_addr, hi = s->stack_addr + s->stack_len;
 	struct umod *um;
 
 	if (write)
 		return -UNW_EINVAL;
-	if (addr >= lo && addr + sizeof *valp <= hi) {
-		memcpy(valp, w->stack + (addr - lo), sizeof *valp);
+	if (unwind__in_copy(s, addr, sizeof *valp)) {
+		memcpy(valp, w->stack + (addr - s->stack_addr), sizeof *valp);
 		return 0;
 	}
 	um = unwind__umod_get(w, addr);
 	if (um && umod_read(um, addr, valp, sizeof *valp))
 		return 0;
-	if (!um && addr + sizeof *valp > hi && addr < lo + STACK_SPAN)
+	/* Past the copy but where the stack may go on: truncated. */
+	if (!um && unwind__in_span(s, addr))
 		w->beyond = true;
 	return -UNW_EINVAL;
 }

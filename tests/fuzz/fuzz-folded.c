@@ -3,7 +3,8 @@
  * file. An independent line scanner says whether it must parse and what
  * it sums to; when it parses, the view is checked, written back with
  * folded_write, re-read and written again: the totals must agree and the
- * second output must hold the same stacks as the first. */
+ * second output must hold the same stacks as the first. No output holds a
+ * control byte (C0 but the line ends, DEL): the writer makes them '_'. */
 #include "config.h"
 
 #include "fuzz.h"
@@ -193,6 +194,20 @@ check_view(const struct pview *v)
 	}
 }
 
+/* No byte of a written file is a C0 control (but the '\n' ending each
+ * line) or DEL: names holding them, such as an escape sequence a target
+ * chose as its name, are written with '_' in their place. */
+static void
+check_no_controls(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		fuzz_check((c >= 0x20 && c != 0x7f) || c == '\n',
+		    "control byte 0x%02x written at offset %zu", c, i);
+	}
+}
+
 /* folded_write(v, node) into a malloc'd string (*len bytes). */
 static char *
 write_text(const struct pview *v, uint32_t node, size_t *len)
@@ -210,6 +225,7 @@ write_text(const struct pview *v, uint32_t node, size_t *len)
 		free(buf);
 		return NULL;
 	}
+	check_no_controls(buf, *len);
 	return buf;
 }
 

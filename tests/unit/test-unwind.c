@@ -601,6 +601,75 @@ out:
 	symbols_free(sym);
 }
 
+/* A function of this program: at its first instruction CFA = rsp + 8,
+ * so the return address is read at rsp itself. */
+__attribute__((noinline)) static int
+wrap_target(int x)
+{
+	return x + 1;
+}
+
+/* Regression (a crash as an unprivileged user): the stack-copy bounds
+ * check computed addr + 8, which wraps for an address within 8 bytes of
+ * 2^64 and let a read far outside the copy through (here 4 KiB below the
+ * copy: garbage read as a caller, or a segfault). A stack pointer up
+ * there must end the walk at the sampled pc; a copy that ends exactly at
+ * 2^64 must still be read (DWARF finds the "return address" in it). */
+static void
+test_wrap(void)
+{
+	static const enum unwind_method methods[] = { UNWIND_METHOD_DWARF,
+	    UNWIND_METHOD_FP, UNWIND_METHOD_AUTO };
+	static const uint64_t sps[] = { UINT64_MAX - 3, UINT64_MAX - 7,
+	    UINT64_MAX };
+	static struct unwind_frame uf[8];
+	struct symbols *sym = symbols_new(getpid(), NULL, NULL);
+	struct unwinder *uw = sym ? unwind_new(sym, NULL) : NULL;
+	struct rec_sample *s = calloc(1, sizeof *s + 64);
+	uint64_t pc = (uint64_t)(uintptr_t)wrap_target, fill;
+	enum unwind_end end;
+	int n, wrap_ok = 0, top_ok = 0;
+
+	ok(uw && s && wrap_target(1) == 2, "unwinder over this process");
+	if (!uw || !s)
+		goto out;
+	memset(s + 1, 0x41, 64);
+	memcpy(&fill, s + 1, 8);
+	s->stack_len = 64;
+	for (size_t m = 0; m < 3; m++) {
+		unwind_set_method(uw, methods[m]);
+		for (size_t i = 0; i < 3; i++) {
+			s->regs[CTOP_REG_RIP] = pc;
+			s->regs[CTOP_REG_RSP] = s->regs[CTOP_REG_RBP] = sps[i];
+			s->stack_addr = 0x1000;
+			n = unwind_sample(uw, s, uf, 8, &end);
+			if (n == 1 && uf[0].pc == pc)
+				wrap_ok++;
+			else
+				diag("method %zu, sp %#llx: %d frames (%s)", m,
+				    (unsigned long long)sps[i], n,
+				    unwind_end_name(end));
+		}
+		/* fp: 0x4141... is in no module, so no caller. */
+		s->stack_addr = s->regs[CTOP_REG_RSP] =
+		    s->regs[CTOP_REG_RBP] = UINT64_MAX - 63;
+		n = unwind_sample(uw, s, uf, 8, &end);
+		if (methods[m] == UNWIND_METHOD_FP ? n == 1 :
+		    n == 2 && uf[1].pc == fill)
+			top_ok++;
+		else
+			diag("method %zu, copy at the top: %d frames (%s)", m,
+			    n, unwind_end_name(end));
+	}
+	is_int(wrap_ok, 9, "sp within 8 bytes of 2^64, copy far below: the "
+	    "sampled pc alone (dwarf, fp, auto x 3 stack pointers)");
+	is_int(top_ok, 3, "a copy ending at 2^64 is read (dwarf, fp, auto)");
+out:
+	free(s);
+	unwind_free(uw);
+	symbols_free(sym);
+}
+
 static void
 test_max_depth(void)
 {
@@ -629,6 +698,7 @@ main(void)
 
 	srand(1);
 	test_synthetic();
+	test_wrap();
 	rc = capture_probe();
 	if (rc < 0) {
 		skip(strerror(-rc), "ptrace of a child not permitted here: "
