@@ -76,6 +76,18 @@ catches_signal() {
 	mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
 	[ -n "$mask" ] && [ $(( (0x$mask >> (n - 1)) & 1 )) = 1 ]
 }
+# proc_cpu_ms PID: CPU time of all of PID's threads so far, in ms, exact
+# (schedstat, where /proc/PID/stat counts clock ticks).
+proc_cpu_ms() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+		awk '{ t += $1 } END { printf "%d", t / 1e6 }'
+}
+# sampling PROFILER TARGET: the profiler is sampling the target now (perf:
+# its perf_event fds are open; ptrace: it is the target's tracer).
+sampling() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event' ||
+		[ "$(tracer_of "$2")" = "$1" ]
+}
 tracer_of() { awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
 # True when pid and all its threads run untraced and are not stopped.

@@ -32,9 +32,13 @@ record() {
 	kill "$pid" 2>/dev/null
 }
 
-# share FILE REGEX: % of samples whose stack (frames joined by ;) matches.
+# share FILE REGEX: % of samples whose user stack (frames joined by ;)
+# matches: kernel frames on top of it (_[k]: an interrupt or the scheduler
+# caught it there, as root on the perf backend; more of them on a loaded
+# machine) are not the user stack's business.
 share() {
 	awk -v re="$2" '{ n = $NF; t += n; s = $0; sub(/ [0-9]+$/, "", s)
+		sub(/(;[^;]*_\[k\])+$/, "", s)
 		if (s ~ re) m += n } END { printf "%.1f", t ? 100 * m / t : 0 }' "$1"
 }
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }

@@ -54,8 +54,7 @@ cleanup_pid "$t"
 wait_for 5 grep -q ready "$WORKDIR/spinexec.out"
 "$CTOP" --backend perf -p "$t" -F 499 --duration 1.2 -o "$WORKDIR/spinexec.folded" 2>"$WORKDIR/spinexec.err" &
 c=$!
-perf_events_open() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event'; }
-wait_for 20 perf_events_open "$c"
+wait_for 20 sampling "$c" "$t"
 kill -USR1 "$t"
 wait "$c"
 ok $? "multi-threaded exec: recorded ($(cat "$WORKDIR/spinexec.err"))"
