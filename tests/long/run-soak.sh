@@ -42,6 +42,9 @@ field() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$c/status"; }
 warm=$(( SECS / 5 )); [ "$warm" -lt 6 ] && warm=6
 sleep "$warm"
 fd0=$(fds) th0=$(field Threads) rss0=$(field VmRSS)
+fd_targets() { for f in /proc/"$c"/fd/*; do readlink "$f"; done 2>/dev/null |
+	grep -v "^/proc/$t/task/" | sed 's/[0-9]\{3,\}/N/g' | sort; }
+fd_targets >"$WORKDIR/fds.warm"
 fdmax=$fd0 fdmin=$fd0 thbad=0 rss=$rss0 lastmin=999
 el=$warm
 while [ "$el" -lt "$SECS" ]; do
@@ -54,13 +57,16 @@ while [ "$el" -lt "$SECS" ]; do
 	rss=$(field VmRSS)
 	diag "t=${el}s fds-but-per-thread=$f threads=$(field Threads) rss=${rss}kB target threads=$(awk '/^Threads:/ { print $2 }' /proc/$t/status)"
 done
+fd_targets >"$WORKDIR/fds.end"
 kill -INT "$c"
 wait "$c"
 rc=$?
 seen=$(grep -oE '[0-9]+ threads' "$WORKDIR/err" | cut -d' ' -f1)
 ok "$rc" "soak ${SECS}s: exit $rc: $(cat "$WORKDIR/err")"
 [ "$lastmin" -le $((fd0 + 1)) ] && [ "$fdmax" -le $((fd0 + 3)) ]
-ok $? "open fds (but per-thread /proc files) flat: $fd0 at warm-up, $fdmin..$fdmax after (transient /proc reads), $lastmin at least in the last quarter"
+ok $? "open fds (but per-thread /proc files) flat: $fd0 at warm-up, $fdmin..$fdmax after (transient /proc reads), $lastmin at least in the last quarter" ||
+	diff "$WORKDIR/fds.warm" "$WORKDIR/fds.end" | sed 's/^/# fds warm-up vs end: /'
+
 [ "$thbad" = 0 ]
 ok $? "ctop-prof's threads stay $th0"
 limit=$(( ${seen:-0} / 2 + 8192 ))	# kB: 512 B per thread seen + 8 MiB
