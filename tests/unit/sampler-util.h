@@ -38,12 +38,15 @@ char task_state(pid_t pid, pid_t tid);
 int task_tracer(pid_t pid, pid_t tid);
 /* utime + stime of a process, in clock ticks. */
 long proc_cputime(pid_t pid);
+/* The same for one thread (tid 0: the process). */
+long thread_cputime(pid_t pid, pid_t tid);
 
 uint64_t now_ms(void);
 void sleep_ms(long ms);
 
 struct tid_stat {
 	pid_t tid;
+	uint64_t weight;		/* its samples, weighted */
 	unsigned samples, offcpu, inkern, shortst;
 	bool announced, exited;
 };
@@ -70,6 +73,9 @@ struct collect {
 	unsigned thread_new, thread_exit, execs, proc_exit, lost_recs;
 	unsigned bad_records;
 	unsigned after_exec;		/* samples taken after REC_EXEC */
+	/* The same weighted: cpu mode weighs a sample by the CPU time the
+	 * thread used since its last one (in sampling periods). */
+	uint64_t weight, after_exec_weight;
 	uint64_t exec_ns;
 	int exit_status;
 };
