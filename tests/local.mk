@@ -9,3 +9,8 @@ tests_targets_cpushare_LDFLAGS =
 tests_targets_cpushare_LDADD = $(PTHREAD_LIBS)
 SCRIPT_TESTS += tests/integration/run-cputime.sh
 EXTRA_DIST += tests/integration/run-cputime.sh
+
+# Job control (issue 16): Ctrl-Z / kill -TSTP release the target before
+# ctop-prof stops, in a recording (both backends) and in the TUI.
+SCRIPT_TESTS += tests/integration/run-jobctl.sh tests/tui/run-jobctl.sh
+EXTRA_DIST += tests/integration/run-jobctl.sh tests/tui/run-jobctl.sh

@@ -47,7 +47,8 @@ struct sthread {
 	int stat_fd;		/* /proc/PID/task/TID/stat, for pread */
 	int sched_fd;		/* /proc/PID/task/TID/schedstat (cpu mode) */
 	uint64_t cpu_last;	/* on-CPU ns at the last look (cpu mode) */
-	uint64_t cpu_acc;	/* on-CPU ns not yet turned into weight */
+	int64_t cpu_acc;	/* on-CPU ns not yet turned into weight
+				 * (negative: weight given ahead) */
 	uint64_t next_ns;	/* next sample due (CLOCK_MONOTONIC) */
 	uint64_t stk_lo, stk_hi; /* cached mapping holding the stack */
 };
@@ -97,6 +98,7 @@ struct sampler {
 	sigset_t chld;
 	char *mapsbuf;
 	bool schedstat_ok;		/* schedstat counts (else stat ticks) */
+	uint64_t auxv_id;		/* sampler__proc_auxv_id() at release */
 
 	/* Backend chosen (static string) and why: written by the sampler
 	 * thread before sampler__attach_result(), read-only afterwards. */
@@ -165,5 +167,9 @@ int sampler__proc_yama_scope(void);
 bool sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
     uint64_t *hi);
 bool sampler__proc_has_cap(int cap);
+/* A fingerprint of the process image (its auxiliary vector: entry point,
+ * random bytes, vDSO...), which every exec changes; 0 when unreadable.
+ * Tells whether it exec'd while nothing watched (job control). */
+uint64_t sampler__proc_auxv_id(pid_t pid);
 
 #endif

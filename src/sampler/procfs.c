@@ -165,6 +165,26 @@ sampler__proc_cpu_ns(int fd, pid_t pid, pid_t tid, bool schedstat)
 	return schedstat ? parse_u64(buf) : stat_cpu_ns(buf);
 }
 
+uint64_t
+sampler__proc_auxv_id(pid_t pid)
+{
+	char path[64], buf[1024];
+	uint64_t h = 14695981039346656037ull;
+	ssize_t n, i;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/auxv", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	/* FNV-1a: only equality matters. */
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+	return n > 0 ? h : 0;
+}
+
 static long
 proc_status_field(pid_t pid, pid_t tid, const char *key)
 {

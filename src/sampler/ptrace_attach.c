@@ -361,6 +361,18 @@ sampler__reattach(struct sampler *s)
 	do {
 		n = sampler__scan(s);
 	} while (n > 0);
-	if (s->nth == 0 && (!s->leader_zombie || s->opts.launched))
+	if (s->nth == 0 && (!s->leader_zombie || s->opts.launched)) {
 		reattach_gone(s);
+		return;
+	}
+	/* An exec meanwhile: the leader's tid now names the thread that
+	 * exec'd, and the worker must drop every mapping it knew. */
+	t = sampler__find(s, s->opts.pid);
+	if (s->auxv_id != 0 &&
+	    sampler__proc_auxv_id(s->opts.pid) != s->auxv_id && t) {
+		sampler__open_fds(s, t);
+		sampler__cpu_rebase(s, t);
+		t->stk_lo = t->stk_hi = 0;
+		sampler__push_thread(s, REC_EXEC, t->tid);
+	}
 }

@@ -387,24 +387,30 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 }
 
 /* cpu mode: the weight a sample of t would carry now, in sampling
- * periods: the on-CPU time it used since its last sample, the remainder
- * carried in cpu_acc so that its weights add up to its CPU time. A thread
- * that waits for a CPU (state R but not running) accrues only what it
- * ran. *known is false when the time could not be read. */
+ * periods: the on-CPU time it used since its last sample, rounded to the
+ * nearest period, the difference carried in cpu_acc so that its weights
+ * add up to its CPU time. Rounding, not truncating: a thread's last
+ * partial period is not lost on average when it exits (short-lived
+ * threads would lose up to a period each). A thread that waits for a CPU
+ * (state R but not running) accrues only what it ran. *known is false
+ * when the time could not be read. */
 static uint64_t
 cpu_weight(struct sampler *s, struct sthread *t, bool *known)
 {
 	uint64_t ns = sampler__proc_cpu_ns(s->schedstat_ok ? t->sched_fd :
 	    t->stat_fd, s->opts.pid, t->tid, s->schedstat_ok);
+	int64_t period = (int64_t)s->mean_gap_ns;
 
 	*known = ns != 0;
 	if (ns == 0)
 		return 1;
 	/* Never backwards (a counter read from a stale fd after an exec). */
 	if (ns > t->cpu_last)
-		t->cpu_acc += ns - t->cpu_last;
+		t->cpu_acc += (int64_t)(ns - t->cpu_last);
 	t->cpu_last = ns;
-	return t->cpu_acc / s->mean_gap_ns;
+	if (t->cpu_acc < period / 2)
+		return 0;
+	return (uint64_t)((t->cpu_acc + period / 2) / period);
 }
 
 /* One sample of one thread: check its state, interrupt it, capture it
@@ -447,7 +453,7 @@ sample_thread(struct sampler *s, struct sthread *t)
 	}
 	/* The time is spent whether or not the capture succeeds. */
 	if (known)
-		t->cpu_acc -= weight * s->mean_gap_ns;
+		t->cpu_acc -= (int64_t)(weight * s->mean_gap_ns);
 	if (s->lost_pending)
 		tell_lost(s);
 	t->irq_t0 = sampler__now();
@@ -515,6 +521,7 @@ hold(struct sampler *s)
 {
 	uint64_t t0 = sampler__now();
 
+	s->auxv_id = sampler__proc_auxv_id(s->opts.pid);
 	sampler__detach_all(s, true);
 	while (hold_requested(s) && !stopping(s)) {
 		release_stragglers(s);

@@ -22,10 +22,14 @@ shares() {
 		h = y[2] - x[2]; m = y[4] - x[4]; l = y[6] - x[6]; t = h + m + l
 		printf "%.1f %.1f %.1f", 100 * h / t, 100 * m / t, 100 * l / t }'
 }
-# frame_shares FOLDED: the same split from a profile (by leaf function).
+# frame_shares FOLDED: the same split from a profile, among the samples
+# in the three spin functions (main's own CPU time, writing the counts,
+# is no part of the work split).
 frame_shares() {
-	printf '%s %s %s' "$(folded_share "$1" spin_hi)" \
-		"$(folded_share "$1" spin_mid)" "$(folded_share "$1" spin_lo)"
+	awk -v h="$(folded_share "$1" spin_hi)" -v m="$(folded_share "$1" spin_mid)" \
+		-v l="$(folded_share "$1" spin_lo)" 'BEGIN { t = h + m + l
+		if (t == 0) t = 1
+		printf "%.1f %.1f %.1f", 100 * h / t, 100 * m / t, 100 * l / t }'
 }
 # agree NAME TRUTH GOT: each of the three shares within 2 points.
 agree() {
@@ -61,12 +65,14 @@ got=$(frame_shares "$WORKDIR/ptrace.folded")
 diag "ptrace: truth $TRUTH, profile $got, target CPU ${CPU_S}s"
 agree "ptrace cpu mode" "$TRUTH" "$got"
 # Weighted samples: one per 1/HZ s of the target's CPU time, whatever the
-# number of runnable threads; counted 3x before weights.
+# number of runnable threads; counted 3x before weights. That CPU time is
+# measured around the whole run, ctop-prof's start (slow on a busy
+# machine) and end included, hence the looser lower bound.
 total=$(folded_total "$WORKDIR/ptrace.folded")
 want=$(awk -v c="$CPU_S" -v hz=$HZ 'BEGIN { printf "%.0f", c * hz }')
 rate=$(awk -v t="$total" -v s=$SECS 'BEGIN { printf "%.1f", t / s }')
-awk -v t="$total" -v w="$want" 'BEGIN { exit !(w > 0 && t >= 0.85 * w && t <= 1.1 * w) }'
-ok $? "ptrace cpu mode: $total samples (${rate}/s) for ${CPU_S}s of CPU x $HZ Hz = $want (within -15%/+10%)"
+awk -v t="$total" -v w="$want" 'BEGIN { exit !(w > 0 && t >= 0.75 * w && t <= 1.1 * w) }'
+ok $? "ptrace cpu mode: $total samples (${rate}/s) for ${CPU_S}s of CPU x $HZ Hz = $want (within -25%/+10%)"
 awk -v r="$rate" -v hz=$HZ 'BEGIN { exit !(r <= 1.15 * hz) }'
 ok $? "ptrace cpu mode: ${rate} samples/s from one CPU at $HZ Hz, not one per runnable thread"
 grep -q "samples in" "$WORKDIR/ptrace.err"
@@ -80,8 +86,8 @@ if perf_allowed; then
 	agree "perf backend" "$TRUTH" "$pgot"
 	ptotal=$(folded_total "$WORKDIR/perf.folded")
 	pwant=$(awk -v c="$CPU_S" -v hz=$HZ 'BEGIN { printf "%.0f", c * hz }')
-	awk -v t="$ptotal" -v w="$pwant" 'BEGIN { exit !(w > 0 && t >= 0.85 * w && t <= 1.1 * w) }'
-	ok $? "perf backend: $ptotal samples for ${CPU_S}s of CPU x $HZ Hz = $pwant (within -15%/+10%)"
+	awk -v t="$ptotal" -v w="$pwant" 'BEGIN { exit !(w > 0 && t >= 0.75 * w && t <= 1.1 * w) }'
+	ok $? "perf backend: $ptotal samples for ${CPU_S}s of CPU x $HZ Hz = $pwant (within -25%/+10%)"
 else
 	skip "perf backend: shares" "$PERF_WHY"
 fi
@@ -99,7 +105,8 @@ if command -v perf >/dev/null 2>&1 &&
 		--sort symbol 2>/dev/null | awk '
 		$3 == "spin_hi" { h = $1 } $3 == "spin_mid" { m = $1 }
 		$3 == "spin_lo" { l = $1 }
-		END { printf "%.1f %.1f %.1f", h + 0, m + 0, l + 0 }')
+		END { t = h + m + l; if (t == 0) t = 1
+		printf "%.1f %.1f %.1f", 100 * h / t, 100 * m / t, 100 * l / t }')
 	diag "perf record: truth $TRUTH, profile $rgot"
 	agree "perf record" "$TRUTH" "$rgot"
 else
