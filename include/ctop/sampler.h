@@ -87,6 +87,22 @@ int sampler_start(struct sampler *s, char **cause);
  * for its thread to end. Safe to call twice. Thread: main. */
 void sampler_stop(struct sampler *s);
 
+/* Job control, before ctop-prof stops itself (Ctrl-Z, SIGTTIN, SIGTTOU):
+ * a stopped tracer would leave the target's threads in ptrace-stop, its
+ * group-stops unserved and its exited threads unreaped. ptrace: every
+ * thread is detached (one in group-stop stays stopped); perf: the events
+ * are disabled, so the kernel takes no samples nobody reads. Returns true
+ * once the sampler holds nothing (also when it has ended), false after
+ * timeout_ms. Samples of the pause are absent, and its time is not
+ * counted in elapsed_ns. Async-signal-safe (atomics, pthread_kill,
+ * nanosleep): main may call it from a signal handler. Thread: main. */
+bool sampler_suspend(struct sampler *s, unsigned timeout_ms);
+
+/* After SIGCONT: seizes every thread again (threads born meanwhile
+ * included; a target that ended meanwhile ends the sampling as usual), or
+ * enables the events. Does not wait. Async-signal-safe. Thread: main. */
+void sampler_resume(struct sampler *s);
+
 /* True once the target process has exited (then sampling has stopped and
  * *wait_status holds its status, -1 if unknown). Thread: any. */
 bool sampler_target_exited(struct sampler *s, int *wait_status);

@@ -22,6 +22,13 @@ struct ui_opts {
 /* Flags main's signal handlers set; the UI and batch loops poll them. */
 struct ui_signals {
 	volatile sig_atomic_t *quit;	/* SIGINT, SIGTERM, SIGHUP */
+	/* Job control (may be NULL): stop is set by SIGTSTP for the TUI,
+	 * which restores the terminal, calls suspend() (it returns once the
+	 * process was continued) and redraws; redraw is set after a stop the
+	 * TUI did not see coming (SIGTTIN, SIGTTOU in the background). */
+	volatile sig_atomic_t *stop;
+	volatile sig_atomic_t *redraw;
+	void (*suspend)(void);
 };
 
 /* Checks, without drawing anything, that the TUI can run here: a

@@ -31,15 +31,57 @@
 #include "load_source.h"
 
 #define RING_BYTES (32u << 20)
+#define SUSPEND_WAIT_MS 3000	/* for the sampler to release the target */
 
 enum run_kind { RUN_RECORD, RUN_BATCH, RUN_TUI };
 
 static volatile sig_atomic_t quit_signal;
+/* Job control: the sampler to release before stopping (NULL: none yet),
+ * whether the TUI owns the terminal, and the flags it polls. */
+static struct sampler *volatile job_sampler;
+static volatile sig_atomic_t tui_active, stop_request, redraw_request;
 
 static void
 on_quit_signal(int sig)
 {
 	quit_signal = sig;
+}
+
+/* Stops ctop-prof, never the target: a stopped tracer would leave every
+ * thread it holds in ptrace-stop, so the sampler first releases the
+ * target (detach, or perf events disabled). SIGSTOP cannot be refused, so
+ * a stop asked for is always honoured (also in a process group the
+ * kernel calls orphaned); SIGCONT comes back here and the sampler takes
+ * the target again. Async-signal-safe: it runs in the handler. */
+static void
+job_stop(void)
+{
+	struct sampler *s = job_sampler;
+
+	if (s != NULL)
+		sampler_suspend(s, SUSPEND_WAIT_MS);
+	kill(getpid(), SIGSTOP);
+	if (s != NULL)
+		sampler_resume(s);
+}
+
+/* SIGTSTP (Ctrl-Z), SIGTTIN, SIGTTOU. Under the TUI, Ctrl-Z is left to
+ * its loop, which gives the terminal back first; a background read or
+ * write (TTIN, TTOU) stops here at once, or its restarted system call
+ * would raise the signal again and again. */
+static void
+on_stop_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGTSTP && tui_active) {
+		stop_request = 1;
+	} else {
+		job_stop();
+		if (tui_active)
+			redraw_request = 1;
+	}
+	errno = saved;
 }
 
 /* Prints "ctop-prof: MESSAGE" on stderr and returns code. The message is
@@ -84,6 +126,9 @@ signals_block_for_threads(sigset_t *old)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGWINCH);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTSTP);
+	sigaddset(&set, SIGTTIN);
+	sigaddset(&set, SIGTTOU);
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
@@ -100,11 +145,22 @@ signals_main_unblock(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Job control, installed before curses so that it keeps ours. A
+	 * read or write of the terminal it interrupts is restarted once we
+	 * are continued. */
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTSTP, &sa, NULL);
+	sigaction(SIGTTIN, &sa, NULL);
+	sigaction(SIGTTOU, &sa, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGTSTP);
+	sigaddset(&set, SIGTTIN);
+	sigaddset(&set, SIGTTOU);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
@@ -122,7 +178,8 @@ static int
 run_view(struct source *src, enum run_kind kind, const struct options *o,
     int fail_code)
 {
-	struct ui_signals sig = { &quit_signal };
+	struct ui_signals sig = { &quit_signal, &stop_request,
+	    &redraw_request, job_stop };
 	char *cause = NULL;
 	int err;
 
@@ -139,7 +196,9 @@ run_view(struct source *src, enum run_kind kind, const struct options *o,
 		struct ui_opts uo = { o->delay_s, o->duration_s, o->ascii,
 		    o->no_color || getenv("NO_COLOR") != NULL };
 
+		tui_active = 1;
 		err = ui_run(src, &uo, &sig, &cause);
+		tui_active = 0;
 		if (err < 0) {
 			fail(fail_code, "%s", cause ? cause : strerror(-err));
 			free(cause);
@@ -452,6 +511,7 @@ run_live(const struct options *o, enum run_kind kind,
 			launch_terminate(lv.pid, 2.0);
 		goto out;
 	}
+	job_sampler = lv.sampler;
 	signals_main_unblock();
 	if (kind == RUN_RECORD) {
 		if (cp.every_s > 0)
@@ -466,6 +526,7 @@ run_live(const struct options *o, enum run_kind kind,
 		rc = live_finish(&lv, o, kind, fail_code);
 	else
 		live_finish(&lv, o, kind, fail_code);
+	job_sampler = NULL;
 out:
 	worker_free(lv.worker);
 	sampler_free(lv.sampler);

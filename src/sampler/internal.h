@@ -25,6 +25,8 @@ enum sthread_state {
 	STH_GROUP_STOP,		/* in group-stop under PTRACE_LISTEN */
 	STH_EXITING,		/* PTRACE_EVENT_EXIT seen, not reaped yet */
 	STH_DEAD,		/* reaped or detached: removed at next sweep */
+	STH_RELEASED,		/* detached while ctop-prof is stopped (job
+				 * control): seized again on resume */
 };
 
 /* One traced thread. Heap-allocated when the thread is born so that
@@ -41,7 +43,12 @@ struct sthread {
 				 * do not interrupt again meanwhile */
 	uint32_t irq_flags;	/* sample flags decided before the interrupt */
 	uint64_t irq_t0;	/* when the pending interrupt was sent */
+	uint64_t irq_weight;	/* sample weight decided before it */
 	int stat_fd;		/* /proc/PID/task/TID/stat, for pread */
+	int sched_fd;		/* /proc/PID/task/TID/schedstat (cpu mode) */
+	uint64_t cpu_last;	/* on-CPU ns at the last look (cpu mode) */
+	int64_t cpu_acc;	/* on-CPU ns not yet turned into weight
+				 * (negative: weight given ahead) */
 	uint64_t next_ns;	/* next sample due (CLOCK_MONOTONIC) */
 	uint64_t stk_lo, stk_hi; /* cached mapping holding the stack */
 };
@@ -63,6 +70,13 @@ struct sampler {
 	atomic_bool stop;
 	atomic_bool exited;
 	atomic_bool running;		/* sampling loop active */
+	/* Job control (sampler_suspend/resume): main asks with hold_req
+	 * and a new hold_seq; the sampler answers by copying hold_seq into
+	 * released_seq once it holds no thread, or with done once its
+	 * thread has ended. */
+	atomic_bool hold_req, done;
+	_Atomic uint32_t hold_seq, released_seq;
+	_Atomic uint64_t held_ns;	/* time spent released */
 	atomic_int exit_status;
 	_Atomic uint64_t samples, dropped, skipped_idle, failed, signals;
 	_Atomic uint32_t threads, threads_seen;
@@ -83,6 +97,8 @@ struct sampler {
 					 * wait in short slices instead */
 	sigset_t chld;
 	char *mapsbuf;
+	bool schedstat_ok;		/* schedstat counts (else stat ticks) */
+	uint64_t auxv_id;		/* sampler__proc_auxv_id() at release */
 
 	/* Backend chosen (static string) and why: written by the sampler
 	 * thread before sampler__attach_result(), read-only afterwards. */
@@ -116,7 +132,10 @@ int sampler__perf_run(struct sampler *s);
 int sampler__attach(struct sampler *s, char **cause);
 int sampler__seize(struct sampler *s, pid_t tid);
 int sampler__scan(struct sampler *s);
-void sampler__detach_all(struct sampler *s);
+/* keep: job control; threads that live on stay listed as STH_RELEASED,
+ * for sampler__reattach(). */
+void sampler__detach_all(struct sampler *s, bool keep);
+void sampler__reattach(struct sampler *s);
 
 /* ptrace_threads.c: the thread table */
 struct sthread *sampler__find(struct sampler *s, pid_t tid);
@@ -125,12 +144,18 @@ void sampler__mark_dead(struct sampler *s, struct sthread *t);
 void sampler__sweep(struct sampler *s);
 void sampler__free_table(struct sampler *s);
 void sampler__schedule(struct sampler *s, struct sthread *t, uint64_t now);
+void sampler__open_fds(struct sampler *s, struct sthread *t);
+void sampler__cpu_rebase(struct sampler *s, struct sthread *t);
 
 /* procfs.c: small /proc readers; no stdio, no allocation. */
 ssize_t sampler__proc_read(const char *path, char *buf, size_t size);
 int sampler__proc_stat(const char *stat, char *state, unsigned long *flags);
 char sampler__proc_state_fd(int fd);
 char sampler__proc_state_tid(pid_t pid, pid_t tid);
+/* On-CPU ns of a thread: schedstat's first field from fd (or its path
+ * without one); with schedstat false, utime + stime of its stat file at
+ * tick resolution. 0 when unreadable. */
+uint64_t sampler__proc_cpu_ns(int fd, pid_t pid, pid_t tid, bool schedstat);
 pid_t sampler__proc_tracer(pid_t pid, pid_t tid);
 long sampler__proc_uid(pid_t pid);
 void sampler__proc_comm(pid_t pid, pid_t tid, char comm[16]);
@@ -142,5 +167,9 @@ int sampler__proc_yama_scope(void);
 bool sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
     uint64_t *hi);
 bool sampler__proc_has_cap(int cap);
+/* A fingerprint of the process image (its auxiliary vector: entry point,
+ * random bytes, vDSO...), which every exec changes; 0 when unreadable.
+ * Tells whether it exec'd while nothing watched (job control). */
+uint64_t sampler__proc_auxv_id(pid_t pid);
 
 #endif

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "perf_internal.h"
@@ -384,6 +386,80 @@ target_gone(struct sampler *s, int *status)
 	return !t || atoi(t + 9) <= 1;
 }
 
+/* After a pause: the events wrote no FORK or EXIT records while
+ * disabled, so the thread list is made right from /proc (a thread born
+ * meanwhile inherited the events already: nothing to open). */
+static void
+resync_threads(struct sampler *s, struct perf_state *p)
+{
+	char path[64];
+	struct dirent *de;
+	size_t i;
+	pid_t tid;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%d/task", s->opts.pid);
+	d = opendir(path);
+	if (!d)
+		return;		/* gone: the exit check says so */
+	while ((de = readdir(d)) != NULL) {
+		tid = (pid_t)atoi(de->d_name);
+		if (tid > 0 && perf__tid_add(p, tid) == 1) {
+			atomic_fetch_add_explicit(&s->threads_seen, 1,
+			    memory_order_relaxed);
+			sampler__push_thread(s, REC_THREAD_NEW, tid);
+		}
+	}
+	closedir(d);
+	for (i = 0; i < p->ntids; ) {
+		snprintf(path, sizeof path, "/proc/%d/task/%d", s->opts.pid,
+		    p->tids[i]);
+		if (access(path, F_OK) == 0) {
+			i++;
+			continue;
+		}
+		sampler__push_thread(s, REC_THREAD_EXIT, p->tids[i]);
+		perf__tid_remove(p, p->tids[i]);
+	}
+	set_threads(s, p);
+}
+
+/* Job control: ctop-prof is about to stop. The kernel would go on
+ * sampling into rings nobody reads, then count what did not fit as lost:
+ * the events are disabled instead (the target runs without any sampling
+ * cost meanwhile) and enabled again after SIGCONT. Samples of the pause
+ * are absent, as with ptrace. */
+static void
+perf_hold(struct sampler *s, struct perf_state *p)
+{
+	struct timespec nap = { 0, POLL_MS * 1000000L };
+	uint64_t t0 = sampler__now(), auxv = sampler__proc_auxv_id(s->opts.pid);
+	size_t i;
+
+	for (i = 0; i < p->nfds; i++)
+		ioctl(p->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	drain_all(s, p);
+	while (atomic_load_explicit(&s->hold_req, memory_order_acquire) &&
+	    !stopping(s)) {
+		/* Release: main may stop the process once it reads this. */
+		atomic_store_explicit(&s->released_seq,
+		    atomic_load_explicit(&s->hold_seq, memory_order_relaxed),
+		    memory_order_release);
+		nanosleep(&nap, NULL);
+	}
+	atomic_fetch_add_explicit(&s->held_ns, sampler__now() - t0,
+	    memory_order_relaxed);
+	for (i = 0; i < p->nfds; i++)
+		ioctl(p->fds[i], PERF_EVENT_IOC_ENABLE, 0);
+	/* No MMAP records either: a library loaded meanwhile is found by
+	 * reading the maps again. */
+	sampler__push_thread(s, REC_MAPS_CHANGED, s->opts.pid);
+	/* Nor the COMM record of an exec. */
+	if (auxv != 0 && sampler__proc_auxv_id(s->opts.pid) != auxv)
+		sampler__push_thread(s, REC_EXEC, s->opts.pid);
+	resync_threads(s, p);
+}
+
 static void
 perf_loop(struct sampler *s, struct perf_state *p)
 {
@@ -395,6 +471,8 @@ perf_loop(struct sampler *s, struct perf_state *p)
 		pfd[i] = (struct pollfd){ .fd = p->rings[i].fd,
 		    .events = POLLIN };
 	while (!stopping(s)) {
+		if (atomic_load_explicit(&s->hold_req, memory_order_acquire))
+			perf_hold(s, p);
 		poll(pfd, (nfds_t)p->nrings, POLL_MS);
 		drain_all(s, p);
 		now = sampler__now();

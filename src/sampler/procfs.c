@@ -105,6 +105,86 @@ sampler__proc_state_tid(pid_t pid, pid_t tid)
 	return state;
 }
 
+static uint64_t
+parse_u64(const char *p)
+{
+	uint64_t v = 0;
+
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	return v;
+}
+
+/* utime + stime (fields 14 and 15) of a stat line, in ns. */
+static uint64_t
+stat_cpu_ns(const char *stat)
+{
+	const char *p = strrchr(stat, ')');
+	uint64_t ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+	int field;
+
+	if (!p || hz <= 0)
+		return 0;
+	/* p + 2 starts field 3 (state). */
+	p += 2;
+	for (field = 3; field < 14; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	ticks = parse_u64(p);
+	p = strchr(p, ' ');
+	if (!p)
+		return 0;
+	ticks += parse_u64(p + 1);
+	return ticks * (1000000000ull / (uint64_t)hz);
+}
+
+uint64_t
+sampler__proc_cpu_ns(int fd, pid_t pid, pid_t tid, bool schedstat)
+{
+	char buf[512];
+	bool kept = fd >= 0;
+	ssize_t n;
+
+	if (!kept) {
+		snprintf(buf, sizeof buf, "/proc/%d/task/%d/%s", pid, tid,
+		    schedstat ? "schedstat" : "stat");
+		fd = open(buf, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 0;
+	}
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	if (!kept)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return schedstat ? parse_u64(buf) : stat_cpu_ns(buf);
+}
+
+uint64_t
+sampler__proc_auxv_id(pid_t pid)
+{
+	char path[64], buf[1024];
+	uint64_t h = 14695981039346656037ull;
+	ssize_t n, i;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/auxv", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	/* FNV-1a: only equality matters. */
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)buf[i]) * 1099511628211ull;
+	return n > 0 ? h : 0;
+}
+
 static long
 proc_status_field(pid_t pid, pid_t tid, const char *key)
 {

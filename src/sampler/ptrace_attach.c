@@ -216,9 +216,10 @@ detach_wait(struct sampler *s, pid_t tid, int *st, uint64_t deadline)
 
 /* Stops one tracee and detaches it. A thread in group-stop is detached
  * from its re-trap and stays stopped, as its user wanted; a pending
- * signal is handed back with the detach. */
+ * signal is handed back with the detach. keep: a thread detached alive
+ * stays listed, STH_RELEASED. */
 static void
-detach_one(struct sampler *s, struct sthread *t)
+detach_one(struct sampler *s, struct sthread *t, bool keep)
 {
 	uint64_t deadline = sampler__now() + DETACH_WAIT_NS;
 	unsigned long msg;
@@ -269,11 +270,16 @@ detach_one(struct sampler *s, struct sthread *t)
 		sampler__push_thread(s, REC_THREAD_EXIT, t->tid);
 		t->exit_pushed = true;
 	}
+	if (keep && ev != PTRACE_EVENT_EXIT && !t->foreign) {
+		t->state = STH_RELEASED;
+		t->irq_pending = false;
+		return;
+	}
 	sampler__mark_dead(s, t);
 }
 
 void
-sampler__detach_all(struct sampler *s)
+sampler__detach_all(struct sampler *s, bool keep)
 {
 	struct sthread *t;
 	unsigned long msg;
@@ -284,8 +290,10 @@ sampler__detach_all(struct sampler *s)
 	/* Index loop: detach_one() may append threads cloned meanwhile. */
 	for (i = 0; i < s->nth; i++) {
 		t = s->th[i];
-		if (t->state != STH_DEAD)
-			detach_one(s, t);
+		if (t->state == STH_RELEASED && !keep)
+			sampler__mark_dead(s, t);	/* untraced already */
+		else if (t->state != STH_DEAD && t->state != STH_RELEASED)
+			detach_one(s, t, keep);
 	}
 	sampler__sweep(s);
 	/* Anything still reporting to us (a clone born during the detach
@@ -300,10 +308,71 @@ sampler__detach_all(struct sampler *s)
 		    ptrace(PTRACE_GETEVENTMSG, r, NULL, &msg) == 0) {
 			t = sampler__add(s, (pid_t)msg);
 			if (t)
-				detach_one(s, t);
+				detach_one(s, t, keep);
 		}
 		ptrace(PTRACE_DETACH, r, NULL, (void *)(long)
 		    (st >> 16 == 0 ? WSTOPSIG(st) : 0));
 	}
 	sampler__sweep(s);
+}
+
+/* The process ended while it was not traced (job control): a launched
+ * command is our child, reaped here for its status (any thread of ours
+ * may wait for it); an attached one's status is not ours to know. */
+static void
+reattach_gone(struct sampler *s)
+{
+	int st = -1;
+
+	if (s->opts.launched &&
+	    waitpid(s->opts.pid, &st, WNOHANG | __WALL) != s->opts.pid)
+		st = -1;
+	sampler__push_exit(s, st);
+}
+
+/* After a job-control stop: seizes the released threads again (those
+ * gone meanwhile are told as exited), then every thread born meanwhile.
+ * CPU time used during the pause is not turned into samples. */
+void
+sampler__reattach(struct sampler *s)
+{
+	uint64_t now = sampler__now();
+	struct sthread *t;
+	size_t i;
+	int n;
+
+	for (i = 0; i < s->nth; i++) {
+		t = s->th[i];
+		if (t->state != STH_RELEASED)
+			continue;
+		if (sampler__seize(s, t->tid) < 0) {
+			if (t->tid == s->opts.pid &&
+			    sampler__proc_state_tid(s->opts.pid, t->tid) == 'Z')
+				s->leader_zombie = true;
+			sampler__mark_dead(s, t);
+			continue;
+		}
+		t->state = STH_RUNNING;
+		t->next_ns = now;
+		sampler__schedule(s, t, now);
+		sampler__cpu_rebase(s, t);
+	}
+	sampler__sweep(s);
+	do {
+		n = sampler__scan(s);
+	} while (n > 0);
+	if (s->nth == 0 && (!s->leader_zombie || s->opts.launched)) {
+		reattach_gone(s);
+		return;
+	}
+	/* An exec meanwhile: the leader's tid now names the thread that
+	 * exec'd, and the worker must drop every mapping it knew. */
+	t = sampler__find(s, s->opts.pid);
+	if (s->auxv_id != 0 &&
+	    sampler__proc_auxv_id(s->opts.pid) != s->auxv_id && t) {
+		sampler__open_fds(s, t);
+		sampler__cpu_rebase(s, t);
+		t->stk_lo = t->stk_hi = 0;
+		sampler__push_thread(s, REC_EXEC, t->tid);
+	}
 }

@@ -35,7 +35,7 @@ enum stop_kind {
 enum irq_result { IRQ_HELD, IRQ_LATE, IRQ_GROUP, IRQ_GONE };
 
 static void capture(struct sampler *s, struct sthread *t, uint64_t t0,
-    uint32_t flags);
+    uint32_t flags, uint64_t weight);
 
 static void
 resume(pid_t tid, int sig)
@@ -49,7 +49,6 @@ resume(pid_t tid, int sig)
 static void
 on_exec(struct sampler *s, pid_t tid)
 {
-	char path[64];
 	struct sthread *t;
 	size_t i;
 
@@ -61,10 +60,8 @@ on_exec(struct sampler *s, pid_t tid)
 		t = sampler__add(s, tid);
 	if (!t)
 		return;
-	if (t->stat_fd >= 0)
-		close(t->stat_fd);
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", s->opts.pid, tid);
-	t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	sampler__open_fds(s, t);
+	sampler__cpu_rebase(s, t);
 	t->stk_lo = t->stk_hi = 0;
 	t->state = STH_RUNNING;
 	t->exit_pushed = false;
@@ -108,7 +105,7 @@ on_event_stop(struct sampler *s, struct sthread *t, int sig, pid_t want)
 	if (t->irq_pending) {
 		/* The late stop of an interrupt we stopped waiting for. */
 		t->irq_pending = false;
-		capture(s, t, t->irq_t0, t->irq_flags);
+		capture(s, t, t->irq_t0, t->irq_flags, t->irq_weight);
 		return STOP_HANDLED;
 	}
 	resume(t->tid, 0);
@@ -336,7 +333,8 @@ count(struct sampler *s, _Atomic uint64_t *c)
  * at once; the record is finished while the thread runs. t0: when the
  * interrupt was sent. */
 static void
-capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags)
+capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
+    uint64_t weight)
 {
 	struct user_regs_struct u;
 	struct iovec iov = { &u, sizeof u }, lio, rio;
@@ -381,20 +379,59 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags)
 	rec->stack_addr = u.rsp;
 	rec->stack_len = (uint32_t)got;
 	rec->chain_len = 0;
-	rec->weight = 1;
+	rec->weight = weight;
 	ring_commit(s->ring, sizeof *rec + got);
 	count(s, &s->samples);
 	atomic_fetch_add_explicit(&s->sample_bytes, sizeof *rec + got,
 	    memory_order_relaxed);
 }
 
+/* cpu mode: the weight a sample of t would carry now, in sampling
+ * periods: the on-CPU time it used since its last sample, rounded to the
+ * nearest period, the difference carried in cpu_acc so that its weights
+ * add up to its CPU time. Rounding, not truncating: a thread's last
+ * partial period is not lost on average when it exits (short-lived
+ * threads would lose up to a period each). A thread that waits for a CPU
+ * (state R but not running) accrues only what it ran. *known is false
+ * when the time could not be read. */
+static uint64_t
+cpu_weight(struct sampler *s, struct sthread *t, bool *known)
+{
+	uint64_t ns = sampler__proc_cpu_ns(s->schedstat_ok ? t->sched_fd :
+	    t->stat_fd, s->opts.pid, t->tid, s->schedstat_ok);
+	int64_t period = (int64_t)s->mean_gap_ns;
+
+	*known = ns != 0;
+	if (ns == 0)
+		return 1;
+	/* Never backwards (a counter read from a stale fd after an exec). */
+	if (ns > t->cpu_last)
+		t->cpu_acc += (int64_t)(ns - t->cpu_last);
+	t->cpu_last = ns;
+	if (t->cpu_acc < period / 2)
+		return 0;
+	return (uint64_t)((t->cpu_acc + period / 2) / period);
+}
+
 /* One sample of one thread: check its state, interrupt it, capture it
- * when it stops. Threads are sampled one at a time, never all at once. */
+ * when it stops. Threads are sampled one at a time, never all at once.
+ * In cpu mode, a thread that did not use a sampling period's worth of
+ * CPU since its last sample is not interrupted at all. */
 static void
 sample_thread(struct sampler *s, struct sthread *t)
 {
+	uint64_t weight = 1;
 	uint32_t flags = 0;
+	bool known = false;
 	char state;
+
+	if (s->opts.mode == SAMPLER_MODE_CPU) {
+		weight = cpu_weight(s, t, &known);
+		if (known && weight == 0) {
+			count(s, &s->skipped_idle);
+			return;
+		}
+	}
 
 	/* No kept fd (the fd limit was hit): open the file each time. */
 	state = t->stat_fd >= 0 ? sampler__proc_state_fd(t->stat_fd) :
@@ -414,17 +451,21 @@ sample_thread(struct sampler *s, struct sthread *t)
 		}
 		flags |= SAMPLE_OFF_CPU;
 	}
+	/* The time is spent whether or not the capture succeeds. */
+	if (known)
+		t->cpu_acc -= (int64_t)(weight * s->mean_gap_ns);
 	if (s->lost_pending)
 		tell_lost(s);
 	t->irq_t0 = sampler__now();
 	t->irq_flags = flags;
+	t->irq_weight = weight;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0) {
 		count(s, &s->failed);	/* ESRCH: it just vanished */
 		return;
 	}
 	switch (wait_interrupt(s, t)) {
 	case IRQ_HELD:
-		capture(s, t, t->irq_t0, flags);
+		capture(s, t, t->irq_t0, flags, weight);
 		break;
 	case IRQ_GONE:
 		count(s, &s->failed);
@@ -441,6 +482,62 @@ stopping(struct sampler *s)
 	    atomic_load_explicit(&s->exited, memory_order_relaxed);
 }
 
+static bool
+hold_requested(struct sampler *s)
+{
+	/* Acquire: pairs with sampler_suspend()'s release of the request. */
+	return atomic_load_explicit(&s->hold_req, memory_order_acquire);
+}
+
+/* While released: a thread that could not be stopped in time for its
+ * detach (still traced, its interrupt pending) is detached from the stop
+ * it reports now; the exit of one is collected. */
+static void
+release_stragglers(struct sampler *s)
+{
+	struct sthread *t;
+	int st;
+	pid_t r;
+
+	while ((r = waitpid(-1, &st, __WALL | __WNOTHREAD | WNOHANG)) > 0) {
+		if (!WIFSTOPPED(st)) {
+			handle_status(s, r, st, 0);
+			continue;
+		}
+		ptrace(PTRACE_DETACH, r, NULL, (void *)(long)
+		    (st >> 16 == 0 ? WSTOPSIG(st) : 0));
+		t = sampler__find(s, r);
+		if (t && t->state != STH_EXITING)
+			t->state = STH_RELEASED;
+	}
+}
+
+/* Job control: main stops ctop-prof (Ctrl-Z). A stopped tracer would keep
+ * the target's threads in ptrace-stop, so every thread is detached first;
+ * main is told (released_seq) and stops the process; after SIGCONT main
+ * clears the request and the threads are seized again. */
+static void
+hold(struct sampler *s)
+{
+	uint64_t t0 = sampler__now();
+
+	s->auxv_id = sampler__proc_auxv_id(s->opts.pid);
+	sampler__detach_all(s, true);
+	while (hold_requested(s) && !stopping(s)) {
+		release_stragglers(s);
+		/* Release: main may stop the process once it reads this; a
+		 * later request is answered here as well. */
+		atomic_store_explicit(&s->released_seq,
+		    atomic_load_explicit(&s->hold_seq, memory_order_relaxed),
+		    memory_order_release);
+		wait_chld(s, sampler__now() + SAMPLER_POLL_NS);
+	}
+	atomic_fetch_add_explicit(&s->held_ns, sampler__now() - t0,
+	    memory_order_relaxed);
+	if (!stopping(s))
+		sampler__reattach(s);
+}
+
 /* Samples every due thread; returns the earliest next due time. */
 static uint64_t
 sample_due(struct sampler *s)
@@ -450,7 +547,7 @@ sample_due(struct sampler *s)
 	size_t i;
 
 	/* Index loop: a sample may append threads born meanwhile. */
-	for (i = 0; i < s->nth && !stopping(s); i++) {
+	for (i = 0; i < s->nth && !stopping(s) && !hold_requested(s); i++) {
 		t = s->th[i];
 		if (t->state != STH_RUNNING || t->foreign || t->irq_pending)
 			continue;
@@ -472,6 +569,8 @@ sampler_loop(struct sampler *s)
 	bool woken;
 
 	while (!stopping(s)) {
+		if (hold_requested(s))
+			hold(s);
 		next = sample_due(s);
 		/* Reports that came while sampling: their SIGCHLD may have
 		 * been taken by a thread that does not block it. */
@@ -507,12 +606,16 @@ sampler__ptrace_run(struct sampler *s)
 	s->rng = sampler__now() ^ ((uint64_t)gettid() << 32) ^
 	    0x9e3779b97f4a7c15ull;
 	s->mean_gap_ns = 1000000000ull / s->opts.hz;
+	/* schedstat reads 0 0 0 where the kernel keeps no such counts: then
+	 * CPU time comes from stat's utime + stime, at tick resolution. */
+	s->schedstat_ok = sampler__proc_cpu_ns(-1, s->opts.pid, s->opts.pid,
+	    true) != 0;
 	s->mapsbuf = malloc(SAMPLER_MAPS_BUF);
 	err = s->mapsbuf ? sampler__attach(s, &cause) : -ENOMEM;
 	if (err) {
 		if (err == -ENOMEM && !cause)
 			sampler__set_cause(&cause, "sampler: out of memory");
-		sampler__detach_all(s);
+		sampler__detach_all(s, false);
 		sampler__free_table(s);
 		sampler__attach_result(s, err, cause);
 		return;
@@ -521,7 +624,7 @@ sampler__ptrace_run(struct sampler *s)
 	    memory_order_relaxed);
 	sampler__attach_result(s, 0, NULL);
 	sampler_loop(s);
-	sampler__detach_all(s);
+	sampler__detach_all(s, false);
 	atomic_store_explicit(&s->end_ns, sampler__now(), memory_order_relaxed);
 	sampler__free_table(s);
 }

@@ -47,6 +47,43 @@ sampler__schedule(struct sampler *s, struct sthread *t, uint64_t now)
 		t->next_ns = now + (uint64_t)gap;
 }
 
+/* (Re)opens the thread's kept /proc files: stat for its state on every
+ * sample and, in cpu mode, schedstat for its CPU time (pread, no parsing
+ * of the long stat line). -1 on failure (EMFILE): then each read opens
+ * the file by name. */
+void
+sampler__open_fds(struct sampler *s, struct sthread *t)
+{
+	char path[64];
+
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);
+	if (t->sched_fd >= 0)
+		close(t->sched_fd);
+	t->sched_fd = -1;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", s->opts.pid,
+	    t->tid);
+	t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (t->stat_fd < 0 || s->opts.mode != SAMPLER_MODE_CPU ||
+	    !s->schedstat_ok)
+		return;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat",
+	    s->opts.pid, t->tid);
+	t->sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Starts counting the thread's CPU time from now: time used before it
+ * was seized (or while ctop-prof was stopped) makes no sample. */
+void
+sampler__cpu_rebase(struct sampler *s, struct sthread *t)
+{
+	if (s->opts.mode != SAMPLER_MODE_CPU)
+		return;
+	t->cpu_last = sampler__proc_cpu_ns(s->schedstat_ok ? t->sched_fd :
+	    t->stat_fd, s->opts.pid, t->tid, s->schedstat_ok);
+	t->cpu_acc = 0;
+}
+
 /* Adds a thread that is traced by us (seized or auto-attached). A clone
  * that is not in /proc/PID/task is a new process, not a thread: it is
  * marked foreign and detached on its first stop. */
@@ -54,7 +91,6 @@ struct sthread *
 sampler__add(struct sampler *s, pid_t tid)
 {
 	struct sthread *t, **nt;
-	char path[64];
 	size_t ncap;
 	uint64_t now = sampler__now();
 
@@ -74,11 +110,12 @@ sampler__add(struct sampler *s, pid_t tid)
 		return NULL;
 	t->tid = tid;
 	t->state = STH_RUNNING;
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", s->opts.pid, tid);
-	t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	t->stat_fd = t->sched_fd = -1;
+	sampler__open_fds(s, t);
 	/* ENOENT: not a thread of the target. Other errors (EMFILE) only
 	 * mean the state is read without a kept fd. */
 	t->foreign = t->stat_fd < 0 && errno == ENOENT;
+	sampler__cpu_rebase(s, t);
 	t->next_ns = now;
 	sampler__schedule(s, t, now);
 	s->th[s->nth++] = t;
@@ -123,6 +160,8 @@ sampler__sweep(struct sampler *s)
 		}
 		if (t->stat_fd >= 0)
 			close(t->stat_fd);
+		if (t->sched_fd >= 0)
+			close(t->sched_fd);
 		free(t);
 		s->th[i] = s->th[--s->nth];
 	}
@@ -139,6 +178,8 @@ sampler__free_table(struct sampler *s)
 	for (i = 0; i < s->nth; i++) {
 		if (s->th[i]->stat_fd >= 0)
 			close(s->th[i]->stat_fd);
+		if (s->th[i]->sched_fd >= 0)
+			close(s->th[i]->sched_fd);
 		free(s->th[i]);
 	}
 	free(s->th);

@@ -7,6 +7,7 @@
 #include "ctop/sampler.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,18 @@ sampler_thread(void *arg)
 	return NULL;
 }
 
+/* The thread body, and the signal that its end holds nothing any more:
+ * sampler_suspend() must not wait for a thread that is gone. */
+static void *
+sampler_thread_main(void *arg)
+{
+	struct sampler *s = arg;
+
+	sampler_thread(s);
+	atomic_store_explicit(&s->done, true, memory_order_release);
+	return NULL;
+}
+
 int
 sampler_start(struct sampler *s, char **cause)
 {
@@ -196,7 +209,7 @@ sampler_start(struct sampler *s, char **cause)
 	 * pthread_create leaves no window where one could land there. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&s->thr, NULL, sampler_thread, s);
+	err = pthread_create(&s->thr, NULL, sampler_thread_main, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		sampler__set_cause(cause, "sampler: cannot create thread: %s",
@@ -237,6 +250,42 @@ sampler_stop(struct sampler *s)
 }
 
 bool
+sampler_suspend(struct sampler *s, unsigned timeout_ms)
+{
+	struct timespec ms = { 0, 1000000 };
+	unsigned waited;
+	uint32_t seq;
+
+	if (!s || !s->started || s->joined)
+		return true;
+	/* A new number per request: an answer to an older one (a resume
+	 * the sampler has not acted on yet) is not taken for this one. */
+	seq = atomic_fetch_add_explicit(&s->hold_seq, 1,
+	    memory_order_relaxed) + 1;
+	/* Release: the sampler reads the number after the request. */
+	atomic_store_explicit(&s->hold_req, true, memory_order_release);
+	pthread_kill(s->thr, SIGCHLD);
+	for (waited = 0; waited < timeout_ms; waited++) {
+		/* Acquire: pairs with the sampler's store once it detached. */
+		if ((int32_t)(atomic_load_explicit(&s->released_seq,
+		    memory_order_acquire) - seq) >= 0 ||
+		    atomic_load_explicit(&s->done, memory_order_acquire))
+			return true;
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
+void
+sampler_resume(struct sampler *s)
+{
+	if (!s || !s->started || s->joined)
+		return;
+	atomic_store_explicit(&s->hold_req, false, memory_order_release);
+	pthread_kill(s->thr, SIGCHLD);
+}
+
+bool
 sampler_target_exited(struct sampler *s, int *wait_status)
 {
 	bool exited;
@@ -266,8 +315,10 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->pause_ns_max = load(&s->pause_max);
 	start = load(&s->start_ns);
 	end = load(&s->end_ns);
+	/* The time ctop-prof spent stopped (job control) sampled nothing. */
 	if (start)
-		out->elapsed_ns = (end ? end : sampler__now()) - start;
+		out->elapsed_ns = (end ? end : sampler__now()) - start -
+		    load(&s->held_ns);
 	out->target_exited = sampler_target_exited(s, &out->exit_status);
 	if (!out->target_exited)
 		out->exit_status = -1;

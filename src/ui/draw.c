@@ -201,6 +201,26 @@ draw_fini(struct draw *d)
 }
 
 void
+draw_suspend(struct draw *d)
+{
+	if (!d->screen)
+		return;
+	curs_set(1);
+	endwin();
+}
+
+void
+draw_resume(struct draw *d)
+{
+	if (!d->screen)
+		return;
+	/* The next refresh leaves endwin's mode; curscr is forgotten so
+	 * that every cell is drawn again over whatever the shell wrote. */
+	curs_set(0);
+	clearok(curscr, TRUE);
+}
+
+void
 draw_check_size(void)
 {
 	struct winsize ws;

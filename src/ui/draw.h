@@ -23,6 +23,10 @@ struct draw {
  * cursor); nothing is left changed on failure. */
 int draw_init(struct draw *d, bool ascii, bool no_color, char **cause);
 void draw_fini(struct draw *d);
+/* Job control: gives the terminal back before the process stops, and
+ * takes it again (a full redraw) after it was continued. */
+void draw_suspend(struct draw *d);
+void draw_resume(struct draw *d);
 /* Follows a terminal size change even when ncurses did not see SIGWINCH
  * (another SIGWINCH handler). */
 void draw_check_size(void);

@@ -293,6 +293,31 @@ tui_free_state(struct tui *t)
 	canvas_free(&t->cv);
 }
 
+/* Job control: Ctrl-Z. The terminal goes back to the shell before the
+ * process stops (main's suspend() releases the target first), and the
+ * whole screen is drawn again once continued. */
+static void
+tui_job_control(struct tui *t)
+{
+	const struct ui_signals *sig = t->sig;
+
+	if (!sig)
+		return;
+	if (sig->stop && *sig->stop) {
+		*sig->stop = 0;
+		draw_suspend(&t->d);
+		if (sig->suspend)
+			sig->suspend();
+		draw_resume(&t->d);
+		t->dirty = true;
+	}
+	if (sig->redraw && *sig->redraw) {
+		*sig->redraw = 0;
+		draw_resume(&t->d);
+		t->dirty = true;
+	}
+}
+
 static bool
 tui_should_quit(struct tui *t, double start)
 {
@@ -355,6 +380,7 @@ ui_run(struct source *src, const struct ui_opts *opts,
 
 		int w, h;
 
+		tui_job_control(t);
 		draw_check_size();
 		draw_size(&w, &h);
 		if (w != t->cv.w || h != t->cv.h)

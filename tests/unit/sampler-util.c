@@ -198,11 +198,20 @@ task_tracer(pid_t pid, pid_t tid)
 long
 proc_cputime(pid_t pid)
 {
+	return thread_cputime(pid, 0);
+}
+
+long
+thread_cputime(pid_t pid, pid_t tid)
+{
 	char path[64], buf[1024], *p;
 	long ut = 0, st = 0;
 	int i;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (tid > 0)
+		snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
+	else
+		snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	if (read_text(path, buf, sizeof buf) < 0)
 		return -1;
 	p = strrchr(buf, ')');
@@ -397,8 +406,12 @@ on_sample(struct collect *c, const struct rec_sample *s, size_t len)
 
 	c->samples++;
 	ts->samples++;
-	if (c->execs && s->time_ns > c->exec_ns)
+	c->weight += s->weight;
+	ts->weight += s->weight;
+	if (c->execs && s->time_ns > c->exec_ns) {
 		c->after_exec++;
+		c->after_exec_weight += s->weight;
+	}
 	if (len != sizeof *s + s->chain_len * 8 + s->stack_len ||
 	    s->stack_len > c->stack_size)
 		c->bad_len++;

@@ -41,12 +41,15 @@ long proc_cputime(pid_t pid);
 /* CPU time of all threads of a process in ns (schedstat: exact, where
  * proc_cputime is tick-grained); 0 if unreadable. */
 uint64_t proc_cpu_ns(pid_t pid);
+/* The same for one thread (tid 0: the process). */
+long thread_cputime(pid_t pid, pid_t tid);
 
 uint64_t now_ms(void);
 void sleep_ms(long ms);
 
 struct tid_stat {
 	pid_t tid;
+	uint64_t weight;		/* its samples, weighted */
 	unsigned samples, offcpu, inkern, shortst;
 	bool announced, exited;
 };
@@ -73,6 +76,9 @@ struct collect {
 	unsigned thread_new, thread_exit, execs, proc_exit, lost_recs;
 	unsigned bad_records;
 	unsigned after_exec;		/* samples taken after REC_EXEC */
+	/* The same weighted: cpu mode weighs a sample by the CPU time the
+	 * thread used since its last one (in sampling periods). */
+	uint64_t weight, after_exec_weight;
 	uint64_t exec_ns;
 	int exit_status;
 };
