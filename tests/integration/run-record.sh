@@ -14,15 +14,19 @@ ptrace_allowed || skip_all "ptrace not permitted here"
 t=$!
 cleanup_pid "$t"
 sleep 0.3
-"$CTOP" $CTOP_BACKEND_ARGS -p "$t" -F 999 --duration 3 -o "$WORKDIR/ratio.folded" 2>"$WORKDIR/err" &
+"$CTOP" $CTOP_BACKEND_ARGS -p "$t" -F 999 -o "$WORKDIR/ratio.folded" 2>"$WORKDIR/err" &
 c=$!
-# The target's CPU time while it is sampled: a loaded machine gives it less
-# than 3 s, and a slow start of ctop-prof takes part of the 3 s.
+# The target's CPU time while it is sampled, from when ctop-prof samples it
+# to just before it is told to stop (a loaded machine gives the target less
+# than 3 s, and takes a while to start ctop-prof and to stop it).
 wait_for 20 sampling "$c" "$t"
+wait_for 20 catches_signal "$c" INT
 cpu0=$(proc_cpu_ms "$t")
+sleep 3
+cpu1=$(proc_cpu_ms "$t")
+kill -INT "$c"
 wait "$c"
 ok $? "attach + record exits 0"
-cpu1=$(proc_cpu_ms "$t")
 grep -q '^ctop-prof: .*samples' "$WORKDIR/err"
 ok $? "one summary line: $(cat "$WORKDIR/err")"
 check "target healthy after the recording" -- target_healthy "$t"

@@ -161,7 +161,7 @@ main(int argc, char **argv)
 {
 	struct ui_opts uo = { 1.0, 0, false, false };
 	struct batch_opts bo = { 1.0, 0, 0, 10 };
-	struct ui_signals sig = { &quit_flag };
+	struct ui_signals sig = { .quit = &quit_flag };
 	struct fake f;
 	struct source src = { &fake_ops, &f };
 	char *cause = NULL;
