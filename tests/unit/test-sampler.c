@@ -438,7 +438,7 @@ test_signals(unsigned hz, int nsig, bool unblock)
 	ok(pipe_ > 0 && pipe_ == epipe, "%s: every SIGPIPE arrives "
 	    "(%d for %ld EPIPE)", what, pipe_, epipe);
 	/* It exits by itself: the sampler reaps it (launch mode). */
-	end = now_ms() + 3000;
+	end = now_ms() + 10000;
 	while (now_ms() < end && !sampler_target_exited(r.s, &status))
 		collect_for(&r.c, &ring, 10);
 	ok(sampler_target_exited(r.s, &status) && WIFEXITED(status) &&
@@ -544,7 +544,9 @@ test_stop_cont(void)
 static void
 test_exit(bool by_kill)
 {
-	const char *args_exit[] = { "-b", "2", "-s", "0.5", "-x", "7", NULL };
+	/* 3 s: the attach must be done before the exit, however long a
+	 * loaded machine takes for it. */
+	const char *args_exit[] = { "-b", "2", "-s", "3", "-x", "7", NULL };
 	const char *args_kill[] = { "-b", "2", NULL };
 	const char *what = by_kill ? "exit (SIGKILL)" : "exit (code 7)";
 	struct target t;
@@ -591,7 +593,8 @@ test_exit(bool by_kill)
 static void
 test_exec(void)
 {
-	const char *args[] = { "-b", "2", "-E", "300", NULL };
+	/* The exec comes 300 ms after SIGUSR1, sent once attached. */
+	const char *args[] = { "-b", "2", "-E", "300", "-G", NULL };
 	struct target t;
 	struct run r;
 	char line[64] = "";
@@ -605,6 +608,7 @@ test_exec(void)
 		return;
 	}
 	ticks0 = proc_cputime(t.pid);
+	kill(t.pid, SIGUSR1);
 	collect_for(&r.c, &ring, 800);
 	target_line(&t, line, sizeof line, 100);
 	run_stop(&r);
