@@ -66,17 +66,29 @@ awk -v p="$p" -v k="$k" 'BEGIN { exit !(p > 50 && k == 0) }'
 ok $? "fork: parent_work $p%, child_work $k% (children not profiled)"
 kill "$t"
 
-# 4. 500 threads per second at 999 Hz.
-start_target t "$TARGETS/threadchurn"
-"$CTOP" -p "$t" --backend ptrace -F 999 --duration 3 -o "$WORKDIR/churn.folded" 2>"$WORKDIR/err"
+# 4. Thread churn (about 500 threads per second) at 999 Hz, launched so that
+# the whole life is profiled: the target says how many threads it made.
+# Every one is seen; almost every sample unwinds (threads caught at clone's
+# return have no CFI there; see unwind.c); and churn_work, where the
+# threads spend their time, is the hottest leaf.
+"$CTOP" --backend ptrace -F 999 -o "$WORKDIR/churn.folded" -- \
+	"$TARGETS/threadchurn" 3 >"$WORKDIR/churn.out" 2>"$WORKDIR/err"
 rc=$?
+made=$(sed -n 's/^threads=//p' "$WORKDIR/churn.out")
 seen=$(summary_num "$WORKDIR/err" threads)
 n=$(folded_total "$WORKDIR/churn.folded")
-w=$(folded_share "$WORKDIR/churn.folded" churn_work)
-[ "$rc" = 0 ] && [ "${seen:-0}" -ge 500 ] && awk -v w="$w" 'BEGIN { exit !(w > 25) }'
-ok $? "thread churn: exit $rc, $seen threads seen in 3 s, $n samples, churn_work $w%"
-check "thread churn: target healthy after detach" -- target_healthy "$t"
-kill "$t"
+noinfo=$(grep -oE 'no info [0-9]+' "$WORKDIR/err" | grep -oE '[0-9]+$')
+[ "$rc" = 0 ] && [ -n "$made" ] && [ "${seen:-0}" -ge "$made" ]
+ok $? "thread churn: exit $rc, $seen threads seen of $made made (+ main)"
+[ -n "$noinfo" ] && [ "$n" -gt 0 ] && [ $((noinfo * 100)) -lt "$n" ]
+ok $? "thread churn: ${noinfo:-?} of $n samples without unwind info (want < 1%)" ||
+	grep incomplete "$WORKDIR/churn.folded" | sort -t' ' -k2 -nr | head -3 | sed 's/^/# /'
+top=$(awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";")
+	self[f[k]] += n } END { for (x in self) if (self[x] > m) { m = self[x]; b = x }
+	print b }' "$WORKDIR/churn.folded")
+w=$(folded_leaf_share "$WORKDIR/churn.folded" churn_work)
+[ "$top" = churn_work ]
+ok $? "thread churn: the hottest leaf is churn_work ($w%; top: $top)"
 
 # 5. 1000 threads: all attached, all detached.
 start_target t "$LC" --threads 1000
