@@ -119,6 +119,7 @@ struct symbols {
 	uint64_t sample_ns;	/* the sample being looked up; 0: none */
 	uint64_t max_sample_ns;	/* the latest sample time seen */
 	uint64_t reads;		/* maps reads since the last reset */
+	uint64_t last_read_ns;	/* when the last maps read began */
 
 	/* string pool: open addressing over malloc'd strings */
 	char **strs;

@@ -21,8 +21,13 @@
 
 #include "internal.h"
 
-/* A pc outside every module re-reads the maps at most this often. */
+/* A pc outside every module re-reads the maps at most this often; or at
+ * most every MISS_RELOAD_NEW_NS for a sample captured after the last read
+ * began, whose pc may be in a mapping that read could not see yet (ptrace
+ * sees no mmap: a library loaded after a read is found by the next one).
+ * A read costs 0.1-1 ms: at most 40 a second while pcs keep missing. */
 #define MISS_RELOAD_NS (100ull * 1000 * 1000)
+#define MISS_RELOAD_NEW_NS (25ull * 1000 * 1000)
 
 uint64_t
 symbols__now_ns(void)
@@ -593,6 +598,7 @@ symbols_reload_at(struct symbols *s, uint64_t changed_ns)
 		return -ENOMEM;
 	start = symbols__now_ns();
 	rc = maps_read(s, &mods, &n);
+	s->last_read_ns = start;
 	if (rc < 0)
 		return rc;
 	end = symbols__now_ns();
@@ -769,7 +775,9 @@ find_mod_reload(struct symbols *s, uint64_t addr)
 		return m;
 	now = symbols__now_ns();
 	if (s->last_miss_reload_ns &&
-	    now - s->last_miss_reload_ns < MISS_RELOAD_NS)
+	    now - s->last_miss_reload_ns < MISS_RELOAD_NS &&
+	    (s->sample_ns <= s->last_read_ns ||
+	    now - s->last_miss_reload_ns < MISS_RELOAD_NEW_NS))
 		return NULL;
 	s->last_miss_reload_ns = now;
 	if (symbols_reload(s) < 0)
