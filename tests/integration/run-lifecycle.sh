@@ -4,7 +4,8 @@
 # written, exit 0 attached / its own status launched), execs another
 # program (the new program's frames appear), forks (children untraced and
 # not profiled), churns threads, runs 1000 threads, has a zombie leader,
-# or is stopped at attach time (stays stopped; clean attach and detach).
+# or is stopped at attach time (stays stopped; clean attach and detach),
+# or loads and unloads libraries (no frame cut loose).
 . "$(dirname "$0")/../lib.sh"
 export LC_ALL=C
 ptrace_allowed || skip_all "ptrace not permitted here"
@@ -145,6 +146,21 @@ sleep 0.3
 u3=$(cpu_ticks "$t")
 [ "$u3" -gt "$u2" ] && target_healthy "$t"
 ok $? "stopped at attach: SIGCONT afterwards resumes it ($u2 -> $u3 ticks)"
+kill "$t"
+
+# 8. dlopen/dlclose churn: two libraries in turn at one address, 100 ms
+# each. A sample taken in one just before its dlclose is handled after the
+# maps no longer list it: its module must stay known (symbols.c, "Module
+# lifetimes"). tests/long/run-dlopen-churn.sh does this 100 times a run.
+start_target t "$TARGETS/dlopener" churn "$TARGETS/libdlhot.so" dlhot_spin \
+	"$TARGETS/libdlhot2.so" dlhot2_spin 100
+"$CTOP" -p "$t" --backend ptrace -F 999 --duration 2 -o "$WORKDIR/dl.folded" 2>"$WORKDIR/err"
+rc=$?
+n=$(folded_total "$WORKDIR/dl.folded")
+bad=$(dlchurn_bad "$WORKDIR/dl.folded" | head -2 | tr '\n' '|')
+u=$(dlchurn_unknown "$WORKDIR/dl.folded")
+[ "$rc" = 0 ] && [ "$n" -gt 0 ] && [ -z "$bad" ] && [ $((u * 100)) -lt "$n" ]
+ok $? "dlopen churn: exit $rc, $n samples, $u [unknown] (want < 1%), none cut loose${bad:+ (bad: $bad)}"
 kill "$t"
 
 done_testing
