@@ -428,20 +428,43 @@ gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 	return up->pc != 0 && after_call(w, up->pc);
 }
 
-/* Whether the instruction before ip is a syscall (0f 05). */
+/* Whether the instructions before ip are glibc's "mov $SYS_clone, %eax"
+ * (or SYS_clone3) and "syscall": b8 imm32, 0f 05. */
 static bool
-after_syscall(struct walk *w, uint64_t ip)
+after_clone(struct walk *w, uint64_t ip)
 {
-	struct umod *um = unwind__umod_get(w, ip - 2);
-	unsigned char b[2];
+	struct umod *um = unwind__umod_get(w, ip - 7);
+	unsigned char b[7];
+	uint32_t nr;
 
-	return um != NULL && ip >= 2 && umod_read(um, ip - 2, b, 2) &&
-	    b[0] == 0x0f && b[1] == 0x05;
+	if (um == NULL || ip < sizeof b ||
+	    !umod_read(um, ip - sizeof b, b, sizeof b) || b[0] != 0xb8 ||
+	    b[5] != 0x0f || b[6] != 0x05)
+		return false;
+	memcpy(&nr, b + 1, sizeof nr);
+	return nr == 56 || nr == 435;	/* x86-64 clone, clone3 */
+}
+
+/* Whether pc is in the first bytes of its file's ELF entry point: ld.so's
+ * _start, the process's first frame, has no CFI (a launched target is
+ * sampled there while the loader starts). It is outermost. */
+static bool
+at_elf_entry(struct walk *w, uint64_t pc)
+{
+	struct umod *um = unwind__umod_get(w, pc);
+	GElf_Ehdr eh;
+	GElf_Addr bias;
+	Elf *elf;
+
+	if (um == NULL || (elf = dwfl_module_getelf(um->mod, &bias)) == NULL ||
+	    gelf_getehdr(elf, &eh) == NULL || eh.e_entry == 0)
+		return false;
+	return pc >= eh.e_entry + bias && pc - (eh.e_entry + bias) < 64;
 }
 
 /* The sampled frame, when no CFI covers its pc, in two cases where its
  * caller is still known. A pc right after clone's or clone3's syscall,
- * which glibc (and musl) leave without CFI on purpose ("in the child the
+ * which glibc leaves without CFI on purpose ("in the child the
  * unwind info will be wrong"), where the ptrace backend samples threads
  * often: a parent resumed from its clone event stop, a child at its first
  * instruction. In the child (the call returned 0) it is the thread's
@@ -457,7 +480,7 @@ sampled_gap(struct walk *w, const struct fp_regs *cur, struct fp_regs *up,
 {
 	uint64_t lo = w->s->stack_addr, hi = lo + w->s->stack_len;
 
-	if (after_syscall(w, cur->pc)) {
+	if (after_clone(w, cur->pc)) {
 		if (w->regs[CTOP_REG_RAX] == 0) {
 			*end = UNWIND_COMPLETE;
 			return DWARF_ENDED;
@@ -527,7 +550,7 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 		rc = unw_step(&c);
 		/* libunwind falls back to guessing with rbp when a pc has no
 		 * CFI; on -fomit-frame-pointer code that invents callers, so a
-		 * pc without info ends the walk, but for the two cases the
+		 * pc without info ends the walk, but for the cases the
 		 * helpers above recognise. */
 		if (w->noinfo || rc < 0) {
 			*end = step_failed(w, rc);
@@ -537,6 +560,8 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 			if (*end == UNWIND_NO_INFO && !exact &&
 			    gap_step(w, &cur, r))
 				return DWARF_GAP_STEPPED;
+			if (*end == UNWIND_NO_INFO && at_elf_entry(w, ip))
+				*end = UNWIND_COMPLETE;
 			return DWARF_ENDED;
 		}
 		if (rc == 0) {
