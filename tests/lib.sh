@@ -130,3 +130,22 @@ ptrace_allowed() {
 	scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
 	[ "$scope" -le 1 ] || [ "$(id -u)" = 0 ]
 }
+
+# dlchurn_bad FOLDED: the stacks of a dlopener run (tests/targets/dlopener.c)
+# that show a library frame cut loose: a library's hot function
+# (dlhot_spin, dlhot2_spin, which have CFI) in an [incomplete] stack or
+# anywhere but right under main or churn.
+dlchurn_bad() {
+	awk '{ s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";"); bad = 0
+		for (i = 2; i <= k; i++)
+			if (f[i] ~ /^dlhot2?_spin$/ && (f[2] == "[incomplete]" ||
+			    (f[i - 1] != "main" && f[i - 1] != "churn")))
+				bad = 1
+		if (bad) print }' "$1"
+}
+
+# dlchurn_unknown FOLDED: samples with an [unknown] frame, a pc in no
+# module any maps read saw (every pc of dlopener is in one).
+dlchurn_unknown() {
+	awk '/(^|;)\[unknown\](;| )/ { n += $NF } END { print n + 0 }' "$1"
+}

@@ -39,6 +39,7 @@ EXTRA_DIST += $(RELIAB_TESTS)
 
 RELIAB_LONG_TESTS = \
 	tests/long/run-soak.sh \
-	tests/long/run-kill-loop.sh
+	tests/long/run-kill-loop.sh \
+	tests/long/run-dlopen-churn.sh
 LONG_TESTS += $(RELIAB_LONG_TESTS)
 EXTRA_DIST += $(RELIAB_LONG_TESTS)

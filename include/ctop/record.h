@@ -18,7 +18,10 @@ enum record_type {
 	REC_EXEC,		/* struct rec_thread: the process exec'd: drop
 				 * every mapping, module and cache */
 	REC_MAPS_CHANGED,	/* struct rec_thread: mappings may have changed
-				 * (mmap/munmap/dlopen seen); re-read maps */
+				 * (mmap/munmap/dlopen seen); re-read maps.
+				 * time_ns: when the first of the changes
+				 * happened if known (perf: the MMAP2's own
+				 * time), else when it was seen */
 	REC_PROC_EXIT,		/* struct rec_exit: the whole process ended */
 	REC_LOST,		/* struct rec_lost: samples lost upstream */
 };

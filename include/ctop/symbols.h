@@ -42,6 +42,22 @@ void symbols_free(struct symbols *s);
  * result for their addresses. Returns 0 or -errno. */
 int symbols_reload(struct symbols *s);
 
+/* The same, after the sampler saw mappings change at changed_ns
+ * (CLOCK_MONOTONIC, as samples' time_ns; 0: unknown): modules new in this
+ * read count as mapped since then. Modules gone from the maps are retired
+ * rather than dropped, for the samples taken before they went (see
+ * symbols_set_sample_time). */
+int symbols_reload_at(struct symbols *s, uint64_t changed_ns);
+
+/* Lookups from now on (symbols_resolve, symbols_module) are for a sample
+ * captured at time_ns (0: none; current modules only): a module unmapped
+ * since, but not before, still answers for it, and where two modules
+ * shared an address the one mapped at time_ns does. Frees retired modules
+ * that no sample to come can need (later samples than time_ns were seen).
+ * May bump symbols_generation(): caches must then be flushed, since
+ * samples on either side of a mapping change name one pc differently. */
+void symbols_set_sample_time(struct symbols *s, uint64_t time_ns);
+
 /* Forgets everything (exec): the next lookup re-reads the maps. */
 void symbols_reset(struct symbols *s);
 
@@ -62,6 +78,11 @@ int symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 /* The module containing addr, for the unwinder (which finds unwind tables
  * through it), or NULL. */
 Dwfl_Module *symbols_module(struct symbols *s, uint64_t addr);
+
+/* Whether pc is the first instruction of a function (where a symbol
+ * starts), for the unwinder: there the return address is at sp whatever
+ * the function's CFI (crt code such as _init has none). */
+bool symbols_func_entry(struct symbols *s, uint64_t pc);
 
 /* Increases every time modules are dropped or replaced, so users of
  * symbols_module() know when to flush what they cached per module; also

@@ -68,9 +68,34 @@ flush_side(struct sampler *s, struct perf_state *p)
 		push_lost(s, n);
 	}
 	if (p->maps_dirty) {
-		sampler__push_thread(s, REC_MAPS_CHANGED, s->opts.pid);
+		struct rec_thread t;
+
+		/* The mapping's own time, not ours: the worker tells samples
+		 * taken before it from those taken after. */
+		memset(&t, 0, sizeof t);
+		t.time_ns = p->maps_ns ? p->maps_ns : sampler__now();
+		t.pid = t.tid = s->opts.pid;
+		ring_push(s->ring, REC_MAPS_CHANGED, &t, sizeof t);
 		p->maps_dirty = false;
+		p->maps_ns = 0;
 	}
+}
+
+/* The time of a side-band record: with sample_id_all, its trailer holds
+ * the sample_id fields of sample_type, and with TID and TIME only (ours),
+ * the time is its last u64. 0 when the layout is another. */
+static uint64_t
+side_time(const struct perf_state *p, const void *rec)
+{
+	const struct perf_event_header *h = rec;
+	uint64_t st = p->attr.sample_type, t = 0;
+
+	if (!p->attr.sample_id_all || !(st & PERF_SAMPLE_TIME) ||
+	    (st & (PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU |
+	    PERF_SAMPLE_IDENTIFIER)) || h->size < sizeof *h + 16)
+		return 0;
+	memcpy(&t, (const char *)rec + h->size - 8, sizeof t);
+	return t;
 }
 
 static void
@@ -156,8 +181,13 @@ on_record(struct sampler *s, struct perf_state *p, const void *rec,
 	case PERF_SIDE_MAPS:
 		/* Only executable mappings are reported (no mmap_data);
 		 * munmap never is: a new mapping may replace an old one. */
-		if (sb.pid == s->opts.pid)
+		if (sb.pid == s->opts.pid) {
+			uint64_t t = side_time(p, rec);
+
+			if (t && (!p->maps_ns || t < p->maps_ns))
+				p->maps_ns = t;
 			p->maps_dirty = true;
+		}
 		break;
 	case PERF_SIDE_COMM:
 		on_comm(s, &sb);

@@ -41,6 +41,8 @@ struct perf_state {
 	unsigned char *bounce;		/* a record that wraps the ring */
 	bool kernel;			/* kernel samples and frames wanted */
 	bool maps_dirty;		/* an MMAP2 not yet told the worker */
+	uint64_t maps_ns;		/* the earliest such MMAP2's time, 0 if
+					 * unknown */
 	uint64_t throttled;
 };
 

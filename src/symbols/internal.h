@@ -45,6 +45,10 @@ struct symbols__mod {
 	struct symbols__fde *fdes;	/* sorted, from .eh_frame_hdr */
 	size_t n_fdes;
 	bool fdes_loaded;
+	/* Lifetime, CLOCK_MONOTONIC like the samples' time_ns (symbols.c
+	 * "Module lifetimes"): mapped since from_ns (0: before we looked);
+	 * a retired module was seen gone at gone_ns. */
+	uint64_t from_ns, gone_ns;
 };
 
 /* One named range of JIT code from a perf map: [start, end). */
@@ -62,6 +66,7 @@ struct symbols__jit_table {
 };
 
 #define SYMBOLS_PERFMAP_MAX_MISSED 32
+#define SYMBOLS_RETIRED_MAX 32
 
 /* The state of following /tmp/perf-PID.map (perfmap.c). */
 struct symbols__perfmap {
@@ -101,6 +106,20 @@ struct symbols {
 
 	struct symbols__mod **mods;	/* sorted by lo */
 	size_t n_mods;
+	/* Modules gone from the maps that samples taken before they went
+	 * may still need; oldest first, at most SYMBOLS_RETIRED_MAX. */
+	struct symbols__mod *retired[SYMBOLS_RETIRED_MAX];
+	size_t n_retired;
+	/* Times at which the module a lookup picks may change (see
+	 * symbols_set_sample_time); samples on either side of one must
+	 * not share cached results. */
+	uint64_t bounds[3 * SYMBOLS_RETIRED_MAX];
+	size_t n_bounds;
+	size_t era;		/* bounds <= the current sample's time */
+	uint64_t sample_ns;	/* the sample being looked up; 0: none */
+	uint64_t max_sample_ns;	/* the latest sample time seen */
+	uint64_t reads;		/* maps reads since the last reset */
+	uint64_t last_read_ns;	/* when the last maps read began */
 
 	/* string pool: open addressing over malloc'd strings */
 	char **strs;
@@ -133,6 +152,8 @@ void symbols__cache_free(struct symbols *s);
 int symbols__resolve_mod(struct symbols *s, struct symbols__mod *m,
     uint64_t pc, bool exact, struct frame *out, int max);
 void symbols__mod_free_funcs(struct symbols__mod *m);
+/* Whether pc is where a symbol of m (sized or an asm label) starts. */
+bool symbols__mod_func_entry(struct symbols__mod *m, uint64_t pc);
 
 /* fde.c */
 bool symbols__fde_start(struct symbols__mod *m, uint64_t vaddr,

@@ -175,6 +175,14 @@ mod_find_func(struct symbols__mod *m, uint64_t pca, uint64_t pc)
 	return NULL;
 }
 
+bool
+symbols__mod_func_entry(struct symbols__mod *m, uint64_t pc)
+{
+	const struct symbols__func *f = mod_find_func(m, pc, pc);
+
+	return f != NULL && f->start == pc;
+}
+
 static const char *
 intern_demangled(struct symbols *s, const char *name)
 {

@@ -21,8 +21,13 @@
 
 #include "internal.h"
 
-/* A pc outside every module re-reads the maps at most this often. */
+/* A pc outside every module re-reads the maps at most this often; or at
+ * most every MISS_RELOAD_NEW_NS for a sample captured after the last read
+ * began, whose pc may be in a mapping that read could not see yet (ptrace
+ * sees no mmap: a library loaded after a read is found by the next one).
+ * A read costs 0.1-1 ms: at most 40 a second while pcs keep missing. */
 #define MISS_RELOAD_NS (100ull * 1000 * 1000)
+#define MISS_RELOAD_NEW_NS (25ull * 1000 * 1000)
 
 uint64_t
 symbols__now_ns(void)
@@ -289,52 +294,321 @@ mod_same(const struct symbols__mod *a, const struct symbols__mod *b)
 	    a->ino == b->ino && strcmp(a->path, b->path) == 0;
 }
 
+/* Same name and range: libdwfl would hand both the same Dwfl_Module. */
+static bool
+mod_same_slot(const struct symbols__mod *a, const struct symbols__mod *b)
+{
+	return a->lo == b->lo && a->hi == b->hi &&
+	    strcmp(a->report_name, b->report_name) == 0;
+}
+
+static bool
+mod_overlaps(const struct symbols__mod *a, const struct symbols__mod *b)
+{
+	return a->lo < b->hi && b->lo < a->hi;
+}
+
 static Dwfl *
 dwfl_new(struct symbols *s)
 {
 	return dwfl_begin(&s->callbacks);
 }
 
-/* Reports `mods` as the whole module list: libdwfl keeps modules reported
- * again with the same name and range (and their loaded ELF and DWARF) and
- * deletes the others at dwfl_report_end. */
+/* Reports one module; libdwfl keeps a module reported again with the same
+ * name and range (and its loaded ELF and DWARF). */
+static void
+report_one(struct symbols *s, struct symbols__mod *m)
+{
+	Dwfl_Module *dm;
+	void **ud;
+
+	dm = dwfl_report_module(s->dwfl, m->report_name, m->lo, m->hi);
+	if (m->mod && m->mod != dm)
+		symbols__mod_free_funcs(m);
+	m->mod = dm;
+	if (!dm)
+		return;		/* refused: the module stays unknown */
+	dwfl_module_info(dm, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	*ud = m;
+}
+
+/* Reports the current and the retired modules as the whole list: libdwfl
+ * deletes the others at dwfl_report_end. It allows overlapping modules,
+ * which is what keeps a retired module's Dwfl_Module alive next to the
+ * one mapped at its place since. */
 static int
-report_all(struct symbols *s, struct symbols__mod **mods, size_t n)
+report_all(struct symbols *s)
 {
 	dwfl_report_begin(s->dwfl);
-	for (size_t i = 0; i < n; i++) {
-		struct symbols__mod *m = mods[i];
-		Dwfl_Module *dm;
-		void **ud;
-
-		dm = dwfl_report_module(s->dwfl, m->report_name, m->lo, m->hi);
-		if (!dm)
-			continue;	/* overlapping range: leave it out */
-		if (m->mod && m->mod != dm)
-			symbols__mod_free_funcs(m);
-		m->mod = dm;
-		dwfl_module_info(dm, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
-		*ud = m;
-	}
+	for (size_t i = 0; i < s->n_mods; i++)
+		report_one(s, s->mods[i]);
+	for (size_t i = 0; i < s->n_retired; i++)
+		report_one(s, s->retired[i]);
 	return dwfl_report_end(s->dwfl, NULL, NULL) == 0 ? 0 : -EIO;
+}
+
+/* ------------------------------------------------------------------------
+ * Module lifetimes
+ *
+ * The worker handles a sample some time after its capture, and a maps read
+ * in between describes the process as it is now: a library unmapped
+ * meanwhile (dlclose) would be missing for a sample taken inside it, whose
+ * frames would then be cut loose. So a module that leaves the maps is
+ * retired, not freed: it stays reported to libdwfl (its Dwfl_Module, ELF
+ * and unwind tables stay valid) with gone_ns, the end of the read that
+ * missed it. Every module has from_ns: 0 for the first read, else the
+ * start of the read that first listed it or, with perf, the time of the
+ * first MMAP2 since the previous read (REC_MAPS_CHANGED carries it). For a
+ * sample captured at t (symbols_set_sample_time), the module of a pc is:
+ *   1. the current module covering it, if mapped by then (from_ns <= t);
+ *   2. else a retired one covering it with from_ns <= t < gone_ns;
+ *   3. else the current one anyway (mapped before the read that found
+ *      it: a dlopen seen only by a reload after the sample);
+ *   4. else a retired one with t < gone_ns.
+ * Between two reads (ptrace re-reads about once a second and on a miss;
+ * perf on each MMAP2) which of two modules at one address a sample hit is
+ * a guess; the rule takes the one the reads saw at that time.
+ * A retired module is freed once a sample later than gone_ns +
+ * RETIRED_SLACK_NS was handled: records reach the worker in capture order,
+ * except across perf's per-CPU rings, which the sampler drains in turn at
+ * least every 50 ms. At most SYMBOLS_RETIRED_MAX are kept (the oldest goes
+ * first), so memory stays bounded under any churn.
+ * ------------------------------------------------------------------------ */
+
+#define RETIRED_SLACK_NS (1000ull * 1000 * 1000)
+
+/* Cached results may differ for samples on either side of a time in
+ * s->bounds: the times where the rule above picks another module. */
+static size_t
+era_of(const struct symbols *s, uint64_t t)
+{
+	size_t era = 0;
+
+	for (size_t i = 0; i < s->n_bounds; i++)
+		era += s->bounds[i] <= t;
+	return era;
+}
+
+/* Forgets every cached result (here, in the worker and the unwinder, which
+ * follow symbols_generation()). */
+static void
+symbols_bump(struct symbols *s)
+{
+	s->generation++;
+	symbols__cache_clear(s);
+}
+
+/* Collects the times where the rule above may pick another module: each
+ * retired module's from_ns and gone_ns, and the from_ns of the current
+ * modules that share addresses with one. */
+static void
+bounds_update(struct symbols *s)
+{
+	const size_t cap = sizeof s->bounds / sizeof s->bounds[0];
+
+	s->n_bounds = 0;
+	for (size_t i = 0; i < s->n_retired && s->n_bounds + 2 <= cap; i++) {
+		struct symbols__mod *r = s->retired[i];
+
+		s->bounds[s->n_bounds++] = r->from_ns;
+		s->bounds[s->n_bounds++] = r->gone_ns;
+		for (size_t j = 0; j < s->n_mods && s->n_bounds < cap; j++)
+			if (mod_overlaps(r, s->mods[j]))
+				s->bounds[s->n_bounds++] = s->mods[j]->from_ns;
+	}
+	s->era = era_of(s, s->sample_ns);
+}
+
+/* Frees retired module i. libdwfl deletes its Dwfl_Module at the next
+ * report (nothing finds it meanwhile); the caller bumps the generation so
+ * no cache keeps the pointer. */
+static void
+retired_drop(struct symbols *s, size_t i)
+{
+	struct symbols__mod *r = s->retired[i];
+	void **ud;
+
+	if (r->mod) {
+		dwfl_module_info(r->mod, &ud, NULL, NULL, NULL, NULL, NULL,
+		    NULL);
+		if (*ud == r)
+			*ud = NULL;
+	}
+	mod_free(r);
+	memmove(&s->retired[i], &s->retired[i + 1],
+	    (s->n_retired - i - 1) * sizeof s->retired[0]);
+	s->n_retired--;
+}
+
+static void
+retired_clear(struct symbols *s)
+{
+	while (s->n_retired > 0)
+		retired_drop(s, s->n_retired - 1);
+	s->n_bounds = 0;
+	s->era = 0;
+}
+
+/* Keeps m, gone from the maps read that ended at gone_ns. */
+static void
+retire(struct symbols *s, struct symbols__mod *m, uint64_t gone_ns)
+{
+	if (s->n_retired == SYMBOLS_RETIRED_MAX)
+		retired_drop(s, 0);
+	m->gone_ns = gone_ns;
+	s->retired[s->n_retired++] = m;
+}
+
+/* Frees the retired modules no sample still to come can need. */
+static void
+retired_expire(struct symbols *s)
+{
+	bool freed = false;
+
+	for (size_t i = 0; i < s->n_retired;) {
+		if (s->retired[i]->gone_ns + RETIRED_SLACK_NS <
+		    s->max_sample_ns) {
+			retired_drop(s, i);
+			freed = true;
+		} else {
+			i++;
+		}
+	}
+	if (freed) {
+		symbols_bump(s);
+		bounds_update(s);
+	}
+}
+
+void
+symbols_set_sample_time(struct symbols *s, uint64_t time_ns)
+{
+	size_t era;
+
+	s->sample_ns = time_ns;
+	if (time_ns > s->max_sample_ns) {
+		s->max_sample_ns = time_ns;
+		if (s->n_retired > 0)
+			retired_expire(s);
+	}
+	if (s->n_bounds == 0)
+		return;
+	era = era_of(s, time_ns);
+	if (era != s->era) {
+		s->era = era;
+		symbols_bump(s);
+	}
+}
+
+/* A retired module covering addr for a sample at t: one mapped at t if
+ * any (`mapped`), else (!mapped) one not yet gone at t. Newest first. */
+static struct symbols__mod *
+retired_find(const struct symbols *s, uint64_t addr, uint64_t t,
+    bool mapped)
+{
+	for (size_t i = s->n_retired; i > 0; i--) {
+		struct symbols__mod *r = s->retired[i - 1];
+
+		if (r->mod && addr >= r->lo && addr < r->hi &&
+		    t < r->gone_ns && (!mapped || r->from_ns <= t))
+			return r;
+	}
+	return NULL;
+}
+
+/* Old modules the new read left out: retired, unless a new module takes
+ * their name and range (libdwfl cannot hold both): then freed, and when
+ * that module is another file, *replaced asks for a new Dwfl. */
+static void
+reload_drop(struct symbols *s, struct symbols__mod *old,
+    struct symbols__mod **mods, size_t n, uint64_t gone_ns, bool *replaced)
+{
+	for (size_t j = 0; j < n; j++) {
+		if (!mod_same_slot(mods[j], old))
+			continue;
+		*replaced |= !mod_same(mods[j], old);
+		mod_free(old);
+		return;
+	}
+	retire(s, old, gone_ns);
+}
+
+/* Frees the retired modules whose name and range a new module took (see
+ * above). True if any. */
+static bool
+reload_prune_retired(struct symbols *s, struct symbols__mod **mods,
+    size_t n, bool *replaced)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < s->n_retired;) {
+		struct symbols__mod *r = s->retired[i];
+		bool gone = false;
+
+		for (size_t j = 0; j < n && !gone; j++) {
+			if (!mod_same_slot(mods[j], r))
+				continue;
+			*replaced |= !mod_same(mods[j], r);
+			gone = true;
+		}
+		if (gone) {
+			retired_drop(s, i);
+			any = true;
+		} else {
+			i++;
+		}
+	}
+	return any;
+}
+
+/* Starts a new Dwfl: a module of the same name and range as an old one
+ * is another file, and libdwfl would keep the stale one. */
+static int
+dwfl_restart(struct symbols *s)
+{
+	dwfl_end(s->dwfl);
+	s->dwfl = dwfl_new(s);
+	for (size_t i = 0; i < s->n_mods; i++) {
+		symbols__mod_free_funcs(s->mods[i]);
+		s->mods[i]->mod = NULL;
+	}
+	for (size_t i = 0; i < s->n_retired; i++) {
+		symbols__mod_free_funcs(s->retired[i]);
+		s->retired[i]->mod = NULL;
+	}
+	return s->dwfl ? 0 : -ENOMEM;
 }
 
 int
 symbols_reload(struct symbols *s)
 {
+	return symbols_reload_at(s, 0);
+}
+
+int
+symbols_reload_at(struct symbols *s, uint64_t changed_ns)
+{
 	struct symbols__mod **mods = NULL;
 	size_t n = 0;
-	bool dropped = false, replaced = false;
+	bool dropped = false, replaced = false, added;
+	uint64_t start, end, from;
 	int rc;
 
 	if (!s->dwfl && !(s->dwfl = dwfl_new(s)))
 		return -ENOMEM;
+	start = symbols__now_ns();
 	rc = maps_read(s, &mods, &n);
+	s->last_read_ns = start;
 	if (rc < 0)
 		return rc;
+	end = symbols__now_ns();
 	s->stats.reloads++;
+	from = s->reads++ == 0 ? 0 :
+	    changed_ns != 0 && changed_ns < start ? changed_ns : start;
+	for (size_t j = 0; j < n; j++)
+		mods[j]->from_ns = from;
 	/* Carry over modules that did not change (their function tables
-	 * stay); anything else left behind is dropped. */
+	 * and lifetimes stay); the others left behind are retired. */
 	for (size_t i = 0; i < s->n_mods; i++) {
 		struct symbols__mod *old = s->mods[i];
 		bool kept = false;
@@ -346,40 +620,33 @@ symbols_reload(struct symbols *s)
 			mods[j]->funcs = old->funcs;
 			mods[j]->n_funcs = old->n_funcs;
 			mods[j]->funcs_loaded = old->funcs_loaded;
+			mods[j]->from_ns = old->from_ns;
 			old->funcs = NULL;
 			kept = true;
 		}
-		if (!kept) {
-			dropped = true;
-			/* Same name and range but another file: libdwfl would
-			 * keep the stale module, so start a new Dwfl. */
-			for (size_t j = 0; j < n; j++)
-				replaced |= mods[j]->lo == old->lo &&
-				    mods[j]->hi == old->hi &&
-				    strcmp(mods[j]->report_name,
-				    old->report_name) == 0;
+		if (kept) {
+			mod_free(old);
+			continue;
 		}
-		mod_free(old);
+		dropped = true;
+		reload_drop(s, old, mods, n, end, &replaced);
 	}
+	dropped |= reload_prune_retired(s, mods, n, &replaced);
+	/* A pc of a module new in this read may have been named [unknown]
+	 * (and cached so) before: a dlopen seen late. */
+	added = false;
+	for (size_t j = 0; j < n && s->reads > 1; j++)
+		added |= mods[j]->mod == NULL;
 	free(s->mods);
 	s->mods = mods;
 	s->n_mods = n;
-	if (replaced) {
-		dwfl_end(s->dwfl);
-		s->dwfl = dwfl_new(s);
-		for (size_t i = 0; i < n; i++) {
-			symbols__mod_free_funcs(mods[i]);
-			mods[i]->mod = NULL;
-		}
-		if (!s->dwfl)
-			return -ENOMEM;
-	}
-	if (dropped) {
-		s->generation++;
-		symbols__cache_clear(s);
-	}
+	if (replaced && (rc = dwfl_restart(s)) < 0)
+		return rc;
+	if (dropped || replaced || added)
+		symbols_bump(s);
+	bounds_update(s);
 	symbols__jit_follow(s);
-	return report_all(s, mods, n);
+	return report_all(s);
 }
 
 struct symbols *
@@ -436,6 +703,7 @@ symbols_free(struct symbols *s)
 	if (!s)
 		return;
 	mods_clear(s);
+	retired_clear(s);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	symbols__jit_free(s);
@@ -448,6 +716,8 @@ void
 symbols_reset(struct symbols *s)
 {
 	mods_clear(s);
+	retired_clear(s);
+	s->reads = 0;
 	dwfl_end(s->dwfl);
 	s->dwfl = dwfl_new(s);
 	symbols__jit_free(s);	/* its names are in the pool */
@@ -458,8 +728,9 @@ symbols_reset(struct symbols *s)
 	s->last_miss_reload_ns = 0;
 }
 
-struct symbols__mod *
-symbols__find_mod(struct symbols *s, uint64_t addr)
+/* The current module covering addr, whatever the sample's time. */
+static struct symbols__mod *
+current_find(struct symbols *s, uint64_t addr)
 {
 	size_t lo = 0, hi = s->n_mods;
 
@@ -478,6 +749,20 @@ symbols__find_mod(struct symbols *s, uint64_t addr)
 	return NULL;
 }
 
+/* The module of addr for the current sample: "Module lifetimes" above. */
+struct symbols__mod *
+symbols__find_mod(struct symbols *s, uint64_t addr)
+{
+	struct symbols__mod *m = current_find(s, addr), *r;
+	uint64_t t = s->sample_ns;
+
+	if (s->n_retired == 0 || t == 0 || (m && m->from_ns <= t))
+		return m;
+	if ((r = retired_find(s, addr, t, true)) != NULL)
+		return r;
+	return m ? m : retired_find(s, addr, t, false);
+}
+
 /* The module of addr, re-reading the maps (rate-limited) on a miss: code
  * mapped since the last read (dlopen) has no MMAP event in ptrace mode. */
 static struct symbols__mod *
@@ -490,7 +775,9 @@ find_mod_reload(struct symbols *s, uint64_t addr)
 		return m;
 	now = symbols__now_ns();
 	if (s->last_miss_reload_ns &&
-	    now - s->last_miss_reload_ns < MISS_RELOAD_NS)
+	    now - s->last_miss_reload_ns < MISS_RELOAD_NS &&
+	    (s->sample_ns <= s->last_read_ns ||
+	    now - s->last_miss_reload_ns < MISS_RELOAD_NEW_NS))
 		return NULL;
 	s->last_miss_reload_ns = now;
 	if (symbols_reload(s) < 0)
@@ -504,6 +791,14 @@ symbols_module(struct symbols *s, uint64_t addr)
 	struct symbols__mod *m = find_mod_reload(s, addr);
 
 	return m ? m->mod : NULL;
+}
+
+bool
+symbols_func_entry(struct symbols *s, uint64_t pc)
+{
+	struct symbols__mod *m = symbols__find_mod(s, pc);
+
+	return m != NULL && symbols__mod_func_entry(m, pc);
 }
 
 int

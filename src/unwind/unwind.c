@@ -386,7 +386,119 @@ enum dwarf_stop {
 	DWARF_ENDED,		/* *end says why */
 	DWARF_AT_TRUSTED,	/* *r is a frame whose module's frame
 				 * pointers are trusted: go on with them */
+	DWARF_GAP_STEPPED,	/* no CFI covered a return address; *r is
+				 * its caller by the frame pointer (gap_step):
+				 * append it and go on with DWARF there */
+	DWARF_ENTRY_STEPPED,	/* the same after clone's syscall, the
+				 * caller found at sp (sampled_gap) */
 };
+
+/* Whether the bytes before return address ra read as a call: e8 rel32,
+ * or ff /2 (indirect, 2 to 7 bytes long). */
+static bool
+after_call(struct walk *w, uint64_t ra)
+{
+	struct umod *um = unwind__umod_get(w, ra - 1);
+	unsigned char b[8];
+
+	if (!um || ra < sizeof b || !umod_read(um, ra - sizeof b, b, sizeof b))
+		return false;
+	if (b[3] == 0xe8)
+		return true;
+	for (int len = 2; len <= 7; len++)
+		if (b[8 - len] == 0xff && ((b[9 - len] >> 3) & 7) == 2)
+			return true;
+	return false;
+}
+
+/* A return-address frame no CFI covers: code built without unwind tables,
+ * such as the crt files' __do_global_dtors_aux, which dlclose runs and
+ * which calls __cxa_finalize. It has called something, so it is past its
+ * prologue; when it keeps a frame pointer, rbp points at its frame record.
+ * One step by it is taken only when that record lies in the copy above sp
+ * and its return address follows a call instruction in a module; else the
+ * walk ends there as before (rbp may be a general register). */
+static bool
+gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
+{
+	uint64_t lo = w->s->stack_addr, hi = lo + w->s->stack_len;
+
+	if (from->bp < from->sp || (from->bp & 7) != 0 || from->bp < lo ||
+	    from->bp > hi - 16 || hi < 16)
+		return false;
+	memcpy(&up->bp, w->stack + (from->bp - lo), 8);
+	memcpy(&up->pc, w->stack + (from->bp - lo) + 8, 8);
+	up->sp = from->bp + 16;
+	return up->pc != 0 && after_call(w, up->pc);
+}
+
+/* Whether the instructions before ip are glibc's "mov $SYS_clone, %eax"
+ * (or SYS_clone3) and "syscall": b8 imm32, 0f 05. */
+static bool
+after_clone(struct walk *w, uint64_t ip)
+{
+	struct umod *um = unwind__umod_get(w, ip - 7);
+	unsigned char b[7];
+	uint32_t nr;
+
+	if (um == NULL || ip < sizeof b ||
+	    !umod_read(um, ip - sizeof b, b, sizeof b) || b[0] != 0xb8 ||
+	    b[5] != 0x0f || b[6] != 0x05)
+		return false;
+	memcpy(&nr, b + 1, sizeof nr);
+	return nr == 56 || nr == 435;	/* x86-64 clone, clone3 */
+}
+
+/* Whether pc is in the first bytes of its file's ELF entry point: ld.so's
+ * _start, the process's first frame, has no CFI (a launched target is
+ * sampled there while the loader starts). It is outermost. */
+static bool
+at_elf_entry(struct walk *w, uint64_t pc)
+{
+	struct umod *um = unwind__umod_get(w, pc);
+	GElf_Ehdr eh;
+	GElf_Addr bias;
+	Elf *elf;
+
+	if (um == NULL || (elf = dwfl_module_getelf(um->mod, &bias)) == NULL ||
+	    gelf_getehdr(elf, &eh) == NULL || eh.e_entry == 0)
+		return false;
+	return pc >= eh.e_entry + bias && pc - (eh.e_entry + bias) < 64;
+}
+
+/* The sampled frame, when no CFI covers its pc, in two cases where its
+ * caller is still known. A pc right after clone's or clone3's syscall,
+ * which glibc leaves without CFI on purpose ("in the child the
+ * unwind info will be wrong"), where the ptrace backend samples threads
+ * often: a parent resumed from its clone event stop, a child at its first
+ * instruction. In the child (the call returned 0) it is the thread's
+ * outermost frame: the walk is complete. In the parent, clone has not
+ * touched its own stack. And a pc at a function's first instruction (crt
+ * code such as _init, which dlopen runs, has no CFI). In both the return
+ * address is at sp; the step is taken when it follows a call. Returns
+ * DWARF_ENTRY_STEPPED with *up set, or DWARF_ENDED with *end kept or set
+ * to complete. */
+static enum dwarf_stop
+sampled_gap(struct walk *w, const struct fp_regs *cur, struct fp_regs *up,
+    enum unwind_end *end)
+{
+	uint64_t lo = w->s->stack_addr, hi = lo + w->s->stack_len;
+
+	if (after_clone(w, cur->pc)) {
+		if (w->regs[CTOP_REG_RAX] == 0) {
+			*end = UNWIND_COMPLETE;
+			return DWARF_ENDED;
+		}
+	} else if (!symbols_func_entry(w->u->sym, cur->pc)) {
+		return DWARF_ENDED;
+	}
+	if (cur->sp < lo || cur->sp > hi - 8 || hi < 8)
+		return DWARF_ENDED;
+	memcpy(&up->pc, w->stack + (cur->sp - lo), 8);
+	up->sp = cur->sp + 8;
+	up->bp = cur->bp;
+	return after_call(w, up->pc) ? DWARF_ENTRY_STEPPED : DWARF_ENDED;
+}
 
 /* Walks with libunwind from the registers in w->regs, appending frames.
  * `resumed`: the first frame is already in frames[] (a frame-pointer walk
@@ -411,7 +523,9 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 		return DWARF_ENDED;
 	}
 	for (;;) {
+		struct fp_regs cur;
 		unw_word_t ip;
+		bool sampled;
 		int rc;
 
 		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0) {
@@ -432,14 +546,26 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 				return DWARF_AT_TRUSTED;
 			}
 		}
+		sampled = first && !resumed;
 		first = false;
+		cur.pc = ip;
+		cursor_regs(&c, &cur);
 		w->beyond = w->noinfo = false;
 		rc = unw_step(&c);
 		/* libunwind falls back to guessing with rbp when a pc has no
 		 * CFI; on -fomit-frame-pointer code that invents callers, so a
-		 * pc without info ends the walk. */
+		 * pc without info ends the walk, but for the cases the
+		 * helpers above recognise. */
 		if (w->noinfo || rc < 0) {
 			*end = step_failed(w, rc);
+			if (*end == UNWIND_NO_INFO && sampled &&
+			    sampled_gap(w, &cur, r, end) == DWARF_ENTRY_STEPPED)
+				return DWARF_ENTRY_STEPPED;
+			if (*end == UNWIND_NO_INFO && !exact &&
+			    gap_step(w, &cur, r))
+				return DWARF_GAP_STEPPED;
+			if (*end == UNWIND_NO_INFO && at_elf_entry(w, ip))
+				*end = UNWIND_COMPLETE;
 			return DWARF_ENDED;
 		}
 		if (rc == 0) {
@@ -491,9 +617,24 @@ walk_mixed(struct walk *w, struct unwind_frame *frames, int *n, int max,
 
 	memcpy(regs, w->s->regs, sizeof regs);
 	w->regs = regs;
-	while (dwarf_walk(w, frames, n, max, resumed, may_switch, &r, end) ==
-	    DWARF_AT_TRUSTED &&
-	    unwind__fp_walk(w, &r, frames, n, max, true, end)) {
+	for (;;) {
+		enum dwarf_stop stop = dwarf_walk(w, frames, n, max, resumed,
+		    may_switch, &r, end);
+
+		if (stop == DWARF_GAP_STEPPED || stop == DWARF_ENTRY_STEPPED) {
+			if (*n >= max) {
+				*end = UNWIND_MAX_DEPTH;
+				return;
+			}
+			frames[(*n)++] = (struct unwind_frame){ r.pc, false };
+			if (stop == DWARF_GAP_STEPPED)
+				u->stats.fp_frames++;
+			else
+				u->stats.dwarf_frames++;
+		} else if (stop != DWARF_AT_TRUSTED ||
+		    !unwind__fp_walk(w, &r, frames, n, max, true, end)) {
+			return;
+		}
 		/* Back to DWARF at r (a frame of an untrusted module, or where
 		 * the chain looked odd): its callee-saved registers other
 		 * than rbp are unknown, which CFI rarely needs to find the

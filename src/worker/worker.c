@@ -292,6 +292,9 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 
 	if (!worker_ensure_symbols(w))
 		return;
+	/* Modules as they were at capture: one unmapped since (dlclose)
+	 * still names and unwinds this sample's frames. */
+	symbols_set_sample_time(w->symbols, s->time_ns);
 	if (s->chain_len > 0)
 		n = worker_chain_frames(w, s, &user);
 	if (user > 0) {
@@ -351,8 +354,8 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 		worker_handle_exec(w);
 		break;
 	case REC_MAPS_CHANGED:
-		if (w->symbols != NULL)
-			symbols_reload(w->symbols);
+		if (w->symbols != NULL && len >= sizeof *t)
+			symbols_reload_at(w->symbols, t->time_ns);
 		break;
 	case REC_PROC_EXIT:
 		if (len < sizeof *e)

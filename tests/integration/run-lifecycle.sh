@@ -4,7 +4,8 @@
 # written, exit 0 attached / its own status launched), execs another
 # program (the new program's frames appear), forks (children untraced and
 # not profiled), churns threads, runs 1000 threads, has a zombie leader,
-# or is stopped at attach time (stays stopped; clean attach and detach).
+# or is stopped at attach time (stays stopped; clean attach and detach),
+# or loads and unloads libraries (no frame cut loose).
 . "$(dirname "$0")/../lib.sh"
 export LC_ALL=C
 ptrace_allowed || skip_all "ptrace not permitted here"
@@ -77,17 +78,29 @@ awk -v p="$p" -v k="$k" 'BEGIN { exit !(p > 50 && k == 0) }'
 ok $? "fork: parent_work $p%, child_work $k% (children not profiled)"
 kill "$t"
 
-# 4. 500 threads per second at 999 Hz.
-start_target t "$TARGETS/threadchurn"
-"$CTOP" -p "$t" --backend ptrace -F 999 --duration 3 -o "$WORKDIR/churn.folded" 2>"$WORKDIR/err"
+# 4. Thread churn (about 500 threads per second) at 999 Hz, launched so that
+# the whole life is profiled: the target says how many threads it made.
+# Every one is seen; almost every sample unwinds (threads caught at clone's
+# return have no CFI there; see unwind.c); and churn_work, where the
+# threads spend their time, is the hottest leaf.
+"$CTOP" --backend ptrace -F 999 -o "$WORKDIR/churn.folded" -- \
+	"$TARGETS/threadchurn" 3 >"$WORKDIR/churn.out" 2>"$WORKDIR/err"
 rc=$?
+made=$(sed -n 's/^threads=//p' "$WORKDIR/churn.out")
 seen=$(summary_num "$WORKDIR/err" threads)
 n=$(folded_total "$WORKDIR/churn.folded")
-w=$(folded_share "$WORKDIR/churn.folded" churn_work)
-[ "$rc" = 0 ] && [ "${seen:-0}" -ge 500 ] && awk -v w="$w" 'BEGIN { exit !(w > 25) }'
-ok $? "thread churn: exit $rc, $seen threads seen in 3 s, $n samples, churn_work $w%"
-check "thread churn: target healthy after detach" -- target_healthy "$t"
-kill "$t"
+noinfo=$(grep -oE 'no info [0-9]+' "$WORKDIR/err" | grep -oE '[0-9]+$')
+[ "$rc" = 0 ] && [ -n "$made" ] && [ "${seen:-0}" -ge "$made" ]
+ok $? "thread churn: exit $rc, $seen threads seen of $made made (+ main)"
+[ -n "$noinfo" ] && [ "$n" -gt 0 ] && [ $((noinfo * 100)) -lt "$n" ]
+ok $? "thread churn: ${noinfo:-?} of $n samples without unwind info (want < 1%)" ||
+	grep incomplete "$WORKDIR/churn.folded" | sort -t' ' -k2 -nr | head -3 | sed 's/^/# /'
+top=$(awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";")
+	self[f[k]] += n } END { for (x in self) if (self[x] > m) { m = self[x]; b = x }
+	print b }' "$WORKDIR/churn.folded")
+w=$(folded_leaf_share "$WORKDIR/churn.folded" churn_work)
+[ "$top" = churn_work ]
+ok $? "thread churn: the hottest leaf is churn_work ($w%; top: $top)"
 
 # 5. 1000 threads: all attached, all detached.
 start_target t "$LC" --threads 1000
@@ -144,6 +157,21 @@ sleep 0.3
 u3=$(cpu_ticks "$t")
 [ "$u3" -gt "$u2" ] && target_healthy "$t"
 ok $? "stopped at attach: SIGCONT afterwards resumes it ($u2 -> $u3 ticks)"
+kill "$t"
+
+# 8. dlopen/dlclose churn: two libraries in turn at one address, 100 ms
+# each. A sample taken in one just before its dlclose is handled after the
+# maps no longer list it: its module must stay known (symbols.c, "Module
+# lifetimes"). tests/long/run-dlopen-churn.sh does this 100 times a run.
+start_target t "$TARGETS/dlopener" churn "$TARGETS/libdlhot.so" dlhot_spin \
+	"$TARGETS/libdlhot2.so" dlhot2_spin 100
+"$CTOP" -p "$t" --backend ptrace -F 999 --duration 2 -o "$WORKDIR/dl.folded" 2>"$WORKDIR/err"
+rc=$?
+n=$(folded_total "$WORKDIR/dl.folded")
+bad=$(dlchurn_bad "$WORKDIR/dl.folded" | head -2 | tr '\n' '|')
+u=$(dlchurn_unknown "$WORKDIR/dl.folded")
+[ "$rc" = 0 ] && [ "$n" -gt 0 ] && [ -z "$bad" ] && [ $((u * 100)) -lt "$n" ]
+ok $? "dlopen churn: exit $rc, $n samples, $u [unknown] (want < 1%), none cut loose${bad:+ (bad: $bad)}"
 kill "$t"
 
 done_testing

@@ -99,6 +99,12 @@ ok $? "dlopen churn: dlhot2_spin has $share% of the library time (truth 75%, +- 
 bad=$(grep -E 'dlhot' "$WORKDIR/churn.folded" | grep -vE ';main;dlhot2?_spin(;[^;]*_\[k\])* ' | head -2)
 [ -z "$bad" ]
 ok $? "dlopen churn: library frames sit right under main${bad:+ (bad: $bad)}"
+# Every library lived 0.2 s or more, far longer than the rings take to
+# drain (50 ms): each was seen, so no pc is in no module.
+u=$(dlchurn_unknown "$WORKDIR/churn.folded")
+bad=$(dlchurn_bad "$WORKDIR/churn.folded" | head -2)
+[ "$u" = 0 ] && [ -z "$bad" ]
+ok $? "dlopen churn: $u samples [unknown], no hot function cut loose${bad:+ (bad: $bad)}"
 
 # Kernel frames: root sees them, named from /proc/kallsyms.
 if [ "$(id -u)" = 0 ] || [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -le 1 ]; then

@@ -71,6 +71,16 @@ vdso_func(const char *want)
 	return addr;
 }
 
+/* CLOCK_MONOTONIC, as the samples' time_ns. */
+static uint64_t
+symbols__test_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void
 test_self(void)
 {
@@ -78,7 +88,7 @@ test_self(void)
 	struct symbols *s;
 	struct frame f[8];
 	char *cause = NULL;
-	uint64_t pc, gen;
+	uint64_t pc, gen, before;
 	void *h;
 	int n;
 
@@ -161,12 +171,28 @@ test_self(void)
 			is_int(st2.reloads, st.reloads + 1, "after one reload");
 		}
 		gen = symbols_generation(s);
+		before = symbols__test_now();
 		dlclose(h);
 		ok(symbols_reload(s) == 0, "reload after dlclose");
 		ok(symbols_generation(s) > gen, "generation bumped on drop");
 		n = symbols_resolve(s, pc, true, f, 8);
 		ok(strcmp(f[0].name, "dlhot_spin") != 0,
 		    "stale name gone after dlclose (%s)", f[0].name);
+		/* A sample captured before the dlclose but handled after the
+		 * reload still finds the module (retired, not dropped), for
+		 * names and for the unwinder; a later one does not. */
+		symbols_set_sample_time(s, before);
+		n = symbols_resolve(s, pc, true, f, 8);
+		is_str(f[n - 1].name, "dlhot_spin",
+		    "a sample from before the dlclose is still named");
+		ok(symbols_module(s, pc) != NULL,
+		    "... and its module found for the unwinder");
+		symbols_set_sample_time(s, symbols__test_now());
+		n = symbols_resolve(s, pc, true, f, 8);
+		ok(strcmp(f[0].name, "dlhot_spin") != 0 &&
+		    symbols_module(s, pc) == NULL,
+		    "a sample from after it is not (%s)", f[0].name);
+		symbols_set_sample_time(s, 0);
 	}
 	symbols_free(s);
 }
