@@ -176,7 +176,8 @@ export_check_output(const char *path, char **cause)
 		    dir);
 	else if (access(dir, W_OK | X_OK) < 0)
 		err = set_cause(cause, -errno,
-		    "cannot create files in directory %s", dir);
+		    "cannot write %s: cannot create files in directory %s",
+		    path, dir);
 	free(dir);
 	return err;
 }

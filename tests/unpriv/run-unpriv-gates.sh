@@ -63,7 +63,7 @@ s=$(now_ms)
 as_user "$UCTOP" -p "$t" --duration 5 -o "$RODIR/x.folded" 2>"$WORKDIR/ro.err"
 rc=$? el=$(ms_since "$s")
 [ "$rc" = 1 ] && one_line "$WORKDIR/ro.err" && [ "$el" -lt 5000 ] &&
-	grep -q "^ctop-prof: cannot create files in directory $RODIR: Permission denied" "$WORKDIR/ro.err"
+	grep -q "^ctop-prof: cannot write $RODIR/x.folded: cannot create files in directory $RODIR: Permission denied" "$WORKDIR/ro.err"
 ok $? "-o into a directory it may not write, -p: exit $rc after $el ms: $(cat "$WORKDIR/ro.err")"
 target_healthy "$t"
 ok $? "the target was not touched"
@@ -71,7 +71,7 @@ as_user "$UCTOP" --duration 5 -o "$RODIR/x.folded" -- \
 	sh -c 'echo ran >"$0"' "$UDIR/ran" 2>"$WORKDIR/ro2.err"
 rc=$?
 [ "$rc" = 125 ] && one_line "$WORKDIR/ro2.err" && [ ! -e "$UDIR/ran" ] &&
-	grep -q "^ctop-prof: cannot create files in directory $RODIR" "$WORKDIR/ro2.err"
+	grep -q "^ctop-prof: cannot write $RODIR/x.folded: cannot create files in directory $RODIR" "$WORKDIR/ro2.err"
 ok $? "-o there in launch mode: exit $rc, the command did not run"
 [ -z "$(ls -A "$RODIR")" ]
 ok $? "nothing was created in that directory"
