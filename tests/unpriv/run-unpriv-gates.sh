@@ -29,8 +29,13 @@ else
 		rc=$?
 		case $b in
 		perf) want="^ctop-prof: perf_event_open on $r: not permitted: it belongs to uid 0, we are uid $U_UID (run as that user, as root or with CAP_PERFMON)\$" ;;
-		# auto: the perf probe failed, so ptrace was tried and refused.
-		*) want="^ctop-prof: attach to $r: not permitted: it belongs to uid 0, we are uid $U_UID (run as that user or root)\$" ;;
+		# auto: the perf probe failed, so ptrace was tried and refused;
+		# Yama, when on, is the first gate the line names.
+		*) if [ "$(yama_scope)" = 0 ]; then
+			want="^ctop-prof: attach to $r: not permitted: it belongs to uid 0, we are uid $U_UID (run as that user or root)\$"
+		   else
+			want="^ctop-prof: attach to $r: not permitted: Yama ptrace_scope is $(yama_scope), "
+		   fi ;;
 		esac
 		[ "$rc" = 1 ] && one_line "$WORKDIR/root.err" && grep -q "$want" "$WORKDIR/root.err" &&
 			[ ! -s "$WORKDIR/root.out" ] && [ ! -e "$UDIR/root.folded" ]

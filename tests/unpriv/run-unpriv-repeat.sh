@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 # Unprivileged tier: short --backend auto recordings run again and again
 # as the user (a user once saw one run in four die of SIGSEGV). Ten runs
-# of 1 s over five targets, launched and attached to: the README's demo,
-# busy threads, a qsort callback in a frame-pointer build (walks that
-# change between frame pointers and DWARF), thread churn (threads that
-# come and go while perf opens events) and a deep recursion (stacks cut
-# short). Each must exit as documented, print one summary line naming the
-# backend auto picked, and write a well-formed profile of that target.
+# of 1 s at 499 Hz (more samples, more walks) over five targets, launched
+# and attached to: the README's demo, busy threads, a qsort callback in a
+# frame-pointer build (walks that change between frame pointers and
+# DWARF), thread churn (threads that come and go while perf opens events)
+# and a deep recursion (stacks cut short). Each must exit as documented,
+# print one summary line naming the backend auto picked, and write a
+# well-formed profile of that target.
 #   UNPRIV_RUNS   number of runs (default 10)
 here=$(dirname "$0")
 . "$here/../lib.sh"
@@ -22,6 +23,9 @@ diag "auto should pick $backend (perf_event_paranoid $(perf_paranoid))"
 
 user_spawn spin "$UBIN/spin" -b 2
 user_spawn churn "$UBIN/threadchurn"
+# ptrace under Yama: -p refused, so those runs launch the target instead.
+attach=1
+[ "$backend" = ptrace ] && [ "$(yama_scope)" != 0 ] && attach=0
 
 # well_formed FILE COMM FRAME: folded lines, each stack rooted at COMM,
 # and FRAME in the profile (an empty FRAME: an empty profile will do).
@@ -52,7 +56,11 @@ for i in $(seq 1 "$runs"); do
 	0) what="launch recurse" comm=recurse frame=rec want=143
 	   cmd=(-- "$UBIN/recurse") ;;
 	esac
-	as_user "$UCTOP" --backend auto --duration 1 -o "$f" "${cmd[@]}" \
+	if [ "$attach" = 0 ] && [ "${cmd[0]}" = -p ]; then
+		what="launch $comm" want=143 cmd=(-- "$UBIN/$comm")
+		[ "$comm" = spin ] && cmd+=(-b 2)
+	fi
+	as_user "$UCTOP" --backend auto -F 499 --duration 1 -o "$f" "${cmd[@]}" \
 		>"$WORKDIR/run$i.out" 2>"$WORKDIR/run$i.err"
 	rc=$?
 	n=$(folded_total "$f" 2>/dev/null)
