@@ -35,19 +35,22 @@ diag "hours/s: unfixed $r1, fixed $r2 (timings vary with the machine's load)"
 # (ctop-prof's own recording, not a timing: the machine may be busy).
 if ptrace_allowed; then
 	"$CTOP" -F 499 --duration 2 -o "$WORKDIR/slow.folded" -- "$DEMO" >/dev/null 2>"$WORKDIR/slow.err"
+	# data_dir_exists is a stat(), mostly kernel time, which perf does
+	# not sample for a user at perf_event_paranoid 2 (it took 0-8% there,
+	# 62% as root): then ptrace, which sees it, shows the hot spots.
+	why=
+	if grep -q 'kernel time not visible' "$WORKDIR/slow.err"; then
+		why=" (--backend ptrace: kernel time not visible to perf here)"
+		"$CTOP" --backend ptrace -F 499 --duration 2 -o "$WORKDIR/slow.folded" -- \
+			"$DEMO" >/dev/null 2>&1
+	fi
 	"$CTOP" -F 499 --duration 2 -o "$WORKDIR/fast.folded" -- "$DEMO" --fixed >/dev/null 2>&1
 	l1=$(folded_share "$WORKDIR/slow.folded" log_debug)
 	d1=$(folded_share "$WORKDIR/slow.folded" data_dir_exists)
 	l2=$(folded_share "$WORKDIR/fast.folded" log_debug)
 	d2=$(folded_share "$WORKDIR/fast.folded" data_dir_exists)
 	diag "unfixed: log_debug $l1%, data_dir_exists $d1%; fixed: $l2%, $d2%"
-	# data_dir_exists is a stat(), mostly kernel time: a user's perf
-	# backend at perf_event_paranoid 2 does not sample it, so it shrinks.
-	dmin=10 why=
-	if grep -q 'kernel time not visible' "$WORKDIR/slow.err"; then
-		dmin=1 why=" (kernel time not visible here: want data_dir_exists >= 1%)"
-	fi
-	awk -v l="$l1" -v d="$d1" -v m="$dmin" 'BEGIN { exit !(l >= 20 && d >= m && l + d >= 60) }'
+	awk -v l="$l1" -v d="$d1" 'BEGIN { exit !(l >= 20 && d >= 10 && l + d >= 60) }'
 	ok $? "profiled unfixed: the two hot spots take $l1% + $d1% of the samples$why"
 	awk -v l="$l2" -v d="$d2" 'BEGIN { exit !(l <= 2 && d <= 2) }'
 	ok $? "profiled with --fixed: they are gone ($l2% + $d2%)"
