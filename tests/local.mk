@@ -26,3 +26,14 @@ EXTRA_DIST += tests/integration/run-cputime.sh
 # ctop-prof stops, in a recording (both backends) and in the TUI.
 SCRIPT_TESTS += tests/integration/run-jobctl.sh tests/tui/run-jobctl.sh
 EXTRA_DIST += tests/integration/run-jobctl.sh tests/tui/run-jobctl.sh
+
+# The unprivileged tier (issue 16): ctop-prof as a user without privileges
+# on the user's own processes. As root each script runs it as
+# CTOP_TEST_USER (default nobody) through setpriv; as a user, as that user.
+UNPRIV_TESTS = \
+	tests/unpriv/run-unpriv-backend.sh \
+	tests/unpriv/run-unpriv-gates.sh \
+	tests/unpriv/run-unpriv-tui.sh \
+	tests/unpriv/run-unpriv-repeat.sh
+SCRIPT_TESTS += $(UNPRIV_TESTS)
+EXTRA_DIST += $(UNPRIV_TESTS) tests/unpriv/unpriv-lib.sh
