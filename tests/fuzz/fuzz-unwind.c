@@ -101,6 +101,24 @@ find_target(char *path, size_t size)
 	return false;
 }
 
+/* Whether a file whose path holds `what` is mapped in pid. */
+static bool
+maps_have(pid_t pid, const char *what)
+{
+	char path[64], line[4096];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof line, f))
+		found = strstr(line, what) != NULL;
+	fclose(f);
+	return found;
+}
+
 /* Starts `termesc wait` with its stdin on a pipe we keep; returns its pid
  * once it runs the target's code (exec done), or -1. */
 static pid_t
@@ -125,7 +143,10 @@ start_child(const char *path)
 		return -1;
 	}
 	fz.keep_fd = fds[1];
-	for (int i = 0; i < 2000; i++) {
+	/* /proc/PID/exe names the target as soon as the exec begins, before
+	 * its mappings are made (once: "no module in /proc/PID/maps" under
+	 * load): wait until ld.so has mapped libc as well, for up to 10 s. */
+	for (int i = 0; i < 10000; i++) {
 		char link[64];
 		ssize_t n;
 		struct timespec ms = { 0, 1000000 };
@@ -134,7 +155,7 @@ start_child(const char *path)
 		n = readlink(link, exe, sizeof exe - 1);
 		if (n > 0) {
 			exe[n] = '\0';
-			if (strcmp(exe, want) == 0)
+			if (strcmp(exe, want) == 0 && maps_have(pid, "/libc."))
 				return pid;
 		}
 		nanosleep(&ms, NULL);

