@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES="gcc g++ make libc6-dev autoconf automake autoconf-archive \
 pkg-config libncurses-dev libunwind-dev libdw-dev libelf-dev binutils"
 RUN_PACKAGES="libdebuginfod1"
-TEST_PACKAGES="tmux procps man-db groff-base strace"
+TEST_PACKAGES="tmux procps man-db groff-base strace python3-minimal linux-perf"
 
 install_packages() {
 	missing=""

@@ -81,6 +81,9 @@ trap cleanup EXIT
 echo "# fresh copy of the base in $root"
 cp -a "$base/." "$root/"
 rm -f "$root/.complete"
+# The root a mount point of its own, as on a real machine (unshare -m, which
+# a test uses, needs one to make its mounts private).
+mount --bind "$root" "$root" && mount --make-private "$root" && mounted+=("$root")
 for m in proc sys dev dev/pts; do
 	mkdir -p "$root/$m"
 	case $m in

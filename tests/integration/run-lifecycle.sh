@@ -82,7 +82,10 @@ kill "$t"
 # the whole life is profiled: the target says how many threads it made.
 # Every one is seen; almost every sample unwinds (threads caught at clone's
 # return have no CFI there; see unwind.c); and churn_work, where the
-# threads spend their time, is the hottest leaf.
+# threads spend their time, is sampled. Not how much: ptrace cpu mode
+# weighs a thread's samples by the CPU time it used up to its last one, and
+# a thread that lives about one period loses most of its time that way
+# (ctop-prof(1)), so clone3 in the creating thread may well come first.
 "$CTOP" --backend ptrace -F 999 -o "$WORKDIR/churn.folded" -- \
 	"$TARGETS/threadchurn" 3 >"$WORKDIR/churn.out" 2>"$WORKDIR/err"
 rc=$?
@@ -99,8 +102,8 @@ top=$(awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";")
 	self[f[k]] += n } END { for (x in self) if (self[x] > m) { m = self[x]; b = x }
 	print b }' "$WORKDIR/churn.folded")
 w=$(folded_leaf_share "$WORKDIR/churn.folded" churn_work)
-[ "$top" = churn_work ]
-ok $? "thread churn: the hottest leaf is churn_work ($w%; top: $top)"
+awk -v w="$w" 'BEGIN { exit !(w >= 5) }'
+ok $? "thread churn: churn_work is sampled ($w% of the samples, want >= 5%; hottest leaf: $top)"
 
 # 5. 1000 threads: all attached, all detached.
 start_target t "$LC" --threads 1000
