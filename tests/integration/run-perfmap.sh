@@ -17,7 +17,7 @@ TOL=7	# points: 1500 samples give a standard deviation of 1.3, 300 of 2.9
 # samples, and ptrace's CPU-time weights make each record count more).
 tol() {
 	awk -v n="$(folded_total "$1")" -v t="$TOL" \
-		'BEGIN { s = n > 0 ? 4 * 50 / sqrt(n) : 50; printf "%.1f", s > t ? s : t }'
+		'BEGIN { s = n > 0 ? 4 * 50 / sqrt(n) : 50; printf "%.1f", (s > t) ? s : t }'
 }
 
 [ "$(uname -m)" = x86_64 ] || skip_all "fakejit's machine code is x86-64"
