@@ -67,11 +67,13 @@ is=$?
 ok $? "launch: death by SIGUSR1 gives 138 (got $is)"
 # ctop-prof ending first: the command gets SIGTERM.
 start=$(date +%s)
-"$CTOP" $CTOP_BACKEND_ARGS --duration 1 -o "$WORKDIR/term.folded" -- "$TARGETS/ratio" --seconds 60 >/dev/null 2>&1
+# A run time of its own (60.PID s) names this command apart from the ratio
+# processes of this test and of run-record-perf.sh, which runs beside it.
+"$CTOP" $CTOP_BACKEND_ARGS --duration 1 -o "$WORKDIR/term.folded" -- "$TARGETS/ratio" --seconds "60.$$" >/dev/null 2>&1
 is=$?
 [ "$is" = 143 ] && [ $(( $(date +%s) - start )) -le 5 ]
 ok $? "launch ended by --duration: command got SIGTERM (status $is)"
-check "no ratio process left behind" -- test -z "$(pgrep -f "$TARGETS/ratio --seconds 60" | grep -v "^$t\$")"
+check "no ratio process left behind" -- test -z "$(pgrep -f "$TARGETS/ratio --seconds 60\.$$\$")"
 
 # SIGINT and SIGTERM end a recording cleanly, with the file written.
 for sig in INT TERM HUP; do

@@ -23,14 +23,17 @@ c=$!
 cleanup_pid "$c"
 # ctop-prof's open fds but those of the target's threads' /proc files (the
 # ptrace sampler keeps one per traced thread; they come and go with the
-# churn). Counted from the fds themselves: the target's thread count, read
-# at another instant, is no measure of them.
+# churn) and the files of the target's modules and their debug files (one
+# each, opened when a module is first sampled: ld.so's may come late).
+# Counted from the fds themselves: the target's thread count, read at
+# another instant, is no measure of them.
 fds() {
 	local f n=0
 	for f in /proc/"$c"/fd/*; do
 		case $(readlink "$f" 2>/dev/null) in
 		"") ;;
 		/proc/"$t"/task/*) ;;
+		*.so|*.so.[0-9]*|*.debug|"$(readlink "/proc/$t/exe")") ;;
 		*) n=$((n + 1)) ;;
 		esac
 	done
@@ -64,7 +67,7 @@ rc=$?
 seen=$(grep -oE '[0-9]+ threads' "$WORKDIR/err" | cut -d' ' -f1)
 ok "$rc" "soak ${SECS}s: exit $rc: $(cat "$WORKDIR/err")"
 [ "$lastmin" -le $((fd0 + 1)) ] && [ "$fdmax" -le $((fd0 + 3)) ]
-ok $? "open fds (but per-thread /proc files) flat: $fd0 at warm-up, $fdmin..$fdmax after (transient /proc reads), $lastmin at least in the last quarter" ||
+ok $? "open fds (but per-thread /proc files and module files) flat: $fd0 at warm-up, $fdmin..$fdmax after (transient /proc reads), $lastmin at least in the last quarter" ||
 	diff "$WORKDIR/fds.warm" "$WORKDIR/fds.end" | sed 's/^/# fds warm-up vs end: /'
 
 [ "$thbad" = 0 ]
