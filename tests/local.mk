@@ -24,8 +24,8 @@ EXTRA_DIST += tests/integration/run-cputime.sh
 
 # Job control (issue 16): Ctrl-Z / kill -TSTP release the target before
 # ctop-prof stops, in a recording (both backends) and in the TUI.
-SCRIPT_TESTS += tests/integration/run-jobctl.sh tests/tui/run-jobctl.sh
-EXTRA_DIST += tests/integration/run-jobctl.sh tests/tui/run-jobctl.sh
+SCRIPT_TESTS += tests/integration/run-jobctl.sh tests/tui/run-tui-jobctl.sh
+EXTRA_DIST += tests/integration/run-jobctl.sh tests/tui/run-tui-jobctl.sh
 
 # The unprivileged tier (issue 16): ctop-prof as a user without privileges
 # on the user's own processes. As root each script runs it as

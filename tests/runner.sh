@@ -14,6 +14,14 @@ jobs=${RUNNER_JOBS:-2}
 limit=${RUNNER_TIMEOUT:-300}
 logdir=$top_builddir/tests/logs
 mkdir -p "$logdir"
+# Logs are named after a test's file name: two tests of one name would
+# write one log, and one could hide the other's failure.
+dups=$(for t in "$@"; do basename "$t"; done | sort | uniq -d | tr '\n' ' ')
+if [ -n "$dups" ]; then
+	echo "runner: tests with the same file name (their logs would collide): $dups" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 
 run_one() {
 	local t=$1 name log rc start end
