@@ -162,6 +162,36 @@ current_umask(void)
  * Writing
  * ------------------------------------------------------------------------ */
 
+/* Writes v through node to fd (left open), flushed. */
+static int
+write_view_fd(int fd, enum export_format fmt, const struct pview *v,
+    uint32_t node)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3), err = 0;
+	FILE *f;
+
+	if (dup_fd < 0)
+		return -errno;
+	f = fdopen(dup_fd, "w");
+	if (!f) {
+		err = -errno;
+		close(dup_fd);
+		return err;
+	}
+	switch (fmt) {
+	case EXPORT_FOLDED:
+		err = folded_write(f, v, node);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (!err && fflush(f) != 0)
+		err = -errno;
+	if (fclose(f) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
 /* Writes v through node into a new mkstemp file DIR/.HINT.XXXXXX, synced
  * and mode 0644 minus the umask. Sets *tmp_out (caller frees, and unlinks
  * it once it has been linked or renamed). */
@@ -170,7 +200,6 @@ write_temp(const char *dir, const char *hint, enum export_format fmt,
     const struct pview *v, uint32_t node, char **tmp_out, char **cause)
 {
 	char *name = NULL, *tmp;
-	FILE *f;
 	int fd, err;
 
 	if (asprintf(&name, ".%s.XXXXXX", hint) < 0)
@@ -187,26 +216,12 @@ write_temp(const char *dir, const char *hint, enum export_format fmt,
 		free(tmp);
 		return err;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	switch (fmt) {
-	case EXPORT_FOLDED:
-		err = folded_write(f, v, node);
-		break;
-	default:
-		err = -EINVAL;
-	}
-	if (!err && fflush(f) != 0)
-		err = -errno;
+	err = write_view_fd(fd, fmt, v, node);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (!err && fchmod(fd, 0644 & ~current_umask()) < 0)
 		err = -errno;
-	if (fclose(f) != 0 && !err)
+	if (close(fd) != 0 && !err)
 		err = -errno;
 	if (err)
 		goto fail;
@@ -481,35 +496,6 @@ tmp_create(int dirfd, char name[TMP_NAME_SIZE])
 	return -EEXIST;
 }
 
-/* Writes v through node to fd (left open), flushed. */
-static int
-write_view_fd(int fd, enum export_format fmt, const struct pview *v,
-    uint32_t node)
-{
-	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3), err = 0;
-	FILE *f;
-
-	if (dup_fd < 0)
-		return -errno;
-	f = fdopen(dup_fd, "w");
-	if (!f) {
-		err = -errno;
-		close(dup_fd);
-		return err;
-	}
-	switch (fmt) {
-	case EXPORT_FOLDED:
-		err = folded_write(f, v, node);
-		break;
-	default:
-		err = -EINVAL;
-	}
-	if (!err && fflush(f) != 0)
-		err = -errno;
-	if (fclose(f) != 0 && !err)
-		err = -errno;
-	return err;
-}
 
 /* Gives the temporary file the old file's owner (when we may: root, or
  * a group we are in), permission bits and access ACL, so replacing a
