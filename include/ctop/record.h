@@ -44,9 +44,13 @@ enum rec_sample_flags {
 	SAMPLE_IN_KERNEL = 1u << 2,	/* stopped inside a system call */
 };
 
-/* Followed in the same record by uint64_t chain[chain_len] (a call chain
- * the kernel walked with frame pointers, leaf first; 0 for ptrace), then
- * by stack_len bytes copied from the target at stack_addr. */
+/* Followed in the same record by the call chain the kernel walked with
+ * frame pointers (perf; none with ptrace), already split by the sampler:
+ * uint64_t kernel pcs [kernel_len], leaf first, then user pcs [user_len],
+ * leaf first (kept only when the sample has no stack copy: --unwind fp),
+ * no context markers; then by stack_len bytes copied from the target at
+ * stack_addr. The first pc of each part is where that context was
+ * interrupted, the others are return addresses. */
 struct rec_sample {
 	uint64_t time_ns;		/* CLOCK_MONOTONIC at capture */
 	int32_t tid;
@@ -54,20 +58,37 @@ struct rec_sample {
 	uint64_t regs[CTOP_NREGS];	/* DWARF order */
 	uint64_t stack_addr;		/* target address of stack byte 0 (SP) */
 	uint32_t stack_len;		/* bytes copied */
-	uint32_t chain_len;		/* u64 entries before the stack bytes */
+	uint16_t kernel_len;		/* kernel pcs in the chain */
+	uint16_t user_len;		/* user pcs after them */
 	uint64_t weight;		/* samples this record stands for (1) */
 };
 
+/* The kernel part of the chain, leaf first. */
 static inline const uint64_t *
-rec_sample_chain(const struct rec_sample *s)
+rec_sample_kernel(const struct rec_sample *s)
 {
 	return (const uint64_t *)(s + 1);
+}
+
+/* The user part of the chain, leaf first. */
+static inline const uint64_t *
+rec_sample_user(const struct rec_sample *s)
+{
+	return rec_sample_kernel(s) + s->kernel_len;
 }
 
 static inline const unsigned char *
 rec_sample_stack(const struct rec_sample *s)
 {
-	return (const unsigned char *)(rec_sample_chain(s) + s->chain_len);
+	return (const unsigned char *)(rec_sample_user(s) + s->user_len);
+}
+
+/* Bytes of the record's payload: the struct, the chain, the stack. */
+static inline size_t
+rec_sample_size(const struct rec_sample *s)
+{
+	return sizeof *s + ((size_t)s->kernel_len + s->user_len) * 8 +
+	    s->stack_len;
 }
 
 struct rec_thread {

@@ -66,8 +66,11 @@ void unwind_set_method(struct unwinder *u, enum unwind_method method);
 /* Drops cached unwind tables (the maps changed or the process exec'd). */
 void unwind_flush(struct unwinder *u);
 
-/* Walks sample s; writes at most max frames, innermost first (frames[0] is
- * the sampled ip). Returns the number written and sets *end. */
+/* The pcs of sample s, innermost first: the kernel part of its chain
+ * (perf), then the user part: the kernel's frame-pointer chain when the
+ * sample has one (--unwind fp with perf), else a walk of the stack copy
+ * from the sampled registers. Writes at most max frames; returns the
+ * number written and sets *end (UNWIND_COMPLETE for a chain alone). */
 int unwind_sample(struct unwinder *u, const struct rec_sample *s,
     struct unwind_frame *frames, int max, enum unwind_end *end);
 

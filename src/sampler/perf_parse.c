@@ -126,6 +126,34 @@ perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
 	return 0;
 }
 
+/* Copies the kernel's call chain into the record split by context: the
+ * PERF_CONTEXT_* markers ((u64)-4095 and up) are dropped, kernel pcs (any
+ * context but the user's) come first, then user pcs when keep_user (no
+ * stack copy to unwind instead). Returns the pcs written. */
+static size_t
+split_chain(const uint64_t *chain, uint64_t nr, bool keep_user,
+    struct rec_sample *rec, uint64_t *dst)
+{
+	uint64_t kernel[PERF_MAX_CHAIN], pc;
+	size_t nk = 0, nu = 0, i;
+	bool in_user = false;
+
+	for (i = 0; i < nr; i++) {
+		memcpy(&pc, chain + i, 8);
+		if (pc >= (uint64_t)-4095)
+			in_user = pc == (uint64_t)PERF_CONTEXT_USER;
+		else if (!in_user)
+			kernel[nk++] = pc;
+		else if (keep_user)
+			dst[nu++] = pc;		/* moved behind the kernel's */
+	}
+	memmove(dst + nk, dst, nu * 8);
+	memcpy(dst, kernel, nk * 8);
+	rec->kernel_len = (uint16_t)nk;
+	rec->user_len = (uint16_t)nu;
+	return nk + nu;
+}
+
 /* Fills rec (room for the chain and stack_cap stack bytes after it) and
  * returns the payload length to commit. */
 size_t
@@ -134,7 +162,8 @@ perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
 {
 	uint64_t nr = ps->nr > PERF_MAX_CHAIN ? PERF_MAX_CHAIN : ps->nr;
 	size_t got = ps->dyn_size < stack_cap ? ps->dyn_size : stack_cap;
-	unsigned char *dst;
+	uint64_t *chain = (uint64_t *)(rec + 1);
+	size_t pcs;
 
 	rec->time_ns = ps->time;
 	rec->tid = (int32_t)ps->tid;
@@ -151,15 +180,12 @@ perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
 	 * stack (or an unmapped page), so the whole stack is there. */
 	if (ps->stack_size && ps->dyn_size < ps->stack_size)
 		rec->flags |= SAMPLE_STACK_SHORT;
-	rec->chain_len = (uint32_t)nr;
 	rec->weight = 1;
-	dst = (unsigned char *)(rec + 1);
-	if (nr)
-		memcpy(dst, ps->chain, nr * 8);
+	pcs = split_chain(ps->chain, nr, got == 0, rec, chain);
 	rec->stack_len = (uint32_t)got;
 	if (got)
-		memcpy(dst + nr * 8, ps->stack, got);
-	return sizeof *rec + nr * 8 + got;
+		memcpy(chain + pcs, ps->stack, got);
+	return rec_sample_size(rec);
 }
 
 /* The u32 at byte `at` of the body (after the header); 0 past its end. */

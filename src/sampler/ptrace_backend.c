@@ -378,7 +378,8 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	regs_to_dwarf(&u, rec->regs);
 	rec->stack_addr = u.rsp;
 	rec->stack_len = (uint32_t)got;
-	rec->chain_len = 0;
+	rec->kernel_len = 0;
+	rec->user_len = 0;
 	rec->weight = weight;
 	ring_commit(s->ring, sizeof *rec + got);
 	count(s, &s->samples);

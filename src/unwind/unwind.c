@@ -646,8 +646,9 @@ walk_mixed(struct walk *w, struct unwind_frame *frames, int *n, int max,
 	}
 }
 
-int
-unwind_sample(struct unwinder *u, const struct rec_sample *s,
+/* Walks the stack copy from the sampled registers. */
+static int
+walk_stack(struct unwinder *u, const struct rec_sample *s,
     struct unwind_frame *frames, int max, enum unwind_end *end)
 {
 	struct walk w = { .u = u, .s = s, .stack = rec_sample_stack(s),
@@ -663,6 +664,42 @@ unwind_sample(struct unwinder *u, const struct rec_sample *s,
 		walk_mixed(&w, frames, &n, max, &e);
 	u->stats.ends[e]++;
 	*end = e;
+	return n;
+}
+
+/* Appends a part of the kernel's chain (leaf first; its first pc is where
+ * that context was interrupted, the others are return addresses). */
+static int
+take_chain(const uint64_t *pcs, int len, struct unwind_frame *frames,
+    int max)
+{
+	int i;
+
+	for (i = 0; i < len && i < max; i++)
+		frames[i] = (struct unwind_frame){ pcs[i], i == 0 };
+	return i;
+}
+
+int
+unwind_sample(struct unwinder *u, const struct rec_sample *s,
+    struct unwind_frame *frames, int max, enum unwind_end *end)
+{
+	int n = take_chain(rec_sample_kernel(s), s->kernel_len, frames, max);
+
+	*end = UNWIND_COMPLETE;
+	if (s->user_len > 0) {
+		n += take_chain(rec_sample_user(s), s->user_len, frames + n,
+		    max - n);
+		/* The kernel's frame-pointer walk ends where rbp stops
+		 * pointing at a frame: it cannot tell a root from a broken
+		 * chain, except at its own limit. */
+		if (s->user_len >= 127)
+			*end = UNWIND_MAX_DEPTH;
+	} else if (s->kernel_len == 0 || s->regs[CTOP_REG_RIP] != 0 ||
+	    s->stack_len > 0) {
+		/* (A kernel chain with neither: a kernel thread's sample.) */
+		n += walk_stack(u, s, frames + n, max - n, end);
+	}
 	return n;
 }
 

@@ -247,67 +247,19 @@ worker_build_stack(struct worker *w, int n, enum unwind_end end)
 	return k;
 }
 
-/* The kernel's call chain (perf backend), leaf first, with context
- * markers: kernel entries become frames[0..k) and, when the sample has no
- * stack copy (--unwind fp), the user entries follow them. Returns how
- * many were written; *user says how many of them are user frames. */
-static int
-worker_chain_frames(struct worker *w, const struct rec_sample *s, int *user)
-{
-	const uint64_t *chain = rec_sample_chain(s);
-	bool in_user = false, fp = s->stack_len == 0;
-	int n = 0, first_user = -1;
-	uint32_t i;
-
-	*user = 0;
-	for (i = 0; i < s->chain_len && n < WORKER_MAX_FRAMES; i++) {
-		uint64_t pc = chain[i];
-
-		/* PERF_CONTEXT_KERNEL, _USER...: the (u64)-4095 and up range */
-		if (pc >= (uint64_t)-4095) {
-			in_user = pc == (uint64_t)-512;
-			continue;
-		}
-		if (in_user && !fp)
-			continue;
-		if (in_user && first_user < 0)
-			first_user = n;
-		/* The first entry of each context is where it was
-		 * interrupted; the others are return addresses. */
-		w->uframes[n] = (struct unwind_frame){ pc, n == 0 ||
-		    n == first_user };
-		n++;
-	}
-	if (first_user >= 0)
-		*user = n - first_user;
-	return n;
-}
-
 static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
-	enum unwind_end end = UNWIND_COMPLETE;
-	int n = 0, user = 0, u;
+	enum unwind_end end;
 	size_t k;
+	int n;
 
 	if (!worker_ensure_symbols(w))
 		return;
 	/* Modules as they were at capture: one unmapped since (dlclose)
 	 * still names and unwinds this sample's frames. */
 	symbols_set_sample_time(w->symbols, s->time_ns);
-	if (s->chain_len > 0)
-		n = worker_chain_frames(w, s, &user);
-	if (user > 0) {
-		/* The frame-pointer walk ends where rbp stops pointing at a
-		 * frame: it cannot tell a root from a broken chain. */
-		if (user >= 127)
-			end = UNWIND_MAX_DEPTH;
-	} else if (s->regs[CTOP_REG_RIP] != 0 || s->stack_len > 0) {
-		u = unwind_sample(w->unwinder, s, w->uframes + n,
-		    WORKER_MAX_FRAMES - n, &end);
-		if (u > 0)
-			n += u;
-	}
+	n = unwind_sample(w->unwinder, s, w->uframes, WORKER_MAX_FRAMES, &end);
 	if (n <= 0)
 		return;
 	k = worker_build_stack(w, n, end);

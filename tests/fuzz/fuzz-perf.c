@@ -203,6 +203,32 @@ inside(const void *p, uint64_t n, const unsigned char *rec, size_t size)
 	return q >= rec && q <= rec + size && n <= (uint64_t)(rec + size - q);
 }
 
+/* The chain as the record should carry it: kernel-side pcs (every context
+ * but the user's), then user pcs when there is no stack copy; no markers.
+ * Returns the count and sets *nk to the kernel part's. */
+static size_t
+oracle_chain(const unsigned char *chain, uint64_t nr, bool keep_user,
+    uint64_t *out, size_t *nk)
+{
+	uint64_t user[PERF_MAX_CHAIN];
+	size_t k = 0, u = 0;
+	bool in_user = false;
+
+	for (uint64_t i = 0; i < nr; i++) {
+		uint64_t pc = get_u64(chain, i * 8);
+
+		if (pc >= (uint64_t)-4095)
+			in_user = pc == (uint64_t)PERF_CONTEXT_USER;
+		else if (!in_user)
+			out[k++] = pc;
+		else if (keep_user)
+			user[u++] = pc;
+	}
+	memcpy(out + k, user, u * 8);
+	*nk = k;
+	return k + u;
+}
+
 static void
 check_fill(const struct perf_sample *ps, const struct want_sample *w,
     const unsigned char *rec, uint64_t mask, size_t stack_cap)
@@ -211,7 +237,11 @@ check_fill(const struct perf_sample *ps, const struct want_sample *w,
 	uint64_t dyn = w->dyn_size < w->stack_size ? w->dyn_size :
 	    w->stack_size;
 	size_t stack_len = dyn < stack_cap ? (size_t)dyn : stack_cap;
+	uint64_t want_chain[PERF_MAX_CHAIN];
+	size_t nk = 0, npc = chain_len == 0 ? 0 : oracle_chain(rec +
+	    w->chain_at, chain_len, stack_len == 0, want_chain, &nk);
 	size_t cap = sizeof(struct rec_sample) + chain_len * 8 + stack_len;
+	size_t want_len = sizeof(struct rec_sample) + npc * 8 + stack_len;
 	struct rec_sample *r = malloc(cap);
 	uint32_t flags = 0;
 	size_t got;
@@ -219,12 +249,14 @@ check_fill(const struct perf_sample *ps, const struct want_sample *w,
 	if (!r)
 		return;
 	got = perf__fill_sample(ps, stack_cap, r);
-	fuzz_check(got == cap, "fill_sample returns %zu, want %zu", got, cap);
-	fuzz_check(r->chain_len == chain_len && r->stack_len == stack_len,
-	    "chain %u stack %u, want %llu and %zu", r->chain_len,
-	    r->stack_len, (unsigned long long)chain_len, stack_len);
-	fuzz_check(chain_len == 0 || memcmp(rec_sample_chain(r),
-	    rec + w->chain_at, chain_len * 8) == 0, "chain not copied");
+	fuzz_check(got == want_len, "fill_sample returns %zu, want %zu", got,
+	    want_len);
+	fuzz_check(r->kernel_len == nk && r->user_len == npc - nk &&
+	    r->stack_len == stack_len, "chain %u+%u stack %u, want %zu+%zu "
+	    "and %zu", r->kernel_len, r->user_len, r->stack_len, nk, npc - nk,
+	    stack_len);
+	fuzz_check(npc == 0 || memcmp(rec_sample_kernel(r), want_chain,
+	    npc * 8) == 0, "chain not split as the oracle splits it");
 	fuzz_check(stack_len == 0 || memcmp(rec_sample_stack(r),
 	    rec + w->stack_at, stack_len) == 0, "stack not copied");
 	fuzz_check(r->time_ns == w->time && r->tid == (int32_t)w->tid &&

@@ -412,7 +412,7 @@ on_sample(struct collect *c, const struct rec_sample *s, size_t len)
 		c->after_exec++;
 		c->after_exec_weight += s->weight;
 	}
-	if (len != sizeof *s + s->chain_len * 8 + s->stack_len ||
+	if (len != rec_sample_size(s) ||
 	    s->stack_len > c->stack_size)
 		c->bad_len++;
 	if (!in_exec(c, s->regs[CTOP_REG_RIP]))

@@ -111,12 +111,15 @@ test_parse(void)
 	    ps.nr == 3 && ps.stack_size == 256 && ps.dyn_size == 64 &&
 	    ps.kernel_ip, "sample fields decoded (err %d)", err);
 	got = perf__fill_sample(&ps, ps.dyn_size, r);
-	ok(got == sizeof *r + 3 * 8 + 64 && r->chain_len == 3 &&
+	ok(got == sizeof *r + 2 * 8 + 64 && r->kernel_len == 2 &&
+	    r->user_len == 0 &&
 	    r->stack_len == 64 && r->regs[CTOP_REG_RSP] == 1007 &&
 	    r->stack_addr == 1007 && r->regs[CTOP_REG_RIP] == 1008 &&
 	    (r->flags & SAMPLE_STACK_SHORT) && (r->flags & SAMPLE_IN_KERNEL),
-	    "rec_sample: chain, dyn_size bytes, SP/IP from user regs, flags");
-	ok(rec_sample_chain(r)[1] == 0xffffffff81000010ull &&
+	    "rec_sample: kernel chain without its marker, dyn_size bytes, "
+	    "SP/IP from user regs, flags");
+	ok(rec_sample_kernel(r)[0] == 0xffffffff81000010ull &&
+	    rec_sample_kernel(r)[1] == 0xffffffff81000020ull &&
 	    *(const uint64_t *)rec_sample_stack(r) == 0xabcd0000,
 	    "chain and stack bytes copied in place");
 	err = perf__parse_sample(b, len - 16, st, PERF_REGS_MASK, &ps);
@@ -129,6 +132,35 @@ test_parse(void)
 	err = perf__parse_sample(b, len, st, PERF_REGS_MASK, &ps);
 	ok(err == 0 && ps.stack_size == 0 && ps.dyn_size == 0,
 	    "stack size 0: no data and no dyn_size field");
+}
+
+/* The sampler splits the kernel's chain: markers dropped, kernel pcs first,
+ * user pcs kept only when there is no stack copy to unwind instead. */
+static void
+test_chain_split(void)
+{
+	static const uint64_t chain[] = { (uint64_t)PERF_CONTEXT_KERNEL,
+	    0xffffffff81000010ull, (uint64_t)PERF_CONTEXT_USER, 0x401000,
+	    0x402000, 0x403000 };
+	static uint64_t out[256], stack[4] = { 0xabcd };
+	struct rec_sample *r = (void *)out;
+	struct perf_sample ps = { .chain = chain, .nr = 6 };
+	size_t got;
+
+	got = perf__fill_sample(&ps, 0, r);
+	ok(got == sizeof *r + 4 * 8 && r->kernel_len == 1 && r->user_len == 3 &&
+	    rec_sample_kernel(r)[0] == 0xffffffff81000010ull &&
+	    rec_sample_user(r)[0] == 0x401000 &&
+	    rec_sample_user(r)[2] == 0x403000 && r->stack_len == 0,
+	    "no stack copy: 1 kernel pc, then the 3 user pcs (%u+%u)",
+	    r->kernel_len, r->user_len);
+	ps.stack = stack;
+	ps.stack_size = ps.dyn_size = sizeof stack;
+	got = perf__fill_sample(&ps, sizeof stack, r);
+	ok(got == sizeof *r + 8 + sizeof stack && r->kernel_len == 1 &&
+	    r->user_len == 0 && *(const uint64_t *)rec_sample_stack(r) ==
+	    0xabcd, "with a stack copy: the user pcs are left to the unwinder "
+	    "(%u+%u)", r->kernel_len, r->user_len);
 }
 
 /* ------------------------------------------------------------------------
@@ -436,6 +468,7 @@ main(void)
 
 	test_regs();
 	test_parse();
+	test_chain_split();
 	if (!perf_permitted(why, sizeof why)) {
 		skip(why, "live perf tests");
 		return done_testing();
