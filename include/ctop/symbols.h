@@ -18,10 +18,16 @@
 
 struct symbols_opts {
 	bool debuginfod;	/* allow debuginfod (network); off by default */
+	struct profile *profile; /* interns what symbols_frame_ids() hands
+				  * out; may be NULL without that call */
 };
 
+/* Frames one pc may expand to (inlined callees and their function). */
+#define SYMBOLS_MAX_INLINE 64
+
 struct symbols_stats {
-	uint64_t lookups;	/* symbols_resolve calls */
+	uint64_t lookups;	/* symbols_resolve and symbols_frame_ids
+				 * calls */
 	uint64_t cache_hits;
 	uint64_t no_module;	/* pcs outside every known module */
 	uint64_t jit;		/* pcs named by the JIT perf map */
@@ -74,6 +80,16 @@ void symbols_reset(struct symbols *s);
  * A pc that misses every module triggers a (rate-limited) reload. */
 int symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
     struct frame *out, int max);
+
+/* The profile's frame ids naming pc (see symbols_resolve), innermost
+ * first, interned in opts.profile once per (pc, exact) and cached with
+ * symbols_resolve's results: the one pc cache of the sample's way. A
+ * kernel pc (perf's chain) is one FRAME_KERNEL frame named from
+ * /proc/kallsyms ("[kernel]" where its addresses are hidden). Sets *ids
+ * (valid until the next call) and returns how many, 0 when out of
+ * memory. */
+uint32_t symbols_frame_ids(struct symbols *s, uint64_t pc, bool exact,
+    const uint32_t **ids);
 
 /* The module containing addr, for the unwinder (which finds unwind tables
  * through it), or NULL. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* symbols: the string pool (every name and file handed out is interned
- * here and lives until symbols_free/reset) and the pc->frames cache, an
- * open-addressing hash map whose values are runs of a frame arena. */
+ * here and lives until symbols_free/reset) and the pc cache, an
+ * open-addressing hash map whose values are runs of a frame arena (and of
+ * the profile's ids for those frames, symbols_frame_ids()). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -91,26 +92,33 @@ symbols__intern_free(struct symbols *s)
 	s->strs_cap = s->strs_used = 0;
 }
 
-int
-symbols__cache_get(struct symbols *s, uint64_t key, struct frame *out,
-    int max)
+struct symbols__slot *
+symbols__cache_find(struct symbols *s, uint64_t key)
 {
 	size_t j;
 
 	if (!s->slots_cap)
-		return 0;
+		return NULL;
 	for (j = hash_u64(key) & (s->slots_cap - 1); s->slots[j].key;
 	    j = (j + 1) & (s->slots_cap - 1)) {
-		const struct symbols__slot *sl = &s->slots[j];
-		int n;
-
-		if (sl->key != key)
-			continue;
-		n = (int)sl->n < max ? (int)sl->n : max;
-		memcpy(out, s->arena + sl->first, (size_t)n * sizeof *out);
-		return n;
+		if (s->slots[j].key == key)
+			return &s->slots[j];
 	}
-	return 0;
+	return NULL;
+}
+
+int
+symbols__cache_get(struct symbols *s, uint64_t key, struct frame *out,
+    int max)
+{
+	const struct symbols__slot *sl = symbols__cache_find(s, key);
+	int n;
+
+	if (!sl)
+		return 0;
+	n = (int)sl->n < max ? (int)sl->n : max;
+	memcpy(out, s->arena + sl->first, (size_t)n * sizeof *out);
+	return n;
 }
 
 static int
@@ -142,6 +150,7 @@ arena_reserve(struct symbols *s, size_t n)
 {
 	size_t cap = s->arena_cap ? s->arena_cap : 4096;
 	struct frame *a;
+	uint32_t *ids;
 
 	if (s->arena_len + n <= s->arena_cap)
 		return 0;
@@ -151,6 +160,10 @@ arena_reserve(struct symbols *s, size_t n)
 	if (!a)
 		return -1;
 	s->arena = a;
+	ids = realloc(s->ids, cap * sizeof *ids);
+	if (!ids)
+		return -1;	/* arena grown, its capacity not yet: fine */
+	s->ids = ids;
 	s->arena_cap = cap;
 	return 0;
 }
@@ -178,7 +191,8 @@ symbols__cache_put(struct symbols *s, uint64_t key, const struct frame *f,
 	memcpy(s->arena + s->arena_len, f, (size_t)n * sizeof *f);
 	s->slots[j].key = key;
 	s->slots[j].first = (uint32_t)s->arena_len;
-	s->slots[j].n = (uint32_t)n;
+	s->slots[j].n = (uint16_t)n;
+	s->slots[j].interned = false;
 	s->arena_len += (size_t)n;
 	s->slots_used++;
 }
@@ -197,8 +211,10 @@ symbols__cache_free(struct symbols *s)
 {
 	free(s->slots);
 	free(s->arena);
+	free(s->ids);
 	s->slots = NULL;
 	s->arena = NULL;
+	s->ids = NULL;
 	s->slots_cap = s->slots_used = 0;
 	s->arena_len = s->arena_cap = 0;
 }

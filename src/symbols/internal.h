@@ -87,11 +87,14 @@ struct symbols__perfmap {
 	const char *module;	/* interned "perf-NSPID.map" */
 };
 
-/* A cached resolution: frames[first .. first + n) of the frame arena. */
+/* A cached resolution: frames[first .. first + n) of the frame arena and,
+ * once interned, the profile's ids of those frames at the same indexes of
+ * the id arena. */
 struct symbols__slot {
 	uint64_t key;		/* pc << 1 | exact; 0 = empty */
 	uint32_t first;
-	uint32_t n;
+	uint16_t n;
+	bool interned;		/* ids[first .. first + n) are set */
 };
 
 struct symbols {
@@ -125,11 +128,15 @@ struct symbols {
 	char **strs;
 	size_t strs_cap, strs_used;
 
-	/* pc -> frames cache */
+	/* The pc cache: pc -> frames, and their profile ids */
 	struct symbols__slot *slots;
 	size_t slots_cap, slots_used;
 	struct frame *arena;
+	uint32_t *ids;			/* as long as arena */
 	size_t arena_len, arena_cap;
+	uint32_t scratch_ids[SYMBOLS_MAX_INLINE]; /* for an uncached pc */
+
+	struct kallsyms *kallsyms;	/* kernel pcs; loaded on first one */
 
 	struct symbols__perfmap jit;
 
@@ -143,6 +150,8 @@ const char *symbols__intern(struct symbols *s, const char *str);
 void symbols__intern_free(struct symbols *s);
 int symbols__cache_get(struct symbols *s, uint64_t key, struct frame *out,
     int max);
+/* The slot of key, or NULL. */
+struct symbols__slot *symbols__cache_find(struct symbols *s, uint64_t key);
 void symbols__cache_put(struct symbols *s, uint64_t key,
     const struct frame *f, int n);
 void symbols__cache_clear(struct symbols *s);
@@ -211,6 +220,8 @@ struct symbols__maps_line {
 
 /* symbols.c */
 uint64_t symbols__now_ns(void);		/* CLOCK_MONOTONIC */
+/* Moves symbols_generation() and empties the pc cache. */
+void symbols__bump(struct symbols *s);
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);
 /* Parses one line (NUL-terminated, its '\n' optional) in place: the path
  * loses its trailing newline and spaces and one " (deleted)". False when

@@ -3,10 +3,11 @@ libctop_a_SOURCES += \
 	src/symbols/debuginfod.c \
 	src/symbols/fde.c \
 	src/symbols/intern.c \
+	src/symbols/kallsyms.c \
 	src/symbols/perfmap.c \
 	src/symbols/resolve.c \
 	src/symbols/symbols.c
-noinst_HEADERS += src/symbols/internal.h
+noinst_HEADERS += src/symbols/internal.h src/symbols/kallsyms.h
 
 check_PROGRAMS += tests/unit/test-symbols
 tests_unit_test_symbols_SOURCES = tests/unit/test-symbols.c \

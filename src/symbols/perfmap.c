@@ -590,10 +590,10 @@ map_refresh(struct symbols *s)
 		symbols__jit_table_add(&pm->table, b.v, b.n, &overlap);
 	close(fd);
 	free(b.v);
-	/* Moving the generation costs the worker its caches (the unwind
-	 * tables too): only when a name handed out may be wrong now. */
+	/* Moving the generation costs the pc cache and the unwind tables:
+	 * only when a name handed out may be wrong now. */
 	if ((b.n && missed_named(pm)) || ((restart || overlap) && pm->named)) {
-		s->generation++;
+		symbols__bump(s);
 		pm->n_missed = 0;
 		pm->missed_many = pm->named = false;
 	}

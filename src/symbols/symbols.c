@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "kallsyms.h"
 
 /* A pc outside every module re-reads the maps at most this often; or at
  * most every MISS_RELOAD_NEW_NS for a sample captured after the last read
@@ -389,10 +390,10 @@ era_of(const struct symbols *s, uint64_t t)
 	return era;
 }
 
-/* Forgets every cached result (here, in the worker and the unwinder, which
- * follow symbols_generation()). */
-static void
-symbols_bump(struct symbols *s)
+/* Forgets every cached result (here, and in the unwinder, which follows
+ * symbols_generation()). */
+void
+symbols__bump(struct symbols *s)
 {
 	s->generation++;
 	symbols__cache_clear(s);
@@ -475,7 +476,7 @@ retired_expire(struct symbols *s)
 		}
 	}
 	if (freed) {
-		symbols_bump(s);
+		symbols__bump(s);
 		bounds_update(s);
 	}
 }
@@ -496,7 +497,7 @@ symbols_set_sample_time(struct symbols *s, uint64_t time_ns)
 	era = era_of(s, time_ns);
 	if (era != s->era) {
 		s->era = era;
-		symbols_bump(s);
+		symbols__bump(s);
 	}
 }
 
@@ -643,7 +644,7 @@ symbols_reload_at(struct symbols *s, uint64_t changed_ns)
 	if (replaced && (rc = dwfl_restart(s)) < 0)
 		return rc;
 	if (dropped || replaced || added)
-		symbols_bump(s);
+		symbols__bump(s);
 	bounds_update(s);
 	symbols__jit_follow(s);
 	return report_all(s);
@@ -709,6 +710,7 @@ symbols_free(struct symbols *s)
 	symbols__jit_free(s);
 	symbols__cache_free(s);
 	symbols__intern_free(s);
+	kallsyms_free(s->kallsyms);
 	free(s);
 }
 
@@ -801,6 +803,22 @@ symbols_func_entry(struct symbols *s, uint64_t pc)
 	return m != NULL && symbols__mod_func_entry(m, pc);
 }
 
+/* A kernel pc (from a perf call chain): one FRAME_KERNEL frame. */
+static int
+resolve_kernel(struct symbols *s, uint64_t pc, struct frame *f)
+{
+	if (s->kallsyms == NULL)
+		s->kallsyms = kallsyms_new();
+	memset(f, 0, sizeof *f);
+	f->kind = FRAME_KERNEL;
+	if (s->kallsyms == NULL) {
+		f->name = "[kernel]";
+		return 1;
+	}
+	f->name = kallsyms_name(s->kallsyms, pc, &f->module);
+	return 1;
+}
+
 int
 symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
     struct frame *out, int max)
@@ -815,6 +833,11 @@ symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 	n = pc ? symbols__cache_get(s, key, out, max) : 0;
 	if (n > 0) {
 		s->stats.cache_hits++;
+		return n;
+	}
+	if (pc >= KALLSYMS_KERNEL_BASE) {
+		n = resolve_kernel(s, pc, out);
+		symbols__cache_put(s, key, out, n);
 		return n;
 	}
 	/* JIT code lives outside every module: its perf map names it, with
@@ -837,6 +860,54 @@ symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 	if (pc)
 		symbols__cache_put(s, key, out, n);
 	return n;
+}
+
+/* Interns the frames of a slot in the profile, once. */
+static const uint32_t *
+slot_ids(struct symbols *s, struct symbols__slot *sl)
+{
+	uint32_t *ids = s->ids + sl->first;
+
+	if (!sl->interned) {
+		for (uint16_t i = 0; i < sl->n; i++)
+			ids[i] = profile_intern(s->opts.profile,
+			    &s->arena[sl->first + i]);
+		sl->interned = true;
+	}
+	return ids;
+}
+
+uint32_t
+symbols_frame_ids(struct symbols *s, uint64_t pc, bool exact,
+    const uint32_t **ids)
+{
+	uint64_t key = pc << 1 | (exact ? 1 : 0);
+	struct frame f[SYMBOLS_MAX_INLINE];
+	struct symbols__slot *sl = key ? symbols__cache_find(s, key) : NULL;
+	int n, i;
+
+	if (sl) {
+		s->stats.lookups++;
+		s->stats.cache_hits++;
+		*ids = slot_ids(s, sl);
+		return sl->n;
+	}
+	n = symbols_resolve(s, pc, exact, f, SYMBOLS_MAX_INLINE);
+	/* symbols_resolve leaves JIT and unknown pcs out of the cache (a
+	 * caller of its own may ask again); here they are cached until
+	 * symbols_generation() moves, as the frames are. */
+	if (key && !(sl = symbols__cache_find(s, key))) {
+		symbols__cache_put(s, key, f, n);
+		sl = symbols__cache_find(s, key);
+	}
+	if (sl) {
+		*ids = slot_ids(s, sl);
+		return sl->n;
+	}
+	for (i = 0; i < n; i++)	/* pc 0, or no memory to cache it */
+		s->scratch_ids[i] = profile_intern(s->opts.profile, &f[i]);
+	*ids = s->scratch_ids;
+	return (uint32_t)n;
 }
 
 uint64_t

@@ -18,12 +18,9 @@
 #include "ctop/export.h"
 #include "ctop/record.h"
 #include "ctop/symbols.h"
-#include "kallsyms.h"
-#include "pc_cache.h"
 
 #define WORKER_MAX_FRAMES 4096		/* unwound pcs per sample */
 #define WORKER_MAX_IDS 16384		/* frame ids per stack, inlines too */
-#define WORKER_MAX_INLINE 64		/* frames one pc may expand to */
 #define WORKER_BATCH 4096		/* records per drain round */
 
 struct worker {
@@ -39,9 +36,6 @@ struct worker {
 	struct symbols *symbols;
 	struct unwinder *unwinder;
 	struct profile *profile;
-	struct pc_cache cache;
-	struct kallsyms *kallsyms;	/* kernel frames (perf), lazily */
-	uint64_t cache_generation;
 	uint32_t process_frame;
 	uint32_t truncated_frame;
 	uint32_t incomplete_frame;
@@ -133,7 +127,6 @@ worker_new(struct ring *ring, struct sampler *sampler,
 	if (w->opts.publish_s <= 0)
 		w->opts.publish_s = 1.0;
 	pthread_mutex_init(&w->lock, NULL);
-	pc_cache_init(&w->cache);
 	w->uframes = calloc(WORKER_MAX_FRAMES, sizeof *w->uframes);
 	w->ids = calloc(WORKER_MAX_IDS, sizeof *w->ids);
 	w->profile = profile_new(NULL);
@@ -153,7 +146,8 @@ nomem:
 static bool
 worker_ensure_symbols(struct worker *w)
 {
-	struct symbols_opts so = { .debuginfod = w->opts.debuginfod };
+	struct symbols_opts so = { .debuginfod = w->opts.debuginfod,
+		.profile = w->profile };
 	char *cause = NULL, msg[256];
 
 	if (w->unwinder != NULL)
@@ -175,53 +169,7 @@ worker_ensure_symbols(struct worker *w)
 		w->symbols_failed = true;
 		return false;
 	}
-	w->cache_generation = symbols_generation(w->symbols);
 	return true;
-}
-
-/* A kernel pc (from a perf call chain): one FRAME_KERNEL frame. */
-static int
-worker_kernel_frame(struct worker *w, uint64_t pc, struct frame *f)
-{
-	if (w->kallsyms == NULL)
-		w->kallsyms = kallsyms_new();
-	memset(f, 0, sizeof *f);
-	f->kind = FRAME_KERNEL;
-	if (w->kallsyms == NULL) {
-		f->name = "[kernel]";
-		return 1;
-	}
-	f->name = kallsyms_name(w->kallsyms, pc, &f->module);
-	return 1;
-}
-
-/* Frame ids naming one pc, innermost first, through the cache. */
-static uint32_t
-worker_frames_for_pc(struct worker *w, const struct unwind_frame *uf,
-    const uint32_t **out)
-{
-	struct frame frames[WORKER_MAX_INLINE];
-	uint32_t ids[WORKER_MAX_INLINE], count;
-	int n, i;
-
-	if (symbols_generation(w->symbols) != w->cache_generation) {
-		pc_cache_clear(&w->cache);
-		unwind_flush(w->unwinder);
-		w->cache_generation = symbols_generation(w->symbols);
-	}
-	if (pc_cache_get(&w->cache, uf->pc, uf->exact, out, &count))
-		return count;
-	if (uf->pc >= KALLSYMS_KERNEL_BASE)
-		n = worker_kernel_frame(w, uf->pc, frames);
-	else
-		n = symbols_resolve(w->symbols, uf->pc, uf->exact, frames,
-		    WORKER_MAX_INLINE);
-	for (i = 0; i < n; i++)
-		ids[i] = profile_intern(w->profile, &frames[i]);
-	if (pc_cache_put(&w->cache, uf->pc, uf->exact, ids, (uint32_t)n) < 0 ||
-	    !pc_cache_get(&w->cache, uf->pc, uf->exact, out, &count))
-		return 0;
-	return count;
 }
 
 /* Builds the root-first id list of one unwound stack. */
@@ -240,7 +188,8 @@ worker_build_stack(struct worker *w, int n, enum unwind_end end)
 		w->ids[k++] = w->incomplete_frame;
 	/* frames[] is innermost first; a profile stack is root first. */
 	for (i = n - 1; i >= 0; i--) {
-		count = worker_frames_for_pc(w, &w->uframes[i], &ids);
+		count = symbols_frame_ids(w->symbols, w->uframes[i].pc,
+		    w->uframes[i].exact, &ids);
 		for (j = count; j > 0 && k < WORKER_MAX_IDS; j--)
 			w->ids[k++] = ids[j - 1];
 	}
@@ -279,7 +228,6 @@ worker_handle_exec(struct worker *w)
 		symbols_reset(w->symbols);
 	if (w->unwinder != NULL)
 		unwind_flush(w->unwinder);
-	pc_cache_clear(&w->cache);
 	read_comm(w->opts.pid, w->comm, sizeof w->comm);
 	w->process_frame = intern_marker(w->profile, w->comm, FRAME_PROCESS);
 }
@@ -509,9 +457,7 @@ worker_free(struct worker *w)
 	pview_unref(w->published);
 	unwind_free(w->unwinder);
 	symbols_free(w->symbols);
-	kallsyms_free(w->kallsyms);
 	profile_free(w->profile);
-	pc_cache_fini(&w->cache);
 	free(w->uframes);
 	free(w->ids);
 	pthread_mutex_destroy(&w->lock);

@@ -264,12 +264,52 @@ test_reload_cost(void)
 	symbols_free(s);
 }
 
+/* symbols_frame_ids: the profile's ids through the one pc cache; a kernel
+ * pc is one FRAME_KERNEL frame. */
+static void
+test_frame_ids(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct symbols_opts o = { .profile = p };
+	struct symbols *s = p ? symbols_new(getpid(), &o, NULL) : NULL;
+	uint64_t pc = (uint64_t)(uintptr_t)symtest_target;
+	struct symbols_stats a, b;
+	const uint32_t *ids;
+	uint32_t n, id0;
+	const struct frame *f;
+
+	if (!s) {
+		ok(0, "frame ids: symbols_new with a profile");
+		profile_free(p);
+		return;
+	}
+	n = symbols_frame_ids(s, pc + 2, true, &ids);
+	f = n ? profile_frame(p, ids[n - 1]) : NULL;
+	ok(n >= 1 && f && strcmp(f->name, "symtest_target") == 0 &&
+	    f->kind == FRAME_FUNC, "frame ids: the pc's function interned "
+	    "(%s)", f ? f->name : "none");
+	id0 = n ? ids[n - 1] : 0;
+	symbols_get_stats(s, &a);
+	n = symbols_frame_ids(s, pc + 2, true, &ids);
+	symbols_get_stats(s, &b);
+	ok(n >= 1 && ids[n - 1] == id0 && b.cache_hits == a.cache_hits + 1,
+	    "frame ids: the second lookup hits the cache, same id");
+	n = symbols_frame_ids(s, 0xffffffff81000010ull, true, &ids);
+	f = n == 1 ? profile_frame(p, ids[0]) : NULL;
+	ok(f && f->kind == FRAME_KERNEL && f->name[0] != '\0',
+	    "frame ids: a kernel pc is one kernel frame (%s)",
+	    f ? f->name : "none");
+	symbols_free(s);
+	profile_free(p);
+}
+
 int
 main(void)
 {
 	int rc;
 
 	test_self();
+	test_frame_ids();
 	test_reload_cost();
 	rc = capture_probe();
 	if (rc < 0) {

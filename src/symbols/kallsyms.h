@@ -2,9 +2,9 @@
 /* kallsyms: names kernel addresses (the kernel part of a perf call chain)
  * from /proc/kallsyms, loaded on first use. Without real addresses there
  * (kptr_restrict, no privilege) every kernel pc is named "[kernel]".
- * Thread: the worker. */
-#ifndef CTOP_WORKER_KALLSYMS_H
-#define CTOP_WORKER_KALLSYMS_H
+ * Module-internal to symbols. Thread: the worker. */
+#ifndef CTOP_SYMBOLS_KALLSYMS_H
+#define CTOP_SYMBOLS_KALLSYMS_H
 
 #include <stdbool.h>
 #include <stdint.h>
