@@ -52,6 +52,13 @@ wait_for() {
 	done
 }
 
+# Whether process $1 waits in open(2) (openat: 257, open: 2 on x86-64): a
+# reader of a FIFO counts for writers from then on, before any writer came.
+in_open() {
+	local nr
+	read -r nr _ <"/proc/$1/syscall" 2>/dev/null && { [ "$nr" = 257 ] || [ "$nr" = 2 ]; }
+}
+
 # State letter of a process (R, S, t, T, Z...) or empty when gone.
 proc_state() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 now_ms() { date +%s%3N; }

@@ -43,8 +43,9 @@ struct symbols *symbols_new(pid_t pid, const struct symbols_opts *opts,
     char **cause);
 void symbols_free(struct symbols *s);
 
-/* Re-reads /proc/PID/maps now (after exec, dlopen, a REC_MAPS_CHANGED);
- * drops modules whose mapping went away or changed and every cached
+/* Re-reads /proc/PID/maps now (after exec, a REC_MAPS_CHANGED): the only
+ * times the maps are read after symbols_new(); a lookup never reads them.
+ * Drops modules whose mapping went away or changed and every cached
  * result for their addresses. Returns 0 or -errno. */
 int symbols_reload(struct symbols *s);
 
@@ -64,7 +65,7 @@ int symbols_reload_at(struct symbols *s, uint64_t changed_ns);
  * samples on either side of a mapping change name one pc differently. */
 void symbols_set_sample_time(struct symbols *s, uint64_t time_ns);
 
-/* Forgets everything (exec): the next lookup re-reads the maps. */
+/* Forgets everything (exec); symbols_reload() reads the new maps. */
 void symbols_reset(struct symbols *s);
 
 /* Names the code at pc. `exact` is true for the sampled ip and for frames
@@ -77,7 +78,8 @@ void symbols_reset(struct symbols *s);
  * (/tmp/perf-PID.map, trusted as ctop-prof(1) says) names it: then one
  * FRAME_JIT frame. Returns the number written (>= 1 when
  * max >= 1). Strings stay valid until symbols_free() or symbols_reset().
- * A pc that misses every module triggers a (rate-limited) reload. */
+ * A pc in code mapped since the last read is "[unknown]" until the
+ * sampler's maps-changed event has the maps read again. */
 int symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
     struct frame *out, int max);
 

@@ -19,6 +19,11 @@
 #define SAMPLER_PAUSE_RING 4096		/* pauses kept for percentiles */
 #define SAMPLER_POLL_NS 100000000ull	/* /proc/PID/task safety-net poll */
 #define SAMPLER_MAPS_BUF 65536		/* /proc/PID/maps read chunk */
+#define SAMPLER_EXEC_MAX 1024		/* executable mappings watched */
+
+struct sampler_exec_range {
+	uint64_t lo, hi;
+};
 
 enum sthread_state {
 	STH_RUNNING,		/* seized, runs, sampled when due */
@@ -99,6 +104,12 @@ struct sampler {
 	char *mapsbuf;
 	bool schedstat_ok;		/* schedstat counts (else stat ticks) */
 	uint64_t auxv_id;		/* sampler__proc_auxv_id() at release */
+	/* ptrace: what maps_watch.c knows of the executable mappings */
+	int watch_fd;			/* /proc/PID/status, for pread */
+	long long watch_kb;		/* VmExe + VmLib at the last read */
+	uint64_t watch_read_ns, watch_sent_ns, watch_maps_ns;
+	struct sampler_exec_range *exec;	/* sorted, from the maps */
+	size_t n_exec;
 
 	/* Backend chosen (static string) and why: written by the sampler
 	 * thread before sampler__attach_result(), read-only afterwards. */
@@ -127,6 +138,18 @@ void sampler__attach_result(struct sampler *s, int err, char *cause);
  * perf could not attach, and ptrace should run instead (s->note says
  * why). */
 int sampler__perf_run(struct sampler *s);
+
+/* maps_watch.c: ptrace sees no mmap; before a sample is pushed, a
+ * REC_MAPS_CHANGED goes first when its pc lies in no executable mapping
+ * known to the sampler, or when the size of the executable mappings
+ * changed since the last look, and once a second anyway. tid: the sampled
+ * thread (asked when the leader is a zombie). Allocates only the first
+ * time (the range table). */
+void sampler__maps_watch(struct sampler *s, pid_t tid, uint64_t pc,
+    uint64_t sample_ns);
+void sampler__maps_watch_close(struct sampler *s);
+/* VmExe + VmLib in kB from a /proc status text, -1 without them. */
+long long sampler__status_exec_kb(const char *text);
 
 /* ptrace_attach.c */
 int sampler__attach(struct sampler *s, char **cause);
@@ -166,6 +189,14 @@ int sampler__proc_yama_scope(void);
  * true, with [*lo, *hi), when it holds sp. */
 bool sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
     uint64_t *hi);
+/* Calls fn for each complete line of /proc/PID/maps (NUL-terminated, no
+ * '\n'), read in buf-sized chunks; stops when fn returns false. Returns
+ * 0 or -errno. */
+int sampler__proc_maps_each(pid_t pid, char *buf, size_t size,
+    bool (*fn)(void *ctx, const char *line), void *ctx);
+/* The range and whether the mapping is executable, from a maps line. */
+bool sampler__maps_line_range(const char *line, uint64_t *lo, uint64_t *hi,
+    bool *exec);
 bool sampler__proc_has_cap(int cap);
 /* A fingerprint of the process image (its auxiliary vector: entry point,
  * random bytes, vDSO...), which every exec changes; 0 when unreadable.

@@ -1,6 +1,7 @@
 # sampler module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
 	src/sampler/gates.c \
+	src/sampler/maps_watch.c \
 	src/sampler/procfs.c \
 	src/sampler/ptrace_attach.c \
 	src/sampler/ptrace_backend.c \

@@ -164,11 +164,30 @@ on_comm(struct sampler *s, const struct perf_side *sb)
 	    sizeof t);
 }
 
+/* An MMAP or MMAP2 of the target: the worker must read the maps again
+ * before it handles samples taken after time. */
+static void
+note_maps(struct sampler *s, struct perf_state *p, const void *rec,
+    const struct perf_side *sb)
+{
+	uint64_t t;
+
+	/* Only executable mappings are reported (no mmap_data); munmap
+	 * never is: a new mapping may replace an old one. */
+	if (sb->pid != s->opts.pid)
+		return;
+	t = side_time(p, rec);
+	if (t && (!p->maps_ns || t < p->maps_ns))
+		p->maps_ns = t;
+	p->maps_dirty = true;
+}
+
 /* Side-band records are decoded by perf__decode_side (perf_parse.c), a
- * pure function the fuzzer can reach; this only acts on them. */
+ * pure function the fuzzer can reach; this only acts on them. told: the
+ * record's mapping was already told (prescan_maps). */
 static void
 on_record(struct sampler *s, struct perf_state *p, const void *rec,
-    size_t len)
+    size_t len, bool told)
 {
 	const struct perf_event_header *h = rec;
 	struct perf_side sb;
@@ -179,15 +198,8 @@ on_record(struct sampler *s, struct perf_state *p, const void *rec,
 	}
 	switch (perf__decode_side(rec, len, &sb)) {
 	case PERF_SIDE_MAPS:
-		/* Only executable mappings are reported (no mmap_data);
-		 * munmap never is: a new mapping may replace an old one. */
-		if (sb.pid == s->opts.pid) {
-			uint64_t t = side_time(p, rec);
-
-			if (t && (!p->maps_ns || t < p->maps_ns))
-				p->maps_ns = t;
-			p->maps_dirty = true;
-		}
+		if (!told)
+			note_maps(s, p, rec, &sb);
 		break;
 	case PERF_SIDE_COMM:
 		on_comm(s, &sb);
@@ -208,48 +220,101 @@ on_record(struct sampler *s, struct perf_state *p, const void *rec,
 	}
 }
 
-/* Consumes everything the kernel published in one CPU ring. */
-static void
-drain_ring(struct sampler *s, struct perf_state *p, struct perf_ring *r)
+/* The record at tail, whole (copied to the bounce buffer when it wraps),
+ * or NULL when none is complete below head. */
+static const struct perf_event_header *
+record_at(struct perf_state *p, struct perf_ring *r, uint64_t tail,
+    uint64_t head)
 {
-	/* Acquire pairs with the kernel's smp_wmb before it publishes
-	 * data_head: the record bytes below head are complete. */
-	uint64_t head = __atomic_load_n(&r->pg->data_head, __ATOMIC_ACQUIRE);
-	uint64_t tail = r->pg->data_tail, mask = r->size - 1;
+	uint64_t off = tail & (r->size - 1);
+	const struct perf_event_header *h;
+	size_t size;
 
-	while (head - tail >= sizeof(struct perf_event_header)) {
-		const struct perf_event_header *h;
-		uint64_t off = tail & mask;
-		size_t size;
+	if (head - tail < sizeof *h)
+		return NULL;
+	/* Records are 8-byte aligned: a header never wraps. */
+	h = (const void *)(r->data + off);
+	size = h->size;
+	if (size < sizeof *h || size > head - tail)
+		return NULL;		/* corrupt: the caller resyncs */
+	if (off + size > r->size) {
+		size_t first = r->size - off;
 
-		/* Records are 8-byte aligned: a header never wraps. */
-		h = (const void *)(r->data + off);
-		size = h->size;
-		if (size < sizeof *h || size > head - tail)
-			break;		/* corrupt: resync at head */
-		if (off + size > r->size) {
-			size_t first = r->size - off;
+		memcpy(p->bounce, r->data + off, first);
+		memcpy(p->bounce + first, r->data, size - first);
+		h = (const void *)p->bounce;
+	}
+	return h;
+}
 
-			memcpy(p->bounce, r->data + off, first);
-			memcpy(p->bounce + first, r->data, size - first);
-			h = (const void *)p->bounce;
-		}
-		on_record(s, p, h, size);
-		tail += size;
+/* The kernel's published end of a ring's data. Acquire pairs with its
+ * smp_wmb before it publishes data_head: the bytes below are complete. */
+static uint64_t
+ring_head(const struct perf_ring *r)
+{
+	return __atomic_load_n(&r->pg->data_head, __ATOMIC_ACQUIRE);
+}
+
+/* Consumes what the kernel published in one CPU ring, up to head. */
+static void
+drain_ring(struct sampler *s, struct perf_state *p, struct perf_ring *r,
+    uint64_t head)
+{
+	const struct perf_event_header *h;
+	uint64_t tail = r->pg->data_tail;
+
+	while ((h = record_at(p, r, tail, head)) != NULL) {
+		on_record(s, p, h, h->size, tail < r->scanned);
+		tail += h->size;
 	}
 	/* Normally tail == head here; after a corrupt record, resync. */
 	tail = head;
+	if (r->scanned < tail)
+		r->scanned = tail;
 	/* Release pairs with the kernel's read of data_tail before it
 	 * overwrites: we are done reading the bytes below tail. */
 	__atomic_store_n(&r->pg->data_tail, tail, __ATOMIC_RELEASE);
 	flush_side(s, p);
 }
 
+/* Each CPU has its ring, drained in turn: a sample in one may need a
+ * library whose MMAP2 sits in another. Every MMAP published so far is
+ * told before any sample of this round. An MMAP is published within the
+ * mmap call, before the new code can run: one that a sample below the
+ * heads needs is below the heads read after them. */
+static void
+prescan_maps(struct sampler *s, struct perf_state *p)
+{
+	const struct perf_event_header *h;
+	struct perf_side sb;
+
+	for (int i = 0; i < p->nrings; i++) {
+		struct perf_ring *r = &p->rings[i];
+		uint64_t head = ring_head(r), at = r->pg->data_tail;
+
+		if (at < r->scanned)
+			at = r->scanned;
+		for (; (h = record_at(p, r, at, head)) != NULL; at += h->size)
+			if (h->type != PERF_RECORD_SAMPLE &&
+			    perf__decode_side(h, h->size, &sb) ==
+			    PERF_SIDE_MAPS)
+				note_maps(s, p, h, &sb);
+		r->scanned = at;
+	}
+	flush_side(s, p);
+}
+
 static void
 drain_all(struct sampler *s, struct perf_state *p)
 {
-	for (int i = 0; i < p->nrings; i++)
-		drain_ring(s, p, &p->rings[i]);
+	uint64_t heads[p->nrings > 0 ? p->nrings : 1];
+	int i;
+
+	for (i = 0; i < p->nrings; i++)
+		heads[i] = ring_head(&p->rings[i]);
+	prescan_maps(s, p);
+	for (i = 0; i < p->nrings; i++)
+		drain_ring(s, p, &p->rings[i], heads[i]);
 }
 
 /* Opens every thread of the target not covered yet; repeats while

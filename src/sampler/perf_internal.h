@@ -28,6 +28,8 @@ struct perf_ring {
 	unsigned char *data;
 	uint64_t size;			/* data bytes, a power of two */
 	size_t map_len;
+	uint64_t scanned;		/* position up to which its MMAP
+					 * records were told (drain_all) */
 };
 
 struct perf_state {

@@ -266,34 +266,43 @@ parse_hex(const char **pp, uint64_t *v)
 }
 
 bool
+sampler__maps_line_range(const char *line, uint64_t *lo, uint64_t *hi,
+    bool *exec)
+{
+	const char *p = line;
+
+	if (!parse_hex(&p, lo) || *p != '-')
+		return false;
+	p++;
+	if (!parse_hex(&p, hi) || *p != ' ')
+		return false;
+	/* "rwxp": the third letter */
+	*exec = p[1] && p[2] && p[3] == 'x';
+	return true;
+}
+
+bool
 sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
     uint64_t *hi)
 {
-	const char *p = line;
 	uint64_t a, b;
+	bool x;
 
-	if (!parse_hex(&p, &a) || *p != '-')
-		return false;
-	p++;
-	if (!parse_hex(&p, &b) || sp < a || sp >= b)
+	if (!sampler__maps_line_range(line, &a, &b, &x) || sp < a || sp >= b)
 		return false;
 	*lo = a;
 	*hi = b;
 	return true;
 }
 
-/* Finds the mapping of /proc/PID/maps that contains sp, reading the file
- * in buf-sized chunks (a line split across chunks is carried over).
- * Returns 0 with [*lo, *hi), -ENOENT when no mapping holds sp, or -errno. */
 int
-sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
-    uint64_t *lo, uint64_t *hi)
+sampler__proc_maps_each(pid_t pid, char *buf, size_t size,
+    bool (*fn)(void *ctx, const char *line), void *ctx)
 {
-	char path[64];
+	char path[64], *line, *nl;
 	size_t have = 0;
 	ssize_t n;
-	char *line, *nl;
-	int fd, ret = -ENOENT;
+	int fd;
 
 	snprintf(path, sizeof path, "/proc/%d/maps", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -309,10 +318,9 @@ sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
 		buf[have] = '\0';
 		line = buf;
 		while ((nl = strchr(line, '\n')) != NULL) {
-			if (sampler__maps_line_holds(line, sp, lo, hi)) {
-				ret = 0;
+			*nl = '\0';
+			if (!fn(ctx, line))
 				goto out;
-			}
 			line = nl + 1;
 		}
 		/* Keep the unfinished line; drop it if it fills the buffer
@@ -325,15 +333,39 @@ sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
 	}
 	if (have > 0) {
 		buf[have] = '\0';
-		if (sampler__maps_line_holds(buf, sp, lo, hi))
-			ret = 0;
+		fn(ctx, buf);
 	}
 out:
 	close(fd);
-	return ret;
+	return 0;
 }
 
-/* /proc/sys/kernel/yama/ptrace_scope, or -1 without Yama. */
+struct holds {
+	uint64_t sp, *lo, *hi;
+	bool found;
+};
+
+static bool
+line_holds(void *ctx, const char *line)
+{
+	struct holds *h = ctx;
+
+	h->found = sampler__maps_line_holds(line, h->sp, h->lo, h->hi);
+	return !h->found;
+}
+
+/* Finds the mapping of /proc/PID/maps that contains sp. Returns 0 with
+ * [*lo, *hi), -ENOENT when no mapping holds sp, or -errno. */
+int
+sampler__proc_stack_range(pid_t pid, uint64_t sp, char *buf, size_t size,
+    uint64_t *lo, uint64_t *hi)
+{
+	struct holds h = { sp, lo, hi, false };
+	int rc = sampler__proc_maps_each(pid, buf, size, line_holds, &h);
+
+	return rc < 0 ? rc : h.found ? 0 : -ENOENT;
+}
+
 int
 sampler__proc_yama_scope(void)
 {

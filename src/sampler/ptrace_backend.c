@@ -348,6 +348,8 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 		count(s, &s->failed);
 		return;
 	}
+	/* Before the sample: the worker must read new maps first. */
+	sampler__maps_watch(s, t->tid, u.rip, ts);
 	rec = ring_reserve(s->ring, REC_SAMPLE,
 	    sizeof *rec + s->opts.stack_size);
 	if (!rec) {
@@ -611,6 +613,8 @@ sampler__ptrace_run(struct sampler *s)
 	 * CPU time comes from stat's utime + stime, at tick resolution. */
 	s->schedstat_ok = sampler__proc_cpu_ns(-1, s->opts.pid, s->opts.pid,
 	    true) != 0;
+	s->watch_fd = -1;
+	s->watch_kb = -1;
 	s->mapsbuf = malloc(SAMPLER_MAPS_BUF);
 	err = s->mapsbuf ? sampler__attach(s, &cause) : -ENOMEM;
 	if (err) {
@@ -625,6 +629,7 @@ sampler__ptrace_run(struct sampler *s)
 	    memory_order_relaxed);
 	sampler__attach_result(s, 0, NULL);
 	sampler_loop(s);
+	sampler__maps_watch_close(s);
 	sampler__detach_all(s, false);
 	atomic_store_explicit(&s->end_ns, sampler__now(), memory_order_relaxed);
 	sampler__free_table(s);

@@ -141,7 +141,6 @@ struct symbols {
 	struct symbols__perfmap jit;
 
 	uint64_t generation;
-	uint64_t last_miss_reload_ns;
 	struct symbols_stats stats;
 };
 
@@ -204,8 +203,9 @@ void symbols__jit_table_free(struct symbols__jit_table *t);
 int symbols__jit_resolve(struct symbols *s, uint64_t pc, bool exact,
     struct frame *out);
 /* Re-reads the map if due, once it was used or missed: a pc whose
- * [unknown] a caller cached is never asked about again, so growth and a
- * late map are noticed here (symbols_reload runs about once a second). */
+ * [unknown] is cached is never asked about again, so growth and a late
+ * map are noticed here, called before each sample (symbols_set_sample_time)
+ * and on each maps read. At most every 100 ms while pcs missed, else 1 s. */
 void symbols__jit_follow(struct symbols *s);
 void symbols__jit_free(struct symbols *s);
 

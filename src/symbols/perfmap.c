@@ -630,7 +630,8 @@ symbols__jit_follow(struct symbols *s)
 {
 	struct symbols__perfmap *pm = &s->jit;
 
-	if ((pm->n_missed || pm->table.n) && read_due(pm, REFRESH_NS))
+	if ((pm->n_missed && read_due(pm, MISS_NS)) ||
+	    (pm->table.n && read_due(pm, REFRESH_NS)))
 		map_refresh(s);
 }
 

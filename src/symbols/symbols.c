@@ -22,14 +22,6 @@
 #include "internal.h"
 #include "kallsyms.h"
 
-/* A pc outside every module re-reads the maps at most this often; or at
- * most every MISS_RELOAD_NEW_NS for a sample captured after the last read
- * began, whose pc may be in a mapping that read could not see yet (ptrace
- * sees no mmap: a library loaded after a read is found by the next one).
- * A read costs 0.1-1 ms: at most 40 a second while pcs keep missing. */
-#define MISS_RELOAD_NS (100ull * 1000 * 1000)
-#define MISS_RELOAD_NEW_NS (25ull * 1000 * 1000)
-
 uint64_t
 symbols__now_ns(void)
 {
@@ -366,9 +358,10 @@ report_all(struct symbols *s)
  *   3. else the current one anyway (mapped before the read that found
  *      it: a dlopen seen only by a reload after the sample);
  *   4. else a retired one with t < gone_ns.
- * Between two reads (ptrace re-reads about once a second and on a miss;
- * perf on each MMAP2) which of two modules at one address a sample hit is
- * a guess; the rule takes the one the reads saw at that time.
+ * Between two reads (on the sampler's maps-changed events: perf's MMAP2
+ * records, ptrace's check of the executable mappings' size, and once a
+ * second) which of two modules at one address a sample hit is a guess;
+ * the rule takes the one the reads saw at that time.
  * A retired module is freed once a sample later than gone_ns +
  * RETIRED_SLACK_NS was handled: records reach the worker in capture order,
  * except across perf's per-CPU rings, which the sampler drains in turn at
@@ -487,6 +480,7 @@ symbols_set_sample_time(struct symbols *s, uint64_t time_ns)
 	size_t era;
 
 	s->sample_ns = time_ns;
+	symbols__jit_follow(s);
 	if (time_ns > s->max_sample_ns) {
 		s->max_sample_ns = time_ns;
 		if (s->n_retired > 0)
@@ -726,8 +720,6 @@ symbols_reset(struct symbols *s)
 	symbols__cache_free(s);
 	symbols__intern_free(s);
 	s->generation++;
-	/* The next lookup misses every module and re-reads the maps. */
-	s->last_miss_reload_ns = 0;
 }
 
 /* The current module covering addr, whatever the sample's time. */
@@ -765,32 +757,10 @@ symbols__find_mod(struct symbols *s, uint64_t addr)
 	return m ? m : retired_find(s, addr, t, false);
 }
 
-/* The module of addr, re-reading the maps (rate-limited) on a miss: code
- * mapped since the last read (dlopen) has no MMAP event in ptrace mode. */
-static struct symbols__mod *
-find_mod_reload(struct symbols *s, uint64_t addr)
-{
-	struct symbols__mod *m = symbols__find_mod(s, addr);
-	uint64_t now;
-
-	if (m || !s->dwfl)
-		return m;
-	now = symbols__now_ns();
-	if (s->last_miss_reload_ns &&
-	    now - s->last_miss_reload_ns < MISS_RELOAD_NS &&
-	    (s->sample_ns <= s->last_read_ns ||
-	    now - s->last_miss_reload_ns < MISS_RELOAD_NEW_NS))
-		return NULL;
-	s->last_miss_reload_ns = now;
-	if (symbols_reload(s) < 0)
-		return NULL;
-	return symbols__find_mod(s, addr);
-}
-
 Dwfl_Module *
 symbols_module(struct symbols *s, uint64_t addr)
 {
-	struct symbols__mod *m = find_mod_reload(s, addr);
+	struct symbols__mod *m = symbols__find_mod(s, addr);
 
 	return m ? m->mod : NULL;
 }
@@ -840,16 +810,14 @@ symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 		symbols__cache_put(s, key, out, n);
 		return n;
 	}
-	/* JIT code lives outside every module: its perf map names it, with
-	 * no maps reload for each new pc. Not cached here (the map changes);
-	 * the caller's cache follows symbols_generation(). */
+	/* JIT code lives outside every module: its perf map names it. Not
+	 * cached here (the map changes); symbols_frame_ids' cache follows
+	 * symbols_generation(). */
 	m = symbols__find_mod(s, pc);
 	if (!m && pc && symbols__jit_resolve(s, pc, exact, out)) {
 		s->stats.jit++;
 		return 1;
 	}
-	if (!m)
-		m = find_mod_reload(s, pc);
 	if (!m) {
 		s->stats.no_module++;
 		out[0] = (struct frame){ .name = "[unknown]",

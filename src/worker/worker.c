@@ -224,8 +224,10 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 static void
 worker_handle_exec(struct worker *w)
 {
-	if (w->symbols != NULL)
+	if (w->symbols != NULL) {
 		symbols_reset(w->symbols);
+		symbols_reload(w->symbols);
+	}
 	if (w->unwinder != NULL)
 		unwind_flush(w->unwinder);
 	read_comm(w->opts.pid, w->comm, sizeof w->comm);
@@ -344,20 +346,6 @@ worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 	*last_ns = now;
 }
 
-/* ptrace sees no mmap or dlopen: re-read the maps about once a second so
- * a library replaced at the same address gets its new name. An unchanged
- * reload is cheap (~0.1 ms). */
-static void
-worker_maybe_reload(struct worker *w, uint64_t *last_ns)
-{
-	uint64_t now = monotonic_ns();
-
-	if (w->symbols == NULL || now - *last_ns < 1000000000u)
-		return;
-	symbols_reload(w->symbols);
-	*last_ns = now;
-}
-
 /* How frames were found, for the summary line; libunwind state is read
  * here, on the worker thread that owns it. */
 static void
@@ -386,12 +374,11 @@ worker_main(void *arg)
 	 * from full and costs a fifth of the wake-ups of 2 ms, which on a VM
 	 * were a third of the worker's CPU at 999 Hz. */
 	struct timespec nap = { 0, 10 * 1000 * 1000 }, cpu;
-	uint64_t last_publish = 0, last_reload = monotonic_ns();
+	uint64_t last_publish = 0;
 	size_t n;
 
 	for (;;) {
 		n = worker_drain(w);
-		worker_maybe_reload(w, &last_reload);
 		worker_maybe_publish(w, &last_publish);
 		if (n == 0) {
 			if (atomic_load_explicit(&w->stop,

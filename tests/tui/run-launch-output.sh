@@ -80,10 +80,13 @@ el=$(( $(now_ms) - s0 ))
 # (A hang would end as 124 by timeout: the status is the proof.)
 [ "$rc" = 125 ] && [ ! -e "$D/ran" ]
 ok $? "a FIFO without a reader: exit $rc in $el ms, command not run: $(cat "$D/err")"
-# With a reader: written through.
+# With a reader: written through. The reader must be waiting in its open
+# first: until then the FIFO has none, and a refusal is right.
 cat "$D/cmd.fifo" >"$D/fifo.got" &
 r=$!
 cleanup_pid "$r"
+wait_for 10 in_open "$r"
+ok $? "the reader waits in open(2) on the FIFO"
 rec --command-output "$D/cmd.fifo" -- sh -c 'echo MARK-FIFO'
 ok $? "a FIFO with a reader: exit 0"
 wait_for 5 grep -q MARK-FIFO "$D/fifo.got"

@@ -473,6 +473,12 @@ collect_drain(struct collect *c, struct ring *r)
 		case REC_LOST:
 			c->lost_recs++;
 			break;
+		case REC_MAPS_CHANGED:
+			/* perf's MMAP2s, ptrace's watch, and once a second */
+			c->maps_changed++;
+			if (((const struct rec_thread *)p)->pid != c->pid)
+				c->bad_records++;
+			break;
 		default:
 			c->bad_records++;
 			break;

@@ -161,6 +161,11 @@ test_self(void)
 	if (h) {
 		pc = (uint64_t)(uintptr_t)dlsym(h, "dlhot_spin");
 		symbols_get_stats(s, &st);
+		/* The maps are read when the sampler says they changed. */
+		n = symbols_resolve(s, pc, true, f, 8);
+		ok(strcmp(f[0].name, "dlhot_spin") != 0, "not named before "
+		    "the maps are read again (%s)", f[0].name);
+		symbols_reload(s);
 		n = symbols_resolve(s, pc, true, f, 8);
 		is_str(f[n - 1].name, "dlhot_spin", "dlopen'ed function named");
 		is_str(f[n - 1].module, "libdlhot.so", "its module");

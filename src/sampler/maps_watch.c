@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler, ptrace backend: tells the worker when the target's executable
+ * mappings changed (dlopen, dlclose, JIT code), since ptrace sees no mmap.
+ * Checked before each sample is pushed, so the worker reads the new maps
+ * before it handles a sample that needs them:
+ *   - the sampled pc in no executable mapping of the sampler's last maps
+ *     read (a binary search): the maps are read again (at most every
+ *     WATCH_MISS_NS) and the event sent if they changed;
+ *   - the kernel's size of all executable mappings (/proc/PID/status
+ *     VmExe + VmLib, mm->exec_vm; a 2 us read, at most once a
+ *     millisecond) changed: a library came or went, maybe only in the
+ *     callers of the sampled pc;
+ *   - once a second anyway: a library swapped for one of the same size
+ *     at the same place, the JIT perf map followed on each maps read. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define WATCH_EVERY_NS (1000ull * 1000)		/* status read at most */
+#define WATCH_MISS_NS (5ull * 1000 * 1000)	/* maps read at most */
+#define WATCH_ANYWAY_NS (1000ull * 1000 * 1000)	/* event at least */
+
+/* The kB value of "KEY:" in a status text, or -1. */
+static long long
+status_kb(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	long long v = 0;
+
+	if (p == NULL)
+		return -1;
+	for (p += strlen(key); *p == ' ' || *p == '\t'; p++)
+		;
+	for (; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (*p - '0');
+	return v;
+}
+
+/* exec_vm in kB from a status text; -1 when absent (a zombie leader has
+ * no memory lines: the caller asks a live thread). */
+long long
+sampler__status_exec_kb(const char *text)
+{
+	long long exe = status_kb(text, "\nVmExe:");
+	long long lib = status_kb(text, "\nVmLib:");
+
+	return exe < 0 || lib < 0 ? -1 : exe + lib;
+}
+
+static long long
+read_exec_kb(struct sampler *s, pid_t tid)
+{
+	char buf[4096], path[64];
+	ssize_t n = -1;
+
+	if (s->watch_fd < 0) {
+		snprintf(path, sizeof path, "/proc/%d/status",
+		    (int)s->opts.pid);
+		s->watch_fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (s->watch_fd >= 0)
+		n = pread(s->watch_fd, buf, sizeof buf - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n > 0 && sampler__status_exec_kb(buf) >= 0)
+		return sampler__status_exec_kb(buf);
+	snprintf(path, sizeof path, "/proc/%d/task/%d/status",
+	    (int)s->opts.pid, (int)tid);
+	n = sampler__proc_read(path, buf, sizeof buf);
+	return n > 0 ? sampler__status_exec_kb(buf) : -1;
+}
+
+static void
+push_maps_changed(struct sampler *s, uint64_t since_ns)
+{
+	struct rec_thread r;
+
+	memset(&r, 0, sizeof r);
+	r.time_ns = since_ns;
+	r.pid = r.tid = s->opts.pid;
+	ring_push(s->ring, REC_MAPS_CHANGED, &r, sizeof r);
+}
+
+struct collect {
+	struct sampler_exec_range *v;
+	size_t n;
+	bool changed;
+};
+
+static bool
+collect_exec(void *ctx, const char *line)
+{
+	struct collect *c = ctx;
+	struct sampler_exec_range r;
+	bool x;
+
+	if (!sampler__maps_line_range(line, &r.lo, &r.hi, &x) || !x)
+		return true;
+	if (c->n == SAMPLER_EXEC_MAX)
+		return false;	/* the rest: misses, rate-limited */
+	if (c->v[c->n].lo != r.lo || c->v[c->n].hi != r.hi)
+		c->changed = true;
+	c->v[c->n++] = r;
+	return true;
+}
+
+/* Reads the executable ranges (maps lines are sorted by address); true
+ * when they differ from the ones known. A zombie leader has no maps: the
+ * sampled thread's are the same. */
+static bool
+read_exec_ranges(struct sampler *s, pid_t tid)
+{
+	struct collect c = { s->exec, 0, false };
+
+	s->watch_maps_ns = sampler__now();
+	if (sampler__proc_maps_each(s->opts.pid, s->mapsbuf, SAMPLER_MAPS_BUF,
+	    collect_exec, &c) < 0 || c.n == 0)
+		sampler__proc_maps_each(tid, s->mapsbuf, SAMPLER_MAPS_BUF,
+		    collect_exec, &c);
+	c.changed |= c.n != s->n_exec;
+	s->n_exec = c.n;
+	return c.changed;
+}
+
+static bool
+in_exec(const struct sampler *s, uint64_t pc)
+{
+	size_t lo = 0, hi = s->n_exec;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pc < s->exec[mid].lo)
+			hi = mid;
+		else if (pc >= s->exec[mid].hi)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* Whether the executable mappings changed, by the size the kernel keeps
+ * (at most once a millisecond). */
+static bool
+exec_size_changed(struct sampler *s, pid_t tid, uint64_t now)
+{
+	long long kb;
+	bool changed;
+
+	if (now - s->watch_read_ns < WATCH_EVERY_NS)
+		return false;
+	kb = read_exec_kb(s, tid);
+	changed = kb >= 0 && kb != s->watch_kb;
+	if (kb >= 0)
+		s->watch_kb = kb;
+	s->watch_read_ns = now;
+	return changed;
+}
+
+void
+sampler__maps_watch(struct sampler *s, pid_t tid, uint64_t pc,
+    uint64_t sample_ns)
+{
+	uint64_t now = sampler__now();
+	bool changed = false;
+
+	if (s->exec == NULL &&
+	    !(s->exec = calloc(SAMPLER_EXEC_MAX, sizeof *s->exec)))
+		return;
+	if (!in_exec(s, pc) && now - s->watch_maps_ns >= WATCH_MISS_NS)
+		changed = read_exec_ranges(s, tid);
+	if (exec_size_changed(s, tid, now))
+		changed = read_exec_ranges(s, tid) || true;
+	if (!changed && now - s->watch_sent_ns < WATCH_ANYWAY_NS)
+		return;
+	if (!changed)
+		read_exec_ranges(s, tid);
+	/* Samples pushed before this one keep the maps the worker has (they
+	 * are handled before it reads again); this sample and later ones are
+	 * named from the new read. Not the last read's time: a module swapped
+	 * in at the same address would then also name the samples between
+	 * that read and this one (a module mapped by then wins). */
+	push_maps_changed(s, sample_ns);
+	s->watch_sent_ns = now;
+}
+
+void
+sampler__maps_watch_close(struct sampler *s)
+{
+	if (s->watch_fd >= 0)
+		close(s->watch_fd);
+	s->watch_fd = -1;
+	free(s->exec);
+	s->exec = NULL;
+	s->n_exec = 0;
+}
