@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 /* Past this many cached pcs the cache starts over: a bound on memory for
@@ -140,19 +141,8 @@ cache_grow(struct symbols *s)
 static int
 arena_reserve(struct symbols *s, size_t n)
 {
-	size_t cap = s->arena_cap ? s->arena_cap : 4096;
-	struct frame *a;
-
-	if (s->arena_len + n <= s->arena_cap)
-		return 0;
-	while (cap < s->arena_len + n)
-		cap *= 2;
-	a = realloc(s->arena, cap * sizeof *a);
-	if (!a)
-		return -1;
-	s->arena = a;
-	s->arena_cap = cap;
-	return 0;
+	return util_grow(&s->arena, &s->arena_cap, s->arena_len + n,
+	    sizeof *s->arena, 4096) ? -1 : 0;
 }
 
 void

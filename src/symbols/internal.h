@@ -210,7 +210,6 @@ struct symbols__maps_line {
 };
 
 /* symbols.c */
-uint64_t symbols__now_ns(void);		/* CLOCK_MONOTONIC */
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);
 /* Parses one line (NUL-terminated, its '\n' optional) in place: the path
  * loses its trailing newline and spaces and one " (deleted)". False when

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 /* A pc outside every module re-reads the maps at most this often; or at
@@ -28,15 +29,6 @@
  * A read costs 0.1-1 ms: at most 40 a second while pcs keep missing. */
 #define MISS_RELOAD_NS (100ull * 1000 * 1000)
 #define MISS_RELOAD_NEW_NS (25ull * 1000 * 1000)
-
-uint64_t
-symbols__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 mod_free(struct symbols__mod *m)
@@ -138,15 +130,8 @@ static int
 mods_push(struct symbols__mod ***v, size_t *n, size_t *cap,
     struct symbols__mod *m)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct symbols__mod **nv = realloc(*v, c * sizeof *nv);
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
+	if (util_grow(v, cap, *n + 1, sizeof **v, 64))
+		return -ENOMEM;
 	(*v)[(*n)++] = m;
 	return 0;
 }
@@ -596,12 +581,12 @@ symbols_reload_at(struct symbols *s, uint64_t changed_ns)
 
 	if (!s->dwfl && !(s->dwfl = dwfl_new(s)))
 		return -ENOMEM;
-	start = symbols__now_ns();
+	start = util_now_ns();
 	rc = maps_read(s, &mods, &n);
 	s->last_read_ns = start;
 	if (rc < 0)
 		return rc;
-	end = symbols__now_ns();
+	end = util_now_ns();
 	s->stats.reloads++;
 	from = s->reads++ == 0 ? 0 :
 	    changed_ns != 0 && changed_ns < start ? changed_ns : start;
@@ -773,7 +758,7 @@ find_mod_reload(struct symbols *s, uint64_t addr)
 
 	if (m || !s->dwfl)
 		return m;
-	now = symbols__now_ns();
+	now = util_now_ns();
 	if (s->last_miss_reload_ns &&
 	    now - s->last_miss_reload_ns < MISS_RELOAD_NS &&
 	    (s->sample_ns <= s->last_read_ns ||
