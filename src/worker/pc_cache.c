@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
+
 #define PC_CACHE_MIN_SLOTS 4096
 
 static uint64_t
@@ -104,18 +106,9 @@ pc_cache_put(struct pc_cache *c, uint64_t pc, bool exact,
 	if (c->slots == NULL || (c->used + 1) * 2 > c->mask + 1)
 		if (pc_cache_grow(c) < 0)
 			return -ENOMEM;
-	if (c->n_ids + count > c->cap_ids) {
-		size_t cap = c->cap_ids ? c->cap_ids * 2 : 16384;
-		uint32_t *p;
-
-		while (cap < c->n_ids + count)
-			cap *= 2;
-		p = realloc(c->ids, cap * sizeof *p);
-		if (p == NULL)
-			return -ENOMEM;
-		c->ids = p;
-		c->cap_ids = cap;
-	}
+	if (util_grow(&c->ids, &c->cap_ids, c->n_ids + count, sizeof *c->ids,
+	    16384))
+		return -ENOMEM;
 	for (i = pc_cache_hash(key) & c->mask; c->slots[i].key != 0;
 	    i = (i + 1) & c->mask)
 		if (c->slots[i].key == key)

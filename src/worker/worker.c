@@ -18,6 +18,7 @@
 #include "ctop/export.h"
 #include "ctop/record.h"
 #include "ctop/symbols.h"
+#include "ctop/util.h"
 #include "kallsyms.h"
 #include "pc_cache.h"
 
@@ -61,15 +62,6 @@ struct worker {
 	char message[256];
 	struct worker_summary summary;
 };
-
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Reads /proc/PID/comm: the name the process frame gets. */
 static void
@@ -395,7 +387,7 @@ worker_drain(struct worker *w)
 static void
 worker_publish(struct worker *w, const struct pview_params *params)
 {
-	struct pview *v = profile_view(w->profile, params, monotonic_ns()), *old;
+	struct pview *v = profile_view(w->profile, params, util_now_ns()), *old;
 
 	if (v == NULL)
 		return;
@@ -419,7 +411,7 @@ worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 {
 	struct pview_params want, have = { 0, 0 };
 	bool reset, refresh, have_view;
-	uint64_t now = monotonic_ns();
+	uint64_t now = util_now_ns();
 
 	pthread_mutex_lock(&w->lock);
 	want = w->want;
@@ -450,7 +442,7 @@ worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 static void
 worker_maybe_reload(struct worker *w, uint64_t *last_ns)
 {
-	uint64_t now = monotonic_ns();
+	uint64_t now = util_now_ns();
 
 	if (w->symbols == NULL || now - *last_ns < 1000000000u)
 		return;
@@ -486,7 +478,7 @@ worker_main(void *arg)
 	 * from full and costs a fifth of the wake-ups of 2 ms, which on a VM
 	 * were a third of the worker's CPU at 999 Hz. */
 	struct timespec nap = { 0, 10 * 1000 * 1000 }, cpu;
-	uint64_t last_publish = 0, last_reload = monotonic_ns();
+	uint64_t last_publish = 0, last_reload = util_now_ns();
 	size_t n;
 
 	for (;;) {
@@ -537,7 +529,7 @@ worker_final_view(struct worker *w)
 {
 	struct pview_params all = { 0, 0 };
 
-	return profile_view(w->profile, &all, monotonic_ns());
+	return profile_view(w->profile, &all, util_now_ns());
 }
 
 void
