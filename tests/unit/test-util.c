@@ -37,7 +37,7 @@ test_clock(void)
 	    (unsigned long long)(b - a));
 	ok(t - s >= 0.020, "20 ms asleep: s advanced %.6f", t - s);
 	/* The two read one clock: t was read after b, at most 1 s later
-	 * even under load (1 us of slack for the double's rounding). */
+	 * even under load (1 us of slack for rounding). */
 	ok(t - (double)b / 1e9 > -1e-6 && t - (double)b / 1e9 < 1.0,
 	    "s and ns read one clock (%.6f s apart)", t - (double)b / 1e9);
 }
