@@ -34,7 +34,8 @@
 static bool
 read_due(const struct symbols__perfmap *pm, uint64_t interval)
 {
-	return !pm->last_read_ns || util_now_ns() - pm->last_read_ns >= interval;
+	return !pm->last_read_ns ||
+	    util_now_ns() - pm->last_read_ns >= interval;
 }
 
 /* ------------------------------------------------------------------------
