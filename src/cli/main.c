@@ -26,6 +26,7 @@
 #include "ctop/symbols.h"
 #include "ctop/termsafe.h"
 #include "ctop/ui.h"
+#include "ctop/util.h"
 #include "ctop/worker.h"
 #include "launch.h"
 #include "load_source.h"
@@ -101,15 +102,6 @@ fail(int code, const char *fmt, ...)
 	fputc('\n', stderr);
 	free(line);
 	return code;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Signals: only main takes SIGINT, SIGTERM, SIGHUP (and ncurses SIGWINCH);
@@ -287,11 +279,11 @@ record_wait(struct sampler *s, const struct options *o, struct checkpoint *cp)
 	struct timespec nap = { 0, 100 * 1000 * 1000 };
 	struct sampler_stats st;
 	bool progress = isatty(STDERR_FILENO);
-	double start = now_s(), last = 0, next_cp = cp->every_s, t;
+	double start = util_now_s(), last = 0, next_cp = cp->every_s, t;
 	int status;
 
 	while (!quit_signal && !sampler_target_exited(s, &status)) {
-		t = now_s() - start;
+		t = util_now_s() - start;
 		if (o->duration_s > 0 && t >= o->duration_s)
 			break;
 		if (cp->every_s > 0 && t >= next_cp) {

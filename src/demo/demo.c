@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctop/util.h"
+
 /* Keep the interesting functions out of line and unspecialised, so a
  * profile names them as written (no .isra/.constprop suffixes). */
 #define DEMO_FRAME __attribute__((noinline, noclone))
@@ -261,21 +263,12 @@ backtest_init(struct backtest *bt, bool fixed, const char *data_dir)
 	}
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Runs until `hours` are simulated (0 = until a signal). Returns 0, or 1
  * when the data directory vanished. */
 static DEMO_FRAME int
 backtest_run(struct backtest *bt, long hours)
 {
-	double start = now_s(), secs;
+	double start = util_now_s(), secs;
 	int rc = 0;
 
 	while (!demo_stop && (hours == 0 || bt->hour < hours)) {
@@ -287,7 +280,7 @@ backtest_run(struct backtest *bt, long hours)
 			break;
 		}
 	}
-	secs = now_s() - start;
+	secs = util_now_s() - start;
 	printf("ctop-demo: %ld hours simulated, final capital %.2f, "
 	    "%.0f hours/s (%s)\n", bt->hour, portfolio_value(bt),
 	    secs > 0 ? bt->hour / secs : 0.0, bt->fixed ? "fixed" : "unfixed");

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "ctop/util.h"
+
 #define FOLDED_LINE_MAX (16u * 1024 * 1024)
 
 static const char *
@@ -282,15 +284,9 @@ frame_kind_parse(char *name)
 static int
 fr_push(struct fr *r, uint32_t id)
 {
-	if (r->n_frames == r->cap_frames) {
-		size_t ncap = r->cap_frames ? r->cap_frames * 2 : 64;
-		uint32_t *nf = realloc(r->frames, ncap * sizeof(*nf));
-
-		if (!nf)
-			return -ENOMEM;
-		r->frames = nf;
-		r->cap_frames = ncap;
-	}
+	if (util_grow(&r->frames, &r->cap_frames, r->n_frames + 1,
+	    sizeof *r->frames, 64))
+		return -ENOMEM;
 	r->frames[r->n_frames++] = id;
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 #define ARENA_CHUNK (64 * 1024)
@@ -103,24 +104,18 @@ table_resize(const struct profile *p, uint32_t **tab, uint32_t *cap,
 	return 0;
 }
 
+/* util_grow for the arrays indexed by uint32_t ids: the capacity stays
+ * a uint32_t (at most 2^31 from a first 64). */
 static int
 grow_array(void **arr, uint32_t *cap, uint32_t need, size_t elem)
 {
-	uint32_t ncap = *cap ? *cap : 64;
-	void *na;
+	size_t c = *cap;
 
-	if (need <= *cap)
-		return 0;
-	while (ncap < need) {
-		if (ncap > UINT32_MAX / 2)
-			return -ENOMEM;
-		ncap *= 2;
-	}
-	na = realloc(*arr, (size_t)ncap * elem);
-	if (!na)
+	if (need > *cap && need > (uint32_t)1 << 31)
 		return -ENOMEM;
-	*arr = na;
-	*cap = ncap;
+	if (util_grow(arr, &c, need, elem, 64))
+		return -ENOMEM;
+	*cap = (uint32_t)c;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 /* What a view owns besides the public arrays. */
@@ -103,15 +104,12 @@ vb_child(struct vb *b, uint32_t parent, uint32_t frame)
 			return b->tab[j];
 	}
 	if (b->count == b->cap) {
-		struct bnode *nn;
+		size_t cap = b->cap;
 
-		if (b->cap > UINT32_MAX / 4)
+		if (b->cap > UINT32_MAX / 4 || util_grow(&b->n, &cap,
+		    (size_t)b->count + 1, sizeof *b->n, 0))
 			return PROFILE_NO_NODE;
-		nn = realloc(b->n, (size_t)b->cap * 2 * sizeof(*nn));
-		if (!nn)
-			return PROFILE_NO_NODE;
-		b->n = nn;
-		b->cap *= 2;
+		b->cap = (uint32_t)cap;
 	}
 	b->n[b->count] = (struct bnode){ 0, 0, parent, frame };
 	b->tab[j] = b->count;

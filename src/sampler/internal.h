@@ -15,6 +15,7 @@
 #include "ctop/record.h"
 #include "ctop/ring.h"
 #include "ctop/sampler.h"
+#include "ctop/util.h"
 
 #define SAMPLER_PAUSE_RING 4096		/* pauses kept for percentiles */
 #define SAMPLER_POLL_NS 100000000ull	/* /proc/PID/task safety-net poll */
@@ -121,7 +122,6 @@ struct sampler {
 };
 
 /* sampler.c */
-uint64_t sampler__now(void);
 void sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid);
 void sampler__push_exit(struct sampler *s, int wait_status);
 void sampler__note_pause(struct sampler *s, uint64_t ns);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 #define WATCH_EVERY_NS (1000ull * 1000)		/* status read at most */
@@ -117,7 +118,7 @@ read_exec_ranges(struct sampler *s, pid_t tid)
 {
 	struct collect c = { s->exec, 0, false };
 
-	s->watch_maps_ns = sampler__now();
+	s->watch_maps_ns = util_now_ns();
 	if (sampler__proc_maps_each(s->opts.pid, s->mapsbuf, SAMPLER_MAPS_BUF,
 	    collect_exec, &c) < 0 || c.n == 0)
 		sampler__proc_maps_each(tid, s->mapsbuf, SAMPLER_MAPS_BUF,
@@ -167,7 +168,7 @@ void
 sampler__maps_watch(struct sampler *s, pid_t tid, uint64_t pc,
     uint64_t sample_ns)
 {
-	uint64_t now = sampler__now();
+	uint64_t now = util_now_ns();
 	bool changed = false;
 
 	if (s->exec == NULL &&

@@ -50,7 +50,7 @@ set_threads(struct sampler *s, struct perf_state *p)
 static void
 push_lost(struct sampler *s, uint64_t n)
 {
-	struct rec_lost l = { sampler__now(), n };
+	struct rec_lost l = { util_now_ns(), n };
 
 	if (!ring_push(s->ring, REC_LOST, &l, sizeof l))
 		s->lost_pending += n;
@@ -73,7 +73,7 @@ flush_side(struct sampler *s, struct perf_state *p)
 		/* The mapping's own time, not ours: the worker tells samples
 		 * taken before it from those taken after. */
 		memset(&t, 0, sizeof t);
-		t.time_ns = p->maps_ns ? p->maps_ns : sampler__now();
+		t.time_ns = p->maps_ns ? p->maps_ns : util_now_ns();
 		t.pid = t.tid = s->opts.pid;
 		ring_push(s->ring, REC_MAPS_CHANGED, &t, sizeof t);
 		p->maps_dirty = false;
@@ -156,7 +156,7 @@ on_comm(struct sampler *s, const struct perf_side *sb)
 	if (sb->pid != s->opts.pid)
 		return;
 	memset(&t, 0, sizeof t);
-	t.time_ns = sampler__now();
+	t.time_ns = util_now_ns();
 	t.pid = (int32_t)sb->pid;
 	t.tid = (int32_t)sb->tid;
 	memcpy(t.comm, sb->comm, sizeof t.comm);
@@ -528,7 +528,7 @@ static void
 perf_hold(struct sampler *s, struct perf_state *p)
 {
 	struct timespec nap = { 0, POLL_MS * 1000000L };
-	uint64_t t0 = sampler__now(), auxv = sampler__proc_auxv_id(s->opts.pid);
+	uint64_t t0 = util_now_ns(), auxv = sampler__proc_auxv_id(s->opts.pid);
 	size_t i;
 
 	for (i = 0; i < p->nfds; i++)
@@ -542,7 +542,7 @@ perf_hold(struct sampler *s, struct perf_state *p)
 		    memory_order_release);
 		nanosleep(&nap, NULL);
 	}
-	atomic_fetch_add_explicit(&s->held_ns, sampler__now() - t0,
+	atomic_fetch_add_explicit(&s->held_ns, util_now_ns() - t0,
 	    memory_order_relaxed);
 	for (i = 0; i < p->nfds; i++)
 		ioctl(p->fds[i], PERF_EVENT_IOC_ENABLE, 0);
@@ -559,7 +559,7 @@ static void
 perf_loop(struct sampler *s, struct perf_state *p)
 {
 	struct pollfd pfd[p->nrings > 0 ? p->nrings : 1];
-	uint64_t next_check = sampler__now() + CHECK_NS, now;
+	uint64_t next_check = util_now_ns() + CHECK_NS, now;
 	int status, i;
 
 	for (i = 0; i < p->nrings; i++)
@@ -570,7 +570,7 @@ perf_loop(struct sampler *s, struct perf_state *p)
 			perf_hold(s, p);
 		poll(pfd, (nfds_t)p->nrings, POLL_MS);
 		drain_all(s, p);
-		now = sampler__now();
+		now = util_now_ns();
 		if (now < next_check)
 			continue;
 		next_check = now + CHECK_NS;
@@ -623,11 +623,11 @@ sampler__perf_run(struct sampler *s)
 	}
 	s->perf = p;
 	s->backend_name = "perf";
-	atomic_store_explicit(&s->start_ns, sampler__now(),
+	atomic_store_explicit(&s->start_ns, util_now_ns(),
 	    memory_order_relaxed);
 	sampler__attach_result(s, 0, NULL);
 	perf_loop(s, p);
-	atomic_store_explicit(&s->end_ns, sampler__now(), memory_order_relaxed);
+	atomic_store_explicit(&s->end_ns, util_now_ns(), memory_order_relaxed);
 	s->perf = NULL;
 	perf__close(p);
 	/* Events closed: no thread is watched any more. */

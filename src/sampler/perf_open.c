@@ -117,15 +117,8 @@ perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,
 static int
 fds_add(struct perf_state *p, int fd)
 {
-	if (p->nfds == p->capfds) {
-		size_t cap = p->capfds ? p->capfds * 2 : 64;
-		int *v = realloc(p->fds, cap * sizeof *v);
-
-		if (!v)
-			return -ENOMEM;
-		p->fds = v;
-		p->capfds = cap;
-	}
+	if (util_grow(&p->fds, &p->capfds, p->nfds + 1, sizeof *p->fds, 64))
+		return -ENOMEM;
 	p->fds[p->nfds++] = fd;
 	return 0;
 }
@@ -144,15 +137,8 @@ perf__tid_add(struct perf_state *p, pid_t tid)
 {
 	if (perf__tid_known(p, tid))
 		return 0;
-	if (p->ntids == p->captids) {
-		size_t cap = p->captids ? p->captids * 2 : 64;
-		pid_t *v = realloc(p->tids, cap * sizeof *v);
-
-		if (!v)
-			return -ENOMEM;
-		p->tids = v;
-		p->captids = cap;
-	}
+	if (util_grow(&p->tids, &p->captids, p->ntids + 1, sizeof *p->tids, 64))
+		return -ENOMEM;
 	p->tids[p->ntids++] = tid;
 	return 1;
 }

@@ -208,7 +208,7 @@ detach_wait(struct sampler *s, pid_t tid, int *st, uint64_t deadline)
 
 	for (;;) {
 		r = waitpid(tid, st, __WALL | __WNOTHREAD | WNOHANG);
-		if (r != 0 || sampler__now() > deadline)
+		if (r != 0 || util_now_ns() > deadline)
 			return r;
 		sigtimedwait(&s->chld, NULL, &slice);
 	}
@@ -221,7 +221,7 @@ detach_wait(struct sampler *s, pid_t tid, int *st, uint64_t deadline)
 static void
 detach_one(struct sampler *s, struct sthread *t, bool keep)
 {
-	uint64_t deadline = sampler__now() + DETACH_WAIT_NS;
+	uint64_t deadline = util_now_ns() + DETACH_WAIT_NS;
 	unsigned long msg;
 	int st, sig, ev;
 	pid_t r;
@@ -231,7 +231,7 @@ detach_one(struct sampler *s, struct sthread *t, bool keep)
 		 * its exit completes. A zombie leader waiting for its other
 		 * threads is released by the kernel when our thread exits. */
 		r = t->tid == s->opts.pid ? 0 :
-		    detach_wait(s, t->tid, &st, sampler__now() + 50000000ull);
+		    detach_wait(s, t->tid, &st, util_now_ns() + 50000000ull);
 		if (r > 0 && t->tid == s->opts.pid)
 			sampler__push_exit(s, st);
 		sampler__mark_dead(s, t);
@@ -336,7 +336,7 @@ reattach_gone(struct sampler *s)
 void
 sampler__reattach(struct sampler *s)
 {
-	uint64_t now = sampler__now();
+	uint64_t now = util_now_ns();
 	struct sthread *t;
 	size_t i;
 	int n;

@@ -201,7 +201,7 @@ drain(struct sampler *s)
 static bool
 wait_chld(struct sampler *s, uint64_t deadline)
 {
-	uint64_t now = sampler__now(), d;
+	uint64_t now = util_now_ns(), d;
 	struct timespec ts;
 
 	if (deadline <= now)
@@ -223,7 +223,7 @@ wait_chld(struct sampler *s, uint64_t deadline)
 static int
 wait_interrupt(struct sampler *s, struct sthread *t)
 {
-	uint64_t deadline = sampler__now() + IRQ_WAIT_NS;
+	uint64_t deadline = util_now_ns() + IRQ_WAIT_NS;
 	struct timespec slice = { 0, 20000 };
 	pid_t tid = t->tid;
 	int st, k;
@@ -249,7 +249,7 @@ wait_interrupt(struct sampler *s, struct sthread *t)
 			sampler__mark_dead(s, t);
 			return IRQ_GONE;
 		}
-		if (sampler__now() > deadline) {
+		if (util_now_ns() > deadline) {
 			t->irq_pending = true;
 			return IRQ_LATE;
 		}
@@ -316,7 +316,7 @@ tell_lost(struct sampler *s)
 {
 	struct rec_lost l;
 
-	l.time_ns = sampler__now();
+	l.time_ns = util_now_ns();
 	l.lost = s->lost_pending;
 	if (ring_push(s->ring, REC_LOST, &l, sizeof l))
 		s->lost_pending = 0;
@@ -339,7 +339,7 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	struct user_regs_struct u;
 	struct iovec iov = { &u, sizeof u }, lio, rio;
 	struct rec_sample *rec;
-	uint64_t ts = sampler__now();
+	uint64_t ts = util_now_ns();
 	size_t len, got;
 	ssize_t n;
 
@@ -354,7 +354,7 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	    sizeof *rec + s->opts.stack_size);
 	if (!rec) {
 		resume(t->tid, 0);
-		sampler__note_pause(s, sampler__now() - t0);
+		sampler__note_pause(s, util_now_ns() - t0);
 		count(s, &s->dropped);
 		s->lost_pending++;
 		return;
@@ -366,7 +366,7 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	rio.iov_len = len;
 	n = process_vm_readv(t->tid, &lio, 1, &rio, 1, 0);
 	resume(t->tid, 0);
-	sampler__note_pause(s, sampler__now() - t0);
+	sampler__note_pause(s, util_now_ns() - t0);
 
 	got = n > 0 ? (size_t)n : 0;
 	if (stack_short(s, t, u.rsp, got))
@@ -459,7 +459,7 @@ sample_thread(struct sampler *s, struct sthread *t)
 		t->cpu_acc -= (int64_t)(weight * s->mean_gap_ns);
 	if (s->lost_pending)
 		tell_lost(s);
-	t->irq_t0 = sampler__now();
+	t->irq_t0 = util_now_ns();
 	t->irq_flags = flags;
 	t->irq_weight = weight;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0) {
@@ -522,7 +522,7 @@ release_stragglers(struct sampler *s)
 static void
 hold(struct sampler *s)
 {
-	uint64_t t0 = sampler__now();
+	uint64_t t0 = util_now_ns();
 
 	s->auxv_id = sampler__proc_auxv_id(s->opts.pid);
 	sampler__detach_all(s, true);
@@ -533,9 +533,9 @@ hold(struct sampler *s)
 		atomic_store_explicit(&s->released_seq,
 		    atomic_load_explicit(&s->hold_seq, memory_order_relaxed),
 		    memory_order_release);
-		wait_chld(s, sampler__now() + SAMPLER_POLL_NS);
+		wait_chld(s, util_now_ns() + SAMPLER_POLL_NS);
 	}
-	atomic_fetch_add_explicit(&s->held_ns, sampler__now() - t0,
+	atomic_fetch_add_explicit(&s->held_ns, util_now_ns() - t0,
 	    memory_order_relaxed);
 	if (!stopping(s))
 		sampler__reattach(s);
@@ -545,7 +545,7 @@ hold(struct sampler *s)
 static uint64_t
 sample_due(struct sampler *s)
 {
-	uint64_t now = sampler__now(), next = UINT64_MAX;
+	uint64_t now = util_now_ns(), next = UINT64_MAX;
 	struct sthread *t;
 	size_t i;
 
@@ -556,7 +556,7 @@ sample_due(struct sampler *s)
 			continue;
 		if (t->next_ns <= now) {
 			sample_thread(s, t);
-			now = sampler__now();
+			now = util_now_ns();
 			sampler__schedule(s, t, now);
 		}
 		if (t->next_ns < next)
@@ -568,7 +568,7 @@ sample_due(struct sampler *s)
 static void
 sampler_loop(struct sampler *s)
 {
-	uint64_t next, now, next_poll = sampler__now() + SAMPLER_POLL_NS;
+	uint64_t next, now, next_poll = util_now_ns() + SAMPLER_POLL_NS;
 	bool woken;
 
 	while (!stopping(s)) {
@@ -579,7 +579,7 @@ sampler_loop(struct sampler *s)
 		 * been taken by a thread that does not block it. */
 		drain(s);
 		sampler__sweep(s);
-		now = sampler__now();
+		now = util_now_ns();
 		if (now >= next_poll) {
 			sampler__scan(s);
 			next_poll = now + SAMPLER_POLL_NS;
@@ -606,7 +606,7 @@ sampler__ptrace_run(struct sampler *s)
 
 	sigemptyset(&s->chld);
 	sigaddset(&s->chld, SIGCHLD);
-	s->rng = sampler__now() ^ ((uint64_t)gettid() << 32) ^
+	s->rng = util_now_ns() ^ ((uint64_t)gettid() << 32) ^
 	    0x9e3779b97f4a7c15ull;
 	s->mean_gap_ns = 1000000000ull / s->opts.hz;
 	/* schedstat reads 0 0 0 where the kernel keeps no such counts: then
@@ -625,12 +625,12 @@ sampler__ptrace_run(struct sampler *s)
 		sampler__attach_result(s, err, cause);
 		return;
 	}
-	atomic_store_explicit(&s->start_ns, sampler__now(),
+	atomic_store_explicit(&s->start_ns, util_now_ns(),
 	    memory_order_relaxed);
 	sampler__attach_result(s, 0, NULL);
 	sampler_loop(s);
 	sampler__maps_watch_close(s);
 	sampler__detach_all(s, false);
-	atomic_store_explicit(&s->end_ns, sampler__now(), memory_order_relaxed);
+	atomic_store_explicit(&s->end_ns, util_now_ns(), memory_order_relaxed);
 	sampler__free_table(s);
 }

@@ -90,21 +90,14 @@ sampler__cpu_rebase(struct sampler *s, struct sthread *t)
 struct sthread *
 sampler__add(struct sampler *s, pid_t tid)
 {
-	struct sthread *t, **nt;
-	size_t ncap;
-	uint64_t now = sampler__now();
+	struct sthread *t;
+	uint64_t now = util_now_ns();
 
 	t = sampler__find(s, tid);
 	if (t)
 		return t;
-	if (s->nth == s->cap) {
-		ncap = s->cap ? s->cap * 2 : 64;
-		nt = realloc(s->th, ncap * sizeof *nt);
-		if (!nt)
-			return NULL;
-		s->th = nt;
-		s->cap = ncap;
-	}
+	if (util_grow(&s->th, &s->cap, s->nth + 1, sizeof *s->th, 64))
+		return NULL;
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;

@@ -33,15 +33,6 @@ sampler__set_cause(char **cause, const char *fmt, ...)
 	return 0;
 }
 
-uint64_t
-sampler__now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t
 load(_Atomic uint64_t *v)
 {
@@ -55,7 +46,7 @@ sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid)
 	struct rec_thread r;
 
 	memset(&r, 0, sizeof r);
-	r.time_ns = sampler__now();
+	r.time_ns = util_now_ns();
 	r.pid = s->opts.pid;
 	r.tid = tid;
 	sampler__proc_comm(s->opts.pid, tid, r.comm);
@@ -68,7 +59,7 @@ sampler__push_exit(struct sampler *s, int wait_status)
 	struct rec_exit r;
 
 	memset(&r, 0, sizeof r);
-	r.time_ns = sampler__now();
+	r.time_ns = util_now_ns();
 	r.pid = s->opts.pid;
 	r.wait_status = wait_status;
 	ring_push(s->ring, REC_PROC_EXIT, &r, sizeof r);
@@ -317,7 +308,7 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	end = load(&s->end_ns);
 	/* The time ctop-prof spent stopped (job control) sampled nothing. */
 	if (start)
-		out->elapsed_ns = (end ? end : sampler__now()) - start -
+		out->elapsed_ns = (end ? end : util_now_ns()) - start -
 		    load(&s->held_ns);
 	out->target_exited = sampler_target_exited(s, &out->exit_status);
 	if (!out->target_exited)

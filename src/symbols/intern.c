@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 /* Past this many cached pcs the cache starts over: a bound on memory for
@@ -148,23 +149,14 @@ cache_grow(struct symbols *s)
 static int
 arena_reserve(struct symbols *s, size_t n)
 {
-	size_t cap = s->arena_cap ? s->arena_cap : 4096;
-	struct frame *a;
-	uint32_t *ids;
+	size_t need = s->arena_len + n, acap = s->arena_cap;
+	size_t icap = s->arena_cap;
 
-	if (s->arena_len + n <= s->arena_cap)
-		return 0;
-	while (cap < s->arena_len + n)
-		cap *= 2;
-	a = realloc(s->arena, cap * sizeof *a);
-	if (!a)
+	/* Two arrays, one capacity: the smaller of the two if one failed. */
+	if (util_grow(&s->arena, &acap, need, sizeof *s->arena, 4096) ||
+	    util_grow(&s->ids, &icap, need, sizeof *s->ids, 4096))
 		return -1;
-	s->arena = a;
-	ids = realloc(s->ids, cap * sizeof *ids);
-	if (!ids)
-		return -1;	/* arena grown, its capacity not yet: fine */
-	s->ids = ids;
-	s->arena_cap = cap;
+	s->arena_cap = acap < icap ? acap : icap;
 	return 0;
 }
 

@@ -219,7 +219,6 @@ struct symbols__maps_line {
 };
 
 /* symbols.c */
-uint64_t symbols__now_ns(void);		/* CLOCK_MONOTONIC */
 /* Moves symbols_generation() and empties the pc cache. */
 void symbols__bump(struct symbols *s);
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);

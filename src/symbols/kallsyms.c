@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
+
 struct ksym {
 	uint64_t addr;
 	uint32_t name;		/* offset into names */
@@ -47,18 +49,9 @@ names_add(struct kallsyms *k, const char *s, size_t len)
 {
 	uint32_t at;
 
-	if (k->n_names + len + 1 > k->cap_names) {
-		size_t cap = k->cap_names ? k->cap_names * 2 : 1 << 20;
-		char *v;
-
-		while (cap < k->n_names + len + 1)
-			cap *= 2;
-		v = realloc(k->names, cap);
-		if (!v)
-			return UINT32_MAX;
-		k->names = v;
-		k->cap_names = cap;
-	}
+	if (util_grow(&k->names, &k->cap_names, k->n_names + len + 1,
+	    sizeof *k->names, 1 << 20))
+		return UINT32_MAX;
 	at = (uint32_t)k->n_names;
 	memcpy(k->names + at, s, len);
 	k->names[at + len] = '\0';
@@ -87,15 +80,8 @@ add_line(struct kallsyms *k, char *line)
 	mod = strtok(NULL, " \t\n");
 	if (!type || !name || addr == 0 || (type[0] != 't' && type[0] != 'T'))
 		return;
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 65536;
-		struct ksym *v = realloc(k->syms, cap * sizeof *v);
-
-		if (!v)
-			return;
-		k->syms = v;
-		k->cap = cap;
-	}
+	if (util_grow(&k->syms, &k->cap, k->n + 1, sizeof *k->syms, 65536))
+		return;
 	s.addr = addr;
 	s.name = names_add(k, name, strlen(name));
 	s.module = 0;

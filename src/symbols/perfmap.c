@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctop/diag.h"
+#include "ctop/util.h"
 #include "internal.h"
 
 /* A map is looked at again at most this often while pcs are named from it,
@@ -33,7 +34,8 @@
 static bool
 read_due(const struct symbols__perfmap *pm, uint64_t interval)
 {
-	return !pm->last_read_ns || symbols__now_ns() - pm->last_read_ns >= interval;
+	return !pm->last_read_ns ||
+	    util_now_ns() - pm->last_read_ns >= interval;
 }
 
 /* ------------------------------------------------------------------------
@@ -470,15 +472,8 @@ batch_add(void *ctx, uint64_t start, uint64_t size, const char *name,
 	struct batch *b = ctx;
 	char *tmp;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct symbols__jit *v = realloc(b->v, cap * sizeof *v);
-
-		if (!v)
-			return -ENOMEM;
-		b->v = v;
-		b->cap = cap;
-	}
+	if (util_grow(&b->v, &b->cap, b->n + 1, sizeof *b->v, 256))
+		return -ENOMEM;
 	tmp = strndup(name, name_len);
 	b->v[b->n].name = tmp ? symbols__intern(b->s, tmp) : NULL;
 	free(tmp);
@@ -565,7 +560,7 @@ map_refresh(struct symbols *s)
 	struct stat st;
 	int fd;
 
-	pm->last_read_ns = symbols__now_ns();
+	pm->last_read_ns = util_now_ns();
 	fd = map_open(s, &st);
 	if (fd < 0)
 		return;		/* keep what we had: the code may still run */

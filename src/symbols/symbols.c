@@ -19,17 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 #include "kallsyms.h"
-
-uint64_t
-symbols__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 mod_free(struct symbols__mod *m)
@@ -131,15 +123,8 @@ static int
 mods_push(struct symbols__mod ***v, size_t *n, size_t *cap,
     struct symbols__mod *m)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct symbols__mod **nv = realloc(*v, c * sizeof *nv);
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
+	if (util_grow(v, cap, *n + 1, sizeof **v, 64))
+		return -ENOMEM;
 	(*v)[(*n)++] = m;
 	return 0;
 }
@@ -591,12 +576,12 @@ symbols_reload_at(struct symbols *s, uint64_t changed_ns)
 
 	if (!s->dwfl && !(s->dwfl = dwfl_new(s)))
 		return -ENOMEM;
-	start = symbols__now_ns();
+	start = util_now_ns();
 	rc = maps_read(s, &mods, &n);
 	s->last_read_ns = start;
 	if (rc < 0)
 		return rc;
-	end = symbols__now_ns();
+	end = util_now_ns();
 	s->stats.reloads++;
 	from = s->reads++ == 0 ? 0 :
 	    changed_ns != 0 && changed_ns < start ? changed_ns : start;

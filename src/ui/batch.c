@@ -12,16 +12,8 @@
 
 #include "ctop/termsafe.h"
 #include "ctop/ui.h"
+#include "ctop/util.h"
 #include "ui_internal.h"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool
 quitting(const struct ui_signals *sig)
@@ -34,7 +26,7 @@ static void
 nap_until(double until, const struct ui_signals *sig)
 {
 	while (!quitting(sig)) {
-		double left = until - now_s();
+		double left = until - util_now_s();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -80,17 +72,17 @@ static struct pview *
 fresh_view(struct source *src, const struct pview_params *params)
 {
 	struct pview *old = src->ops->view(src->ctx, params), *v;
-	double limit = now_s() + 0.5;
+	double limit = util_now_s() + 0.5;
 
 	if (src->ops->refresh == NULL)
 		return old;
 	src->ops->refresh(src->ctx);
 	for (;;) {
 		v = src->ops->view(src->ctx, params);
-		if (v != old || now_s() >= limit)
+		if (v != old || util_now_s() >= limit)
 			break;
 		pview_unref(v);
-		nap_until(now_s() + 0.005, NULL);
+		nap_until(util_now_s() + 0.005, NULL);
 	}
 	pview_unref(old);
 	return v;
@@ -125,7 +117,7 @@ batch_run(struct source *src, const struct batch_opts *opts,
 	struct pview_params params = { 0, 0 };
 	struct source_status st;
 	double delay = opts->delay_s > 0.01 ? opts->delay_s : 1.0;
-	double start = now_s(), next = start + delay;
+	double start = util_now_s(), next = start + delay;
 	int rows = opts->rows > 0 ? opts->rows : 25;
 	long n = 0;
 
@@ -136,9 +128,9 @@ batch_run(struct source *src, const struct batch_opts *opts,
 		struct pview *v = NULL;
 		double limit = start + 10.0;
 
-		while (!quitting(sig) && now_s() < limit &&
+		while (!quitting(sig) && util_now_s() < limit &&
 		    !(v = src->ops->view(src->ctx, &params)))
-			nap_until(now_s() + 0.02, sig);
+			nap_until(util_now_s() + 0.02, sig);
 		pview_unref(v);
 		return batch_print(src, &params, rows, out);
 	}
@@ -152,7 +144,7 @@ batch_run(struct source *src, const struct batch_opts *opts,
 		src->ops->status(src->ctx, &st);
 		last = st.target_exited || quitting(sig) ||
 		    (opts->duration_s > 0 &&
-		    now_s() - start >= opts->duration_s - 0.001) ||
+		    util_now_s() - start >= opts->duration_s - 0.001) ||
 		    (opts->iterations > 0 && n + 1 >= opts->iterations);
 		err = batch_print(src, &params, rows, out);
 		n++;

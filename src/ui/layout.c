@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
 #include "ui_internal.h"
 
 const struct frame *
@@ -177,15 +178,8 @@ remember:
 static int
 layout_push(struct tree_layout *l, uint32_t node, int row, int x, int w)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct box *b = realloc(l->boxes, cap * sizeof *b);
-
-		if (!b)
-			return -ENOMEM;
-		l->boxes = b;
-		l->cap = cap;
-	}
+	if (util_grow(&l->boxes, &l->cap, l->n + 1, sizeof *l->boxes, 256))
+		return -ENOMEM;
 	l->boxes[l->n++] = (struct box){ node, row, x, w };
 	if (row + 1 > l->rows)
 		l->rows = row + 1;
@@ -248,16 +242,9 @@ layout_tree(struct tree_layout *l, const struct pview *v, uint32_t root,
 		    v->nodes[root].depth), x0, x1 - x0);
 		for (c = nd->first_child; c != PROFILE_NO_NODE && !rc &&
 		    c < v->n_nodes; c = v->nodes[c].next_sibling) {
-			if (sp == cap) {
-				struct pending *s = realloc(stack, 2 * cap *
-				    sizeof *s);
-
-				if (!s) {
-					rc = -ENOMEM;
-					break;
-				}
-				stack = s;
-				cap *= 2;
+			if (util_grow(&stack, &cap, sp + 1, sizeof *stack, 0)) {
+				rc = -ENOMEM;
+				break;
 			}
 			stack[sp++] = (struct pending){ c, off };
 			off += v->nodes[c].total;

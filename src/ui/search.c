@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
 #include "ui_internal.h"
 
 void
@@ -90,15 +91,9 @@ search_count(struct search *s, const struct pview *v, uint32_t root)
 		}
 		for (c = nd->first_child; c != PROFILE_NO_NODE &&
 		    c < v->n_nodes; c = v->nodes[c].next_sibling) {
-			if (sp == cap) {
-				struct item *n = realloc(st, 2 * cap * sizeof *n);
-
-				if (!n) {
-					free(st);
-					return -ENOMEM;
-				}
-				st = n;
-				cap *= 2;
+			if (util_grow(&st, &cap, sp + 1, sizeof *st, 0)) {
+				free(st);
+				return -ENOMEM;
 			}
 			st[sp++] = (struct item){ c, false };
 		}

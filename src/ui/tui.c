@@ -9,20 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctop/ui.h"
+#include "ctop/util.h"
 #include "draw.h"
 #include "tui.h"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void
 tui_message(struct tui *t, bool err, const char *fmt, ...)
@@ -33,7 +24,7 @@ tui_message(struct tui *t, bool err, const char *fmt, ...)
 	vsnprintf(t->msg, sizeof t->msg, fmt, ap);
 	va_end(ap);
 	t->msg_err = err;
-	t->msg_until = now_s() + 8.0;
+	t->msg_until = util_now_s() + 8.0;
 	t->dirty = true;
 }
 
@@ -326,7 +317,7 @@ tui_should_quit(struct tui *t, double start)
 	if (t->sig && t->sig->quit && *t->sig->quit)
 		return true;
 	return t->opts->duration_s > 0 &&
-	    now_s() - start >= t->opts->duration_s;
+	    util_now_s() - start >= t->opts->duration_s;
 }
 
 /* Fetches a new view every delay (not while paused), and every 50 ms while
@@ -357,7 +348,7 @@ ui_run(struct source *src, const struct ui_opts *opts,
     const struct ui_signals *sig, char **cause)
 {
 	struct tui *t;
-	double start = now_s();
+	double start = util_now_s();
 	int rc, key;
 	bool fn;
 
@@ -376,7 +367,7 @@ ui_run(struct source *src, const struct ui_opts *opts,
 	}
 	t->cv.g = &t->d.g;
 	while (!tui_should_quit(t, start)) {
-		double now = now_s();
+		double now = util_now_s();
 
 		int w, h;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 /* Exported by libunwind-x86_64 but not declared: the public wrapper
@@ -193,15 +194,9 @@ unwind__umod_get(struct walk *w, uint64_t addr)
 			return &u->mods[i];
 		}
 	}
-	if (u->n_mods == u->cap_mods) {
-		size_t cap = u->cap_mods ? u->cap_mods * 2 : 32;
-		struct umod *v = realloc(u->mods, cap * sizeof *v);
-
-		if (!v)
-			return NULL;
-		u->mods = v;
-		u->cap_mods = cap;
-	}
+	if (util_grow(&u->mods, &u->cap_mods, u->n_mods + 1, sizeof *u->mods,
+	    32))
+		return NULL;
 	um = &u->mods[u->n_mods];
 	memset(um, 0, sizeof *um);
 	um->mod = mod;

@@ -18,6 +18,7 @@
 #include "ctop/export.h"
 #include "ctop/record.h"
 #include "ctop/symbols.h"
+#include "ctop/util.h"
 
 #define WORKER_MAX_FRAMES 4096		/* unwound pcs per sample */
 #define WORKER_MAX_IDS 16384		/* frame ids per stack, inlines too */
@@ -55,15 +56,6 @@ struct worker {
 	char message[256];
 	struct worker_summary summary;
 };
-
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Reads /proc/PID/comm: the name the process frame gets. */
 static void
@@ -297,7 +289,7 @@ worker_drain(struct worker *w)
 static void
 worker_publish(struct worker *w, const struct pview_params *params)
 {
-	struct pview *v = profile_view(w->profile, params, monotonic_ns()), *old;
+	struct pview *v = profile_view(w->profile, params, util_now_ns()), *old;
 
 	if (v == NULL)
 		return;
@@ -321,7 +313,7 @@ worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 {
 	struct pview_params want, have = { 0, 0 };
 	bool reset, refresh, have_view;
-	uint64_t now = monotonic_ns();
+	uint64_t now = util_now_ns();
 
 	pthread_mutex_lock(&w->lock);
 	want = w->want;
@@ -424,7 +416,7 @@ worker_final_view(struct worker *w)
 {
 	struct pview_params all = { 0, 0 };
 
-	return profile_view(w->profile, &all, monotonic_ns());
+	return profile_view(w->profile, &all, util_now_ns());
 }
 
 void

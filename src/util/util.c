@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* util: the growable array (the clock is inline in the header). */
+#include "config.h"
+
+#include "ctop/util.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+util_grow(void *arrp, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t ncap = *cap ? *cap : first ? first : 1;
+	void *old, *nv;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	if (size && ncap > SIZE_MAX / size)
+		return -ENOMEM;
+	/* The pointer is read and written as bytes: arrp points to a T *,
+	 * not to a void *, and memcpy is the access C allows for both. */
+	memcpy(&old, arrp, sizeof old);
+	nv = realloc(old, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	memcpy(arrp, &nv, sizeof nv);
+	*cap = ncap;
+	return 0;
+}
