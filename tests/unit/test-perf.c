@@ -357,6 +357,8 @@ test_exec(void)
 	}
 	kill(t.pid, SIGUSR1);
 	collect_for(&r.c, &ring, 900);
+	/* exec_cpu_ms N, then the new image's ready */
+	target_line(&t, line, sizeof line, 100);
 	target_line(&t, line, sizeof line, 100);
 	/* The new image spins until killed: wait for its samples as long as
 	 * a loaded machine needs to give it some CPU (at most 10 s). */
