@@ -1,0 +1,16 @@
+# python module (issue 11): CPython frames read from outside; sources go
+# into libctop.a, tests into check_PROGRAMS and UNIT_TESTS.
+libctop_a_SOURCES += \
+	src/python/layout.c \
+	src/python/linetable.c \
+	src/python/merge.c \
+	src/python/namer.c \
+	src/python/probe.c \
+	src/python/walk.c
+noinst_HEADERS += include/ctop/python.h src/python/internal.h
+
+check_PROGRAMS += tests/unit/test-python-merge
+tests_unit_test_python_merge_SOURCES = tests/unit/test-python-merge.c \
+	tests/tap.h
+tests_unit_test_python_merge_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-python-merge
