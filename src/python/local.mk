@@ -14,3 +14,10 @@ tests_unit_test_python_merge_SOURCES = tests/unit/test-python-merge.c \
 	tests/tap.h
 tests_unit_test_python_merge_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-python-merge
+
+# Real interpreters (those installed here; the others SKIP).
+check_PROGRAMS += tests/unit/test-python-walk
+tests_unit_test_python_walk_SOURCES = tests/unit/test-python-walk.c \
+	tests/unit/python-util.c tests/unit/python-util.h tests/tap.h
+tests_unit_test_python_walk_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-python-walk
