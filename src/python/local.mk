@@ -21,3 +21,9 @@ tests_unit_test_python_walk_SOURCES = tests/unit/test-python-walk.c \
 	tests/unit/python-util.c tests/unit/python-util.h tests/tap.h
 tests_unit_test_python_walk_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-python-walk
+
+check_PROGRAMS += tests/unit/test-python-probe
+tests_unit_test_python_probe_SOURCES = tests/unit/test-python-probe.c \
+	tests/unit/python-util.c tests/unit/python-util.h tests/tap.h
+tests_unit_test_python_probe_LDADD = $(CTOP_LIBS) -ldl
+UNIT_TESTS += tests/unit/test-python-probe
