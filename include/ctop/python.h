@@ -143,6 +143,7 @@ struct python_walker {
 	 * the next ones too. window[] ends at target address win_hi;
 	 * [win_lo, win_hi) is valid (empty when equal). */
 	uint64_t win_lo, win_hi;
+	uint32_t strays;	/* frames in a row read outside it */
 	uint64_t reads;		/* process_vm_readv calls, for figures */
 	uint64_t scans;		/* full thread-state scans (cache misses) */
 	unsigned char window[PYTHON_WINDOW];

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "internal.h"
 
@@ -189,11 +190,56 @@ ucs_to_utf8(const unsigned char *data, size_t len, unsigned kind)
 	return out;
 }
 
+/* The first bytes of an object, read ahead: names, file names and most
+ * line tables fit, so one read with three iovecs loads a code object's
+ * three objects. have: bytes valid (a read may stop at a page's end). */
+#define PREFETCH 256
+
+struct prefetch {
+	unsigned char buf[PREFETCH];
+	size_t have;
+};
+
+static void
+prefetch3(struct python_namer *n, const uint64_t addr[3],
+    struct prefetch pf[3])
+{
+	struct iovec local[3], remote[3];
+	ssize_t got;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		local[i].iov_base = pf[i].buf;
+		local[i].iov_len = PREFETCH;
+		remote[i].iov_base = (void *)(uintptr_t)addr[i];
+		remote[i].iov_len = PREFETCH;
+		pf[i].have = 0;
+	}
+	got = process_vm_readv(n->pid, local, 3, remote, 3, 0);
+	for (i = 0; i < 3 && got > 0; i++) {
+		pf[i].have = got < PREFETCH ? (size_t)got : PREFETCH;
+		got -= (ssize_t)pf[i].have;
+	}
+}
+
+/* len bytes at offset off of an object: from the prefetch, else read. */
+static int
+obj_bytes(struct python_namer *n, uint64_t addr, const struct prefetch *pf,
+    size_t off, void *dst, size_t len)
+{
+	if (off + len <= pf->have) {
+		memcpy(dst, pf->buf + off, len);
+		return 0;
+	}
+	return len ? python__read(n->pid, addr + off, dst, len) : 0;
+}
+
 /* A compact str object (names and file names always are): its header,
  * then its characters right after it; ASCII ones after the shorter
  * PyASCIIObject. state's bits: interned:2, kind:3, compact:1, ascii:1. */
 static int
-read_str(struct python_namer *n, uint64_t addr, char **out)
+read_str(struct python_namer *n, uint64_t addr, const struct prefetch *pf,
+    char **out)
 {
 	const struct python_layout *l = &n->l;
 	unsigned char hdr[128], *data;
@@ -205,7 +251,7 @@ read_str(struct python_namer *n, uint64_t addr, char **out)
 
 	if (l->str_compact_size > sizeof hdr)
 		return -EINVAL;
-	if ((rc = python__read(n->pid, addr, hdr, l->str_compact_size)) < 0)
+	if ((rc = obj_bytes(n, addr, pf, 0, hdr, l->str_compact_size)) < 0)
 		return rc;
 	len = python__u64(hdr, l->str_length);
 	state = python__u32(hdr, l->str_state);
@@ -216,7 +262,7 @@ read_str(struct python_namer *n, uint64_t addr, char **out)
 	off = state >> 6 & 1 ? l->str_ascii_size : l->str_compact_size;
 	if (!(data = malloc(len * kind + 1)))
 		return -ENOMEM;
-	rc = len ? python__read(n->pid, addr + off, data, len * kind) : 0;
+	rc = obj_bytes(n, addr, pf, off, data, len * kind);
 	if (rc == 0 && !(*out = ucs_to_utf8(data, len, kind)))
 		rc = -ENOMEM;
 	free(data);
@@ -225,21 +271,21 @@ read_str(struct python_namer *n, uint64_t addr, char **out)
 
 /* co_linetable's bytes. */
 static int
-read_table(struct python_namer *n, uint64_t addr, struct namer_entry *e)
+read_table(struct python_namer *n, uint64_t addr, const struct prefetch *pf,
+    struct namer_entry *e)
 {
 	const struct python_layout *l = &n->l;
 	uint64_t size;
 	int rc;
 
-	if ((rc = python__read(n->pid, addr + l->bytes_size, &size, 8)) < 0)
+	if ((rc = obj_bytes(n, addr, pf, l->bytes_size, &size, 8)) < 0)
 		return rc;
 	if (size > TABLE_MAX)
 		return -EFAULT;
 	if (!(e->table = malloc(size ? size : 1)))
 		return -ENOMEM;
 	e->table_len = size;
-	return size ? python__read(n->pid, addr + l->bytes_sval, e->table,
-	    size) : 0;
+	return obj_bytes(n, addr, pf, l->bytes_sval, e->table, size);
 }
 
 /* Reads the fields an entry is checked by, in one read. */
@@ -282,12 +328,16 @@ key_equal(const struct namer_key *a, const struct namer_key *b)
 static int
 entry_load(struct python_namer *n, struct namer_entry *e)
 {
+	uint64_t addr[3] = { e->key.qualname, e->key.filename,
+	    e->key.linetable };
+	struct prefetch pf[3];
 	size_t len;
 	int rc;
 
-	if ((rc = read_str(n, e->key.qualname, &e->qualname)) < 0 ||
-	    (rc = read_str(n, e->key.filename, &e->file)) < 0 ||
-	    (rc = read_table(n, e->key.linetable, e)) < 0)
+	prefetch3(n, addr, pf);
+	if ((rc = read_str(n, addr[0], &pf[0], &e->qualname)) < 0 ||
+	    (rc = read_str(n, addr[1], &pf[1], &e->file)) < 0 ||
+	    (rc = read_table(n, addr[2], &pf[2], e)) < 0)
 		return rc;
 	len = strlen(e->qualname) + strlen(e->file) + 32;
 	if (!(e->name = malloc(len)))

@@ -8,6 +8,7 @@
 #include "ctop/python.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -21,6 +22,9 @@
 #define TS_SPAN_MAX 512
 #define FRAME_SPAN_MAX 256
 #define PAGE 4096ull
+/* How far below the window a frame still counts as the same data stack
+ * chunk (CPython's first chunk is 16 KiB, later ones larger). */
+#define NEAR_BELOW (256u * 1024)
 
 int
 python__read(pid_t pid, uint64_t addr, void *buf, size_t len)
@@ -89,18 +93,28 @@ window_fill(struct python_walker *w, pid_t pid, uint64_t addr, size_t len)
 	return got_lo <= addr ? 0 : -EFAULT;
 }
 
-/* Reads a frame header through the window. */
+/* Reads a frame header through the window. A frame just below the
+ * window is the data stack going on rootwards: refill there. A frame
+ * elsewhere is read alone (*stray), keeping the window: a generator's
+ * frame (in its object on the heap) and 3.12+'s shim frames (on the C
+ * stack) come one at a time between data stack frames. When a stray
+ * frame is itself on a data stack (w->strays, set by the caller, who
+ * knows its owner), the chain moved to an older chunk, mapped elsewhere:
+ * the next miss refills. */
 static int
 frame_read(struct python_walker *w, pid_t pid, uint64_t addr, void *buf,
-    size_t len)
+    size_t len, bool *stray)
 {
-	int rc;
-
+	*stray = false;
 	if (addr < w->win_lo || addr + len > w->win_hi || addr + len < addr) {
-		if (addr < PYTHON_WINDOW)
-			return -EFAULT;
-		if ((rc = window_fill(w, pid, addr, len)) < 0)
+		bool near = w->win_lo == w->win_hi || w->strays > 0 ||
+		    (addr < w->win_lo && w->win_lo - addr < NEAR_BELOW);
+
+		if (!near || addr < PYTHON_WINDOW ||
+		    window_fill(w, pid, addr, len) < 0) {
+			*stray = true;
 			return walker_read(w, pid, addr, buf, len);
+		}
 	}
 	memcpy(buf, w->window + (addr - (w->win_hi - PYTHON_WINDOW)), len);
 	return 0;
@@ -261,14 +275,17 @@ chain_walk(const struct python_layout *l, struct python_walker *w,
 	/* Shims at most double the steps: one per activation. */
 	for (steps = 0; frame && steps < 2 * PYTHON_MAX_DEPTH; steps++) {
 		uint8_t owner;
+		bool stray;
 
 		if (out->n == PYTHON_MAX_DEPTH) {
 			out->flags |= PYTHON_CHAIN_TRUNCATED;
 			return 0;
 		}
-		if ((rc = frame_read(w, pid, frame, h, span)) < 0)
+		if ((rc = frame_read(w, pid, frame, h, span, &stray)) < 0)
 			return rc;
 		owner = h[l->fr_owner];
+		/* FRAME_OWNED_BY_THREAD (0): on the thread's data stack. */
+		w->strays = stray && owner == 0;
 		if (owner >= l->owner_shim_lo && owner <= l->owner_shim_hi)
 			chain_mark_entry(out);
 		else
@@ -292,6 +309,7 @@ python_walk(const struct python_layout *l, struct python_walker *w,
 	out->n = out->nentry = 0;
 	out->flags = 0;
 	w->win_lo = w->win_hi = 0;	/* frames changed since the last walk */
+	w->strays = 0;
 	if (span > sizeof ts)
 		return -EINVAL;
 	if ((rc = tstate_find(l, w, pid, tid, ts, span)) < 0)

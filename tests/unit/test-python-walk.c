@@ -58,19 +58,29 @@ static const char script[] =
 	"def deep_main():\n"					/* 32 */
 	"    recurse(45)\n"					/* 33 */
 	"\n"
+	"def very_deep(n):\n"					/* 35 */
+	"    if n == 0:\n"
+	"        vdeep_ready.set()\n"
+	"        time.sleep(60)\n"				/* 38 */
+	"    very_deep(n - 1)\n"				/* 39 */
+	"\n"
 	"ready = threading.Event()\n"
 	"deep_ready = threading.Event()\n"
+	"vdeep_ready = threading.Event()\n"
 	"t = threading.Thread(target=deep_main, name='deep')\n"
 	"t.start()\n"
+	"v = threading.Thread(target=very_deep, args=(300,), name='vdeep')\n"
+	"v.start()\n"
 	"\n"
 	"def report():\n"
 	"    ready.wait()\n"
 	"    deep_ready.wait()\n"
+	"    vdeep_ready.wait()\n"
 	"    print('ready', threading.main_thread().native_id, t.native_id,\n"
-	"          flush=True)\n"
+	"          v.native_id, flush=True)\n"
 	"\n"
 	"threading.Thread(target=report, daemon=True).start()\n"
-	"main()\n";						/* 47 */
+	"main()\n";						/* 57 */
 
 struct want {
 	const char *qualname;
@@ -91,7 +101,7 @@ static const struct want main_chain[] = {
 	{ "Worker.method", 17, 18, 0 },
 	{ "outer", 20, 21, 0 },
 	{ "main", 23, 24, 0 },
-	{ "<module>", 1, 47, 1 },
+	{ "<module>", 1, 57, 1 },
 };
 #define MAIN_N (sizeof main_chain / sizeof main_chain[0])
 #define DEEP 45
@@ -311,19 +321,26 @@ namer_figures(const char *v, pid_t pid, const struct python_layout *l,
 
 static void
 figures(const char *v, const struct python_layout *l, pid_t pid,
-    pid_t main_tid, pid_t deep_tid)
+    const pid_t *tids)
 {
 	static struct python_walker w;
 	static struct python_chain c;
-	uint64_t m10, m50, r10, r50;
+	uint64_t m10, m50, m256, r10, r50, r256;
 
 	python_walker_init(&w);
-	m10 = walk_median(l, &w, pid, main_tid, &r10);
-	m50 = walk_median(l, &w, pid, deep_tid, &r50);
-	diag("%s: walk median over 1000: %u frames %" PRIu64 " ns (%" PRIu64
-	    " reads), %u frames %" PRIu64 " ns (%" PRIu64 " reads)", v,
-	    (unsigned)MAIN_N, m10, r10, DEEP_N, m50, r50);
-	if (python_walk(l, &w, pid, deep_tid, &c) == 0)
+	m10 = walk_median(l, &w, pid, tids[0], &r10);
+	m50 = walk_median(l, &w, pid, tids[1], &r50);
+	m256 = walk_median(l, &w, pid, tids[2], &r256);
+	diag("%s: walk median of 1000: %u frames %" PRIu64 " ns (%" PRIu64
+	    " reads), %u frames %" PRIu64 " ns (%" PRIu64 " reads), %u "
+	    "(cut) %" PRIu64 " ns (%" PRIu64 " reads)", v, (unsigned)MAIN_N,
+	    m10, r10, DEEP_N, m50, r50, PYTHON_MAX_DEPTH, m256, r256);
+	/* Reads, not time, are what the window saves, and they do not
+	 * depend on the machine: a frame per read would be 50 and 256. */
+	ok(r50 <= 6 && r256 <= 24, "%s: 50 frames in %" PRIu64 " reads, 256 "
+	    "in %" PRIu64 " (the window holds many frames per read)", v, r50,
+	    r256);
+	if (python_walk(l, &w, pid, tids[1], &c) == 0)
 		namer_figures(v, pid, l, &c);
 }
 
@@ -378,15 +395,35 @@ check_against_gdb(const char *v, const struct python_layout *l,
 }
 
 static int
-parse_ready(const char *line, pid_t *main_tid, pid_t *deep_tid)
+parse_ready(const char *line, pid_t *tids)
 {
-	int a, b;
+	int a, b, c;
 
-	if (sscanf(line, "ready %d %d", &a, &b) != 2)
+	if (sscanf(line, "ready %d %d %d", &a, &b, &c) != 3)
 		return -1;
-	*main_tid = a;
-	*deep_tid = b;
+	tids[0] = a;
+	tids[1] = b;
+	tids[2] = c;
 	return 0;
+}
+
+/* 300 recursions: the walk stops at PYTHON_MAX_DEPTH, says so, and the
+ * merge refuses the cut chain. */
+static void
+check_truncated(const char *v, const struct python_layout *l,
+    struct python_walker *w, struct python_namer *nm, pid_t pid, pid_t tid)
+{
+	struct python_chain c;
+	struct python_merged out[8];
+	uint8_t is_eval[2] = { 1, 1 };
+	int rc;
+
+	rc = walk_settled(l, w, nm, pid, tid, PYTHON_MAX_DEPTH, 38, &c);
+	ok(rc == 0 && c.n == PYTHON_MAX_DEPTH &&
+	    (c.flags & PYTHON_CHAIN_TRUNCATED), "%s: 300 deep: %u frames "
+	    "read, flagged truncated", v, c.n);
+	is_int(python_merge(is_eval, 2, &c, out, 8), PYTHON_MERGE_TRUNCATED,
+	    "%s: the merge refuses the cut chain", v);
 }
 
 static void
@@ -399,7 +436,7 @@ run_interp(const struct interp *ip)
 	struct pyt_proc p;
 	char exe[1024], line[256], *cause = NULL;
 	char *argv[4];
-	pid_t main_tid = 0, deep_tid = 0;
+	pid_t tids[3] = { 0 }, main_tid, deep_tid;
 	const char *v = ip->label;
 	int rc;
 
@@ -412,11 +449,13 @@ run_interp(const struct interp *ip)
 	argv[2] = script_path;
 	argv[3] = NULL;
 	if (pyt_spawn(&p, argv) < 0 || pyt_line(&p, line, sizeof line,
-	    20000) < 0 || parse_ready(line, &main_tid, &deep_tid) < 0) {
+	    20000) < 0 || parse_ready(line, tids) < 0) {
 		ok(0, "%s: %s runs the script and says ready", v, exe);
 		pyt_kill(&p);
 		return;
 	}
+	main_tid = tids[0];
+	deep_tid = tids[1];
 	rc = python_probe(p.pid, &l, &cause);
 	is_int(rc, PYTHON_OK, "%s: probe finds CPython (%s)", v,
 	    cause ? cause : "no cause");
@@ -431,10 +470,11 @@ run_interp(const struct interp *ip)
 	nm = python_namer_new(p.pid, &l);
 	check_main(v, &l, &w, nm, p.pid, main_tid);
 	check_deep(v, ip, &l, &w, nm, p.pid, deep_tid);
+	check_truncated(v, &l, &w, nm, p.pid, tids[2]);
 	is_int(python_walk(&l, &w, p.pid, p.pid + 100000, &c), -ENOENT,
 	    "%s: a tid with no thread state: -ENOENT", v);
 	check_against_gdb(v, &l, &w, p.pid, main_tid, deep_tid);
-	figures(v, &l, p.pid, main_tid, deep_tid);
+	figures(v, &l, p.pid, tids);
 	python_namer_free(nm);
 	pyt_kill(&p);
 }
