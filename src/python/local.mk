@@ -27,3 +27,11 @@ tests_unit_test_python_probe_SOURCES = tests/unit/test-python-probe.c \
 	tests/unit/python-util.c tests/unit/python-util.h tests/tap.h
 tests_unit_test_python_probe_LDADD = $(CTOP_LIBS) -ldl
 UNIT_TESTS += tests/unit/test-python-probe
+
+# The same on structures built in the test's own memory: reuse, loops,
+# bad pointers, every str kind, the location table's forms.
+check_PROGRAMS += tests/unit/test-python-synth
+tests_unit_test_python_synth_SOURCES = tests/unit/test-python-synth.c \
+	tests/unit/python-util.c tests/unit/python-util.h tests/tap.h
+tests_unit_test_python_synth_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-python-synth

@@ -15,9 +15,10 @@
 #include "internal.h"
 
 /* Bounds on what a scan for a thread state may visit: a corrupt or
- * changing list must not keep the sampler. */
+ * changing list must not keep the sampler (a read is about 1 us).
+ * Threads beyond the first MAX_TSTATES are not found. */
 #define MAX_INTERPS 64
-#define MAX_TSTATES 4096
+#define MAX_TSTATES 1024
 /* The bytes of a thread state or a frame header we read at most. */
 #define TS_SPAN_MAX 512
 #define FRAME_SPAN_MAX 256
@@ -148,7 +149,7 @@ static int
 tstate_scan(const struct python_layout *l, struct python_walker *w,
     pid_t pid, pid_t tid, unsigned char *ts, size_t span)
 {
-	uint64_t interp, t, found = 0;
+	uint64_t interp, t, head, found = 0;
 	unsigned ni, nt = 0;
 	int rc;
 
@@ -160,17 +161,23 @@ tstate_scan(const struct python_layout *l, struct python_walker *w,
 		if ((rc = walker_read(w, pid, interp + l->is_threads_head,
 		    &t, 8)) < 0)
 			return rc;
-		for (; t && nt < MAX_TSTATES && !found; nt++) {
+		for (head = t; t && nt < MAX_TSTATES && !found; nt++) {
 			pid_t seen;
 
 			if ((rc = walker_read(w, pid, t, ts, span)) < 0)
 				return rc;
 			seen = (pid_t)python__u64(ts, l->ts_native_tid);
 			cache_put(w, seen, t);
-			if (seen == tid)
+			if (seen == tid) {
 				found = t;
-			else
-				t = python__u64(ts, l->ts_next);
+			} else {
+				uint64_t next = python__u64(ts, l->ts_next);
+
+				/* Looped back: read mid-change. */
+				if (next == head || next == t)
+					break;
+				t = next;
+			}
 		}
 		if (found)
 			return 0;
