@@ -35,3 +35,10 @@ tests_unit_test_python_synth_SOURCES = tests/unit/test-python-synth.c \
 	tests/unit/python-util.c tests/unit/python-util.h tests/tap.h
 tests_unit_test_python_synth_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-python-synth
+
+# A fake statically linked CPython whose symbols are in .symtab only.
+check_PROGRAMS += tests/targets/fakepython
+tests_targets_fakepython_SOURCES = tests/targets/fakepython.c
+tests_targets_fakepython_CFLAGS = $(WARN_CFLAGS) -O2 -g
+tests_targets_fakepython_LDFLAGS =
+EXTRA_tests_unit_test_python_probe_DEPENDENCIES = tests/targets/fakepython

@@ -329,9 +329,70 @@ test_embedded(unsigned minor)
 	waitpid(pid, NULL, 0);
 }
 
+/* Copies tests/targets/fakepython (next to this binary's directory) to
+ * dir/name. */
+static int
+copy_target(const char *dir, const char *name, char *out, size_t len)
+{
+	char self[1024], src[1100], cmd[2400];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	char *slash;
+
+	self[n > 0 ? n : 0] = '\0';
+	if ((slash = strrchr(self, '/')))
+		*slash = '\0';
+	snprintf(src, sizeof src, "%s/../targets/fakepython", self);
+	snprintf(out, len, "%s/%s", dir, name);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, out);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* _PyRuntime and Py_Version only in .symtab: found in an executable
+ * named python3.X (at the address the program prints: the load bias of a
+ * PIE is right), not looked for in one named otherwise. */
+static void
+test_symtab(const char *dir)
+{
+	static const char *const names[] = { "python3.12", "server" };
+	struct python_layout l;
+	struct pyt_proc p;
+	char path[1024], line[128], *cause = NULL;
+	char *argv[2] = { path, NULL };
+	unsigned long addr = 0;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < 2; i++) {
+		if (copy_target(dir, names[i], path, sizeof path) < 0 ||
+		    pyt_spawn(&p, argv) < 0 ||
+		    pyt_line(&p, line, sizeof line, 10000) < 0 ||
+		    sscanf(line, "ready %lx", &addr) != 1) {
+			ok(0, "fakepython as %s runs", names[i]);
+			pyt_kill(&p);
+			continue;
+		}
+		rc = python_probe(p.pid, &l, &cause);
+		if (i == 0)
+			ok(rc == PYTHON_OK && l.version == 0x030c01f0 &&
+			    l.runtime == addr, "symbols in .symtab only, "
+			    "executable python3.12: found, version 0x%08x, "
+			    "_PyRuntime at 0x%" PRIx64 " (printed 0x%lx)",
+			    l.version, l.runtime, addr);
+		else
+			is_int(rc, PYTHON_NOT_PYTHON, "the same named server: "
+			    "not python (.symtab is read only for python*)");
+		free(cause);
+		cause = NULL;
+		pyt_kill(&p);
+		unlink(path);
+	}
+}
+
 int
 main(void)
 {
+	char dir[512];
+
 	test_synthetic_314();
 	test_synthetic_313();
 	test_not_python();
@@ -339,5 +400,9 @@ main(void)
 	test_old(10);
 	test_embedded(12);
 	test_embedded(13);
+	if (pyt_tmpdir(dir, sizeof dir) == 0) {
+		test_symtab(dir);
+		pyt_rmdir(dir, NULL);
+	}
 	return done_testing();
 }
