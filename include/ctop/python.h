@@ -28,7 +28,8 @@
 
 enum python_status {
 	PYTHON_OK = 0,		/* a supported CPython: the layout is filled */
-	PYTHON_NOT_PYTHON,	/* no _PyRuntime in the executable or a libpython */
+	PYTHON_NOT_PYTHON,	/* no _PyRuntime in the executable or in a
+				 * libpython */
 	PYTHON_UNSUPPORTED,	/* CPython, but a version we cannot read */
 	PYTHON_ERROR,		/* the process or its files could not be read */
 };
@@ -41,6 +42,7 @@ enum python_status {
 struct python_layout {
 	uint32_t version;	/* PY_VERSION_HEX, e.g. 0x030b07f0 */
 	uint64_t runtime;	/* address of _PyRuntime in the target */
+	uint64_t code_type;	/* address of PyCode_Type; 0: unknown */
 	/* _PyRuntimeState, PyInterpreterState, PyThreadState */
 	uint16_t rt_interp_head;	/* interpreters.head */
 	uint16_t is_next;		/* PyInterpreterState.next */
@@ -107,7 +109,7 @@ struct python_frame {
 };
 
 enum {
-	PYTHON_CHAIN_TRUNCATED = 1u << 0,	/* deeper than PYTHON_MAX_DEPTH */
+	PYTHON_CHAIN_TRUNCATED = 1u << 0,	/* deeper than MAX_DEPTH */
 };
 
 /* One thread's chain, leaf first. Plain data: copy the header and the
@@ -225,9 +227,10 @@ enum {
 /* Merges native frames (root first; is_eval[i] != 0 where frame i is a
  * _PyEval_EvalFrameDefault activation) with a Python chain (leaf first):
  * each eval activation is replaced by the run of Python frames it ran
- * (root first: its entry frame, then the frames it called). Returns the number of
- * frames written to out (root first), or a PYTHON_MERGE_* code, on which
- * the caller keeps the native stack and counts it. Thread: any (pure). */
+ * (root first: its entry frame, then the frames it called). Returns the
+ * number of frames written to out (root first), or a PYTHON_MERGE_* code,
+ * on which the caller keeps the native stack and counts it.
+ * Thread: any (pure). */
 int python_merge(const uint8_t *is_eval, size_t nnative,
     const struct python_chain *chain, struct python_merged *out,
     size_t cap);

@@ -237,7 +237,8 @@ python_layout_from_debug_offsets(pid_t pid, uint64_t runtime,
 		    "not supported", minor);
 	if (d->size > debug_layouts[0].size &&
 	    python__read(pid, runtime, img, d->size) < 0)
-		return debug_fail(cause, "cannot read _PyRuntime (3.%u)", minor);
+		return debug_fail(cause, "cannot read _PyRuntime (3.%u)",
+		    minor);
 	memset(out, 0, sizeof *out);
 	if (debug_apply(d, img, out) < 0)
 		return debug_fail(cause, "implausible debug offsets in "

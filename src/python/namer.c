@@ -8,7 +8,8 @@
  * per caller epoch re-reads them (one process_vm_readv of the object's
  * header): a live code object keeps those three objects alive, so a new
  * code object at the same address with the same five values is, for
- * naming, the same code. */
+ * naming, the same code. Where the probe found PyCode_Type, an object of
+ * another type is refused outright. */
 #include "config.h"
 
 #include "ctop/python.h"
@@ -181,7 +182,7 @@ ucs_to_utf8(const unsigned char *data, size_t len, unsigned kind)
 		if (kind == 1)
 			c = data[i];
 		else if (kind == 2)
-			c = (uint32_t)data[2 * i] | (uint32_t)data[2 * i + 1] << 8;
+			c = data[2 * i] | (uint32_t)data[2 * i + 1] << 8;
 		else
 			c = python__u32(data, 4 * i);
 		p += put_utf8(p, c);
@@ -359,6 +360,8 @@ entry_refresh(struct python_namer *n, struct namer_entry *e, uint64_t code,
 
 	if ((rc = read_key(n, code, &k)) < 0)
 		return rc;
+	if (n->l.code_type && k.type != n->l.code_type)
+		return -EFAULT;		/* not (or no longer) a code object */
 	if (e->code && e->name && key_equal(&k, &e->key)) {
 		e->epoch = epoch;
 		n->st.hits++;

@@ -33,6 +33,7 @@ struct probe_file {
 struct probe_syms {
 	uint64_t runtime;	/* st_value of _PyRuntime; 0: absent */
 	uint64_t version;	/* st_value of Py_Version; 0: absent */
+	uint64_t code_type;	/* st_value of PyCode_Type; 0: absent */
 	uint64_t bias;		/* load address - link-time address */
 };
 
@@ -105,7 +106,8 @@ probe_maps(pid_t pid, struct probe_file *exe, struct probe_file *lib)
 	while (fgets(line, sizeof line, fp)) {
 		if (!parse_maps_line(line, &f))
 			continue;
-		if (!exe->path[0] && exe_path[0] && strcmp(f.path, exe_path) == 0)
+		if (!exe->path[0] && exe_path[0] &&
+		    strcmp(f.path, exe_path) == 0)
 			*exe = f;
 		else if (!lib->path[0] && is_libpython(f.path))
 			*lib = f;
@@ -146,7 +148,8 @@ probe_open(pid_t pid, const struct probe_file *f)
 	return open_regular(buf);
 }
 
-/* Looks for _PyRuntime and Py_Version in the section of type type. */
+/* Looks for _PyRuntime, Py_Version and PyCode_Type in the section of
+ * type type. */
 static void
 scan_symtab(Elf *elf, Elf64_Word type, struct probe_syms *s)
 {
@@ -173,6 +176,9 @@ scan_symtab(Elf *elf, Elf64_Word type, struct probe_syms *s)
 				s->runtime = sym.st_value;
 			else if (!s->version && strcmp(name, "Py_Version") == 0)
 				s->version = sym.st_value;
+			else if (!s->code_type &&
+			    strcmp(name, "PyCode_Type") == 0)
+				s->code_type = sym.st_value;
 		}
 	}
 }
@@ -256,6 +262,7 @@ probe_version(pid_t pid, const struct probe_file *f,
 {
 	uint32_t hex = 0;
 	unsigned minor;
+	int rc;
 
 	/* Py_Version (3.11+) is a const in the target's memory. */
 	if (s->version &&
@@ -267,19 +274,26 @@ probe_version(pid_t pid, const struct probe_file *f,
 		return PYTHON_UNSUPPORTED;
 	}
 	if (!minor) {
-		set_cause(cause, "CPython version unknown (no Py_Version in %s)",
-		    f->path);
+		set_cause(cause, "CPython version unknown "
+		    "(no Py_Version in %s)", f->path);
 		return PYTHON_UNSUPPORTED;
 	}
 	if (minor < 11)
 		return unsupported_minor(minor, cause);
 	if (minor >= 13)
-		return python_layout_from_debug_offsets(pid, s->runtime +
-		    s->bias, out, cause);
-	if (python__layout_table(minor, out) != 0)
+		rc = python_layout_from_debug_offsets(pid, s->runtime + s->bias,
+		    out, cause);
+	else if ((rc = python__layout_table(minor, out)) != 0)
 		return unsupported_minor(minor, cause);
-	out->version = hex;
-	out->runtime = s->runtime + s->bias;
+	if (rc != PYTHON_OK)
+		return rc;
+	if (minor < 13) {
+		out->version = hex ? hex : 0x03000000u | minor << 16;
+		out->runtime = s->runtime + s->bias;
+	}
+	/* Lets the namer tell a code object from whatever else a racing
+	 * read or a reused address shows it. */
+	out->code_type = s->code_type ? s->code_type + s->bias : 0;
 	return PYTHON_OK;
 }
 

@@ -235,19 +235,26 @@ frame_lasti(const struct python_layout *l, uint64_t code, uint64_t instr)
 	return (int32_t)((instr - start) / 2);
 }
 
-static void
+/* Appends the frame whose header is h; false when it has no code. */
+static bool
 chain_push(const struct python_layout *l, struct python_chain *out,
     const unsigned char *h)
 {
-	struct python_frame *f = &out->frames[out->n++];
+	struct python_frame *f = &out->frames[out->n];
+	uint64_t code = python__u64(h, l->fr_code);
 
-	f->code = python__u64(h, l->fr_code) & ~(uint64_t)l->code_tag_mask;
+	code &= ~(uint64_t)l->code_tag_mask;
+	if (!code)
+		return false;
+	out->n++;
+	f->code = code;
 	f->lasti = frame_lasti(l, f->code, python__u64(h, l->fr_instr));
 	f->flags = 0;
 	if (l->fr_is_entry != PYTHON_NO_FIELD && h[l->fr_is_entry]) {
 		f->flags |= PYTHON_FRAME_ENTRY;
 		out->nentry++;
 	}
+	return true;
 }
 
 /* A shim frame (3.12+) closes one _PyEval_EvalFrameDefault activation:
@@ -295,8 +302,8 @@ chain_walk(const struct python_layout *l, struct python_walker *w,
 		w->strays = stray && owner == 0;
 		if (owner >= l->owner_shim_lo && owner <= l->owner_shim_hi)
 			chain_mark_entry(out);
-		else
-			chain_push(l, out, h);
+		else if (owner > 3 || !chain_push(l, out, h))
+			return -EFAULT;	/* not a frame: changed under us */
 		frame = python__u64(h, l->fr_previous);
 	}
 	if (frame)

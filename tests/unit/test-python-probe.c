@@ -60,7 +60,9 @@ struct dbg314 {
 		uint64_t size, state, length, asciiobject_size;
 	} unicode_object;
 	struct { uint64_t size, collecting; } gc;
-	struct { uint64_t size, gi_name, gi_iframe, gi_frame_state; } gen_object;
+	struct {
+		uint64_t size, gi_name, gi_iframe, gi_frame_state;
+	} gen_object;
 	struct { uint64_t next, prev; } llist_node;
 	struct {
 		uint64_t eval_breaker, remote_debugger_support;
@@ -249,7 +251,8 @@ test_not_python(void)
 	t = pyt_now_ns() - t0;
 	is_int(rc, PYTHON_NOT_PYTHON, "/bin/sleep: not python");
 	/* A maps read and one .dynsym: far below the bound on any machine. */
-	ok(t < 200000000ull, "/bin/sleep: answered in %" PRIu64 " us", t / 1000);
+	ok(t < 200000000ull, "/bin/sleep: answered in %" PRIu64 " us",
+	    t / 1000);
 	diag("probe of a non-Python process: %" PRIu64 " us", t / 1000);
 	pyt_kill(&p);
 }

@@ -286,6 +286,11 @@ test_namer_reuse(struct python_namer *nm)
 	    "reuse: unchanged next epoch: a hit");
 	is_int(python_namer_lookup(nm, 0x10, 0, 12, &n), -EFAULT,
 	    "an unreadable code object: -EFAULT");
+	/* Freed again, and now something else than a code object. */
+	U64(&code[0], L.ob_type) = 0x7777770;
+	is_int(python_namer_lookup(nm, (uintptr_t)&code[0], 0, 13, &n),
+	    -EFAULT, "reuse: an object of another type than PyCode_Type: "
+	    "-EFAULT");
 }
 
 /* ---- the location table ---------------------------------------------- */
@@ -297,12 +302,12 @@ test_linetable(void)
 	 * second (two). */
 	static const unsigned char t[] = {
 		0x80 | 13 << 3, 0x04,			/* no columns, +2 */
-		0x80 | 10 << 3 | 1, 0x00, 0x05,		/* one-line +0, 2 units */
+		0x80 | 10 << 3 | 1, 0x00, 0x05,		/* one-line, 2 units */
 		0x80 | 11 << 3, 0x01, 0x02,		/* one-line +1 */
 		0x80 | 3 << 3, 0x07,			/* short form */
 		0x80 | 14 << 3, 0x05, 0x00, 0x01, 0x02,	/* long, -2 */
 		0x80 | 15 << 3,				/* no location */
-		0x80 | 13 << 3, 0x48, 0x03,		/* +100, 2-byte varint */
+		0x80 | 13 << 3, 0x48, 0x03,		/* +100, 2 bytes */
 	};
 	static const int want[] = { 12, 12, 12, 12, 12, 12, 13, 13, 13, 13,
 	    11, 11, -1, -1, 111, 111, 0 };
@@ -333,6 +338,7 @@ main(void)
 	struct python_namer *nm;
 
 	L.runtime = (uintptr_t)&runtime;
+	L.code_type = 0x1234560;	/* code_set's ob_type */
 	python_walker_init(&w);
 	test_walk_chain(&w);
 	test_walk_tid_cache(&w);

@@ -33,10 +33,10 @@ static const char script[] =
 	"def \xe5\x87\xbd\xe6\x95\xb0():\n"			/* 7: 函数 */
 	"    inner()\n"						/* 8 */
 	"\n"
-	"def gr\xc3\xbc\xc3\x9f" "e():\n"			/* 10: grüße */
+	"def gr\xc3\xbc\xc3\x9f" "e():\n"		/* 10: grüße */
 	"    \xe5\x87\xbd\xe6\x95\xb0()\n"			/* 11 */
 	"\n"
-	"def \xf0\xa0\x80\x80():\n"				/* 13: U+20000 */
+	"def \xf0\xa0\x80\x80():\n"			/* 13: U+20000 */
 	"    gr\xc3\xbc\xc3\x9f" "e()\n"			/* 14 */
 	"\n"
 	"class Worker:\n"
@@ -185,8 +185,8 @@ check_main(const char *v, const struct python_layout *l,
 		    strcmp(nmv.name, want_name) ||
 		    !!(c.frames[i].flags & PYTHON_FRAME_ENTRY) != x->entry) {
 			bad++;
-			diag("frame %u: rc %d %s line %d entry %u; want %s line "
-			    "%d entry %d", i, rc, rc ? "?" : nmv.name,
+			diag("frame %u: rc %d %s line %d entry %u; want %s "
+			    "line %d entry %d", i, rc, rc ? "?" : nmv.name,
 			    rc ? 0 : nmv.line, c.frames[i].flags, want_name,
 			    x->line, x->entry);
 		}
@@ -466,6 +466,8 @@ run_interp(const struct interp *ip)
 	}
 	is_int((l.version >> 16) & 0xff, ip->minor, "%s: version 3.%u "
 	    "(0x%08x)", v, ip->minor, l.version);
+	ok(l.code_type != 0, "%s: PyCode_Type found (the namer checks every "
+	    "code object's type against it)", v);
 	python_walker_init(&w);
 	nm = python_namer_new(p.pid, &l);
 	check_main(v, &l, &w, nm, p.pid, main_tid);
