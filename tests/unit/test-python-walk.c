@@ -13,6 +13,7 @@
 #include "ctop/python.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,13 @@ static const char script[] =
 	"        time.sleep(60)\n"				/* 38 */
 	"    very_deep(n - 1)\n"				/* 39 */
 	"\n"
+	"def leafy():\n"					/* 41 */
+	"    return 1\n"					/* 42 */
+	"\n"
+	"def spin():\n"						/* 44 */
+	"    while True:\n"
+	"        leafy()\n"					/* 46 */
+	"\n"
 	"ready = threading.Event()\n"
 	"deep_ready = threading.Event()\n"
 	"vdeep_ready = threading.Event()\n"
@@ -71,16 +79,18 @@ static const char script[] =
 	"t.start()\n"
 	"v = threading.Thread(target=very_deep, args=(300,), name='vdeep')\n"
 	"v.start()\n"
+	"b = threading.Thread(target=spin, name='busy', daemon=True)\n"
+	"b.start()\n"
 	"\n"
 	"def report():\n"
 	"    ready.wait()\n"
 	"    deep_ready.wait()\n"
 	"    vdeep_ready.wait()\n"
 	"    print('ready', threading.main_thread().native_id, t.native_id,\n"
-	"          v.native_id, flush=True)\n"
+	"          v.native_id, b.native_id, flush=True)\n"
 	"\n"
 	"threading.Thread(target=report, daemon=True).start()\n"
-	"main()\n";						/* 57 */
+	"main()\n";						/* 66 */
 
 struct want {
 	const char *qualname;
@@ -101,7 +111,7 @@ static const struct want main_chain[] = {
 	{ "Worker.method", 17, 18, 0 },
 	{ "outer", 20, 21, 0 },
 	{ "main", 23, 24, 0 },
-	{ "<module>", 1, 57, 1 },
+	{ "<module>", 1, 66, 1 },
 };
 #define MAIN_N (sizeof main_chain / sizeof main_chain[0])
 #define DEEP 45
@@ -397,14 +407,74 @@ check_against_gdb(const char *v, const struct python_layout *l,
 static int
 parse_ready(const char *line, pid_t *tids)
 {
-	int a, b, c;
+	int a, b, c, d;
 
-	if (sscanf(line, "ready %d %d %d", &a, &b, &c) != 3)
+	if (sscanf(line, "ready %d %d %d %d", &a, &b, &c, &d) != 4)
 		return -1;
 	tids[0] = a;
 	tids[1] = b;
 	tids[2] = c;
+	tids[3] = d;
 	return 0;
+}
+
+/* One chain of the busy thread, named: spin (line 46, or 45 where the
+ * loop jumps back), maybe leafy (41 or 42) above it, then threading's
+ * three frames. */
+static bool
+busy_chain_ok(struct python_namer *nm, const struct python_chain *c,
+    uint64_t epoch)
+{
+	static const char *const tail[] = { "spin", "Thread.run",
+	    "Thread._bootstrap_inner", "Thread._bootstrap" };
+	struct python_name n;
+	unsigned i = 0, k;
+
+	if (c->n < 4 || c->n > 5)
+		return false;
+	if (c->n == 5) {
+		if (python_namer_lookup(nm, c->frames[0].code,
+		    c->frames[0].lasti, epoch, &n) < 0 ||
+		    strcmp(n.qualname, "leafy") || n.line < 41 || n.line > 42)
+			return false;
+		i = 1;
+	}
+	for (k = 0; k < 4; k++, i++)
+		if (python_namer_lookup(nm, c->frames[i].code,
+		    c->frames[i].lasti, epoch, &n) < 0 ||
+		    strcmp(n.qualname, tail[k]) ||
+		    (k == 0 && n.line != 45 && n.line != 46))
+			return false;
+	return true;
+}
+
+/* A thread running Python (no stop: what the perf backend does): the
+ * chain changes while it is read, so a walk may fail, but a walk that
+ * succeeds must be right. */
+static void
+check_busy(const char *v, const struct python_layout *l,
+    struct python_walker *w, struct python_namer *nm, pid_t pid, pid_t tid)
+{
+	static struct python_chain c;
+	unsigned i, good = 0, failed = 0, wrong = 0, leafy = 0;
+
+	for (i = 0; i < 2000; i++) {
+		if (python_walk(l, w, pid, tid, &c) < 0) {
+			failed++;
+			continue;
+		}
+		if (busy_chain_ok(nm, &c, i)) {
+			good++;
+			leafy += c.n == 5;
+		} else {
+			wrong++;
+		}
+	}
+	diag("%s: running thread: %u of 2000 walks right (%u in leafy), %u "
+	    "failed, %u wrong", v, good, leafy, failed, wrong);
+	ok(good >= 1000 && wrong <= 20, "%s: a running thread: %u of 2000 "
+	    "walks exact, %u read a chain changing under them", v, good,
+	    wrong);
 }
 
 /* 300 recursions: the walk stops at PYTHON_MAX_DEPTH, says so, and the
@@ -436,7 +506,7 @@ run_interp(const struct interp *ip)
 	struct pyt_proc p;
 	char exe[1024], line[256], *cause = NULL;
 	char *argv[4];
-	pid_t tids[3] = { 0 }, main_tid, deep_tid;
+	pid_t tids[4] = { 0 }, main_tid, deep_tid;
 	const char *v = ip->label;
 	int rc;
 
@@ -473,6 +543,7 @@ run_interp(const struct interp *ip)
 	check_main(v, &l, &w, nm, p.pid, main_tid);
 	check_deep(v, ip, &l, &w, nm, p.pid, deep_tid);
 	check_truncated(v, &l, &w, nm, p.pid, tids[2]);
+	check_busy(v, &l, &w, nm, p.pid, tids[3]);
 	is_int(python_walk(&l, &w, p.pid, p.pid + 100000, &c), -ENOENT,
 	    "%s: a tid with no thread state: -ENOENT", v);
 	check_against_gdb(v, &l, &w, p.pid, main_tid, deep_tid);
