@@ -3,7 +3,7 @@
  * python probe: _PyRuntime and Py_Version are defined here but not
  * exported, so they sit in .symtab only (Debian's python3.11 exports
  * them in .dynsym; a build with libpython linked in need not). Prints
- * "ready ADDRESS-OF-_PyRuntime" and waits. test-python-probe runs a copy
+ * "ready ADDRESS-OF-_PyRuntime" and waits (a minute at most). test-python-probe runs a copy
  * named python3.12 (the probe reads .symtab only for such names). */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@ main(void)
 {
 	printf("ready %p\n", (void *)_PyRuntime);
 	fflush(stdout);
+	alarm(60);	/* gone in a minute even if the test died */
 	pause();
 	return 0;
 }

@@ -313,6 +313,7 @@ test_embedded(unsigned minor)
 	}
 	if (pid == 0) {
 		c = dlopen(lib, RTLD_LAZY | RTLD_LOCAL) ? 'y' : 'n';
+		alarm(60);	/* gone in a minute even if the test died */
 		if (write(fds[1], &c, 1) == 1)
 			pause();
 		_exit(0);
