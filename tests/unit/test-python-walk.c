@@ -508,6 +508,7 @@ run_interp(const struct interp *ip)
 	char *argv[4];
 	pid_t tids[4] = { 0 }, main_tid, deep_tid;
 	const char *v = ip->label;
+	uint64_t t0;
 	int rc;
 
 	if (pyt_find(ip->pattern, exe, sizeof exe) < 0) {
@@ -526,9 +527,12 @@ run_interp(const struct interp *ip)
 	}
 	main_tid = tids[0];
 	deep_tid = tids[1];
+	t0 = pyt_now_ns();
 	rc = python_probe(p.pid, &l, &cause);
+	t0 = pyt_now_ns() - t0;
 	is_int(rc, PYTHON_OK, "%s: probe finds CPython (%s)", v,
 	    cause ? cause : "no cause");
+	diag("%s: probe: %" PRIu64 " us", v, t0 / 1000);
 	free(cause);
 	if (rc != PYTHON_OK) {
 		pyt_kill(&p);
