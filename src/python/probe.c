@@ -63,13 +63,15 @@ base_name(const char *path)
 }
 
 /* A libpython3.X.so* by name: embedded interpreters (uwsgi, a C program)
- * and pyenv's builds link one. */
+ * and pyenv's builds link one. Not libpython3.so, the stable ABI's
+ * forwarder, which holds no runtime. */
 static bool
 is_libpython(const char *path)
 {
 	const char *b = base_name(path);
 
-	return strncmp(b, "libpython3", 10) == 0 && strstr(b, ".so");
+	return strncmp(b, "libpython3.", 11) == 0 &&
+	    b[11] >= '0' && b[11] <= '9' && strstr(b, ".so");
 }
 
 /* Parses one maps line; returns false for anonymous mappings. */

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,10 +290,11 @@ test_old(unsigned minor)
 }
 
 /* Embedded Python: a C program (a child of this test) that loads
- * libpython3.X.so; its _PyRuntime is statically initialised, so the probe
- * works before Py_Initialize. */
+ * libpython3.X.so (or the stable ABI's libpython3.so, which loads it and
+ * holds no runtime itself); _PyRuntime is statically initialised, so the
+ * probe works before Py_Initialize. */
 static void
-test_embedded(unsigned minor)
+test_embedded(unsigned minor, bool forwarder)
 {
 	char pattern[128], lib[1024];
 	struct python_layout l;
@@ -301,10 +303,14 @@ test_embedded(unsigned minor)
 	pid_t pid;
 	char c;
 
-	snprintf(pattern, sizeof pattern, "~/.pyenv/versions/3.%u.*/lib/"
-	    "libpython3.%u.so.1.0", minor, minor);
+	if (forwarder)
+		snprintf(pattern, sizeof pattern, "~/.pyenv/versions/3.%u.*/"
+		    "lib/libpython3.so", minor);
+	else
+		snprintf(pattern, sizeof pattern, "~/.pyenv/versions/3.%u.*/"
+		    "lib/libpython3.%u.so.1.0", minor, minor);
 	if (pyt_find(pattern, lib, sizeof lib) < 0) {
-		skip("not installed here", "embedded libpython3.%u", minor);
+		skip("not installed here", "embedded %s", pattern);
 		return;
 	}
 	if (pipe(fds) < 0 || (pid = fork()) < 0) {
@@ -324,8 +330,8 @@ test_embedded(unsigned minor)
 	} else {
 		rc = python_probe(pid, &l, &cause);
 		ok(rc == PYTHON_OK && ((l.version >> 16) & 0xff) == minor,
-		    "embedded libpython3.%u in a C program: found, version "
-		    "0x%08x (%s)", minor, l.version, cause ? cause : "-");
+		    "embedded %s in a C program: found, version 0x%08x (%s)",
+		    strrchr(lib, '/') + 1, l.version, cause ? cause : "-");
 		free(cause);
 	}
 	close(fds[0]);
@@ -402,8 +408,9 @@ main(void)
 	test_not_python();
 	test_old(9);
 	test_old(10);
-	test_embedded(12);
-	test_embedded(13);
+	test_embedded(12, false);
+	test_embedded(13, false);
+	test_embedded(12, true);
 	if (pyt_tmpdir(dir, sizeof dir) == 0) {
 		test_symtab(dir);
 		pyt_rmdir(dir, NULL);
