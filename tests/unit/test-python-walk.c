@@ -3,8 +3,9 @@
  * here (pyenv's 3.11, 3.12, 3.13 with a shared libpython, Debian's
  * python3.11 with libpython linked in) runs a script with two known
  * chains: the main thread through a method, a generator expression, a
- * lambda and non-ASCII names (UCS1, UCS2, UCS4) into time.sleep, and a
- * thread 45 recursions deep. Asserts the probe, the walker (chains, entry
+ * lambda and non-ASCII names (UCS1, UCS2, UCS4) into time.sleep; a
+ * thread 45 recursions deep under a list comprehension (a frame of its
+ * own in 3.11 only); one 300 deep (cut at 256); one running Python. Asserts the probe, the walker (chains, entry
  * frames, tid matching) and the namer (names, first lines, executing
  * lines); prints the walk and namer costs. A version absent here is a
  * SKIP with the reason. */
@@ -57,7 +58,7 @@ static const char script[] =
 	"    recurse(n - 1)\n"					/* 30 */
 	"\n"
 	"def deep_main():\n"					/* 32 */
-	"    recurse(45)\n"					/* 33 */
+	"    [recurse(45) for _ in (1,)]\n"			/* 33 */
 	"\n"
 	"def very_deep(n):\n"					/* 35 */
 	"    if n == 0:\n"
@@ -115,7 +116,8 @@ static const struct want main_chain[] = {
 };
 #define MAIN_N (sizeof main_chain / sizeof main_chain[0])
 #define DEEP 45
-#define DEEP_N (DEEP + 1 + 1 + 3)	/* recurse, deep_main, threading */
+#define DEEP_N (DEEP + 1 + 1 + 3)	/* recurse, deep_main, threading
+					 * (and 3.11's <listcomp>) */
 
 struct interp {
 	const char *label;	/* what the report calls it */
@@ -205,8 +207,10 @@ check_main(const char *v, const struct python_layout *l,
 	    "lines and entry flags exact", v);
 }
 
-/* The deep thread: recurse x46, deep_main, then threading's
- * Thread.run, _bootstrap_inner and _bootstrap (entry: started by C). */
+/* The deep thread: recurse x46, the list comprehension's own frame
+ * (3.11 only: 3.12 inlines comprehensions, PEP 709), deep_main, then
+ * threading's Thread.run, _bootstrap_inner and _bootstrap (entry: started
+ * by C). */
 static void
 check_deep(const char *v, const struct interp *ip,
     const struct python_layout *l, struct python_walker *w,
@@ -214,14 +218,15 @@ check_deep(const char *v, const struct interp *ip,
 {
 	static const char *const tail[] = { "Thread.run",
 	    "Thread._bootstrap_inner", "Thread._bootstrap" };
+	unsigned lc = ip->minor == 11, n = DEEP_N + lc, i, bad = 0;
+	const struct python_frame *f;
 	struct python_chain c;
 	struct python_name nmv;
-	unsigned i, bad = 0;
 	int rc;
 
-	rc = walk_settled(l, w, nm, pid, tid, DEEP_N, 29, &c);
+	rc = walk_settled(l, w, nm, pid, tid, n, 29, &c);
 	is_int(rc, 0, "%s: deep thread walked by its tid", v);
-	is_int(c.n, DEEP_N, "%s: deep thread has %d frames", v, DEEP_N);
+	is_int(c.n, n, "%s: deep thread has %u frames", v, n);
 	for (i = 0; i <= DEEP && i < c.n; i++) {
 		rc = python_namer_lookup(nm, c.frames[i].code,
 		    c.frames[i].lasti, 1, &nmv);
@@ -232,19 +237,26 @@ check_deep(const char *v, const struct interp *ip,
 	}
 	is_int(bad, 0, "%s: 46 recurse frames, lines 29 then 30, none entry",
 	    v);
-	if (c.n < DEEP_N)
+	if (c.n < n)
 		return;
-	rc = python_namer_lookup(nm, c.frames[DEEP + 1].code,
-	    c.frames[DEEP + 1].lasti, 1, &nmv);
+	f = &c.frames[DEEP + 1];
+	rc = python_namer_lookup(nm, f->code, f->lasti, 1, &nmv);
+	if (lc)
+		ok(rc == 0 && strcmp(nmv.qualname,
+		    "deep_main.<locals>.<listcomp>") == 0 &&
+		    nmv.firstlineno == 33 && nmv.line == 33 && !f->flags,
+		    "%s: the list comprehension's frame: %s", v,
+		    rc ? "?" : nmv.name);
+	f += lc;
+	rc = python_namer_lookup(nm, f->code, f->lasti, 1, &nmv);
 	ok(rc == 0 && strcmp(nmv.qualname, "deep_main") == 0 &&
-	    nmv.line == 33 && !!(c.frames[DEEP + 1].flags &
-	    PYTHON_FRAME_ENTRY) == ip->target_entry,
-	    "%s: deep_main at line 33, entry frame: %s", v,
+	    nmv.line == 33 && !!(f->flags & PYTHON_FRAME_ENTRY) ==
+	    ip->target_entry, "%s: deep_main at line 33, entry frame: %s", v,
 	    ip->target_entry ? "yes" : "no");
 	for (i = 0, bad = 0; i < 3; i++) {
-		const struct python_frame *f = &c.frames[DEEP + 2 + i];
 		size_t fl;
 
+		f = &c.frames[DEEP + 2 + lc + i];
 		rc = python_namer_lookup(nm, f->code, f->lasti, 1, &nmv);
 		fl = rc ? 0 : strlen(nmv.file);
 		if (rc || strcmp(nmv.qualname, tail[i]) || fl < 12 ||
@@ -252,7 +264,7 @@ check_deep(const char *v, const struct interp *ip,
 		    nmv.line < nmv.firstlineno ||
 		    !!(f->flags & PYTHON_FRAME_ENTRY) != (i == 2)) {
 			bad++;
-			diag("frame %u: %s line %d flags %u", DEEP + 2 + i,
+			diag("frame %u: %s line %d flags %u", DEEP + 2 + lc + i,
 			    rc ? "?" : nmv.name, rc ? 0 : nmv.line, f->flags);
 		}
 	}
@@ -336,15 +348,18 @@ figures(const char *v, const struct python_layout *l, pid_t pid,
 	static struct python_walker w;
 	static struct python_chain c;
 	uint64_t m10, m50, m256, r10, r50, r256;
+	unsigned n50;
 
 	python_walker_init(&w);
+	python_walk(l, &w, pid, tids[1], &c);
+	n50 = c.n;
 	m10 = walk_median(l, &w, pid, tids[0], &r10);
 	m50 = walk_median(l, &w, pid, tids[1], &r50);
 	m256 = walk_median(l, &w, pid, tids[2], &r256);
 	diag("%s: walk median of 1000: %u frames %" PRIu64 " ns (%" PRIu64
 	    " reads), %u frames %" PRIu64 " ns (%" PRIu64 " reads), %u "
 	    "(cut) %" PRIu64 " ns (%" PRIu64 " reads)", v, (unsigned)MAIN_N,
-	    m10, r10, DEEP_N, m50, r50, PYTHON_MAX_DEPTH, m256, r256);
+	    m10, r10, n50, m50, r50, PYTHON_MAX_DEPTH, m256, r256);
 	/* Reads, not time, are what the window saves, and they do not
 	 * depend on the machine: a frame per read would be 50 and 256. */
 	ok(r50 <= 6 && r256 <= 24, "%s: 50 frames in %" PRIu64 " reads, 256 "
