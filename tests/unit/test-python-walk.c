@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The python module on real interpreters: each CPython 3.11+ installed
  * here (pyenv's 3.11, 3.12, 3.13 with a shared libpython, Debian's
- * python3.11 with libpython linked in) runs a script with two known
- * chains: the main thread through a method, a generator expression, a
- * lambda and non-ASCII names (UCS1, UCS2, UCS4) into time.sleep; a
- * thread 45 recursions deep under a list comprehension (a frame of its
- * own in 3.11 only); one 300 deep (cut at 256); one running Python. Asserts the probe, the walker (chains, entry
- * frames, tid matching) and the namer (names, first lines, executing
- * lines); prints the walk and namer costs. A version absent here is a
- * SKIP with the reason. */
+ * python3.11 with libpython linked in) runs a script with known chains:
+ * the main thread through a method, a generator expression, a lambda and
+ * non-ASCII names (UCS1, UCS2, UCS4) into time.sleep; a thread 45
+ * recursions deep under a list comprehension (a frame of its own in 3.11
+ * only); one 300 deep (cut at 256); one running Python. Asserts the
+ * probe, the walker (chains, entry frames against gdb's count of
+ * activations, tid matching) and the namer (names, first lines,
+ * executing lines); prints the walk and namer costs. A version absent
+ * here is a SKIP with the reason. */
 #include "config.h"
 
 #include "ctop/python.h"
