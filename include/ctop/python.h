@@ -103,8 +103,10 @@ enum {
 
 struct python_frame {
 	uint64_t code;		/* PyCodeObject address in the target */
-	int32_t lasti;		/* instruction index (code units) in
-				 * co_code_adaptive; -1: unknown */
+	int32_t lasti;		/* index (code units) in co_code_adaptive
+				 * of the instruction executing (3.13+:
+				 * instr_ptr) or last begun (prev_instr);
+				 * -1: not started or unknown */
 	uint32_t flags;		/* PYTHON_FRAME_* */
 };
 
@@ -128,10 +130,11 @@ python_chain_size(uint16_t n)
 	    (size_t)n * sizeof(struct python_frame);
 }
 
-/* The walker's state, owned by the caller (the sampler embeds it; it
- * allocates nothing): a small tid -> thread state cache, revalidated on
- * every use, and a window of the target's frame memory. Zero it (or call
- * python_walker_init) before the first walk and after an exec. */
+/* The walker's state, owned by the caller (the sampler embeds it, about
+ * 9 KiB; the walker allocates nothing): a small tid -> thread state cache,
+ * revalidated on every use, and a window of the target's frame memory.
+ * Call python_walker_init (or zero it) before the first walk and after an
+ * exec. */
 #define PYTHON_TID_SLOTS 64
 #define PYTHON_WINDOW 8192
 
@@ -155,8 +158,9 @@ void python_walker_init(struct python_walker *w);
 
 /* Reads the Python frames of thread tid of process pid into *out, leaf
  * first: the thread state whose native_thread_id is tid, then its frame
- * chain through previous, skipping C-stack shim frames (3.12+) after
- * flagging the frame above each as the entry frame. Bounded: at most
+ * chain through previous. Entry frames: 3.11 marks them (is_entry);
+ * 3.12+ put a shim frame owned by the C stack below each, which is
+ * skipped after flagging the frame read just before it. Bounded: at most
  * PYTHON_MAX_DEPTH frames, at most a fixed number of thread states
  * scanned. Returns 0 (out->n may be 0: no Python code running), -ENOENT
  * (no thread state has that tid: a thread that never ran Python), -EFAULT
