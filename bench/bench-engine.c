@@ -19,7 +19,7 @@
 
 #include "ctop/ring.h"
 #include "ctop/sampler.h"
-#include "ctop/worker.h"
+#include "../src/source/worker.h"
 
 struct recs {
 	unsigned char *buf;
@@ -82,7 +82,7 @@ static void
 worker_pass(struct worker *w, struct ring *ring, const struct recs *r,
     const char *label)
 {
-	struct worker_summary before, after;
+	struct source_summary before, after;
 	double t0, wall, cpu;
 	uint64_t n;
 
@@ -105,7 +105,7 @@ main(int argc, char **argv)
 {
 	struct sampler_opts so = { .hz = 999, .mode = SAMPLER_MODE_CPU,
 	    .backend = SAMPLER_BACKEND_PTRACE, .stack_size = 16384 };
-	struct worker_opts wo = { .hz = 999, .mode_name = "cpu",
+	struct source_live_opts wo = { .hz = 999, .mode_name = "cpu",
 	    .publish_s = 3600 };
 	struct ring ring, replay;
 	struct recs recs = { 0 };

@@ -9,5 +9,4 @@ noinst_HEADERS += \
 	include/ctop/source.h \
 	include/ctop/symbols.h \
 	include/ctop/ui.h \
-	include/ctop/unwind.h \
-	include/ctop/worker.h
+	include/ctop/unwind.h

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* source: what the UI and the batch printer draw from. A live source is the
- * worker (views of the profile it keeps current); a loaded source is a
- * folded file read once. The UI never touches a profile directly.
+/* source: what the UI, the batch printer and a recording draw from. A live
+ * source (source_open_live) runs the worker thread, which turns the
+ * sampler's ring into a profile and publishes views of it; a file source
+ * (source_open_file) is a snapshot read once (--load). The UI never
+ * touches a profile directly.
  * Thread: the functions are called from main; implementations synchronise
  * with their own threads. */
 #ifndef CTOP_SOURCE_H
@@ -12,6 +14,36 @@
 #include <sys/types.h>
 
 #include "ctop/profile.h"
+#include "ctop/unwind.h"
+
+struct ring;
+struct sampler;
+
+struct source_live_opts {
+	pid_t pid;
+	unsigned hz;
+	const char *mode_name;		/* "cpu" or "wall" */
+	bool debuginfod;
+	enum unwind_method unwind;	/* for samples with a stack copy */
+	double publish_s;		/* how often views are rebuilt */
+	bool views;			/* someone reads views (UI, batch,
+					 * checkpoints): else none are built */
+	const char *snapshot_dir;	/* for save; NULL = cwd */
+	const char *output_note;	/* shown in the status (launch mode:
+					 * where the command's output goes) */
+};
+
+/* End-of-run figures of a live source, for the summary line. */
+struct source_summary {
+	uint64_t samples;		/* stacks added to the profile */
+	uint64_t ends[UNWIND_END_COUNT];/* how the walks ended */
+	uint64_t records;		/* ring records consumed */
+	double cpu_s;			/* worker thread CPU time */
+	uint64_t fp_frames;		/* frames found by frame pointer */
+	uint64_t dwarf_frames;		/* ... and by DWARF */
+	char fp_note[160];		/* auto: the modules whose frame
+					 * pointers are used (at the end) */
+};
 
 struct source_status {
 	bool live;		/* sampling (false: a loaded file) */
@@ -50,11 +82,39 @@ struct source_ops {
 	/* Asks for a view built now rather than at the next period (live
 	 * only; NULL for a file): view() returns it once it is built. */
 	void (*refresh)(void *ctx);
+	/* Live: drains the ring and ends the worker thread (after
+	 * sampler_stop(), so nothing is left behind). NULL for a file. */
+	void (*stop)(void *ctx);
+	/* A view of the whole profile (for --output), built by the caller:
+	 * for a live source only after stop. NULL when out of memory. */
+	struct pview *(*final_view)(void *ctx);
+	/* Live only (NULL for a file). */
+	void (*summary)(void *ctx, struct source_summary *out);
+	void (*close)(void *ctx);
 };
 
 struct source {
 	const struct source_ops *ops;
 	void *ctx;
 };
+
+/* Starts the worker thread over ring, which the sampler fills (and whose
+ * statistics it reads). Returns 0, or -errno with *cause (caller frees). */
+int source_open_live(struct source *src, struct ring *ring,
+    struct sampler *sampler, const struct source_live_opts *opts,
+    char **cause);
+
+/* Reads a snapshot file. Returns 0, or -errno with *cause ("PATH:LINE:
+ * what", caller frees). */
+int source_open_file(struct source *src, const char *path,
+    const char *snapshot_dir, char **cause);
+
+/* Live: stops the worker (see ops.stop); no-op for a file. */
+void source_stop(struct source *src);
+struct pview *source_final_view(struct source *src);
+/* Zeroes *out for a file. */
+void source_summary(struct source *src, struct source_summary *out);
+/* Frees everything; src is empty afterwards. NULL ops: nothing. */
+void source_close(struct source *src);
 
 #endif

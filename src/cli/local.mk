@@ -2,8 +2,6 @@
 libctop_a_SOURCES += \
 	src/cli/launch.c \
 	src/cli/launch.h \
-	src/cli/load_source.c \
-	src/cli/load_source.h \
 	src/cli/options.c
 
 check_PROGRAMS += tests/unit/test-options

@@ -23,13 +23,12 @@
 #include "ctop/options.h"
 #include "ctop/ring.h"
 #include "ctop/sampler.h"
+#include "ctop/source.h"
 #include "ctop/symbols.h"
 #include "ctop/termsafe.h"
 #include "ctop/ui.h"
 #include "ctop/util.h"
-#include "ctop/worker.h"
 #include "launch.h"
-#include "load_source.h"
 
 #define RING_BYTES (32u << 20)
 #define SUSPEND_WAIT_MS 3000	/* for the sampler to release the target */
@@ -203,22 +202,19 @@ run_view(struct source *src, enum run_kind kind, const struct options *o,
 static int
 run_load(const struct options *o, enum run_kind kind)
 {
-	struct load_source *ls;
 	struct source src;
 	char *cause = NULL;
 	int rc;
 
-	ls = load_source_new(o->load, o->snapshot_dir, &cause);
-	if (ls == NULL) {
+	if (source_open_file(&src, o->load, o->snapshot_dir, &cause) < 0) {
 		rc = fail(1, "cannot load %s", cause ? cause : o->load);
 		free(cause);
 		return rc;
 	}
-	src = load_source_get(ls);
 	signal(SIGPIPE, SIG_IGN);
 	signals_main_unblock();
 	rc = run_view(&src, kind, o, 1);
-	load_source_free(ls);
+	source_close(&src);
 	return rc;
 }
 
@@ -228,7 +224,7 @@ struct checkpoint {
 	const struct export_place *place;
 	enum export_format fmt;
 	double every_s;			/* 0: none */
-	struct source src;		/* the worker's views */
+	struct source *src;		/* the live source's views */
 	struct pview *last;		/* the newest view written */
 	bool warned;
 };
@@ -245,11 +241,11 @@ checkpoint_write(struct checkpoint *cp)
 	char *cause = NULL;
 	int i, err;
 
-	cp->src.ops->refresh(cp->src.ctx);
+	cp->src->ops->refresh(cp->src->ctx);
 	/* A new view is a new pointer: cp->last holds a reference, so the
 	 * old one cannot be freed and its address reused. 10 s at most. */
 	for (i = 0; i < 1000 && !quit_signal; i++) {
-		v = cp->src.ops->view(cp->src.ctx, &all);
+		v = cp->src->ops->view(cp->src->ctx, &all);
 		if (v != NULL && v != cp->last)
 			break;
 		pview_unref(v);
@@ -305,17 +301,17 @@ record_wait(struct sampler *s, const struct options *o, struct checkpoint *cp)
 }
 
 static void
-print_summary(struct sampler *s, struct worker *w, const char *output)
+print_summary(struct sampler *s, struct source *src, const char *output)
 {
 	struct sampler_stats st;
-	struct worker_summary ws;
+	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096];
 	double secs;
 	int i;
 
 	sampler_get_stats(s, &st);
-	worker_get_summary(w, &ws);
+	source_summary(src, &ws);
 	frames = ws.fp_frames + ws.dwarf_frames;
 	if (ws.fp_note[0] != '\0' && frames > 0)
 		snprintf(fp, sizeof fp, "; %.0f%% of frames by frame pointer "
@@ -355,13 +351,14 @@ struct output_spec {
 };
 
 static int
-write_output(struct worker *w, const struct output_spec *out, int fail_code)
+write_output(struct source *src, const struct output_spec *out,
+    int fail_code)
 {
 	struct pview *v;
 	char *cause = NULL;
 	int err, rc = 0;
 
-	if ((v = worker_final_view(w)) == NULL)
+	if ((v = source_final_view(src)) == NULL)
 		return fail(fail_code, "cannot write %s: out of memory",
 		    out->place.path);
 	err = export_place_write(&out->place, out->fmt, v, false, &cause);
@@ -378,7 +375,7 @@ struct live {
 	struct ring ring;
 	struct launch launch;
 	struct sampler *sampler;
-	struct worker *worker;
+	struct source src;		/* the live source (worker thread) */
 	bool launched;
 	pid_t pid;
 };
@@ -443,11 +440,11 @@ live_finish(struct live *lv, const struct options *o, enum run_kind kind,
 	exited = sampler_target_exited(lv->sampler, &status);
 	if (lv->launched && !exited)
 		status = launch_terminate(lv->pid, 2.0);
-	worker_stop(lv->worker);
+	source_stop(&lv->src);
 	if (lv->out != NULL)
-		rc = write_output(lv->worker, lv->out, fail_code);
+		rc = write_output(&lv->src, lv->out, fail_code);
 	if (kind == RUN_RECORD)
-		print_summary(lv->sampler, lv->worker, rc == 0 ? o->output :
+		print_summary(lv->sampler, &lv->src, rc == 0 ? o->output :
 		    NULL);
 	if (lv->launched && rc == 0)
 		rc = launch_exit_code(status);
@@ -458,7 +455,7 @@ static int
 run_live(const struct options *o, enum run_kind kind,
     const struct output_spec *out)
 {
-	struct worker_opts wo = {
+	struct source_live_opts wo = {
 		.hz = o->hz, .mode_name = options_mode_name(o->mode),
 		.debuginfod = o->debuginfod, .publish_s = o->delay_s,
 		.snapshot_dir = o->snapshot_dir,
@@ -469,7 +466,7 @@ run_live(const struct options *o, enum run_kind kind,
 	struct live lv = { .launched = o->command != NULL, .pid = o->pid,
 	    .out = out };
 	struct checkpoint cp = { 0 };
-	int fail_code = lv.launched ? 125 : 1, rc, err;
+	int fail_code = lv.launched ? 125 : 1, rc;
 	char *cause = NULL;
 	sigset_t old;
 
@@ -488,13 +485,14 @@ run_live(const struct options *o, enum run_kind kind,
 		cp.place = &out->place;
 		cp.fmt = out->fmt;
 		cp.every_s = o->checkpoint_s;
+		cp.src = &lv.src;
 		wo.publish_s = 1e9;
 	}
+	wo.views = kind != RUN_RECORD || cp.every_s > 0;
 	/* Under the TUI: where the command's output goes, or why not. */
 	if (kind == RUN_TUI && lv.launch.out_note[0] != '\0')
 		wo.output_note = lv.launch.out_note;
-	lv.worker = worker_new(&lv.ring, lv.sampler, &wo, &cause);
-	if (lv.worker == NULL || (err = worker_start(lv.worker)) < 0) {
+	if (source_open_live(&lv.src, &lv.ring, lv.sampler, &wo, &cause) < 0) {
 		rc = fail(fail_code, "cannot start the worker: %s",
 		    cause ? cause : "out of resources");
 		free(cause);
@@ -505,22 +503,17 @@ run_live(const struct options *o, enum run_kind kind,
 	}
 	job_sampler = lv.sampler;
 	signals_main_unblock();
-	if (kind == RUN_RECORD) {
-		if (cp.every_s > 0)
-			cp.src = worker_source(lv.worker);
+	if (kind == RUN_RECORD)
 		record_wait(lv.sampler, o, &cp);
-	} else {
-		struct source src = worker_source(lv.worker);
-
-		rc = run_view(&src, kind, o, fail_code);
-	}
+	else
+		rc = run_view(&lv.src, kind, o, fail_code);
 	if (rc == 0)
 		rc = live_finish(&lv, o, kind, fail_code);
 	else
 		live_finish(&lv, o, kind, fail_code);
 	job_sampler = NULL;
 out:
-	worker_free(lv.worker);
+	source_close(&lv.src);
 	sampler_free(lv.sampler);
 	ring_fini(&lv.ring);
 	return rc;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The worker thread: drains the ring, turns raw samples into stacks of
- * frame ids (unwind -> symbols -> profile), and publishes views. */
+/* The live source's worker thread: drains the ring, turns raw samples into
+ * stacks of frame ids (unwind -> symbols -> profile), and publishes views. */
 #include "config.h"
 
-#include "ctop/worker.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctop/export.h"
 #include "ctop/record.h"
 #include "ctop/symbols.h"
 #include "ctop/util.h"
@@ -27,7 +26,7 @@
 struct worker {
 	struct ring *ring;
 	struct sampler *sampler;
-	struct worker_opts opts;
+	struct source_live_opts opts;
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
@@ -54,7 +53,7 @@ struct worker {
 	bool exited;
 	int exit_status;
 	char message[256];
-	struct worker_summary summary;
+	struct source_summary summary;
 };
 
 /* Reads /proc/PID/comm: the name the process frame gets. */
@@ -106,7 +105,7 @@ worker_intern_fixed_frames(struct worker *w)
 
 struct worker *
 worker_new(struct ring *ring, struct sampler *sampler,
-    const struct worker_opts *opts, char **cause)
+    const struct source_live_opts *opts, char **cause)
 {
 	struct worker *w = calloc(1, sizeof *w);
 
@@ -420,7 +419,7 @@ worker_final_view(struct worker *w)
 }
 
 void
-worker_get_summary(struct worker *w, struct worker_summary *out)
+worker_get_summary(struct worker *w, struct source_summary *out)
 {
 	pthread_mutex_lock(&w->lock);
 	*out = w->summary;
@@ -444,13 +443,30 @@ worker_free(struct worker *w)
 }
 
 /* ------------------------------------------------------------------------
- * The live source: what the UI and the batch printer see.
+ * What the live source (live.c) asks of the worker, from main.
  * ------------------------------------------------------------------------ */
 
-static struct pview *
-live_view(void *ctx, const struct pview_params *params)
+pid_t
+worker_pid(const struct worker *w)
 {
-	struct worker *w = ctx;
+	return w->opts.pid;
+}
+
+const char *
+worker_snapshot_dir(const struct worker *w)
+{
+	return w->opts.snapshot_dir;
+}
+
+void
+worker_want_views(struct worker *w)
+{
+	atomic_store_explicit(&w->has_readers, true, memory_order_relaxed);
+}
+
+struct pview *
+worker_view(struct worker *w, const struct pview_params *params)
+{
 	struct pview *v;
 
 	pthread_mutex_lock(&w->lock);
@@ -460,10 +476,9 @@ live_view(void *ctx, const struct pview_params *params)
 	return v;
 }
 
-static void
-live_status(void *ctx, struct source_status *out)
+void
+worker_status(struct worker *w, struct source_status *out)
 {
-	struct worker *w = ctx;
 	struct sampler_stats st;
 	uint64_t attempts;
 
@@ -503,53 +518,18 @@ live_status(void *ctx, struct source_status *out)
 		    w->opts.output_note);
 }
 
-static void
-live_reset(void *ctx)
+void
+worker_reset(struct worker *w)
 {
-	struct worker *w = ctx;
-
 	pthread_mutex_lock(&w->lock);
 	w->reset_requested = true;
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Saving runs on the caller's thread: the view is immutable and the file
- * is written from it alone, so the worker's state is not touched. */
-static int
-live_save(void *ctx, const struct pview *v, uint32_t node, char **path,
-    char **cause)
+void
+worker_refresh(struct worker *w)
 {
-	struct worker *w = ctx;
-	char label[16];
-
-	snprintf(label, sizeof label, "%d", (int)w->opts.pid);
-	return export_write_snapshot(w->opts.snapshot_dir, label, v, node, path,
-	    cause);
-}
-
-static void
-live_refresh(void *ctx)
-{
-	struct worker *w = ctx;
-
 	pthread_mutex_lock(&w->lock);
 	w->refresh_requested = true;
 	pthread_mutex_unlock(&w->lock);
-}
-
-static const struct source_ops live_ops = {
-	.view = live_view,
-	.status = live_status,
-	.reset = live_reset,
-	.refresh = live_refresh,
-	.save = live_save,
-};
-
-struct source
-worker_source(struct worker *w)
-{
-	atomic_store_explicit(&w->has_readers, true, memory_order_relaxed);
-	struct source s = { &live_ops, w };
-
-	return s;
 }

@@ -3,7 +3,7 @@
  * carries no threads and no times, so every view is the whole file. */
 #include "config.h"
 
-#include "load_source.h"
+#include "ctop/source.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -15,7 +15,7 @@
 #include "ctop/export.h"
 #include "ctop/profile.h"
 
-struct load_source {
+struct file_source {
 	struct profile *profile;
 	struct pview *view;
 	char *path;
@@ -23,27 +23,29 @@ struct load_source {
 	const char *snapshot_dir;
 };
 
-struct load_source *
-load_source_new(const char *path, const char *snapshot_dir, char **cause)
+static void file_free(struct file_source *ls);
+
+static struct file_source *
+file_new(const char *path, const char *snapshot_dir, char **cause)
 {
-	struct load_source *ls = calloc(1, sizeof *ls);
+	struct file_source *ls = calloc(1, sizeof *ls);
 	struct pview_params all = { 0, 0 };
 	char *copy, *dot;
 
 	*cause = NULL;
 	if (ls == NULL || (ls->profile = profile_new(NULL)) == NULL ||
 	    (ls->path = strdup(path)) == NULL) {
-		load_source_free(ls);
+		file_free(ls);
 		*cause = strdup("out of memory");
 		return NULL;
 	}
 	if (folded_read(ls->profile, path, cause) < 0) {
-		load_source_free(ls);
+		file_free(ls);
 		return NULL;
 	}
 	ls->view = profile_view(ls->profile, &all, 0);
 	if (ls->view == NULL) {
-		load_source_free(ls);
+		file_free(ls);
 		*cause = strdup("out of memory");
 		return NULL;
 	}
@@ -58,18 +60,18 @@ load_source_new(const char *path, const char *snapshot_dir, char **cause)
 }
 
 static struct pview *
-load_view(void *ctx, const struct pview_params *params)
+file_view(void *ctx, const struct pview_params *params)
 {
-	struct load_source *ls = ctx;
+	struct file_source *ls = ctx;
 
 	(void)params;
 	return pview_ref(ls->view);
 }
 
 static void
-load_status(void *ctx, struct source_status *out)
+file_status(void *ctx, struct source_status *out)
 {
-	struct load_source *ls = ctx;
+	struct file_source *ls = ctx;
 
 	memset(out, 0, sizeof *out);
 	out->live = false;
@@ -84,38 +86,46 @@ load_status(void *ctx, struct source_status *out)
 }
 
 static void
-load_reset(void *ctx)
+file_reset(void *ctx)
 {
 	(void)ctx;
 }
 
 static int
-load_save(void *ctx, const struct pview *v, uint32_t node, char **path,
+file_save(void *ctx, const struct pview *v, uint32_t node, char **path,
     char **cause)
 {
-	struct load_source *ls = ctx;
+	struct file_source *ls = ctx;
 
 	return export_write_snapshot(ls->snapshot_dir, ls->name, v, node, path,
 	    cause);
 }
 
-static const struct source_ops load_ops = {
-	.view = load_view,
-	.status = load_status,
-	.reset = load_reset,
-	.save = load_save,
-};
-
-struct source
-load_source_get(struct load_source *ls)
+static struct pview *
+file_final_view(void *ctx)
 {
-	struct source s = { &load_ops, ls };
+	struct file_source *ls = ctx;
 
-	return s;
+	return pview_ref(ls->view);
 }
 
-void
-load_source_free(struct load_source *ls)
+static void
+file_close(void *ctx)
+{
+	file_free(ctx);
+}
+
+static const struct source_ops file_ops = {
+	.view = file_view,
+	.status = file_status,
+	.reset = file_reset,
+	.save = file_save,
+	.final_view = file_final_view,
+	.close = file_close,
+};
+
+static void
+file_free(struct file_source *ls)
 {
 	if (ls == NULL)
 		return;
@@ -123,4 +133,18 @@ load_source_free(struct load_source *ls)
 	profile_free(ls->profile);
 	free(ls->path);
 	free(ls);
+}
+
+int
+source_open_file(struct source *src, const char *path,
+    const char *snapshot_dir, char **cause)
+{
+	struct file_source *fs = file_new(path, snapshot_dir, cause);
+
+	memset(src, 0, sizeof *src);
+	if (fs == NULL)
+		return -EINVAL;
+	src->ops = &file_ops;
+	src->ctx = fs;
+	return 0;
 }
