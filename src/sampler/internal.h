@@ -139,13 +139,16 @@ void sampler__attach_result(struct sampler *s, int err, char *cause);
  * why). */
 int sampler__perf_run(struct sampler *s);
 
-/* maps_watch.c: ptrace sees no mmap; before a sample is pushed, a
- * REC_MAPS_CHANGED goes first when its pc lies in no executable mapping
- * known to the sampler, or when the size of the executable mappings
- * changed since the last look, and once a second anyway. tid: the sampled
- * thread (asked when the leader is a zombie). Allocates only the first
- * time (the range table). */
-void sampler__maps_watch(struct sampler *s, pid_t tid, uint64_t pc,
+/* maps_watch.c: ptrace sees no mmap; a REC_MAPS_CHANGED goes before a
+ * sample when the size of the executable mappings changed since the last
+ * look, and once a second anyway (sampler__maps_watch, before the thread
+ * is interrupted), or when the sampled pc lies in no executable mapping
+ * known to the sampler and a maps read finds them changed
+ * (sampler__maps_watch_pc, while it is stopped). tid: the sampled thread
+ * (asked when the leader is a zombie). Allocates only the first time (the
+ * range table). */
+void sampler__maps_watch(struct sampler *s, pid_t tid);
+void sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
     uint64_t sample_ns);
 void sampler__maps_watch_close(struct sampler *s);
 /* VmExe + VmLib in kB from a /proc status text, -1 without them. */

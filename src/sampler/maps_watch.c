@@ -3,15 +3,15 @@
  * mappings changed (dlopen, dlclose, JIT code), since ptrace sees no mmap.
  * Checked before each sample is pushed, so the worker reads the new maps
  * before it handles a sample that needs them:
- *   - the sampled pc in no executable mapping of the sampler's last maps
- *     read (a binary search): the maps are read again (at most every
- *     WATCH_MISS_NS) and the event sent if they changed;
- *   - the kernel's size of all executable mappings (/proc/PID/status
- *     VmExe + VmLib, mm->exec_vm; a 2 us read, at most once a
- *     millisecond) changed: a library came or went, maybe only in the
- *     callers of the sampled pc;
- *   - once a second anyway: a library swapped for one of the same size
- *     at the same place, the JIT perf map followed on each maps read. */
+ *   - before the thread is stopped (no cost to its pause): the kernel's
+ *     size of all executable mappings (/proc/PID/status VmExe + VmLib,
+ *     mm->exec_vm; a 2 us read, at most once a millisecond) changed: a
+ *     library came or went, maybe only in the callers of the sampled pc;
+ *     or a second went by (a library swapped for one of the same size at
+ *     the same place);
+ *   - while it is stopped: the sampled pc in no executable mapping of the
+ *     sampler's last maps read (a binary search): the maps are read again
+ *     (at most every WATCH_MISS_NS) and the event sent if they changed. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -164,31 +164,48 @@ exec_size_changed(struct sampler *s, pid_t tid, uint64_t now)
 	return changed;
 }
 
+/* Samples pushed before the event keep the maps the worker has (they are
+ * handled before it reads again); later ones are named from the new read.
+ * Its time is the next sample's capture or later: a module swapped in at
+ * the same address must not name the samples before (a module mapped by
+ * then wins). */
+static void
+changed_at(struct sampler *s, uint64_t t, uint64_t now)
+{
+	push_maps_changed(s, t);
+	s->watch_sent_ns = now;
+}
+
 void
-sampler__maps_watch(struct sampler *s, pid_t tid, uint64_t pc,
-    uint64_t sample_ns)
+sampler__maps_watch(struct sampler *s, pid_t tid)
 {
 	uint64_t now = util_now_ns();
-	bool changed = false;
 
-	if (s->exec == NULL &&
-	    !(s->exec = calloc(SAMPLER_EXEC_MAX, sizeof *s->exec)))
-		return;
-	if (!in_exec(s, pc) && now - s->watch_maps_ns >= WATCH_MISS_NS)
-		changed = read_exec_ranges(s, tid);
-	if (exec_size_changed(s, tid, now))
-		changed = read_exec_ranges(s, tid) || true;
-	if (!changed && now - s->watch_sent_ns < WATCH_ANYWAY_NS)
-		return;
-	if (!changed)
+	if (exec_size_changed(s, tid, now) ||
+	    now - s->watch_sent_ns >= WATCH_ANYWAY_NS) {
+		if (s->exec != NULL)
+			read_exec_ranges(s, tid);
+		changed_at(s, now, now);
+	}
+}
+
+void
+sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
+    uint64_t sample_ns)
+{
+	uint64_t now;
+
+	if (s->exec == NULL) {
+		if (!(s->exec = calloc(SAMPLER_EXEC_MAX, sizeof *s->exec)))
+			return;
 		read_exec_ranges(s, tid);
-	/* Samples pushed before this one keep the maps the worker has (they
-	 * are handled before it reads again); this sample and later ones are
-	 * named from the new read. Not the last read's time: a module swapped
-	 * in at the same address would then also name the samples between
-	 * that read and this one (a module mapped by then wins). */
-	push_maps_changed(s, sample_ns);
-	s->watch_sent_ns = now;
+	}
+	if (in_exec(s, pc))
+		return;
+	now = util_now_ns();
+	if (now - s->watch_maps_ns >= WATCH_MISS_NS &&
+	    read_exec_ranges(s, tid))
+		changed_at(s, sample_ns, now);
 }
 
 void

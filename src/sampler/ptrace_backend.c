@@ -349,7 +349,7 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 		return;
 	}
 	/* Before the sample: the worker must read new maps first. */
-	sampler__maps_watch(s, t->tid, u.rip, ts);
+	sampler__maps_watch_pc(s, t->tid, u.rip, ts);
 	rec = ring_reserve(s->ring, REC_SAMPLE,
 	    sizeof *rec + s->opts.stack_size);
 	if (!rec) {
@@ -459,6 +459,7 @@ sample_thread(struct sampler *s, struct sthread *t)
 		t->cpu_acc -= (int64_t)(weight * s->mean_gap_ns);
 	if (s->lost_pending)
 		tell_lost(s);
+	sampler__maps_watch(s, t->tid);
 	t->irq_t0 = util_now_ns();
 	t->irq_flags = flags;
 	t->irq_weight = weight;
