@@ -16,8 +16,6 @@
 #define TUI_MAX_ZOOM 256
 #define TUI_MAX_PATH 512
 
-enum ui_view { UI_TABLE, UI_ICICLE, UI_FLAME };
-
 struct tui {
 	struct source *src;
 	const struct ui_opts *opts;

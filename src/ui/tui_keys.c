@@ -185,7 +185,7 @@ prompt_key(struct tui *t, int key, bool fn)
 }
 
 static void
-key_threads(struct tui *t)
+key_threads(struct tui *t, int arg)
 {
 	const struct pview *v = t->cur;
 	uint32_t i;
@@ -206,7 +206,7 @@ key_threads(struct tui *t)
 }
 
 static void
-key_window(struct tui *t)
+key_window(struct tui *t, int arg)
 {
 	if (t->have_status && !t->st.live) {
 		tui_message(t, false, "a loaded file has no time information: "
@@ -219,7 +219,7 @@ key_window(struct tui *t)
 }
 
 static void
-key_save(struct tui *t)
+key_save(struct tui *t, int arg)
 {
 	const struct pview *v = t->mode == UI_TABLE ? t->cur : tui_tree(t);
 	uint32_t node = t->mode == UI_TABLE ? 0 : tui_zoom_root(t);
@@ -240,6 +240,7 @@ key_save(struct tui *t)
 	free(cause);
 }
 
+/* key is a sort key, -1 for the previous one or SORT_N for the next. */
 static void
 key_sort(struct tui *t, int key)
 {
@@ -250,121 +251,170 @@ key_sort(struct tui *t, int key)
 	t->sort = (enum sort_key)key;
 }
 
+/* ------------------------------------------------------------------------
+ * Handlers of the key table: arg is the entry's.
+ * ------------------------------------------------------------------------ */
+
 static void
-key_move(struct tui *t, enum ui_action a)
+key_view(struct tui *t, int view)
 {
-	bool table = t->mode == UI_TABLE;
+	t->mode = (enum ui_view)view;
+}
+
+/* One row up (dir -1) or down (1); in the trees, visually. */
+static void
+key_step(struct tui *t, int dir)
+{
+	if (t->mode == UI_TABLE)
+		table_move(t, dir, false);
+	else
+		tree_vertical(t, dir < 0, 1);
+}
+
+/* To the previous (dir -1) or next (1) frame on the row. */
+static void
+key_sideways(struct tui *t, int dir)
+{
+	tree_move(t, dir < 0 ? MOVE_LEFT : MOVE_RIGHT, 1);
+}
+
+/* A page up (dir -1) or down (1); half a page of levels in the trees. */
+static void
+key_page(struct tui *t, int dir)
+{
 	int page = body_rows(t);
 
-	switch (a) {
-	case ACT_UP:
-		table ? table_move(t, -1, false) : tree_vertical(t, true, 1);
-		break;
-	case ACT_DOWN:
-		table ? table_move(t, 1, false) : tree_vertical(t, false, 1);
-		break;
-	case ACT_LEFT:
-		if (!table)
-			tree_move(t, MOVE_LEFT, 1);
-		break;
-	case ACT_RIGHT:
-		if (!table)
-			tree_move(t, MOVE_RIGHT, 1);
-		break;
-	case ACT_PGUP:
-		table ? table_move(t, -page, false) :
-		    tree_vertical(t, true, page / 2);
-		break;
-	case ACT_PGDN:
-		table ? table_move(t, page, false) :
-		    tree_vertical(t, false, page / 2);
-		break;
-	case ACT_HOME:
-		table ? table_move(t, 0, true) : tree_move(t, MOVE_FIRST, 1);
-		break;
-	case ACT_END:
-		table ? table_move(t, LONG_MAX / 2, true) :
-		    tree_move(t, MOVE_LAST, 1);
-		break;
-	default:
-		break;
-	}
+	if (t->mode == UI_TABLE)
+		table_move(t, dir * page, false);
+	else
+		tree_vertical(t, dir < 0, page / 2);
 }
 
 static void
-key_action(struct tui *t, enum ui_action a)
+key_home(struct tui *t, int arg)
 {
-	switch (a) {
-	case ACT_TABLE:
-		t->mode = UI_TABLE;
-		break;
-	case ACT_ICICLE:
-		t->mode = UI_ICICLE;
-		break;
-	case ACT_FLAME:
-		t->mode = UI_FLAME;
-		break;
-	case ACT_ENTER:
-		t->mode == UI_TABLE ? table_enter(t) : tree_enter(t);
-		break;
-	case ACT_BACK:
-		if (t->mode != UI_TABLE)
-			tree_back(t);
-		break;
-	case ACT_SEARCH:
-		t->prompt = true;
-		t->prompt_buf[0] = '\0';
-		break;
-	case ACT_NEXT:
-	case ACT_PREV:
-		search_step(t, a == ACT_NEXT ? 1 : -1);
-		break;
-	case ACT_SORT_SELF:
-	case ACT_SORT_TOTAL:
-	case ACT_SORT_NAME:
-	case ACT_SORT_WHERE:
-		key_sort(t, SORT_SELF + (int)(a - ACT_SORT_SELF));
-		break;
-	case ACT_SORT_PREV:
-		key_sort(t, -1);
-		break;
-	case ACT_SORT_NEXT:
-		key_sort(t, SORT_N);
-		break;
-	case ACT_THREADS:
-		key_threads(t);
-		break;
-	case ACT_PAUSE:
-		t->paused = !t->paused;
-		t->next_fetch = 0;
-		break;
-	case ACT_RESET:
-		t->src->ops->reset(t->src->ctx);
-		tui_message(t, false, "counts reset");
-		t->next_fetch = 0;
-		break;
-	case ACT_WINDOW:
-		key_window(t);
-		break;
-	case ACT_SAVE:
-		key_save(t);
-		break;
-	case ACT_HELP:
-		t->help = true;
-		break;
-	case ACT_QUIT:
-		t->quit = true;
-		break;
-	default:
-		key_move(t, a);
-		break;
-	}
+	if (t->mode == UI_TABLE)
+		table_move(t, 0, true);
+	else
+		tree_move(t, MOVE_FIRST, 1);
 }
+
+static void
+key_end(struct tui *t, int arg)
+{
+	if (t->mode == UI_TABLE)
+		table_move(t, LONG_MAX / 2, true);
+	else
+		tree_move(t, MOVE_LAST, 1);
+}
+
+static void
+key_enter(struct tui *t, int arg)
+{
+	if (t->mode == UI_TABLE)
+		table_enter(t);
+	else
+		tree_enter(t);
+}
+
+static void
+key_back(struct tui *t, int arg)
+{
+	tree_back(t);
+}
+
+static void
+key_search(struct tui *t, int arg)
+{
+	t->prompt = true;
+	t->prompt_buf[0] = '\0';
+}
+
+static void
+key_match(struct tui *t, int dir)
+{
+	search_step(t, dir);
+}
+
+static void
+key_pause(struct tui *t, int arg)
+{
+	t->paused = !t->paused;
+	t->next_fetch = 0;
+}
+
+static void
+key_reset(struct tui *t, int arg)
+{
+	t->src->ops->reset(t->src->ctx);
+	tui_message(t, false, "counts reset");
+	t->next_fetch = 0;
+}
+
+static void
+key_help(struct tui *t, int arg)
+{
+	t->help = true;
+}
+
+static void
+key_quit(struct tui *t, int arg)
+{
+	t->quit = true;
+}
+
+#define KEY_ESC 27
+#define ALL KEYS_VIEWS
+
+/* In the order of the help screen. */
+const struct keymap_entry keymap[] = {
+	{ "table", { 't' }, ALL, "top table of functions", key_view, UI_TABLE },
+	{ "icicle", { 'i' }, ALL, "icicle (root at the top)",
+	    key_view, UI_ICICLE },
+	{ "flame", { 'f' }, ALL, "flame (root at the bottom)",
+	    key_view, UI_FLAME },
+	{ "up", { KEY_UP, 'k' }, ALL, "up (flame: to a callee)", key_step, -1 },
+	{ "down", { KEY_DOWN, 'j' }, ALL, "down (icicle: to a callee)",
+	    key_step, 1 },
+	{ "left", { KEY_LEFT, 'h' }, KEYS_TREE, "previous frame on the row",
+	    key_sideways, -1 },
+	{ "right", { KEY_RIGHT, 'l' }, KEYS_TREE, "next frame on the row",
+	    key_sideways, 1 },
+	{ "page-up", { KEY_PPAGE }, ALL, "page up", key_page, -1 },
+	{ "page-down", { KEY_NPAGE }, ALL, "page down", key_page, 1 },
+	{ "first", { KEY_HOME }, ALL, "first row / zoom root", key_home, 0 },
+	{ "last", { KEY_END }, ALL, "last row / hottest leaf", key_end, 0 },
+	{ "zoom-in", { '\n', '\r', KEY_ENTER }, ALL,
+	    "zoom in; table: callees", key_enter, 0 },
+	{ "zoom-out", { KEY_ESC, KEY_BACKSPACE, 127, 8, 'u' }, KEYS_TREE,
+	    "zoom out / back to table", key_back, 0 },
+	{ "search", { '/' }, ALL, "search (text or regex)", key_search, 0 },
+	{ "next-match", { 'n' }, ALL, "next match", key_match, 1 },
+	{ "previous-match", { 'N' }, ALL, "previous match", key_match, -1 },
+	{ "sort-self", { '1' }, ALL, "sort by self", key_sort, SORT_SELF },
+	{ "sort-total", { '2' }, ALL, "sort by total", key_sort, SORT_TOTAL },
+	{ "sort-name", { '3' }, ALL, "sort by name", key_sort, SORT_NAME },
+	{ "sort-where", { '4' }, ALL, "sort by module or file",
+	    key_sort, SORT_WHERE },
+	{ "sort-previous", { '<' }, ALL, "previous sort column", key_sort, -1 },
+	{ "sort-next", { '>' }, ALL, "next sort column", key_sort, SORT_N },
+	{ "threads", { 'T' }, ALL, "threads: all, each in turn",
+	    key_threads, 0 },
+	{ "pause", { ' ' }, ALL, "pause the display", key_pause, 0 },
+	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },
+	{ "window", { 'w' }, ALL, "window: all, 5 s, 30 s", key_window, 0 },
+	{ "save", { 's' }, ALL, "save what is shown", key_save, 0 },
+	{ "help", { '?' }, ALL, "this help", key_help, 0 },
+	{ "quit", { 'q' }, ALL | KEYS_HELP, "quit", key_quit, 0 },
+};
+
+const size_t keymap_len = sizeof keymap / sizeof keymap[0];
 
 void
 tui_key(struct tui *t, int key, bool fn)
 {
-	enum ui_action a;
+	const struct keymap_entry *e;
+	unsigned mode = KEYS_IN(t->mode);
 
 	t->dirty = true;
 	if (fn && key == KEY_RESIZE)
@@ -374,11 +424,11 @@ tui_key(struct tui *t, int key, bool fn)
 		return;
 	}
 	/* A character beyond Latin-1 could collide with a KEY_* code. */
-	a = (!fn && key >= 0x100) ? ACT_NONE : keymap_lookup(key);
+	e = (!fn && key >= 0x100) ? NULL : keymap_lookup(key);
 	if (t->help) {
 		t->help = false;
-		if (a != ACT_QUIT)
-			return;
+		mode = KEYS_HELP;
 	}
-	key_action(t, a);
+	if (e && (e->modes & mode))
+		e->run(t, e->arg);
 }

@@ -86,11 +86,12 @@ render_status(struct tui *t)
 	}
 }
 
+/* Drawn from the key table: every entry, in columns. */
 static void
 render_help(struct tui *t, int y0, int h)
 {
 	int per_col, cols, colw, i;
-	char buf[256];
+	char buf[256], label[64];
 
 	canvas_text(&t->cv, y0, 0, -1,
 	    "keys (any key closes this help)", ST_TITLE);
@@ -101,8 +102,8 @@ render_help(struct tui *t, int y0, int h)
 	for (i = 0; i < (int)keymap_len; i++) {
 		int x = i / per_col * colw, y = y0 + 1 + i % per_col;
 
-		snprintf(buf, sizeof buf, "%-10s %s", keymap[i].label,
-		    keymap[i].help);
+		snprintf(buf, sizeof buf, "%-10s %s", keymap_label(&keymap[i],
+		    label, sizeof label), keymap[i].help);
 		canvas_text(&t->cv, y, x, colw - 1, buf, ST_NORMAL);
 	}
 }
