@@ -118,22 +118,6 @@ tui_zoom_root(const struct tui *t)
 	return pview_find(v, t->zoom[t->n_zoom - 1]);
 }
 
-/* Remembers node n of v as the selection, with its ancestors' ids so a
- * later view that lacks n can fall back to the nearest one it has. */
-void
-tui_select(struct tui *t, const struct pview *v, uint32_t n)
-{
-	int k = 0;
-
-	t->sel_depth = 0;
-	while (n != PROFILE_NO_NODE && n < v->n_nodes && k < TUI_MAX_PATH) {
-		t->sel_path[k++] = v->nodes[n].id;
-		n = v->nodes[n].parent;
-	}
-	t->sel_depth = k;
-	t->dirty = true;
-}
-
 /* Resolves the selection in the shown tree: the selected node, else its
  * deepest ancestor present and drawn, else the zoom root. */
 uint32_t
@@ -175,8 +159,6 @@ tui_layout(struct tui *t, int width)
 		tui_message(t, true, "out of memory laying out the view");
 }
 
-/* Sorts the table of cur when the view or the key changed, keeping the
- * selected function by frame id. */
 /* Close rows keep their order across refreshes (same sort key only). */
 static void
 tui_table_stabilize(struct tui *t, const struct pview *v,
@@ -200,15 +182,13 @@ tui_table_stabilize(struct tui *t, const struct pview *v,
 	    tb->n_prev);
 }
 
-void
-tui_table(struct tui *t)
+/* Sorts the table of v, keeping the selected function by frame id. */
+static void
+tui_table_sort(struct tui *t, const struct pview *v)
 {
-	const struct pview *v = t->cur;
 	struct table_state *tb = &t->table;
 	uint32_t i;
 
-	if (!v || (t->gen == t->table_gen && t->sort == t->table_sort))
-		return;
 	t->table_gen = t->gen;
 	t->table_sort = t->sort;
 	if (v->n_funcs > tb->cap) {
@@ -235,6 +215,21 @@ tui_table(struct tui *t)
 		tb->sel = (long)tb->n - 1;
 	if (tb->sel < 0)
 		tb->sel = 0;
+}
+
+/* Sorts the table of cur when the view or the key changed; keeps the
+ * selection's frame id in step with its row. */
+void
+tui_table(struct tui *t)
+{
+	const struct pview *v = t->cur;
+	struct table_state *tb = &t->table;
+
+	if (!v)
+		return;
+	if (t->gen != t->table_gen || t->sort != t->table_sort)
+		tui_table_sort(t, v);
+	/* The selected function is what the table keeps across sorts. */
 	if (tb->n)
 		tb->sel_frame = v->funcs[tb->rows[tb->sel]].frame;
 }
@@ -329,22 +324,25 @@ tui_should_quit(struct tui *t, double start)
 	    now_s() - start >= t->opts->duration_s;
 }
 
-/* Fetches a new view every delay (not while paused), and every 50 ms while
- * there is none yet or it was built for older parameters, so the first
- * screen and a thread or window change show up quickly. */
+/* Fetches a new view every delay (not while paused), at once when a key
+ * asked for it (refetch), and every 50 ms while there is none yet or it was
+ * built for older parameters, so the first screen and a thread or window
+ * change show up quickly. */
 static void
 tui_tick(struct tui *t, double now)
 {
 	bool stale = !t->cur || t->cur->params.tid != t->params.tid ||
 	    t->cur->params.window_s != t->params.window_s;
 
-	if (now >= t->next_fetch || (stale && now >= t->next_poll)) {
+	if (now >= t->next_fetch || t->refetch ||
+	    (stale && now >= t->next_poll)) {
 		if (!t->paused || !t->cur)
 			tui_fetch(t);
 		tui_fetch_status(t);
 		t->next_poll = now + 0.05;
-		if (now >= t->next_fetch)
+		if (now >= t->next_fetch || t->refetch)
 			t->next_fetch = now + t->delay;
+		t->refetch = false;
 	}
 	if (t->msg[0] && now >= t->msg_until) {
 		t->msg[0] = '\0';
@@ -391,8 +389,10 @@ ui_run(struct source *src, const struct ui_opts *opts,
 			draw_blit(&t->d, &t->cv);
 			t->dirty = false;
 		}
-		if (draw_key(t->cur ? 100 : 50, &key, &fn))
+		if (draw_key(t->cur ? 100 : 50, &key, &fn)) {
 			tui_key(t, key, fn);
+			t->dirty = true;
+		}
 	}
 	draw_fini(&t->d);
 	tui_free_state(t);

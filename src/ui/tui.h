@@ -56,7 +56,7 @@ struct tui {
 
 	uint64_t where_gen;
 	bool has_where;
-	bool paused, help, prompt, quit, dirty;
+	bool paused, help, prompt, quit, dirty, refetch;
 	char prompt_buf[128];
 	char msg[256];
 	bool msg_err;
@@ -68,7 +68,6 @@ void tui_message(struct tui *t, bool err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const struct pview *tui_tree(const struct tui *t);
 uint32_t tui_zoom_root(const struct tui *t);
-void tui_select(struct tui *t, const struct pview *v, uint32_t n);
 uint32_t tui_selected(struct tui *t);
 void tui_layout(struct tui *t, int width);
 void tui_table(struct tui *t);

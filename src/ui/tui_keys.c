@@ -29,6 +29,21 @@ table_move(struct tui *t, long delta, bool absolute)
 	tb->sel_frame = t->cur->funcs[tb->rows[tb->sel]].frame;
 }
 
+/* Remembers node n of v as the selection, with its ancestors' ids so a
+ * later view that lacks n can fall back to the nearest one it has. */
+static void
+tui_select(struct tui *t, const struct pview *v, uint32_t n)
+{
+	int k = 0;
+
+	t->sel_depth = 0;
+	while (n != PROFILE_NO_NODE && n < v->n_nodes && k < TUI_MAX_PATH) {
+		t->sel_path[k++] = v->nodes[n].id;
+		n = v->nodes[n].parent;
+	}
+	t->sel_depth = k;
+}
+
 static int
 body_rows(const struct tui *t)
 {
@@ -202,7 +217,7 @@ key_threads(struct tui *t, int arg)
 				break;
 		t->params.tid = i + 1 < v->n_threads ? v->threads[i + 1].tid : 0;
 	}
-	t->next_fetch = 0;
+	t->refetch = true;
 }
 
 static void
@@ -215,7 +230,7 @@ key_window(struct tui *t, int arg)
 	}
 	t->params.window_s = t->params.window_s == 0 ? 5 :
 	    t->params.window_s == 5 ? 30 : 0;
-	t->next_fetch = 0;
+	t->refetch = true;
 }
 
 static void
@@ -340,7 +355,7 @@ static void
 key_pause(struct tui *t, int arg)
 {
 	t->paused = !t->paused;
-	t->next_fetch = 0;
+	t->refetch = true;
 }
 
 static void
@@ -348,7 +363,7 @@ key_reset(struct tui *t, int arg)
 {
 	t->src->ops->reset(t->src->ctx);
 	tui_message(t, false, "counts reset");
-	t->next_fetch = 0;
+	t->refetch = true;
 }
 
 static void
@@ -416,7 +431,6 @@ tui_key(struct tui *t, int key, bool fn)
 	const struct keymap_entry *e;
 	unsigned mode = KEYS_IN(t->mode);
 
-	t->dirty = true;
 	if (fn && key == KEY_RESIZE)
 		return;
 	if (t->prompt) {

@@ -115,9 +115,6 @@ render_table(struct tui *t, int y0, int h)
 	tui_search(t);
 	view_table_draw(&t->cv, y0, h, t->cur, &t->table, t->sort,
 	    &t->search, !tui_has_where(t));
-	if (t->cur && t->table.n)
-		t->table.sel_frame =
-		    t->cur->funcs[t->table.rows[t->table.sel]].frame;
 }
 
 /* Shares are of every sample shown (the whole view, also when focused on
