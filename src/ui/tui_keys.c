@@ -36,12 +36,12 @@ tui_select(struct tui *t, const struct pview *v, uint32_t n)
 {
 	int k = 0;
 
-	t->sel_depth = 0;
+	t->view.sel_depth = 0;
 	while (n != PROFILE_NO_NODE && n < v->n_nodes && k < TUI_MAX_PATH) {
-		t->sel_path[k++] = v->nodes[n].id;
+		t->view.sel_path[k++] = v->nodes[n].id;
 		n = v->nodes[n].parent;
 	}
-	t->sel_depth = k;
+	t->view.sel_depth = k;
 }
 
 static int
@@ -68,7 +68,7 @@ tree_move(struct tui *t, enum move m, int times)
 static void
 tree_vertical(struct tui *t, bool up, int times)
 {
-	bool callee = (t->mode == UI_FLAME) == up;
+	bool callee = (t->view.mode == UI_FLAME) == up;
 
 	tree_move(t, callee ? MOVE_CALLEE : MOVE_CALLER, times);
 }
@@ -81,25 +81,25 @@ tree_enter(struct tui *t)
 
 	if (!v || sel == PROFILE_NO_NODE || sel == tui_zoom_root(t))
 		return;
-	if (t->n_zoom == TUI_MAX_ZOOM) {
+	if (t->view.n_zoom == TUI_MAX_ZOOM) {
 		tui_message(t, true, "zoomed in too deep");
 		return;
 	}
-	t->zoom[t->n_zoom++] = v->nodes[sel].id;
+	t->view.zoom[t->view.n_zoom++] = v->nodes[sel].id;
 }
 
 static void
 tree_back(struct tui *t)
 {
-	if (t->n_zoom) {
-		t->n_zoom--;	/* the old zoom root stays selected */
+	if (t->view.n_zoom) {
+		t->view.n_zoom--;	/* the old zoom root stays selected */
 		return;
 	}
-	if (t->focus_frame != PROFILE_NO_FRAME) {
-		t->focus_frame = PROFILE_NO_FRAME;
+	if (t->view.focus_frame != PROFILE_NO_FRAME) {
+		t->view.focus_frame = PROFILE_NO_FRAME;
 		tui_refocus(t);
-		t->sel_depth = 0;
-		t->mode = UI_TABLE;
+		t->view.sel_depth = 0;
+		t->view.mode = UI_TABLE;
 	}
 }
 
@@ -112,16 +112,16 @@ table_enter(struct tui *t)
 
 	if (!t->cur || !tb->n)
 		return;
-	t->focus_frame = t->cur->funcs[tb->rows[tb->sel]].frame;
+	t->view.focus_frame = t->cur->funcs[tb->rows[tb->sel]].frame;
 	tui_refocus(t);
 	if (!t->focus) {
-		t->focus_frame = PROFILE_NO_FRAME;
+		t->view.focus_frame = PROFILE_NO_FRAME;
 		tui_refocus(t);
 		tui_message(t, true, "no samples below that function");
 		return;
 	}
-	t->n_zoom = 0;
-	t->mode = UI_ICICLE;
+	t->view.n_zoom = 0;
+	t->view.mode = UI_ICICLE;
 	t->tree_top = 0;
 	tui_select(t, t->focus, t->focus->nodes[0].first_child);
 }
@@ -136,7 +136,7 @@ search_step(struct tui *t, int dir)
 	if (!t->search.on)
 		return;
 	tui_search(t);
-	if (t->mode == UI_TABLE) {
+	if (t->view.mode == UI_TABLE) {
 		n = (long)t->table.n;
 		start = dir ? t->table.sel : -1;
 		for (k = 1; k <= n; k++) {
@@ -209,13 +209,13 @@ key_threads(struct tui *t, int arg)
 		tui_message(t, false, "no thread information in this source");
 		return;
 	}
-	if (!t->params.tid) {
-		t->params.tid = v->threads[0].tid;
+	if (!t->view.params.tid) {
+		t->view.params.tid = v->threads[0].tid;
 	} else {
 		for (i = 0; i < v->n_threads; i++)
-			if (v->threads[i].tid == t->params.tid)
+			if (v->threads[i].tid == t->view.params.tid)
 				break;
-		t->params.tid = i + 1 < v->n_threads ? v->threads[i + 1].tid : 0;
+		t->view.params.tid = i + 1 < v->n_threads ? v->threads[i + 1].tid : 0;
 	}
 	t->refetch = true;
 }
@@ -228,16 +228,16 @@ key_window(struct tui *t, int arg)
 		    "the window stays cumulative");
 		return;
 	}
-	t->params.window_s = t->params.window_s == 0 ? 5 :
-	    t->params.window_s == 5 ? 30 : 0;
+	t->view.params.window_s = t->view.params.window_s == 0 ? 5 :
+	    t->view.params.window_s == 5 ? 30 : 0;
 	t->refetch = true;
 }
 
 static void
 key_save(struct tui *t, int arg)
 {
-	const struct pview *v = t->mode == UI_TABLE ? t->cur : tui_tree(t);
-	uint32_t node = t->mode == UI_TABLE ? 0 : tui_zoom_root(t);
+	const struct pview *v = t->view.mode == UI_TABLE ? t->cur : tui_tree(t);
+	uint32_t node = t->view.mode == UI_TABLE ? 0 : tui_zoom_root(t);
 	char *path = NULL, *cause = NULL;
 	int rc;
 
@@ -260,10 +260,10 @@ static void
 key_sort(struct tui *t, int key)
 {
 	if (key < 0)
-		key = (t->sort + SORT_N - 1) % SORT_N;
+		key = (t->view.sort + SORT_N - 1) % SORT_N;
 	else if (key >= SORT_N)
-		key = (t->sort + 1) % SORT_N;
-	t->sort = (enum sort_key)key;
+		key = (t->view.sort + 1) % SORT_N;
+	t->view.sort = (enum sort_key)key;
 }
 
 /* ------------------------------------------------------------------------
@@ -273,14 +273,14 @@ key_sort(struct tui *t, int key)
 static void
 key_view(struct tui *t, int view)
 {
-	t->mode = (enum ui_view)view;
+	t->view.mode = (enum ui_view)view;
 }
 
 /* One row up (dir -1) or down (1); in the trees, visually. */
 static void
 key_step(struct tui *t, int dir)
 {
-	if (t->mode == UI_TABLE)
+	if (t->view.mode == UI_TABLE)
 		table_move(t, dir, false);
 	else
 		tree_vertical(t, dir < 0, 1);
@@ -299,7 +299,7 @@ key_page(struct tui *t, int dir)
 {
 	int page = body_rows(t);
 
-	if (t->mode == UI_TABLE)
+	if (t->view.mode == UI_TABLE)
 		table_move(t, dir * page, false);
 	else
 		tree_vertical(t, dir < 0, page / 2);
@@ -308,7 +308,7 @@ key_page(struct tui *t, int dir)
 static void
 key_home(struct tui *t, int arg)
 {
-	if (t->mode == UI_TABLE)
+	if (t->view.mode == UI_TABLE)
 		table_move(t, 0, true);
 	else
 		tree_move(t, MOVE_FIRST, 1);
@@ -317,7 +317,7 @@ key_home(struct tui *t, int arg)
 static void
 key_end(struct tui *t, int arg)
 {
-	if (t->mode == UI_TABLE)
+	if (t->view.mode == UI_TABLE)
 		table_move(t, LONG_MAX / 2, true);
 	else
 		tree_move(t, MOVE_LAST, 1);
@@ -326,7 +326,7 @@ key_end(struct tui *t, int arg)
 static void
 key_enter(struct tui *t, int arg)
 {
-	if (t->mode == UI_TABLE)
+	if (t->view.mode == UI_TABLE)
 		table_enter(t);
 	else
 		tree_enter(t);
@@ -354,7 +354,7 @@ key_match(struct tui *t, int dir)
 static void
 key_pause(struct tui *t, int arg)
 {
-	t->paused = !t->paused;
+	t->view.paused = !t->view.paused;
 	t->refetch = true;
 }
 
@@ -429,7 +429,7 @@ void
 tui_key(struct tui *t, int key, bool fn)
 {
 	const struct keymap_entry *e;
-	unsigned mode = KEYS_IN(t->mode);
+	unsigned mode = KEYS_IN(t->view.mode);
 
 	if (fn && key == KEY_RESIZE)
 		return;
