@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What each key-map action does to the TUI state: moves, zoom, focus,
- * search, sort, threads, window, pause, reset and save. */
+/* The key table and its handlers: what each key does to the TUI state
+ * (moves, zoom, focus, search, sort, threads, window, pause, reset, save),
+ * in which views, and the dispatch that looks a key up and runs it. */
 #include "config.h"
 
 #include <limits.h>
