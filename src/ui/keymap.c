@@ -59,6 +59,7 @@ keymap_label(const struct keymap_entry *e, char *buf, size_t size)
 {
 	size_t k, j, len = 0;
 	const char *name;
+	int n;
 
 	buf[0] = '\0';
 	for (k = 0; k < 6 && e->keys[k]; k++) {
@@ -68,8 +69,11 @@ keymap_label(const struct keymap_entry *e, char *buf, size_t size)
 				break;
 		if (!name || j < k)
 			continue;
-		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
-		    "%s%s", len ? " " : "", name);
+		n = snprintf(buf + len, size - len, "%s%s", len ? " " : "",
+		    name);
+		if (n < 0 || (size_t)n >= size - len)
+			break;		/* cut: keep what fitted */
+		len += (size_t)n;
 	}
 	return buf;
 }
