@@ -101,6 +101,10 @@ options_usage(FILE *out)
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
 "\n"
+"Keys of the live view (press ? there for what each does):\n"
+"  t i f Up Down Left Right h j k l PgUp PgDn Home End Enter Esc Backspace u\n"
+"  / n N 1 2 3 4 < > T space r w s ? q\n"
+"\n"
 "Exit status: attach and --load: 0 success, 1 runtime failure, 2 usage\n"
 "error. Launch: the command's status (128+N if killed by signal N), 2 usage\n"
 "error, 125 other failure, 126 command not executable, 127 not found.\n",

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The key map: one table of {keys, label, help, action} drives both the
- * dispatch in tui.c and the help screen, so they cannot disagree. */
+/* Looking keys up in the key table (tui_keys.c holds it, next to the
+ * handlers) and naming them: the help screen's labels and the names the
+ * man page and --help use come from the key codes, so they cannot drift. */
 #include "config.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #include <curses.h>
 
@@ -9,46 +13,7 @@
 
 #define KEY_ESC 27
 
-const struct keymap_entry keymap[] = {
-	{ { 't' }, "t", "top table of functions", ACT_TABLE },
-	{ { 'i' }, "i", "icicle (root at the top)", ACT_ICICLE },
-	{ { 'f' }, "f", "flame (root at the bottom)", ACT_FLAME },
-	{ { KEY_UP, 'k' }, "Up k", "up (flame: to a callee)", ACT_UP },
-	{ { KEY_DOWN, 'j' }, "Down j", "down (icicle: to a callee)",
-	    ACT_DOWN },
-	{ { KEY_LEFT, 'h' }, "Left h", "previous frame on the row", ACT_LEFT },
-	{ { KEY_RIGHT, 'l' }, "Right l", "next frame on the row", ACT_RIGHT },
-	{ { KEY_PPAGE }, "PgUp", "page up", ACT_PGUP },
-	{ { KEY_NPAGE }, "PgDn", "page down", ACT_PGDN },
-	{ { KEY_HOME }, "Home", "first row / zoom root", ACT_HOME },
-	{ { KEY_END }, "End", "last row / hottest leaf", ACT_END },
-	{ { '\n', '\r', KEY_ENTER }, "Enter",
-	    "zoom in; table: callees", ACT_ENTER },
-	{ { KEY_ESC, KEY_BACKSPACE, 127, 8, 'u' }, "Esc Bksp u",
-	    "zoom out / back to table", ACT_BACK },
-	{ { '/' }, "/", "search (text or regex)", ACT_SEARCH },
-	{ { 'n' }, "n", "next match", ACT_NEXT },
-	{ { 'N' }, "N", "previous match", ACT_PREV },
-	{ { '1' }, "1", "sort by self", ACT_SORT_SELF },
-	{ { '2' }, "2", "sort by total", ACT_SORT_TOTAL },
-	{ { '3' }, "3", "sort by name", ACT_SORT_NAME },
-	{ { '4' }, "4", "sort by module or file", ACT_SORT_WHERE },
-	{ { '<' }, "<", "previous sort column", ACT_SORT_PREV },
-	{ { '>' }, ">", "next sort column", ACT_SORT_NEXT },
-	{ { 'T' }, "T", "threads: all, each in turn", ACT_THREADS },
-	{ { ' ' }, "space", "pause the display",
-	    ACT_PAUSE },
-	{ { 'r' }, "r", "reset counts", ACT_RESET },
-	{ { 'w' }, "w", "window: all, 5 s, 30 s",
-	    ACT_WINDOW },
-	{ { 's' }, "s", "save what is shown", ACT_SAVE },
-	{ { '?' }, "?", "this help", ACT_HELP },
-	{ { 'q' }, "q", "quit", ACT_QUIT },
-};
-
-const size_t keymap_len = sizeof keymap / sizeof keymap[0];
-
-enum ui_action
+const struct keymap_entry *
 keymap_lookup(int key)
 {
 	size_t i, k;
@@ -56,6 +21,59 @@ keymap_lookup(int key)
 	for (i = 0; i < keymap_len; i++)
 		for (k = 0; k < 6 && keymap[i].keys[k]; k++)
 			if (keymap[i].keys[k] == key)
-				return keymap[i].action;
-	return ACT_NONE;
+				return &keymap[i];
+	return NULL;
+}
+
+/* Several codes share a name: a terminal sends Enter as \r, \n or
+ * KEY_ENTER and Backspace as DEL, ^H or KEY_BACKSPACE. */
+const char *
+keymap_key_name(int key, bool brief)
+{
+	static char chars[256][2];
+
+	switch (key) {
+	case KEY_UP:		return "Up";
+	case KEY_DOWN:		return "Down";
+	case KEY_LEFT:		return "Left";
+	case KEY_RIGHT:		return "Right";
+	case KEY_PPAGE:		return "PgUp";
+	case KEY_NPAGE:		return "PgDn";
+	case KEY_HOME:		return "Home";
+	case KEY_END:		return "End";
+	case '\n': case '\r': case KEY_ENTER:
+		return "Enter";
+	case KEY_ESC:		return "Esc";
+	case KEY_BACKSPACE: case 127: case 8:
+		return brief ? "Bksp" : "Backspace";
+	case ' ':		return "space";
+	}
+	if (key <= ' ' || key > '~')
+		return NULL;
+	chars[key][0] = (char)key;
+	return chars[key];
+}
+
+char *
+keymap_label(const struct keymap_entry *e, char *buf, size_t size)
+{
+	size_t k, j, len = 0;
+	const char *name;
+	int n;
+
+	buf[0] = '\0';
+	for (k = 0; k < 6 && e->keys[k]; k++) {
+		name = keymap_key_name(e->keys[k], true);
+		for (j = 0; j < k; j++)
+			if (keymap_key_name(e->keys[j], true) == name)
+				break;
+		if (!name || j < k)
+			continue;
+		n = snprintf(buf + len, size - len, "%s%s", len ? " " : "",
+		    name);
+		if (n < 0 || (size_t)n >= size - len)
+			break;		/* cut: keep what fitted */
+		len += (size_t)n;
+	}
+	return buf;
 }

@@ -29,8 +29,16 @@ check_PROGRAMS += tests/tui/fake-live
 tests_tui_fake_live_SOURCES = tests/tui/fake-live.c
 tests_tui_fake_live_LDADD = $(CTOP_LIBS)
 
+# Names the keys of the key table, for the check of the man page and
+# --help (run-keys-doc.sh).
+check_PROGRAMS += tests/tui/keymap-names
+tests_tui_keymap_names_SOURCES = tests/tui/keymap-names.c
+tests_tui_keymap_names_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/ui
+tests_tui_keymap_names_LDADD = $(CTOP_LIBS)
+
 TUI_TESTS = \
 	tests/tui/run-icicle.sh \
+	tests/tui/run-keys-doc.sh \
 	tests/tui/run-live.sh \
 	tests/tui/run-resize.sh \
 	tests/tui/run-save.sh \

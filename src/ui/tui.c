@@ -45,15 +45,15 @@ tui_refocus(struct tui *t)
 {
 	tui_drop_focus_view(t);
 	t->gen++;
-	if (t->focus_frame == PROFILE_NO_FRAME || !t->cur)
+	if (t->view.focus_frame == PROFILE_NO_FRAME || !t->cur)
 		return;
-	t->focus = pview_focus(t->cur, t->focus_frame);
+	t->focus = pview_focus(t->cur, t->view.focus_frame);
 }
 
 const struct pview *
 tui_tree(const struct tui *t)
 {
-	return t->focus_frame != PROFILE_NO_FRAME ? t->focus : t->cur;
+	return t->view.focus_frame != PROFILE_NO_FRAME ? t->focus : t->cur;
 }
 
 static void
@@ -74,7 +74,7 @@ tui_set_view(struct tui *t, struct pview *v)
 static void
 tui_fetch(struct tui *t)
 {
-	tui_set_view(t, t->src->ops->view(t->src->ctx, &t->params));
+	tui_set_view(t, t->src->ops->view(t->src->ctx, &t->view.params));
 }
 
 static void
@@ -104,25 +104,9 @@ tui_zoom_root(const struct tui *t)
 
 	if (!v)
 		return PROFILE_NO_NODE;
-	if (!t->n_zoom)
+	if (!t->view.n_zoom)
 		return 0;
-	return pview_find(v, t->zoom[t->n_zoom - 1]);
-}
-
-/* Remembers node n of v as the selection, with its ancestors' ids so a
- * later view that lacks n can fall back to the nearest one it has. */
-void
-tui_select(struct tui *t, const struct pview *v, uint32_t n)
-{
-	int k = 0;
-
-	t->sel_depth = 0;
-	while (n != PROFILE_NO_NODE && n < v->n_nodes && k < TUI_MAX_PATH) {
-		t->sel_path[k++] = v->nodes[n].id;
-		n = v->nodes[n].parent;
-	}
-	t->sel_depth = k;
-	t->dirty = true;
+	return pview_find(v, t->view.zoom[t->view.n_zoom - 1]);
 }
 
 /* Resolves the selection in the shown tree: the selected node, else its
@@ -136,8 +120,8 @@ tui_selected(struct tui *t)
 
 	if (!v || root == PROFILE_NO_NODE)
 		return PROFILE_NO_NODE;
-	for (k = 0; k < t->sel_depth; k++) {
-		n = pview_find(v, t->sel_path[k]);
+	for (k = 0; k < t->view.sel_depth; k++) {
+		n = pview_find(v, t->view.sel_path[k]);
 		if (n != PROFILE_NO_NODE && layout_box(&t->lay, n) >= 0)
 			return n;
 	}
@@ -166,8 +150,6 @@ tui_layout(struct tui *t, int width)
 		tui_message(t, true, "out of memory laying out the view");
 }
 
-/* Sorts the table of cur when the view or the key changed, keeping the
- * selected function by frame id. */
 /* Close rows keep their order across refreshes (same sort key only). */
 static void
 tui_table_stabilize(struct tui *t, const struct pview *v,
@@ -183,25 +165,23 @@ tui_table_stabilize(struct tui *t, const struct pview *v,
 		tb->prev_rank = r;
 		tb->n_prev = v->n_frames;
 	}
-	if (t->sort != tb->prev_sort || v->params.tid != tb->prev_tid)
+	if (t->view.sort != tb->prev_sort || v->params.tid != tb->prev_tid)
 		memset(tb->prev_rank, 0, tb->n_prev * sizeof *tb->prev_rank);
-	tb->prev_sort = t->sort;
+	tb->prev_sort = t->view.sort;
 	tb->prev_tid = v->params.tid;
-	table_stabilize(v, t->sort, tb->rows, tb->n, tb->prev_rank,
+	table_stabilize(v, t->view.sort, tb->rows, tb->n, tb->prev_rank,
 	    tb->n_prev);
 }
 
-void
-tui_table(struct tui *t)
+/* Sorts the table of v, keeping the selected function by frame id. */
+static void
+tui_table_sort(struct tui *t, const struct pview *v)
 {
-	const struct pview *v = t->cur;
 	struct table_state *tb = &t->table;
 	uint32_t i;
 
-	if (!v || (t->gen == t->table_gen && t->sort == t->table_sort))
-		return;
 	t->table_gen = t->gen;
-	t->table_sort = t->sort;
+	t->table_sort = t->view.sort;
 	if (v->n_funcs > tb->cap) {
 		uint32_t *r = realloc(tb->rows, v->n_funcs * sizeof *r);
 
@@ -214,7 +194,7 @@ tui_table(struct tui *t)
 		tb->cap = v->n_funcs;
 	}
 	tb->n = v->n_funcs;
-	table_sort(v, t->sort, tb->rows);
+	table_sort(v, t->view.sort, tb->rows);
 	tui_table_stabilize(t, v, tb);
 	if (tb->sel_frame != PROFILE_NO_FRAME)
 		for (i = 0; i < tb->n; i++)
@@ -226,6 +206,21 @@ tui_table(struct tui *t)
 		tb->sel = (long)tb->n - 1;
 	if (tb->sel < 0)
 		tb->sel = 0;
+}
+
+/* Sorts the table of cur when the view or the key changed; keeps the
+ * selection's frame id in step with its row. */
+void
+tui_table(struct tui *t)
+{
+	const struct pview *v = t->cur;
+	struct table_state *tb = &t->table;
+
+	if (!v)
+		return;
+	if (t->gen != t->table_gen || t->view.sort != t->table_sort)
+		tui_table_sort(t, v);
+	/* The selected function is what the table keeps across sorts. */
 	if (tb->n)
 		tb->sel_frame = v->funcs[tb->rows[tb->sel]].frame;
 }
@@ -234,8 +229,8 @@ tui_table(struct tui *t)
 void
 tui_search(struct tui *t)
 {
-	const struct pview *v = t->mode == UI_TABLE ? t->cur : tui_tree(t);
-	uint32_t root = t->mode == UI_TABLE ? 0 : tui_zoom_root(t);
+	const struct pview *v = t->view.mode == UI_TABLE ? t->cur : tui_tree(t);
+	uint32_t root = t->view.mode == UI_TABLE ? 0 : tui_zoom_root(t);
 
 	if (!t->search.on || !v || root == PROFILE_NO_NODE)
 		return;
@@ -262,7 +257,7 @@ tui_init_state(struct tui *t, struct source *src, const struct ui_opts *o,
 	t->opts = o;
 	t->sig = sig;
 	t->delay = o->delay_s > 0.05 ? o->delay_s : 1.0;
-	t->focus_frame = PROFILE_NO_FRAME;
+	t->view.focus_frame = PROFILE_NO_FRAME;
 	t->table.sel_frame = PROFILE_NO_FRAME;
 	t->lay_root = PROFILE_NO_NODE;
 	t->gen = 1;
@@ -320,22 +315,25 @@ tui_should_quit(struct tui *t, double start)
 	    util_now_s() - start >= t->opts->duration_s;
 }
 
-/* Fetches a new view every delay (not while paused), and every 50 ms while
- * there is none yet or it was built for older parameters, so the first
- * screen and a thread or window change show up quickly. */
+/* Fetches a new view every delay (not while paused), at once when a key
+ * asked for it (refetch), and every 50 ms while there is none yet or it was
+ * built for older parameters, so the first screen and a thread or window
+ * change show up quickly. */
 static void
 tui_tick(struct tui *t, double now)
 {
-	bool stale = !t->cur || t->cur->params.tid != t->params.tid ||
-	    t->cur->params.window_s != t->params.window_s;
+	bool stale = !t->cur || t->cur->params.tid != t->view.params.tid ||
+	    t->cur->params.window_s != t->view.params.window_s;
 
-	if (now >= t->next_fetch || (stale && now >= t->next_poll)) {
-		if (!t->paused || !t->cur)
+	if (now >= t->next_fetch || t->refetch ||
+	    (stale && now >= t->next_poll)) {
+		if (!t->view.paused || !t->cur)
 			tui_fetch(t);
 		tui_fetch_status(t);
 		t->next_poll = now + 0.05;
-		if (now >= t->next_fetch)
+		if (now >= t->next_fetch || t->refetch)
 			t->next_fetch = now + t->delay;
+		t->refetch = false;
 	}
 	if (t->msg[0] && now >= t->msg_until) {
 		t->msg[0] = '\0';
@@ -382,8 +380,10 @@ ui_run(struct source *src, const struct ui_opts *opts,
 			draw_blit(&t->d, &t->cv);
 			t->dirty = false;
 		}
-		if (draw_key(t->cur ? 100 : 50, &key, &fn))
+		if (draw_key(t->cur ? 100 : 50, &key, &fn)) {
 			tui_key(t, key, fn);
+			t->dirty = true;
+		}
 	}
 	draw_fini(&t->d);
 	tui_free_state(t);

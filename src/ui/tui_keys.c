@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What each key-map action does to the TUI state: moves, zoom, focus,
- * search, sort, threads, window, pause, reset and save. */
+/* The key table and its handlers: what each key does to the TUI state
+ * (moves, zoom, focus, search, sort, threads, window, pause, reset, save),
+ * in which views, and the dispatch that looks a key up and runs it. */
 #include "config.h"
 
 #include <limits.h>
@@ -29,6 +30,21 @@ table_move(struct tui *t, long delta, bool absolute)
 	tb->sel_frame = t->cur->funcs[tb->rows[tb->sel]].frame;
 }
 
+/* Remembers node n of v as the selection, with its ancestors' ids so a
+ * later view that lacks n can fall back to the nearest one it has. */
+static void
+tui_select(struct tui *t, const struct pview *v, uint32_t n)
+{
+	int k = 0;
+
+	t->view.sel_depth = 0;
+	while (n != PROFILE_NO_NODE && n < v->n_nodes && k < TUI_MAX_PATH) {
+		t->view.sel_path[k++] = v->nodes[n].id;
+		n = v->nodes[n].parent;
+	}
+	t->view.sel_depth = k;
+}
+
 static int
 body_rows(const struct tui *t)
 {
@@ -53,7 +69,7 @@ tree_move(struct tui *t, enum move m, int times)
 static void
 tree_vertical(struct tui *t, bool up, int times)
 {
-	bool callee = (t->mode == UI_FLAME) == up;
+	bool callee = (t->view.mode == UI_FLAME) == up;
 
 	tree_move(t, callee ? MOVE_CALLEE : MOVE_CALLER, times);
 }
@@ -66,25 +82,25 @@ tree_enter(struct tui *t)
 
 	if (!v || sel == PROFILE_NO_NODE || sel == tui_zoom_root(t))
 		return;
-	if (t->n_zoom == TUI_MAX_ZOOM) {
+	if (t->view.n_zoom == TUI_MAX_ZOOM) {
 		tui_message(t, true, "zoomed in too deep");
 		return;
 	}
-	t->zoom[t->n_zoom++] = v->nodes[sel].id;
+	t->view.zoom[t->view.n_zoom++] = v->nodes[sel].id;
 }
 
 static void
 tree_back(struct tui *t)
 {
-	if (t->n_zoom) {
-		t->n_zoom--;	/* the old zoom root stays selected */
+	if (t->view.n_zoom) {
+		t->view.n_zoom--;	/* the old zoom root stays selected */
 		return;
 	}
-	if (t->focus_frame != PROFILE_NO_FRAME) {
-		t->focus_frame = PROFILE_NO_FRAME;
+	if (t->view.focus_frame != PROFILE_NO_FRAME) {
+		t->view.focus_frame = PROFILE_NO_FRAME;
 		tui_refocus(t);
-		t->sel_depth = 0;
-		t->mode = UI_TABLE;
+		t->view.sel_depth = 0;
+		t->view.mode = UI_TABLE;
 	}
 }
 
@@ -97,16 +113,16 @@ table_enter(struct tui *t)
 
 	if (!t->cur || !tb->n)
 		return;
-	t->focus_frame = t->cur->funcs[tb->rows[tb->sel]].frame;
+	t->view.focus_frame = t->cur->funcs[tb->rows[tb->sel]].frame;
 	tui_refocus(t);
 	if (!t->focus) {
-		t->focus_frame = PROFILE_NO_FRAME;
+		t->view.focus_frame = PROFILE_NO_FRAME;
 		tui_refocus(t);
 		tui_message(t, true, "no samples below that function");
 		return;
 	}
-	t->n_zoom = 0;
-	t->mode = UI_ICICLE;
+	t->view.n_zoom = 0;
+	t->view.mode = UI_ICICLE;
 	t->tree_top = 0;
 	tui_select(t, t->focus, t->focus->nodes[0].first_child);
 }
@@ -121,7 +137,7 @@ search_step(struct tui *t, int dir)
 	if (!t->search.on)
 		return;
 	tui_search(t);
-	if (t->mode == UI_TABLE) {
+	if (t->view.mode == UI_TABLE) {
 		n = (long)t->table.n;
 		start = dir ? t->table.sel : -1;
 		for (k = 1; k <= n; k++) {
@@ -185,7 +201,7 @@ prompt_key(struct tui *t, int key, bool fn)
 }
 
 static void
-key_threads(struct tui *t)
+key_threads(struct tui *t, int arg)
 {
 	const struct pview *v = t->cur;
 	uint32_t i;
@@ -194,35 +210,35 @@ key_threads(struct tui *t)
 		tui_message(t, false, "no thread information in this source");
 		return;
 	}
-	if (!t->params.tid) {
-		t->params.tid = v->threads[0].tid;
+	if (!t->view.params.tid) {
+		t->view.params.tid = v->threads[0].tid;
 	} else {
 		for (i = 0; i < v->n_threads; i++)
-			if (v->threads[i].tid == t->params.tid)
+			if (v->threads[i].tid == t->view.params.tid)
 				break;
-		t->params.tid = i + 1 < v->n_threads ? v->threads[i + 1].tid : 0;
+		t->view.params.tid = i + 1 < v->n_threads ? v->threads[i + 1].tid : 0;
 	}
-	t->next_fetch = 0;
+	t->refetch = true;
 }
 
 static void
-key_window(struct tui *t)
+key_window(struct tui *t, int arg)
 {
 	if (t->have_status && !t->st.live) {
 		tui_message(t, false, "a loaded file has no time information: "
 		    "the window stays cumulative");
 		return;
 	}
-	t->params.window_s = t->params.window_s == 0 ? 5 :
-	    t->params.window_s == 5 ? 30 : 0;
-	t->next_fetch = 0;
+	t->view.params.window_s = t->view.params.window_s == 0 ? 5 :
+	    t->view.params.window_s == 5 ? 30 : 0;
+	t->refetch = true;
 }
 
 static void
-key_save(struct tui *t)
+key_save(struct tui *t, int arg)
 {
-	const struct pview *v = t->mode == UI_TABLE ? t->cur : tui_tree(t);
-	uint32_t node = t->mode == UI_TABLE ? 0 : tui_zoom_root(t);
+	const struct pview *v = t->view.mode == UI_TABLE ? t->cur : tui_tree(t);
+	uint32_t node = t->view.mode == UI_TABLE ? 0 : tui_zoom_root(t);
 	char *path = NULL, *cause = NULL;
 	int rc;
 
@@ -240,133 +256,182 @@ key_save(struct tui *t)
 	free(cause);
 }
 
+/* key is a sort key, -1 for the previous one or SORT_N for the next. */
 static void
 key_sort(struct tui *t, int key)
 {
 	if (key < 0)
-		key = (t->sort + SORT_N - 1) % SORT_N;
+		key = (t->view.sort + SORT_N - 1) % SORT_N;
 	else if (key >= SORT_N)
-		key = (t->sort + 1) % SORT_N;
-	t->sort = (enum sort_key)key;
+		key = (t->view.sort + 1) % SORT_N;
+	t->view.sort = (enum sort_key)key;
 }
 
+/* ------------------------------------------------------------------------
+ * Handlers of the key table: arg is the entry's.
+ * ------------------------------------------------------------------------ */
+
 static void
-key_move(struct tui *t, enum ui_action a)
+key_view(struct tui *t, int view)
 {
-	bool table = t->mode == UI_TABLE;
+	t->view.mode = (enum ui_view)view;
+}
+
+/* One row up (dir -1) or down (1); in the trees, visually. */
+static void
+key_step(struct tui *t, int dir)
+{
+	if (t->view.mode == UI_TABLE)
+		table_move(t, dir, false);
+	else
+		tree_vertical(t, dir < 0, 1);
+}
+
+/* To the previous (dir -1) or next (1) frame on the row. */
+static void
+key_sideways(struct tui *t, int dir)
+{
+	tree_move(t, dir < 0 ? MOVE_LEFT : MOVE_RIGHT, 1);
+}
+
+/* A page up (dir -1) or down (1); half a page of levels in the trees. */
+static void
+key_page(struct tui *t, int dir)
+{
 	int page = body_rows(t);
 
-	switch (a) {
-	case ACT_UP:
-		table ? table_move(t, -1, false) : tree_vertical(t, true, 1);
-		break;
-	case ACT_DOWN:
-		table ? table_move(t, 1, false) : tree_vertical(t, false, 1);
-		break;
-	case ACT_LEFT:
-		if (!table)
-			tree_move(t, MOVE_LEFT, 1);
-		break;
-	case ACT_RIGHT:
-		if (!table)
-			tree_move(t, MOVE_RIGHT, 1);
-		break;
-	case ACT_PGUP:
-		table ? table_move(t, -page, false) :
-		    tree_vertical(t, true, page / 2);
-		break;
-	case ACT_PGDN:
-		table ? table_move(t, page, false) :
-		    tree_vertical(t, false, page / 2);
-		break;
-	case ACT_HOME:
-		table ? table_move(t, 0, true) : tree_move(t, MOVE_FIRST, 1);
-		break;
-	case ACT_END:
-		table ? table_move(t, LONG_MAX / 2, true) :
-		    tree_move(t, MOVE_LAST, 1);
-		break;
-	default:
-		break;
-	}
+	if (t->view.mode == UI_TABLE)
+		table_move(t, dir * page, false);
+	else
+		tree_vertical(t, dir < 0, page / 2);
 }
 
 static void
-key_action(struct tui *t, enum ui_action a)
+key_home(struct tui *t, int arg)
 {
-	switch (a) {
-	case ACT_TABLE:
-		t->mode = UI_TABLE;
-		break;
-	case ACT_ICICLE:
-		t->mode = UI_ICICLE;
-		break;
-	case ACT_FLAME:
-		t->mode = UI_FLAME;
-		break;
-	case ACT_ENTER:
-		t->mode == UI_TABLE ? table_enter(t) : tree_enter(t);
-		break;
-	case ACT_BACK:
-		if (t->mode != UI_TABLE)
-			tree_back(t);
-		break;
-	case ACT_SEARCH:
-		t->prompt = true;
-		t->prompt_buf[0] = '\0';
-		break;
-	case ACT_NEXT:
-	case ACT_PREV:
-		search_step(t, a == ACT_NEXT ? 1 : -1);
-		break;
-	case ACT_SORT_SELF:
-	case ACT_SORT_TOTAL:
-	case ACT_SORT_NAME:
-	case ACT_SORT_WHERE:
-		key_sort(t, SORT_SELF + (int)(a - ACT_SORT_SELF));
-		break;
-	case ACT_SORT_PREV:
-		key_sort(t, -1);
-		break;
-	case ACT_SORT_NEXT:
-		key_sort(t, SORT_N);
-		break;
-	case ACT_THREADS:
-		key_threads(t);
-		break;
-	case ACT_PAUSE:
-		t->paused = !t->paused;
-		t->next_fetch = 0;
-		break;
-	case ACT_RESET:
-		t->src->ops->reset(t->src->ctx);
-		tui_message(t, false, "counts reset");
-		t->next_fetch = 0;
-		break;
-	case ACT_WINDOW:
-		key_window(t);
-		break;
-	case ACT_SAVE:
-		key_save(t);
-		break;
-	case ACT_HELP:
-		t->help = true;
-		break;
-	case ACT_QUIT:
-		t->quit = true;
-		break;
-	default:
-		key_move(t, a);
-		break;
-	}
+	if (t->view.mode == UI_TABLE)
+		table_move(t, 0, true);
+	else
+		tree_move(t, MOVE_FIRST, 1);
 }
+
+static void
+key_end(struct tui *t, int arg)
+{
+	if (t->view.mode == UI_TABLE)
+		table_move(t, LONG_MAX / 2, true);
+	else
+		tree_move(t, MOVE_LAST, 1);
+}
+
+static void
+key_enter(struct tui *t, int arg)
+{
+	if (t->view.mode == UI_TABLE)
+		table_enter(t);
+	else
+		tree_enter(t);
+}
+
+static void
+key_back(struct tui *t, int arg)
+{
+	tree_back(t);
+}
+
+static void
+key_search(struct tui *t, int arg)
+{
+	t->prompt = true;
+	t->prompt_buf[0] = '\0';
+}
+
+static void
+key_match(struct tui *t, int dir)
+{
+	search_step(t, dir);
+}
+
+static void
+key_pause(struct tui *t, int arg)
+{
+	t->view.paused = !t->view.paused;
+	t->refetch = true;
+}
+
+static void
+key_reset(struct tui *t, int arg)
+{
+	t->src->ops->reset(t->src->ctx);
+	tui_message(t, false, "counts reset");
+	t->refetch = true;
+}
+
+static void
+key_help(struct tui *t, int arg)
+{
+	t->help = true;
+}
+
+static void
+key_quit(struct tui *t, int arg)
+{
+	t->quit = true;
+}
+
+#define KEY_ESC 27
+#define ALL KEYS_VIEWS
+
+/* In the order of the help screen. */
+const struct keymap_entry keymap[] = {
+	{ "table", { 't' }, ALL, "top table of functions", key_view, UI_TABLE },
+	{ "icicle", { 'i' }, ALL, "icicle (root at the top)",
+	    key_view, UI_ICICLE },
+	{ "flame", { 'f' }, ALL, "flame (root at the bottom)",
+	    key_view, UI_FLAME },
+	{ "up", { KEY_UP, 'k' }, ALL, "up (flame: to a callee)", key_step, -1 },
+	{ "down", { KEY_DOWN, 'j' }, ALL, "down (icicle: to a callee)",
+	    key_step, 1 },
+	{ "left", { KEY_LEFT, 'h' }, KEYS_TREE, "previous frame on the row",
+	    key_sideways, -1 },
+	{ "right", { KEY_RIGHT, 'l' }, KEYS_TREE, "next frame on the row",
+	    key_sideways, 1 },
+	{ "page-up", { KEY_PPAGE }, ALL, "page up", key_page, -1 },
+	{ "page-down", { KEY_NPAGE }, ALL, "page down", key_page, 1 },
+	{ "first", { KEY_HOME }, ALL, "first row / zoom root", key_home, 0 },
+	{ "last", { KEY_END }, ALL, "last row / hottest leaf", key_end, 0 },
+	{ "zoom-in", { '\n', '\r', KEY_ENTER }, ALL,
+	    "zoom in; table: callees", key_enter, 0 },
+	{ "zoom-out", { KEY_ESC, KEY_BACKSPACE, 127, 8, 'u' }, KEYS_TREE,
+	    "zoom out / back to table", key_back, 0 },
+	{ "search", { '/' }, ALL, "search (text or regex)", key_search, 0 },
+	{ "next-match", { 'n' }, ALL, "next match", key_match, 1 },
+	{ "previous-match", { 'N' }, ALL, "previous match", key_match, -1 },
+	{ "sort-self", { '1' }, ALL, "sort by self", key_sort, SORT_SELF },
+	{ "sort-total", { '2' }, ALL, "sort by total", key_sort, SORT_TOTAL },
+	{ "sort-name", { '3' }, ALL, "sort by name", key_sort, SORT_NAME },
+	{ "sort-where", { '4' }, ALL, "sort by module or file",
+	    key_sort, SORT_WHERE },
+	{ "sort-previous", { '<' }, ALL, "previous sort column", key_sort, -1 },
+	{ "sort-next", { '>' }, ALL, "next sort column", key_sort, SORT_N },
+	{ "threads", { 'T' }, ALL, "threads: all, each in turn",
+	    key_threads, 0 },
+	{ "pause", { ' ' }, ALL, "pause the display", key_pause, 0 },
+	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },
+	{ "window", { 'w' }, ALL, "window: all, 5 s, 30 s", key_window, 0 },
+	{ "save", { 's' }, ALL, "save what is shown", key_save, 0 },
+	{ "help", { '?' }, ALL, "this help", key_help, 0 },
+	{ "quit", { 'q' }, ALL | KEYS_HELP, "quit", key_quit, 0 },
+};
+
+const size_t keymap_len = sizeof keymap / sizeof keymap[0];
 
 void
 tui_key(struct tui *t, int key, bool fn)
 {
-	enum ui_action a;
+	const struct keymap_entry *e;
+	unsigned mode = KEYS_IN(t->view.mode);
 
-	t->dirty = true;
 	if (fn && key == KEY_RESIZE)
 		return;
 	if (t->prompt) {
@@ -374,11 +439,11 @@ tui_key(struct tui *t, int key, bool fn)
 		return;
 	}
 	/* A character beyond Latin-1 could collide with a KEY_* code. */
-	a = (!fn && key >= 0x100) ? ACT_NONE : keymap_lookup(key);
+	e = (!fn && key >= 0x100) ? NULL : keymap_lookup(key);
 	if (t->help) {
 		t->help = false;
-		if (a != ACT_QUIT)
-			return;
+		mode = KEYS_HELP;
 	}
-	key_action(t, a);
+	if (e && (e->modes & mode))
+		e->run(t, e->arg);
 }

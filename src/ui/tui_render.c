@@ -39,27 +39,27 @@ thread_label(const struct tui *t, char *buf, size_t size)
 {
 	uint32_t i;
 
-	if (!t->params.tid) {
+	if (!t->view.params.tid) {
 		snprintf(buf, size, "all");
 		return;
 	}
-	if (t->params.tid == PROFILE_OTHER_THREADS) {
+	if (t->view.params.tid == PROFILE_OTHER_THREADS) {
 		snprintf(buf, size, "[other threads]");
 		return;
 	}
-	snprintf(buf, size, "%d", (int)t->params.tid);
+	snprintf(buf, size, "%d", (int)t->view.params.tid);
 	for (i = 0; t->cur && i < t->cur->n_threads; i++)
-		if (t->cur->threads[i].tid == t->params.tid)
+		if (t->cur->threads[i].tid == t->view.params.tid)
 			snprintf(buf, size, "%.15s (%d)", t->cur->threads[i].name,
-			    (int)t->params.tid);
+			    (int)t->view.params.tid);
 }
 
 static void
 render_status(struct tui *t)
 {
 	char l1[512], l2[512], th[64];
-	bool stale = t->cur && (t->cur->params.tid != t->params.tid ||
-	    t->cur->params.window_s != t->params.window_s);
+	bool stale = t->cur && (t->cur->params.tid != t->view.params.tid ||
+	    t->cur->params.window_s != t->view.params.window_s);
 
 	thread_label(t, th, sizeof th);
 	if (stale && strlen(th) + 12 < sizeof th)
@@ -69,7 +69,7 @@ render_status(struct tui *t)
 		l2[0] = '\0';
 	} else {
 		status_lines(l1, l2, sizeof l1, &t->st,
-		    window_name(t->params.window_s), th, t->paused,
+		    window_name(t->view.params.window_s), th, t->view.paused,
 		    !t->st.live && !tui_has_where(t) ?
 		    "folded file: no module/line info" : "");
 	}
@@ -77,7 +77,7 @@ render_status(struct tui *t)
 	canvas_fill(&t->cv, 1, 0, t->cv.w, ' ', ST_HEADER);
 	canvas_text(&t->cv, 0, 0, -1, l1, ST_HEADER);
 	canvas_text(&t->cv, 1, 0, -1, l2, ST_HEADER);
-	if (t->paused) {
+	if (t->view.paused) {
 		char *p = strstr(l2, "PAUSED");
 
 		/* A reverse-video PAUSED stands out in every colour mode. */
@@ -86,11 +86,12 @@ render_status(struct tui *t)
 	}
 }
 
+/* Drawn from the key table: every entry, in columns. */
 static void
 render_help(struct tui *t, int y0, int h)
 {
 	int per_col, cols, colw, i;
-	char buf[256];
+	char buf[256], label[64];
 
 	canvas_text(&t->cv, y0, 0, -1,
 	    "keys (any key closes this help)", ST_TITLE);
@@ -101,8 +102,8 @@ render_help(struct tui *t, int y0, int h)
 	for (i = 0; i < (int)keymap_len; i++) {
 		int x = i / per_col * colw, y = y0 + 1 + i % per_col;
 
-		snprintf(buf, sizeof buf, "%-10s %s", keymap[i].label,
-		    keymap[i].help);
+		snprintf(buf, sizeof buf, "%-10s %s", keymap_label(&keymap[i],
+		    label, sizeof label), keymap[i].help);
 		canvas_text(&t->cv, y, x, colw - 1, buf, ST_NORMAL);
 	}
 }
@@ -112,11 +113,8 @@ render_table(struct tui *t, int y0, int h)
 {
 	tui_table(t);
 	tui_search(t);
-	view_table_draw(&t->cv, y0, h, t->cur, &t->table, t->sort,
+	view_table_draw(&t->cv, y0, h, t->cur, &t->table, t->view.sort,
 	    &t->search, !tui_has_where(t));
-	if (t->cur && t->table.n)
-		t->table.sel_frame =
-		    t->cur->funcs[t->table.rows[t->table.sel]].frame;
 }
 
 /* Shares are of every sample shown (the whole view, also when focused on
@@ -143,14 +141,14 @@ render_tree(struct tui *t, int y0, int h)
 	const struct pview *v = tui_tree(t);
 	uint32_t root = tui_zoom_root(t), sel;
 	char crumb[1024], line[1200];
-	const char *kind = t->mode == UI_FLAME ? "flame" : "icicle";
+	const char *kind = t->view.mode == UI_FLAME ? "flame" : "icicle";
 
 	canvas_fill(&t->cv, y0, 0, t->cv.w, ' ', ST_TITLE);
 	canvas_fill(&t->cv, y0 + h - 1, 0, t->cv.w, ' ', ST_TITLE);
 	if (!v || root == PROFILE_NO_NODE) {
 		canvas_text(&t->cv, y0, 0, -1, kind, ST_TITLE);
 		canvas_text(&t->cv, y0 + 2, 2, -1, !t->cur ? "no samples yet" :
-		    t->focus_frame != PROFILE_NO_FRAME && !t->focus ?
+		    t->view.focus_frame != PROFILE_NO_FRAME && !t->focus ?
 		    "this function has no samples in this view (Esc: back)" :
 		    "the zoomed frame has no samples in this view (Esc: "
 		    "zoom out)", ST_NORMAL);
@@ -161,15 +159,15 @@ render_tree(struct tui *t, int y0, int h)
 	sel = tui_selected(t);
 	status_crumb(crumb, sizeof crumb, t->cv.w - (int)strlen(kind) - 2,
 	    v, root, t->cv.g);
-	if (t->focus_frame != PROFILE_NO_FRAME && t->cur &&
-	    t->focus_frame < t->cur->n_frames)
+	if (t->view.focus_frame != PROFILE_NO_FRAME && t->cur &&
+	    t->view.focus_frame < t->cur->n_frames)
 		snprintf(line, sizeof line, "%s: callees of %s  %s", kind,
-		    t->cur->frames[t->focus_frame].name, crumb);
+		    t->cur->frames[t->view.focus_frame].name, crumb);
 	else
 		snprintf(line, sizeof line, "%s  %s", kind, crumb);
 	canvas_text(&t->cv, y0, 0, -1, line, ST_TITLE);
 	view_icicle_draw(&t->cv, y0 + 1, h - 2, &t->lay, v, sel, &t->search,
-	    t->mode == UI_FLAME, tui_has_where(t), &t->tree_top);
+	    t->view.mode == UI_FLAME, tui_has_where(t), &t->tree_top);
 	if (sel != PROFILE_NO_NODE)
 		render_selection(t, y0 + h - 1, v, sel);
 }
@@ -249,7 +247,7 @@ tui_render(struct tui *t)
 	render_status(t);
 	if (t->help)
 		render_help(t, 2, h - 3);
-	else if (t->mode == UI_TABLE)
+	else if (t->view.mode == UI_TABLE)
 		render_table(t, 2, h - 3);
 	else
 		render_tree(t, 2, h - 3);

@@ -216,27 +216,44 @@ const char *window_name(uint32_t window_s);
 int batch_table(FILE *out, const struct pview *v, int rows);
 
 /* ------------------------------------------------------------------------
- * Key map: one table drives dispatch and the help screen.
+ * Key table: one entry per command, with its keys, the views where it
+ * works, its help line and its handler. It drives the dispatch
+ * (tui_keys.c, where the table and the handlers are), the help screen
+ * (tui_render.c) and the check that the man page and --help name the same
+ * keys (tests/tui/run-keys-doc.sh, through tests/tui/keymap-names.c).
+ * A new key is one entry and its handler.
  * ------------------------------------------------------------------------ */
 
-enum ui_action {
-	ACT_NONE, ACT_TABLE, ACT_ICICLE, ACT_FLAME, ACT_UP, ACT_DOWN, ACT_LEFT,
-	ACT_RIGHT, ACT_PGUP, ACT_PGDN, ACT_HOME, ACT_END, ACT_ENTER, ACT_BACK,
-	ACT_SEARCH, ACT_NEXT, ACT_PREV, ACT_SORT_SELF, ACT_SORT_TOTAL,
-	ACT_SORT_NAME, ACT_SORT_WHERE, ACT_SORT_PREV, ACT_SORT_NEXT,
-	ACT_THREADS, ACT_PAUSE, ACT_RESET, ACT_WINDOW, ACT_SAVE, ACT_HELP,
-	ACT_QUIT,
-};
+enum ui_view { UI_TABLE, UI_ICICLE, UI_FLAME };
+
+/* Where an entry works: bits of the views, and over the help screen
+ * (which any key closes; only an entry with KEYS_HELP then runs too). */
+#define KEYS_IN(view)	(1u << (view))
+#define KEYS_TREE	(KEYS_IN(UI_ICICLE) | KEYS_IN(UI_FLAME))
+#define KEYS_VIEWS	(KEYS_IN(UI_TABLE) | KEYS_TREE)
+#define KEYS_HELP	(1u << 3)
+
+struct tui;
 
 struct keymap_entry {
+	const char *name;	/* the command, one word: "quit" */
 	int keys[6];		/* curses key codes, 0-terminated */
-	const char *label;	/* as shown in the help */
-	const char *help;
-	enum ui_action action;
+	unsigned modes;		/* KEYS_* where it works */
+	const char *help;	/* its line on the help screen */
+	void (*run)(struct tui *t, int arg);
+	int arg;		/* passed to run: a view, a direction... */
 };
 
 extern const struct keymap_entry keymap[];
 extern const size_t keymap_len;
-enum ui_action keymap_lookup(int key);
+/* The entry of a curses key code, or NULL when the key does nothing. */
+const struct keymap_entry *keymap_lookup(int key);
+/* The name of a key code as the man page and --help write it ("Up",
+ * "Enter", "Esc", "Backspace", "space", "q"); brief: as the help screen
+ * writes it ("Bksp"). NULL for a code the table should not hold. */
+const char *keymap_key_name(int key, bool brief);
+/* The help screen's label of an entry: the brief names of its keys, each
+ * once, space-separated ("Esc Bksp u"). Returns buf. */
+char *keymap_label(const struct keymap_entry *e, char *buf, size_t size);
 
 #endif

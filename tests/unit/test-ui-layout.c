@@ -560,23 +560,47 @@ test_crumb(void)
 	    "cut from the left, the deepest level kept: %s", buf);
 }
 
+static const char *
+command_of(int key)
+{
+	const struct keymap_entry *e = keymap_lookup(key);
+
+	return e ? e->name : "(none)";
+}
+
 static void
 test_keymap(void)
 {
-	size_t i;
+	size_t i, k;
+	int shadowed = 0;
 	bool labels = true;
+	char buf[64];
 
-	is_int(keymap_lookup('q'), ACT_QUIT, "q quits");
-	is_int(keymap_lookup('/'), ACT_SEARCH, "/ searches");
-	is_int(keymap_lookup('u'), ACT_BACK, "u zooms out");
-	is_int(keymap_lookup(27), ACT_BACK, "Esc zooms out");
-	is_int(keymap_lookup('3'), ACT_SORT_NAME, "3 sorts by name");
-	is_int(keymap_lookup('x'), ACT_NONE, "x does nothing");
+	is_str(command_of('q'), "quit", "q quits");
+	is_str(command_of('/'), "search", "/ searches");
+	is_str(command_of('u'), "zoom-out", "u zooms out");
+	is_str(command_of(27), "zoom-out", "Esc zooms out");
+	is_str(command_of('3'), "sort-name", "3 sorts by name");
+	is_str(command_of('x'), "(none)", "x does nothing");
 	for (i = 0; i < keymap_len; i++)
-		if (!keymap[i].label || !keymap[i].help || !keymap[i].keys[0])
+		if (!keymap[i].name || !keymap[i].help || !keymap[i].keys[0] ||
+		    !keymap[i].run || !keymap[i].modes)
 			labels = false;
-	ok(labels, "every key map entry has keys, a label and a help text");
+	ok(labels, "every key map entry has keys, a name, views, a help text "
+	    "and a handler");
 	ok(keymap_len >= 29, "the help lists %zu entries", keymap_len);
+	for (i = 0; i < keymap_len; i++)
+		for (k = 0; k < 6 && keymap[i].keys[k]; k++)
+			if (keymap_lookup(keymap[i].keys[k]) != &keymap[i] ||
+			    !keymap_key_name(keymap[i].keys[k], false))
+				shadowed++;
+	is_int(shadowed, 0, "every key has a name and is in one entry only");
+	is_str(keymap_label(keymap_lookup(27), buf, sizeof buf), "Esc Bksp u",
+	    "a label names each key once, briefly");
+	is_str(keymap_label(keymap_lookup('\r'), buf, sizeof buf), "Enter",
+	    "Enter's three codes are one key");
+	is_str(keymap_key_name(127, false), "Backspace",
+	    "the docs spell Backspace out");
 }
 
 static void
