@@ -274,10 +274,10 @@ sampler__maps_line_range(const char *line, uint64_t *lo, uint64_t *hi,
 	if (!parse_hex(&p, lo) || *p != '-')
 		return false;
 	p++;
-	if (!parse_hex(&p, hi) || *p != ' ')
+	if (!parse_hex(&p, hi))
 		return false;
-	/* "rwxp": the third letter */
-	*exec = p[1] && p[2] && p[3] == 'x';
+	/* " rwxp": the third letter; a line cut after the range is none */
+	*exec = *p == ' ' && p[1] && p[2] && p[3] == 'x';
 	return true;
 }
 

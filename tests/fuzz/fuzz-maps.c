@@ -292,6 +292,18 @@ check_parse(const char *line, size_t len)
 		    o.major, o.minor);
 		fuzz_check(ml.exec == o.exec, "exec %d, want %d: %s", ml.exec,
 		    o.exec, orig);
+		/* The sampler's reader of the same line (maps_watch.c),
+		 * where it reads the range (lower-case hex, as the kernel
+		 * writes it), tells exec the same. */
+		{
+			uint64_t lo = 0, hi = 0;
+			bool x = !o.exec;
+
+			if (sampler__maps_line_range(orig, &lo, &hi, &x) &&
+			    lo == o.lo && hi == o.hi)
+				fuzz_check(x == o.exec, "sampler: exec %d, want "
+				    "%d: %s", x, o.exec, orig);
+		}
 		fuzz_check(ml.path == buf + o.path_at &&
 		    strlen(ml.path) == o.path_len, "path \"%s\" at %td, want "
 		    "%zu bytes at %zu: %s", ml.path, ml.path - buf,
