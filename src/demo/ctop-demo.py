@@ -228,14 +228,16 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    if not data_dir_exists(args.data_dir):
+    bt = Backtest(args.fixed, args.data_dir)
+    # Asked as the backtest asks: with --fixed the answer is kept from here.
+    if not get_data_dir(bt):
         sys.stderr.write("%s: data directory %s: not a directory (pass "
                          "--data-dir)\n" % (PROG, args.data_dir))
         return 1
     logging.basicConfig(level=logging.INFO, format=PROG + ": %(message)s")
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    return backtest_run(Backtest(args.fixed, args.data_dir), args.hours)
+    return backtest_run(bt, args.hours)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ DEMO=$top_builddir/ctop-demo.py
 [ -f "$DEMO" ] || skip_all "$DEMO not built"
 # The interpreter itself, not a wrapper script (pyenv's shim is one): its
 # pid is the demo's, and it starts in milliseconds.
-PY=$("${PYTHON:-python3}" -c 'import sys; print(sys.executable)' 2>/dev/null)
+PY=$("${PYTHON:-python3}" -c 'import sys; print(sys.executable)' 2>"$WORKDIR/err")
 [ -x "$PY" ] || skip_all "no ${PYTHON:-python3} to run the demo with"
 diag "python: $PY ($("$PY" --version 2>&1))"
 
@@ -82,12 +82,12 @@ ok $? "--fixed is at least half the predicted gain faster" \
 
 "$PY" "$DEMO" --help | grep -q -- '--data-dir'
 ok $? "--help lists the options"
-"$PY" "$DEMO" --bogus >/dev/null 2>"$WORKDIR/err"
+"$PY" "$DEMO" --bogus >"$WORKDIR/out" 2>"$WORKDIR/err"
 [ $? = 2 ] && grep -q '^ctop-demo.py: .*--bogus' "$WORKDIR/err"
 ok $? "an unknown option exits 2 with one line naming it"
-"$PY" "$DEMO" --hours -3 >/dev/null 2>&1
+"$PY" "$DEMO" --hours -3 >"$WORKDIR/out" 2>&1
 [ $? = 2 ]; ok $? "a bad --hours exits 2"
-"$PY" "$DEMO" --data-dir "$WORKDIR/none" >/dev/null 2>"$WORKDIR/err"
+"$PY" "$DEMO" --data-dir "$WORKDIR/none" >"$WORKDIR/out" 2>"$WORKDIR/err"
 [ $? = 1 ] && grep -q 'none' "$WORKDIR/err"
 ok $? "a missing --data-dir exits 1 and names it"
 
@@ -167,7 +167,7 @@ py_shares() {
 profile() {
 	local out=$1; shift
 	"$CTOP" "${BACKEND[@]}" -F 499 --duration 2 -o "$out.folded" -- \
-		"$PY" "$DEMO" "$@" >/dev/null 2>"$out.err"
+		"$PY" "$DEMO" "$@" >"$out.out" 2>"$out.err"
 }
 
 if ! ptrace_allowed; then
@@ -175,9 +175,9 @@ if ! ptrace_allowed; then
 	done_testing; exit
 fi
 BACKEND=()
-profile "$WORKDIR/slow"
-ok $? "ctop-prof records the unfixed Python demo" ||
-	diag "$(cat "$WORKDIR/slow.err")"
+profile "$WORKDIR/slow" && [ "$(result_field 1 "$WORKDIR/slow.out")" -gt 0 ]
+ok $? "ctop-prof records the unfixed Python demo, which ends with its" \
+	"result line" || diag "$(cat "$WORKDIR/slow.out" "$WORKDIR/slow.err")"
 # data_dir_exists is a stat(), mostly kernel time, which perf does not
 # sample for a user at perf_event_paranoid 2: then ptrace, which sees it.
 why=
