@@ -205,9 +205,10 @@ awk -v l="$l1" -v d="$d1" -v o="$o1" \
 	'BEGIN { exit !(l >= 10 && d >= 10 && l + d >= 60 && o < l && o < d) }'
 ok $? "profiled unfixed: log_debug $l1% and data_dir_exists $d1% are the" \
 	"widest Python frames (next: $on1 $o1%)$why"
-# Fixed, log_debug is one lazy log.debug() call an hour (about 1% of it),
-# and data_dir_exists runs once.
-awk -v l="$l2" -v d="$d2" 'BEGIN { exit !(l <= 3 && d <= 1) }'
+# Fixed, log_debug is one lazy log.debug() call an hour (about 1% of it:
+# 4 leaves room for the sampling spread of 2 s) and data_dir_exists runs
+# once, before the backtest.
+awk -v l="$l2" -v d="$d2" 'BEGIN { exit !(l <= 4 && d <= 1) }'
 ok $? "profiled with --fixed: they are gone ($l2% + $d2%)"
 
 done_testing
