@@ -35,7 +35,8 @@ bin_SCRIPTS += ctop-demo.py
 CLEANFILES += ctop-demo.py
 EXTRA_DIST += src/demo/ctop-demo.py
 ctop-demo.py: $(top_srcdir)/src/demo/ctop-demo.py
-	$(AM_V_GEN)cp $(top_srcdir)/src/demo/ctop-demo.py $@ && chmod +x $@
+	$(AM_V_GEN)rm -f $@ && cp $(top_srcdir)/src/demo/ctop-demo.py $@ && \
+		chmod +x $@
 
 # ctop-demo.py does what its --help says; profiled, its hot spots are the
 # widest Python frames.
