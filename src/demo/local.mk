@@ -27,3 +27,18 @@ EXTRA_DIST += tests/integration/run-man.sh
 # ctop-demo and the targets do what their --help and comments say.
 SCRIPT_TESTS += tests/integration/run-demo.sh
 EXTRA_DIST += tests/integration/run-demo.sh
+
+# ctop-demo.py, the same backtest in Python: copied into the build tree
+# beside ctop-demo (build/ctop-demo.py runs like build/ctop-demo) and
+# installed beside it.
+bin_SCRIPTS += ctop-demo.py
+CLEANFILES += ctop-demo.py
+EXTRA_DIST += src/demo/ctop-demo.py
+ctop-demo.py: $(top_srcdir)/src/demo/ctop-demo.py
+	$(AM_V_GEN)rm -f $@ && cp $(top_srcdir)/src/demo/ctop-demo.py $@ && \
+		chmod +x $@
+
+# ctop-demo.py does what its --help says; profiled, its hot spots are the
+# widest Python frames.
+SCRIPT_TESTS += tests/integration/run-demo-py.sh
+EXTRA_DIST += tests/integration/run-demo-py.sh
