@@ -78,18 +78,25 @@ record() {	# record NAME: a 2 s recording of $P with --log
 	"$CTOP" -p "$P" --backend ptrace -F 499 --duration 2 \
 		-o "$WORKDIR/$1.folded" --log "$WORKDIR/$1.log" 2>/dev/null
 }
-# ignored NAME WHY: no JIT name, the JIT pcs went to [unknown], and the
-# log says why.
+# ignored NAME WHY: no JIT name, the JIT pcs went to [unknown] (at least
+# half of their 50%: see trusted below), and the log says why.
 ignored() {
 	local f=$WORKDIR/$1.folded u
 	u=$(folded_leaf_share "$f" '[unknown]')
-	! grep -qF '_[j]' "$f" && within "$u" 50 "$(tol "$f")" &&
+	! grep -qF '_[j]' "$f" && awk -v u="$u" 'BEGIN { exit !(u >= 25) }' &&
 		grep -q "perf-$P.map ignored.*$2" "$WORKDIR/$1.log"
 	ok $? "$1: ignored: $(shares "$f"); log: $(head -1 "$WORKDIR/$1.log")"
 }
+# trusted NAME: every JIT pc named (none [unknown]) and the log says
+# nothing was ignored. The JIT share only has to be there (half of its
+# truth, 50%): its accuracy is section 1's; here, under load, ptrace's
+# CPU-time weights make 2 s of samples spread more than their count says
+# (seen: 60.3% of 476 while every JIT pc was named).
 trusted() {
 	local f=$WORKDIR/$1.folded
-	within "$(folded_leaf_share "$f" "$JIT")" 50 "$(tol "$f")" &&
+	awk -v j="$(folded_leaf_share "$f" "$JIT")" \
+	    -v u="$(folded_leaf_share "$f" '[unknown]')" \
+	    'BEGIN { exit !(j >= 25 && u <= 1) }' &&
 		! grep -q ignored "$WORKDIR/$1.log"
 	ok $? "$1: used: $(shares "$f")"
 }
