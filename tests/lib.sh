@@ -92,8 +92,12 @@ proc_cpu_ms() {
 # sampling PROFILER TARGET: the profiler is sampling the target now (perf:
 # its perf_event fds are open; ptrace: it is the target's tracer).
 sampling() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event' ||
-		[ "$(tracer_of "$2")" = "$1" ]
+	local tr
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event' && return 0
+	# TracerPid names the tracing thread (ctop-prof's sampler), not
+	# its process.
+	tr=$(tracer_of "$2")
+	[ -n "$tr" ] && [ "$tr" != 0 ] && [ -d "/proc/$1/task/$tr" ]
 }
 tracer_of() { awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 

@@ -115,14 +115,19 @@ record world-writable
 ignored world-writable "anyone may write"
 chmod 644 "$MAP"
 
-# A map that appears a second after the attach: the JIT pcs first named
-# [unknown] must get their name once it is there.
+# A map that appears a second after sampling began: the JIT pcs first
+# named [unknown] must get their name once it is there. The test times
+# both parts itself (1 s without the map, 2 s with it), however long a
+# loaded machine takes to attach.
 mv "$MAP" "$WORKDIR/late.map"
-"$CTOP" -p "$P" --backend ptrace -F 499 --duration 3 \
+"$CTOP" -p "$P" --backend ptrace -F 499 --duration 60 \
 	-o "$WORKDIR/late.folded" 2>/dev/null &
 c=$!
+wait_for 20 sampling "$c" "$P"
 sleep 1
 mv "$WORKDIR/late.map" "$MAP"
+sleep 2
+kill -TERM "$c"
 wait "$c"
 jit=$(folded_leaf_share "$WORKDIR/late.folded" "$JIT")
 unk=$(folded_leaf_share "$WORKDIR/late.folded" '[unknown]')
