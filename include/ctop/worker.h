@@ -40,6 +40,11 @@ struct worker_summary {
 	uint64_t dwarf_frames;		/* ... and by DWARF */
 	char fp_note[160];		/* auto: the modules whose frame
 					 * pointers are used (at the end) */
+	uint64_t py_samples;		/* stacks of a CPython process whose
+					 * chain the sampler tried to read */
+	uint64_t py_chains;		/* stacks that came with a chain */
+	uint64_t py_merged;		/* ... merged with the native stack */
+	uint64_t py_mismatch;		/* ... not (native kept) */
 };
 
 struct worker;

@@ -76,6 +76,7 @@ flush_side(struct sampler *s, struct perf_state *p)
 		t.time_ns = p->maps_ns ? p->maps_ns : util_now_ns();
 		t.pid = t.tid = s->opts.pid;
 		ring_push(s->ring, REC_MAPS_CHANGED, &t, sizeof t);
+		sampler__py_maps(s);
 		p->maps_dirty = false;
 		p->maps_ns = 0;
 	}
@@ -104,8 +105,9 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 {
 	struct perf_sample ps;
 	struct rec_sample *r;
-	size_t cap, need;
+	size_t cap, need, room;
 	uint64_t nr;
+	int py;
 
 	if (perf__parse_sample(rec, len, p->attr.sample_type,
 	    p->attr.sample_regs_user, &ps) < 0) {
@@ -116,16 +118,22 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	if ((pid_t)ps.pid != s->opts.pid)
 		return;
 	flush_side(s, p);
+	/* The Python chain now, as close to the sample as we can: the
+	 * kernel's copy has the native stack only (python_merge rejects a
+	 * chain that no longer fits it). */
+	py = sampler__py_walk(s, (pid_t)ps.tid, ps.time);
 	nr = ps.nr > PERF_MAX_CHAIN ? PERF_MAX_CHAIN : ps.nr;
 	cap = ps.dyn_size;
 	need = sizeof *r + nr * 8 + cap;
-	r = ring_reserve(s->ring, REC_SAMPLE, need);
+	room = need + sampler__py_room(s, need);
+	r = ring_reserve(s->ring, REC_SAMPLE, room);
 	if (!r) {
 		count(&s->dropped, 1);
 		s->lost_pending++;
 		return;
 	}
 	need = perf__fill_sample(&ps, cap, r);
+	need = sampler__py_append(s, r, need, room, py);
 	ring_commit(s->ring, need);
 	count(&s->samples, 1);
 	count(&s->sample_bytes, need);
@@ -162,6 +170,8 @@ on_comm(struct sampler *s, const struct perf_side *sb)
 	memcpy(t.comm, sb->comm, sizeof t.comm);
 	ring_push(s->ring, sb->exec ? REC_EXEC : REC_THREAD_NAME, &t,
 	    sizeof t);
+	if (sb->exec)
+		sampler__py_exec(s);
 }
 
 /* An MMAP or MMAP2 of the target: the worker must read the maps again
@@ -570,6 +580,7 @@ perf_loop(struct sampler *s, struct perf_state *p)
 			perf_hold(s, p);
 		poll(pfd, (nfds_t)p->nrings, POLL_MS);
 		drain_all(s, p);
+		sampler__py_tick(s);
 		now = util_now_ns();
 		if (now < next_check)
 			continue;
