@@ -181,6 +181,8 @@ size_t sampler__py_room(const struct sampler *s, size_t len);
 size_t sampler__py_append(struct sampler *s, struct rec_sample *rec,
     size_t len, size_t cap, int status);
 void sampler__py_stats(struct sampler *s, struct sampler_stats *out);
+/* Whether Python chains are being read (a CPython target was found). */
+bool sampler__py_active(const struct sampler *s);
 
 /* ptrace_attach.c */
 int sampler__attach(struct sampler *s, char **cause);

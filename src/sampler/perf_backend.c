@@ -21,6 +21,7 @@
 #include "perf_internal.h"
 
 #define POLL_MS 50
+#define POLL_PY_MS 1
 #define CHECK_NS 100000000ull		/* target exit check */
 #define BOUNCE_BYTES 65536		/* records are at most u16 long */
 #define SCAN_ROUNDS 64
@@ -575,10 +576,16 @@ perf_loop(struct sampler *s, struct perf_state *p)
 	for (i = 0; i < p->nrings; i++)
 		pfd[i] = (struct pollfd){ .fd = p->rings[i].fd,
 		    .events = POLLIN };
+	/* Probe before the first samples are read: they get chains. */
+	sampler__py_tick(s);
 	while (!stopping(s)) {
 		if (atomic_load_explicit(&s->hold_req, memory_order_acquire))
 			perf_hold(s, p);
-		poll(pfd, (nfds_t)p->nrings, POLL_MS);
+		/* A Python target's chains are read when its samples are:
+		 * every millisecond rather than a quarter ring at a time, so
+		 * that a chain is read before its thread has moved on. */
+		poll(pfd, (nfds_t)p->nrings, sampler__py_active(s) ?
+		    POLL_PY_MS : POLL_MS);
 		drain_all(s, p);
 		sampler__py_tick(s);
 		now = util_now_ns();

@@ -578,6 +578,7 @@ sampler_loop(struct sampler *s)
 	uint64_t next, now, next_poll = util_now_ns() + SAMPLER_POLL_NS;
 	bool woken;
 
+	sampler__py_tick(s);
 	while (!stopping(s)) {
 		if (hold_requested(s))
 			hold(s);

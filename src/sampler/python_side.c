@@ -190,6 +190,12 @@ sampler__py_walk(struct sampler *s, pid_t tid, uint64_t capture_ns)
 	return py->last = err;
 }
 
+bool
+sampler__py_active(const struct sampler *s)
+{
+	return s->py != NULL && s->py->status == PYTHON_OK;
+}
+
 size_t
 sampler__py_room(const struct sampler *s, size_t len)
 {

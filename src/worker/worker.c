@@ -496,6 +496,33 @@ live_view(void *ctx, const struct pview_params *params)
 	return v;
 }
 
+/* "python 3.12 99%" in the status line; why it is off in the message
+ * line when nothing more urgent is there. */
+static void
+live_python_status(struct worker *w, const struct sampler_stats *st,
+    struct source_status *out)
+{
+	const char *why = strchr(st->python, ':');
+	uint64_t tried, merged;
+
+	if (st->python[0] == '\0')
+		return;
+	if (why != NULL) {
+		snprintf(out->python, sizeof out->python, "%.*s",
+		    (int)(why - st->python), st->python);
+		if (out->message[0] == '\0')
+			snprintf(out->message, sizeof out->message, "%s",
+			    st->python);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	tried = w->summary.py_samples;
+	merged = w->summary.py_merged;
+	pthread_mutex_unlock(&w->lock);
+	snprintf(out->python, sizeof out->python, "%.40s %.0f%%", st->python,
+	    tried ? 100.0 * merged / tried : 0.0);
+}
+
 static void
 live_status(void *ctx, struct source_status *out)
 {
@@ -537,6 +564,7 @@ live_status(void *ctx, struct source_status *out)
 	if (w->opts.output_note != NULL)
 		snprintf(out->output_note, sizeof out->output_note, "%s",
 		    w->opts.output_note);
+	live_python_status(w, &st, out);
 }
 
 static void
