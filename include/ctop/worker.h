@@ -44,7 +44,11 @@ struct worker_summary {
 					 * chain the sampler tried to read */
 	uint64_t py_chains;		/* stacks that came with a chain */
 	uint64_t py_merged;		/* ... merged with the native stack */
-	uint64_t py_mismatch;		/* ... not (native kept) */
+	uint64_t py_mismatch;		/* ... not: the chain did not fit
+					 * the native stack, or was cut */
+	uint64_t py_unnamed;		/* ... not: a code object could not
+					 * be read (the process ended before
+					 * the worker named it) */
 };
 
 struct worker;

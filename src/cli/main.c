@@ -322,12 +322,14 @@ python_summary(struct sampler *s, const struct sampler_stats *st,
 	}
 	n = snprintf(buf, size, "; %s: Python frames merged in %.1f%% of "
 	    "samples (%llu without a chain: %llu C-only threads, %llu read "
-	    "failures; %llu did not fit the native stack)", st->python,
+	    "failures; %llu did not fit the native stack, %llu unnamed)",
+	    st->python,
 	    100.0 * ws->py_merged / ws->py_samples,
 	    (unsigned long long)(ws->py_samples - ws->py_chains),
 	    (unsigned long long)st->py_noent,
 	    (unsigned long long)st->py_fault,
-	    (unsigned long long)ws->py_mismatch);
+	    (unsigned long long)ws->py_mismatch,
+	    (unsigned long long)ws->py_unnamed);
 	sampler_python_delay_percentiles(s, &p50, &p99);
 	if (n > 0 && (size_t)n < size && p50 > 0)
 		snprintf(buf + n, size - (size_t)n, ", chain read %.2f ms "

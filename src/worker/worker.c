@@ -211,7 +211,8 @@ worker_python_summary(struct worker *w, const struct rec_sample *s)
 	w->summary.py_samples++;
 	w->summary.py_chains = ps.chains;
 	w->summary.py_merged = ps.merged;
-	w->summary.py_mismatch = ps.mismatch + ps.truncated + ps.unnamed;
+	w->summary.py_mismatch = ps.mismatch + ps.truncated;
+	w->summary.py_unnamed = ps.unnamed;
 }
 
 static void
