@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # What Python frames cost (issue 11, see README.md): profiler CPU per
-# sample on a CPython target (tests/targets/py_shares.py) with Python
+# sample (ctop-prof attached: its own CPU only) on a CPython target (tests/targets/py_shares.py) with Python
 # frames, with --python off, and on a native target (bench-work), per
 # backend; the perf backend's chain read delay (p50/p99) and the share of
 # stacks whose chain did not fit; then the ptrace pause per sample with the
-# chain read and without (bench-engine -P auto|off). Medians of RUNS
-# interleaved rounds.
+# chain read and without, and the worker's CPU per sample with warm caches
+# (bench-engine -P auto|off). Medians of RUNS interleaved rounds.
 # Usage: bench/bench-python.sh [BUILD_DIR] (from the build directory: .)
 #   env: RUNS=3 SECS=4 HZ=999 PY=python3.12 binary (default: the newest
 #   pyenv 3.11+ interpreter, else /usr/bin/python3.11)
@@ -30,20 +30,24 @@ echo "interpreter: $PY; $RUNS rounds of $SECS s at $HZ Hz"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'; }
 
-# one BACKEND TARGET: CPU us per sample of ctop-prof; appends a row
+# one BACKEND TARGET: ctop-prof's own CPU us per sample, attached (a
+# launched target's CPU would count as ctop-prof's child's); appends a row
 # "backend target us_per_sample samples delay_p50_ms delay_p99_ms misfit%".
 one() {
-	local be=$1 tg=$2 c n err=$tmp/err p50 p99 mis TIMEFORMAT='%U %S'
-	local -a cmd
+	local be=$1 tg=$2 c n err=$tmp/err p50 p99 mis pid TIMEFORMAT='%U %S'
+	local -a opt=()
 	case "$tg" in
-	native)	cmd=("$work" --threads 1 --work 100000) ;;
-	python)	cmd=("$PY" "$job" 1000) ;;
-	pyoff)	cmd=(--python off -- "$PY" "$job" 1000) ;;
+	native)	"$work" --threads 1 --work 1000000 >/dev/null & ;;
+	python)	"$PY" "$job" $((SECS + 5)) >/dev/null & ;;
+	pyoff)	"$PY" "$job" $((SECS + 5)) >/dev/null & opt=(--python off) ;;
 	esac
-	[ "$tg" = pyoff ] || cmd=(-- "${cmd[@]}")
+	pid=$!
+	sleep 0.5
 	c=$( { time "$ctop" --backend "$be" -F "$HZ" --duration "$SECS" \
-		-o "$tmp/o.folded" "${cmd[@]}" >/dev/null 2>"$err"; } 2>&1 |
+		"${opt[@]}" -p "$pid" -o "$tmp/o.folded" >/dev/null 2>"$err"; } 2>&1 |
 		awk '{ print $1 + $2 }')
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	n=$(grep -o '[0-9]* samples in' "$err" | awk '{ print $1 }')
 	p50=$(grep -o 'chain read [0-9.]* ms' "$err" | awk '{ print $3 }')
 	p99=$(grep -o 'p99 [0-9.]* ms' "$err" | awk '{ print $2 }')
@@ -58,7 +62,8 @@ for r in $(seq "$RUNS"); do
 	done
 	for P in off auto; do
 		"$eng" -F "$HZ" -s "$SECS" -P "$P" -- "$PY" "$job" 1000 2>/dev/null |
-			awk -v P="$P" '/pause/ { print P, $10 }' >>"$tmp/pause"
+			awk -v P="$P" '/pause/ { print P, $10 }
+				/worker warm/ { print P "-warm", $5 }' >>"$tmp/pause"
 	done
 done
 
@@ -77,4 +82,7 @@ for be in ptrace perf; do
 done
 off=$(awk '$1 == "off" { print $2 }' "$tmp/pause" | median)
 on=$(awk '$1 == "auto" { print $2 }' "$tmp/pause" | median)
-echo "ptrace pause p50: $off us without the chain, $on us with it ($(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')x)"
+woff=$(awk '$1 == "off-warm" { print $2 }' "$tmp/pause" | median)
+won=$(awk '$1 == "auto-warm" { print $2 }' "$tmp/pause" | median)
+echo "worker CPU per sample, warm caches (bench-engine replay): $woff us without Python frames, $won us with them"
+echo "ptrace pause p50: $off us without the chain, $on us with it ($(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x)"

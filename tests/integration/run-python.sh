@@ -15,7 +15,9 @@
 #   - tests/targets/py_mixed.py: 50-deep recursion (40+ Python frames in
 #     one stack), a thread with only its own frames, hashlib's native time
 #     under the Python frame that called it, exec'd code;
-#   - --python off: native frames only.
+#   - --python off: native frames only;
+#   - the summary says why Python frames are off (a C program under
+#     --python on, CPython 3.10 when installed).
 here=$(dirname "$0")
 . "$here/../lib.sh"
 . "$here/perf-lib.sh"
@@ -166,4 +168,21 @@ for e in "${interps[@]}"; do
 	run_mixed "$label" "$py"
 	run_off "$label" "$py"
 done
+# Why Python frames are off, in the summary.
+"$CTOP" --python on --duration 0.5 -o "$WORKDIR/spin.folded" -- \
+	"$TARGETS/spin" -b 1 >/dev/null 2>"$WORKDIR/spin.err"
+grep -q '; python off: not a CPython process;' "$WORKDIR/spin.err"
+ok $? "--python on, a C program: the summary says it is not CPython" ||
+	diag "$(cat "$WORKDIR/spin.err")"
+# shellcheck disable=SC2086
+py=$(ls -d $HOME/.pyenv/versions/3.10.*/bin/python3.10 2>/dev/null | tail -1)
+if [ -n "$py" ]; then
+	"$CTOP" --duration 0.5 -o "$WORKDIR/old.folded" -- "$py" "$shares" 1 \
+		>/dev/null 2>"$WORKDIR/old.err"
+	grep -q '; python off: CPython 3.10 not supported;' "$WORKDIR/old.err"
+	ok $? "CPython 3.10: the summary says it is not supported" ||
+		diag "$(cat "$WORKDIR/old.err")"
+else
+	skip "CPython 3.10 says not supported" "pyenv 3.10 not installed"
+fi
 done_testing
