@@ -118,16 +118,20 @@ main(int argc, char **argv)
 	pid_t pid;
 	int c;
 
-	while ((c = getopt(argc, argv, "+F:s:")) != -1) {
+	while ((c = getopt(argc, argv, "+F:s:P:")) != -1) {
 		if (c == 'F')
 			so.hz = wo.hz = (unsigned)atoi(optarg);
+		else if (c == 'P')	/* Python frames: auto (default), off */
+			so.python = strcmp(optarg, "off") == 0 ?
+			    SAMPLER_PYTHON_OFF : SAMPLER_PYTHON_AUTO;
 		else if (c == 's')
 			secs = atof(optarg);
 		else
 			return 2;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: bench-engine [-F HZ] [-s SECS] -- "
+		fprintf(stderr, "usage: bench-engine [-F HZ] [-s SECS] "
+		    "[-P auto|off] -- "
 		    "TARGET [ARGS...]\n");
 		return 2;
 	}

@@ -14,4 +14,4 @@ noinst_PROGRAMS += bench/bench-work
 bench_bench_work_SOURCES = bench/bench-work.c
 bench_bench_work_CFLAGS = -O2 -g -pthread
 bench_bench_work_LDFLAGS = -pthread
-EXTRA_DIST += bench/bench-perf.sh
+EXTRA_DIST += bench/bench-perf.sh bench/bench-python.sh

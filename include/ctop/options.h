@@ -41,6 +41,7 @@ struct options {
 	bool children;
 	double checkpoint_s;		/* --checkpoint, 0 = none */
 	const char *command_output;	/* --command-output FILE */
+	enum sampler_python python;	/* --python */
 };
 
 enum options_result {

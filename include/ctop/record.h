@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctop/python.h"
+
 enum record_type {
 	REC_SAMPLE = 1,		/* struct rec_sample + chain + stack bytes */
 	REC_THREAD_NEW,		/* struct rec_thread: a thread was attached */
@@ -24,6 +26,8 @@ enum record_type {
 				 * time), else when it was seen */
 	REC_PROC_EXIT,		/* struct rec_exit: the whole process ended */
 	REC_LOST,		/* struct rec_lost: samples lost upstream */
+	REC_PYTHON,		/* struct rec_python: what the probe found in
+				 * the process (after attach, launch, exec) */
 };
 
 /* DWARF register numbers for x86-64. */
@@ -49,7 +53,9 @@ enum rec_sample_flags {
  * uint64_t kernel pcs [kernel_len], leaf first, then user pcs [user_len],
  * leaf first (kept only when the sample has no stack copy: --unwind fp),
  * no context markers; then by stack_len bytes copied from the target at
- * stack_addr. The first pc of each part is where that context was
+ * stack_addr; then, when py_len > 0, padded to 8 bytes, by the thread's
+ * Python chain (struct python_chain's header and its n frames, py_len
+ * bytes). The first pc of each part is where that context was
  * interrupted, the others are return addresses. */
 struct rec_sample {
 	uint64_t time_ns;		/* CLOCK_MONOTONIC at capture */
@@ -61,6 +67,15 @@ struct rec_sample {
 	uint16_t kernel_len;		/* kernel pcs in the chain */
 	uint16_t user_len;		/* user pcs after them */
 	uint64_t weight;		/* samples this record stands for (1) */
+	uint32_t py_len;		/* bytes of the Python chain, 0: none */
+	int32_t py_status;		/* enum rec_py_status, or the walk's
+					 * -errno (-ENOENT: a thread without
+					 * a Python thread state) */
+};
+
+enum rec_py_status {
+	REC_PY_NONE = 0,	/* no walk: not Python, or --python off */
+	REC_PY_OK = 1,		/* walked: py_len bytes follow */
 };
 
 /* The kernel part of the chain, leaf first. */
@@ -83,10 +98,39 @@ rec_sample_stack(const struct rec_sample *s)
 	return (const unsigned char *)(rec_sample_user(s) + s->user_len);
 }
 
-/* Bytes of the record's payload: the struct, the chain, the stack. */
+/* Where the Python chain starts: after the stack, 8-byte aligned. */
+static inline size_t
+rec_sample_python_offset(const struct rec_sample *s)
+{
+	size_t end = sizeof *s + ((size_t)s->kernel_len + s->user_len) * 8 +
+	    s->stack_len;
+
+	return (end + 7) & ~(size_t)7;
+}
+
+/* The Python chain, or NULL when the sample has none. */
+static inline const struct python_chain *
+rec_sample_python(const struct rec_sample *s)
+{
+	const struct python_chain *c;
+
+	if (s->py_len < python_chain_size(0))
+		return NULL;
+	c = (const struct python_chain *)(const void *)
+	    ((const unsigned char *)s + rec_sample_python_offset(s));
+	/* The header must say what the length does. */
+	if (c->n > PYTHON_MAX_DEPTH || python_chain_size(c->n) != s->py_len)
+		return NULL;
+	return c;
+}
+
+/* Bytes of the record's payload: the struct, the chain, the stack, the
+ * Python chain. */
 static inline size_t
 rec_sample_size(const struct rec_sample *s)
 {
+	if (s->py_len > 0)
+		return rec_sample_python_offset(s) + s->py_len;
 	return sizeof *s + ((size_t)s->kernel_len + s->user_len) * 8 +
 	    s->stack_len;
 }
@@ -102,6 +146,16 @@ struct rec_exit {
 	uint64_t time_ns;
 	int32_t pid;
 	int32_t wait_status;		/* as from waitpid(); -1 if unknown */
+};
+
+/* The probe's answer: status is an enum python_status; layout is valid
+ * when PYTHON_OK; cause says why not otherwise ("" when not Python). */
+struct rec_python {
+	uint64_t time_ns;
+	int32_t status;
+	int32_t reserved;
+	struct python_layout layout;
+	char cause[96];
 };
 
 struct rec_lost {

@@ -33,6 +33,12 @@ enum sampler_backend {
 	SAMPLER_BACKEND_PERF,
 };
 
+enum sampler_python {
+	SAMPLER_PYTHON_AUTO,	/* Python frames when the target is CPython */
+	SAMPLER_PYTHON_ON,	/* the same, and say so when it is not */
+	SAMPLER_PYTHON_OFF,	/* no probe, no walk */
+};
+
 struct sampler_opts {
 	pid_t pid;
 	bool launched;		/* pid is our child (launch mode): the sampler
@@ -45,6 +51,7 @@ struct sampler_opts {
 				 * chain, copy no stack (--unwind fp) */
 	unsigned perf_ring_pages; /* perf: data pages per CPU ring, a power
 				 * of two; 0 = sized from stack_size */
+	enum sampler_python python;
 };
 
 /* Counters, read with sampler_get_stats() from any thread. */
@@ -68,6 +75,14 @@ struct sampler_stats {
 				 * see (kernel time...), "" if nothing to
 				 * say; valid until sampler_free() */
 	uint64_t sample_bytes;	/* payload bytes of the samples pushed */
+	/* Python frames (python.h): what the probe found, e.g.
+	 * "python 3.12", "python off: CPython 3.9 not supported", "" when
+	 * not a CPython process under --python auto; and the walks. */
+	char python[112];
+	uint64_t py_walks;	/* chains read (any length) */
+	uint64_t py_noent;	/* threads without a thread state (C only) */
+	uint64_t py_fault;	/* reads that failed (target changed) */
+	uint64_t py_nospace;	/* chains not sent: no room in the record */
 };
 
 struct sampler;
@@ -112,6 +127,11 @@ void sampler_get_stats(struct sampler *s, struct sampler_stats *out);
 /* Pause percentiles (ns) over the last samples, for benchmarks. */
 void sampler_pause_percentiles(struct sampler *s, uint64_t *p50,
     uint64_t *p90, uint64_t *p99);
+
+/* perf: the delay (ns) between a sample's capture and the read of its
+ * Python chain, percentiles over the last walks; 0 without any. */
+void sampler_python_delay_percentiles(struct sampler *s, uint64_t *p50,
+    uint64_t *p99);
 
 void sampler_free(struct sampler *s);
 

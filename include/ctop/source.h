@@ -43,6 +43,15 @@ struct source_summary {
 	uint64_t dwarf_frames;		/* ... and by DWARF */
 	char fp_note[160];		/* auto: the modules whose frame
 					 * pointers are used (at the end) */
+	uint64_t py_samples;		/* stacks of a CPython process whose
+					 * chain the sampler tried to read */
+	uint64_t py_chains;		/* stacks that came with a chain */
+	uint64_t py_merged;		/* ... merged with the native stack */
+	uint64_t py_mismatch;		/* ... not: the chain did not fit
+					 * the native stack, or was cut */
+	uint64_t py_unnamed;		/* ... not: a code object could not
+					 * be read (the process ended before
+					 * the worker named it) */
 };
 
 struct source_status {
@@ -64,6 +73,9 @@ struct source_status {
 	char message[256];	/* latest notice or error, "" if none */
 	char output_note[160];	/* e.g. where a launched command's output
 				 * goes; "" if nothing to say */
+	char python[48];	/* "python 3.12 99%" (share of samples with
+				 * Python frames merged), "python off" (the
+				 * message says why), "" when not Python */
 };
 
 struct source_ops {

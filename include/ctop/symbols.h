@@ -15,6 +15,7 @@
 #include <elfutils/libdwfl.h>
 
 #include "ctop/profile.h"
+#include "ctop/python.h"
 
 struct symbols_opts {
 	bool debuginfod;	/* allow debuginfod (network); off by default */
@@ -109,6 +110,39 @@ bool symbols_func_entry(struct symbols *s, uint64_t pc);
 uint64_t symbols_generation(const struct symbols *s);
 
 void symbols_get_stats(const struct symbols *s, struct symbols_stats *out);
+
+/* ---- interpreter frames (interp.c) ------------------------------------ */
+
+/* The CPython layout of the process (python.h), from the sampler's probe,
+ * or NULL: no Python frames (not Python, --python off, after an exec
+ * until the next probe). Returns 0 or -ENOMEM. */
+int symbols_python_set(struct symbols *s, const struct python_layout *l);
+
+/* One sample's stack, built in three steps: begin with its Python chain
+ * (NULL: none) and capture time; push its native pcs innermost first, as
+ * unwound; end writes the profile ids root first into out (at most cap)
+ * and returns how many: each native frame's ids (function, then inlined
+ * callees), with each _PyEval_EvalFrameDefault activation replaced by the
+ * Python frames it ran (python_merge) when the chain fits the native
+ * stack; else the native stack alone, counted in the stats. A Python frame
+ * is a FRAME_FUNC named "qualname (file.py:firstlineno)", its file the
+ * code's co_filename and its line the line executing. */
+void symbols_stack_begin(struct symbols *s, const struct python_chain *chain,
+    uint64_t time_ns);
+void symbols_stack_push(struct symbols *s, uint64_t pc, bool exact);
+size_t symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap);
+
+struct symbols_python_stats {
+	uint64_t chains;	/* stacks that came with a Python chain */
+	uint64_t merged;	/* ... merged (or fitting without Python) */
+	uint64_t mismatch;	/* ... whose chain did not fit: native kept */
+	uint64_t truncated;	/* ... whose chain was cut: native kept */
+	uint64_t unnamed;	/* ... with a code object the namer could
+				 * not read: native kept */
+};
+
+void symbols_python_stats(const struct symbols *s,
+    struct symbols_python_stats *out);
 
 /* Whether --debuginfod can work: the debuginfod client library that libdw
  * loads at run time is installed and DEBUGINFOD_URLS names a server.

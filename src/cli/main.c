@@ -300,13 +300,46 @@ record_wait(struct sampler *s, const struct options *o, struct checkpoint *cp)
 	cp->last = NULL;
 }
 
+/* "; python 3.12: 99.1% of samples with Python frames merged (...)", or
+ * why Python frames are off; "" for a process that is not Python. */
+static void
+python_summary(struct sampler *s, const struct sampler_stats *st,
+    const struct source_summary *ws, char *buf, size_t size)
+{
+	uint64_t p50, p99;
+	int n;
+
+	buf[0] = '\0';
+	if (st->python[0] == '\0')
+		return;
+	if (ws->py_samples == 0) {
+		snprintf(buf, size, "; %s", st->python);
+		return;
+	}
+	n = snprintf(buf, size, "; %s: Python frames merged in %.1f%% of "
+	    "samples (%llu without a chain: %llu C-only threads, %llu read "
+	    "failures; %llu did not fit the native stack, %llu unnamed)",
+	    st->python,
+	    100.0 * ws->py_merged / ws->py_samples,
+	    (unsigned long long)(ws->py_samples - ws->py_chains),
+	    (unsigned long long)st->py_noent,
+	    (unsigned long long)st->py_fault,
+	    (unsigned long long)ws->py_mismatch,
+	    (unsigned long long)ws->py_unnamed);
+	sampler_python_delay_percentiles(s, &p50, &p99);
+	if (n > 0 && (size_t)n < size && p50 > 0)
+		snprintf(buf + n, size - (size_t)n, ", chain read %.2f ms "
+		    "after the sample (p50; p99 %.2f ms)", p50 / 1e6,
+		    p99 / 1e6);
+}
+
 static void
 print_summary(struct sampler *s, struct source *src, const char *output)
 {
 	struct sampler_stats st;
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
-	char fp[sizeof ws.fp_note + 64] = "", line[4096];
+	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
 	double secs;
 	int i;
 
@@ -321,10 +354,11 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	trunc = ws.ends[UNWIND_TRUNCATED] + ws.ends[UNWIND_MAX_DEPTH];
 	failed = ws.ends[UNWIND_NO_INFO] + ws.ends[UNWIND_BAD_FRAME];
 	secs = st.elapsed_ns / 1e9;
+	python_summary(s, &st, &ws, py, sizeof py);
 	snprintf(line, sizeof line, "%s backend: %llu samples in %.1f s "
 	    "(%.1f Hz per thread, %u threads), %llu dropped, %llu lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
-	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s",
+	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
 	    secs > 0 ? (st.samples + st.dropped + st.skipped_idle + st.lost) /
@@ -334,7 +368,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],
 	    (unsigned long long)ws.ends[UNWIND_BAD_FRAME],
 	    walks ? 100.0 * trunc / walks : 0.0,
-	    st.samples ? (double)st.sample_bytes / st.samples : 0.0, fp,
+	    st.samples ? (double)st.sample_bytes / st.samples : 0.0, fp, py,
 	    output ? "; wrote " : "", output ? output : "",
 	    st.backend_note && *st.backend_note ? "; " : "",
 	    st.backend_note ? st.backend_note : "");
@@ -389,6 +423,7 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 		.hz = o->hz, .mode = o->mode, .backend = o->backend,
 		.stack_size = o->stack_size,
 		.unwind_fp = o->unwind == UNWIND_CHOICE_FP,
+		.python = o->python,
 	};
 	char *cause = NULL;
 	int err, rc;

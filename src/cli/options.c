@@ -29,6 +29,7 @@ enum long_only {
 	OPT_CHILDREN,
 	OPT_CHECKPOINT,
 	OPT_COMMAND_OUTPUT,
+	OPT_PYTHON,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
 	{ "children",		no_argument,	   NULL, OPT_CHILDREN },
 	{ "checkpoint",		required_argument, NULL, OPT_CHECKPOINT },
 	{ "command-output",	required_argument, NULL, OPT_COMMAND_OUTPUT },
+	{ "python",		required_argument, NULL, OPT_PYTHON },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -86,6 +88,8 @@ options_usage(FILE *out)
 "      --mode cpu|wall      cpu: running threads only; wall: every thread (cpu)\n"
 "      --backend auto|perf|ptrace  capture mechanism (auto)\n"
 "      --unwind auto|dwarf|fp      unwinding method (auto)\n"
+"      --python auto|on|off  Python functions in the stacks of a CPython\n"
+"                           3.11+ process (auto: when it is one; off: never)\n"
 "      --stack-size BYTES   stack bytes copied per sample, 4096-65528 (16384)\n"
 "      --snapshot-dir DIR   where the s key writes (working directory)\n"
 "      --debuginfod         allow debuginfod downloads (network; off)\n"
@@ -167,6 +171,7 @@ options_defaults(struct options *o)
 	o->delay_s = 1.0;
 	o->mode = SAMPLER_MODE_CPU;
 	o->backend = SAMPLER_BACKEND_AUTO;
+	o->python = SAMPLER_PYTHON_AUTO;
 	o->unwind = UNWIND_CHOICE_AUTO;
 	o->stack_size = 16384;
 	o->checkpoint_s = 60;
@@ -257,6 +262,17 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		else
 			return usage_error(cause, "bad unwind method '%s': "
 			    "need auto, dwarf or fp", arg);
+		break;
+	case OPT_PYTHON:
+		if (strcmp(arg, "auto") == 0)
+			o->python = SAMPLER_PYTHON_AUTO;
+		else if (strcmp(arg, "on") == 0)
+			o->python = SAMPLER_PYTHON_ON;
+		else if (strcmp(arg, "off") == 0)
+			o->python = SAMPLER_PYTHON_OFF;
+		else
+			return usage_error(cause, "bad python choice '%s': "
+			    "need auto, on or off", arg);
 		break;
 	case OPT_STACK_SIZE:
 		if (parse_long(arg, 4096, 65528, &v) < 0 || v % 8 != 0)

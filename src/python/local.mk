@@ -42,3 +42,11 @@ tests_targets_fakepython_SOURCES = tests/targets/fakepython.c
 tests_targets_fakepython_CFLAGS = $(WARN_CFLAGS) -O2 -g
 tests_targets_fakepython_LDFLAGS =
 EXTRA_tests_unit_test_python_probe_DEPENDENCIES = tests/targets/fakepython
+
+# End to end on the interpreters found here (issue 11): shares, names,
+# threads, recursion, C extensions, exec'd code, --python off.
+SCRIPT_TESTS += tests/integration/run-python.sh \
+	tests/unpriv/run-unpriv-python.sh
+EXTRA_DIST += tests/integration/run-python.sh \
+	tests/unpriv/run-unpriv-python.sh \
+	tests/targets/py_shares.py tests/targets/py_mixed.py

@@ -358,8 +358,17 @@ entry_refresh(struct python_namer *n, struct namer_entry *e, uint64_t code,
 	struct namer_key k;
 	int rc;
 
-	if ((rc = read_key(n, code, &k)) < 0)
+	if ((rc = read_key(n, code, &k)) < 0) {
+		/* The process is gone while samples taken before are still
+		 * being named (the worker drains the ring after the end):
+		 * what was read while it lived is the best answer. */
+		if (rc == -ESRCH && e->code == code && e->name) {
+			e->epoch = epoch;
+			n->st.hits++;
+			return 0;
+		}
 		return rc;
+	}
 	if (n->l.code_type && k.type != n->l.code_type)
 		return -EFAULT;		/* not (or no longer) a code object */
 	if (e->code && e->name && key_equal(&k, &e->key)) {

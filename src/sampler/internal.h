@@ -119,6 +119,8 @@ struct sampler {
 	_Atomic uint64_t lost;		/* perf: PERF_RECORD_LOST sums */
 	_Atomic uint64_t sample_bytes;	/* REC_SAMPLE payload pushed */
 	struct perf_state *perf;	/* perf backend state, or NULL */
+	struct sampler_py *py;		/* Python frames, or NULL (off) */
+	char py_note[112];		/* under lock: sampler_stats.python */
 };
 
 /* sampler.c */
@@ -153,6 +155,37 @@ void sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
 void sampler__maps_watch_close(struct sampler *s);
 /* VmExe + VmLib in kB from a /proc status text, -1 without them. */
 long long sampler__status_exec_kb(const char *text);
+
+/* python_side.c: Python frames (python.h). The probe runs on the sampler
+ * thread between samples (after attach and exec, and again on maps
+ * changes for 3 s after them: libpython is mapped after the exec); each
+ * sample walks the sampled thread's chain into s->py's buffer.
+ * sampler__py_new allocates once (NULL: --python off or no memory). */
+struct sampler_py *sampler__py_new(struct sampler *s);
+void sampler__py_free(struct sampler_py *py);
+/* An exec (probe again from scratch) or a maps change (probe again if
+ * nothing was found yet). */
+void sampler__py_exec(struct sampler *s);
+void sampler__py_maps(struct sampler *s);
+/* Probes when one is due; call between samples, never with a thread
+ * held stopped. */
+void sampler__py_tick(struct sampler *s);
+/* Walks thread tid (held stopped by ptrace, or just sampled by perf);
+ * returns the walk's result (python_walk) and keeps the chain for
+ * sampler__py_append; REC_PY_NONE when Python is off or not found.
+ * capture_ns: the sample's capture time, for the delay figures (0: no
+ * delay to measure). */
+int sampler__py_walk(struct sampler *s, pid_t tid, uint64_t capture_ns);
+/* Bytes sampler__py_append may add after a payload of len bytes. */
+size_t sampler__py_room(const struct sampler *s, size_t len);
+/* Appends the chain of the last walk to rec (payload len bytes so far,
+ * room for sampler__py_room more) and sets py_len and py_status from
+ * status; returns the new payload length. */
+size_t sampler__py_append(struct sampler *s, struct rec_sample *rec,
+    size_t len, size_t cap, int status);
+void sampler__py_stats(struct sampler *s, struct sampler_stats *out);
+/* Whether Python chains are being read (a CPython target was found). */
+bool sampler__py_active(const struct sampler *s);
 
 /* ptrace_attach.c */
 int sampler__attach(struct sampler *s, char **cause);

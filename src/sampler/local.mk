@@ -6,6 +6,7 @@ libctop_a_SOURCES += \
 	src/sampler/ptrace_attach.c \
 	src/sampler/ptrace_backend.c \
 	src/sampler/ptrace_threads.c \
+	src/sampler/python_side.c \
 	src/sampler/sampler.c
 noinst_HEADERS += src/sampler/internal.h src/sampler/gates.h
 

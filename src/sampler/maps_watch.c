@@ -85,6 +85,7 @@ push_maps_changed(struct sampler *s, uint64_t since_ns)
 	r.time_ns = since_ns;
 	r.pid = r.tid = s->opts.pid;
 	ring_push(s->ring, REC_MAPS_CHANGED, &r, sizeof r);
+	sampler__py_maps(s);
 }
 
 struct collect {

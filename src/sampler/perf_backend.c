@@ -21,6 +21,7 @@
 #include "perf_internal.h"
 
 #define POLL_MS 50
+#define POLL_PY_MS 1
 #define CHECK_NS 100000000ull		/* target exit check */
 #define BOUNCE_BYTES 65536		/* records are at most u16 long */
 #define SCAN_ROUNDS 64
@@ -76,6 +77,7 @@ flush_side(struct sampler *s, struct perf_state *p)
 		t.time_ns = p->maps_ns ? p->maps_ns : util_now_ns();
 		t.pid = t.tid = s->opts.pid;
 		ring_push(s->ring, REC_MAPS_CHANGED, &t, sizeof t);
+		sampler__py_maps(s);
 		p->maps_dirty = false;
 		p->maps_ns = 0;
 	}
@@ -104,8 +106,9 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 {
 	struct perf_sample ps;
 	struct rec_sample *r;
-	size_t cap, need;
+	size_t cap, need, room;
 	uint64_t nr;
+	int py;
 
 	if (perf__parse_sample(rec, len, p->attr.sample_type,
 	    p->attr.sample_regs_user, &ps) < 0) {
@@ -116,16 +119,22 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	if ((pid_t)ps.pid != s->opts.pid)
 		return;
 	flush_side(s, p);
+	/* The Python chain now, as close to the sample as we can: the
+	 * kernel's copy has the native stack only (python_merge rejects a
+	 * chain that no longer fits it). */
+	py = sampler__py_walk(s, (pid_t)ps.tid, ps.time);
 	nr = ps.nr > PERF_MAX_CHAIN ? PERF_MAX_CHAIN : ps.nr;
 	cap = ps.dyn_size;
 	need = sizeof *r + nr * 8 + cap;
-	r = ring_reserve(s->ring, REC_SAMPLE, need);
+	room = need + sampler__py_room(s, need);
+	r = ring_reserve(s->ring, REC_SAMPLE, room);
 	if (!r) {
 		count(&s->dropped, 1);
 		s->lost_pending++;
 		return;
 	}
 	need = perf__fill_sample(&ps, cap, r);
+	need = sampler__py_append(s, r, need, room, py);
 	ring_commit(s->ring, need);
 	count(&s->samples, 1);
 	count(&s->sample_bytes, need);
@@ -162,6 +171,8 @@ on_comm(struct sampler *s, const struct perf_side *sb)
 	memcpy(t.comm, sb->comm, sizeof t.comm);
 	ring_push(s->ring, sb->exec ? REC_EXEC : REC_THREAD_NAME, &t,
 	    sizeof t);
+	if (sb->exec)
+		sampler__py_exec(s);
 }
 
 /* An MMAP or MMAP2 of the target: the worker must read the maps again
@@ -565,11 +576,18 @@ perf_loop(struct sampler *s, struct perf_state *p)
 	for (i = 0; i < p->nrings; i++)
 		pfd[i] = (struct pollfd){ .fd = p->rings[i].fd,
 		    .events = POLLIN };
+	/* Probe before the first samples are read: they get chains. */
+	sampler__py_tick(s);
 	while (!stopping(s)) {
 		if (atomic_load_explicit(&s->hold_req, memory_order_acquire))
 			perf_hold(s, p);
-		poll(pfd, (nfds_t)p->nrings, POLL_MS);
+		/* A Python target's chains are read when its samples are:
+		 * every millisecond rather than a quarter ring at a time, so
+		 * that a chain is read before its thread has moved on. */
+		poll(pfd, (nfds_t)p->nrings, sampler__py_active(s) ?
+		    POLL_PY_MS : POLL_MS);
 		drain_all(s, p);
+		sampler__py_tick(s);
 		now = util_now_ns();
 		if (now < next_check)
 			continue;

@@ -181,6 +181,8 @@ perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
 	if (ps->stack_size && ps->dyn_size < ps->stack_size)
 		rec->flags |= SAMPLE_STACK_SHORT;
 	rec->weight = 1;
+	rec->py_len = 0;
+	rec->py_status = REC_PY_NONE;
 	pcs = split_chain(ps->chain, nr, got == 0, rec, chain);
 	rec->stack_len = (uint32_t)got;
 	if (got)

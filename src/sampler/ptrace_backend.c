@@ -340,8 +340,9 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	struct iovec iov = { &u, sizeof u }, lio, rio;
 	struct rec_sample *rec;
 	uint64_t ts = util_now_ns();
-	size_t len, got;
+	size_t len, got, cap;
 	ssize_t n;
+	int py;
 
 	if (ptrace(PTRACE_GETREGSET, t->tid, (void *)NT_PRSTATUS, &iov) < 0) {
 		resume(t->tid, 0);
@@ -350,8 +351,12 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	}
 	/* Before the sample: the worker must read new maps first. */
 	sampler__maps_watch_pc(s, t->tid, u.rip, ts);
-	rec = ring_reserve(s->ring, REC_SAMPLE,
-	    sizeof *rec + s->opts.stack_size);
+	/* The Python chain while the thread is held: it fits the native
+	 * stack read below exactly. */
+	py = sampler__py_walk(s, t->tid, 0);
+	cap = sizeof *rec + s->opts.stack_size;
+	cap += sampler__py_room(s, cap);
+	rec = ring_reserve(s->ring, REC_SAMPLE, cap);
 	if (!rec) {
 		resume(t->tid, 0);
 		sampler__note_pause(s, util_now_ns() - t0);
@@ -382,10 +387,12 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	rec->stack_len = (uint32_t)got;
 	rec->kernel_len = 0;
 	rec->user_len = 0;
+	rec->py_len = 0;
 	rec->weight = weight;
-	ring_commit(s->ring, sizeof *rec + got);
+	len = sampler__py_append(s, rec, sizeof *rec + got, cap, py);
+	ring_commit(s->ring, len);
 	count(s, &s->samples);
-	atomic_fetch_add_explicit(&s->sample_bytes, sizeof *rec + got,
+	atomic_fetch_add_explicit(&s->sample_bytes, len,
 	    memory_order_relaxed);
 }
 
@@ -572,6 +579,7 @@ sampler_loop(struct sampler *s)
 	uint64_t next, now, next_poll = util_now_ns() + SAMPLER_POLL_NS;
 	bool woken;
 
+	sampler__py_tick(s);
 	while (!stopping(s)) {
 		if (hold_requested(s))
 			hold(s);
@@ -579,6 +587,8 @@ sampler_loop(struct sampler *s)
 		/* Reports that came while sampling: their SIGCHLD may have
 		 * been taken by a thread that does not block it. */
 		drain(s);
+		/* A probe, when due, runs with no thread held. */
+		sampler__py_tick(s);
 		sampler__sweep(s);
 		now = util_now_ns();
 		if (now >= next_poll) {

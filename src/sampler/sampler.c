@@ -51,6 +51,10 @@ sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid)
 	r.tid = tid;
 	sampler__proc_comm(s->opts.pid, tid, r.comm);
 	ring_push(s->ring, type, &r, sizeof r);
+	if (type == REC_EXEC)
+		sampler__py_exec(s);
+	else if (type == REC_MAPS_CHANGED)
+		sampler__py_maps(s);
 }
 
 void
@@ -126,6 +130,7 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 	 * as its parent) that reap is the final one, status included. */
 	s->opts = *opts;
 	s->ring = ring;
+	s->py = sampler__py_new(s);
 	atomic_init(&s->exit_status, -1);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -319,6 +324,7 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->lost = load(&s->lost);
 	out->sample_bytes = load(&s->sample_bytes);
 	out->backend_note = s->note;
+	sampler__py_stats(s, out);
 }
 
 static int
@@ -363,6 +369,7 @@ sampler_free(struct sampler *s)
 		return;
 	sampler_stop(s);
 	free(s->attach_cause);
+	sampler__py_free(s->py);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);

@@ -43,6 +43,8 @@ struct worker {
 	struct unwind_frame *uframes;
 	uint32_t *ids;
 	bool symbols_failed;
+	struct rec_python py;		/* the probe's last answer */
+	bool py_pending;		/* not yet given to symbols */
 
 	/* Shared with main, under lock. */
 	pthread_mutex_t lock;
@@ -163,13 +165,13 @@ worker_ensure_symbols(struct worker *w)
 	return true;
 }
 
-/* Builds the root-first id list of one unwound stack. */
+/* Builds the root-first id list of one unwound stack; symbols merges
+ * the sample's Python chain (NULL: none) into it. */
 static size_t
-worker_build_stack(struct worker *w, int n, enum unwind_end end)
+worker_build_stack(struct worker *w, int n, enum unwind_end end,
+    const struct rec_sample *s)
 {
-	const uint32_t *ids;
 	size_t k = 0;
-	uint32_t count, j;
 	int i;
 
 	w->ids[k++] = w->process_frame;
@@ -177,14 +179,39 @@ worker_build_stack(struct worker *w, int n, enum unwind_end end)
 		w->ids[k++] = w->truncated_frame;
 	else if (end != UNWIND_COMPLETE)
 		w->ids[k++] = w->incomplete_frame;
-	/* frames[] is innermost first; a profile stack is root first. */
-	for (i = n - 1; i >= 0; i--) {
-		count = symbols_frame_ids(w->symbols, w->uframes[i].pc,
-		    w->uframes[i].exact, &ids);
-		for (j = count; j > 0 && k < WORKER_MAX_IDS; j--)
-			w->ids[k++] = ids[j - 1];
+	symbols_stack_begin(w->symbols, rec_sample_python(s), s->time_ns);
+	for (i = 0; i < n; i++)
+		symbols_stack_push(w->symbols, w->uframes[i].pc,
+		    w->uframes[i].exact);
+	return k + symbols_stack_end(w->symbols, w->ids + k,
+	    WORKER_MAX_IDS - k);
+}
+
+/* The probe's answer (REC_PYTHON), given to symbols once they exist. */
+static void
+worker_python_apply(struct worker *w)
+{
+	if (w->py_pending && w->symbols != NULL) {
+		symbols_python_set(w->symbols, w->py.status == PYTHON_OK ?
+		    &w->py.layout : NULL);
+		w->py_pending = false;
 	}
-	return k;
+}
+
+/* The Python figures of the summary; under w->lock. */
+static void
+worker_python_summary(struct worker *w, const struct rec_sample *s)
+{
+	struct symbols_python_stats ps;
+
+	if (s->py_status == REC_PY_NONE)
+		return;
+	symbols_python_stats(w->symbols, &ps);
+	w->summary.py_samples++;
+	w->summary.py_chains = ps.chains;
+	w->summary.py_merged = ps.merged;
+	w->summary.py_mismatch = ps.mismatch + ps.truncated;
+	w->summary.py_unnamed = ps.unnamed;
 }
 
 static void
@@ -202,11 +229,14 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	n = unwind_sample(w->unwinder, s, w->uframes, WORKER_MAX_FRAMES, &end);
 	if (n <= 0)
 		return;
-	k = worker_build_stack(w, n, end);
+	if (w->py_pending)
+		worker_python_apply(w);
+	k = worker_build_stack(w, n, end, s);
 	if (profile_add(w->profile, s->tid, s->time_ns, w->ids, k,
 	    s->weight ? s->weight : 1) < 0)
 		return;
 	pthread_mutex_lock(&w->lock);
+	worker_python_summary(w, s);
 	w->summary.samples += s->weight ? s->weight : 1;
 	w->summary.ends[end]++;
 	pthread_mutex_unlock(&w->lock);
@@ -245,6 +275,13 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 		break;
 	case REC_EXEC:
 		worker_handle_exec(w);
+		break;
+	case REC_PYTHON:
+		if (len >= sizeof w->py) {
+			memcpy(&w->py, data, sizeof w->py);
+			w->py_pending = true;
+			worker_python_apply(w);
+		}
 		break;
 	case REC_MAPS_CHANGED:
 		if (w->symbols != NULL && len >= sizeof *t)
@@ -476,6 +513,33 @@ worker_view(struct worker *w, const struct pview_params *params)
 	return v;
 }
 
+/* "python 3.12 99%" in the status line; why it is off in the message
+ * line when nothing more urgent is there. */
+static void
+live_python_status(struct worker *w, const struct sampler_stats *st,
+    struct source_status *out)
+{
+	const char *why = strchr(st->python, ':');
+	uint64_t tried, merged;
+
+	if (st->python[0] == '\0')
+		return;
+	if (why != NULL) {
+		snprintf(out->python, sizeof out->python, "%.*s",
+		    (int)(why - st->python), st->python);
+		if (out->message[0] == '\0')
+			snprintf(out->message, sizeof out->message, "%s",
+			    st->python);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	tried = w->summary.py_samples;
+	merged = w->summary.py_merged;
+	pthread_mutex_unlock(&w->lock);
+	snprintf(out->python, sizeof out->python, "%.40s %.0f%%", st->python,
+	    tried ? 100.0 * merged / tried : 0.0);
+}
+
 void
 worker_status(struct worker *w, struct source_status *out)
 {
@@ -516,6 +580,7 @@ worker_status(struct worker *w, struct source_status *out)
 	if (w->opts.output_note != NULL)
 		snprintf(out->output_note, sizeof out->output_note, "%s",
 		    w->opts.output_note);
+	live_python_status(w, &st, out);
 }
 
 void

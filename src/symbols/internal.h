@@ -142,7 +142,11 @@ struct symbols {
 
 	uint64_t generation;
 	struct symbols_stats stats;
+	struct symbols__interp *interp;	/* interp.c; NULL until used */
 };
+
+/* interp.c */
+void symbols__interp_free(struct symbols *s);
 
 /* intern.c */
 const char *symbols__intern(struct symbols *s, const char *str);

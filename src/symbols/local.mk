@@ -3,6 +3,7 @@ libctop_a_SOURCES += \
 	src/symbols/debuginfod.c \
 	src/symbols/fde.c \
 	src/symbols/intern.c \
+	src/symbols/interp.c \
 	src/symbols/kallsyms.c \
 	src/symbols/perfmap.c \
 	src/symbols/resolve.c \

@@ -689,6 +689,7 @@ symbols_free(struct symbols *s)
 	symbols__jit_free(s);
 	symbols__cache_free(s);
 	symbols__intern_free(s);
+	symbols__interp_free(s);
 	kallsyms_free(s->kallsyms);
 	free(s);
 }
@@ -704,6 +705,8 @@ symbols_reset(struct symbols *s)
 	symbols__jit_free(s);	/* its names are in the pool */
 	symbols__cache_free(s);
 	symbols__intern_free(s);
+	/* Python frames wait for the new image's probe. */
+	symbols_python_set(s, NULL);
 	s->generation++;
 }
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "ctop/python.h"
+#include "ctop/record.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,43 @@ merge_text(const char *native, char *buf, size_t len)
 		    out[i].python ? (char)chain.frames[out[i].index].code :
 		    native[out[i].index]);
 	return rc;
+}
+
+/* A sample record as the sampler builds it (record.h): an odd-length
+ * stack copy, then the chain 8-byte aligned; the accessors find it and
+ * refuse a length that disagrees with the chain's own count. */
+static void
+record_layout(void)
+{
+	static uint64_t buf[1024];
+	struct rec_sample *r = (void *)buf;
+	struct python_chain *c;
+	size_t off;
+
+	memset(buf, 0, sizeof buf);
+	r->user_len = 1;
+	r->stack_len = 13;
+	is_int(rec_sample_size(r), sizeof *r + 8 + 13,
+	    "record: no chain, the size is struct + pcs + stack");
+	ok(rec_sample_python(r) == NULL, "record: py_len 0, no chain");
+	off = rec_sample_python_offset(r);
+	is_int(off % 8, 0, "record: the chain starts 8-byte aligned (%zu)", off);
+	ok(off >= sizeof *r + 8 + 13 && off < sizeof *r + 8 + 13 + 8,
+	    "record: right after the stack bytes");
+	c = (void *)((unsigned char *)buf + off);
+	c->n = 2;
+	c->nentry = 1;
+	r->py_len = (uint32_t)python_chain_size(2);
+	r->py_status = REC_PY_OK;
+	ok(rec_sample_python(r) == c, "record: the chain is found");
+	is_int(rec_sample_size(r), off + python_chain_size(2),
+	    "record: the size ends with the chain");
+	r->py_len = (uint32_t)python_chain_size(3);
+	ok(rec_sample_python(r) == NULL,
+	    "record: a length that is not the chain's own is refused");
+	c->n = PYTHON_MAX_DEPTH + 1;
+	r->py_len = (uint32_t)python_chain_size(c->n);
+	ok(rec_sample_python(r) == NULL, "record: n past the depth refused");
 }
 
 int
@@ -121,5 +159,6 @@ main(void)
 	/* python_chain_size covers the header and n frames. */
 	ok(python_chain_size(2) == offsetof(struct python_chain, frames) +
 	    2 * sizeof(struct python_frame), "python_chain_size(2)");
+	record_layout();
 	return done_testing();
 }
