@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# Python stacks of every kind: deep recursion (50 frames), a second thread
+# with its own frames, a C extension call (hashlib) whose native time
+# belongs under the calling Python frame, and exec'd code named
+# <generated>. Prints "ready" once running; runs argv[1] seconds.
+import hashlib
+import sys
+import threading
+import time
+
+
+def spin(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def recurse(n):
+    if n == 0:
+        return spin(20000)
+    return recurse(n - 1)
+
+
+def hasher():
+    data = b"x" * 65536
+    for _ in range(20):
+        hashlib.sha256(data).digest()
+
+
+def side_body():
+    spin(30000)
+
+
+def side(end):
+    while time.monotonic() < end:
+        side_body()
+
+
+exec(compile("def generated():\n    return spin(30000)\n", "<generated>",
+             "exec"))
+
+
+def main(secs):
+    end = time.monotonic() + secs
+    t = threading.Thread(target=side, args=(end,), name="pyside")
+    t.start()
+    print("ready", flush=True)
+    while time.monotonic() < end:
+        recurse(50)
+        hasher()
+        generated()
+    t.join()
+
+
+main(float(sys.argv[1]))
