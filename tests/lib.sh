@@ -77,12 +77,16 @@ start_target() {
 has_lines() { [ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
 # catches_signal PID SIG: PID has a handler for SIG (SigCgt), i.e. is past
 # the start-up during which the signal's default action would kill it.
+# (A background job's pid is first bash's own fork, whose mask may catch
+# the signal before the exec: check the program too, with runs_exe.)
 catches_signal() {
 	local n mask
 	n=$(kill -l "$2") || return 1
 	mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
 	[ -n "$mask" ] && [ $(( (0x$mask >> (n - 1)) & 1 )) = 1 ]
 }
+# runs_exe PID PROGRAM: PID has exec'd PROGRAM (symlinks resolved).
+runs_exe() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$2")" ]; }
 # proc_cpu_ms PID: CPU time of all of PID's threads so far, in ms, exact
 # (schedstat, where /proc/PID/stat counts clock ticks).
 proc_cpu_ms() {

@@ -93,11 +93,15 @@ ok $? "a missing --data-dir exits 1 and names it"
 
 # start_demo ARGS...: an endless run in the background, in its loop (its
 # SIGTERM handler is set just before) when this returns; pid in $pid.
+# Python itself must have the handler: bash's fork, before the exec,
+# may catch SIGTERM too (seen: the directory removed before the demo's
+# first look).
+demo_ready() { runs_exe "$1" "$PY" && catches_signal "$1" TERM; }
 start_demo() {
 	"$PY" "$DEMO" "$@" >"$WORKDIR/run" 2>&1 &
 	pid=$!
 	cleanup_pid "$pid"
-	wait_for 5 catches_signal "$pid" TERM
+	wait_for 30 demo_ready "$pid"
 }
 
 # Without --hours it runs until a signal, then prints the result line.

@@ -76,6 +76,9 @@ exec 7>"$WORKDIR/cmd"
 wait_for 5 grep -q ready "$WORKDIR/dl.out"
 "$CTOP" --backend perf -p "$dl" -F 999 --duration 2.8 -o "$WORKDIR/churn.folded" 2>"$WORKDIR/churn.err" &
 c=$!
+# The loads must come after the attach, or a slow start sees only the
+# second library (the maps are read when the worker reaches the event).
+wait_for 20 sampling "$c" "$dl"
 sleep 0.2
 for i in 1 2 3; do
 	echo "load $TARGETS/libdlhot.so dlhot_spin" >&7

@@ -84,8 +84,9 @@ for sig in INT TERM HUP; do
 	c=$!
 	# Signalled before its handler is in place, ctop-prof would die of
 	# the signal's default action: wait for it (a loaded machine is slow
-	# to start), then for samples.
-	wait_for 20 catches_signal "$c" "$sig"
+	# to start; bash's fork may catch the signal before the exec), then
+	# for samples.
+	wait_for 20 eval 'runs_exe "$c" "$CTOP" && catches_signal "$c" "$sig"'
 	sleep 1
 	kill -"$sig" "$c"
 	wait "$c"
