@@ -22,6 +22,7 @@
 
 #define POLL_MS 50
 #define POLL_PY_MS 1
+#define PY_IDLE_NS (200ull * 1000 * 1000)	/* no samples: poll slowly */
 #define CHECK_NS 100000000ull		/* target exit check */
 #define BOUNCE_BYTES 65536		/* records are at most u16 long */
 #define SCAN_ROUNDS 64
@@ -570,7 +571,8 @@ static void
 perf_loop(struct sampler *s, struct perf_state *p)
 {
 	struct pollfd pfd[p->nrings > 0 ? p->nrings : 1];
-	uint64_t next_check = util_now_ns() + CHECK_NS, now;
+	uint64_t next_check = util_now_ns() + CHECK_NS, now, seen;
+	uint64_t busy_ns = next_check;
 	int status, i;
 
 	for (i = 0; i < p->nrings; i++)
@@ -583,10 +585,16 @@ perf_loop(struct sampler *s, struct perf_state *p)
 			perf_hold(s, p);
 		/* A Python target's chains are read when its samples are:
 		 * every millisecond rather than a quarter ring at a time, so
-		 * that a chain is read before its thread has moved on. */
-		poll(pfd, (nfds_t)p->nrings, sampler__py_active(s) ?
-		    POLL_PY_MS : POLL_MS);
+		 * that a chain is read before its thread has moved on; while
+		 * samples came in the last 200 ms (an idle target costs no
+		 * wake-ups). */
+		poll(pfd, (nfds_t)p->nrings, sampler__py_active(s) &&
+		    util_now_ns() - busy_ns < PY_IDLE_NS ? POLL_PY_MS : POLL_MS);
+		seen = atomic_load_explicit(&s->samples, memory_order_relaxed);
 		drain_all(s, p);
+		if (atomic_load_explicit(&s->samples, memory_order_relaxed) !=
+		    seen)
+			busy_ns = util_now_ns();
 		sampler__py_tick(s);
 		now = util_now_ns();
 		if (now < next_check)

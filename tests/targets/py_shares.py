@@ -16,11 +16,11 @@ def body(n):
 
 
 def one():
-    return body(20000)
+    return body(60000)
 
 
 def three():
-    return body(60000)
+    return body(180000)
 
 
 def main(secs):
