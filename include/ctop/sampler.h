@@ -52,6 +52,9 @@ struct sampler_opts {
 	unsigned perf_ring_pages; /* perf: data pages per CPU ring, a power
 				 * of two; 0 = sized from stack_size */
 	enum sampler_python python;
+	bool python_hint;	/* launch: the command looks like CPython
+				 * (its name or its #! line); with --backend
+				 * auto, ptrace is then chosen */
 };
 
 /* Counters, read with sampler_get_stats() from any thread. */

@@ -326,3 +326,50 @@ launch_exit_code(int wait_status)
 		return 128 + WTERMSIG(wait_status);
 	return 125;
 }
+
+/* The file execvp would run for name, or NULL (caller frees). */
+static char *
+launch_resolve(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char *full;
+
+	if (strchr(name, '/') != NULL)
+		return strdup(name);
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (asprintf(&full, "%.*s/%s", (int)(end - p),
+		    end > p ? p : ".", name) < 0)
+			return NULL;
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	return NULL;
+}
+
+bool
+launch_looks_python(char *const argv[])
+{
+	const char *base = strrchr(argv[0], '/');
+	char line[256] = "", *file;
+	ssize_t n = 0;
+	int fd;
+
+	base = base ? base + 1 : argv[0];
+	if (strncmp(base, "python", 6) == 0)
+		return true;
+	if ((file = launch_resolve(argv[0])) == NULL)
+		return false;
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	free(file);
+	if (fd >= 0) {
+		n = read(fd, line, sizeof line - 1);
+		close(fd);
+	}
+	if (n <= 2 || line[0] != '#' || line[1] != '!')
+		return false;
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	return strstr(line, "python") != NULL;
+}

@@ -52,4 +52,8 @@ int launch_terminate(pid_t pid, double grace_s);
 /* The exit code for a wait status: the code, or 128 + the signal. */
 int launch_exit_code(int wait_status);
 
+/* Whether argv would run CPython: its name starts with "python", or it is
+ * a script whose #! line names python (ctop-demo.py, pyenv's shims). */
+bool launch_looks_python(char *const argv[]);
+
 #endif

@@ -445,6 +445,7 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 	}
 	so.pid = lv->pid;
 	so.launched = lv->launched;
+	so.python_hint = lv->launched && launch_looks_python(o->command);
 	lv->sampler = sampler_new(&so, &lv->ring, &cause);
 	if (lv->sampler == NULL || sampler_start(lv->sampler, &cause) < 0) {
 		rc = fail(fail_code, "%s", cause ? cause : "cannot attach");

@@ -187,6 +187,9 @@ void sampler__py_stats(struct sampler *s, struct sampler_stats *out);
 /* Whether Python chains are being read (a CPython target was found). */
 bool sampler__py_active(const struct sampler *s);
 
+/* python_side.c: --backend auto picks ptrace for a CPython target. */
+bool sampler__py_wants_ptrace(struct sampler *s);
+
 /* ptrace_attach.c */
 int sampler__attach(struct sampler *s, char **cause);
 int sampler__seize(struct sampler *s, pid_t tid);

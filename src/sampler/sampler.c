@@ -159,7 +159,13 @@ sampler_thread(void *arg)
 	 * so no page fault may lengthen that pause; and a ring resident from
 	 * the start keeps ctop-prof's memory flat over a run. */
 	ring_prefault(s->ring);
-	if (s->opts.backend != SAMPLER_BACKEND_PTRACE &&
+	if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
+	    s->opts.mode == SAMPLER_MODE_CPU && sampler__py_wants_ptrace(s))
+		snprintf(s->note, sizeof s->note, "perf not used: a Python "
+		    "target: perf reads its Python frames after the sample "
+		    "and misses a stack that changed, ptrace in the same stop "
+		    "(--backend perf to choose perf)");
+	else if (s->opts.backend != SAMPLER_BACKEND_PTRACE &&
 	    s->opts.mode == SAMPLER_MODE_CPU &&
 	    sampler__perf_run(s) == 0)
 		return NULL;

@@ -183,6 +183,37 @@ for e in "${interps[@]}"; do
 	run_mixed "$label" "$py"
 	run_off "$label" "$py"
 done
+# --backend auto: ptrace for a CPython target (perf reads the chain after
+# the sample), launched or attached, and the summary says why; perf stays
+# for a C program.
+if perf_allowed; then
+	py=$(command -v python3.11 || command -v python3)
+	"$CTOP" -F 99 --duration 0.5 -o "$WORKDIR/auto.folded" -- "$py" \
+		"$shares" 1 >/dev/null 2>"$WORKDIR/auto.err"
+	grep -q '^ctop-prof: ptrace backend: .*perf not used: a Python target' \
+		"$WORKDIR/auto.err"
+	ok $? "--backend auto, launched $py: ptrace, and why" ||
+		diag "$(cat "$WORKDIR/auto.err")"
+	real=$("$py" -c 'import sys; print(sys.executable)')
+	"$real" "$shares" 30 >/dev/null 2>&1 &
+	p=$!
+	cleanup_pid "$p"
+	wait_for 10 runs_exe "$p" "$real"
+	sleep 0.5
+	"$CTOP" -p "$p" -F 99 --duration 0.5 -o "$WORKDIR/auto2.folded" \
+		2>"$WORKDIR/auto2.err"
+	grep -q '^ctop-prof: ptrace backend: .*perf not used: a Python target' \
+		"$WORKDIR/auto2.err"
+	ok $? "--backend auto, attached to $py: ptrace, and why" ||
+		diag "$(cat "$WORKDIR/auto2.err")"
+	kill "$p" 2>/dev/null
+	"$CTOP" -F 99 --duration 0.5 -o "$WORKDIR/auto3.folded" -- \
+		"$TARGETS/spin" -b 1 >/dev/null 2>"$WORKDIR/auto3.err"
+	grep -q '^ctop-prof: perf backend: ' "$WORKDIR/auto3.err"
+	ok $? "--backend auto, a C program: perf" || diag "$(cat "$WORKDIR/auto3.err")"
+else
+	skip "--backend auto picks ptrace for Python" "$PERF_WHY"
+fi
 # Why Python frames are off, in the summary.
 "$CTOP" --python on --duration 0.5 -o "$WORKDIR/spin.folded" -- \
 	"$TARGETS/spin" -b 1 >/dev/null 2>"$WORKDIR/spin.err"
