@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* util: the small helpers every module would otherwise write again: the
- * monotonic clock and a growable array. Any module may use them; util
+ * monotonic clock, a growable array, opening a regular file. Any module may use them; util
  * depends on none.
  * Thread: any (nothing here keeps state). */
 #ifndef CTOP_UTIL_H
@@ -43,5 +43,11 @@ util_now_s(void)
  * per-sample path. */
 int util_grow(void *arrp, size_t *cap, size_t need, size_t size,
     size_t first);
+
+/* Opens path read-only (close-on-exec) when it is a regular file; -1
+ * otherwise (errno, or a device, FIFO or directory: reading one could
+ * hang a reader such as libelf). For files of the target, opened through
+ * /proc/PID/map_files or /proc/PID/root. */
+int util_open_regular(const char *path);
 
 #endif

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 /* One file mapped by the target: its first mapping (lowest offset). */
@@ -118,22 +119,6 @@ probe_maps(pid_t pid, struct probe_file *exe, struct probe_file *lib)
 	return 0;
 }
 
-static int
-open_regular(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	/* Never hand a device or a FIFO to libelf: reads could hang. */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* The file as the target sees it: map_files works for deleted files and
  * other mount namespaces (it needs privileges), /proc/PID/root next. */
 static int
@@ -144,10 +129,10 @@ probe_open(pid_t pid, const struct probe_file *f)
 
 	snprintf(buf, sizeof buf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
 	    (int)pid, f->start, f->end);
-	if ((fd = open_regular(buf)) >= 0)
+	if ((fd = util_open_regular(buf)) >= 0)
 		return fd;
 	snprintf(buf, sizeof buf, "/proc/%d/root%s", (int)pid, f->path);
-	return open_regular(buf);
+	return util_open_regular(buf);
 }
 
 /* Looks for _PyRuntime, Py_Version and PyCode_Type in the section of

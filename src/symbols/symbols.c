@@ -34,22 +34,6 @@ mod_free(struct symbols__mod *m)
 	free(m);
 }
 
-static int
-open_regular(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	/* Never hand a device or a FIFO to libelf: reads could hang. */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Dwfl_Callbacks.find_elf: the file as the target sees it. map_files works
  * for deleted files (it needs privileges); /proc/PID/root for files in
  * another mount namespace; the plain path last. */
@@ -66,15 +50,15 @@ symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 		    file_name, elfp);
 	snprintf(buf, sizeof buf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
 	    (int)m->owner->proc_pid, m->map_lo, m->map_hi);
-	fd = open_regular(buf);
+	fd = util_open_regular(buf);
 	if (fd < 0) {
 		snprintf(buf, sizeof buf, "/proc/%d/root%s",
 		    (int)m->owner->proc_pid, m->path);
-		fd = open_regular(buf);
+		fd = util_open_regular(buf);
 	}
 	if (fd < 0) {
 		snprintf(buf, sizeof buf, "%s", m->path);
-		fd = open_regular(buf);
+		fd = util_open_regular(buf);
 	}
 	if (fd < 0)
 		return -1;

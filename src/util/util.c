@@ -5,9 +5,12 @@
 #include "ctop/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int
 util_grow(void *arrp, size_t *cap, size_t need, size_t size, size_t first)
@@ -33,4 +36,22 @@ util_grow(void *arrp, size_t *cap, size_t need, size_t size, size_t first)
 	memcpy(arrp, &nv, sizeof nv);
 	*cap = ncap;
 	return 0;
+}
+
+int
+util_open_regular(const char *path)
+{
+	struct stat st;
+	/* O_NONBLOCK: opening a FIFO (planted where a library was) must not
+	 * wait for a writer; on a regular file it changes nothing. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	/* Never hand a device or a FIFO to libelf: reads could hang. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -9,7 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../tap.h"
 #include "ctop/util.h"
@@ -105,11 +108,43 @@ test_refusals(void)
 	free(v);
 }
 
+/* util_open_regular: a regular file opens; a directory, a device and a
+ * FIFO without a writer (which a plain open would wait on) do not. */
+static void
+test_open_regular(void)
+{
+	char dir[] = "/tmp/ctop-util.XXXXXX", file[64], fifo[64];
+	FILE *f;
+	int fd;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "open_regular: mkdtemp");
+		return;
+	}
+	snprintf(file, sizeof file, "%s/f", dir);
+	snprintf(fifo, sizeof fifo, "%s/p", dir);
+	f = fopen(file, "w");
+	if (f != NULL)
+		fclose(f);
+	fd = util_open_regular(file);
+	ok(fd >= 0, "open_regular: a regular file opens");
+	if (fd >= 0)
+		close(fd);
+	ok(util_open_regular(dir) < 0, "open_regular: a directory does not");
+	ok(util_open_regular("/dev/zero") < 0, "open_regular: a device does not");
+	ok(mkfifo(fifo, 0600) == 0 && util_open_regular(fifo) < 0,
+	    "open_regular: a FIFO without a writer does not, at once");
+	unlink(fifo);
+	unlink(file);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	test_clock();
 	test_grow();
 	test_refusals();
+	test_open_regular();
 	return done_testing();
 }
