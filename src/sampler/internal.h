@@ -187,6 +187,10 @@ void sampler__py_stats(struct sampler *s, struct sampler_stats *out);
 /* Whether Python chains are being read (a CPython target was found). */
 bool sampler__py_active(const struct sampler *s);
 
+/* sampler.c: percentiles of a ring of values (pauses, Python delays). */
+void sampler__percentiles(_Atomic uint64_t *ring, size_t cap, uint64_t n,
+    uint64_t *p50, uint64_t *p90, uint64_t *p99);
+
 /* python_side.c: --backend auto picks ptrace for a CPython target. */
 bool sampler__py_wants_ptrace(struct sampler *s);
 

@@ -251,35 +251,16 @@ sampler__py_stats(struct sampler *s, struct sampler_stats *out)
 	out->py_nospace = load(&py->nospace);
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 void
 sampler_python_delay_percentiles(struct sampler *s, uint64_t *p50,
     uint64_t *p99)
 {
-	static uint64_t v[PY_DELAY_RING];
-	static pthread_mutex_t vlock = PTHREAD_MUTEX_INITIALIZER;
 	struct sampler_py *py = s->py;
-	uint64_t n, i;
 
 	*p50 = *p99 = 0;
-	if (py == NULL || (n = load(&py->delay_n)) == 0)
-		return;
-	if (n > PY_DELAY_RING)
-		n = PY_DELAY_RING;
-	pthread_mutex_lock(&vlock);
-	for (i = 0; i < n; i++)
-		v[i] = load(&py->delay_ring[i]);
-	qsort(v, n, sizeof v[0], cmp_u64);
-	*p50 = v[n * 50 / 100];
-	*p99 = v[n * 99 / 100];
-	pthread_mutex_unlock(&vlock);
+	if (py != NULL)
+		sampler__percentiles(py->delay_ring, PY_DELAY_RING,
+		    load(&py->delay_n), p50, NULL, p99);
 }
 
 /* --backend auto: perf reads a thread's Python chain after the sample,
@@ -289,15 +270,13 @@ sampler_python_delay_percentiles(struct sampler *s, uint64_t *p50,
 bool
 sampler__py_wants_ptrace(struct sampler *s)
 {
-	struct python_layout l;
-	char *cause = NULL;
-	int st;
+	struct sampler_py *py = s->py;
 
-	if (s->opts.python == SAMPLER_PYTHON_OFF)
+	if (py == NULL)
 		return false;
 	if (s->opts.launched)
 		return s->opts.python_hint;
-	st = python_probe(s->opts.pid, &l, &cause);
-	free(cause);
-	return st == PYTHON_OK;
+	/* The first probe, done now: sampler__py_tick does not repeat it. */
+	py_probe(s, py, util_now_ns());
+	return py->status == PYTHON_OK;
 }

@@ -341,31 +341,44 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Percentiles of the first n (at most cap) values of a ring the sampler
+ * writes: copied into a static scratch array (32 KiB; off the heap) under
+ * a mutex that makes concurrent callers safe, then sorted. p90 may be
+ * NULL. Never on the sampler path. */
+void
+sampler__percentiles(_Atomic uint64_t *ring, size_t cap, uint64_t n,
+    uint64_t *p50, uint64_t *p90, uint64_t *p99)
+{
+	static uint64_t v[SAMPLER_PAUSE_RING];
+	static pthread_mutex_t vlock = PTHREAD_MUTEX_INITIALIZER;
+	size_t i;
+
+	if (n > cap)
+		n = cap;
+	if (n > SAMPLER_PAUSE_RING)
+		n = SAMPLER_PAUSE_RING;
+	*p50 = *p99 = 0;
+	if (p90 != NULL)
+		*p90 = 0;
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&vlock);
+	for (i = 0; i < n; i++)
+		v[i] = load(&ring[i]);
+	qsort(v, n, sizeof v[0], cmp_u64);
+	*p50 = v[n * 50 / 100];
+	if (p90 != NULL)
+		*p90 = v[n * 90 / 100];
+	*p99 = v[n * 99 / 100];
+	pthread_mutex_unlock(&vlock);
+}
+
 void
 sampler_pause_percentiles(struct sampler *s, uint64_t *p50, uint64_t *p90,
     uint64_t *p99)
 {
-	static uint64_t v[SAMPLER_PAUSE_RING];
-	static pthread_mutex_t vlock = PTHREAD_MUTEX_INITIALIZER;
-	uint64_t n = load(&s->pause_n);
-	size_t i;
-
-	if (n > SAMPLER_PAUSE_RING)
-		n = SAMPLER_PAUSE_RING;
-	if (n == 0) {
-		*p50 = *p90 = *p99 = 0;
-		return;
-	}
-	/* A static scratch array (32 KiB) keeps this off the heap; the
-	 * mutex makes concurrent callers safe. Never on the sampler path. */
-	pthread_mutex_lock(&vlock);
-	for (i = 0; i < n; i++)
-		v[i] = load(&s->pause_ring[i]);
-	qsort(v, n, sizeof v[0], cmp_u64);
-	*p50 = v[n * 50 / 100];
-	*p90 = v[n * 90 / 100];
-	*p99 = v[n * 99 / 100];
-	pthread_mutex_unlock(&vlock);
+	sampler__percentiles(s->pause_ring, SAMPLER_PAUSE_RING,
+	    load(&s->pause_n), p50, p90, p99);
 }
 
 void
