@@ -273,6 +273,26 @@ merge(struct symbols *s, struct symbols__interp *in, uint32_t *out,
 	return k;
 }
 
+/* A stack with no chain to merge (a native process, or a sample without
+ * one): each pc's ids straight into out, root first, as before Python
+ * frames existed; no copy, no eval marks. */
+static size_t
+name_plain(struct symbols *s, struct symbols__interp *in, uint32_t *out,
+    size_t cap)
+{
+	const uint32_t *ids;
+	size_t k = 0, r, i;
+	uint32_t n;
+
+	for (r = 0; r < in->n && k < cap; r++) {
+		i = in->n - 1 - r;	/* pcs are innermost first */
+		n = symbols_frame_ids(s, in->pcs[i], in->exact[i], &ids);
+		for (; n > 0 && k < cap; n--)
+			out[k++] = ids[n - 1];
+	}
+	return k;
+}
+
 size_t
 symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap)
 {
@@ -282,19 +302,19 @@ symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap)
 
 	if (in == NULL)
 		return 0;
+	if (in->chain == NULL)
+		return name_plain(s, in, out, cap);
 	evals = name_native(s, in);
 	if (evals < 0)
 		return 0;
-	if (in->chain != NULL) {
-		in->stats.chains++;
-		/* A chain without frames fits a stack without eval. */
-		if (evals > 0 || in->chain->n > 0)
-			k = merge(s, in, out, cap);
-		else
-			in->stats.merged++;
-		if (k > 0)
-			return k;
-	}
+	in->stats.chains++;
+	/* A chain without frames fits a stack without eval. */
+	if (evals > 0 || in->chain->n > 0)
+		k = merge(s, in, out, cap);
+	else
+		in->stats.merged++;
+	if (k > 0)
+		return k;
 	for (r = 0; r < in->n && k < cap; r++)
 		k = put_native(in, r, out, k, cap);
 	return k;
