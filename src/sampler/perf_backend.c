@@ -26,6 +26,7 @@
 #define CHECK_NS 100000000ull		/* target exit check */
 #define BOUNCE_BYTES 65536		/* records are at most u16 long */
 #define SCAN_ROUNDS 64
+#define CLOCK_SKEW_NS 1000000000ull	/* see oldest_ring */
 #define PF_KTHREAD_FLAG 0x00200000ul	/* include/linux/sched.h */
 
 static void
@@ -84,21 +85,13 @@ flush_side(struct sampler *s, struct perf_state *p)
 	}
 }
 
-/* The time of a side-band record: with sample_id_all, its trailer holds
- * the sample_id fields of sample_type, and with TID and TIME only (ours),
- * the time is its last u64. 0 when the layout is another. */
 static uint64_t
-side_time(const struct perf_state *p, const void *rec)
+record_time(const struct perf_state *p, const void *rec)
 {
 	const struct perf_event_header *h = rec;
-	uint64_t st = p->attr.sample_type, t = 0;
 
-	if (!p->attr.sample_id_all || !(st & PERF_SAMPLE_TIME) ||
-	    (st & (PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU |
-	    PERF_SAMPLE_IDENTIFIER)) || h->size < sizeof *h + 16)
-		return 0;
-	memcpy(&t, (const char *)rec + h->size - 8, sizeof t);
-	return t;
+	return perf__record_time(rec, h->size, p->attr.sample_type,
+	    p->attr.sample_id_all);
 }
 
 static void
@@ -159,14 +152,18 @@ on_task(struct sampler *s, struct perf_state *p, const struct perf_side *sb)
 }
 
 static void
-on_comm(struct sampler *s, const struct perf_side *sb)
+on_comm(struct sampler *s, struct perf_state *p, const void *rec,
+    const struct perf_side *sb)
 {
 	struct rec_thread t;
 
 	if (sb->pid != s->opts.pid)
 		return;
+	flush_side(s, p);
 	memset(&t, 0, sizeof t);
-	t.time_ns = util_now_ns();
+	t.time_ns = record_time(p, rec);
+	if (!t.time_ns)
+		t.time_ns = util_now_ns();
 	t.pid = (int32_t)sb->pid;
 	t.tid = (int32_t)sb->tid;
 	memcpy(t.comm, sb->comm, sizeof t.comm);
@@ -188,18 +185,17 @@ note_maps(struct sampler *s, struct perf_state *p, const void *rec,
 	 * never is: a new mapping may replace an old one. */
 	if (sb->pid != s->opts.pid)
 		return;
-	t = side_time(p, rec);
+	t = record_time(p, rec);
 	if (t && (!p->maps_ns || t < p->maps_ns))
 		p->maps_ns = t;
 	p->maps_dirty = true;
 }
 
 /* Side-band records are decoded by perf__decode_side (perf_parse.c), a
- * pure function the fuzzer can reach; this only acts on them. told: the
- * record's mapping was already told (prescan_maps). */
+ * pure function the fuzzer can reach; this only acts on them. */
 static void
 on_record(struct sampler *s, struct perf_state *p, const void *rec,
-    size_t len, bool told)
+    size_t len)
 {
 	const struct perf_event_header *h = rec;
 	struct perf_side sb;
@@ -210,11 +206,10 @@ on_record(struct sampler *s, struct perf_state *p, const void *rec,
 	}
 	switch (perf__decode_side(rec, len, &sb)) {
 	case PERF_SIDE_MAPS:
-		if (!told)
-			note_maps(s, p, rec, &sb);
+		note_maps(s, p, rec, &sb);
 		break;
 	case PERF_SIDE_COMM:
-		on_comm(s, &sb);
+		on_comm(s, p, rec, &sb);
 		break;
 	case PERF_SIDE_FORK:
 	case PERF_SIDE_EXIT:
@@ -267,66 +262,91 @@ ring_head(const struct perf_ring *r)
 	return __atomic_load_n(&r->pg->data_head, __ATOMIC_ACQUIRE);
 }
 
-/* Consumes what the kernel published in one CPU ring, up to head. */
-static void
-drain_ring(struct sampler *s, struct perf_state *p, struct perf_ring *r,
-    uint64_t head)
+/* Reads the time of the record at the ring's tail into next_ns; false
+ * when the round's window holds no complete record. A corrupt one ends
+ * the window: the ring is resynced to its head. */
+static bool
+peek_next(struct perf_state *p, struct perf_ring *r)
 {
-	const struct perf_event_header *h;
-	uint64_t tail = r->pg->data_tail;
+	const struct perf_event_header *h = record_at(p, r, r->tail, r->head);
 
-	while ((h = record_at(p, r, tail, head)) != NULL) {
-		on_record(s, p, h, h->size, tail < r->scanned);
-		tail += h->size;
+	if (!h) {
+		r->tail = r->head;
+		return false;
 	}
-	/* Normally tail == head here; after a corrupt record, resync. */
-	tail = head;
-	if (r->scanned < tail)
-		r->scanned = tail;
-	/* Release pairs with the kernel's read of data_tail before it
-	 * overwrites: we are done reading the bytes below tail. */
-	__atomic_store_n(&r->pg->data_tail, tail, __ATOMIC_RELEASE);
-	flush_side(s, p);
+	r->next_ns = record_time(p, h);
+	return true;
 }
 
-/* Each CPU has its ring, drained in turn: a sample in one may need a
- * library whose MMAP2 sits in another. Every MMAP published so far is
- * told before any sample of this round. An MMAP is published within the
- * mmap call, before the new code can run: one that a sample below the
- * heads needs is below the heads read after them. */
-static void
-prescan_maps(struct sampler *s, struct perf_state *p)
+/* The ring whose next record is the oldest below cut, or NULL. */
+static struct perf_ring *
+oldest_ring(struct perf_state *p, uint64_t cut)
 {
-	const struct perf_event_header *h;
-	struct perf_side sb;
+	struct perf_ring *best = NULL;
 
 	for (int i = 0; i < p->nrings; i++) {
 		struct perf_ring *r = &p->rings[i];
-		uint64_t head = ring_head(r), at = r->pg->data_tail;
 
-		if (at < r->scanned)
-			at = r->scanned;
-		for (; (h = record_at(p, r, at, head)) != NULL; at += h->size)
-			if (h->type != PERF_RECORD_SAMPLE &&
-			    perf__decode_side(h, h->size, &sb) ==
-			    PERF_SIDE_MAPS)
-				note_maps(s, p, h, &sb);
-		r->scanned = at;
+		/* A time far past cut is another clock's (never ours,
+		 * CLOCK_MONOTONIC; a guard, as held records fill the
+		 * ring): taken, last. */
+		if (r->tail < r->head && (r->next_ns < cut ||
+		    r->next_ns - cut > CLOCK_SKEW_NS) &&
+		    (!best || r->next_ns < best->next_ns))
+			best = r;
 	}
+	return best;
+}
+
+/* Each CPU has its ring; a thread's records go to the ring of the CPU it
+ * ran on, so an exec's COMM, a library's MMAP2 or a thread's FORK may sit
+ * in one ring and the samples that follow them in another. The rings are
+ * merged by time, oldest record first, and only records written before
+ * cut, a time read before the heads: a record that happened before
+ * another (the COMM before the new image runs, the MMAP2 before the
+ * library's code) was published before it was, so when the later one is
+ * below cut the earlier one is below its ring's head. The rest wait for
+ * the next round, still in the kernel's ring. cut UINT64_MAX: all. */
+static void
+drain_all_before(struct sampler *s, struct perf_state *p, uint64_t cut)
+{
+	struct perf_ring *r;
+	int i;
+
+	for (i = 0; i < p->nrings; i++) {
+		r = &p->rings[i];
+		r->tail = r->pg->data_tail;
+		r->head = ring_head(r);
+		peek_next(p, r);
+	}
+	while ((r = oldest_ring(p, cut)) != NULL) {
+		const struct perf_event_header *h =
+		    record_at(p, r, r->tail, r->head);
+
+		on_record(s, p, h, h->size);
+		r->tail += h->size;
+		peek_next(p, r);
+	}
+	/* Release pairs with the kernel's read of data_tail before it
+	 * overwrites: we are done reading the bytes below tail. */
+	for (i = 0; i < p->nrings; i++)
+		__atomic_store_n(&p->rings[i].pg->data_tail,
+		    p->rings[i].tail, __ATOMIC_RELEASE);
 	flush_side(s, p);
 }
 
 static void
 drain_all(struct sampler *s, struct perf_state *p)
 {
-	uint64_t heads[p->nrings > 0 ? p->nrings : 1];
-	int i;
+	drain_all_before(s, p, util_now_ns());
+}
 
-	for (i = 0; i < p->nrings; i++)
-		heads[i] = ring_head(&p->rings[i]);
-	prescan_maps(s, p);
-	for (i = 0; i < p->nrings; i++)
-		drain_ring(s, p, &p->rings[i], heads[i]);
+/* When sampling ends or pauses: every record written, whatever its time
+ * (nothing written later could be older). */
+static void
+drain_everything(struct sampler *s, struct perf_state *p)
+{
+	drain_all_before(s, p, UINT64_MAX);
 }
 
 /* Opens every thread of the target not covered yet; repeats while
@@ -545,7 +565,7 @@ perf_hold(struct sampler *s, struct perf_state *p)
 
 	for (i = 0; i < p->nfds; i++)
 		ioctl(p->fds[i], PERF_EVENT_IOC_DISABLE, 0);
-	drain_all(s, p);
+	drain_everything(s, p);
 	while (atomic_load_explicit(&s->hold_req, memory_order_acquire) &&
 	    !stopping(s)) {
 		/* Release: main may stop the process once it reads this. */
@@ -601,11 +621,11 @@ perf_loop(struct sampler *s, struct perf_state *p)
 			continue;
 		next_check = now + CHECK_NS;
 		if (target_gone(s, &status)) {
-			drain_all(s, p);
+			drain_everything(s, p);
 			sampler__push_exit(s, status);
 		}
 	}
-	drain_all(s, p);
+	drain_everything(s, p);
 }
 
 /* A failed attach may have counted threads and samples: ptrace, if it

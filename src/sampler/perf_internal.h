@@ -28,8 +28,8 @@ struct perf_ring {
 	unsigned char *data;
 	uint64_t size;			/* data bytes, a power of two */
 	size_t map_len;
-	uint64_t scanned;		/* position up to which its MMAP
-					 * records were told (drain_all) */
+	uint64_t tail, head;		/* this drain round's window */
+	uint64_t next_ns;		/* time of the record at tail */
 };
 
 struct perf_state {
@@ -85,6 +85,8 @@ struct perf_side {
 
 /* perf_parse.c */
 int perf__decode_side(const void *rec, size_t len, struct perf_side *out);
+uint64_t perf__record_time(const void *rec, size_t len, uint64_t sample_type,
+    bool sample_id_all);
 int perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
     uint64_t regs_mask, struct perf_sample *out);
 void perf__regs_to_dwarf(const uint64_t *packed, uint64_t mask,

@@ -126,6 +126,43 @@ perf__parse_sample(const void *rec, size_t len, uint64_t sample_type,
 	return 0;
 }
 
+/* The time a record was written at: a sample's TIME field, or the last
+ * u64 of a side-band record's sample_id trailer (with sample_id_all and
+ * TID, TIME only, ours). 0 when the record has none or another layout:
+ * such a record is taken as older than any. */
+uint64_t
+perf__record_time(const void *rec, size_t len, uint64_t sample_type,
+    bool sample_id_all)
+{
+	const struct perf_event_header *h = rec;
+	struct cur c = { (const unsigned char *)rec, (const unsigned char *)rec
+	    + len };
+	uint64_t t = 0;
+
+	if (len < sizeof *h || h->size < sizeof *h || h->size > len ||
+	    !(sample_type & PERF_SAMPLE_TIME))
+		return 0;
+	if (h->type != PERF_RECORD_SAMPLE) {
+		if (!sample_id_all || (sample_type & (PERF_SAMPLE_ID |
+		    PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU |
+		    PERF_SAMPLE_IDENTIFIER)) || h->size < sizeof *h + 16)
+			return 0;
+		memcpy(&t, (const char *)rec + h->size - 8, sizeof t);
+		return t;
+	}
+	c.end = (const unsigned char *)rec + h->size;
+	skip(&c, sizeof *h);
+	if ((sample_type & PERF_SAMPLE_IDENTIFIER) && !skip(&c, 8))
+		return 0;
+	if ((sample_type & PERF_SAMPLE_IP) && !skip(&c, 8))
+		return 0;
+	if ((sample_type & PERF_SAMPLE_TID) && !skip(&c, 8))
+		return 0;
+	if (!take(&c, &t, 8))
+		return 0;
+	return t;
+}
+
 /* Copies the kernel's call chain into the record split by context: the
  * PERF_CONTEXT_* markers ((u64)-4095 and up) are dropped, kernel pcs (any
  * context but the user's) come first, then user pcs when keep_user (no

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target for the perf record decoders (src/sampler/perf_parse.c):
- * perf__parse_sample, perf__fill_sample, perf__regs_to_dwarf and
- * perf__decode_side. The input is a 10-byte prefix that chooses how the
+ * perf__parse_sample, perf__fill_sample, perf__regs_to_dwarf,
+ * perf__decode_side and perf__record_time. The input is a 10-byte prefix that chooses how the
  * events were opened, then one record:
  *   byte 0    sample_type: bit 0 IP, 1 TID, 2 TIME, 3 CALLCHAIN,
  *             4 REGS_USER, 5 STACK_USER; bit 6: the register mask is
@@ -377,6 +377,33 @@ check_side(const unsigned char *rec, size_t len)
 	    want.exec, (unsigned long long)want.lost, want.comm);
 }
 
+/* The time the rings are merged by: a sample's TIME after IP and TID, a
+ * side-band record's last u64 (its sample_id trailer: TID, TIME). */
+static void
+check_time(const unsigned char *rec, size_t len, uint64_t type)
+{
+	size_t size = record_size(rec, len), at = 8;
+	uint64_t want = 0, got;
+	uint32_t rtype = 0;
+
+	if (size)
+		memcpy(&rtype, rec, 4);
+	at += (type & PERF_SAMPLE_IP ? 8 : 0) + (type & PERF_SAMPLE_TID ? 8 : 0);
+	if (!size || !(type & PERF_SAMPLE_TIME))
+		want = 0;
+	else if (rtype == PERF_RECORD_SAMPLE)
+		want = size >= at + 8 ? get_u64(rec, at) : 0;
+	else
+		want = size >= 24 ? get_u64(rec, size - 8) : 0;
+	got = perf__record_time(rec, len, type, true);
+	fuzz_check(got == want, "record_time %llu, want %llu",
+	    (unsigned long long)got, (unsigned long long)want);
+	got = perf__record_time(rec, len, type, false);
+	fuzz_check(got == (rtype == PERF_RECORD_SAMPLE ? want : 0),
+	    "record_time without sample_id_all %llu",
+	    (unsigned long long)got);
+}
+
 FUZZ_TARGET(perf)
 {
 	static const uint64_t type_bits[6] = {
@@ -411,6 +438,7 @@ FUZZ_TARGET(perf)
 	}
 	check_sample(rec, len, type, mask, (size_t)data[1] * 16);
 	check_side(rec, len);
+	check_time(rec, len, type);
 	free(rec);
 	return 0;
 }
