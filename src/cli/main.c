@@ -340,6 +340,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
+	char taken[96] = "";
 	double secs;
 	int i;
 
@@ -355,15 +356,21 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	failed = ws.ends[UNWIND_NO_INFO] + ws.ends[UNWIND_BAD_FRAME];
 	secs = st.elapsed_ns / 1e9;
 	python_summary(s, &st, &ws, py, sizeof py);
+	/* ptrace weighs a sample by the CPU time since the thread's last
+	 * one: when the sampler was kept from running, fewer samples were
+	 * taken than the count says, and the noise is theirs. */
+	if (st.samples && st.samples != ws.samples)
+		snprintf(taken, sizeof taken, ", %llu taken, weighed by CPU "
+		    "time", (unsigned long long)st.samples);
 	snprintf(line, sizeof line, "%s backend: %llu samples in %.1f s "
-	    "(%.1f Hz per thread, %u threads), %llu dropped, %llu lost, "
+	    "(%.1f Hz per thread, %u threads%s), %llu dropped, %llu lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
 	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
 	    secs > 0 ? (st.samples + st.dropped + st.skipped_idle + st.lost) /
 	    secs / (st.threads_seen ? st.threads_seen : 1) : 0.0,
-	    st.threads_seen, (unsigned long long)st.dropped,
+	    st.threads_seen, taken, (unsigned long long)st.dropped,
 	    (unsigned long long)st.lost, (unsigned long long)failed,
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],
 	    (unsigned long long)ws.ends[UNWIND_BAD_FRAME],

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Python stacks of every kind: deep recursion (50 frames), a second thread
 # with its own frames, a C extension call (hashlib) whose native time
-# belongs under the calling Python frame, and exec'd code named
-# <generated>. Prints "ready" once running; runs argv[1] seconds.
+# belongs under the calling Python frame, exec'd code named <generated>,
+# and a generator whose frame (owned by the generator object, not on the
+# thread's frame stack) sits under the frame that resumes it. Prints "ready" once running; runs argv[1] seconds.
 import hashlib
 import sys
 import threading
@@ -28,6 +29,18 @@ def hasher():
         hashlib.sha256(data).digest()
 
 
+def squares(n):
+    for i in range(n):
+        yield i * i
+
+
+def consume():
+    total = 0
+    for v in squares(30000):
+        total += v
+    return total
+
+
 def side_body():
     spin(30000)
 
@@ -50,6 +63,7 @@ def main(secs):
         recurse(50)
         hasher()
         generated()
+        consume()
     t.join()
 
 
