@@ -130,7 +130,7 @@ struct pview_func {
 
 struct pview_thread {
 	int32_t tid;
-	char name[16];
+	char name[32];
 	uint64_t samples;	/* in this view's window */
 };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* python: the Python frames of a CPython 3.11+ process, read from outside
- * with process_vm_readv. Four parts, each for one thread:
+ * with process_vm_readv. Its parts, each for one thread:
  *   probe   (any thread, once per process or exec): finds _PyRuntime and
  *           the interpreter's version, fills a plain-data struct
  *           python_layout (3.13+: from the interpreter's own
@@ -10,7 +10,9 @@
  *           offsets, leaf first, entry frames flagged;
  *   namer   (the worker: allocates, caches): a code object and offset ->
  *           "qualname (file.py:firstlineno)", file and executing line;
- *   merge   (pure): native frames + Python chain -> one stack.
+ *   merge   (pure): native frames + Python chain -> one stack;
+ *   thread name (the worker, through the namer): the name threading gave
+ *           a thread, read from its Thread object.
  * Never stops or writes the target: memory is only read, and a read that
  * races the interpreter fails or gives a chain the merge rejects. */
 #ifndef CTOP_PYTHON_H
@@ -76,6 +78,14 @@ struct python_layout {
 	uint16_t str_state;
 	uint16_t str_ascii_size;	/* sizeof(PyASCIIObject) */
 	uint16_t str_compact_size;	/* sizeof(PyCompactUnicodeObject) */
+	/* What a thread's name is read through (python_thread_name):
+	 * _PyInterpreterFrame.localsplus, PyHeapTypeObject.ht_cached_keys,
+	 * and how an instance keeps its attributes: 11 (values or dict
+	 * pointer before the object), 12 (one tagged pointer there), 13
+	 * (values inline after it); 0: not known, no thread names. */
+	uint16_t fr_localsplus;
+	uint16_t ht_cached_keys;
+	uint8_t attr_scheme;
 	char label[16];		/* "python 3.12" for the status line */
 };
 
@@ -120,6 +130,8 @@ struct python_chain {
 	uint16_t n;		/* frames used */
 	uint16_t nentry;	/* frames flagged PYTHON_FRAME_ENTRY */
 	uint32_t flags;		/* PYTHON_CHAIN_* */
+	uint64_t root;		/* address of frames[n - 1]'s frame: the
+				 * thread's outermost (python_thread_name) */
 	struct python_frame frames[PYTHON_MAX_DEPTH];
 };
 
@@ -206,6 +218,15 @@ int python_namer_lookup(struct python_namer *n, uint64_t code,
 
 void python_namer_stats(const struct python_namer *n,
     struct python_namer_stats *out);
+
+/* The name the threading module gave the thread whose chain c is: its
+ * outermost frame runs Thread._bootstrap, whose first local is the
+ * Thread; its _name attribute, as UTF-8 into buf. Returns 0, -ENOENT (not
+ * a thread started by threading, or the layout has no attr_scheme),
+ * -EFAULT (a read failed) or -ENOMEM. Read once per thread: a few reads of
+ * the target. Thread: the worker. */
+int python_thread_name(struct python_namer *n, const struct python_chain *c,
+    uint64_t epoch, char *buf, size_t size);
 
 /* The line of byte offset addr (lasti * 2) in a 3.11+ location table
  * (co_linetable) of a code object starting at firstlineno; -1: no line,

@@ -132,6 +132,12 @@ void symbols_stack_begin(struct symbols *s, const struct python_chain *chain,
 void symbols_stack_push(struct symbols *s, uint64_t pc, bool exact);
 size_t symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap);
 
+/* The name threading gave the thread whose Python chain c is (see
+ * python_thread_name), into buf. Returns 0, or -ENOENT (none: not a
+ * threading thread, no Python) or another -errno. */
+int symbols_python_thread_name(struct symbols *s, const struct python_chain *c,
+    uint64_t time_ns, char *buf, size_t size);
+
 struct symbols_python_stats {
 	uint64_t chains;	/* stacks that came with a Python chain */
 	uint64_t merged;	/* ... merged (or fitting without Python) */

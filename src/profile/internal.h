@@ -20,7 +20,7 @@ struct pnode {
 
 struct pthread {
 	int32_t tid;
-	char name[16];
+	char name[32];
 	uint32_t root;		/* index of its root in profile.nodes */
 	uint64_t last_time;	/* newest sample time since the last reset */
 };

@@ -18,6 +18,19 @@ struct python_layout;
  * version and runtime. Returns 0, or -ENOTSUP for another minor. */
 int python__layout_table(unsigned minor, struct python_layout *out);
 
+/* Fills the fields python_thread_name reads for CPython 3.minor. */
+void python__layout_attrs(unsigned minor, struct python_layout *l);
+
+struct python_namer;
+
+/* A compact str object at addr, as UTF-8 (malloc'd into *out). Returns
+ * 0, -EFAULT or -ENOMEM. Thread: the namer's. */
+int python__namer_str(struct python_namer *n, uint64_t addr, char **out);
+
+/* The target process and layout of a namer. */
+pid_t python__namer_pid(const struct python_namer *n);
+const struct python_layout *python__namer_layout(const struct python_namer *n);
+
 /* Little-endian field loads from a byte buffer read from the target. */
 static inline uint64_t
 python__u64(const unsigned char *p, size_t off)

@@ -86,6 +86,25 @@ layout_312(struct python_layout *l)
 	l->str_compact_size = 56;	/* sizeof(PyCompactUnicodeObject) */
 }
 
+/* Where a thread's name is read (python_thread_name): the same
+ * localsplus in 3.11 to 3.13 (pycore_frame.h), ht_cached_keys after the
+ * type object's slots (cpython/object.h), and each version's way of
+ * keeping an instance's attributes (pycore_object.h). Checked against the
+ * real interpreters by run-python.sh (the T key's thread names). Other
+ * versions: no thread names. */
+void
+python__layout_attrs(unsigned minor, struct python_layout *l)
+{
+	l->fr_localsplus = PYTHON_NO_FIELD;
+	l->ht_cached_keys = PYTHON_NO_FIELD;
+	l->attr_scheme = 0;
+	if (minor < 11 || minor > 13)
+		return;
+	l->fr_localsplus = 72;
+	l->ht_cached_keys = minor == 11 ? 872 : 880;
+	l->attr_scheme = (uint8_t)minor;
+}
+
 int
 python__layout_table(unsigned minor, struct python_layout *out)
 {
@@ -95,6 +114,7 @@ python__layout_table(unsigned minor, struct python_layout *out)
 		layout_312(out);
 	else
 		return -ENOTSUP;
+	python__layout_attrs(minor, out);
 	layout_label(out, minor);
 	return 0;
 }
@@ -245,6 +265,7 @@ python_layout_from_debug_offsets(pid_t pid, uint64_t runtime,
 		    "CPython 3.%u", minor);
 	out->version = hex;
 	out->runtime = runtime;
+	python__layout_attrs(minor, out);
 	layout_label(out, minor);
 	return PYTHON_OK;
 }

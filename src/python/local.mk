@@ -6,6 +6,7 @@ libctop_a_SOURCES += \
 	src/python/merge.c \
 	src/python/namer.c \
 	src/python/probe.c \
+	src/python/threadname.c \
 	src/python/walk.c
 noinst_HEADERS += include/ctop/python.h src/python/internal.h
 
@@ -46,7 +47,7 @@ EXTRA_tests_unit_test_python_probe_DEPENDENCIES = tests/targets/fakepython
 # End to end on the interpreters found here (issue 11): shares, names,
 # threads, recursion, C extensions, exec'd code, --python off.
 SCRIPT_TESTS += tests/integration/run-python.sh \
-	tests/unpriv/run-unpriv-python.sh
-EXTRA_DIST += tests/integration/run-python.sh \
+	tests/unpriv/run-unpriv-python.sh tests/tui/run-python-threads.sh
+EXTRA_DIST += tests/integration/run-python.sh tests/tui/run-python-threads.sh \
 	tests/unpriv/run-unpriv-python.sh \
 	tests/targets/py_shares.py tests/targets/py_mixed.py

@@ -270,6 +270,26 @@ read_str(struct python_namer *n, uint64_t addr, const struct prefetch *pf,
 	return rc;
 }
 
+int
+python__namer_str(struct python_namer *n, uint64_t addr, char **out)
+{
+	struct prefetch none = { .have = 0 };
+
+	return read_str(n, addr, &none, out);
+}
+
+pid_t
+python__namer_pid(const struct python_namer *n)
+{
+	return n->pid;
+}
+
+const struct python_layout *
+python__namer_layout(const struct python_namer *n)
+{
+	return &n->l;
+}
+
 /* co_linetable's bytes. */
 static int
 read_table(struct python_namer *n, uint64_t addr, const struct prefetch *pf,

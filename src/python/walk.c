@@ -238,7 +238,7 @@ frame_lasti(const struct python_layout *l, uint64_t code, uint64_t instr)
 /* Appends the frame whose header is h; false when it has no code. */
 static bool
 chain_push(const struct python_layout *l, struct python_chain *out,
-    const unsigned char *h)
+    uint64_t frame, const unsigned char *h)
 {
 	struct python_frame *f = &out->frames[out->n];
 	uint64_t code = python__u64(h, l->fr_code);
@@ -247,6 +247,7 @@ chain_push(const struct python_layout *l, struct python_chain *out,
 	if (!code)
 		return false;
 	out->n++;
+	out->root = frame;
 	f->code = code;
 	f->lasti = frame_lasti(l, f->code, python__u64(h, l->fr_instr));
 	f->flags = 0;
@@ -302,7 +303,7 @@ chain_walk(const struct python_layout *l, struct python_walker *w,
 		w->strays = stray && owner == 0;
 		if (owner >= l->owner_shim_lo && owner <= l->owner_shim_hi)
 			chain_mark_entry(out);
-		else if (owner > 3 || !chain_push(l, out, h))
+		else if (owner > 3 || !chain_push(l, out, frame, h))
 			return -EFAULT;	/* not a frame: changed under us */
 		frame = python__u64(h, l->fr_previous);
 	}
@@ -322,6 +323,7 @@ python_walk(const struct python_layout *l, struct python_walker *w,
 
 	out->n = out->nentry = 0;
 	out->flags = 0;
+	out->root = 0;
 	w->win_lo = w->win_hi = 0;	/* frames changed since the last walk */
 	w->strays = 0;
 	if (span > sizeof ts)

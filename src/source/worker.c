@@ -22,6 +22,8 @@
 #define WORKER_MAX_FRAMES 4096		/* unwound pcs per sample */
 #define WORKER_MAX_IDS 16384		/* frame ids per stack, inlines too */
 #define WORKER_BATCH 4096		/* records per drain round */
+#define WORKER_PYNAME_SLOTS 256		/* threads whose Python name was
+					 * asked, direct-mapped by tid */
 
 struct worker {
 	struct ring *ring;
@@ -45,6 +47,10 @@ struct worker {
 	bool symbols_failed;
 	struct rec_python py;		/* the probe's last answer */
 	bool py_pending;		/* not yet given to symbols */
+	struct {			/* thread names from threading: */
+		int32_t tid;		/* asked once per outermost frame */
+		uint64_t root;
+	} pyname[WORKER_PYNAME_SLOTS];
 
 	/* Shared with main, under lock. */
 	pthread_mutex_t lock;
@@ -214,6 +220,26 @@ worker_python_summary(struct worker *w, const struct rec_sample *s)
 	w->summary.py_unnamed = ps.unnamed;
 }
 
+/* A Python thread started by threading: the name it was given becomes
+ * its thread's name (the T key), asked again only when the thread's
+ * outermost frame changes (a new thread with a reused tid). */
+static void
+worker_python_thread_name(struct worker *w, const struct rec_sample *s)
+{
+	const struct python_chain *c = rec_sample_python(s);
+	size_t slot = (uint32_t)s->tid % WORKER_PYNAME_SLOTS;
+	char name[64];
+
+	if (c == NULL || c->n == 0 || s->tid == w->opts.pid ||
+	    (w->pyname[slot].tid == s->tid && w->pyname[slot].root == c->root))
+		return;
+	w->pyname[slot].tid = s->tid;
+	w->pyname[slot].root = c->root;
+	if (symbols_python_thread_name(w->symbols, c, s->time_ns, name,
+	    sizeof name) == 0 && name[0] != '\0')
+		profile_set_thread_name(w->profile, s->tid, name);
+}
+
 static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
@@ -235,6 +261,7 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	if (profile_add(w->profile, s->tid, s->time_ns, w->ids, k,
 	    s->weight ? s->weight : 1) < 0)
 		return;
+	worker_python_thread_name(w, s);
 	pthread_mutex_lock(&w->lock);
 	worker_python_summary(w, s);
 	w->summary.samples += s->weight ? s->weight : 1;
@@ -253,6 +280,10 @@ worker_handle_exec(struct worker *w)
 		unwind_flush(w->unwinder);
 	read_comm(w->opts.pid, w->comm, sizeof w->comm);
 	w->process_frame = intern_marker(w->profile, w->comm, FRAME_PROCESS);
+	/* The thread that exec'd is the process's only one now, and has the
+	 * new program's name (T showed a launched program as ctop-prof). */
+	profile_set_thread_name(w->profile, w->opts.pid, w->comm);
+	memset(w->pyname, 0, sizeof w->pyname);
 }
 
 static void

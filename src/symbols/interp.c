@@ -188,6 +188,18 @@ name_native(struct symbols *s, struct symbols__interp *in)
 	return evals;
 }
 
+int
+symbols_python_thread_name(struct symbols *s, const struct python_chain *c,
+    uint64_t time_ns, char *buf, size_t size)
+{
+	struct symbols__interp *in = s->interp;
+
+	if (in == NULL || in->namer == NULL || c == NULL)
+		return -ENOENT;
+	return python_thread_name(in->namer, c, time_ns >> EPOCH_SHIFT, buf,
+	    size);
+}
+
 /* The frame id of Python frame i of the chain; PROFILE_NO_FRAME when the
  * namer could not read it. */
 static uint32_t

@@ -50,7 +50,7 @@ thread_label(const struct tui *t, char *buf, size_t size)
 	snprintf(buf, size, "%d", (int)t->view.params.tid);
 	for (i = 0; t->cur && i < t->cur->n_threads; i++)
 		if (t->cur->threads[i].tid == t->view.params.tid)
-			snprintf(buf, size, "%.15s (%d)", t->cur->threads[i].name,
+			snprintf(buf, size, "%.31s (%d)", t->cur->threads[i].name,
 			    (int)t->view.params.tid);
 }
 

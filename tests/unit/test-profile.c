@@ -178,7 +178,7 @@ test_threads(void)
 	add(p, 11, 0, "proc;main;idle", 1);
 	add(p, 22, 0, "proc;main;work", 3);
 	add(p, 22, 0, "proc;io", 2);
-	profile_set_thread_name(p, 22, "io-thread-with-a-long-name");
+	profile_set_thread_name(p, 22, "io-thread-with-a-long-name-past-31-bytes");
 	m = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
 	t1 = profile_view(p, &(struct pview_params){ 11, 0 }, 0);
 	t2 = profile_view(p, &(struct pview_params){ 22, 0 }, 0);
@@ -200,7 +200,8 @@ test_threads(void)
 	is_int(t1->n_threads, 2, "thread list regardless of tid");
 	is_int(m->threads[0].tid, 11, "threads by decreasing samples");
 	is_int(m->threads[1].samples, 5, "thread samples");
-	is_str(m->threads[1].name, "io-thread-with-", "name cut at 15 bytes");
+	is_str(m->threads[1].name, "io-thread-with-a-long-name-past",
+	    "name cut at 31 bytes (a Python thread name may be longer than a comm)");
 	ok(pview_find(m, 12345) == PROFILE_NO_NODE, "unknown id not found");
 	ok(pview_node_frame(m, 0) == NULL, "root has no frame");
 	is_str(pview_node_frame(m, nm)->name, "work", "node frame");

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# T on a Python program (issue 11): each thread started by threading is
+# named as Python names it (Thread(name="pyside") in py_mixed.py, read
+# from the Thread object in the target), the main thread by the program
+# that was exec'd (not by ctop-prof, which launched it). Every CPython
+# 3.11+ found here, both backends (perf when permitted); an absent one is
+# skipped with the reason.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$top_srcdir/tests/integration/perf-lib.sh"
+. "$top_srcdir/tests/tui/tuilib.sh"
+[ -x "$CTOP" ] || skip_all "no ctop-prof binary at $CTOP"
+ptrace_allowed || skip_all "ptrace not permitted here"
+mixed=$top_srcdir/tests/targets/py_mixed.py
+if perf_allowed; then backends="ptrace perf"; else
+	backends=ptrace
+	diag "perf not usable here ($PERF_WHY): ptrace only"
+fi
+
+# thread_labels: the status line's thread field after each T, up to 4.
+thread_labels() {
+	local i
+	for i in 1 2 3 4; do
+		keys T
+		sleep 0.5
+		line 2 | sed -n 's/.*thread \(.*([0-9]*)\).*/\1/p'
+	done
+}
+
+run_threads() {	# run_threads LABEL PY BACKEND
+	local label=$1 py=$2 be=$3 labels comm
+	comm=$(basename "$py" | cut -c1-15)
+	tui_start 120 30 LC_ALL=C TERM=xterm -- --backend "$be" -- \
+		"$py" "$mixed" 20
+	wait_has "python 3."
+	ok $? "$label $be: the live view shows Python frames" || show
+	# The side thread's Python name comes with its first chain.
+	sleep 1
+	labels=$(thread_labels)
+	printf '%s\n' "$labels" | grep -q '^pyside ([0-9]*)$'
+	ok $? "$label $be: T shows the thread named by threading (pyside)" ||
+		diag "labels: $(printf '%s' "$labels" | tr '\n' '|')"
+	printf '%s\n' "$labels" | grep -q "^$comm ([0-9]*)$" &&
+		! printf '%s\n' "$labels" | grep -q '^ctop-prof ('
+	ok $? "$label $be: T shows the main thread as $comm, not ctop-prof" ||
+		diag "labels: $(printf '%s' "$labels" | tr '\n' '|')"
+	keys q
+}
+
+interps=(
+	"pyenv 3.11|$HOME/.pyenv/versions/3.11.*/bin/python3.11"
+	"pyenv 3.12|$HOME/.pyenv/versions/3.12.*/bin/python3.12"
+	"pyenv 3.13|$HOME/.pyenv/versions/3.13.*/bin/python3.13"
+	"Debian 3.11|/usr/bin/python3.11"
+)
+for e in "${interps[@]}"; do
+	label=${e%%|*}
+	# shellcheck disable=SC2086 # the glob picks the installed patch level
+	py=$(ls -d ${e#*|} 2>/dev/null | tail -1)
+	if [ -z "$py" ] || [ ! -x "$py" ]; then
+		skip "$label" "not installed (${e#*|})"
+		continue
+	fi
+	for be in $backends; do
+		run_threads "$label" "$py" "$be"
+	done
+done
+done_testing
