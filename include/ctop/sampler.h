@@ -138,4 +138,44 @@ void sampler_python_delay_percentiles(struct sampler *s, uint64_t *p50,
 
 void sampler_free(struct sampler *s);
 
+/* ---- access (--check) ------------------------------------------------- */
+
+/* What the kernel lets us do to process pid (0: a command we would
+ * launch), for the permission doctor: its gates, read from /proc, and its
+ * answers to two harmless asks (a disabled perf event opened on pid and
+ * closed at once, with kernel samples and without; a PTRACE_SEIZE of no
+ * process, which only a seccomp filter refuses). Nothing is attached. */
+struct sampler_access {
+	pid_t pid;
+	int yama;		/* ptrace_scope, -1 without Yama */
+	int paranoid;		/* perf_event_paranoid, -100 unknown */
+	int kptr_restrict;	/* -1 unknown */
+	int seccomp;		/* 0 off, 1 strict, 2 filter */
+	bool seccomp_ptrace, seccomp_perf;	/* a filter refuses the call */
+	bool cap_sys_ptrace, cap_perfmon, cap_sys_admin, cap_syslog;
+	uid_t euid;
+	long target_uid;	/* -1 unknown or no pid */
+	pid_t tracer;		/* the target's TracerPid */
+	char state;		/* the target's state letter, 0: none */
+	bool kernel_thread;
+	bool container;		/* another pid namespace than init's, or a
+				 * container marker (/.dockerenv, ...) */
+	char container_why[96];
+	int perf_err;		/* perf_event_open, user only: 0 or -errno */
+	int perf_kernel_err;	/* ... with kernel samples */
+	bool kallsyms_addrs;	/* /proc/kallsyms shows real addresses */
+	bool ptrace_ok;		/* PTRACE_SEIZE would be allowed (the gates
+				 * foretell it: nothing is attached) */
+	char ptrace_why[512];	/* the refusal's one line when not */
+	char perf_why[512];
+};
+
+/* Gathers the facts and asks. Thread: any (main). */
+void sampler_access_check(pid_t pid, struct sampler_access *out);
+
+/* Judges the facts and answers in a (pure, for tests of every gate):
+ * fills ptrace_ok, ptrace_why and perf_why (perf_err set to -EPERM for a
+ * kernel thread or a zombie, which no backend samples). */
+void sampler_access_judge(struct sampler_access *a);
+
 #endif

@@ -150,6 +150,25 @@ struct symbols_python_stats {
 void symbols_python_stats(const struct symbols *s,
     struct symbols_python_stats *out);
 
+/* ---- what a file gives for naming (report.c) -------------------------- */
+
+struct symbols_file_report {
+	bool elf;		/* an ELF file libdwfl could read */
+	int nsyms;		/* symbols it finds (.symtab, else .dynsym,
+				 * or the separate debug file's) */
+	bool symtab;		/* the file has a full .symtab itself */
+	bool dwarf;		/* DWARF found: file:line, inline frames */
+	char debugfile[256];	/* the separate file it was found in, or "" */
+	char debuglink[128];	/* .gnu_debuglink's name, or "" */
+	char build_id[41];	/* hex, or "" */
+	bool unwind_tables;	/* .eh_frame or .debug_frame */
+};
+
+/* Looks at one file as the worker's Dwfl would (build id and debug link
+ * lookups in the standard places). Returns 0, or -errno (-ENOEXEC: not
+ * ELF). Thread: any (its own Dwfl). */
+int symbols_file_report(const char *path, struct symbols_file_report *r);
+
 /* Whether --debuginfod can work: the debuginfod client library that libdw
  * loads at run time is installed and DEBUGINFOD_URLS names a server.
  * Returns 0, or -ENOENT with *cause (caller frees) saying what is missing

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ctop/diag.h"
+#include "ctop/doctor.h"
 #include "ctop/export.h"
 #include "ctop/options.h"
 #include "ctop/ring.h"
@@ -678,6 +679,13 @@ main(int argc, char **argv)
 		return rc;
 	case OPTIONS_RUN:
 		break;
+	}
+	if (o.check) {
+		/* The doctor asks no server: libdwfl's debug file lookup
+		 * stays local unless --debuginfod. */
+		if (!o.debuginfod)
+			unsetenv("DEBUGINFOD_URLS");
+		return doctor_run(o.pid, stdout);
 	}
 	fail_code = o.command != NULL ? 125 : 1;
 	/* debuginfod is network access: only when asked for, and then it must

@@ -30,6 +30,7 @@ enum long_only {
 	OPT_CHECKPOINT,
 	OPT_COMMAND_OUTPUT,
 	OPT_PYTHON,
+	OPT_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
 	{ "checkpoint",		required_argument, NULL, OPT_CHECKPOINT },
 	{ "command-output",	required_argument, NULL, OPT_COMMAND_OUTPUT },
 	{ "python",		required_argument, NULL, OPT_PYTHON },
+	{ "check",		no_argument,	   NULL, OPT_CHECK },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -68,6 +70,7 @@ options_usage(FILE *out)
 "Usage: ctop-prof [OPTIONS] -p PID              attach to a running process\n"
 "       ctop-prof [OPTIONS] -- COMMAND [ARG...] launch COMMAND and profile it\n"
 "       ctop-prof [OPTIONS] --load FILE         open a saved snapshot\n"
+"       ctop-prof --check [PID]                 what may be profiled, and fixes\n"
 "\n"
 "A live, top-like sampling profiler. Without --output or --batch it shows a\n"
 "live view in the terminal; press ? there for the keys.\n"
@@ -103,6 +106,10 @@ options_usage(FILE *out)
 "                           ctop-prof-PID-XXXXXX.out in $XDG_RUNTIME_DIR or\n"
 "                           the working directory)\n"
 "      --children           follow forked children (not implemented yet)\n"
+"      --check [PID]        the permission doctor: the kernel's gates, which\n"
+"                           backend would run on PID (or a launched command),\n"
+"                           what each module gives for naming, and the\n"
+"                           least-privilege fix; exit 0 when it would work\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
 "\n"
@@ -302,6 +309,9 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 	case OPT_CHILDREN:
 		o->children = true;
 		break;
+	case OPT_CHECK:
+		o->check = true;
+		break;
 	case OPT_COMMAND_OUTPUT:
 		if (*arg == '\0' || strcmp(arg, "-") == 0)
 			return usage_error(cause, "bad --command-output '%s': "
@@ -343,6 +353,11 @@ options_check(struct options *o, char **cause)
 {
 	int sources = (o->pid != 0) + (o->command != NULL) + (o->load != NULL);
 
+	if (o->check && (o->command != NULL || o->load != NULL))
+		return usage_error(cause, "--check takes a PID or nothing (a "
+		    "launched command's needs), not a command or --load");
+	if (o->check)
+		return OPTIONS_RUN;
 	if (sources == 0)
 		return usage_error(cause, "nothing to profile: give -p PID, "
 		    "-- COMMAND, or --load FILE (see --help)");
@@ -389,6 +404,14 @@ options_parse(int argc, char **argv, struct options *o, char **cause)
 		r = options_apply(c, optarg, o, cause);
 		if (r != OPTIONS_RUN)
 			return r;
+	}
+	/* --check PID: the PID may follow as an argument. */
+	if (o->check && optind == argc - 1 && o->pid == 0 &&
+	    strcmp(argv[optind - 1], "--") != 0) {
+		r = options_apply('p', argv[optind], o, cause);
+		if (r != OPTIONS_RUN)
+			return r;
+		optind++;
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0 && o->pid == 0 &&

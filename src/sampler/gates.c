@@ -35,8 +35,8 @@ seccomp_mode(void)
  * kernel looks at it: with arguments the kernel itself would reject
  * (no such pid; an attr at NULL) the answer is ESRCH or EFAULT, unless a
  * filter answers EPERM first, as Docker's default profile does. */
-static bool
-seccomp_denies(enum gate_call call)
+bool
+gates_seccomp_denies(enum gate_call call)
 {
 	long r;
 
@@ -63,7 +63,7 @@ gates_gather(struct gate_facts *f, enum gate_call call, int err, pid_t pid)
 	f->euid = geteuid();
 	f->tracer = sampler__proc_tracer(pid, 0);
 	f->seccomp_denies = (err == -EPERM || err == -EACCES) &&
-	    seccomp_denies(call);
+	    gates_seccomp_denies(call);
 }
 
 static bool

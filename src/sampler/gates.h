@@ -31,6 +31,10 @@ struct gate_facts {
 				 * itself, whatever its arguments */
 };
 
+/* Whether our seccomp filter refuses the call itself (a harmless ask:
+ * arguments the kernel would reject anyway). */
+bool gates_seccomp_denies(enum gate_call call);
+
 /* Reads the facts of this system for a call that failed with err. */
 void gates_gather(struct gate_facts *f, enum gate_call call, int err,
     pid_t pid);

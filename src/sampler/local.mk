@@ -1,5 +1,6 @@
 # sampler module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
+	src/sampler/access.c \
 	src/sampler/gates.c \
 	src/sampler/maps_watch.c \
 	src/sampler/procfs.c \

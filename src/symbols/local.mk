@@ -6,6 +6,7 @@ libctop_a_SOURCES += \
 	src/symbols/interp.c \
 	src/symbols/kallsyms.c \
 	src/symbols/perfmap.c \
+	src/symbols/report.c \
 	src/symbols/resolve.c \
 	src/symbols/symbols.c
 noinst_HEADERS += src/symbols/internal.h src/symbols/kallsyms.h

@@ -154,7 +154,7 @@ test_chain_split(void)
 	    rec_sample_user(r)[2] == 0x403000 && r->stack_len == 0,
 	    "no stack copy: 1 kernel pc, then the 3 user pcs (%u+%u)",
 	    r->kernel_len, r->user_len);
-	ps.stack = stack;
+	ps.stack = (const unsigned char *)stack;
 	ps.stack_size = ps.dyn_size = sizeof stack;
 	got = perf__fill_sample(&ps, sizeof stack, r);
 	ok(got == sizeof *r + 8 + sizeof stack && r->kernel_len == 1 &&
