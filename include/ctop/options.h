@@ -43,6 +43,7 @@ struct options {
 	const char *command_output;	/* --command-output FILE */
 	enum sampler_python python;	/* --python */
 	bool check;			/* --check: the permission doctor */
+	bool pick;			/* no target: the process picker */
 };
 
 enum options_result {

@@ -17,6 +17,8 @@ struct ui_opts {
 	double duration_s;	/* stop after this long, 0 = until quit */
 	bool ascii;		/* force ASCII drawing */
 	bool no_color;		/* force monochrome */
+	bool picker;		/* started from the process picker: the p
+				 * key goes back to it (ui_run returns 1) */
 };
 
 /* Flags main's signal handlers set; the UI and batch loops poll them. */
@@ -38,11 +40,24 @@ struct ui_signals {
  * nothing half-done. Thread: main. */
 int ui_check_terminal(char **cause);
 
-/* Runs the TUI until `q`, a quit signal, or the duration. Returns 0, or
- * -errno with *cause when the terminal cannot be used (no tty, TERM
- * unknown). The terminal is restored on every path. Thread: main. */
+/* Runs the TUI until `q`, a quit signal, or the duration. Returns 0, 1
+ * when the user pressed p to go back to the process picker (opts->picker
+ * only), or -errno with *cause when the terminal cannot be used (no tty,
+ * TERM unknown). The terminal is restored on every path. Thread: main. */
 int ui_run(struct source *src, const struct ui_opts *opts,
     const struct ui_signals *sig, char **cause);
+
+struct proclist;
+
+/* The process picker (ctop-prof without a target): a top-like list of
+ * the processes (pid, user, CPU %, threads, RSS, command), sorted by CPU
+ * and refreshed every delay_s; typing filters by name or command line,
+ * arrows move, Enter chooses; a process we may not profile is dimmed and
+ * the bottom line says why when it is selected. Returns 1 with *pid
+ * chosen, 0 when the user quit (q on an empty filter, Esc twice, a quit
+ * signal), or -errno with *cause (no usable terminal). Thread: main. */
+int ui_pick(struct proclist *pl, const struct ui_opts *opts,
+    const struct ui_signals *sig, pid_t *pid, char **cause);
 
 struct batch_opts {
 	double delay_s;

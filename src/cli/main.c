@@ -20,6 +20,7 @@
 
 #include "ctop/diag.h"
 #include "ctop/doctor.h"
+#include "ctop/proclist.h"
 #include "ctop/export.h"
 #include "ctop/options.h"
 #include "ctop/ring.h"
@@ -166,6 +167,9 @@ choose_run_kind(const struct options *o)
 	return RUN_TUI;
 }
 
+/* Set when the user pressed p in a live view opened from the picker. */
+static bool back_to_picker;
+
 static int
 run_view(struct source *src, enum run_kind kind, const struct options *o,
     int fail_code)
@@ -186,11 +190,12 @@ run_view(struct source *src, enum run_kind kind, const struct options *o,
 		return 0;
 	} else {
 		struct ui_opts uo = { o->delay_s, o->duration_s, o->ascii,
-		    o->no_color || getenv("NO_COLOR") != NULL };
+		    o->no_color || getenv("NO_COLOR") != NULL, o->pick };
 
 		tui_active = 1;
 		err = ui_run(src, &uo, &sig, &cause);
 		tui_active = 0;
+		back_to_picker = err == 1;
 		if (err < 0) {
 			fail(fail_code, "%s", cause ? cause : strerror(-err));
 			free(cause);
@@ -563,6 +568,45 @@ out:
 	return rc;
 }
 
+/* ctop-prof without a target: the process list; Enter opens the live
+ * view of the chosen process, whose p key detaches and comes back here.
+ * Returns the exit status. */
+static int
+run_picker(struct options *o)
+{
+	struct ui_signals sig = { &quit_signal, &stop_request,
+	    &redraw_request, job_stop };
+	struct ui_opts uo = { o->delay_s, 0, o->ascii,
+	    o->no_color || getenv("NO_COLOR") != NULL, true };
+	struct proclist *pl = proclist_new();
+	char *cause = NULL;
+	pid_t pid;
+	int rc = 0;
+
+	if (!pl)
+		return fail(1, "out of memory for the process list");
+	for (;;) {
+		/* Ctrl-Z is the picker's loop to serve, as the TUI's. */
+		tui_active = 1;
+		rc = ui_pick(pl, &uo, &sig, &pid, &cause);
+		tui_active = 0;
+		if (rc < 0) {
+			rc = fail(1, "%s", cause ? cause : strerror(-rc));
+			free(cause);
+			break;
+		}
+		if (rc == 0)
+			break;
+		o->pid = pid;
+		back_to_picker = false;
+		rc = run_live(o, RUN_TUI, NULL);
+		if (!back_to_picker || quit_signal)
+			break;
+	}
+	proclist_free(pl);
+	return rc;
+}
+
 /* Opens the --log file for appending by the rules of --output for what
  * exists: a symlink is followed unless it is another user's in a sticky
  * world-writable directory; a device, FIFO or socket is written through
@@ -699,6 +743,10 @@ main(int argc, char **argv)
 		return rc;
 	}
 	kind = choose_run_kind(&o);
+	if (o.pick && (kind != RUN_TUI || !isatty(STDIN_FILENO)))
+		return fail(2, "nothing to profile: give -p PID, -- COMMAND, "
+		    "or --load FILE (the process list needs a terminal; see "
+		    "--help)");
 	if (kind == RUN_TUI && !isatty(STDIN_FILENO))
 		return fail(fail_code, "cannot start the live view: standard "
 		    "input is not a terminal (use --batch or --output FILE)");
@@ -712,8 +760,11 @@ main(int argc, char **argv)
 		return rc;
 	if ((rc = open_diagnostics(&o, kind, &log, fail_code)) != 0)
 		return rc;
-	rc = o.load != NULL ? run_load(&o, kind) :
-	    run_live(&o, kind, o.output != NULL ? &out : NULL);
+	if (o.pick)
+		rc = run_picker(&o);
+	else
+		rc = o.load != NULL ? run_load(&o, kind) :
+		    run_live(&o, kind, o.output != NULL ? &out : NULL);
 	diag_set(NULL);
 	if (log != NULL)
 		fclose(log);

@@ -67,7 +67,8 @@ void
 options_usage(FILE *out)
 {
 	fputs(
-"Usage: ctop-prof [OPTIONS] -p PID              attach to a running process\n"
+"Usage: ctop-prof [OPTIONS]                     pick a process from a list\n"
+"       ctop-prof [OPTIONS] -p PID              attach to a running process\n"
 "       ctop-prof [OPTIONS] -- COMMAND [ARG...] launch COMMAND and profile it\n"
 "       ctop-prof [OPTIONS] --load FILE         open a saved snapshot\n"
 "       ctop-prof --check [PID]                 what may be profiled, and fixes\n"
@@ -115,7 +116,7 @@ options_usage(FILE *out)
 "\n"
 "Keys of the live view (press ? there for what each does):\n"
 "  t i f Up Down Left Right h j k l PgUp PgDn Home End Enter Esc Backspace u\n"
-"  / n N 1 2 3 4 < > T space r w s ? q\n"
+"  / n N 1 2 3 4 < > T space r w s p ? q\n"
 "\n"
 "Exit status: attach and --load: 0 success, 1 runtime failure, 2 usage\n"
 "error. Launch: the command's status (128+N if killed by signal N), 2 usage\n"
@@ -358,6 +359,12 @@ options_check(struct options *o, char **cause)
 		    "launched command's needs), not a command or --load");
 	if (o->check)
 		return OPTIONS_RUN;
+	/* No target: the process picker, on a terminal (main checks). */
+	if (sources == 0 && !o->batch && o->output == NULL &&
+	    o->iterations == 0) {
+		o->pick = true;
+		return OPTIONS_RUN;
+	}
 	if (sources == 0)
 		return usage_error(cause, "nothing to profile: give -p PID, "
 		    "-- COMMAND, or --load FILE (see --help)");

@@ -53,6 +53,7 @@ static const struct pair_def pair_defs[ST_COUNT] = {
 	[ST_MESSAGE] = { -1, -1, -1, -1, A_BOLD },
 	[ST_ERROR] = { COLOR_RED, -1, 196, -1, A_BOLD },
 	[ST_PAUSED] = { COLOR_WHITE, COLOR_RED, 231, 160, A_BOLD },
+	[ST_DIM] = { -1, -1, 244, -1, A_DIM },
 	/* Bars: cool to hot, flame-graph colours. */
 	[ST_BAR0 + 0] = { COLOR_BLACK, COLOR_YELLOW, 16, 229, 0 },
 	[ST_BAR0 + 1] = { COLOR_BLACK, COLOR_CYAN, 16, 222, 0 },
@@ -81,6 +82,8 @@ mono_attr(int style)
 	case ST_MESSAGE:
 	case ST_ERROR:
 		return A_BOLD;
+	case ST_DIM:
+		return A_DIM;
 	default:
 		return A_NORMAL;
 	}
@@ -263,6 +266,36 @@ draw_blit(struct draw *d, const struct canvas *c)
 	doupdate();
 }
 
+/* After an ESC: the rest of an escape sequence curses did not know (a
+ * terminal whose keys differ from its TERM's entry, e.g. Home as ESC [ 1
+ * ~ under TERM=xterm) is in the same burst of input. It is read and
+ * dropped, so that it is neither an Esc nor typed text. True when there
+ * was one. */
+static bool
+drop_unknown_sequence(void)
+{
+	wint_t wc;
+	int n = 0;
+
+	wtimeout(stdscr, 0);
+	if (wget_wch(stdscr, &wc) == ERR)
+		return false;
+	if (wc == 27) {		/* Esc pressed twice: both are keys */
+		unget_wch(wc);
+		return false;
+	}
+	/* CSI: parameters up to a final byte; SS3: one more; Alt+key: that
+	 * key alone. */
+	if (wc == '[') {
+		while (n++ < 16 && wget_wch(stdscr, &wc) != ERR &&
+		    !(wc >= 0x40 && wc <= 0x7e))
+			;
+	} else if (wc == 'O') {
+		wget_wch(stdscr, &wc);
+	}
+	return true;
+}
+
 bool
 draw_key(int ms, int *key, bool *fn)
 {
@@ -272,6 +305,8 @@ draw_key(int ms, int *key, bool *fn)
 	wtimeout(stdscr, ms);
 	rc = wget_wch(stdscr, &wc);
 	if (rc == ERR)
+		return false;
+	if (rc != KEY_CODE_YES && wc == 27 && drop_unknown_sequence())
 		return false;
 	*key = (int)wc;
 	*fn = rc == KEY_CODE_YES;

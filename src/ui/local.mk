@@ -5,6 +5,7 @@ libctop_a_SOURCES += \
 	src/ui/draw.c \
 	src/ui/keymap.c \
 	src/ui/layout.c \
+	src/ui/picker.c \
 	src/ui/search.c \
 	src/ui/status.c \
 	src/ui/tui.c \
@@ -40,6 +41,7 @@ TUI_TESTS = \
 	tests/tui/run-icicle.sh \
 	tests/tui/run-keys-doc.sh \
 	tests/tui/run-live.sh \
+	tests/tui/run-picker.sh \
 	tests/tui/run-resize.sh \
 	tests/tui/run-save.sh \
 	tests/tui/run-table.sh \

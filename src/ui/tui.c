@@ -386,7 +386,8 @@ ui_run(struct source *src, const struct ui_opts *opts,
 		}
 	}
 	draw_fini(&t->d);
+	rc = t->back_to_picker ? 1 : 0;
 	tui_free_state(t);
 	free(t);
-	return 0;
+	return rc;
 }

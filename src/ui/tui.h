@@ -48,6 +48,7 @@ struct tui {
 	 * prompt being open, and quit. refetch and search_new are requests
 	 * to tui.c, which clears them once served. */
 	bool help, prompt, quit;
+	bool back_to_picker;	/* p: quit to the process picker */
 	char prompt_buf[128];
 	bool refetch, search_new;
 

@@ -379,6 +379,19 @@ key_quit(struct tui *t, int arg)
 	t->quit = true;
 }
 
+/* Started from the process picker: detach and go back to it. */
+static void
+key_pick(struct tui *t, int arg)
+{
+	if (!t->opts->picker) {
+		tui_message(t, false, "p: back to the process list, when "
+		    "ctop-prof was started without a target");
+		return;
+	}
+	t->quit = true;
+	t->back_to_picker = true;
+}
+
 #define KEY_ESC 27
 #define ALL KEYS_VIEWS
 
@@ -420,6 +433,8 @@ const struct keymap_entry keymap[] = {
 	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },
 	{ "window", { 'w' }, ALL, "window: all, 5 s, 30 s", key_window, 0 },
 	{ "save", { 's' }, ALL, "save what is shown", key_save, 0 },
+	{ "pick", { 'p' }, ALL, "detach, back to the process list",
+	    key_pick, 0 },
 	{ "help", { '?' }, ALL, "this help", key_help, 0 },
 	{ "quit", { 'q' }, ALL | KEYS_HELP, "quit", key_quit, 0 },
 };

@@ -33,6 +33,7 @@ enum ui_style {
 	ST_MESSAGE,	/* notices on the bottom line */
 	ST_ERROR,	/* errors on the bottom line */
 	ST_PAUSED,
+	ST_DIM,		/* what cannot be chosen (the picker) */
 	ST_BAR0,	/* frame colours: ST_BAR0 + 0..UI_N_BAR-1 */
 };
 #define UI_N_BAR 6

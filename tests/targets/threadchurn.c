@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Target: creates and joins short threads (about 500 per second, two at
  * a time), each spinning a little in churn_work().
- *   threadchurn [seconds]   (0 or none: until killed)
- * Prints "ready" at start and "threads=N" when it ends by itself. */
+ *   threadchurn [seconds [count_file]]   (0 or none: until killed)
+ * Prints "ready" at start and "threads=N" when it ends by itself; with
+ * count_file, keeps the number of threads it made so far there (a long
+ * at offset 0, rewritten after each pair), so a test can count the
+ * threads made while it watched. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile unsigned long sink;
 
@@ -41,6 +46,7 @@ main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 0, t0 = now();
 	struct timespec gap = { 0, 3000000 };
+	int count = argc > 2 ? open(argv[2], O_WRONLY | O_CLOEXEC) : -1;
 	pthread_t a, b;
 	long n = 0;
 
@@ -55,6 +61,8 @@ main(int argc, char **argv)
 		pthread_join(a, NULL);
 		pthread_join(b, NULL);
 		n += 2;
+		if (count >= 0 && pwrite(count, &n, sizeof n, 0) != sizeof n)
+			return 1;
 		nanosleep(&gap, NULL);
 	}
 	printf("threads=%ld\n", n);

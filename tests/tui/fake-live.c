@@ -159,7 +159,7 @@ fake_init(struct fake *f)
 int
 main(int argc, char **argv)
 {
-	struct ui_opts uo = { 1.0, 0, false, false };
+	struct ui_opts uo = { 1.0, 0, false, false, false };
 	struct batch_opts bo = { 1.0, 0, 0, 10 };
 	struct ui_signals sig = { .quit = &quit_flag };
 	struct fake f;
