@@ -49,5 +49,6 @@ EXTRA_tests_unit_test_python_probe_DEPENDENCIES = tests/targets/fakepython
 SCRIPT_TESTS += tests/integration/run-python.sh \
 	tests/unpriv/run-unpriv-python.sh tests/tui/run-python-threads.sh
 EXTRA_DIST += tests/integration/run-python.sh tests/tui/run-python-threads.sh \
+	tests/integration/python-lib.sh \
 	tests/unpriv/run-unpriv-python.sh \
 	tests/targets/py_shares.py tests/targets/py_mixed.py

@@ -8,6 +8,7 @@
 # skipped with the reason.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/integration/perf-lib.sh"
+. "$top_srcdir/tests/integration/python-lib.sh"
 . "$top_srcdir/tests/tui/tuilib.sh"
 [ -x "$CTOP" ] || skip_all "no ctop-prof binary at $CTOP"
 ptrace_allowed || skip_all "ptrace not permitted here"
@@ -47,22 +48,11 @@ run_threads() {	# run_threads LABEL PY BACKEND
 	keys q
 }
 
-interps=(
-	"pyenv 3.11|$HOME/.pyenv/versions/3.11.*/bin/python3.11"
-	"pyenv 3.12|$HOME/.pyenv/versions/3.12.*/bin/python3.12"
-	"pyenv 3.13|$HOME/.pyenv/versions/3.13.*/bin/python3.13"
-	"Debian 3.11|/usr/bin/python3.11"
-)
-for e in "${interps[@]}"; do
-	label=${e%%|*}
-	# shellcheck disable=SC2086 # the glob picks the installed patch level
-	py=$(ls -d ${e#*|} 2>/dev/null | tail -1)
-	if [ -z "$py" ] || [ ! -x "$py" ]; then
-		skip "$label" "not installed (${e#*|})"
-		continue
-	fi
+run_all() {	# run_all LABEL PY
+	local be
 	for be in $backends; do
-		run_threads "$label" "$py" "$be"
+		run_threads "$1" "$2" "$be"
 	done
-done
+}
+for_each_python run_all
 done_testing
