@@ -138,6 +138,15 @@ folded_leaf_share() {
 folded_total() { awk '{ t += $NF } END { print t + 0 }' "$1"; }
 
 # within A B TOL: |A - B| <= TOL (floating point).
+# samples_taken ERR COUNT: the samples a recording took, from ctop-prof's
+# summary in ERR ("N taken, weighed by CPU time": ptrace weighs a sample
+# by the thread's CPU time since its last, so a starved sampler takes
+# fewer than its profile counts), else COUNT. Noise goes by this number.
+samples_taken() {
+	local k
+	k=$(grep -o '[0-9]* taken, weighed' "$1" 2>/dev/null | head -1 | cut -d' ' -f1)
+	echo "${k:-$2}"
+}
 within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 ptrace_allowed() {

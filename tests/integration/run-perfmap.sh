@@ -12,11 +12,12 @@
 export LC_ALL=C
 JIT=jit_hot_loop_[j]
 TOL=7	# points: 1500 samples give a standard deviation of 1.3, 300 of 2.9
-# tol FILE: TOL, or four standard deviations of a 50% share over the
-# recording's samples when that is more (a loaded machine gives fewer
-# samples, and ptrace's CPU-time weights make each record count more).
+# tol FILE [ERR]: TOL, or four standard deviations of a 50% share over
+# the samples the recording took (its summary in ERR) when that is more:
+# a loaded machine gives fewer samples, and ptrace's CPU-time weights make
+# each one count more.
 tol() {
-	awk -v n="$(folded_total "$1")" -v t="$TOL" \
+	awk -v n="$(samples_taken "${2:-/dev/null}" "$(folded_total "$1")")" -v t="$TOL" \
 		'BEGIN { s = n > 0 ? 4 * 50 / sqrt(n) : 50; printf "%.1f", (s > t) ? s : t }'
 }
 
@@ -48,8 +49,9 @@ for backend in ptrace perf; do
 	jit=$(folded_leaf_share "$f" "$JIT")
 	c=$(folded_leaf_share "$f" c_hot_loop)
 	[ "$rc" = 0 ] && [ "$(folded_total "$f")" -ge 300 ] &&
-		within "$jit" 50 "$(tol "$f")" && within "$c" 50 "$(tol "$f")"
-	ok $? "$backend: $(shares "$f") (expected 50/50 +-$(tol "$f")), exit $rc" ||
+		within "$jit" 50 "$(tol "$f" "$WORKDIR/err")" &&
+		within "$c" 50 "$(tol "$f" "$WORKDIR/err")"
+	ok $? "$backend: $(shares "$f") (expected 50/50 +-$(tol "$f" "$WORKDIR/err"), $(samples_taken "$WORKDIR/err" "$(folded_total "$f")") taken), exit $rc" ||
 		{ head -5 "$WORKDIR/err"; sort -k2 -nr "$f" | head -5; }
 	map=$(grep -o '/tmp/perf-[0-9]*\.map' "$WORKDIR/$backend.log")
 	grep -q 'JIT names from /tmp/perf-[0-9]*\.map' "$WORKDIR/$backend.log" &&

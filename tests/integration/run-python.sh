@@ -91,8 +91,7 @@ share_ok() {
 	s=$(share_one "$1")
 	n=$(( $(frame_sum "$1" "one (") + $(frame_sum "$1" "three (") ))
 	total=$(awk '{ n += $NF } END { print n + 0 }' "$1")
-	taken=$(grep -o '[0-9]* taken, weighed' "$3" | head -1 | cut -d' ' -f1)
-	taken=${taken:-$total}
+	taken=$(samples_taken "$3" "$total")
 	tol=$(awk -v t="$2" -v n="$n" -v k="$taken" -v c="$total" 'BEGIN {
 		if (k > 0 && k < c) n = n * k / c
 		sd3 = n ? 300 * sqrt(0.1875 / n) : 100

@@ -18,29 +18,43 @@ if perf_allowed; then backends="ptrace perf"; else
 	diag "perf not usable here ($PERF_WHY): ptrace only"
 fi
 
-# thread_labels: the status line's thread field after each T, up to 4.
+# thread_label: the status line's thread field ("all", "NAME (TID)").
+thread_label() { line 2 | sed -n 's/.*thread \(all\|.*([0-9]*)\).*/\1/p'; }
+label_changed() { [ "$(thread_label)" != "$1" ]; }
+# thread_labels: the thread field after each T, until it is back to all
+# (at most 6): each T waits for the field to change, however slowly a
+# loaded machine redraws.
+label_is() { [ "$(thread_label)" = "$1" ]; }
 thread_labels() {
-	local i
-	for i in 1 2 3 4; do
+	local i prev
+	wait_for 10 label_is all
+	for i in 1 2 3 4 5 6; do
+		prev=$(thread_label)
 		keys T
-		sleep 0.5
-		line 2 | sed -n 's/.*thread \(.*([0-9]*)\).*/\1/p'
+		wait_for 10 label_changed "$prev"
+		[ "$(thread_label)" = all ] && break
+		thread_label
 	done
 }
 
 run_threads() {	# run_threads LABEL PY BACKEND
-	local label=$1 py=$2 be=$3 labels comm
+	local label=$1 py=$2 be=$3 labels comm i
 	comm=$(basename "$py" | cut -c1-15)
 	tui_start 120 30 LC_ALL=C TERM=xterm -- --backend "$be" -- \
-		"$py" "$mixed" 20
+		"$py" "$mixed" 120
 	wait_has "python 3."
 	ok $? "$label $be: the live view shows Python frames" || show
-	# The side thread's Python name comes with its first chain.
-	sleep 1
-	labels=$(thread_labels)
+	# The side thread's Python name comes with its first chain, and a
+	# loaded machine may take a while to sample it: cycle until both
+	# threads are listed (at most 20 s).
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		labels=$(thread_labels)
+		[ "$(printf '%s\n' "$labels" | grep -c .)" -ge 2 ] && break
+		sleep 2
+	done
 	printf '%s\n' "$labels" | grep -q '^pyside ([0-9]*)$'
 	ok $? "$label $be: T shows the thread named by threading (pyside)" ||
-		diag "labels: $(printf '%s' "$labels" | tr '\n' '|')"
+		{ diag "labels: $(printf '%s' "$labels" | tr '\n' '|')"; show; }
 	printf '%s\n' "$labels" | grep -q "^$comm ([0-9]*)$" &&
 		! printf '%s\n' "$labels" | grep -q '^ctop-prof ('
 	ok $? "$label $be: T shows the main thread as $comm, not ctop-prof" ||

@@ -93,7 +93,12 @@ main(void)
 	    "perf+wall says why: %s", cause ? cause : "");
 	USAGE("-p", "1", "--no-such-option");
 	USAGE("-p");
-	USAGE("-F", "99");
+	/* No target: the process picker, unless no terminal UI is asked. */
+	is_int(parse(&o, &cause, "-F", "99", NULL), OPTIONS_RUN,
+	    "no target: runs (the picker)");
+	ok(o.pick && o.pid == 0, "no target: the picker is asked for");
+	USAGE("-F", "99", "--batch");
+	USAGE("-F", "99", "-o", "x.folded");
 	USAGE("-p", "1", "--load", "x");
 	USAGE("-p", "1", "--", "prog");
 	USAGE("prog");

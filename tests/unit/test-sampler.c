@@ -659,14 +659,16 @@ test_exec(void)
 	target_kill(&t);
 }
 
-/* The number of threads threadchurn made so far (its count file). */
+/* The number of threads threadchurn made so far (its count file: empty
+ * until its first pair, which is 0), -1 when unreadable. */
 static long
 churn_count(const char *path)
 {
-	long n = -1;
+	long n = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? pread(fd, &n, sizeof n, 0) : -1;
 
-	if (fd >= 0 && pread(fd, &n, sizeof n, 0) != sizeof n)
+	if (got != 0 && got != (ssize_t)sizeof n)
 		n = -1;
 	if (fd >= 0)
 		close(fd);
