@@ -33,7 +33,9 @@
 #include "launch.h"
 
 #define RING_BYTES (32u << 20)
-#define SUSPEND_WAIT_MS 3000	/* for the sampler to release the target */
+/* For the sampler to release the target before ctop-prof stops: a
+ * loaded machine took more than 3 s to detach a few hundred threads. */
+#define SUSPEND_WAIT_MS 30000
 
 enum run_kind { RUN_RECORD, RUN_BATCH, RUN_TUI };
 
@@ -51,17 +53,27 @@ on_quit_signal(int sig)
 
 /* Stops ctop-prof, never the target: a stopped tracer would leave every
  * thread it holds in ptrace-stop, so the sampler first releases the
- * target (detach, or perf events disabled). SIGSTOP cannot be refused, so
- * a stop asked for is always honoured (also in a process group the
- * kernel calls orphaned); SIGCONT comes back here and the sampler takes
- * the target again. Async-signal-safe: it runs in the handler. */
+ * target (detach, or perf events disabled), and only then does ctop-prof
+ * stop itself with SIGSTOP (which cannot be refused, also in a process
+ * group the kernel calls orphaned); SIGCONT comes back here and the
+ * sampler takes the target again. When the sampler has not released the
+ * target in SUSPEND_WAIT_MS, the stop is not made: stopping then would
+ * stop the target too. Async-signal-safe: it runs in the handler. */
 static void
 job_stop(void)
 {
+	static const char refused[] = "ctop-prof: not stopped: the target "
+	    "was not released in 30 s, and stopping now would stop it too\n";
 	struct sampler *s = job_sampler;
 
-	if (s != NULL)
-		sampler_suspend(s, SUSPEND_WAIT_MS);
+	if (s != NULL && !sampler_suspend(s, SUSPEND_WAIT_MS)) {
+		ssize_t said;
+
+		sampler_resume(s);
+		said = write(STDERR_FILENO, refused, sizeof refused - 1);
+		(void)said;	/* nothing more to do in a handler */
+		return;
+	}
 	kill(getpid(), SIGSTOP);
 	if (s != NULL)
 		sampler_resume(s);
