@@ -37,3 +37,7 @@ UNPRIV_TESTS = \
 	tests/unpriv/run-unpriv-repeat.sh
 SCRIPT_TESTS += $(UNPRIV_TESTS)
 EXTRA_DIST += $(UNPRIV_TESTS) tests/unpriv/unpriv-lib.sh
+
+# pprof output read back by go tool pprof (issue 12); skips without go.
+SCRIPT_TESTS += tests/integration/run-pprof.sh
+EXTRA_DIST += tests/integration/run-pprof.sh

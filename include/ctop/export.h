@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* export: snapshot files. Folded stacks now (the format of FlameGraph's
- * stackcollapse tools); other formats later. Files are written to a
+/* export: snapshot files: folded stacks (the format of FlameGraph's
+ * stackcollapse tools) and pprof (google/pprof's profile.proto, gzipped).
+ * Files are written to a
  * temporary file made with mkstemp in the destination directory, then
  * either rename()d over a name the user gave (--output, see below) or
  * link()ed to a new name that never overwrites anything (the `s` key).
@@ -12,11 +13,28 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "ctop/profile.h"
 
 enum export_format {
 	EXPORT_FOLDED,
+	EXPORT_PPROF,
+};
+
+/* What a view does not know about the run it came from, for the formats
+ * that carry it (pprof's period, times and comments). Any field may be
+ * zero or NULL: unknown, and left out. */
+struct export_meta {
+	pid_t pid;		/* the target process */
+	const char *command;	/* the launched command line */
+	const char *backend;	/* "perf", "ptrace" */
+	const char *mode;	/* "cpu" or "wall": pprof's sample type */
+	const char *unwind;	/* "auto", "dwarf", "fp" */
+	unsigned hz;		/* samples per second per thread: the period */
+	uint64_t lost;		/* samples dropped (ring full, kernel) */
+	uint64_t truncated;	/* stacks cut short by the stack copy */
+	double elapsed_s;	/* how long sampling ran, ending now */
 };
 
 /* Folded frame name: `;` and line breaks become `_`, and the kind's suffix
@@ -27,6 +45,19 @@ size_t folded_frame_name(const struct frame *f, char *buf, size_t size);
 /* Writes, one line per stack, every stack of view v that passes through
  * `node` (0 = all), frames root first. Returns 0 or -errno. */
 int folded_write(FILE *out, const struct pview *v, uint32_t node);
+
+/* pprof: the stacks of view v through node (0 = all) as a gzipped
+ * perftools.profiles.Profile, the bytes of a .pb.gz file, in *buf (caller
+ * frees; *len bytes). Sample types samples/count and, when meta gives the
+ * rate, cpu/nanoseconds (wall/nanoseconds in wall mode); one Sample per
+ * (stack, thread), labelled thread, thread_id and pid. meta may be NULL.
+ * Returns 0, or -ENOMEM or -EINVAL (node out of range). */
+int export_pprof_encode(const struct pview *v, uint32_t node,
+    const struct export_meta *meta, unsigned char **buf, size_t *len);
+
+/* export_pprof_encode's bytes written to out. Returns 0 or -errno. */
+int pprof_write(FILE *out, const struct pview *v, uint32_t node,
+    const struct export_meta *meta);
 
 /* Reads folded stacks from path into p (thread 0, time 0). An empty file
  * is an empty profile. Malformed input (a line without a count, a count
@@ -85,6 +116,9 @@ enum export_place_kind {
 struct export_place {
 	const char *path;		/* as given; borrowed */
 	enum export_place_kind kind;	/* as found when checked */
+	const struct export_meta *meta;	/* the run, for the formats that
+					 * carry it; NULL (as after
+					 * export_place_check) = unknown */
 };
 
 /* Checks before sampling that path can be written as above: for a file,

@@ -80,8 +80,9 @@ options_usage(FILE *out)
 "                           (- = stdout; a device or FIFO is written through)\n"
 "      --checkpoint SECS    while recording, replace FILE with the profile so\n"
 "                           far every SECS (60; 0 = only at the end)\n"
-"      --format FMT         snapshot format: folded (default from FILE's\n"
-"                           extension; speedscope, pprof, svg later)\n"
+"      --format FMT         snapshot format: folded or pprof (default from\n"
+"                           FILE's extension: .pb.gz, .pprof = pprof;\n"
+"                           speedscope, svg later)\n"
 "      --load FILE          read a folded snapshot instead of sampling\n"
 "  -b, --batch              no UI: print the top table every -d seconds\n"
 "  -n, --iterations N       with --batch: stop after N tables\n"
@@ -355,9 +356,6 @@ options_check(struct options *o, char **cause)
 		    "or auto");
 	if (o->iterations != 0 && !o->batch && o->output == NULL)
 		o->batch = true;	/* -n only means something in batch */
-	if (o->load != NULL && o->output != NULL)
-		return usage_error(cause, "--output records a live profile; "
-		    "it cannot be combined with --load");
 	if (o->children)
 		return usage_error(cause, "--children is not implemented yet");
 	if (o->command_output != NULL && o->command == NULL)

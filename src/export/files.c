@@ -49,7 +49,7 @@ set_cause(char **cause, int err, const char *fmt, ...)
  * Formats
  * ------------------------------------------------------------------------ */
 
-static const char *const later_formats[] = { "speedscope", "pprof", "svg" };
+static const char *const later_formats[] = { "speedscope", "svg" };
 
 /* The format a file name's extension implies, or NULL for folded. */
 static const char *
@@ -84,13 +84,17 @@ export_format_parse(const char *name, const char *path,
 		*out = EXPORT_FOLDED;
 		return 0;
 	}
+	if (strcmp(name, "pprof") == 0) {
+		*out = EXPORT_PPROF;
+		return 0;
+	}
 	for (i = 0; i < sizeof(later_formats) / sizeof(later_formats[0]); i++)
 		if (strcmp(name, later_formats[i]) == 0)
 			break;
 	if (cause && asprintf(cause, i < sizeof(later_formats) /
 	    sizeof(later_formats[0]) ?
 	    "format '%s' is not implemented yet (use folded)" :
-	    "unknown format '%s' (known: folded)", name) < 0)
+	    "unknown format '%s' (known: folded, pprof)", name) < 0)
 		*cause = NULL;
 	return -EINVAL;
 }
@@ -101,6 +105,8 @@ format_ext(enum export_format fmt)
 	switch (fmt) {
 	case EXPORT_FOLDED:
 		return "folded";
+	case EXPORT_PPROF:
+		return "pb.gz";
 	}
 	return "out";
 }
@@ -165,7 +171,7 @@ current_umask(void)
 /* Writes v through node to fd (left open), flushed. */
 static int
 write_view_fd(int fd, enum export_format fmt, const struct pview *v,
-    uint32_t node)
+    uint32_t node, const struct export_meta *meta)
 {
 	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3), err = 0;
 	FILE *f;
@@ -181,6 +187,9 @@ write_view_fd(int fd, enum export_format fmt, const struct pview *v,
 	switch (fmt) {
 	case EXPORT_FOLDED:
 		err = folded_write(f, v, node);
+		break;
+	case EXPORT_PPROF:
+		err = pprof_write(f, v, node, meta);
 		break;
 	default:
 		err = -EINVAL;
@@ -216,7 +225,7 @@ write_temp(const char *dir, const char *hint, enum export_format fmt,
 		free(tmp);
 		return err;
 	}
-	err = write_view_fd(fd, fmt, v, node);
+	err = write_view_fd(fd, fmt, v, node, NULL);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (!err && fchmod(fd, 0644 & ~current_umask()) < 0)
@@ -525,7 +534,7 @@ tmp_keep_attrs(int fd, const char *old_path, const struct stat *old)
  * place could not leave FILE intact on a full disk. */
 static int
 replace_file(const char *path, const struct stat *old, enum export_format fmt,
-    const struct pview *v, uint32_t node, char **cause)
+    const struct pview *v, const struct export_meta *meta, char **cause)
 {
 	char name[TMP_NAME_SIZE];
 	int dirfd, fd, err;
@@ -538,7 +547,7 @@ replace_file(const char *path, const struct stat *old, enum export_format fmt,
 		close(dirfd);
 		return err;
 	}
-	err = write_view_fd(fd, fmt, v, node);
+	err = write_view_fd(fd, fmt, v, 0, meta);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (!err && old->st_mode != 0)
@@ -712,7 +721,7 @@ export_place_write(const struct export_place *pl, enum export_format fmt,
 	if (pl->kind == EXPORT_PLACE_STDOUT) {
 		if (checkpoint)
 			return 0;
-		err = write_view_fd(STDOUT_FILENO, fmt, v, 0);
+		err = write_view_fd(STDOUT_FILENO, fmt, v, 0, pl->meta);
 		return err ? set_cause(cause, err, "cannot write the profile "
 		    "to standard output") : 0;
 	}
@@ -722,7 +731,7 @@ export_place_write(const struct export_place *pl, enum export_format fmt,
 	if ((err = place_refuse(pl->path, &st, cause)) < 0)
 		goto out;
 	if (st.st_mode == 0 || S_ISREG(st.st_mode)) {
-		err = replace_file(final, &st, fmt, v, 0, cause);
+		err = replace_file(final, &st, fmt, v, pl->meta, cause);
 		goto out;
 	}
 	if (checkpoint)		/* a stream gets the final profile */
@@ -735,10 +744,10 @@ export_place_write(const struct export_place *pl, enum export_format fmt,
 	/* Became a regular file since the lstat: never write one in place. */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		close(fd);
-		err = replace_file(final, &st, fmt, v, 0, cause);
+		err = replace_file(final, &st, fmt, v, pl->meta, cause);
 		goto out;
 	}
-	err = write_view_fd(fd, fmt, v, 0);
+	err = write_view_fd(fd, fmt, v, 0, pl->meta);
 	if (close(fd) < 0 && !err && errno != EINTR)
 		err = -errno;
 	if (err)

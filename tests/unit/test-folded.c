@@ -480,10 +480,12 @@ test_formats(void)
 	    cause ? cause : "(null)");
 	free(cause);
 	cause = NULL;
-	is_int(export_format_parse("pprof", NULL, &f, &cause), -EINVAL,
-	    "pprof: not implemented yet");
-	free(cause);
-	cause = NULL;
+	is_int(export_format_parse("pprof", NULL, &f, &cause), 0, "pprof");
+	is_int(f, EXPORT_PPROF, "pprof by name");
+	is_int(export_format_parse(NULL, "a.pb.gz", &f, &cause), 0, ".pb.gz");
+	is_int(f, EXPORT_PPROF, ".pb.gz is pprof");
+	is_int(export_format_parse(NULL, "a.PPROF", &f, &cause), 0, ".pprof");
+	is_int(f, EXPORT_PPROF, ".pprof is pprof, any case");
 	is_int(export_format_parse("speedscope", NULL, &f, &cause), -EINVAL,
 	    "speedscope: not implemented yet");
 	free(cause);
