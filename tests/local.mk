@@ -41,3 +41,7 @@ EXTRA_DIST += $(UNPRIV_TESTS) tests/unpriv/unpriv-lib.sh
 # pprof output read back by go tool pprof (issue 12); skips without go.
 SCRIPT_TESTS += tests/integration/run-pprof.sh
 EXTRA_DIST += tests/integration/run-pprof.sh
+
+# speedscope output against the file format's schema (issue 12).
+SCRIPT_TESTS += tests/integration/run-speedscope.sh
+EXTRA_DIST += tests/integration/run-speedscope.sh

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* export: snapshot files: folded stacks (the format of FlameGraph's
- * stackcollapse tools) and pprof (google/pprof's profile.proto, gzipped).
+ * stackcollapse tools), pprof (google/pprof's profile.proto, gzipped) and
+ * speedscope's JSON.
  * Files are written to a
  * temporary file made with mkstemp in the destination directory, then
  * either rename()d over a name the user gave (--output, see below) or
@@ -20,6 +21,7 @@
 enum export_format {
 	EXPORT_FOLDED,
 	EXPORT_PPROF,
+	EXPORT_SPEEDSCOPE,
 };
 
 /* What a view does not know about the run it came from, for the formats
@@ -58,6 +60,12 @@ int export_pprof_encode(const struct pview *v, uint32_t node,
 /* export_pprof_encode's bytes written to out. Returns 0 or -errno. */
 int pprof_write(FILE *out, const struct pview *v, uint32_t node,
     const struct export_meta *meta);
+
+/* speedscope JSON (speedscope.app's file format): shared.frames with
+ * name (the folded name), file and line; one sampled profile per thread,
+ * "comm tid", weights in samples; activeProfileIndex the busiest thread.
+ * Returns 0 or -errno. */
+int speedscope_write(FILE *out, const struct pview *v, uint32_t node);
 
 /* Reads folded stacks from path into p (thread 0, time 0). An empty file
  * is an empty profile. Malformed input (a line without a count, a count

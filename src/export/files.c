@@ -49,7 +49,7 @@ set_cause(char **cause, int err, const char *fmt, ...)
  * Formats
  * ------------------------------------------------------------------------ */
 
-static const char *const later_formats[] = { "speedscope", "svg" };
+static const char *const later_formats[] = { "svg" };
 
 /* The format a file name's extension implies, or NULL for folded. */
 static const char *
@@ -88,13 +88,17 @@ export_format_parse(const char *name, const char *path,
 		*out = EXPORT_PPROF;
 		return 0;
 	}
+	if (strcmp(name, "speedscope") == 0) {
+		*out = EXPORT_SPEEDSCOPE;
+		return 0;
+	}
 	for (i = 0; i < sizeof(later_formats) / sizeof(later_formats[0]); i++)
 		if (strcmp(name, later_formats[i]) == 0)
 			break;
 	if (cause && asprintf(cause, i < sizeof(later_formats) /
 	    sizeof(later_formats[0]) ?
 	    "format '%s' is not implemented yet (use folded)" :
-	    "unknown format '%s' (known: folded, pprof)", name) < 0)
+	    "unknown format '%s' (known: folded, pprof, speedscope)", name) < 0)
 		*cause = NULL;
 	return -EINVAL;
 }
@@ -107,6 +111,8 @@ format_ext(enum export_format fmt)
 		return "folded";
 	case EXPORT_PPROF:
 		return "pb.gz";
+	case EXPORT_SPEEDSCOPE:
+		return "speedscope.json";
 	}
 	return "out";
 }
@@ -190,6 +196,9 @@ write_view_fd(int fd, enum export_format fmt, const struct pview *v,
 		break;
 	case EXPORT_PPROF:
 		err = pprof_write(f, v, node, meta);
+		break;
+	case EXPORT_SPEEDSCOPE:
+		err = speedscope_write(f, v, node);
 		break;
 	default:
 		err = -EINVAL;

@@ -2,7 +2,9 @@
 libctop_a_SOURCES += \
 	src/export/files.c \
 	src/export/folded.c \
-	src/export/pprof.c
+	src/export/internal.h \
+	src/export/pprof.c \
+	src/export/speedscope.c
 
 # pprof: C code generated from profile.proto by protoc-c at build time (a
 # build product, never committed).

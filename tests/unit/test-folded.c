@@ -486,10 +486,12 @@ test_formats(void)
 	is_int(f, EXPORT_PPROF, ".pb.gz is pprof");
 	is_int(export_format_parse(NULL, "a.PPROF", &f, &cause), 0, ".pprof");
 	is_int(f, EXPORT_PPROF, ".pprof is pprof, any case");
-	is_int(export_format_parse("speedscope", NULL, &f, &cause), -EINVAL,
-	    "speedscope: not implemented yet");
-	free(cause);
-	cause = NULL;
+	is_int(export_format_parse("speedscope", NULL, &f, &cause), 0,
+	    "speedscope");
+	is_int(f, EXPORT_SPEEDSCOPE, "speedscope by name");
+	is_int(export_format_parse(NULL, "a.speedscope.json", &f, &cause), 0,
+	    ".speedscope.json");
+	is_int(f, EXPORT_SPEEDSCOPE, ".speedscope.json is speedscope");
 	is_int(export_format_parse("bogus", NULL, &f, &cause), -EINVAL,
 	    "unknown format");
 	ok(cause && strstr(cause, "unknown format 'bogus'"), "cause: %s",
