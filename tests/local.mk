@@ -45,3 +45,7 @@ EXTRA_DIST += tests/integration/run-pprof.sh
 # speedscope output against the file format's schema (issue 12).
 SCRIPT_TESTS += tests/integration/run-speedscope.sh
 EXTRA_DIST += tests/integration/run-speedscope.sh
+
+# SVG flame graph output: XML, titles, widths, escaping; chromium if any.
+SCRIPT_TESTS += tests/integration/run-svg.sh
+EXTRA_DIST += tests/integration/run-svg.sh

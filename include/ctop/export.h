@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* export: snapshot files: folded stacks (the format of FlameGraph's
- * stackcollapse tools), pprof (google/pprof's profile.proto, gzipped) and
- * speedscope's JSON.
+ * stackcollapse tools), pprof (google/pprof's profile.proto, gzipped),
+ * speedscope's JSON and an SVG flame graph.
  * Files are written to a
  * temporary file made with mkstemp in the destination directory, then
  * either rename()d over a name the user gave (--output, see below) or
@@ -22,6 +22,7 @@ enum export_format {
 	EXPORT_FOLDED,
 	EXPORT_PPROF,
 	EXPORT_SPEEDSCOPE,
+	EXPORT_SVG,
 };
 
 /* What a view does not know about the run it came from, for the formats
@@ -37,6 +38,7 @@ struct export_meta {
 	uint64_t lost;		/* samples dropped (ring full, kernel) */
 	uint64_t truncated;	/* stacks cut short by the stack copy */
 	double elapsed_s;	/* how long sampling ran, ending now */
+	bool svg_icicle;	/* SVG: root at the top (else at the bottom) */
 };
 
 /* Folded frame name: `;` and line breaks become `_`, and the kind's suffix
@@ -66,6 +68,13 @@ int pprof_write(FILE *out, const struct pview *v, uint32_t node,
  * "comm tid", weights in samples; activeProfileIndex the busiest thread.
  * Returns 0 or -errno. */
 int speedscope_write(FILE *out, const struct pview *v, uint32_t node);
+
+/* An interactive flame graph in one self-contained SVG file (script and
+ * style inline): titles with samples and percent, click to zoom, regex
+ * search with the matched percent, colours by kind; root at the bottom,
+ * or at the top with icicle. Frames under 0.1 px wide are left out (their
+ * samples stay in their parent). Returns 0 or -errno. */
+int svg_write(FILE *out, const struct pview *v, uint32_t node, bool icicle);
 
 /* Reads folded stacks from path into p (thread 0, time 0). An empty file
  * is an empty profile. Malformed input (a line without a count, a count

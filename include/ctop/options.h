@@ -42,6 +42,7 @@ struct options {
 	double checkpoint_s;		/* --checkpoint, 0 = none */
 	const char *command_output;	/* --command-output FILE */
 	enum sampler_python python;	/* --python */
+	bool svg_icicle;		/* --svg-icicle */
 };
 
 enum options_result {

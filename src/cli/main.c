@@ -238,6 +238,7 @@ run_meta(struct source *src, const struct options *o, struct export_meta *m,
 
 	memset(m, 0, sizeof(*m));
 	memset(&st, 0, sizeof(st));
+	m->svg_icicle = o->svg_icicle;
 	src->ops->status(src->ctx, &st);
 	if (!st.live)
 		return;

@@ -30,6 +30,7 @@ enum long_only {
 	OPT_CHECKPOINT,
 	OPT_COMMAND_OUTPUT,
 	OPT_PYTHON,
+	OPT_SVG_ICICLE,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
 	{ "checkpoint",		required_argument, NULL, OPT_CHECKPOINT },
 	{ "command-output",	required_argument, NULL, OPT_COMMAND_OUTPUT },
 	{ "python",		required_argument, NULL, OPT_PYTHON },
+	{ "svg-icicle",		no_argument,	   NULL, OPT_SVG_ICICLE },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -80,10 +82,11 @@ options_usage(FILE *out)
 "                           (- = stdout; a device or FIFO is written through)\n"
 "      --checkpoint SECS    while recording, replace FILE with the profile so\n"
 "                           far every SECS (60; 0 = only at the end)\n"
-"      --format FMT         snapshot format: folded, pprof or speedscope\n"
+"      --format FMT         snapshot format: folded, pprof, speedscope or svg\n"
 "                           (default from FILE's extension: .pb.gz, .pprof =\n"
 "                           pprof; .speedscope.json, .json = speedscope;\n"
-"                           svg later)\n"
+"                           .svg = svg)\n"
+"      --svg-icicle         an SVG flame graph with the root at the top\n"
 "      --load FILE          read a folded snapshot instead of sampling;\n"
 "                           with --output FILE2: convert it to FILE2\n"
 "  -b, --batch              no UI: print the top table every -d seconds\n"
@@ -310,6 +313,9 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 			return usage_error(cause, "bad --command-output '%s': "
 			    "give a file name", arg);
 		o->command_output = arg;
+		break;
+	case OPT_SVG_ICICLE:
+		o->svg_icicle = true;
 		break;
 	case OPT_CHECKPOINT:
 		/* 0 (any spelling) disables; else at least 0.1 s, as each

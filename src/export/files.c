@@ -49,7 +49,6 @@ set_cause(char **cause, int err, const char *fmt, ...)
  * Formats
  * ------------------------------------------------------------------------ */
 
-static const char *const later_formats[] = { "svg" };
 
 /* The format a file name's extension implies, or NULL for folded. */
 static const char *
@@ -76,8 +75,6 @@ int
 export_format_parse(const char *name, const char *path,
     enum export_format *out, char **cause)
 {
-	size_t i;
-
 	if (!name)
 		name = format_from_path(path);
 	if (!name || strcmp(name, "folded") == 0) {
@@ -92,13 +89,12 @@ export_format_parse(const char *name, const char *path,
 		*out = EXPORT_SPEEDSCOPE;
 		return 0;
 	}
-	for (i = 0; i < sizeof(later_formats) / sizeof(later_formats[0]); i++)
-		if (strcmp(name, later_formats[i]) == 0)
-			break;
-	if (cause && asprintf(cause, i < sizeof(later_formats) /
-	    sizeof(later_formats[0]) ?
-	    "format '%s' is not implemented yet (use folded)" :
-	    "unknown format '%s' (known: folded, pprof, speedscope)", name) < 0)
+	if (strcmp(name, "svg") == 0) {
+		*out = EXPORT_SVG;
+		return 0;
+	}
+	if (cause && asprintf(cause, "unknown format '%s' (known: folded, "
+	    "pprof, speedscope, svg)", name) < 0)
 		*cause = NULL;
 	return -EINVAL;
 }
@@ -113,6 +109,8 @@ format_ext(enum export_format fmt)
 		return "pb.gz";
 	case EXPORT_SPEEDSCOPE:
 		return "speedscope.json";
+	case EXPORT_SVG:
+		return "svg";
 	}
 	return "out";
 }
@@ -199,6 +197,9 @@ write_view_fd(int fd, enum export_format fmt, const struct pview *v,
 		break;
 	case EXPORT_SPEEDSCOPE:
 		err = speedscope_write(f, v, node);
+		break;
+	case EXPORT_SVG:
+		err = svg_write(f, v, node, meta && meta->svg_icicle);
 		break;
 	default:
 		err = -EINVAL;

@@ -4,7 +4,8 @@ libctop_a_SOURCES += \
 	src/export/folded.c \
 	src/export/internal.h \
 	src/export/pprof.c \
-	src/export/speedscope.c
+	src/export/speedscope.c \
+	src/export/svg.c
 
 # pprof: C code generated from profile.proto by protoc-c at build time (a
 # build product, never committed).
