@@ -97,12 +97,14 @@ int export_format_parse(const char *name, const char *path,
 int export_write_new(const char *dir, const char *base, enum export_format fmt,
     const struct pview *v, uint32_t node, char **path_out, char **cause);
 
-/* The `s` key's snapshot: writes v (through node) as folded stacks to a new
- * file DIR/ctop-prof-LABEL-YYYYmmdd-HHMMSS.folded (dir NULL = working
- * directory), never overwriting (export_write_new). LABEL is the pid, or the
- * name of a loaded file. Returns 0 and *path_out, or -errno and *cause. */
+/* The `s` key's snapshot: writes v (through node) in format fmt to a new
+ * file DIR/ctop-prof-LABEL-YYYYmmdd-HHMMSS.EXT (dir NULL = working
+ * directory; EXT the format's: folded, pb.gz, speedscope.json, svg), never
+ * overwriting (export_write_new). LABEL is the pid, or the name of a
+ * loaded file. Returns 0 and *path_out, or -errno and *cause. */
 int export_write_snapshot(const char *dir, const char *label,
-    const struct pview *v, uint32_t node, char **path_out, char **cause);
+    enum export_format fmt, const struct pview *v, uint32_t node,
+    char **path_out, char **cause);
 
 /* ------------------------------------------------------------------------
  * --output FILE: the user's file, and nothing else of theirs, is written.

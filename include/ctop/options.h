@@ -43,6 +43,7 @@ struct options {
 	const char *command_output;	/* --command-output FILE */
 	enum sampler_python python;	/* --python */
 	bool svg_icicle;		/* --svg-icicle */
+	const char *snapshot_format;	/* --snapshot-format, NULL = folded */
 };
 
 enum options_result {

@@ -199,6 +199,18 @@ run_view(struct source *src, enum run_kind kind, const struct options *o,
 	return 0;
 }
 
+/* What the s key writes (options checked the name). */
+static enum export_format
+snapshot_format(const struct options *o)
+{
+	enum export_format f = EXPORT_FOLDED;
+
+	if (export_format_parse(o->snapshot_format ? o->snapshot_format :
+	    "folded", NULL, &f, NULL) < 0)
+		f = EXPORT_FOLDED;
+	return f;
+}
+
 struct output_spec;
 static int write_output(struct source *src, const struct output_spec *out,
     const struct options *o, int fail_code);
@@ -211,7 +223,8 @@ run_load(const struct options *o, enum run_kind kind,
 	char *cause = NULL;
 	int rc;
 
-	if (source_open_file(&src, o->load, o->snapshot_dir, &cause) < 0) {
+	if (source_open_file(&src, o->load, o->snapshot_dir,
+	    snapshot_format(o), &cause) < 0) {
 		rc = fail(1, "cannot load %s", cause ? cause : o->load);
 		free(cause);
 		return rc;
@@ -548,6 +561,7 @@ run_live(const struct options *o, enum run_kind kind,
 		.hz = o->hz, .mode_name = options_mode_name(o->mode),
 		.debuginfod = o->debuginfod, .publish_s = o->delay_s,
 		.snapshot_dir = o->snapshot_dir,
+		.snapshot_format = snapshot_format(o),
 		.unwind = o->unwind == UNWIND_CHOICE_FP ? UNWIND_METHOD_FP :
 		    o->unwind == UNWIND_CHOICE_DWARF ? UNWIND_METHOD_DWARF :
 		    UNWIND_METHOD_AUTO,

@@ -31,6 +31,7 @@ enum long_only {
 	OPT_COMMAND_OUTPUT,
 	OPT_PYTHON,
 	OPT_SVG_ICICLE,
+	OPT_SNAPSHOT_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -58,10 +59,19 @@ static const struct option long_options[] = {
 	{ "command-output",	required_argument, NULL, OPT_COMMAND_OUTPUT },
 	{ "python",		required_argument, NULL, OPT_PYTHON },
 	{ "svg-icicle",		no_argument,	   NULL, OPT_SVG_ICICLE },
+	{ "snapshot-format",	required_argument, NULL, OPT_SNAPSHOT_FORMAT },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* The snapshot formats (export's list). */
+static bool
+known_format(const char *s)
+{
+	return strcmp(s, "folded") == 0 || strcmp(s, "speedscope") == 0 ||
+	    strcmp(s, "pprof") == 0 || strcmp(s, "svg") == 0;
+}
 
 void
 options_usage(FILE *out)
@@ -99,6 +109,8 @@ options_usage(FILE *out)
 "                           3.11+ process (auto: when it is one; off: never)\n"
 "      --stack-size BYTES   stack bytes copied per sample, 4096-65528 (16384)\n"
 "      --snapshot-dir DIR   where the s key writes (working directory)\n"
+"      --snapshot-format FMT  what the s key writes: folded, pprof,\n"
+"                           speedscope or svg (folded)\n"
 "      --debuginfod         allow debuginfod downloads (network; off)\n"
 "      --ascii              draw with ASCII only\n"
 "      --no-color           no colours (also NO_COLOR)\n"
@@ -220,9 +232,7 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		o->output = arg;
 		break;
 	case OPT_FORMAT:
-		if (strcmp(arg, "folded") != 0 && strcmp(arg, "speedscope")
-		    != 0 && strcmp(arg, "pprof") != 0 && strcmp(arg, "svg")
-		    != 0)
+		if (!known_format(arg))
 			return usage_error(cause, "bad format '%s': need "
 			    "folded, speedscope, pprof or svg", arg);
 		o->format = arg;
@@ -316,6 +326,12 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		break;
 	case OPT_SVG_ICICLE:
 		o->svg_icicle = true;
+		break;
+	case OPT_SNAPSHOT_FORMAT:
+		if (!known_format(arg))
+			return usage_error(cause, "bad --snapshot-format '%s': "
+			    "need folded, speedscope, pprof or svg", arg);
+		o->snapshot_format = arg;
 		break;
 	case OPT_CHECKPOINT:
 		/* 0 (any spelling) disables; else at least 0.1 s, as each

@@ -318,7 +318,8 @@ export_write_new(const char *dir, const char *base, enum export_format fmt,
 
 int
 export_write_snapshot(const char *dir, const char *label,
-    const struct pview *v, uint32_t node, char **path_out, char **cause)
+    enum export_format fmt, const struct pview *v, uint32_t node,
+    char **path_out, char **cause)
 {
 	char base[160], stamp[32];
 	time_t now = time(NULL);
@@ -327,7 +328,7 @@ export_write_snapshot(const char *dir, const char *label,
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
 	snprintf(base, sizeof base, "ctop-prof-%s-%s", label, stamp);
-	return export_write_new(dir ? dir : ".", base, EXPORT_FOLDED, v, node,
+	return export_write_new(dir ? dir : ".", base, fmt, v, node,
 	    path_out, cause);
 }
 
