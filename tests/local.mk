@@ -46,6 +46,10 @@ EXTRA_DIST += tests/integration/run-pprof.sh
 SCRIPT_TESTS += tests/integration/run-speedscope.sh
 EXTRA_DIST += tests/integration/run-speedscope.sh
 
+# --load of every format (round trips, a Go pprof, perf script, bad input).
+SCRIPT_TESTS += tests/integration/run-load.sh
+EXTRA_DIST += tests/integration/run-load.sh tests/go/cpuprof.go
+
 # SVG flame graph output: XML, titles, widths, escaping; chromium if any.
 SCRIPT_TESTS += tests/integration/run-svg.sh
 EXTRA_DIST += tests/integration/run-svg.sh

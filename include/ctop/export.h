@@ -84,6 +84,14 @@ int svg_write(FILE *out, const struct pview *v, uint32_t node, bool icicle);
  * error: callers discard it. */
 int folded_read(struct profile *p, const char *path, char **cause);
 
+/* --load: reads path ("-" = standard input) into p, the format told by
+ * the content: gzip or raw pprof protobuf, `perf script` text, else folded
+ * (as folded_read). Threads, modules, files, lines and inline frames are
+ * kept where the input has them. Malformed input returns -EINVAL with
+ * *cause "PATH: byte N: what" or "PATH:LINE: what" (caller frees); p keeps
+ * what was read before: callers discard it. */
+int export_read(struct profile *p, const char *path, char **cause);
+
 /* The format for a file name: by extension, folded when unknown. Returns
  * 0, or -EINVAL for a format that is not implemented yet (and sets
  * *cause). name may be NULL for the default. */

@@ -5,6 +5,22 @@
 #define CTOP_EXPORT_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ctop/profile.h"
+
+/* folded_read over an open stream; path names it in messages. */
+int export__folded_read_stream(struct profile *p, FILE *in,
+    const char *path, char **cause);
+
+/* The readers of the other formats, over the whole input in memory (path
+ * names it in messages). Each returns 0, or -EINVAL with *cause "PATH:
+ * byte N: what" or "PATH:LINE: what", or -ENOMEM. */
+int export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
+    const char *path, char **cause);
+int export__perf_script_read(struct profile *p, const char *buf, size_t len,
+    const char *path, char **cause);
 
 /* The length (2-4) of the well-formed UTF-8 sequence of a multi-byte
  * character at s (RFC 3629: no overlong forms, no surrogates, at most

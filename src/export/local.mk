@@ -3,7 +3,9 @@ libctop_a_SOURCES += \
 	src/export/files.c \
 	src/export/folded.c \
 	src/export/internal.h \
+	src/export/perf_script.c \
 	src/export/pprof.c \
+	src/export/read.c \
 	src/export/speedscope.c \
 	src/export/svg.c
 

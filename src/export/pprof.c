@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "ctop/util.h"
+#include "internal.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile pb_profile;
@@ -263,11 +264,18 @@ static int64_t
 pp_mapping(struct pp *pp, const struct frame *f)
 {
 	pb_mapping init = PERFTOOLS__PROFILES__MAPPING__INIT;
+	const char *module = f->module;
 	int64_t file;
 
-	if (!f->module || f->kind == FRAME_PROCESS || f->kind == FRAME_MARKER)
+	/* The kind of a frame without a module (as read from a folded
+	 * file) is kept by the mapping's name, which the reader knows. */
+	if (!module && f->kind == FRAME_KERNEL)
+		module = "[kernel.kallsyms]";
+	else if (!module && f->kind == FRAME_JIT)
+		module = "[jit]";
+	if (!module || f->kind == FRAME_PROCESS || f->kind == FRAME_MARKER)
 		return 0;
-	if ((file = pp_str(pp, f->module)) < 0)
+	if ((file = pp_str(pp, module)) < 0)
 		return -1;
 	if ((size_t)file >= pp->cap_map_of_str) {
 		size_t old = pp->cap_map_of_str;
@@ -796,5 +804,364 @@ pprof_write(FILE *out, const struct pview *v, uint32_t node,
 	if (len && fwrite(buf, 1, len, out) != len)
 		err = -EIO;
 	free(buf);
+	return err;
+}
+
+/* ------------------------------------------------------------------------
+ * Reader: a perftools.profiles.Profile (ours, Go's runtime/pprof, ...)
+ * into a profile. Every index and id is checked before it is used: the
+ * file comes from outside.
+ * ------------------------------------------------------------------------ */
+
+struct pr {
+	const pb_profile *pb;
+	const char *path;
+	struct profile *p;
+	uint32_t *loc_frames;		/* per location: where its run of
+					 * frames starts in frames[] */
+	uint32_t *frames;		/* frame ids, innermost first */
+	uint32_t proc_frame;		/* the process frame to prepend */
+	size_t vi;			/* the value used as the count */
+};
+
+static int
+pr_fail(const struct pr *r, char **cause, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+pr_fail(const struct pr *r, char **cause, const char *fmt, ...)
+{
+	va_list ap;
+	char *what = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	if (cause && asprintf(cause, "%s: pprof: %s", r->path, what ? what :
+	    "malformed") < 0)
+		*cause = NULL;
+	free(what);
+	return -EINVAL;
+}
+
+/* A string of the table, or NULL when the index is out of range. */
+static const char *
+pr_str(const struct pr *r, int64_t i)
+{
+	if (i < 0 || (uint64_t)i >= r->pb->n_string_table)
+		return NULL;
+	return r->pb->string_table[i];
+}
+
+struct id_at {
+	uint64_t id;
+	uint32_t at;
+};
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The index of id in the sorted table, or UINT32_MAX. */
+static uint32_t
+id_find(const struct id_at *t, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && t[lo].id == id ? t[lo].at : UINT32_MAX;
+}
+
+static struct id_at *
+id_table(size_t n, uint64_t (*id_of)(const pb_profile *, size_t),
+    const pb_profile *pb)
+{
+	struct id_at *t = malloc((n ? n : 1) * sizeof(*t));
+	size_t i;
+
+	if (!t)
+		return NULL;
+	for (i = 0; i < n; i++)
+		t[i] = (struct id_at){ id_of(pb, i), (uint32_t)i };
+	qsort(t, n, sizeof(*t), id_cmp);
+	return t;
+}
+
+static uint64_t
+loc_id_of(const pb_profile *pb, size_t i)
+{
+	return pb->location[i]->id;
+}
+
+static uint64_t
+fn_id_of(const pb_profile *pb, size_t i)
+{
+	return pb->function[i]->id;
+}
+
+static uint64_t
+map_id_of(const pb_profile *pb, size_t i)
+{
+	return pb->mapping[i]->id;
+}
+
+/* The value index to count: "samples" when there is one (ours, Go's CPU
+ * profiles), else the default type, else the last. */
+static size_t
+pr_value_index(const struct pr *r)
+{
+	const pb_profile *pb = r->pb;
+	size_t i;
+
+	for (i = 0; i < pb->n_sample_type; i++) {
+		const char *t = pr_str(r, pb->sample_type[i]->type);
+
+		if (t && strcmp(t, "samples") == 0)
+			return i;
+	}
+	for (i = 0; i < pb->n_sample_type; i++)
+		if (pb->default_sample_type &&
+		    pb->sample_type[i]->type == pb->default_sample_type)
+			return i;
+	return pb->n_sample_type ? pb->n_sample_type - 1 : 0;
+}
+
+/* The basename of a path, for the process frame. */
+static const char *
+base_name(const char *s)
+{
+	const char *slash = s ? strrchr(s, '/') : NULL;
+
+	return slash ? slash + 1 : s;
+}
+
+/* Interns the frames of every location (innermost first, as its lines),
+ * and remembers where each location's run starts in r->frames. */
+static int
+pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
+    char **cause)
+{
+	const pb_profile *pb = r->pb;
+	size_t i, k, nf = 0;
+
+	for (i = 0; i < pb->n_location; i++)
+		nf += pb->location[i]->n_line ? pb->location[i]->n_line : 1;
+	r->frames = malloc((nf ? nf : 1) * sizeof(*r->frames));
+	r->loc_frames = malloc((pb->n_location + 1) * sizeof(*r->loc_frames));
+	if (!r->frames || !r->loc_frames)
+		return -ENOMEM;
+	nf = 0;
+	for (i = 0; i < pb->n_location; i++) {
+		const pb_location *l = pb->location[i];
+		const char *module = NULL;
+		uint32_t m = l->mapping_id ? id_find(maps, pb->n_mapping,
+		    l->mapping_id) : UINT32_MAX;
+		char addr[32];
+
+		if (l->mapping_id && m == UINT32_MAX)
+			return pr_fail(r, cause, "location %llu: no mapping %llu",
+			    (unsigned long long)l->id,
+			    (unsigned long long)l->mapping_id);
+		if (m != UINT32_MAX)
+			module = pr_str(r, pb->mapping[m]->filename);
+		r->loc_frames[i] = (uint32_t)nf;
+		if (!l->n_line) {
+			/* No symbol: named by its address, as folded does. */
+			struct frame f = { addr, module && *module ? module :
+			    NULL, NULL, 0, FRAME_FUNC };
+
+			snprintf(addr, sizeof(addr), "0x%llx",
+			    (unsigned long long)l->address);
+			if ((r->frames[nf++] = profile_intern(r->p, &f)) ==
+			    PROFILE_NO_FRAME)
+				return -ENOMEM;
+			continue;
+		}
+		for (k = 0; k < l->n_line; k++) {
+			uint32_t fi = id_find(fns, pb->n_function,
+			    l->line[k]->function_id);
+			const pb_function *fn;
+			struct frame f = { NULL, module && *module ? module :
+			    NULL, NULL, 0, FRAME_FUNC };
+
+			if (fi == UINT32_MAX)
+				return pr_fail(r, cause, "location %llu: no "
+				    "function %llu", (unsigned long long)l->id,
+				    (unsigned long long)l->line[k]->function_id);
+			fn = pb->function[fi];
+			f.name = pr_str(r, fn->name);
+			f.file = pr_str(r, fn->filename);
+			if (!f.name || !f.file)
+				return pr_fail(r, cause, "function %llu: string "
+				    "index out of range",
+				    (unsigned long long)fn->id);
+			if (!*f.file)
+				f.file = NULL;
+			if (!*f.name)
+				f.name = "[unknown]";
+			f.line = l->line[k]->line > 0 && l->line[k]->line <=
+			    INT32_MAX ? (uint32_t)l->line[k]->line : 0;
+			/* Lines before the last were inlined into it. */
+			if (k + 1 < l->n_line)
+				f.kind = FRAME_INLINE;
+			else if (module && strncmp(module, "[kernel", 7) == 0)
+				f.kind = FRAME_KERNEL;
+			else if (module && (strcmp(module, "[jit]") == 0 ||
+			    (strstr(module, "/perf-") &&
+			    strstr(module, ".map"))))
+				f.kind = FRAME_JIT;
+			else if (!module && f.name[0] == '[' &&
+			    f.name[strlen(f.name) - 1] == ']')
+				f.kind = FRAME_MARKER;
+			else if (!module && !f.file && !f.line &&
+			    l->n_line == 1)
+				f.kind = FRAME_PROCESS;	/* ctop-prof's root */
+			if ((r->frames[nf++] = profile_intern(r->p, &f)) ==
+			    PROFILE_NO_FRAME)
+				return -ENOMEM;
+		}
+	}
+	r->loc_frames[pb->n_location] = (uint32_t)nf;
+	return 0;
+}
+
+/* The sample's thread, from the labels thread_id and thread. */
+static int32_t
+pr_thread(struct pr *r, const pb_sample *s)
+{
+	const char *name = NULL;
+	int32_t tid = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_label; i++) {
+		const char *key = pr_str(r, s->label[i]->key);
+
+		if (!key)
+			continue;
+		if (strcmp(key, "thread_id") == 0 && s->label[i]->num > 0 &&
+		    s->label[i]->num <= INT32_MAX)
+			tid = (int32_t)s->label[i]->num;
+		else if (strcmp(key, "thread") == 0)
+			name = pr_str(r, s->label[i]->str);
+	}
+	if (tid && name && *name)
+		profile_set_thread_name(r->p, tid, name);
+	return tid;
+}
+
+static int
+pr_samples(struct pr *r, struct id_at *locs, char **cause)
+{
+	const pb_profile *pb = r->pb;
+	uint32_t *stack = NULL;
+	size_t cap = 0, i, k, n;
+	int err = 0;
+
+	for (i = 0; i < pb->n_sample && !err; i++) {
+		const pb_sample *s = pb->sample[i];
+		int64_t count = r->vi < s->n_value ? s->value[r->vi] : 0;
+
+		if (s->n_value != pb->n_sample_type)
+			return pr_fail(r, cause, "sample %zu: %zu values for "
+			    "%zu sample types", i, s->n_value,
+			    pb->n_sample_type);
+		if (count <= 0)
+			continue;
+		n = 1;
+		for (k = 0; k < s->n_location_id; k++) {
+			uint32_t l = id_find(locs, pb->n_location,
+			    s->location_id[k]);
+
+			if (l == UINT32_MAX)
+				return pr_fail(r, cause, "sample %zu: no "
+				    "location %llu", i, (unsigned long long)
+				    s->location_id[k]);
+			n += r->loc_frames[l + 1] - r->loc_frames[l];
+		}
+		if (n > cap) {
+			free(stack);
+			cap = n * 2;
+			if (!(stack = malloc(cap * sizeof(*stack))))
+				return -ENOMEM;
+		}
+		/* Root first: the last location's last line first. */
+		n = 0;
+		stack[n++] = r->proc_frame;
+		for (k = s->n_location_id; k-- > 0;) {
+			uint32_t l = id_find(locs, pb->n_location,
+			    s->location_id[k]), j;
+
+			for (j = r->loc_frames[l + 1]; j-- > r->loc_frames[l];)
+				stack[n++] = r->frames[j];
+		}
+		/* Our own files begin with the process frame already. */
+		if (n > 1 && profile_frame(r->p, stack[1])->kind ==
+		    FRAME_PROCESS)
+			err = profile_add(r->p, pr_thread(r, s), 0, stack + 1,
+			    n - 1, (uint64_t)count);
+		else
+			err = profile_add(r->p, pr_thread(r, s), 0, stack, n,
+			    (uint64_t)count);
+	}
+	free(stack);
+	return err;
+}
+
+int
+export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
+    const char *path, char **cause)
+{
+	struct pr r = { .path = path, .p = p };
+	struct id_at *locs = NULL, *fns = NULL, *maps = NULL;
+	pb_profile *pb;
+	struct frame proc = { "pprof", NULL, NULL, 0, FRAME_PROCESS };
+	int err;
+
+	pb = perftools__profiles__profile__unpack(NULL, len, buf);
+	if (!pb)
+		return pr_fail(&r, cause, "the protobuf message of %zu bytes "
+		    "does not parse (truncated or not a profile)", len);
+	r.pb = pb;
+	if (!pb->n_string_table || pb->string_table[0][0]) {
+		err = pr_fail(&r, cause, "string_table[0] is not \"\"");
+		goto out;
+	}
+	locs = id_table(pb->n_location, loc_id_of, pb);
+	fns = id_table(pb->n_function, fn_id_of, pb);
+	maps = id_table(pb->n_mapping, map_id_of, pb);
+	err = !locs || !fns || !maps ? -ENOMEM : 0;
+	if (!err && pb->n_mapping)
+		proc.name = base_name(pr_str(&r, pb->mapping[0]->filename));
+	if (!proc.name || !*proc.name)
+		proc.name = "pprof";
+	r.vi = pr_value_index(&r);
+	if (!err && (r.proc_frame = profile_intern(p, &proc)) ==
+	    PROFILE_NO_FRAME)
+		err = -ENOMEM;
+	if (!err)
+		err = pr_locations(&r, fns, maps, cause);
+	if (!err)
+		err = pr_samples(&r, locs, cause);
+	if (err == -ENOMEM && cause && !*cause)
+		pr_fail(&r, cause, "out of memory");
+out:
+	free(locs);
+	free(fns);
+	free(maps);
+	free(r.frames);
+	free(r.loc_frames);
+	perftools__profiles__profile__free_unpacked(pb, NULL);
 	return err;
 }

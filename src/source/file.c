@@ -40,7 +40,7 @@ file_new(const char *path, const char *snapshot_dir, char **cause)
 		*cause = strdup("out of memory");
 		return NULL;
 	}
-	if (folded_read(ls->profile, path, cause) < 0) {
+	if (export_read(ls->profile, path, cause) < 0) {
 		file_free(ls);
 		return NULL;
 	}
