@@ -55,7 +55,8 @@ int folded_write(FILE *out, const struct pview *v, uint32_t node);
  * frees; *len bytes). Sample types samples/count and, when meta gives the
  * rate, cpu/nanoseconds (wall/nanoseconds in wall mode); one Sample per
  * (stack, thread), labelled thread, thread_id and pid. meta may be NULL.
- * Returns 0, or -ENOMEM or -EINVAL (node out of range). */
+ * Returns 0, or -ENOMEM, -EINVAL (node out of range) or -ERANGE (a count
+ * over INT64_MAX, which pprof's int64 values cannot hold). */
 int export_pprof_encode(const struct pview *v, uint32_t node,
     const struct export_meta *meta, unsigned char **buf, size_t *len);
 

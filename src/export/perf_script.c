@@ -129,6 +129,9 @@ ps_frame(struct ps *r, char *line, char **cause)
 	f.name = *sym ? sym : "[unknown]";
 	if (f.module && strstr(f.module, "kernel.kallsyms"))
 		f.kind = FRAME_KERNEL;
+	else if (!f.module && f.name[0] == '[' &&
+	    f.name[strlen(f.name) - 1] == ']')
+		f.kind = FRAME_MARKER;	/* as the pprof reader says */
 	if ((id = profile_intern(r->p, &f)) == PROFILE_NO_FRAME)
 		return -ENOMEM;
 	if (util_grow(&r->stack, &r->cap, r->n + 1, sizeof(*r->stack), 64))

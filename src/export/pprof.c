@@ -440,6 +440,9 @@ pp_sample(struct pp *pp, uint32_t node, int32_t tid, uint64_t count,
 	uint32_t n = 0, start = 0, i, ti;
 	uint64_t id;
 
+	/* pprof's values are int64: a folded count past that cannot go. */
+	if (count > INT64_MAX)
+		return -ERANGE;
 	for (; node != PROFILE_NO_NODE && v->nodes[node].parent !=
 	    PROFILE_NO_NODE; node = v->nodes[node].parent)
 		frames[n++] = v->nodes[node].frame;
@@ -464,9 +467,10 @@ pp_sample(struct pp *pp, uint32_t node, int32_t tid, uint64_t count,
 		start = i + 1;
 	}
 	pp->values[pp->n_smp * pp->n_values] = (int64_t)count;
-	if (pp->n_values > 1)
-		pp->values[pp->n_smp * pp->n_values + 1] = (int64_t)count *
-		    pp->period_ns;
+	if (pp->n_values > 1)	/* saturated rather than wrapped */
+		pp->values[pp->n_smp * pp->n_values + 1] = count >
+		    (uint64_t)(INT64_MAX / pp->period_ns) ? INT64_MAX :
+		    (int64_t)count * pp->period_ns;
 	ti = pp_thread_index(pp, tid);
 	if (ti != UINT32_MAX &&
 	    !(init.label = pp_thread_labels(pp, ti, &init.n_label)))
@@ -821,6 +825,8 @@ struct pr {
 					 * frames starts in frames[] */
 	uint32_t *frames;		/* frame ids, innermost first */
 	uint32_t proc_frame;		/* the process frame to prepend */
+	uint32_t *proc_of_loc;		/* location -> its frame as the
+					 * process frame + 1 (0: not yet) */
 	size_t vi;			/* the value used as the count */
 };
 
@@ -1025,9 +1031,6 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			else if (!module && f.name[0] == '[' &&
 			    f.name[strlen(f.name) - 1] == ']')
 				f.kind = FRAME_MARKER;
-			else if (!module && !f.file && !f.line &&
-			    l->n_line == 1)
-				f.kind = FRAME_PROCESS;	/* ctop-prof's root */
 			if ((r->frames[nf++] = profile_intern(r->p, &f)) ==
 			    PROFILE_NO_FRAME)
 				return -ENOMEM;
@@ -1035,6 +1038,25 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 	}
 	r->loc_frames[pb->n_location] = (uint32_t)nf;
 	return 0;
+}
+
+/* The process frame of a sample whose outermost location l is one: no
+ * mapping, one line, no file or line (how ctop-prof writes its root).
+ * Returns its frame id, PROFILE_NO_FRAME when l is not one (or ENOMEM). */
+static uint32_t
+pr_process(struct pr *r, uint32_t l)
+{
+	const pb_location *loc = r->pb->location[l];
+	const struct frame *f = profile_frame(r->p, r->frames[r->loc_frames[l]]);
+	struct frame pf;
+
+	if (r->proc_of_loc[l])
+		return r->proc_of_loc[l] - 1;
+	if (loc->mapping_id || loc->n_line != 1 || f->file || f->line)
+		return PROFILE_NO_FRAME;
+	pf = (struct frame){ f->name, NULL, NULL, 0, FRAME_PROCESS };
+	r->proc_of_loc[l] = profile_intern(r->p, &pf) + 1;
+	return r->proc_of_loc[l] - 1;
 }
 
 /* The sample's thread, from the labels thread_id and thread. */
@@ -1096,24 +1118,26 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 			if (!(stack = malloc(cap * sizeof(*stack))))
 				return -ENOMEM;
 		}
-		/* Root first: the last location's last line first. */
+		/* Root first: the last location's last line first. Our own
+		 * files begin with the process frame; others get one. */
 		n = 0;
-		stack[n++] = r->proc_frame;
-		for (k = s->n_location_id; k-- > 0;) {
+		k = s->n_location_id;
+		if (k && (stack[0] = pr_process(r, id_find(locs,
+		    pb->n_location, s->location_id[k - 1]))) !=
+		    PROFILE_NO_FRAME)
+			k--;
+		else
+			stack[0] = r->proc_frame;
+		n = 1;
+		while (k-- > 0) {
 			uint32_t l = id_find(locs, pb->n_location,
 			    s->location_id[k]), j;
 
 			for (j = r->loc_frames[l + 1]; j-- > r->loc_frames[l];)
 				stack[n++] = r->frames[j];
 		}
-		/* Our own files begin with the process frame already. */
-		if (n > 1 && profile_frame(r->p, stack[1])->kind ==
-		    FRAME_PROCESS)
-			err = profile_add(r->p, pr_thread(r, s), 0, stack + 1,
-			    n - 1, (uint64_t)count);
-		else
-			err = profile_add(r->p, pr_thread(r, s), 0, stack, n,
-			    (uint64_t)count);
+		err = profile_add(r->p, pr_thread(r, s), 0, stack, n,
+		    (uint64_t)count);
 	}
 	free(stack);
 	return err;
@@ -1150,6 +1174,9 @@ export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
 	if (!err && (r.proc_frame = profile_intern(p, &proc)) ==
 	    PROFILE_NO_FRAME)
 		err = -ENOMEM;
+	if (!err && !(r.proc_of_loc = calloc(pb->n_location + 1,
+	    sizeof(*r.proc_of_loc))))
+		err = -ENOMEM;
 	if (!err)
 		err = pr_locations(&r, fns, maps, cause);
 	if (!err)
@@ -1162,6 +1189,7 @@ out:
 	free(maps);
 	free(r.frames);
 	free(r.loc_frames);
+	free(r.proc_of_loc);
 	perftools__profiles__profile__free_unpacked(pb, NULL);
 	return err;
 }
