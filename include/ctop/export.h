@@ -86,7 +86,8 @@ int svg_write(FILE *out, const struct pview *v, uint32_t node, bool icicle);
 int folded_read(struct profile *p, const char *path, char **cause);
 
 /* --load: reads path ("-" = standard input) into p, the format told by
- * the content: gzip or raw pprof protobuf, `perf script` text, else folded
+ * the content: gzip or raw pprof protobuf, speedscope JSON (its sampled
+ * profiles, one per thread), `perf script` text, else folded
  * (as folded_read). Threads, modules, files, lines and inline frames are
  * kept where the input has them. Malformed input returns -EINVAL with
  * *cause "PATH: byte N: what" or "PATH:LINE: what" (caller frees); p keeps

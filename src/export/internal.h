@@ -19,6 +19,8 @@ int export__folded_read_stream(struct profile *p, FILE *in,
  * byte N: what" or "PATH:LINE: what", or -ENOMEM. */
 int export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
     const char *path, char **cause);
+int export__speedscope_read(struct profile *p, const char *buf, size_t len,
+    const char *path, char **cause);
 int export__perf_script_read(struct profile *p, const char *buf, size_t len,
     const char *path, char **cause);
 

@@ -7,6 +7,7 @@ libctop_a_SOURCES += \
 	src/export/pprof.c \
 	src/export/read.c \
 	src/export/speedscope.c \
+	src/export/speedscope_read.c \
 	src/export/svg.c
 
 # pprof: C code generated from profile.proto by protoc-c at build time (a

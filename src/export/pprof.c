@@ -457,9 +457,12 @@ pp_sample(struct pp *pp, uint32_t node, int32_t tid, uint64_t count,
 		return -ENOMEM;
 	pp->ids_at[pp->n_smp] = pp->n_ids;
 	/* Innermost first: a location ends at the first frame that is not
-	 * inlined (the function the ones before it were inlined into). */
+	 * inlined (the function the ones before it were inlined into); the
+	 * process frame and markers stay locations of their own. */
 	for (i = 0; i < n; i++) {
-		if (v->frames[frames[i]].kind == FRAME_INLINE && i + 1 < n)
+		if (v->frames[frames[i]].kind == FRAME_INLINE && i + 1 < n &&
+		    v->frames[frames[i + 1]].kind != FRAME_PROCESS &&
+		    v->frames[frames[i + 1]].kind != FRAME_MARKER)
 			continue;
 		if (!(id = pp_location(pp, frames + start, i + 1 - start)))
 			return -ENOMEM;
@@ -827,6 +830,8 @@ struct pr {
 	uint32_t proc_frame;		/* the process frame to prepend */
 	uint32_t *proc_of_loc;		/* location -> its frame as the
 					 * process frame + 1 (0: not yet) */
+	uint8_t *bare;			/* location: no mapping, one line, a
+					 * function without file or line */
 	size_t vi;			/* the value used as the count */
 };
 
@@ -1034,6 +1039,8 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			if ((r->frames[nf++] = profile_intern(r->p, &f)) ==
 			    PROFILE_NO_FRAME)
 				return -ENOMEM;
+			r->bare[i] = !l->mapping_id && l->n_line == 1 &&
+			    !f.file && !f.line;
 		}
 	}
 	r->loc_frames[pb->n_location] = (uint32_t)nf;
@@ -1046,13 +1053,14 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 static uint32_t
 pr_process(struct pr *r, uint32_t l)
 {
-	const pb_location *loc = r->pb->location[l];
 	const struct frame *f = profile_frame(r->p, r->frames[r->loc_frames[l]]);
 	struct frame pf;
 
 	if (r->proc_of_loc[l])
 		return r->proc_of_loc[l] - 1;
-	if (loc->mapping_id || loc->n_line != 1 || f->file || f->line)
+	/* Asked of the file, not of the interned frame, which may be a
+	 * function of the same name seen elsewhere with a file. */
+	if (!r->bare[l])
 		return PROFILE_NO_FRAME;
 	pf = (struct frame){ f->name, NULL, NULL, 0, FRAME_PROCESS };
 	r->proc_of_loc[l] = profile_intern(r->p, &pf) + 1;
@@ -1174,8 +1182,9 @@ export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
 	if (!err && (r.proc_frame = profile_intern(p, &proc)) ==
 	    PROFILE_NO_FRAME)
 		err = -ENOMEM;
-	if (!err && !(r.proc_of_loc = calloc(pb->n_location + 1,
-	    sizeof(*r.proc_of_loc))))
+	if (!err && (!(r.proc_of_loc = calloc(pb->n_location + 1,
+	    sizeof(*r.proc_of_loc))) || !(r.bare = calloc(pb->n_location + 1,
+	    1))))
 		err = -ENOMEM;
 	if (!err)
 		err = pr_locations(&r, fns, maps, cause);
@@ -1190,6 +1199,7 @@ out:
 	free(r.frames);
 	free(r.loc_frames);
 	free(r.proc_of_loc);
+	free(r.bare);
 	perftools__profiles__profile__free_unpacked(pb, NULL);
 	return err;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* --load: a snapshot in any format, told by its content, not its name:
- * gzip (pprof, as stored), a raw pprof protobuf, `perf script` text (what
- * stackcollapse-perf.pl reads), or folded stacks. The input is untrusted:
+ * gzip (pprof, as stored), a raw pprof protobuf, speedscope JSON (a JSON
+ * object), `perf script` text (what stackcollapse-perf.pl reads), or
+ * folded stacks. The input is untrusted:
  * sizes are bounded, and every error names the file and the byte offset or
  * line. */
 #include "config.h"
@@ -197,6 +198,8 @@ export_read(struct profile *p, const char *path, char **cause)
 			err = export__pprof_read(p, raw, rn, name, cause);
 	} else if (looks_raw_pprof(buf, n)) {
 		err = export__pprof_read(p, (uint8_t *)buf, n, name, cause);
+	} else if (n && buf[strspn(buf, " \t\r\n")] == '{') {
+		err = export__speedscope_read(p, buf, n, name, cause);
 	} else if (looks_perf_script(buf, n)) {
 		err = export__perf_script_read(p, buf, n, name, cause);
 	} else {

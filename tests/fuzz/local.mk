@@ -10,7 +10,8 @@
 #   make check-long the same as make fuzz, as a TAP test
 FUZZ_TARGET_SRCS = tests/fuzz/fuzz-folded.c tests/fuzz/fuzz-maps.c \
 	tests/fuzz/fuzz-perf.c tests/fuzz/fuzz-perfmap.c tests/fuzz/fuzz-termsafe.c \
-	tests/fuzz/fuzz-unwind.c tests/fuzz/fuzz-pprof.c tests/fuzz/fuzz-perfscript.c
+	tests/fuzz/fuzz-unwind.c tests/fuzz/fuzz-pprof.c tests/fuzz/fuzz-perfscript.c \
+	tests/fuzz/fuzz-speedscope.c
 
 FUZZ_CC = clang
 FUZZ_SECONDS = 600

@@ -26,6 +26,11 @@ sed 's/^/# /' "$D/diff" | head
 	"$CTOP" --load "$D/s2.pprof" -o "$D/s2.folded" 2>>"$D/err"
 cmp -s "$D/s.folded" "$D/s2.folded"
 ok $? "pprof -> pprof -> folded: the same file"
+"$CTOP" --load "$DATA/sample.folded" -o "$D/s.speedscope.json" 2>"$D/err" &&
+	"$CTOP" --load "$D/s.speedscope.json" -o "$D/s3.folded" 2>>"$D/err"
+diff <(sort "$DATA/sample.folded") <(sort "$D/s3.folded") >"$D/diff"
+ok $? "folded -> speedscope -> folded: every stack and count kept $(cat "$D/err")"
+sed 's/^/# /' "$D/diff" | head
 gzip -dc <"$D/s.pb.gz" >"$D/raw.pb"
 "$CTOP" --load "$D/raw.pb" -o "$D/raw.folded" 2>"$D/err" &&
 	cmp -s "$D/s.folded" "$D/raw.folded"
@@ -70,6 +75,13 @@ python3 -c 'import json, sys
 p = [x["name"] for x in json.load(open(sys.argv[1]))["profiles"]]
 sys.exit(0 if sorted(p) == ["my prog 1240", "worker 1234"] else p)' "$D/perf.speedscope.json"
 ok $? "its threads: 'my prog' 1240 (pid/tid) and 'worker' 1234"
+"$CTOP" --load "$D/perf.speedscope.json" -o "$D/perf2.speedscope.json" 2>"$D/err" &&
+	"$CTOP" --load "$D/perf2.speedscope.json" -o "$D/perf2.folded" 2>>"$D/err"
+python3 -c 'import json, sys
+n = [sorted(x["name"] for x in json.load(open(f))["profiles"]) for f in sys.argv[1:]]
+sys.exit(n[0] != n[1])' "$D/perf.speedscope.json" "$D/perf2.speedscope.json" &&
+	diff <(sort "$D/perf.want") <(sort "$D/perf2.folded") >/dev/null
+ok $? "speedscope -> speedscope -> folded: threads, stacks and kernel frames kept $(cat "$D/err")"
 # The real thing, where perf may record here.
 if command -v perf >/dev/null && ptrace_allowed &&
 	timeout 20 perf record -q -F 499 -g -o "$D/perf.data" -- \
@@ -138,6 +150,11 @@ printf 'hello\x00\xff\xfe' | gzip >"$D/notpb.pb.gz"
 bad "$D/notpb.pb.gz" "pprof: the protobuf message of 8 bytes does not parse" "gzip of something else"
 head -c 300 "$D/raw.pb" >"$D/cut.pb"
 bad "$D/cut.pb" "pprof: .*does not parse" "a raw protobuf cut short"
+printf '{"shared": {"frames": [{"name": "a"}]}, "profiles": [{"type": "sampled",
+ "samples": [[0, 7]], "weights": [1]}]}' >"$D/bad.json"
+bad "$D/bad.json" "bad.json: byte [0-9]+: speedscope: sample 0: frame index out of range" "speedscope, a frame index out of range"
+printf '{"profiles": [1,' >"$D/cut.json"
+bad "$D/cut.json" "cut.json: byte 16: speedscope: unexpected end" "speedscope cut short"
 printf 'app 1/1 [000] 1.0: x:\n\tnotanaddress foo (bar)\n' >"$D/bad.perf"
 bad "$D/bad.perf" "bad.perf:2: perf script: a frame line without an address" "perf script, a bad frame line"
 done_testing
