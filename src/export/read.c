@@ -23,6 +23,8 @@
 
 /* Profiles beyond this are refused rather than read into memory. */
 #define READ_MAX ((size_t)1 << 30)
+/* Bytes looked at to tell the format. */
+#define READ_PEEK 65536
 
 static int
 read_fail(char **cause, int err, const char *fmt, ...)
@@ -40,15 +42,18 @@ read_fail(char **cause, int err, const char *fmt, ...)
 	return err;
 }
 
-/* The whole of in (at most READ_MAX bytes) in *buf, NUL-terminated. */
+/* head (hn bytes already read) and the rest of in, at most READ_MAX bytes
+ * in all, in *buf, NUL-terminated. */
 static int
-read_all(FILE *in, const char *path, char **buf, size_t *len, char **cause)
+read_rest(FILE *in, const char *head, size_t hn, const char *path,
+    char **buf, size_t *len, char **cause)
 {
-	size_t cap = 65536, n = 0, got;
+	size_t cap = 65536 > hn * 2 ? 65536 : hn * 2, n = hn, got;
 	char *b = malloc(cap + 1), *nb;
 
 	if (!b)
 		return -ENOMEM;
+	memcpy(b, head, hn);
 	while ((got = fread(b + n, 1, cap - n, in)) > 0) {
 		n += got;
 		if (n < cap)
@@ -157,15 +162,40 @@ looks_raw_pprof(const char *b, size_t n)
 	    b[1] != '\t' && b[1] != '\n' && b[1] != '\r';
 }
 
-static int
-read_folded(struct profile *p, char *buf, size_t n, const char *path,
-    char **cause)
+/* Folded input is streamed, not held in memory (a file may be large, or
+ * endless as /dev/zero, which the folded reader refuses at its line
+ * limit): the bytes already read for the format, then the rest of in. */
+struct peeked {
+	const char *head;
+	size_t len, at;
+	FILE *rest;
+};
+
+static ssize_t
+peeked_read(void *cookie, char *buf, size_t size)
 {
-	FILE *in = n ? fmemopen(buf, n, "r") : NULL;
+	struct peeked *pk = cookie;
+	size_t n;
+
+	if (pk->at < pk->len) {
+		n = pk->len - pk->at < size ? pk->len - pk->at : size;
+		memcpy(buf, pk->head + pk->at, n);
+		pk->at += n;
+		return (ssize_t)n;
+	}
+	n = fread(buf, 1, size, pk->rest);
+	return n == 0 && ferror(pk->rest) ? -1 : (ssize_t)n;
+}
+
+static int
+read_folded(struct profile *p, const char *head, size_t n, FILE *rest,
+    const char *path, char **cause)
+{
+	struct peeked pk = { head, n, 0, rest };
+	cookie_io_functions_t io = { .read = peeked_read };
+	FILE *in = fopencookie(&pk, "r", io);
 	int err;
 
-	if (!n)
-		return 0;	/* an empty file is an empty profile */
 	if (!in)
 		return -errno;
 	err = export__folded_read_stream(p, in, path, cause);
@@ -179,19 +209,37 @@ export_read(struct profile *p, const char *path, char **cause)
 	bool std = strcmp(path, "-") == 0;
 	FILE *in = std ? stdin : fopen(path, "re");
 	const char *name = std ? "standard input" : path;
+	char *head, *buf = NULL;
 	uint8_t *raw = NULL;
-	size_t n = 0, rn = 0;
-	char *buf = NULL;
-	int err;
+	size_t hn, n = 0, rn = 0;
+	int err = 0;
 
 	if (!in)
 		return read_fail(cause, -errno, "cannot open %s: %s", path,
 		    strerror(errno));
-	err = read_all(in, name, &buf, &n, cause);
+	if (!(head = malloc(READ_PEEK + 1))) {
+		if (!std)
+			fclose(in);
+		return -ENOMEM;
+	}
+	/* The format from the first bytes; only the formats read whole are
+	 * then read whole. */
+	hn = fread(head, 1, READ_PEEK, in);
+	head[hn] = '\0';
+	if (hn < READ_PEEK && ferror(in))
+		err = read_fail(cause, errno ? -errno : -EIO, "%s: read error "
+		    "at byte %zu: %s", name, hn, strerror(errno ? errno : EIO));
+	else if (!(hn >= 2 && (uint8_t)head[0] == 0x1f &&
+	    (uint8_t)head[1] == 0x8b) && !looks_raw_pprof(head, hn) &&
+	    !(hn && head[strspn(head, " \t\r\n")] == '{') &&
+	    !looks_perf_script(head, hn))
+		err = read_folded(p, head, hn, in, name, cause);
+	else
+		err = read_rest(in, head, hn, name, &buf, &n, cause);
 	if (!std)
 		fclose(in);
-	if (err)
-		return err;
+	if (err || !buf)
+		goto out;
 	if (n >= 2 && (uint8_t)buf[0] == 0x1f && (uint8_t)buf[1] == 0x8b) {
 		err = gunzip(buf, n, &raw, &rn, name, cause);
 		if (!err)
@@ -200,14 +248,14 @@ export_read(struct profile *p, const char *path, char **cause)
 		err = export__pprof_read(p, (uint8_t *)buf, n, name, cause);
 	} else if (n && buf[strspn(buf, " \t\r\n")] == '{') {
 		err = export__speedscope_read(p, buf, n, name, cause);
-	} else if (looks_perf_script(buf, n)) {
-		err = export__perf_script_read(p, buf, n, name, cause);
 	} else {
-		err = read_folded(p, buf, n, name, cause);
+		err = export__perf_script_read(p, buf, n, name, cause);
 	}
+out:
 	if (err == -ENOMEM && cause && !*cause)
 		read_fail(cause, err, "%s: out of memory", name);
 	free(raw);
 	free(buf);
+	free(head);
 	return err;
 }
