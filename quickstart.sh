@@ -13,9 +13,11 @@ cd "$(dirname "$0")"
 
 # What each package is for: README.md, "Building by hand".
 BUILD_PACKAGES="gcc g++ make libc6-dev autoconf automake autoconf-archive \
-pkg-config libncurses-dev libunwind-dev libdw-dev libelf-dev binutils"
+pkg-config libncurses-dev libunwind-dev libdw-dev libelf-dev binutils \
+libprotobuf-c-dev protobuf-c-compiler zlib1g-dev"
 RUN_PACKAGES="libdebuginfod1"
-TEST_PACKAGES="tmux procps man-db groff-base strace python3-minimal linux-perf"
+TEST_PACKAGES="tmux procps man-db groff-base strace python3-minimal linux-perf \
+golang-go"
 
 install_packages() {
 	missing=""

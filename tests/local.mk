@@ -37,3 +37,19 @@ UNPRIV_TESTS = \
 	tests/unpriv/run-unpriv-repeat.sh
 SCRIPT_TESTS += $(UNPRIV_TESTS)
 EXTRA_DIST += $(UNPRIV_TESTS) tests/unpriv/unpriv-lib.sh
+
+# pprof output read back by go tool pprof (issue 12); skips without go.
+SCRIPT_TESTS += tests/integration/run-pprof.sh
+EXTRA_DIST += tests/integration/run-pprof.sh
+
+# speedscope output against the file format's schema (issue 12).
+SCRIPT_TESTS += tests/integration/run-speedscope.sh
+EXTRA_DIST += tests/integration/run-speedscope.sh
+
+# --load of every format (round trips, a Go pprof, perf script, bad input).
+SCRIPT_TESTS += tests/integration/run-load.sh
+EXTRA_DIST += tests/integration/run-load.sh tests/go/cpuprof.go
+
+# SVG flame graph output: XML, titles, widths, escaping; chromium if any.
+SCRIPT_TESTS += tests/integration/run-svg.sh
+EXTRA_DIST += tests/integration/run-svg.sh

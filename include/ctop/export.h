@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* export: snapshot files. Folded stacks now (the format of FlameGraph's
- * stackcollapse tools); other formats later. Files are written to a
+/* export: snapshot files: folded stacks (the format of FlameGraph's
+ * stackcollapse tools), pprof (google/pprof's profile.proto, gzipped),
+ * speedscope's JSON and an SVG flame graph.
+ * Files are written to a
  * temporary file made with mkstemp in the destination directory, then
  * either rename()d over a name the user gave (--output, see below) or
  * link()ed to a new name that never overwrites anything (the `s` key).
@@ -12,11 +14,31 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "ctop/profile.h"
 
 enum export_format {
 	EXPORT_FOLDED,
+	EXPORT_PPROF,
+	EXPORT_SPEEDSCOPE,
+	EXPORT_SVG,
+};
+
+/* What a view does not know about the run it came from, for the formats
+ * that carry it (pprof's period, times and comments). Any field may be
+ * zero or NULL: unknown, and left out. */
+struct export_meta {
+	pid_t pid;		/* the target process */
+	const char *command;	/* the launched command line */
+	const char *backend;	/* "perf", "ptrace" */
+	const char *mode;	/* "cpu" or "wall": pprof's sample type */
+	const char *unwind;	/* "auto", "dwarf", "fp" */
+	unsigned hz;		/* samples per second per thread: the period */
+	uint64_t lost;		/* samples dropped (ring full, kernel) */
+	uint64_t truncated;	/* stacks cut short by the stack copy */
+	double elapsed_s;	/* how long sampling ran, ending now */
+	bool svg_icicle;	/* SVG: root at the top (else at the bottom) */
 };
 
 /* Folded frame name: `;` and line breaks become `_`, and the kind's suffix
@@ -28,6 +50,33 @@ size_t folded_frame_name(const struct frame *f, char *buf, size_t size);
  * `node` (0 = all), frames root first. Returns 0 or -errno. */
 int folded_write(FILE *out, const struct pview *v, uint32_t node);
 
+/* pprof: the stacks of view v through node (0 = all) as a gzipped
+ * perftools.profiles.Profile, the bytes of a .pb.gz file, in *buf (caller
+ * frees; *len bytes). Sample types samples/count and, when meta gives the
+ * rate, cpu/nanoseconds (wall/nanoseconds in wall mode); one Sample per
+ * (stack, thread), labelled thread, thread_id and pid. meta may be NULL.
+ * Returns 0, or -ENOMEM, -EINVAL (node out of range) or -ERANGE (a count
+ * over INT64_MAX, which pprof's int64 values cannot hold). */
+int export_pprof_encode(const struct pview *v, uint32_t node,
+    const struct export_meta *meta, unsigned char **buf, size_t *len);
+
+/* export_pprof_encode's bytes written to out. Returns 0 or -errno. */
+int pprof_write(FILE *out, const struct pview *v, uint32_t node,
+    const struct export_meta *meta);
+
+/* speedscope JSON (speedscope.app's file format): shared.frames with
+ * name (the folded name), file and line; one sampled profile per thread,
+ * "comm tid", weights in samples; activeProfileIndex the busiest thread.
+ * Returns 0 or -errno. */
+int speedscope_write(FILE *out, const struct pview *v, uint32_t node);
+
+/* An interactive flame graph in one self-contained SVG file (script and
+ * style inline): titles with samples and percent, click to zoom, regex
+ * search with the matched percent, colours by kind; root at the bottom,
+ * or at the top with icicle. Frames under 0.1 px wide are left out (their
+ * samples stay in their parent). Returns 0 or -errno. */
+int svg_write(FILE *out, const struct pview *v, uint32_t node, bool icicle);
+
 /* Reads folded stacks from path into p (thread 0, time 0). An empty file
  * is an empty profile. Malformed input (a line without a count, a count
  * that is not a positive decimal, a NUL byte, a line over 16 MiB) returns
@@ -35,6 +84,15 @@ int folded_write(FILE *out, const struct pview *v, uint32_t node);
  * I/O errors return -errno with a cause. p keeps what was read before the
  * error: callers discard it. */
 int folded_read(struct profile *p, const char *path, char **cause);
+
+/* --load: reads path ("-" = standard input) into p, the format told by
+ * the content: gzip or raw pprof protobuf, speedscope JSON (its sampled
+ * profiles, one per thread), `perf script` text, else folded
+ * (as folded_read). Threads, modules, files, lines and inline frames are
+ * kept where the input has them. Malformed input returns -EINVAL with
+ * *cause "PATH: byte N: what" or "PATH:LINE: what" (caller frees); p keeps
+ * what was read before: callers discard it. */
+int export_read(struct profile *p, const char *path, char **cause);
 
 /* The format for a file name: by extension, folded when unknown. Returns
  * 0, or -EINVAL for a format that is not implemented yet (and sets
@@ -49,12 +107,14 @@ int export_format_parse(const char *name, const char *path,
 int export_write_new(const char *dir, const char *base, enum export_format fmt,
     const struct pview *v, uint32_t node, char **path_out, char **cause);
 
-/* The `s` key's snapshot: writes v (through node) as folded stacks to a new
- * file DIR/ctop-prof-LABEL-YYYYmmdd-HHMMSS.folded (dir NULL = working
- * directory), never overwriting (export_write_new). LABEL is the pid, or the
- * name of a loaded file. Returns 0 and *path_out, or -errno and *cause. */
+/* The `s` key's snapshot: writes v (through node) in format fmt to a new
+ * file DIR/ctop-prof-LABEL-YYYYmmdd-HHMMSS.EXT (dir NULL = working
+ * directory; EXT the format's: folded, pb.gz, speedscope.json, svg), never
+ * overwriting (export_write_new). LABEL is the pid, or the name of a
+ * loaded file. Returns 0 and *path_out, or -errno and *cause. */
 int export_write_snapshot(const char *dir, const char *label,
-    const struct pview *v, uint32_t node, char **path_out, char **cause);
+    enum export_format fmt, const struct pview *v, uint32_t node,
+    char **path_out, char **cause);
 
 /* ------------------------------------------------------------------------
  * --output FILE: the user's file, and nothing else of theirs, is written.
@@ -85,6 +145,9 @@ enum export_place_kind {
 struct export_place {
 	const char *path;		/* as given; borrowed */
 	enum export_place_kind kind;	/* as found when checked */
+	const struct export_meta *meta;	/* the run, for the formats that
+					 * carry it; NULL (as after
+					 * export_place_check) = unknown */
 };
 
 /* Checks before sampling that path can be written as above: for a file,

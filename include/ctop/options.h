@@ -44,6 +44,8 @@ struct options {
 	enum sampler_python python;	/* --python */
 	bool check;			/* --check: the permission doctor */
 	bool pick;			/* no target: the process picker */
+	bool svg_icicle;		/* --svg-icicle */
+	const char *snapshot_format;	/* --snapshot-format, NULL = folded */
 };
 
 enum options_result {

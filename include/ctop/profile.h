@@ -134,6 +134,14 @@ struct pview_thread {
 	uint64_t samples;	/* in this view's window */
 };
 
+/* Where one thread's samples ended: the formats that keep threads apart
+ * (pprof's thread labels, speedscope's per-thread profiles) read these. */
+struct pview_leaf {
+	uint32_t node;		/* the view node the stacks ended at */
+	int32_t tid;		/* the thread (0 when unknown) */
+	uint64_t count;		/* its samples there */
+};
+
 struct pview {
 	struct pview_params params;	/* what it was built for */
 	uint64_t time_ns;		/* newest sample it holds (0 if none) */
@@ -153,6 +161,11 @@ struct pview {
 					 * window, by decreasing samples
 					 * (regardless of params.tid) */
 	uint32_t n_threads;
+
+	struct pview_leaf *leaves;	/* by node, then tid; the counts of
+					 * one node add up to its self. NULL
+					 * in a focus view (pview_focus) */
+	uint32_t n_leaves;
 
 	_Atomic int refs;
 	void *priv;

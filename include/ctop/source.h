@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctop/export.h"
 #include "ctop/profile.h"
 #include "ctop/unwind.h"
 
@@ -29,6 +30,7 @@ struct source_live_opts {
 	bool views;			/* someone reads views (UI, batch,
 					 * checkpoints): else none are built */
 	const char *snapshot_dir;	/* for save; NULL = cwd */
+	enum export_format snapshot_format;	/* what save writes */
 	const char *output_note;	/* shown in the status (launch mode:
 					 * where the command's output goes) */
 };
@@ -116,10 +118,11 @@ int source_open_live(struct source *src, struct ring *ring,
     struct sampler *sampler, const struct source_live_opts *opts,
     char **cause);
 
-/* Reads a snapshot file. Returns 0, or -errno with *cause ("PATH:LINE:
- * what", caller frees). */
+/* Reads a snapshot file; save writes snapshot_format into snapshot_dir.
+ * Returns 0, or -errno with *cause ("PATH:LINE: what", caller frees). */
 int source_open_file(struct source *src, const char *path,
-    const char *snapshot_dir, char **cause);
+    const char *snapshot_dir, enum export_format snapshot_format,
+    char **cause);
 
 /* Live: stops the worker (see ops.stop); no-op for a file. */
 void source_stop(struct source *src);

@@ -217,23 +217,76 @@ run_view(struct source *src, enum run_kind kind, const struct options *o,
 	return 0;
 }
 
+/* What the s key writes (options checked the name). */
+static enum export_format
+snapshot_format(const struct options *o)
+{
+	enum export_format f = EXPORT_FOLDED;
+
+	if (export_format_parse(o->snapshot_format ? o->snapshot_format :
+	    "folded", NULL, &f, NULL) < 0)
+		f = EXPORT_FOLDED;
+	return f;
+}
+
+struct output_spec;
+static int write_output(struct source *src, const struct output_spec *out,
+    const struct options *o, int fail_code);
+
 static int
-run_load(const struct options *o, enum run_kind kind)
+run_load(const struct options *o, enum run_kind kind,
+    const struct output_spec *out)
 {
 	struct source src;
 	char *cause = NULL;
 	int rc;
 
-	if (source_open_file(&src, o->load, o->snapshot_dir, &cause) < 0) {
+	if (source_open_file(&src, o->load, o->snapshot_dir,
+	    snapshot_format(o), &cause) < 0) {
 		rc = fail(1, "cannot load %s", cause ? cause : o->load);
 		free(cause);
 		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signals_main_unblock();
-	rc = run_view(&src, kind, o, 1);
+	/* --load IN --output OUT converts: no view, no sampling. */
+	rc = out ? write_output(&src, out, o, 1) : run_view(&src, kind, o, 1);
 	source_close(&src);
 	return rc;
+}
+
+/* What the richer formats say about the run besides the stacks (pprof's
+ * period, times and comments): from the source's status and the options.
+ * cmd (cmd_size bytes) holds the command line m->command points to. */
+static void
+run_meta(struct source *src, const struct options *o, struct export_meta *m,
+    char *cmd, size_t cmd_size)
+{
+	static const char *const unwind[] = { "auto", "dwarf", "fp" };
+	struct source_status st;
+	size_t at = 0;
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	memset(&st, 0, sizeof(st));
+	m->svg_icicle = o->svg_icicle;
+	src->ops->status(src->ctx, &st);
+	if (!st.live)
+		return;
+	m->pid = st.pid;
+	m->backend = st.backend;
+	m->mode = st.mode;
+	m->hz = st.hz_requested;
+	m->lost = st.dropped;
+	m->truncated = st.truncated;
+	m->elapsed_s = st.elapsed_s;
+	if ((unsigned)o->unwind < sizeof(unwind) / sizeof(unwind[0]))
+		m->unwind = unwind[o->unwind];
+	for (i = 0; o->command && o->command[i] && at + 1 < cmd_size; i++)
+		at += (size_t)snprintf(cmd + at, cmd_size - at, "%s%s",
+		    i ? " " : "", o->command[i]);
+	if (at)
+		m->command = cmd;
 }
 
 /* Checkpoints of a long recording: every checkpoint_s a partial profile
@@ -243,6 +296,7 @@ struct checkpoint {
 	enum export_format fmt;
 	double every_s;			/* 0: none */
 	struct source *src;		/* the live source's views */
+	const struct options *o;	/* for run_meta */
 	struct pview *last;		/* the newest view written */
 	bool warned;
 };
@@ -274,7 +328,15 @@ checkpoint_write(struct checkpoint *cp)
 		return;
 	pview_unref(cp->last);
 	cp->last = v;
-	err = export_place_write(cp->place, cp->fmt, v, true, &cause);
+	{
+		struct export_place pl = *cp->place;
+		struct export_meta meta;
+		char cmd[512];
+
+		run_meta(cp->src, cp->o, &meta, cmd, sizeof(cmd));
+		pl.meta = &meta;
+		err = export_place_write(&pl, cp->fmt, v, true, &cause);
+	}
 	if (err < 0 && !cp->warned) {
 		fprintf(stderr, "%sctop-prof: checkpoint failed: %s (recording "
 		    "goes on)\n", isatty(STDERR_FILENO) ? "\r\033[K" : "",
@@ -411,16 +473,20 @@ struct output_spec {
 
 static int
 write_output(struct source *src, const struct output_spec *out,
-    int fail_code)
+    const struct options *o, int fail_code)
 {
+	struct export_place pl = out->place;
+	struct export_meta meta;
 	struct pview *v;
-	char *cause = NULL;
+	char *cause = NULL, cmd[512];
 	int err, rc = 0;
 
+	run_meta(src, o, &meta, cmd, sizeof(cmd));
+	pl.meta = &meta;
 	if ((v = source_final_view(src)) == NULL)
 		return fail(fail_code, "cannot write %s: out of memory",
 		    out->place.path);
-	err = export_place_write(&out->place, out->fmt, v, false, &cause);
+	err = export_place_write(&pl, out->fmt, v, false, &cause);
 	/* The cause names the file and says what became of the old one. */
 	if (err < 0)
 		rc = fail(fail_code, "%s", cause ? cause : strerror(-err));
@@ -503,7 +569,7 @@ live_finish(struct live *lv, const struct options *o, enum run_kind kind,
 		status = launch_terminate(lv->pid, 2.0);
 	source_stop(&lv->src);
 	if (lv->out != NULL)
-		rc = write_output(&lv->src, lv->out, fail_code);
+		rc = write_output(&lv->src, lv->out, o, fail_code);
 	if (kind == RUN_RECORD)
 		print_summary(lv->sampler, &lv->src, rc == 0 ? o->output :
 		    NULL);
@@ -520,6 +586,7 @@ run_live(const struct options *o, enum run_kind kind,
 		.hz = o->hz, .mode_name = options_mode_name(o->mode),
 		.debuginfod = o->debuginfod, .publish_s = o->delay_s,
 		.snapshot_dir = o->snapshot_dir,
+		.snapshot_format = snapshot_format(o),
 		.unwind = o->unwind == UNWIND_CHOICE_FP ? UNWIND_METHOD_FP :
 		    o->unwind == UNWIND_CHOICE_DWARF ? UNWIND_METHOD_DWARF :
 		    UNWIND_METHOD_AUTO,
@@ -547,6 +614,7 @@ run_live(const struct options *o, enum run_kind kind,
 		cp.fmt = out->fmt;
 		cp.every_s = o->checkpoint_s;
 		cp.src = &lv.src;
+		cp.o = o;
 		wo.publish_s = 1e9;
 	}
 	wo.views = kind != RUN_RECORD || cp.every_s > 0;
@@ -775,8 +843,9 @@ main(int argc, char **argv)
 	if (o.pick)
 		rc = run_picker(&o);
 	else
-		rc = o.load != NULL ? run_load(&o, kind) :
-		    run_live(&o, kind, o.output != NULL ? &out : NULL);
+		rc = o.load != NULL ? run_load(&o, kind, o.output != NULL ?
+		    &out : NULL) : run_live(&o, kind, o.output != NULL ? &out :
+		    NULL);
 	diag_set(NULL);
 	if (log != NULL)
 		fclose(log);

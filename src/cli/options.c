@@ -31,6 +31,8 @@ enum long_only {
 	OPT_COMMAND_OUTPUT,
 	OPT_PYTHON,
 	OPT_CHECK,
+	OPT_SVG_ICICLE,
+	OPT_SNAPSHOT_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -58,10 +60,20 @@ static const struct option long_options[] = {
 	{ "command-output",	required_argument, NULL, OPT_COMMAND_OUTPUT },
 	{ "python",		required_argument, NULL, OPT_PYTHON },
 	{ "check",		no_argument,	   NULL, OPT_CHECK },
+	{ "svg-icicle",		no_argument,	   NULL, OPT_SVG_ICICLE },
+	{ "snapshot-format",	required_argument, NULL, OPT_SNAPSHOT_FORMAT },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* The snapshot formats (export's list). */
+static bool
+known_format(const char *s)
+{
+	return strcmp(s, "folded") == 0 || strcmp(s, "speedscope") == 0 ||
+	    strcmp(s, "pprof") == 0 || strcmp(s, "svg") == 0;
+}
 
 void
 options_usage(FILE *out)
@@ -84,9 +96,16 @@ options_usage(FILE *out)
 "                           (- = stdout; a device or FIFO is written through)\n"
 "      --checkpoint SECS    while recording, replace FILE with the profile so\n"
 "                           far every SECS (60; 0 = only at the end)\n"
-"      --format FMT         snapshot format: folded (default from FILE's\n"
-"                           extension; speedscope, pprof, svg later)\n"
-"      --load FILE          read a folded snapshot instead of sampling\n"
+"      --format FMT         snapshot format: folded, pprof, speedscope or svg\n"
+"                           (default from FILE's extension: .pb.gz, .pprof =\n"
+"                           pprof; .speedscope.json, .json = speedscope;\n"
+"                           .svg = svg)\n"
+"      --svg-icicle         an SVG flame graph with the root at the top\n"
+"      --load FILE          read a snapshot instead of sampling: folded,\n"
+"                           pprof, speedscope or perf script text, told by\n"
+"                           its content\n"
+"                           (- = stdin); with --output FILE2: convert it\n"
+"                           to FILE2 and exit\n"
 "  -b, --batch              no UI: print the top table every -d seconds\n"
 "  -n, --iterations N       with --batch: stop after N tables\n"
 "      --mode cpu|wall      cpu: running threads only; wall: every thread (cpu)\n"
@@ -97,6 +116,8 @@ options_usage(FILE *out)
 "                           3.11+ process (auto: when it is one; off: never)\n"
 "      --stack-size BYTES   stack bytes copied per sample, 4096-65528 (16384)\n"
 "      --snapshot-dir DIR   where the s key writes (working directory)\n"
+"      --snapshot-format FMT  what the s key writes: folded, pprof,\n"
+"                           speedscope or svg (folded)\n"
 "      --debuginfod         allow debuginfod downloads (network; off)\n"
 "      --ascii              draw with ASCII only\n"
 "      --no-color           no colours (also NO_COLOR)\n"
@@ -222,9 +243,7 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		o->output = arg;
 		break;
 	case OPT_FORMAT:
-		if (strcmp(arg, "folded") != 0 && strcmp(arg, "speedscope")
-		    != 0 && strcmp(arg, "pprof") != 0 && strcmp(arg, "svg")
-		    != 0)
+		if (!known_format(arg))
 			return usage_error(cause, "bad format '%s': need "
 			    "folded, speedscope, pprof or svg", arg);
 		o->format = arg;
@@ -319,6 +338,15 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 			    "give a file name", arg);
 		o->command_output = arg;
 		break;
+	case OPT_SVG_ICICLE:
+		o->svg_icicle = true;
+		break;
+	case OPT_SNAPSHOT_FORMAT:
+		if (!known_format(arg))
+			return usage_error(cause, "bad --snapshot-format '%s': "
+			    "need folded, speedscope, pprof or svg", arg);
+		o->snapshot_format = arg;
+		break;
 	case OPT_CHECKPOINT:
 		/* 0 (any spelling) disables; else at least 0.1 s, as each
 		 * checkpoint writes the whole profile. */
@@ -377,9 +405,6 @@ options_check(struct options *o, char **cause)
 		    "or auto");
 	if (o->iterations != 0 && !o->batch && o->output == NULL)
 		o->batch = true;	/* -n only means something in batch */
-	if (o->load != NULL && o->output != NULL)
-		return usage_error(cause, "--output records a live profile; "
-		    "it cannot be combined with --load");
 	if (o->children)
 		return usage_error(cause, "--children is not implemented yet");
 	if (o->command_output != NULL && o->command == NULL)

@@ -49,7 +49,6 @@ set_cause(char **cause, int err, const char *fmt, ...)
  * Formats
  * ------------------------------------------------------------------------ */
 
-static const char *const later_formats[] = { "speedscope", "pprof", "svg" };
 
 /* The format a file name's extension implies, or NULL for folded. */
 static const char *
@@ -76,21 +75,26 @@ int
 export_format_parse(const char *name, const char *path,
     enum export_format *out, char **cause)
 {
-	size_t i;
-
 	if (!name)
 		name = format_from_path(path);
 	if (!name || strcmp(name, "folded") == 0) {
 		*out = EXPORT_FOLDED;
 		return 0;
 	}
-	for (i = 0; i < sizeof(later_formats) / sizeof(later_formats[0]); i++)
-		if (strcmp(name, later_formats[i]) == 0)
-			break;
-	if (cause && asprintf(cause, i < sizeof(later_formats) /
-	    sizeof(later_formats[0]) ?
-	    "format '%s' is not implemented yet (use folded)" :
-	    "unknown format '%s' (known: folded)", name) < 0)
+	if (strcmp(name, "pprof") == 0) {
+		*out = EXPORT_PPROF;
+		return 0;
+	}
+	if (strcmp(name, "speedscope") == 0) {
+		*out = EXPORT_SPEEDSCOPE;
+		return 0;
+	}
+	if (strcmp(name, "svg") == 0) {
+		*out = EXPORT_SVG;
+		return 0;
+	}
+	if (cause && asprintf(cause, "unknown format '%s' (known: folded, "
+	    "pprof, speedscope, svg)", name) < 0)
 		*cause = NULL;
 	return -EINVAL;
 }
@@ -101,6 +105,12 @@ format_ext(enum export_format fmt)
 	switch (fmt) {
 	case EXPORT_FOLDED:
 		return "folded";
+	case EXPORT_PPROF:
+		return "pb.gz";
+	case EXPORT_SPEEDSCOPE:
+		return "speedscope.json";
+	case EXPORT_SVG:
+		return "svg";
 	}
 	return "out";
 }
@@ -165,7 +175,7 @@ current_umask(void)
 /* Writes v through node to fd (left open), flushed. */
 static int
 write_view_fd(int fd, enum export_format fmt, const struct pview *v,
-    uint32_t node)
+    uint32_t node, const struct export_meta *meta)
 {
 	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3), err = 0;
 	FILE *f;
@@ -181,6 +191,15 @@ write_view_fd(int fd, enum export_format fmt, const struct pview *v,
 	switch (fmt) {
 	case EXPORT_FOLDED:
 		err = folded_write(f, v, node);
+		break;
+	case EXPORT_PPROF:
+		err = pprof_write(f, v, node, meta);
+		break;
+	case EXPORT_SPEEDSCOPE:
+		err = speedscope_write(f, v, node);
+		break;
+	case EXPORT_SVG:
+		err = svg_write(f, v, node, meta && meta->svg_icicle);
 		break;
 	default:
 		err = -EINVAL;
@@ -216,7 +235,7 @@ write_temp(const char *dir, const char *hint, enum export_format fmt,
 		free(tmp);
 		return err;
 	}
-	err = write_view_fd(fd, fmt, v, node);
+	err = write_view_fd(fd, fmt, v, node, NULL);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (!err && fchmod(fd, 0644 & ~current_umask()) < 0)
@@ -299,7 +318,8 @@ export_write_new(const char *dir, const char *base, enum export_format fmt,
 
 int
 export_write_snapshot(const char *dir, const char *label,
-    const struct pview *v, uint32_t node, char **path_out, char **cause)
+    enum export_format fmt, const struct pview *v, uint32_t node,
+    char **path_out, char **cause)
 {
 	char base[160], stamp[32];
 	time_t now = time(NULL);
@@ -308,7 +328,7 @@ export_write_snapshot(const char *dir, const char *label,
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
 	snprintf(base, sizeof base, "ctop-prof-%s-%s", label, stamp);
-	return export_write_new(dir ? dir : ".", base, EXPORT_FOLDED, v, node,
+	return export_write_new(dir ? dir : ".", base, fmt, v, node,
 	    path_out, cause);
 }
 
@@ -525,7 +545,7 @@ tmp_keep_attrs(int fd, const char *old_path, const struct stat *old)
  * place could not leave FILE intact on a full disk. */
 static int
 replace_file(const char *path, const struct stat *old, enum export_format fmt,
-    const struct pview *v, uint32_t node, char **cause)
+    const struct pview *v, const struct export_meta *meta, char **cause)
 {
 	char name[TMP_NAME_SIZE];
 	int dirfd, fd, err;
@@ -538,7 +558,7 @@ replace_file(const char *path, const struct stat *old, enum export_format fmt,
 		close(dirfd);
 		return err;
 	}
-	err = write_view_fd(fd, fmt, v, node);
+	err = write_view_fd(fd, fmt, v, 0, meta);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (!err && old->st_mode != 0)
@@ -712,7 +732,7 @@ export_place_write(const struct export_place *pl, enum export_format fmt,
 	if (pl->kind == EXPORT_PLACE_STDOUT) {
 		if (checkpoint)
 			return 0;
-		err = write_view_fd(STDOUT_FILENO, fmt, v, 0);
+		err = write_view_fd(STDOUT_FILENO, fmt, v, 0, pl->meta);
 		return err ? set_cause(cause, err, "cannot write the profile "
 		    "to standard output") : 0;
 	}
@@ -722,7 +742,7 @@ export_place_write(const struct export_place *pl, enum export_format fmt,
 	if ((err = place_refuse(pl->path, &st, cause)) < 0)
 		goto out;
 	if (st.st_mode == 0 || S_ISREG(st.st_mode)) {
-		err = replace_file(final, &st, fmt, v, 0, cause);
+		err = replace_file(final, &st, fmt, v, pl->meta, cause);
 		goto out;
 	}
 	if (checkpoint)		/* a stream gets the final profile */
@@ -735,10 +755,10 @@ export_place_write(const struct export_place *pl, enum export_format fmt,
 	/* Became a regular file since the lstat: never write one in place. */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		close(fd);
-		err = replace_file(final, &st, fmt, v, 0, cause);
+		err = replace_file(final, &st, fmt, v, pl->meta, cause);
 		goto out;
 	}
-	err = write_view_fd(fd, fmt, v, 0);
+	err = write_view_fd(fd, fmt, v, 0, pl->meta);
 	if (close(fd) < 0 && !err && errno != EINTR)
 		err = -errno;
 	if (err)

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "ctop/util.h"
+#include "internal.h"
 
 #define FOLDED_LINE_MAX (16u * 1024 * 1024)
 
@@ -360,18 +361,29 @@ fr_line(struct fr *r, struct profile *p, char *buf, size_t len,
 int
 folded_read(struct profile *p, const char *path, char **cause)
 {
-	struct fr r = { .path = path };
-	ssize_t len;
-	int err = 0;
+	FILE *in = fopen(path, "re");
+	int err;
 
-	r.in = fopen(path, "re");
-	if (!r.in) {
+	if (!in) {
 		err = -errno;
 		if (cause && asprintf(cause, "cannot open %s: %s", path,
 		    strerror(-err)) < 0)
 			*cause = NULL;
 		return err;
 	}
+	err = export__folded_read_stream(p, in, path, cause);
+	fclose(in);
+	return err;
+}
+
+int
+export__folded_read_stream(struct profile *p, FILE *in, const char *path,
+    char **cause)
+{
+	struct fr r = { .in = in, .path = path };
+	ssize_t len;
+	int err = 0;
+
 	flockfile(r.in);
 	while (!err) {
 		r.lineno++;
@@ -393,7 +405,6 @@ folded_read(struct profile *p, const char *path, char **cause)
 			*cause = NULL;
 	}
 	funlockfile(r.in);
-	fclose(r.in);
 	free(r.buf);
 	free(r.frames);
 	return err;

@@ -32,9 +32,19 @@ struct bnode {
 	uint32_t parent, frame;
 };
 
+/* A thread's samples ending at a builder node (remapped to the view's
+ * numbering by vb_emit). */
+struct bleaf {
+	uint32_t node;
+	int32_t tid;
+	uint64_t count;
+};
+
 struct vb {
 	struct bnode *n;
 	uint32_t count, cap;
+	struct bleaf *lv;	/* NULL when the view keeps no leaves */
+	size_t n_lv, cap_lv;
 	uint32_t *tab, tab_cap;
 	const struct frame *frames;
 	uint32_t n_frames;
@@ -63,6 +73,18 @@ vb_fini(struct vb *b)
 {
 	free(b->n);
 	free(b->tab);
+	free(b->lv);
+}
+
+/* Records count samples of thread tid ending at builder node bn. */
+static int
+vb_leaf(struct vb *b, uint32_t bn, int32_t tid, uint64_t count)
+{
+	if (b->n_lv == b->cap_lv && util_grow(&b->lv, &b->cap_lv,
+	    b->n_lv + 1, sizeof(*b->lv), 64))
+		return -ENOMEM;
+	b->lv[b->n_lv++] = (struct bleaf){ bn, tid, count };
+	return 0;
 }
 
 static int
@@ -182,10 +204,47 @@ vb_sorted_children(struct vb *b, uint32_t **kids_out, uint32_t **start_out)
 
 /* Numbers the nodes in preorder into v->nodes, with ids and links. */
 static int
+leaf_cmp(const void *pa, const void *pb)
+{
+	const struct pview_leaf *x = pa, *y = pb;
+
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* The builder's leaves in the view's numbering, sorted, one entry per
+ * (node, thread). */
+static int
+vb_emit_leaves(struct vb *b, struct pview *v, const uint32_t *newidx)
+{
+	size_t i, n = 0;
+
+	if (!b->lv)
+		return 0;
+	v->leaves = malloc((b->n_lv ? b->n_lv : 1) * sizeof(*v->leaves));
+	if (!v->leaves)
+		return -ENOMEM;
+	for (i = 0; i < b->n_lv; i++)
+		v->leaves[i] = (struct pview_leaf){ newidx[b->lv[i].node],
+		    b->lv[i].tid, b->lv[i].count };
+	qsort(v->leaves, b->n_lv, sizeof(*v->leaves), leaf_cmp);
+	for (i = 0; i < b->n_lv; i++) {
+		if (n && leaf_cmp(&v->leaves[n - 1], &v->leaves[i]) == 0)
+			v->leaves[n - 1].count += v->leaves[i].count;
+		else
+			v->leaves[n++] = v->leaves[i];
+	}
+	v->n_leaves = (uint32_t)n;
+	return 0;
+}
+
+static int
 vb_emit(struct vb *b, struct pview *v, const uint32_t *kids,
     const uint32_t *start)
 {
 	uint32_t *stack, *newidx, sp = 0, out = 0, i, k;
+	int err;
 
 	stack = malloc((size_t)b->count * sizeof(*stack));
 	newidx = malloc((size_t)b->count * sizeof(*newidx));
@@ -234,9 +293,10 @@ vb_emit(struct vb *b, struct pview *v, const uint32_t *kids,
 		}
 	}
 	free(stack);
-	free(newidx);
 	v->n_nodes = b->count;
-	return 0;
+	err = vb_emit_leaves(b, v, newidx);
+	free(newidx);
+	return err;
 }
 
 static int
@@ -378,6 +438,7 @@ view_free(struct pview *v)
 	free(v->nodes);
 	free(v->funcs);
 	free(v->threads);
+	free(v->leaves);
 	free(pr->find);
 	free(pr->frames);
 	pview_unref(pr->base);
@@ -391,13 +452,21 @@ static int
 view_fill_cumulative(const struct profile *p, int32_t tid, struct vb *b)
 {
 	uint32_t *map, i, root = PROFILE_NO_NODE;
+	int32_t *owner;
 	int err = 0;
 
 	map = malloc(((size_t)p->n_nodes + 1) * sizeof(*map));
-	if (!map)
+	owner = malloc(((size_t)p->n_nodes + 1) * sizeof(*owner));
+	if (!map || !owner) {
+		free(map);
+		free(owner);
 		return -ENOMEM;
+	}
 	if (tid)
 		root = p->threads[profile__thread_find(p, tid)].root;
+	/* Each node's thread: its root's, set here, then inherited. */
+	for (i = 0; i < p->n_threads; i++)
+		owner[p->threads[i].root] = p->threads[i].tid;
 	for (i = 0; i < p->n_nodes && !err; i++) {
 		const struct pnode *n = &p->nodes[i];
 
@@ -406,8 +475,11 @@ view_fill_cumulative(const struct profile *p, int32_t tid, struct vb *b)
 			map[i] = !tid || i == root ? 0 : PROFILE_NO_NODE;
 			if (map[i] == 0)
 				b->n[0].self += n->self;
+			if (map[i] == 0 && n->self)
+				err = vb_leaf(b, 0, owner[i], n->self);
 			continue;
 		}
+		owner[i] = owner[n->parent];
 		map[i] = PROFILE_NO_NODE;
 		if (!n->total || map[n->parent] == PROFILE_NO_NODE)
 			continue;
@@ -416,8 +488,11 @@ view_fill_cumulative(const struct profile *p, int32_t tid, struct vb *b)
 			err = -ENOMEM;
 		else
 			b->n[map[i]].self += n->self;
+		if (!err && n->self)
+			err = vb_leaf(b, map[i], owner[i], n->self);
 	}
 	free(map);
+	free(owner);
 	return err;
 }
 
@@ -476,6 +551,8 @@ view_fill_window(const struct profile *p, const struct pview_params *pa,
 			break;
 		}
 		b->n[bn].self += e->count;
+		if ((err = vb_leaf(b, bn, e->tid, e->count)))
+			break;
 		if (e->time_ns > *newest)
 			*newest = e->time_ns;
 	}

@@ -21,6 +21,7 @@ struct file_source {
 	char *path;
 	char name[64];		/* the file's name without its extension */
 	const char *snapshot_dir;
+	enum export_format snapshot_format;
 };
 
 static void file_free(struct file_source *ls);
@@ -39,7 +40,7 @@ file_new(const char *path, const char *snapshot_dir, char **cause)
 		*cause = strdup("out of memory");
 		return NULL;
 	}
-	if (folded_read(ls->profile, path, cause) < 0) {
+	if (export_read(ls->profile, path, cause) < 0) {
 		file_free(ls);
 		return NULL;
 	}
@@ -97,8 +98,8 @@ file_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 {
 	struct file_source *ls = ctx;
 
-	return export_write_snapshot(ls->snapshot_dir, ls->name, v, node, path,
-	    cause);
+	return export_write_snapshot(ls->snapshot_dir, ls->name,
+	    ls->snapshot_format, v, node, path, cause);
 }
 
 static struct pview *
@@ -137,13 +138,15 @@ file_free(struct file_source *ls)
 
 int
 source_open_file(struct source *src, const char *path,
-    const char *snapshot_dir, char **cause)
+    const char *snapshot_dir, enum export_format snapshot_format,
+    char **cause)
 {
 	struct file_source *fs = file_new(path, snapshot_dir, cause);
 
 	memset(src, 0, sizeof *src);
 	if (fs == NULL)
 		return -EINVAL;
+	fs->snapshot_format = snapshot_format;
 	src->ops = &file_ops;
 	src->ctx = fs;
 	return 0;

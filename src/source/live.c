@@ -47,8 +47,8 @@ live_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 	char label[16];
 
 	snprintf(label, sizeof label, "%d", (int)worker_pid(w));
-	return export_write_snapshot(worker_snapshot_dir(w), label, v, node,
-	    path, cause);
+	return export_write_snapshot(worker_snapshot_dir(w), label,
+	    worker_snapshot_format(w), v, node, path, cause);
 }
 
 static void

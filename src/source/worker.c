@@ -526,6 +526,12 @@ worker_snapshot_dir(const struct worker *w)
 	return w->opts.snapshot_dir;
 }
 
+enum export_format
+worker_snapshot_format(const struct worker *w)
+{
+	return w->opts.snapshot_format;
+}
+
 void
 worker_want_views(struct worker *w)
 {

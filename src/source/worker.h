@@ -40,6 +40,7 @@ void worker_want_views(struct worker *w);
 
 pid_t worker_pid(const struct worker *w);
 const char *worker_snapshot_dir(const struct worker *w);
+enum export_format worker_snapshot_format(const struct worker *w);
 
 /* The newest published view (a new reference) after asking for params. */
 struct pview *worker_view(struct worker *w, const struct pview_params *p);

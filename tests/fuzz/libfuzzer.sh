@@ -36,7 +36,10 @@ for src in $LIB_SRCS; do
 	case $src in *.c) ;; *) continue ;; esac
 	o=$obj/lib/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
 	# shellcheck disable=SC2086
-	"$CC" $CPPFLAGS $CFLAGS -fsanitize=fuzzer-no-link -c "$top_srcdir/$src" \
+	# Generated sources (protoc-c's) are in the build tree.
+	in=$top_srcdir/$src
+	[ -f "$in" ] || in=$top_builddir/$src
+	"$CC" $CPPFLAGS $CFLAGS -fsanitize=fuzzer-no-link -c "$in" \
 		-o "$o" || die "cannot compile $src with $CC"
 	objs="$objs $o"
 done

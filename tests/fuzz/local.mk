@@ -10,7 +10,8 @@
 #   make check-long the same as make fuzz, as a TAP test
 FUZZ_TARGET_SRCS = tests/fuzz/fuzz-folded.c tests/fuzz/fuzz-maps.c \
 	tests/fuzz/fuzz-perf.c tests/fuzz/fuzz-perfmap.c tests/fuzz/fuzz-termsafe.c \
-	tests/fuzz/fuzz-unwind.c
+	tests/fuzz/fuzz-unwind.c tests/fuzz/fuzz-pprof.c tests/fuzz/fuzz-perfscript.c \
+	tests/fuzz/fuzz-speedscope.c
 
 FUZZ_CC = clang
 FUZZ_SECONDS = 600
@@ -19,6 +20,7 @@ FUZZ_MAX_LEN = 16384
 
 check_PROGRAMS += tests/fuzz/fuzz-replay
 tests_fuzz_fuzz_replay_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz.h \
+	tests/fuzz/fuzz-load.h \
 	tests/fuzz/fuzz-common.c $(FUZZ_TARGET_SRCS)
 tests_fuzz_fuzz_replay_LDADD = $(CTOP_LIBS)
 
@@ -39,8 +41,8 @@ EXTRA_DIST += \
 fuzz:
 	@env CC='$(FUZZ_CC)' CPPFLAGS='-I$(abs_top_builddir) $(AM_CPPFLAGS)' \
 	    WARN_CFLAGS='$(WARN_CFLAGS)' \
-	    LIBS='$(UNWIND_LIBS) $(DW_LIBS) $(NCURSES_LIBS) $(PTHREAD_LIBS) $(DEMANGLE_LIBS) $(LIBM)' \
-	    LIB_SRCS='$(libctop_a_SOURCES)' \
+	    LIBS='$(UNWIND_LIBS) $(DW_LIBS) $(NCURSES_LIBS) $(PTHREAD_LIBS) $(DEMANGLE_LIBS) $(LIBM) $(PROTOBUF_C_LIBS) $(ZLIB_LIBS)' \
+	    LIB_SRCS='$(libctop_a_SOURCES) $(nodist_libctop_a_SOURCES)' \
 	    TARGET_SRCS='$(FUZZ_TARGET_SRCS)' \
 	    FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_MAX_LEN='$(FUZZ_MAX_LEN)' \
 	    FUZZ_TARGETS='$(FUZZ_TARGETS)' \

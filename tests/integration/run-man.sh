@@ -14,9 +14,9 @@ command -v groff >/dev/null || skip_all "groff not installed"
 long_opts="--pid --frequency --delay --duration --output --format --load
 --batch --iterations --mode --backend --unwind --stack-size --snapshot-dir
 --debuginfod --ascii --no-color --verbose --log --help --version --children
---python --check"
+--python --check --svg-icicle --snapshot-format"
 short_opts="-p -F -d -o -b -n -v -h -V"
-values="cpu wall auto perf ptrace dwarf fp folded"
+values="cpu wall auto perf ptrace dwarf fp folded pprof speedscope svg"
 sections=(NAME SYNOPSIS DESCRIPTION OPTIONS "INTERACTIVE COMMANDS" VIEWS
 	"OUTPUT FORMATS" PERMISSIONS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES
 	"SEE ALSO")

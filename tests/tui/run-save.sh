@@ -33,4 +33,26 @@ ok $? "every saved stack passes through compute" || cat "$f2"
 ok $? "multiply keeps its 300 samples" || cat "$f2"
 keys q
 wait_has "EXITED:0"; ok $? "q quits" || show
+
+# --snapshot-format svg: s writes the zoomed subtree as an SVG, named .svg.
+rm -f "$WORKDIR"/*.folded
+tui_start 120 30 LC_ALL=C TERM=xterm-256color -- --load "$FIXTURE" \
+	--snapshot-format svg
+wait_has FUNCTION || show
+keys i Down Down Down Enter
+wait_line 3 "main > compute"; ok $? "svg: zoomed into compute" || show
+keys s
+saved_svg() { ls "$WORKDIR"/ctop-prof-*.svg 2>/dev/null | grep -q .; }
+wait_for 10 saved_svg
+f3=$(ls "$WORKDIR"/ctop-prof-*.svg 2>/dev/null | head -1)
+[ -n "$f3" ] && wait_has "$(basename "$f3")"
+ok $? "s writes $(basename "${f3:-none}"), named on the status line" || show
+! ls "$WORKDIR"/*.folded >/dev/null 2>&1
+ok $? "and no folded file"
+python3 -c 'import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+sys.exit(0 if r.get("data-total") == "550" else r.get("data-total"))' "$f3" 2>/dev/null
+ok $? "it is an SVG of the zoomed subtree: 550 samples"
+keys q
+wait_has "EXITED:0"; ok $? "q quits" || show
 done_testing

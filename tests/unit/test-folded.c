@@ -474,20 +474,20 @@ test_formats(void)
 	    ".folded");
 	is_int(export_format_parse(NULL, "a.weird", &f, &cause), 0,
 	    "unknown extension: folded");
-	is_int(export_format_parse(NULL, "a.svg", &f, &cause), -EINVAL,
-	    ".svg: not implemented yet");
-	ok(cause && strstr(cause, "not implemented yet"), "cause: %s",
-	    cause ? cause : "(null)");
-	free(cause);
-	cause = NULL;
-	is_int(export_format_parse("pprof", NULL, &f, &cause), -EINVAL,
-	    "pprof: not implemented yet");
-	free(cause);
-	cause = NULL;
-	is_int(export_format_parse("speedscope", NULL, &f, &cause), -EINVAL,
-	    "speedscope: not implemented yet");
-	free(cause);
-	cause = NULL;
+	is_int(export_format_parse(NULL, "a.svg", &f, &cause), 0, ".svg");
+	is_int(f, EXPORT_SVG, ".svg is svg");
+	is_int(export_format_parse("pprof", NULL, &f, &cause), 0, "pprof");
+	is_int(f, EXPORT_PPROF, "pprof by name");
+	is_int(export_format_parse(NULL, "a.pb.gz", &f, &cause), 0, ".pb.gz");
+	is_int(f, EXPORT_PPROF, ".pb.gz is pprof");
+	is_int(export_format_parse(NULL, "a.PPROF", &f, &cause), 0, ".pprof");
+	is_int(f, EXPORT_PPROF, ".pprof is pprof, any case");
+	is_int(export_format_parse("speedscope", NULL, &f, &cause), 0,
+	    "speedscope");
+	is_int(f, EXPORT_SPEEDSCOPE, "speedscope by name");
+	is_int(export_format_parse(NULL, "a.speedscope.json", &f, &cause), 0,
+	    ".speedscope.json");
+	is_int(f, EXPORT_SPEEDSCOPE, ".speedscope.json is speedscope");
 	is_int(export_format_parse("bogus", NULL, &f, &cause), -EINVAL,
 	    "unknown format");
 	ok(cause && strstr(cause, "unknown format 'bogus'"), "cause: %s",

@@ -102,9 +102,15 @@ main(void)
 	USAGE("-p", "1", "--load", "x");
 	USAGE("-p", "1", "--", "prog");
 	USAGE("prog");
-	USAGE("--load", "x", "-o", "y");
 	ok(cause != NULL && strchr(cause, '\n') == NULL,
 	    "a usage error is one line");
+	is_int(parse(&o, &cause, "--load", "x", "-o", "y.pb.gz", NULL),
+	    OPTIONS_RUN, "--load IN --output OUT converts");
+	USAGE("-p", "1", "--snapshot-format", "png");
+	is_int(parse(&o, &cause, "-p", "1", "--snapshot-format", "pprof",
+	    "--svg-icicle", NULL), OPTIONS_RUN, "--snapshot-format pprof");
+	ok(o.snapshot_format && strcmp(o.snapshot_format, "pprof") == 0 &&
+	    o.svg_icicle, "--snapshot-format and --svg-icicle kept");
 	/* --checkpoint: 60 by default, 0 (any spelling) for none. */
 	is_int(parse(&o, &cause, "-p", "1", NULL), OPTIONS_RUN, "-p 1");
 	ok(o.checkpoint_s == 60, "default checkpoint 60 s");

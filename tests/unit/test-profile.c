@@ -559,12 +559,64 @@ test_scale(void)
 	profile_free(p);
 }
 
+/* The count of thread tid's samples ending at node n, from the leaves. */
+static uint64_t
+leaf_count(const struct pview *v, uint32_t n, int32_t tid)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n_leaves; i++)
+		if (v->leaves[i].node == n && v->leaves[i].tid == tid)
+			return v->leaves[i].count;
+	return 0;
+}
+
+/* Leaves keep threads apart in a merged view, cumulative or windowed,
+ * and add up to each node's self. */
+static void
+test_leaves(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct pview *v, *f;
+	uint32_t w, i;
+	uint64_t sum = 0;
+
+	add(p, 11, 1 * SEC, "proc;main;work", 5);
+	add(p, 22, 2 * SEC, "proc;main;work", 3);
+	add(p, 22, 3 * SEC, "proc;io", 2);
+	add(p, 11, 4 * SEC, "proc;main;work", 1);
+	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	w = node_at(v, "proc;main;work");
+	is_int(v->n_leaves, 3, "cumulative: one leaf per (node, thread)");
+	is_int(leaf_count(v, w, 11), 6, "thread 11's samples at work");
+	is_int(leaf_count(v, w, 22), 3, "thread 22's samples at work");
+	is_int(leaf_count(v, node_at(v, "proc;io"), 22), 2, "io is 22's");
+	for (i = 0; i < v->n_leaves; i++)
+		sum += v->leaves[i].count;
+	is_int(sum, v->total, "leaves add up to the total");
+	f = pview_focus(v, v->nodes[w].frame);
+	ok(f && f->n_leaves == 0 && f->leaves == NULL, "focus: no leaves");
+	pview_unref(f);
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 0, 3 }, 4 * SEC);
+	w = node_at(v, "proc;main;work");
+	is_int(leaf_count(v, w, 11), 1, "window: thread 11 in (1 s, 4 s]");
+	is_int(leaf_count(v, w, 22), 3, "window: log entries merged");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 22, 0 }, 0);
+	is_int(leaf_count(v, node_at(v, "proc;main;work"), 11), 0,
+	    "one thread's view: only its leaves");
+	pview_unref(v);
+	profile_free(p);
+}
+
 int
 main(void)
 {
 	test_intern();
 	test_recursion();
 	test_threads();
+	test_leaves();
 	test_window();
 	test_cap();
 	test_thread_cap();

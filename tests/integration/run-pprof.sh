@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# pprof output (issue 12, item 1), read back by go tool pprof:
+# - a recorded folded profile converted to pprof (--load IN --output OUT)
+#   gives every function the same flat and cum samples as the folded file;
+# - a recording of the inline target: leaf on top, its file:line and the
+#   inline frames of one location, the period from the rate, the duration;
+# - a recording of three named threads: each sample labelled with its
+#   thread's name, tid and the pid, and a thread's samples are its own.
+. "$(dirname "$0")/../lib.sh"
+export LC_ALL=C
+command -v go >/dev/null || skip_all "go not installed (Debian golang-go): go tool pprof reads the files"
+ptrace_allowed || skip_all "ptrace not permitted here"
+D=$WORKDIR
+# go tool pprof keeps nothing outside WORKDIR, and never goes online.
+export HOME=$D GOCACHE=$D/gocache PPROF_TMPDIR=$D GOTOOLCHAIN=local GOFLAGS=-mod=mod
+pprof() { go tool pprof "$@" 2>"$D/pprof.err"; }
+go tool pprof -h >/dev/null 2>&1 || skip_all "go tool pprof does not run here"
+
+# --- folded -> pprof: the same counts per function, to the sample ---------
+start_target t "$TARGETS/ratio" --seconds 60
+timeout 30 "$CTOP" -p "$t" --duration 1.5 -o "$D/r.folded" 2>"$D/err"
+ok $? "a 1.5 s recording of ratio as folded"
+"$CTOP" --load "$D/r.folded" --output "$D/r.pb.gz" 2>"$D/err"
+ok $? "--load r.folded --output r.pb.gz: exit 0 $(cat "$D/err")"
+[ "$(head -c2 "$D/r.pb.gz" | od -An -tx1 | tr -d ' ')" = 1f8b ]
+ok $? "the file is gzipped (1f 8b)"
+# Per function (suffixes _[i] _[k] _[j] dropped: pprof keeps the kind in
+# the location, not the name): flat = samples ending there, cum = samples
+# with it anywhere in the stack (once per stack).
+awk '{ n = $NF; line = $0; sub(/ [0-9]+$/, "", line)
+	k = split(line, fr, ";"); delete seen
+	for (i = 1; i <= k; i++) {
+		f = fr[i]; sub(/_\[[ikj]\]$/, "", f)
+		if (!(f in seen)) { cum[f] += n; seen[f] = 1 }
+		if (i == k) flat[f] += n
+	}
+} END { for (f in cum) printf "%s %d %d\n", f, flat[f], cum[f] }' \
+	"$D/r.folded" | sort >"$D/want"
+pprof -top -nodecount=100000 -nodefraction=0 -edgefraction=0 \
+	-sample_index=samples "$D/r.pb.gz" >"$D/top"
+ok $? "go tool pprof -top reads it"
+# "flat flat% sum% cum cum% NAME [(inline)]"
+awk '$1 ~ /^[0-9]/ && $2 ~ /%$/ { name = $6; for (i = 7; i <= NF; i++)
+	if ($i != "(inline)") name = name " " $i
+	printf "%s %d %d\n", name, $1, $4 }' "$D/top" | sort >"$D/got"
+diff "$D/want" "$D/got" >"$D/diff"
+ok $? "every function: the same flat and cum samples as the folded file ($(wc -l <"$D/want") functions)"
+[ -s "$D/diff" ] && sed 's/^/# /' "$D/diff" | head -20
+top_f=$(sort -k2,2nr "$D/want" | head -1 | cut -d' ' -f1)
+top_p=$(awk '$1 ~ /^[0-9]/ && $2 ~ /%$/ { print $6; exit }' "$D/top")
+[ -n "$top_f" ] && [ "$top_f" = "$top_p" ]
+ok $? "the same top function: folded $top_f, pprof $top_p"
+kill "$t" 2>/dev/null
+
+# --- a recording of the inline target -------------------------------------
+src=$top_srcdir/tests/targets/inline.c
+leaf_line=$(grep -n 'LEAF_LINE' "$src" | head -1 | cut -d: -f1)
+parent_line=$(grep -n 'PARENT_LINE' "$src" | head -1 | cut -d: -f1)
+timeout 30 "$CTOP" -F 99 --duration 2 -o "$D/i.pprof" -- "$TARGETS/inline" \
+	>/dev/null 2>"$D/err"
+rc=$?
+# Launch mode: the command's status (128 + SIGTERM when we end it).
+[ "$rc" = 143 ] || [ "$rc" = 0 ]
+ok $? "a 2 s recording of inline as .pprof (exit $rc)"
+pprof -raw "$D/i.pprof" >"$D/raw"
+ok $? "go tool pprof -raw reads it"
+grep -q '^PeriodType: cpu nanoseconds$' "$D/raw"
+ok $? "period type cpu/nanoseconds"
+grep -q '^Period: 10101010$' "$D/raw"
+ok $? "period 1e9/99 ns: $(grep '^Period:' "$D/raw")"
+grep -q '^samples/count cpu/nanoseconds\[dflt\]$' "$D/raw"
+ok $? "sample types samples/count and cpu/nanoseconds (default)"
+dur=$(awk '/^Duration:/ { print $2 }' "$D/raw")
+within "${dur:-0}" 2 0.5
+ok $? "duration ${dur:-?} s for --duration 2"
+grep -q '^Comment: ctop-prof ' "$D/raw" && grep -q '^Comment: backend: ' "$D/raw" &&
+	grep -q '^Comment: rate: 99 Hz' "$D/raw" && grep -q '^Comment: command: .*inline' "$D/raw"
+ok $? "comments: version, backend, rate, command"
+pprof -top -lines -nodecount=5 "$D/i.pprof" >"$D/top"
+first=$(awk '$1 ~ /^[0-9]/ && $2 ~ /%$/ { print; exit }' "$D/top")
+flat=$(echo "$first" | awk '{ sub(/%/, "", $2); print $2 }')
+# The line first sampled in leaf's loop: its body (LEAF_LINE) or its
+# head, the line before.
+got_line=$(echo "$first" | sed -n 's/.*leaf .*inline\.c:\([0-9]*\) (inline).*/\1/p')
+[ -n "$got_line" ] && [ "$got_line" -ge $((leaf_line - 1)) ] &&
+	[ "$got_line" -le "$leaf_line" ] &&
+	awk -v f="$flat" 'BEGIN { exit !(f >= 90) }'
+ok $? "top line: leaf at inline.c:$got_line (its loop, lines $((leaf_line - 1))-$leaf_line), inlined, >= 90%: $first"
+# One location holds leaf, middle (inlined) and parent, innermost first.
+awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 } on' "$D/raw" |
+	grep -A2 ' leaf ' | tr -s ' ' >"$D/loc"
+sed -n 2p "$D/loc" | grep -q '^ middle .*inline.c:[0-9]' &&
+	sed -n 3p "$D/loc" | grep -q "^ parent .*inline.c:$parent_line"
+ok $? "one location: leaf, middle, parent at inline.c:$parent_line"
+awk '/^Mappings/ { on = 1; next } on && / inline /' "$D/raw" | grep -q '\[FN\]\[FL\]\[LN\]\[IN\]'
+ok $? "the target's mapping says functions, files, lines and inline frames"
+
+# --- three named threads: thread labels -------------------------------------
+start_target t "$TARGETS/named_threads" --threads 3 --seconds 60
+wait_for 5 test "$(ls "/proc/$t/task" 2>/dev/null | wc -l)" -ge 4
+timeout 30 "$CTOP" -p "$t" --duration 1.5 -o "$D/n.pb.gz" 2>"$D/err"
+ok $? "a 1.5 s recording of named_threads --threads 3"
+pprof -raw "$D/n.pb.gz" >"$D/raw"
+for k in 1 2 3; do
+	tid=""
+	for task in /proc/"$t"/task/*; do
+		[ "$(cat "$task/comm" 2>/dev/null)" = "worker-$k" ] && tid=${task##*/}
+	done
+	pprof -top -nodefraction=0 -tagfocus="thread=worker-$k" "$D/n.pb.gz" >"$D/tk"
+	# Its samples are in spin_worker_K (90% of the thread's, the root's
+	# cum), none in another's.
+	cum=$(awk -v f="spin_worker_$k" '$1 ~ /^[0-9]/ && $2 ~ /%$/ {
+		sub(/%/, "", $5); if ($5 + 0 > m) m = $5 + 0
+		if ($6 == f) c = $5 } END { printf "%.0f\n", m ? 100 * c / m : 0 }' "$D/tk")
+	others=$(grep -c 'spin_worker_[0-9]' "$D/tk")
+	[ "$cum" -ge 90 ] && [ "$others" = 1 ]
+	ok $? "thread=worker-$k: spin_worker_$k has $cum% of its samples, no other worker's function"
+	grep -A1 "thread:\[worker-$k\]" "$D/raw" | grep -q "pid:\[$t\] thread_id:\[$tid\]"
+	ok $? "worker-$k's samples are labelled pid $t, thread_id ${tid:-?}"
+done
+done_testing
