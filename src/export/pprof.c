@@ -1103,28 +1103,35 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 		const pb_sample *s = pb->sample[i];
 		int64_t count = r->vi < s->n_value ? s->value[r->vi] : 0;
 
-		if (s->n_value != pb->n_sample_type)
-			return pr_fail(r, cause, "sample %zu: %zu values for "
+		if (s->n_value != pb->n_sample_type) {
+			err = pr_fail(r, cause, "sample %zu: %zu values for "
 			    "%zu sample types", i, s->n_value,
 			    pb->n_sample_type);
+			break;
+		}
 		if (count <= 0)
 			continue;
 		n = 1;
-		for (k = 0; k < s->n_location_id; k++) {
+		for (k = 0; k < s->n_location_id && !err; k++) {
 			uint32_t l = id_find(locs, pb->n_location,
 			    s->location_id[k]);
 
 			if (l == UINT32_MAX)
-				return pr_fail(r, cause, "sample %zu: no "
+				err = pr_fail(r, cause, "sample %zu: no "
 				    "location %llu", i, (unsigned long long)
 				    s->location_id[k]);
-			n += r->loc_frames[l + 1] - r->loc_frames[l];
+			else
+				n += r->loc_frames[l + 1] - r->loc_frames[l];
 		}
+		if (err)
+			break;
 		if (n > cap) {
 			free(stack);
 			cap = n * 2;
-			if (!(stack = malloc(cap * sizeof(*stack))))
-				return -ENOMEM;
+			if (!(stack = malloc(cap * sizeof(*stack)))) {
+				err = -ENOMEM;
+				break;
+			}
 		}
 		/* Root first: the last location's last line first. Our own
 		 * files begin with the process frame; others get one. */
