@@ -42,6 +42,13 @@ struct options {
 	double checkpoint_s;		/* --checkpoint, 0 = none */
 	const char *command_output;	/* --command-output FILE */
 	enum sampler_python python;	/* --python */
+	const char *push;		/* --push URL, NULL = none */
+	unsigned push_interval_s;	/* --push-interval (10) */
+	unsigned push_queue;		/* --push-queue (60) */
+	const char *app;		/* --app, NULL = the target's comm */
+	const char *tags[32];		/* --tag KEY=VALUE (checked) */
+	size_t n_tags;
+	bool no_tables;			/* -n 0 (with --push): headless */
 };
 
 enum options_result {

@@ -1,0 +1,13 @@
+# push module (--push: intervals to a Pyroscope server over libcurl):
+# sources go into libctop.a.
+libctop_a_SOURCES += \
+	src/push/encode.c \
+	src/push/labels.c \
+	src/push/push.c
+noinst_HEADERS += include/ctop/push.h
+
+# What reaches a Pyroscope stand-in (loopback, tests/integration/
+# pyroscope-server.py): names, labels, auth, contiguous intervals, sums.
+SCRIPT_TESTS += tests/integration/run-push.sh
+EXTRA_DIST += tests/integration/run-push.sh tests/integration/push-lib.sh \
+	tests/integration/pyroscope-server.py
