@@ -11,3 +11,8 @@ noinst_HEADERS += include/ctop/push.h
 SCRIPT_TESTS += tests/integration/run-push.sh
 EXTRA_DIST += tests/integration/run-push.sh tests/integration/push-lib.sh \
 	tests/integration/pyroscope-server.py
+
+# A server down at start, 503s, 401, a small queue, SIGTERM to an agent;
+# a hung server under the TUI (tmux).
+SCRIPT_TESTS += tests/integration/run-push-faults.sh tests/tui/run-push-tui.sh
+EXTRA_DIST += tests/integration/run-push-faults.sh tests/tui/run-push-tui.sh

@@ -598,10 +598,14 @@ push_status_line(struct push *p, char *buf, size_t size)
 	else if (err[0] != '\0')
 		snprintf(buf, size, "push retrying (%s) queued %u", err,
 		    st.queued);
+	else if (st.last_ok_age_s >= 0 && st.queued > 1)
+		snprintf(buf, size, "push ok %.0fs ago, queued %u",
+		    st.last_ok_age_s, st.queued);
 	else if (st.last_ok_age_s >= 0)
 		snprintf(buf, size, "push ok %.0fs ago", st.last_ok_age_s);
 	else
-		snprintf(buf, size, "push waiting");
+		/* No answer yet: the first send is under way (or hangs). */
+		snprintf(buf, size, "push waiting, queued %u", st.queued);
 }
 
 bool
