@@ -16,3 +16,9 @@ EXTRA_DIST += tests/integration/run-push.sh tests/integration/push-lib.sh \
 # a hung server under the TUI (tmux).
 SCRIPT_TESTS += tests/integration/run-push-faults.sh tests/tui/run-push-tui.sh
 EXTRA_DIST += tests/integration/run-push-faults.sh tests/tui/run-push-tui.sh
+
+# Labels, URLs, intervals and the folded payload, without a network.
+check_PROGRAMS += tests/unit/test-push
+tests_unit_test_push_SOURCES = tests/unit/test-push.c tests/tap.h
+tests_unit_test_push_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-push
