@@ -22,3 +22,7 @@ check_PROGRAMS += tests/unit/test-push
 tests_unit_test_push_SOURCES = tests/unit/test-push.c tests/tap.h
 tests_unit_test_push_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-push
+
+# make check-long: ten minutes of pushes every second to a slow server.
+LONG_TESTS += tests/long/run-push-soak.sh
+EXTRA_DIST += tests/long/run-push-soak.sh
