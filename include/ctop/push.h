@@ -74,11 +74,12 @@ int push_check_tag(const char *tag, char **cause);
  * [A-Za-z0-9_.:/-] become '_'. Writes at most size bytes. */
 void push_app_from_comm(const char *comm, char *buf, size_t size);
 
-/* Encodes one interval's view (any struct pview, read only) into a new
- * buffer (*buf, caller frees). Returns 0 or -errno. *content_type is
+/* Encodes one interval, made of n views (read only; several when the
+ * counts were reset within the interval: their samples add up), into a
+ * new buffer (*buf, caller frees). Returns 0 or -errno. *content_type is
  * static. Thread: any. */
-int push_encode(enum push_format fmt, const struct pview *v, char **buf,
-    size_t *len, const char **content_type);
+int push_encode(enum push_format fmt, const struct pview *const *views,
+    size_t n, char **buf, size_t *len, const char **content_type);
 
 /* The interval between two cumulative views of one profile: every node of
  * cur with its self count minus prev's (prev NULL: all of cur). Frames are
@@ -93,9 +94,11 @@ struct push *push_new(const struct push_opts *opts, char **cause);
 
 /* The end of an interval: cum is a cumulative view of the whole profile
  * (the caller's reference is taken over), wall_ns its CLOCK_REALTIME
- * time. reset_after: the profile's counts are zeroed next, so the next
- * view counts from zero. Never blocks on the network. Thread: the
- * worker (or main once the worker is stopped). */
+ * time. reset_after: not an end but a reset within the interval: the
+ * profile's counts are zeroed next, so what cum adds is kept and sent
+ * with the rest of the interval, and the next view counts from zero.
+ * Never blocks on the network. Thread: the worker (or main once the
+ * worker is stopped). */
 void push_cut(struct push *p, struct pview *cum, uint64_t wall_ns,
     bool reset_after);
 

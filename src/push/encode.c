@@ -63,15 +63,20 @@ push_interval_free(struct pview *v)
 	free(v);
 }
 
+/* Folded lines of each view in turn: a stack in two views is two lines,
+ * which Pyroscope adds up as it does any repeated stack. */
 static int
-encode_folded(const struct pview *v, char **buf, size_t *len)
+encode_folded(const struct pview *const *views, size_t n, char **buf,
+    size_t *len)
 {
 	FILE *f = open_memstream(buf, len);
-	int err;
+	size_t i;
+	int err = 0;
 
 	if (f == NULL)
 		return -errno;
-	err = folded_write(f, v, 0);
+	for (i = 0; i < n && err == 0; i++)
+		err = folded_write(f, views[i], 0);
 	if (fclose(f) != 0 && err == 0)
 		err = -ENOMEM;
 	if (err < 0) {
@@ -82,8 +87,8 @@ encode_folded(const struct pview *v, char **buf, size_t *len)
 }
 
 int
-push_encode(enum push_format fmt, const struct pview *v, char **buf,
-    size_t *len, const char **content_type)
+push_encode(enum push_format fmt, const struct pview *const *views,
+    size_t n, char **buf, size_t *len, const char **content_type)
 {
 	*buf = NULL;
 	*len = 0;
@@ -91,7 +96,7 @@ push_encode(enum push_format fmt, const struct pview *v, char **buf,
 	case PUSH_FORMAT_FOLDED:
 		/* Pyroscope's default format: "stack count" lines. */
 		*content_type = "text/plain";
-		return encode_folded(v, buf, len);
+		return encode_folded(views, n, buf, len);
 	}
 	return -EINVAL;
 }

@@ -42,6 +42,10 @@ struct push {
 	/* Worker side (push_cut), then main (push_finish). */
 	struct pview *prev;		/* the last cut's cumulative view */
 	uint64_t from_s;		/* the next interval's start */
+	/* The interval's parts before each reset within it (the counts
+	 * restart from zero), with the views whose frames they borrow. */
+	struct pview **carry, **carry_refs;
+	size_t n_carry;
 
 	/* Shared, under lock. */
 	pthread_mutex_t lock;
@@ -120,28 +124,84 @@ queue_drop_all(struct push *p)
  * Intervals (worker thread)
  * ------------------------------------------------------------------------ */
 
+/* Keeps the interval's part before a reset; it is sent with the rest of
+ * the interval at its end. Returns false when out of memory. */
+static bool
+push_carry(struct push *p, struct pview *iv, struct pview *cum)
+{
+	size_t n = p->n_carry + 1;
+	struct pview **a = realloc(p->carry, n * sizeof *a), **r;
+
+	if (a != NULL)
+		p->carry = a;
+	r = a ? realloc(p->carry_refs, n * sizeof *r) : NULL;
+	if (r == NULL)
+		return false;
+	p->carry_refs = r;
+	p->carry[p->n_carry] = iv;
+	p->carry_refs[p->n_carry++] = cum;
+	return true;
+}
+
+static void
+push_carry_free(struct push *p)
+{
+	while (p->n_carry > 0) {
+		p->n_carry--;
+		push_interval_free(p->carry[p->n_carry]);
+		pview_unref(p->carry_refs[p->n_carry]);
+	}
+}
+
+/* The interval's payload: the parts before resets, then iv. Returns 0
+ * with it->body NULL when there are no samples, or -errno. */
+static int
+push_encode_interval(struct push *p, struct pview *iv, struct item *it)
+{
+	const struct pview **views;
+	uint64_t total = iv->total;
+	const char *ct;
+	size_t i;
+	int err;
+
+	views = malloc((p->n_carry + 1) * sizeof *views);
+	if (views == NULL)
+		return -ENOMEM;
+	for (i = 0; i < p->n_carry; i++) {
+		views[i] = p->carry[i];
+		total += p->carry[i]->total;
+	}
+	views[i] = iv;
+	err = total == 0 ? 0 : push_encode(p->o.format, views, i + 1,
+	    &it->body, &it->len, &ct);
+	free(views);
+	return err;
+}
+
 /* Ends the interval [from_s, until_s): the next starts where this one
  * ended, so the server sees neither gaps nor overlaps. An interval with
- * no samples is not sent. */
+ * no samples is not sent. A cut before a reset only sets its part aside:
+ * the interval goes on. */
 static void
 push_cut_at(struct push *p, struct pview *cum, uint64_t until_s,
     bool reset_after)
 {
 	struct pview *iv = push_interval(p->prev, cum);
 	struct item it = { 0 };
-	const char *ct;
 	int err = -ENOMEM;
 
+	pview_unref(p->prev);
+	p->prev = NULL;
+	if (reset_after && iv != NULL && push_carry(p, iv, cum))
+		return;
 	if (until_s <= p->from_s)
 		until_s = p->from_s + 1;
 	it.from_s = p->from_s;
 	it.until_s = until_s;
-	if (iv != NULL && iv->total == 0) {
-		err = 0;
-	} else if (iv != NULL) {
-		err = push_encode(p->o.format, iv, &it.body, &it.len, &ct);
-	}
+	if (iv != NULL && !reset_after)
+		err = push_encode_interval(p, iv, &it);
 	push_interval_free(iv);
+	push_carry_free(p);
 	pthread_mutex_lock(&p->lock);
 	if (err < 0)
 		p->st.dropped++;
@@ -150,12 +210,10 @@ push_cut_at(struct push *p, struct pview *cum, uint64_t until_s,
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	p->from_s = until_s;
-	pview_unref(p->prev);
-	p->prev = cum;
-	if (reset_after) {
+	if (reset_after)
 		pview_unref(cum);
-		p->prev = NULL;
-	}
+	else
+		p->prev = cum;
 }
 
 void
@@ -570,6 +628,7 @@ push_finish(struct push *p, struct pview *final, double deadline_s)
 	p->started = false;
 	pview_unref(p->prev);
 	p->prev = NULL;
+	push_carry_free(p);
 }
 
 void
@@ -638,5 +697,7 @@ push_free(struct push *p)
 	curl_easy_cleanup(p->curl);
 	free(p->url_base);
 	free(p->q);
+	free(p->carry);
+	free(p->carry_refs);
 	free(p);
 }

@@ -25,7 +25,7 @@ encode(const struct pview *v)
 	char *buf;
 	size_t len;
 
-	if (push_encode(PUSH_FORMAT_FOLDED, v, &buf, &len, &ct) < 0)
+	if (push_encode(PUSH_FORMAT_FOLDED, &v, 1, &buf, &len, &ct) < 0)
 		return NULL;
 	return buf;
 }
