@@ -26,3 +26,5 @@ UNIT_TESTS += tests/unit/test-push
 # make check-long: ten minutes of pushes every second to a slow server.
 LONG_TESTS += tests/long/run-push-soak.sh
 EXTRA_DIST += tests/long/run-push-soak.sh
+
+EXTRA_DIST += docs/FLEET.md docs/ctop-prof-push@.service
