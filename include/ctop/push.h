@@ -57,6 +57,9 @@ struct push_stats {
 	int last_code;			/* last HTTP status, 0 = none */
 	bool stopped;			/* a 401/403 ended pushing */
 	double last_ok_age_s;		/* since the last success, < 0: none */
+	char last_err[24];		/* why the last attempt failed ("503",
+					 * "timeout", "connect", "dns", "tls"),
+					 * "" after a success */
 };
 
 /* Checks a --push URL: http or https, a host, and no password in it

@@ -487,11 +487,13 @@ push_summary(struct push *p)
 		fail(0, "%s", notice);
 	push_get_stats(p, &st);
 	fail(0, "push: %llu intervals sent (%llu bytes), %llu retries, "
-	    "%llu dropped (%llu refused by the server)%s",
+	    "%llu dropped (%llu refused by the server)%s%s%s",
 	    (unsigned long long)st.sent, (unsigned long long)st.bytes,
 	    (unsigned long long)st.retries, (unsigned long long)st.dropped,
 	    (unsigned long long)st.rejected, st.stopped ?
-	    "; stopped by the server's refusal of the credentials" : "");
+	    "; stopped by the server's refusal of the credentials" : "",
+	    !st.stopped && st.last_err[0] ? "; last failure: " : "",
+	    !st.stopped ? st.last_err : "");
 }
 
 static void

@@ -57,7 +57,7 @@ struct push {
 	uint64_t deadline_ns;		/* monotonic; 0: none */
 	struct push_stats st;
 	uint64_t last_ok_ns;
-	char last_err[24];		/* "503", "timeout", "connect" */
+	char last_err[24];		/* as in struct push_stats */
 	char notice[320];
 	bool notice_new;
 
@@ -361,6 +361,29 @@ credential_hint(const struct push_opts *o)
 	    "CTOP_PUSH_PASSWORD";
 }
 
+/* A word for a failure without an HTTP answer, for the status line and
+ * the summary. */
+static const char *
+curl_failure(CURLcode err)
+{
+	switch (err) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_COULDNT_CONNECT:
+		return "connect";
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return "dns";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		return "tls";
+	case CURLE_ABORTED_BY_CALLBACK:
+		return "exit deadline";
+	default:
+		return "network";
+	}
+}
+
 /* Books one attempt's outcome; under lock. */
 static void
 push_account(struct push *p, enum outcome oc, long code, CURLcode err,
@@ -382,9 +405,7 @@ push_account(struct push *p, enum outcome oc, long code, CURLcode err,
 			snprintf(p->last_err, sizeof p->last_err, "%ld", code);
 		else
 			snprintf(p->last_err, sizeof p->last_err, "%s",
-			    err == CURLE_OPERATION_TIMEDOUT ? "timeout" :
-			    err == CURLE_COULDNT_CONNECT ? "connect" :
-			    "network");
+			    curl_failure(err));
 		break;
 	case REJECTED:
 		p->st.dropped++;
@@ -637,6 +658,7 @@ push_get_stats(struct push *p, struct push_stats *out)
 	pthread_mutex_lock(&p->lock);
 	*out = p->st;
 	out->queued = p->q_len + (p->inflight ? 1 : 0);
+	memcpy(out->last_err, p->last_err, sizeof out->last_err);
 	out->last_ok_age_s = p->last_ok_ns ?
 	    (util_now_ns() - p->last_ok_ns) / 1e9 : -1;
 	pthread_mutex_unlock(&p->lock);
@@ -646,12 +668,9 @@ void
 push_status_line(struct push *p, char *buf, size_t size)
 {
 	struct push_stats st;
-	char err[24];
+	const char *err = st.last_err;
 
 	push_get_stats(p, &st);
-	pthread_mutex_lock(&p->lock);
-	memcpy(err, p->last_err, sizeof err);
-	pthread_mutex_unlock(&p->lock);
 	if (st.stopped)
 		snprintf(buf, size, "push stopped (%s)", err);
 	else if (err[0] != '\0')

@@ -3,7 +3,8 @@
 # --push when the server misbehaves (issue 13): down at start then up
 # (nothing lost within the queue; a small queue drops its oldest and counts
 # it), 503s then 200 (retried with growing waits, nothing lost), 401 (one
-# line, pushing stops, sampling goes on), and SIGTERM to a headless agent
+# line, pushing stops, sampling goes on), no server at all (the run ends,
+# the summary says why), and SIGTERM to a headless agent
 # (the last interval is flushed, exit 0). Each run is a few seconds with
 # --push-interval 1.
 . "$(dirname "$0")/../lib.sh"
@@ -35,6 +36,18 @@ ok $? "down then up: $(push_py "$contiguous_py")"
 push_py "$sums_py" "$WORKDIR/down.folded" >/dev/null
 ok $? "down then up: $(push_py "$sums_py" "$WORKDIR/down.folded")"
 stop_server
+
+# 1b. A server that never comes: the run still ends (the 5 s flush
+# deadline), everything counted as dropped, and the summary says why.
+port=$(free_port)
+start=$(now_ms)
+"$CTOP" -p "$t" --push "http://127.0.0.1:$port" --push-interval 1 \
+	-o "$WORKDIR/none.folded" --duration 2 2>"$WORKDIR/err"
+ok $? "no server at all: the run exits 0"
+took=$(( $(now_ms) - start ))
+[ "$took" -le 10000 ]; ok $? "it ends within the duration + the 5 s flush deadline (+3 s): $took ms"
+summary | grep -q 'push: 0 intervals sent (0 bytes), [0-9]* retries, [1-9][0-9]* dropped .*; last failure: connect$'
+ok $? "all dropped, and why: $(summary)"
 
 # 2. The same with a queue of 1: the oldest intervals are dropped and
 # counted; what arrives is the newest, still contiguous among itself.
