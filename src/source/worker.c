@@ -358,7 +358,7 @@ worker_cut(struct worker *w, bool reset_after)
 
 /* Cuts an interval when the wall clock has passed the next multiple of
  * cut_s: hosts pushing every 10 s all cut at :00, :10, ... as
- * Pyroscope's own agents do. The first boundary is set on the first call. */
+ * Pyroscope's own agents do. */
 static void
 worker_maybe_cut(struct worker *w, uint64_t *next_ns)
 {
@@ -368,7 +368,9 @@ worker_maybe_cut(struct worker *w, uint64_t *next_ns)
 		return;
 	now = util_wall_ns();
 	step = (uint64_t)w->opts.cut_s * 1000000000u;
-	if (*next_ns == 0)
+	/* First call, or the wall clock was set back by more than a step:
+	 * aim at the next boundary from now rather than wait for the old. */
+	if (*next_ns == 0 || now + step < *next_ns)
 		*next_ns = (now / step + 1) * step;
 	if (now < *next_ns)
 		return;
