@@ -180,8 +180,8 @@ push_encode_interval(struct push *p, struct pview *iv, struct item *it)
 
 /* Ends the interval [from_s, until_s): the next starts where this one
  * ended, so the server sees neither gaps nor overlaps. An interval with
- * no samples is not sent. A cut before a reset only sets its part aside:
- * the interval goes on. */
+ * no samples is not sent but joins the next. A cut before a reset only
+ * sets its part aside: the interval goes on. */
 static void
 push_cut_at(struct push *p, struct pview *cum, uint64_t until_s,
     bool reset_after)
@@ -209,7 +209,10 @@ push_cut_at(struct push *p, struct pview *cum, uint64_t until_s,
 		queue_push(p, &it);
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
-	p->from_s = until_s;
+	/* An interval without samples is not sent: the next one starts where
+	 * the last one sent ended, so the server still sees no gap. */
+	if (err < 0 || it.body != NULL)
+		p->from_s = until_s;
 	if (reset_after)
 		pview_unref(cum);
 	else
@@ -299,6 +302,8 @@ push_setup_curl(struct push *p)
 	CURL *c = p->curl;
 
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* One server, one request at a time: one connection kept open. */
+	curl_easy_setopt(c, CURLOPT_MAXCONNECTS, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)PUSH_CONNECT_TIMEOUT_MS);

@@ -83,6 +83,26 @@ bad = [r for r in recs if r["authorization"] != argv[1] or r["tenant"]
 print(len(recs), "requests", len(bad), "bad"); sys.exit(1 if bad or not recs else 0)' "$auth" >/dev/null
 ok $? "CTOP_PUSH_USER/PASSWORD as basic auth, --app my.app: $(push_py 'print(recs[0]["authorization"] if recs else "nothing", recs[0]["query"]["name"] if recs else "")')"
 stop_server
+
+# Seconds without samples (the command sleeps first) are not sent: the
+# first interval sent starts at the run's start and spans them.
+start_server 200 || skip_all "the test server did not start"
+t0=$(date +%s)
+"$CTOP" --push "http://127.0.0.1:$PORT" --push-interval 1 \
+	-o "$WORKDIR/idle.folded" -- sh -c \
+	"sleep 2.5; exec '$TARGETS/ratio' --seconds 1.5" >/dev/null 2>&1
+ok $? "launch with an idle start exits 0"
+push_py '
+f = ok[0]["query"] if ok else {"from": "0", "until": "0"}
+print(f["from"], f["until"], len(ok))
+sys.exit(0 if ok and int(f["from"]) <= int(argv[1]) + 1
+         and int(f["until"]) - int(f["from"]) >= 2 else 1)' "$t0" >"$WORKDIR/first"
+ok $? "the first interval spans the idle start (from, until, pushes: $(cat "$WORKDIR/first"); run started at $t0)"
+push_py "$contiguous_py" >/dev/null
+ok $? "idle start: $(push_py "$contiguous_py")"
+push_py "$sums_py" "$WORKDIR/idle.folded" >/dev/null
+ok $? "idle start: $(push_py "$sums_py" "$WORKDIR/idle.folded")"
+stop_server
 check "target healthy after three runs" -- target_healthy "$t"
 kill "$t"
 done_testing

@@ -44,7 +44,9 @@ ok $? "open fds flat (+-1, the server connection): $fd0 -> $fd1"
 grep -q 'push: [0-9]* intervals sent ([0-9]* bytes), [0-9]* retries, 0 dropped' "$WORKDIR/err"
 ok $? "nothing dropped: $(grep 'push:' "$WORKDIR/err")"
 n=$(push_py 'print(len(ok))')
-[ "$n" -ge $((SECS * 9 / 10)) ]; ok $? "$n pushes in $SECS s"
+# A second in which the niced target got no CPU has no samples: it is
+# not sent, and joins the next interval.
+[ "$n" -ge $((SECS * 8 / 10)) ]; ok $? "$n pushes in $SECS s"
 push_py "$contiguous_py" >/dev/null
 ok $? "$(push_py "$contiguous_py")"
 stop_server
