@@ -450,14 +450,17 @@ backoff_ns(struct push *p, unsigned attempt)
 	return (step / 2 + p->rng % (step / 2 + 1)) * 1000000u;
 }
 
-/* Waits until mono time `until`, a finish, or the deadline; under lock. */
+/* Waits until mono time `until`, or the deadline; a finish that comes
+ * meanwhile ends the wait at once, so the last seconds are not spent
+ * waiting out a long backoff. Under lock. */
 static void
 push_wait(struct push *p, uint64_t until)
 {
+	bool finishing = p->finishing;
 	struct timespec ts;
 
 	while (util_now_ns() < until) {
-		if (p->finishing && (p->deadline_ns == 0 ||
+		if (p->finishing && (!finishing || p->deadline_ns == 0 ||
 		    util_now_ns() >= p->deadline_ns))
 			return;
 		if (p->finishing && p->deadline_ns < until)
@@ -497,7 +500,10 @@ push_one(struct push *p, struct item *it)
 			p->st.dropped++;
 			break;
 		}
-		push_wait(p, util_now_ns() + backoff_ns(p, ++attempt));
+		/* Flushing at exit: short waits, within the deadline. */
+		attempt++;
+		push_wait(p, util_now_ns() + backoff_ns(p, p->finishing ? 1 :
+		    attempt));
 		if (past_deadline(p)) {
 			p->st.dropped++;
 			break;
