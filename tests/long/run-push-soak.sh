@@ -33,6 +33,7 @@ for _ in $(seq $(( (SECS - SECS / 5) / STEP ))); do
 	r=$(rss_kb "$c"); [ "${r:-0}" -gt "$max" ] && max=$r
 done
 rss1=$(rss_kb "$c"); fd1=$(fds "$c")
+fdlist=$(ls -l "/proc/$c/fd" 2>/dev/null | grep -e socket: -e pipe: -e anon_inode:)
 kill -TERM "$c"
 wait "$c"
 ok $? "the agent exits 0 after $SECS s"
@@ -40,7 +41,8 @@ ok $? "the agent exits 0 after $SECS s"
 ok $? "RSS flat: $rss0 kB after the warm-up, at most $max kB, $rss1 kB at the end"
 # The connection to the server comes and goes (keep-alive): one fd.
 [ $((fd1 - fd0)) -le 1 ] && [ $((fd0 - fd1)) -le 1 ]
-ok $? "open fds flat (+-1, the server connection): $fd0 -> $fd1"
+ok $? "open fds flat (+-1, the server connection): $fd0 -> $fd1" ||
+	diag "$(echo "$fdlist" | awk '{ print $(NF - 2), $NF }' | tr '\n' ' ')"
 grep -q 'push: [0-9]* intervals sent ([0-9]* bytes), [0-9]* retries, 0 dropped' "$WORKDIR/err"
 ok $? "nothing dropped: $(grep 'push:' "$WORKDIR/err")"
 n=$(push_py 'print(len(ok))')
