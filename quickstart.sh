@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 # What each package is for: README.md, "Building by hand".
 BUILD_PACKAGES="gcc g++ make libc6-dev autoconf automake autoconf-archive \
 pkg-config libncurses-dev libunwind-dev libdw-dev libelf-dev binutils \
-libprotobuf-c-dev protobuf-c-compiler zlib1g-dev"
+libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libcurl4-openssl-dev"
 RUN_PACKAGES="libdebuginfod1"
 TEST_PACKAGES="tmux procps man-db groff-base strace python3-minimal linux-perf \
 golang-go"

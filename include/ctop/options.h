@@ -46,6 +46,13 @@ struct options {
 	bool pick;			/* no target: the process picker */
 	bool svg_icicle;		/* --svg-icicle */
 	const char *snapshot_format;	/* --snapshot-format, NULL = folded */
+	const char *push;		/* --push URL, NULL = none */
+	unsigned push_interval_s;	/* --push-interval (10) */
+	unsigned push_queue;		/* --push-queue (60) */
+	const char *app;		/* --app, NULL = the target's comm */
+	const char *tags[32];		/* --tag KEY=VALUE (checked) */
+	size_t n_tags;
+	bool no_tables;			/* -n 0 (with --push): headless */
 };
 
 enum options_result {

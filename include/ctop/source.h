@@ -33,6 +33,17 @@ struct source_live_opts {
 	enum export_format snapshot_format;	/* what save writes */
 	const char *output_note;	/* shown in the status (launch mode:
 					 * where the command's output goes) */
+	/* --push: at every multiple of cut_s seconds of CLOCK_REALTIME, and
+	 * before the counts are reset, the worker builds a cumulative view
+	 * of all threads and hands it to cut (which takes the reference).
+	 * Called on the worker thread; it must not block. 0 = never. */
+	unsigned cut_s;
+	void (*cut)(void *arg, struct pview *v, uint64_t wall_ns,
+	    bool reset_after);
+	void *cut_arg;
+	/* Words for the status line (push health), or NULL. Any thread. */
+	void (*status_note)(void *arg, char *buf, size_t size);
+	void *status_arg;
 };
 
 /* End-of-run figures of a live source, for the summary line. */
@@ -78,6 +89,7 @@ struct source_status {
 	char python[48];	/* "python 3.12 99%" (share of samples with
 				 * Python frames merged), "python off" (the
 				 * message says why), "" when not Python */
+	char push[64];		/* "push ok 3s ago", "" without --push */
 };
 
 struct source_ops {

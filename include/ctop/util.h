@@ -32,6 +32,17 @@ util_now_s(void)
 	return (double)util_now_ns() / 1e9;
 }
 
+/* Now on CLOCK_REALTIME in nanoseconds: only for times another machine
+ * reads (the Unix seconds of a pushed interval), never for intervals. */
+static inline uint64_t
+util_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Makes room for `need` elements of `size` bytes in an array, given the
  * address of its pointer (arrp: a T ** passed as void *) and of its
  * capacity in elements. Nothing happens while need <= *cap; otherwise the

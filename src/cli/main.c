@@ -23,6 +23,7 @@
 #include "ctop/proclist.h"
 #include "ctop/export.h"
 #include "ctop/options.h"
+#include "ctop/push.h"
 #include "ctop/ring.h"
 #include "ctop/sampler.h"
 #include "ctop/source.h"
@@ -37,7 +38,8 @@
  * loaded machine took more than 3 s to detach a few hundred threads. */
 #define SUSPEND_WAIT_MS 30000
 
-enum run_kind { RUN_RECORD, RUN_BATCH, RUN_TUI };
+/* RUN_AGENT: --push headless, a recording without a file. */
+enum run_kind { RUN_RECORD, RUN_BATCH, RUN_TUI, RUN_AGENT };
 
 static volatile sig_atomic_t quit_signal;
 /* Job control: the sampler to release before stopping (NULL: none yet),
@@ -174,6 +176,9 @@ choose_run_kind(const struct options *o)
 {
 	if (o->output != NULL)
 		return RUN_RECORD;
+	if (o->push != NULL && (o->no_tables ||
+	    (!o->batch && !isatty(STDOUT_FILENO))))
+		return RUN_AGENT;
 	if (o->batch || !isatty(STDOUT_FILENO))
 		return RUN_BATCH;
 	return RUN_TUI;
@@ -350,8 +355,10 @@ checkpoint_write(struct checkpoint *cp)
  * exited or a quit signal came, drawing a progress line on a terminal
  * and writing checkpoints. */
 static void
-record_wait(struct sampler *s, const struct options *o, struct checkpoint *cp)
+record_wait(struct sampler *s, const struct options *o, struct checkpoint *cp,
+    struct push *push)
 {
+	char notice[320];
 	struct timespec nap = { 0, 100 * 1000 * 1000 };
 	struct sampler_stats st;
 	bool progress = isatty(STDERR_FILENO);
@@ -366,6 +373,10 @@ record_wait(struct sampler *s, const struct options *o, struct checkpoint *cp)
 			checkpoint_write(cp);
 			next_cp = t + cp->every_s;
 		}
+		/* A push failure worth a line (401, a refused interval). */
+		if (push != NULL && push_take_notice(push, notice,
+		    sizeof notice))
+			fail(0, "%s", notice);
 		if (progress && t - last >= 1.0) {
 			sampler_get_stats(s, &st);
 			fprintf(stderr, "\rctop-prof: recording: %llu samples, "
@@ -497,6 +508,7 @@ write_output(struct source *src, const struct output_spec *out,
 
 struct live {
 	const struct output_spec *out;	/* --output, or NULL */
+	struct push *push;		/* --push, or NULL */
 	struct ring ring;
 	struct launch launch;
 	struct sampler *sampler;
@@ -555,6 +567,111 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 	return 0;
 }
 
+/* The end summary of --push: what was sent, retried and dropped. */
+static void
+push_summary(struct push *p)
+{
+	struct push_stats st;
+	char notice[320];
+
+	if (push_take_notice(p, notice, sizeof notice))
+		fail(0, "%s", notice);
+	push_get_stats(p, &st);
+	fail(0, "push: %llu intervals sent (%llu bytes), %llu retries, "
+	    "%llu dropped (%llu refused by the server)%s%s%s",
+	    (unsigned long long)st.sent, (unsigned long long)st.bytes,
+	    (unsigned long long)st.retries, (unsigned long long)st.dropped,
+	    (unsigned long long)st.rejected, st.stopped ?
+	    "; stopped by the server's refusal of the credentials" : "",
+	    !st.stopped && st.last_err[0] ? "; last failure: " : "",
+	    !st.stopped ? st.last_err : "");
+}
+
+static void
+push_cut_hook(void *arg, struct pview *v, uint64_t wall_ns, bool reset_after)
+{
+	push_cut(arg, v, wall_ns, reset_after);
+}
+
+static void
+push_status_hook(void *arg, char *buf, size_t size)
+{
+	push_status_line(arg, buf, size);
+}
+
+/* The app name: --app, else the target's name (a launched command's
+ * file name: it has not run exec yet). */
+static void
+push_app_name(const struct live *lv, const struct options *o, char *buf,
+    size_t size)
+{
+	char comm[64] = "", path[64];
+	const char *base;
+	FILE *f;
+
+	if (o->app != NULL) {
+		snprintf(buf, size, "%s", o->app);
+		return;
+	}
+	if (lv->launched) {
+		base = strrchr(o->command[0], '/');
+		snprintf(comm, sizeof comm, "%s", base ? base + 1 :
+		    o->command[0]);
+	} else {
+		snprintf(path, sizeof path, "/proc/%d/comm", (int)lv->pid);
+		if ((f = fopen(path, "re")) != NULL) {
+			if (fgets(comm, sizeof comm, f) == NULL)
+				comm[0] = '\0';
+			fclose(f);
+		}
+		comm[strcspn(comm, "\n")] = '\0';
+	}
+	push_app_from_comm(comm, buf, size);
+}
+
+/* Starts the pusher once the backend is known, and hooks it to the
+ * worker's cuts and the status line. Returns 0 or an exit code. */
+static int
+push_open(struct live *lv, const struct options *o,
+    struct source_live_opts *wo, int fail_code)
+{
+	struct push_opts po = {
+		.url = o->push, .interval_s = o->push_interval_s,
+		.queue_max = o->push_queue, .n_tags = o->n_tags,
+		.pid = lv->pid, .hz = o->hz, .format = PUSH_FORMAT_FOLDED,
+		.token = getenv("CTOP_PUSH_TOKEN"),
+		.user = getenv("CTOP_PUSH_USER"),
+		.password = getenv("CTOP_PUSH_PASSWORD"),
+		.tenant = getenv("CTOP_PUSH_TENANT"),
+	};
+	char app[128], host[256], hostname[256];
+	struct sampler_stats st;
+	char *cause = NULL;
+	int rc;
+
+	memcpy(po.tags, o->tags, sizeof po.tags);
+	push_app_name(lv, o, app, sizeof app);
+	po.app = app;
+	if (gethostname(host, sizeof host) < 0)
+		snprintf(host, sizeof host, "unknown");
+	host[sizeof host - 1] = '\0';
+	push_app_from_comm(host, hostname, sizeof hostname);
+	po.hostname = hostname;
+	sampler_get_stats(lv->sampler, &st);
+	po.backend = st.backend ? st.backend : "ptrace";
+	if ((lv->push = push_new(&po, &cause)) == NULL) {
+		rc = fail(fail_code, "%s", cause ? cause : "cannot push");
+		free(cause);
+		return rc;
+	}
+	wo->cut_s = o->push_interval_s;
+	wo->cut = push_cut_hook;
+	wo->cut_arg = lv->push;
+	wo->status_note = push_status_hook;
+	wo->status_arg = lv->push;
+	return 0;
+}
+
 /* Stops everything in order and returns the exit code of the run. */
 static int
 live_finish(struct live *lv, const struct options *o, enum run_kind kind,
@@ -570,9 +687,14 @@ live_finish(struct live *lv, const struct options *o, enum run_kind kind,
 	source_stop(&lv->src);
 	if (lv->out != NULL)
 		rc = write_output(&lv->src, lv->out, o, fail_code);
-	if (kind == RUN_RECORD)
+	if (lv->push != NULL)
+		push_finish(lv->push, source_final_view(&lv->src),
+		    PUSH_FLUSH_DEADLINE_S);
+	if (kind == RUN_RECORD || kind == RUN_AGENT)
 		print_summary(lv->sampler, &lv->src, rc == 0 ? o->output :
 		    NULL);
+	if (lv->push != NULL)
+		push_summary(lv->push);
 	if (lv->launched && rc == 0)
 		rc = launch_exit_code(status);
 	return rc;
@@ -617,7 +739,14 @@ run_live(const struct options *o, enum run_kind kind,
 		cp.o = o;
 		wo.publish_s = 1e9;
 	}
-	wo.views = kind != RUN_RECORD || cp.every_s > 0;
+	wo.views = (kind != RUN_RECORD && kind != RUN_AGENT) ||
+	    cp.every_s > 0;
+	if (o->push != NULL && (rc = push_open(&lv, o, &wo, fail_code)) != 0) {
+		sampler_stop(lv.sampler);
+		if (lv.launched)
+			launch_terminate(lv.pid, 2.0);
+		goto out;
+	}
 	/* Under the TUI: where the command's output goes, or why not. */
 	if (kind == RUN_TUI && lv.launch.out_note[0] != '\0')
 		wo.output_note = lv.launch.out_note;
@@ -632,8 +761,8 @@ run_live(const struct options *o, enum run_kind kind,
 	}
 	job_sampler = lv.sampler;
 	signals_main_unblock();
-	if (kind == RUN_RECORD)
-		record_wait(lv.sampler, o, &cp);
+	if (kind == RUN_RECORD || kind == RUN_AGENT)
+		record_wait(lv.sampler, o, &cp, lv.push);
 	else
 		rc = run_view(&lv.src, kind, o, fail_code);
 	if (rc == 0)
@@ -642,6 +771,8 @@ run_live(const struct options *o, enum run_kind kind,
 		live_finish(&lv, o, kind, fail_code);
 	job_sampler = NULL;
 out:
+	/* The pusher's views borrow the profile's frames: it goes first. */
+	push_free(lv.push);
 	source_close(&lv.src);
 	sampler_free(lv.sampler);
 	ring_fini(&lv.ring);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/push.h"
+
 enum long_only {
 	OPT_DURATION = 256,
 	OPT_FORMAT,
@@ -33,6 +35,11 @@ enum long_only {
 	OPT_CHECK,
 	OPT_SVG_ICICLE,
 	OPT_SNAPSHOT_FORMAT,
+	OPT_PUSH,
+	OPT_PUSH_INTERVAL,
+	OPT_PUSH_QUEUE,
+	OPT_APP,
+	OPT_TAG,
 };
 
 static const struct option long_options[] = {
@@ -62,6 +69,11 @@ static const struct option long_options[] = {
 	{ "check",		no_argument,	   NULL, OPT_CHECK },
 	{ "svg-icicle",		no_argument,	   NULL, OPT_SVG_ICICLE },
 	{ "snapshot-format",	required_argument, NULL, OPT_SNAPSHOT_FORMAT },
+	{ "push",		required_argument, NULL, OPT_PUSH },
+	{ "push-interval",	required_argument, NULL, OPT_PUSH_INTERVAL },
+	{ "push-queue",		required_argument, NULL, OPT_PUSH_QUEUE },
+	{ "app",		required_argument, NULL, OPT_APP },
+	{ "tag",		required_argument, NULL, OPT_TAG },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -132,12 +144,27 @@ options_usage(FILE *out)
 "                           backend would run on PID (or a launched command),\n"
 "                           what each module gives for naming, and the\n"
 "                           least-privilege fix; exit 0 when it would work\n"
+"      --push URL           send each interval's profile to a Grafana\n"
+"                           Pyroscope server (POST URL/ingest); without a\n"
+"                           terminal (or with --batch -n 0) run headless as\n"
+"                           an agent until the target exits or SIGTERM\n"
+"      --push-interval S    seconds per pushed interval, 1-3600 (10)\n"
+"      --push-queue N       intervals kept while the server is away, 1-100000\n"
+"                           (60; the oldest is dropped, and counted)\n"
+"      --app NAME           app name on the server (the target's name);\n"
+"                           .cpu is appended\n"
+"      --tag KEY=VALUE      a label of every push (repeatable); hostname,\n"
+"                           pid and backend are added\n"
 "  -h, --help               this help\n"
 "  -V, --version            version\n"
 "\n"
 "Keys of the live view (press ? there for what each does):\n"
 "  t i f Up Down Left Right h j k l PgUp PgDn Home End Enter Esc Backspace u\n"
 "  / n N 1 2 3 4 < > T space r w s p ? q\n"
+"\n"
+"Environment for --push (never on the command line, where ps shows it):\n"
+"  CTOP_PUSH_TOKEN (Authorization: Bearer), CTOP_PUSH_USER and\n"
+"  CTOP_PUSH_PASSWORD (basic auth), CTOP_PUSH_TENANT (X-Scope-OrgID).\n"
 "\n"
 "Exit status: attach and --load: 0 success, 1 runtime failure, 2 usage\n"
 "error. Launch: the command's status (128+N if killed by signal N), 2 usage\n"
@@ -205,6 +232,8 @@ options_defaults(struct options *o)
 	o->unwind = UNWIND_CHOICE_AUTO;
 	o->stack_size = 16384;
 	o->checkpoint_s = 60;
+	o->push_interval_s = 10;
+	o->push_queue = 60;
 }
 
 /* Applies one option; returns OPTIONS_RUN or an error/exit result. */
@@ -255,6 +284,11 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		o->batch = true;
 		break;
 	case 'n':
+		/* -n 0: no tables at all (a headless --push agent). */
+		if (strcmp(arg, "0") == 0) {
+			o->no_tables = true;
+			break;
+		}
 		if (parse_long(arg, 1, LONG_MAX, &v) < 0)
 			return usage_error(cause, "bad iteration count '%s': "
 			    "need a positive number", arg);
@@ -364,6 +398,30 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 			    "none", arg);
 		}
 		break;
+	case OPT_PUSH:
+		o->push = arg;
+		break;
+	case OPT_PUSH_INTERVAL:
+		if (parse_long(arg, 1, 3600, &v) < 0)
+			return usage_error(cause, "bad push interval '%s': "
+			    "need 1 to 3600 whole seconds", arg);
+		o->push_interval_s = (unsigned)v;
+		break;
+	case OPT_PUSH_QUEUE:
+		if (parse_long(arg, 1, 100000, &v) < 0)
+			return usage_error(cause, "bad push queue '%s': need "
+			    "1 to 100000 intervals", arg);
+		o->push_queue = (unsigned)v;
+		break;
+	case OPT_APP:
+		o->app = arg;
+		break;
+	case OPT_TAG:
+		if (o->n_tags == sizeof o->tags / sizeof o->tags[0])
+			return usage_error(cause, "too many --tag: at most %zu",
+			    sizeof o->tags / sizeof o->tags[0]);
+		o->tags[o->n_tags++] = arg;
+		break;
 	case 'h':
 		options_usage(stdout);
 		return OPTIONS_EXIT_OK;
@@ -372,6 +430,29 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		return OPTIONS_EXIT_OK;
 	default:
 		return usage_error(cause, "unknown option (see --help)");
+	}
+	return OPTIONS_RUN;
+}
+
+/* The --push URL, --app and every --tag, in Pyroscope's syntax. */
+static enum options_result
+options_check_push(const struct options *o, char **cause)
+{
+	char app[128];
+	size_t i;
+
+	if (o->push == NULL)
+		return OPTIONS_RUN;
+	if (push_check_url(o->push, cause) < 0)
+		return OPTIONS_USAGE;
+	for (i = 0; i < o->n_tags; i++)
+		if (push_check_tag(o->tags[i], cause) < 0)
+			return OPTIONS_USAGE;
+	if (o->app != NULL) {
+		push_app_from_comm(o->app, app, sizeof app);
+		if (strcmp(app, o->app) != 0)
+			return usage_error(cause, "bad --app '%s': need 1 to "
+			    "127 of letters, digits and _ . : / -", o->app);
 	}
 	return OPTIONS_RUN;
 }
@@ -407,10 +488,19 @@ options_check(struct options *o, char **cause)
 		o->batch = true;	/* -n only means something in batch */
 	if (o->children)
 		return usage_error(cause, "--children is not implemented yet");
+	if (o->no_tables && o->push == NULL)
+		return usage_error(cause, "-n 0 (no tables) is for a headless "
+		    "--push agent: give --push URL, or a positive -n");
+	if (o->push != NULL && o->load != NULL)
+		return usage_error(cause, "--push sends a live profile; it "
+		    "cannot be combined with --load");
+	if (o->push == NULL && (o->app != NULL || o->n_tags > 0))
+		return usage_error(cause, "--app and --tag label pushed "
+		    "profiles: give --push URL too");
 	if (o->command_output != NULL && o->command == NULL)
 		return usage_error(cause, "--command-output is for a command "
 		    "started with -- COMMAND");
-	return OPTIONS_RUN;
+	return options_check_push(o, cause);
 }
 
 enum options_result

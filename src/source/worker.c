@@ -373,6 +373,42 @@ params_equal(const struct pview_params *a, const struct pview_params *b)
 	return a->tid == b->tid && a->window_s == b->window_s;
 }
 
+/* Hands a cumulative view to the --push cut hook. */
+static void
+worker_cut(struct worker *w, bool reset_after)
+{
+	struct pview_params all = { 0, 0 };
+	struct pview *v;
+
+	if (w->opts.cut == NULL)
+		return;
+	v = profile_view(w->profile, &all, util_now_ns());
+	if (v != NULL)
+		w->opts.cut(w->opts.cut_arg, v, util_wall_ns(), reset_after);
+}
+
+/* Cuts an interval when the wall clock has passed the next multiple of
+ * cut_s: hosts pushing every 10 s all cut at :00, :10, ... as
+ * Pyroscope's own agents do. */
+static void
+worker_maybe_cut(struct worker *w, uint64_t *next_ns)
+{
+	uint64_t now, step;
+
+	if (w->opts.cut == NULL || w->opts.cut_s == 0)
+		return;
+	now = util_wall_ns();
+	step = (uint64_t)w->opts.cut_s * 1000000000u;
+	/* First call, or the wall clock was set back by more than a step:
+	 * aim at the next boundary from now rather than wait for the old. */
+	if (*next_ns == 0 || now + step < *next_ns)
+		*next_ns = (now / step + 1) * step;
+	if (now < *next_ns)
+		return;
+	worker_cut(w, false);
+	*next_ns = (now / step + 1) * step;
+}
+
 /* Rebuilds the published view when it is stale or asked for other
  * parameters; builds nothing nobody will read in between. */
 static void
@@ -391,8 +427,11 @@ worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 	if (have_view)
 		have = w->published->params;
 	pthread_mutex_unlock(&w->lock);
-	if (reset)
+	if (reset) {
+		/* The samples before the reset still belong to an interval. */
+		worker_cut(w, true);
 		profile_reset(w->profile);
+	}
 	/* A recording reads only the final view: building views nobody
 	 * reads would cost up to ~0.1 s per refresh on a large profile.
 	 * Relaxed: a late flag only delays the first view by a loop. */
@@ -433,12 +472,13 @@ worker_main(void *arg)
 	 * from full and costs a fifth of the wake-ups of 2 ms, which on a VM
 	 * were a third of the worker's CPU at 999 Hz. */
 	struct timespec nap = { 0, 10 * 1000 * 1000 }, cpu;
-	uint64_t last_publish = 0;
+	uint64_t last_publish = 0, next_cut = 0;
 	size_t n;
 
 	for (;;) {
 		n = worker_drain(w);
 		worker_maybe_publish(w, &last_publish);
+		worker_maybe_cut(w, &next_cut);
 		if (n == 0) {
 			if (atomic_load_explicit(&w->stop,
 			    memory_order_acquire))
@@ -618,6 +658,9 @@ worker_status(struct worker *w, struct source_status *out)
 		snprintf(out->output_note, sizeof out->output_note, "%s",
 		    w->opts.output_note);
 	live_python_status(w, &st, out);
+	if (w->opts.status_note != NULL)
+		w->opts.status_note(w->opts.status_arg, out->push,
+		    sizeof out->push);
 }
 
 void

@@ -54,9 +54,10 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
 	    st->hz_requested, st->hz_achieved,
 	    (unsigned long long)st->samples, e / 3600, e / 60 % 60, e % 60,
 	    st->target_exited ? "  EXITED" : "");
-	snprintf(l2, size, "%swindow %-10s  thread %-18s  %s%sdropped %llu "
+	snprintf(l2, size, "%swindow %-10s  thread %-18s  %s%s%s%sdropped %llu "
 	    "(%.1f%%)  unwind failed %llu (%.1f%%)", paused ? "PAUSED  " : "",
 	    window, thread, st->python, st->python[0] ? "  " : "",
+	    st->push, st->push[0] ? "  " : "",
 	    (unsigned long long)st->dropped,
 	    share(st->dropped, all), (unsigned long long)st->unwind_failed,
 	    share(st->unwind_failed, st->samples));

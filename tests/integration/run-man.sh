@@ -14,7 +14,8 @@ command -v groff >/dev/null || skip_all "groff not installed"
 long_opts="--pid --frequency --delay --duration --output --format --load
 --batch --iterations --mode --backend --unwind --stack-size --snapshot-dir
 --debuginfod --ascii --no-color --verbose --log --help --version --children
---python --check --svg-icicle --snapshot-format"
+--python --check --svg-icicle --snapshot-format --push --push-interval
+--push-queue --app --tag"
 short_opts="-p -F -d -o -b -n -v -h -V"
 values="cpu wall auto perf ptrace dwarf fp folded pprof speedscope svg"
 sections=(NAME SYNOPSIS DESCRIPTION OPTIONS "INTERACTIVE COMMANDS" VIEWS
@@ -102,6 +103,7 @@ set +f
 missing=
 for w in 125 126 127 128+N NO_COLOR TERM LANG LC_ALL DEBUGINFOD_URLS \
 	ctop-prof-PID-XXXXXX.out XDG_RUNTIME_DIR ptrace_scope perf_event_paranoid CAP_SYS_PTRACE \
+	CTOP_PUSH_TOKEN CTOP_PUSH_USER CTOP_PUSH_PASSWORD CTOP_PUSH_TENANT \
 	CAP_PERFMON SYS_PTRACE seccomp '[truncated]' '_[i]' '_[k]' '_[j]' \
 	'+0x' 16 'perf(1)' 'eu-stack(1)' 'htop(1)' 'top(1)'; do
 	grep -qF -e "$w" "$text" || missing="$missing $w"

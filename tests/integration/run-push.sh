@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# --push (issue 13) against a loopback Pyroscope stand-in: what reaches the
+# server (app name, labels, query, auth headers), intervals that cover the
+# run without gaps or overlaps, and stacks that add up exactly to the same
+# run's --output snapshot; the command line refuses what it must.
+. "$(dirname "$0")/../lib.sh"
+. "$top_srcdir/tests/integration/push-lib.sh"
+export LC_ALL=C
+ptrace_allowed || skip_all "ptrace not permitted here"
+unset CTOP_PUSH_TOKEN CTOP_PUSH_USER CTOP_PUSH_PASSWORD CTOP_PUSH_TENANT
+
+# Usage errors (exit 2, one line), before anything is attached.
+"$CTOP" -p 1 --push 'http://u:hunter2@127.0.0.1:9/' 2>"$WORKDIR/err"
+rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <"$WORKDIR/err")" = 1 ] &&
+	grep -q 'CTOP_PUSH_PASSWORD' "$WORKDIR/err" &&
+	grep -q 'CTOP_PUSH_TOKEN' "$WORKDIR/err" && ! grep -q hunter2 "$WORKDIR/err"
+ok $? "a URL with a password: exit 2 ($rc), one line naming the variables, password not echoed: $(cat "$WORKDIR/err")"
+for bad in 'novalue' '1x=a' '__name__=a' 'pid=3' 'env=a b' 'env=a,b' 'env='; do
+	"$CTOP" -p 1 --push http://127.0.0.1:9 --tag "$bad" 2>"$WORKDIR/err"
+	rc=$?
+	[ "$rc" = 2 ] && grep -q "^ctop-prof: bad --tag" "$WORKDIR/err"
+	ok $? "--tag '$bad' refused with exit 2 ($rc): $(cat "$WORKDIR/err")"
+done
+"$CTOP" -p 1 --push ftp://127.0.0.1:9 2>"$WORKDIR/err"
+[ $? = 2 ]; ok $? "--push ftp:// refused: $(cat "$WORKDIR/err")"
+"$CTOP" -p 1 -b -n 0 2>"$WORKDIR/err"
+[ $? = 2 ]; ok $? "-n 0 without --push refused: $(cat "$WORKDIR/err")"
+"$CTOP" -p 1 --tag env=a 2>"$WORKDIR/err"
+[ $? = 2 ]; ok $? "--tag without --push refused: $(cat "$WORKDIR/err")"
+
+# A recording that also pushes, every second, with a token and a tenant.
+start_server 200 || skip_all "the test server did not start"
+"$TARGETS/ratio" --seconds 60 >/dev/null 2>&1 &
+t=$!
+cleanup_pid "$t"
+CTOP_PUSH_TOKEN=tok-123 CTOP_PUSH_TENANT=team-a "$CTOP" -p "$t" \
+	--push "http://127.0.0.1:$PORT/" --push-interval 1 --tag env=test \
+	--tag region=eu-1 -o "$WORKDIR/run.folded" --duration 3.5 \
+	2>"$WORKDIR/err"
+ok $? "record + push exits 0"
+grep -q '^ctop-prof: push: [1-9][0-9]* intervals sent ([0-9]* bytes), 0 retries, 0 dropped' "$WORKDIR/err"
+ok $? "summary counts the pushes: $(grep push: "$WORKDIR/err")"
+push_py "$contiguous_py" >/dev/null
+ok $? "intervals cover the run: $(push_py "$contiguous_py")"
+push_py "$sums_py" "$WORKDIR/run.folded" >/dev/null
+ok $? "pushed stacks add up to the snapshot: $(push_py "$sums_py" "$WORKDIR/run.folded")"
+n=$(push_py 'print(len(ok))')
+[ "$n" -ge 3 ]; ok $? "one push per second of the run ($n >= 3)"
+want="ratio.cpu{hostname=$(uname -n | tr -c 'A-Za-z0-9_.:/\n-' _),pid=$t,backend="
+push_py '
+bad = [r["query"]["name"] for r in recs
+       if not r["query"]["name"].startswith(argv[1])
+       or not r["query"]["name"].endswith(",env=test,region=eu-1}")]
+print(recs[0]["query"]["name"], "bad:", bad[:2]); sys.exit(1 if bad else 0)' "$want" >/dev/null
+ok $? "name is APP.cpu{hostname,pid,backend,tags}: $(push_py 'print(recs[0]["query"]["name"])')"
+push_py '
+want = {"sampleRate": "99", "spyName": "ctop-prof", "units": "samples",
+        "aggregationType": "sum", "format": "folded"}
+bad = [r["query"] for r in recs if r["path"] != "/ingest"
+       or any(r["query"].get(k) != v for k, v in want.items())]
+print(bad[:1]); sys.exit(1 if bad else 0)' >/dev/null
+ok $? "POST /ingest with sampleRate, spyName, units, aggregationType, format"
+push_py '
+bad = [(r["authorization"], r["tenant"]) for r in recs
+       if r["authorization"] != "Bearer tok-123" or r["tenant"] != "team-a"]
+print(bad[:1]); sys.exit(1 if bad else 0)' >/dev/null
+ok $? "CTOP_PUSH_TOKEN as Bearer and CTOP_PUSH_TENANT as X-Scope-OrgID"
+stop_server
+
+# Basic auth and --app; headless agent with --batch -n 0 for a while.
+start_server 200 || skip_all "the test server did not start"
+CTOP_PUSH_USER=alice CTOP_PUSH_PASSWORD='s3cret:x' "$CTOP" -p "$t" \
+	--push "http://127.0.0.1:$PORT" --push-interval 1 --app my.app \
+	-b -n 0 --duration 1.5 >"$WORKDIR/out" 2>"$WORKDIR/err"
+ok $? "agent (--batch -n 0) exits 0"
+[ ! -s "$WORKDIR/out" ]; ok $? "the agent prints no tables"
+auth="Basic $(printf 'alice:s3cret:x' | base64)"
+push_py '
+bad = [r for r in recs if r["authorization"] != argv[1] or r["tenant"]
+       or not r["query"]["name"].startswith("my.app.cpu{")]
+print(len(recs), "requests", len(bad), "bad"); sys.exit(1 if bad or not recs else 0)' "$auth" >/dev/null
+ok $? "CTOP_PUSH_USER/PASSWORD as basic auth, --app my.app: $(push_py 'print(recs[0]["authorization"] if recs else "nothing", recs[0]["query"]["name"] if recs else "")')"
+stop_server
+
+# Seconds without samples (the command sleeps first) are not sent: the
+# first interval sent starts at the run's start and spans them.
+start_server 200 || skip_all "the test server did not start"
+t0=$(date +%s)
+"$CTOP" --push "http://127.0.0.1:$PORT" --push-interval 1 \
+	-o "$WORKDIR/idle.folded" -- sh -c \
+	"sleep 2.5; exec '$TARGETS/ratio' --seconds 1.5" >/dev/null 2>&1
+ok $? "launch with an idle start exits 0"
+push_py '
+f = ok[0]["query"] if ok else {"from": "0", "until": "0"}
+print(f["from"], f["until"], len(ok))
+sys.exit(0 if ok and int(f["from"]) <= int(argv[1]) + 1
+         and int(f["until"]) - int(f["from"]) >= 2 else 1)' "$t0" >"$WORKDIR/first"
+ok $? "the first interval spans the idle start (from, until, pushes: $(cat "$WORKDIR/first"); run started at $t0)"
+push_py "$contiguous_py" >/dev/null
+ok $? "idle start: $(push_py "$contiguous_py")"
+push_py "$sums_py" "$WORKDIR/idle.folded" >/dev/null
+ok $? "idle start: $(push_py "$sums_py" "$WORKDIR/idle.folded")"
+stop_server
+check "target healthy after three runs" -- target_healthy "$t"
+kill "$t"
+done_testing

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* push without a network: label and URL checks, the interval between two
+ * cumulative views (stable node ids, counts that grow), and the folded
+ * payload it encodes to, line for line. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctop/push.h"
+#include "../tap.h"
+
+static uint32_t
+fr(struct profile *p, const char *name, uint8_t kind)
+{
+	struct frame f = { .name = name, .kind = kind };
+
+	return profile_intern(p, &f);
+}
+
+static char *
+encode(const struct pview *v)
+{
+	const char *ct;
+	char *buf;
+	size_t len;
+
+	if (push_encode(PUSH_FORMAT_FOLDED, &v, 1, &buf, &len, &ct) < 0)
+		return NULL;
+	return buf;
+}
+
+static void
+test_interval(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct pview_params all = { 0, 0 };
+	struct pview *v1, *v2, *iv;
+	uint32_t a[3], b[3];
+	char *s;
+
+	a[0] = b[0] = fr(p, "app", FRAME_PROCESS);
+	a[1] = b[1] = fr(p, "main", FRAME_FUNC);
+	a[2] = fr(p, "hot", FRAME_FUNC);
+	b[2] = fr(p, "cold", FRAME_FUNC);
+	profile_add(p, 1, 0, a, 3, 5);
+	profile_add(p, 2, 0, b, 2, 1);
+	v1 = profile_view(p, &all, 0);
+	profile_add(p, 1, 0, a, 3, 3);
+	profile_add(p, 2, 0, b, 3, 2);
+	v2 = profile_view(p, &all, 0);
+
+	iv = push_interval(NULL, v1);
+	s = encode(iv);
+	/* Preorder: a node's own samples before its callees'. */
+	is_str(s, "app;main 1\napp;main;hot 5\n", "first interval: all of v1");
+	is_int((long long)iv->total, 6LL, "its total");
+	free(s);
+	push_interval_free(iv);
+
+	iv = push_interval(v1, v2);
+	s = encode(iv);
+	/* main alone got nothing new: no line for it. */
+	is_str(s, "app;main;hot 3\napp;main;cold 2\n",
+	    "second interval: only what was added since v1");
+	is_int((long long)iv->total, 5LL, "its total");
+	is_int((long long)iv->nodes[0].total, 5LL, "root total recomputed");
+	free(s);
+	push_interval_free(iv);
+
+	iv = push_interval(v2, v2);
+	is_int((long long)iv->total, 0LL, "nothing new: an empty interval");
+	push_interval_free(iv);
+	pview_unref(v1);
+	pview_unref(v2);
+	profile_free(p);
+}
+
+static void
+test_labels(void)
+{
+	static const char *good[] = { "env=prod", "_x=a.b:c/d-e", "k9=1" };
+	static const char *bad[] = { "env", "=a", "9k=a", "__x=a", "pid=1",
+	    "hostname=h", "backend=perf", "env=", "env=a b", "env=a,b",
+	    "env=a}", "e-v=a", "env=\xc3\xa9" };
+	char *cause, buf[32];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof good / sizeof *good; i++) {
+		rc = push_check_tag(good[i], &cause);
+		ok(rc == 0, "tag %s taken", good[i]);
+		free(cause);
+	}
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		rc = push_check_tag(bad[i], &cause);
+		ok(rc < 0 && cause != NULL, "tag %s refused: %s", bad[i],
+		    cause ? cause : "?");
+		free(cause);
+	}
+	ok(push_check_url("http://127.0.0.1:4040", &cause) == 0, "http URL");
+	free(cause);
+	ok(push_check_url("https://pyroscope.example/prefix/", &cause) == 0,
+	    "https URL with a path");
+	free(cause);
+	ok(push_check_url("http://user@host:4040", &cause) == 0,
+	    "a user without a password is taken");
+	free(cause);
+	rc = push_check_url("http://user:pw@host", &cause);
+	ok(rc < 0 && cause &&
+	    strstr(cause, "CTOP_PUSH_PASSWORD") && !strstr(cause, "pw@"),
+	    "a password is refused, naming the variables: %s", cause);
+	free(cause);
+	ok(push_check_url("file:///etc/passwd", &cause) < 0, "file: refused");
+	free(cause);
+	ok(push_check_url("not a url", &cause) < 0, "garbage refused");
+	free(cause);
+	push_app_from_comm("my prog[1]", buf, sizeof buf);
+	is_str(buf, "my_prog_1_", "app name from a comm: odd characters _");
+	push_app_from_comm("", buf, sizeof buf);
+	is_str(buf, "unknown", "an empty comm");
+}
+
+int
+main(void)
+{
+	test_interval();
+	test_labels();
+	return done_testing();
+}
