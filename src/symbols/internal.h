@@ -26,10 +26,17 @@ struct symbols__fde {
 	uint64_t lo, hi;
 };
 
+/* One mapping of a module's file: [lo, hi) holds its bytes from off. */
+struct symbols__seg {
+	uint64_t lo, hi, off;
+};
+
 /* One ELF object mapped into the target (every mapping of one file). */
 struct symbols__mod {
 	uint64_t lo, hi;	/* reported range: first start to last end */
 	uint64_t map_lo, map_hi; /* first mapping, for /proc/PID/map_files */
+	struct symbols__seg *segs;	/* its lines of the maps, in order */
+	size_t n_segs, cap_segs;
 	uint64_t dev, ino;
 	char *path;		/* as in the maps, less " (deleted)" */
 	char *report_name;	/* the name given to libdwfl */
@@ -226,6 +233,10 @@ struct symbols__maps_line {
 /* Moves symbols_generation() and empties the pc cache. */
 void symbols__bump(struct symbols *s);
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);
+/* The file offset of runtime address addr of m, from the mapping that
+ * holds it; false when none of m's mappings does. */
+bool symbols__mod_file_off(const struct symbols__mod *m, uint64_t addr,
+    uint64_t *off);
 /* Parses one line (NUL-terminated, its '\n' optional) in place: the path
  * loses its trailing newline and spaces and one " (deleted)". False when
  * the fields before the path are not there. */

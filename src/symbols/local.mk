@@ -56,3 +56,7 @@ tests_targets_fakejit_CFLAGS = $(WARN_CFLAGS) -O2 -g
 tests_targets_fakejit_LDFLAGS =
 SCRIPT_TESTS += tests/integration/run-perfmap.sh
 EXTRA_DIST += tests/integration/run-perfmap.sh
+# Real programs (issue 19): Node.js's JIT code named from its perf map,
+# stacks through code without unwind tables.
+SCRIPT_TESTS += tests/integration/run-node.sh
+EXTRA_DIST += tests/integration/run-node.sh

@@ -334,6 +334,9 @@ symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
 		 * start of its FDE (fde.c), else the address itself. */
 		at = pca - bias;
 		symbols__fde_start(m, at, &at);
+		/* Named by file offset, as perf does: the same in every
+		 * process and in every mapping of the file. */
+		symbols__mod_file_off(m, at + bias, &at);
 		snprintf(buf, sizeof buf, "%s+0x%" PRIx64, m->name, at);
 		name = symbols__intern(s, buf);
 		s->stats.no_symbol++;
