@@ -146,6 +146,10 @@ struct symbols {
 	struct kallsyms *kallsyms;	/* kernel pcs; loaded on first one */
 
 	struct symbols__perfmap jit;
+	/* Executable mappings of no file (JIT code), from the last maps
+	 * read, in address order. */
+	struct symbols__seg *anon_exec;
+	size_t n_anon_exec, cap_anon_exec;
 
 	uint64_t generation;
 	struct symbols_stats stats;

@@ -234,6 +234,20 @@ mod_continues(const struct symbols__mod *cur,
 	return ml->lo >= cur->hi && ml->lo - ml->off - cur->lo < SEG_SLACK;
 }
 
+struct anon_list {
+	struct symbols__seg *v;
+	size_t n, cap;
+};
+
+static int
+anon_add(struct anon_list *a, const struct symbols__maps_line *ml)
+{
+	if (util_grow(&a->v, &a->cap, a->n + 1, sizeof *a->v, 16))
+		return -ENOMEM;
+	a->v[a->n++] = (struct symbols__seg){ ml->lo, ml->hi, 0 };
+	return 0;
+}
+
 /* Groups the file-backed mappings of /proc/PID/maps into modules; keeps
  * only files with at least one executable mapping (ELF code), and the
  * vDSO. */
@@ -243,6 +257,7 @@ maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
 	char *line = NULL;
 	size_t linecap = 0, n = 0, cap = 0;
 	struct symbols__mod **v = NULL, *cur = NULL;
+	struct anon_list anon = { 0 };
 	bool cur_exec = false;
 	FILE *f;
 	int rc = 0;
@@ -255,6 +270,9 @@ maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
 
 		if (!symbols__maps_parse(line, &ml))
 			continue;
+		if (ml.exec && ml.path[0] != '/' && ml.path[0] != '[' &&
+		    (rc = anon_add(&anon, &ml)) < 0)
+			break;
 		if (ml.path[0] != '/' && strcmp(ml.path, "[vdso]") != 0)
 			continue;
 		if (cur && cur->ino == ml.ino && cur->dev == ml.dev &&
@@ -284,8 +302,13 @@ maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
 		for (size_t i = 0; i < n; i++)
 			mod_free(v[i]);
 		free(v);
+		free(anon.v);
 		return rc;
 	}
+	free(s->anon_exec);
+	s->anon_exec = anon.v;
+	s->n_anon_exec = anon.n;
+	s->cap_anon_exec = anon.cap;
 	*out = v;
 	*n_out = n;
 	return 0;
@@ -727,6 +750,7 @@ symbols_free(struct symbols *s)
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	symbols__jit_free(s);
+	free(s->anon_exec);
 	symbols__cache_free(s);
 	symbols__intern_free(s);
 	symbols__interp_free(s);
@@ -743,6 +767,7 @@ symbols_reset(struct symbols *s)
 	dwfl_end(s->dwfl);
 	s->dwfl = dwfl_new(s);
 	symbols__jit_free(s);	/* its names are in the pool */
+	s->n_anon_exec = 0;
 	symbols__cache_free(s);
 	symbols__intern_free(s);
 	/* Python frames wait for the new image's probe. */
@@ -798,6 +823,32 @@ symbols_module(struct symbols *s, uint64_t addr)
 	struct symbols__mod *m = symbols__find_mod(s, addr);
 
 	return m ? m->mod : NULL;
+}
+
+uint64_t
+symbols_module_first(struct symbols *s, uint64_t addr)
+{
+	struct symbols__mod *m = symbols__find_mod(s, addr);
+
+	return m ? m->map_lo : 0;
+}
+
+bool
+symbols_code_at(struct symbols *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->n_anon_exec;
+
+	if (symbols__find_mod(s, addr))
+		return true;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < s->anon_exec[mid].lo)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo > 0 && addr < s->anon_exec[lo - 1].hi;
 }
 
 bool
