@@ -26,6 +26,12 @@ struct symbols__fde {
 	uint64_t lo, hi;
 };
 
+/* One PLT stub: [start, start + size), file vaddrs. */
+struct symbols__plt {
+	uint64_t start, size;
+	const char *name;	/* interned "callee@plt" */
+};
+
 /* One mapping of a module's file: [lo, hi) holds its bytes from off. */
 struct symbols__seg {
 	uint64_t lo, hi, off;
@@ -52,6 +58,9 @@ struct symbols__mod {
 	struct symbols__fde *fdes;	/* sorted, from .eh_frame_hdr */
 	size_t n_fdes;
 	bool fdes_loaded;
+	struct symbols__plt *plts;	/* sorted, from the PLT sections */
+	size_t n_plts;
+	bool plts_loaded;
 	/* Lifetime, CLOCK_MONOTONIC like the samples' time_ns (symbols.c
 	 * "Module lifetimes"): mapped since from_ns (0: before we looked);
 	 * a retired module was seen gone at gone_ns. */
@@ -182,6 +191,12 @@ bool symbols__mod_func_entry(struct symbols__mod *m, uint64_t pc);
 bool symbols__fde_start(struct symbols__mod *m, uint64_t vaddr,
     uint64_t *start);
 void symbols__fde_free(struct symbols__mod *m);
+
+/* plt.c */
+/* The "callee@plt" name of the PLT stub at file vaddr, or NULL. */
+const char *symbols__plt_name(struct symbols *s, struct symbols__mod *m,
+    uint64_t vaddr);
+void symbols__plt_free(struct symbols__mod *m);
 
 /* perfmap.c: JIT perf maps. The parser and the table are pure (fuzzed);
  * the reader opens the target's map under the trust rule of ctop-prof(1). */

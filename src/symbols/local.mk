@@ -6,6 +6,7 @@ libctop_a_SOURCES += \
 	src/symbols/interp.c \
 	src/symbols/kallsyms.c \
 	src/symbols/perfmap.c \
+	src/symbols/plt.c \
 	src/symbols/resolve.c \
 	src/symbols/symbols.c
 noinst_HEADERS += src/symbols/internal.h src/symbols/kallsyms.h
@@ -60,3 +61,10 @@ EXTRA_DIST += tests/integration/run-perfmap.sh
 # stacks through code without unwind tables.
 SCRIPT_TESTS += tests/integration/run-node.sh
 EXTRA_DIST += tests/integration/run-node.sh
+# PLT stubs named callee@plt: a target whose hot path is a PLT call.
+check_PROGRAMS += tests/targets/pltcall
+tests_targets_pltcall_SOURCES = tests/targets/pltcall.c
+tests_targets_pltcall_CFLAGS = $(WARN_CFLAGS) -O2 -g -fno-builtin
+tests_targets_pltcall_LDFLAGS =
+SCRIPT_TESTS += tests/integration/run-plt.sh
+EXTRA_DIST += tests/integration/run-plt.sh
