@@ -37,6 +37,15 @@ struct symbols__seg {
 	uint64_t lo, hi, off;
 };
 
+/* An executable mapping of no file: JIT code, or a copy of a module's
+ * text (remap.c tells which, once). */
+struct symbols__anon {
+	uint64_t lo, hi;
+	bool checked;
+	uint64_t dev, ino;	/* the copied module's file; ino 0: none */
+	uint64_t twin_lo;	/* where the module maps those bytes */
+};
+
 /* One ELF object mapped into the target (every mapping of one file). */
 struct symbols__mod {
 	uint64_t lo, hi;	/* reported range: first start to last end */
@@ -157,7 +166,7 @@ struct symbols {
 	struct symbols__perfmap jit;
 	/* Executable mappings of no file (JIT code), from the last maps
 	 * read, in address order. */
-	struct symbols__seg *anon_exec;
+	struct symbols__anon *anon_exec;
 	size_t n_anon_exec, cap_anon_exec;
 
 	uint64_t generation;
@@ -191,6 +200,13 @@ bool symbols__mod_func_entry(struct symbols__mod *m, uint64_t pc);
 bool symbols__fde_start(struct symbols__mod *m, uint64_t vaddr,
     uint64_t *start);
 void symbols__fde_free(struct symbols__mod *m);
+
+/* remap.c */
+/* When pc lies in an anonymous executable mapping whose bytes are a copy
+ * of a current module's executable mapping of the same size, that module,
+ * with *opc set to pc's twin in it; else NULL. */
+struct symbols__mod *symbols__anon_twin(struct symbols *s, uint64_t pc,
+    uint64_t *opc);
 
 /* plt.c */
 /* The "callee@plt" name of the PLT stub at file vaddr, or NULL. */

@@ -7,6 +7,7 @@ libctop_a_SOURCES += \
 	src/symbols/kallsyms.c \
 	src/symbols/perfmap.c \
 	src/symbols/plt.c \
+	src/symbols/remap.c \
 	src/symbols/resolve.c \
 	src/symbols/symbols.c
 noinst_HEADERS += src/symbols/internal.h src/symbols/kallsyms.h
@@ -68,3 +69,10 @@ tests_targets_pltcall_CFLAGS = $(WARN_CFLAGS) -O2 -g -fno-builtin
 tests_targets_pltcall_LDFLAGS =
 SCRIPT_TESTS += tests/integration/run-plt.sh
 EXTRA_DIST += tests/integration/run-plt.sh
+# A copy of a module's text run from anonymous memory, named as the module.
+check_PROGRAMS += tests/targets/textcopy
+tests_targets_textcopy_SOURCES = tests/targets/textcopy.c
+tests_targets_textcopy_CFLAGS = $(WARN_CFLAGS) -O2 -g
+tests_targets_textcopy_LDFLAGS =
+SCRIPT_TESTS += tests/integration/run-textcopy.sh
+EXTRA_DIST += tests/integration/run-textcopy.sh

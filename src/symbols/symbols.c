@@ -235,7 +235,7 @@ mod_continues(const struct symbols__mod *cur,
 }
 
 struct anon_list {
-	struct symbols__seg *v;
+	struct symbols__anon *v;
 	size_t n, cap;
 };
 
@@ -244,7 +244,7 @@ anon_add(struct anon_list *a, const struct symbols__maps_line *ml)
 {
 	if (util_grow(&a->v, &a->cap, a->n + 1, sizeof *a->v, 16))
 		return -ENOMEM;
-	a->v[a->n++] = (struct symbols__seg){ ml->lo, ml->hi, 0 };
+	a->v[a->n++] = (struct symbols__anon){ .lo = ml->lo, .hi = ml->hi };
 	return 0;
 }
 
@@ -833,6 +833,20 @@ symbols_module_first(struct symbols *s, uint64_t addr)
 	return m ? m->map_lo : 0;
 }
 
+static struct symbols__mod *remap_origin(struct symbols *s,
+    const struct symbols__mod *m, uint64_t pc, uint64_t *opc);
+
+uint64_t
+symbols_code_twin(struct symbols *s, uint64_t pc)
+{
+	struct symbols__mod *m = symbols__find_mod(s, pc);
+	uint64_t opc;
+
+	if (m)
+		return remap_origin(s, m, pc, &opc) ? opc : 0;
+	return symbols__anon_twin(s, pc, &opc) ? opc : 0;
+}
+
 bool
 symbols_code_at(struct symbols *s, uint64_t addr)
 {
@@ -933,6 +947,11 @@ symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 	if (!m && pc && symbols__jit_resolve(s, pc, exact, out)) {
 		s->stats.jit++;
 		return 1;
+	}
+	/* Not JIT code the map names: maybe a copy of a module's text. */
+	if (!m && pc && (m = symbols__anon_twin(s, pc, &opc)) != NULL) {
+		/* Not cached, as JIT names: the mapping may change. */
+		return symbols__resolve_mod(s, m, opc, exact, out, max);
 	}
 	if (!m) {
 		s->stats.no_module++;

@@ -230,17 +230,29 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 {
 	struct walk *w = arg;
 	struct umod *um = unwind__umod_get(w, ip);
+	uint64_t tip = ip;
 	int rc;
 
-	if (!um || !um->have_table || ip < um->di.start_ip ||
-	    ip >= um->di.end_ip) {
+	/* A copy of a module's text in anonymous memory: its twin's CFI,
+	 * moved to the copy (the FDE's code positions are relative to its
+	 * start_ip; the CIE and FDE are read in the module). */
+	if (!um && (tip = symbols_code_twin(w->u->sym, ip)) != 0)
+		um = unwind__umod_get(w, tip);
+	else
+		tip = ip;
+	if (!um || !um->have_table || tip < um->di.start_ip ||
+	    tip >= um->di.end_ip) {
 		w->noinfo = true;
 		return -UNW_ENOINFO;
 	}
-	rc = _Ux86_64_dwarf_search_unwind_table(as, ip, &um->di, pi,
+	rc = _Ux86_64_dwarf_search_unwind_table(as, tip, &um->di, pi,
 	    need_unwind_info, arg);
 	if (rc == -UNW_ENOINFO)
 		w->noinfo = true;
+	if (rc == 0 && tip != ip) {
+		pi->start_ip -= tip - ip;
+		pi->end_ip -= tip - ip;
+	}
 	return rc;
 }
 
