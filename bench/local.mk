@@ -15,3 +15,4 @@ bench_bench_work_SOURCES = bench/bench-work.c
 bench_bench_work_CFLAGS = -O2 -g -pthread
 bench_bench_work_LDFLAGS = -pthread
 EXTRA_DIST += bench/bench-perf.sh bench/bench-python.sh
+EXTRA_DIST += bench/realprogs.sh
