@@ -899,13 +899,15 @@ remap_origin(struct symbols *s, const struct symbols__mod *m, uint64_t pc,
 {
 	uint64_t off;
 
-	if (m->vdso || m->lo == m->map_lo || !symbols__mod_file_off(m, pc, &off))
+	if (m->vdso || m->lo == m->map_lo ||
+	    !symbols__mod_file_off(m, pc, &off))
 		return NULL;
 	for (size_t i = 0; i < s->n_mods; i++) {
 		struct symbols__mod *o = s->mods[i];
 
-		if (o == m || o->lo != o->map_lo || !o->mod || o->dev != m->dev ||
-		    o->ino != m->ino || strcmp(o->path, m->path) != 0)
+		if (o == m || o->lo != o->map_lo || !o->mod ||
+		    o->dev != m->dev || o->ino != m->ino ||
+		    strcmp(o->path, m->path) != 0)
 			continue;
 		for (size_t k = 0; k < o->n_segs; k++) {
 			const struct symbols__seg *g = &o->segs[k];

@@ -6,7 +6,8 @@
  * runs as the original would. Expected: nearly all samples under
  * copied_hot -> copied_leaf, named from this file's symbols although no
  * file backs the pcs, and unwound with the file's CFI moved to the copy
- * (built without frame pointers, so nothing else would do). Argument: hundreds of millions of steps (def. 6). */
+ * (built without frame pointers, so nothing else would do). Argument:
+ * millions of steps, times two (default 6). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
