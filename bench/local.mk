@@ -16,3 +16,4 @@ bench_bench_work_CFLAGS = -O2 -g -pthread
 bench_bench_work_LDFLAGS = -pthread
 EXTRA_DIST += bench/bench-perf.sh bench/bench-python.sh
 EXTRA_DIST += bench/bench-push.sh
+EXTRA_DIST += bench/realprogs.sh

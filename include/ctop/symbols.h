@@ -98,6 +98,21 @@ uint32_t symbols_frame_ids(struct symbols *s, uint64_t pc, bool exact,
  * through it), or NULL. */
 Dwfl_Module *symbols_module(struct symbols *s, uint64_t addr);
 
+/* The first address of the module containing addr that is its own (its
+ * first mapping; the range libdwfl is told may start lower), or 0. */
+uint64_t symbols_module_first(struct symbols *s, uint64_t addr);
+
+/* Whether addr is executable memory of the target as of the last maps
+ * read: a module's, or an anonymous executable mapping (JIT code). For
+ * the unwinder, which takes a frame-pointer step through code without
+ * unwind tables only to a return address there. */
+bool symbols_code_at(struct symbols *s, uint64_t addr);
+
+/* Where pc lies in a copy of a module's text (an anonymous mapping with
+ * the same bytes, or the file mapped again at an offset), the address of
+ * the same byte in the module, whose unwind tables then apply; else 0. */
+uint64_t symbols_code_twin(struct symbols *s, uint64_t pc);
+
 /* Whether pc is the first instruction of a function (where a symbol
  * starts), for the unwinder: there the return address is at sp whatever
  * the function's CFI (crt code such as _init has none). */

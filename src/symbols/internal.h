@@ -26,10 +26,32 @@ struct symbols__fde {
 	uint64_t lo, hi;
 };
 
+/* One PLT stub: [start, start + size), file vaddrs. */
+struct symbols__plt {
+	uint64_t start, size;
+	const char *name;	/* interned "callee@plt" */
+};
+
+/* One mapping of a module's file: [lo, hi) holds its bytes from off. */
+struct symbols__seg {
+	uint64_t lo, hi, off;
+};
+
+/* An executable mapping of no file: JIT code, or a copy of a module's
+ * text (remap.c tells which, once). */
+struct symbols__anon {
+	uint64_t lo, hi;
+	bool checked;
+	uint64_t dev, ino;	/* the copied module's file; ino 0: none */
+	uint64_t twin_lo;	/* where the module maps those bytes */
+};
+
 /* One ELF object mapped into the target (every mapping of one file). */
 struct symbols__mod {
 	uint64_t lo, hi;	/* reported range: first start to last end */
 	uint64_t map_lo, map_hi; /* first mapping, for /proc/PID/map_files */
+	struct symbols__seg *segs;	/* its lines of the maps, in order */
+	size_t n_segs, cap_segs;
 	uint64_t dev, ino;
 	char *path;		/* as in the maps, less " (deleted)" */
 	char *report_name;	/* the name given to libdwfl */
@@ -45,6 +67,9 @@ struct symbols__mod {
 	struct symbols__fde *fdes;	/* sorted, from .eh_frame_hdr */
 	size_t n_fdes;
 	bool fdes_loaded;
+	struct symbols__plt *plts;	/* sorted, from the PLT sections */
+	size_t n_plts;
+	bool plts_loaded;
 	/* Lifetime, CLOCK_MONOTONIC like the samples' time_ns (symbols.c
 	 * "Module lifetimes"): mapped since from_ns (0: before we looked);
 	 * a retired module was seen gone at gone_ns. */
@@ -139,6 +164,10 @@ struct symbols {
 	struct kallsyms *kallsyms;	/* kernel pcs; loaded on first one */
 
 	struct symbols__perfmap jit;
+	/* Executable mappings of no file (JIT code), from the last maps
+	 * read, in address order. */
+	struct symbols__anon *anon_exec;
+	size_t n_anon_exec, cap_anon_exec;
 
 	uint64_t generation;
 	struct symbols_stats stats;
@@ -171,6 +200,19 @@ bool symbols__mod_func_entry(struct symbols__mod *m, uint64_t pc);
 bool symbols__fde_start(struct symbols__mod *m, uint64_t vaddr,
     uint64_t *start);
 void symbols__fde_free(struct symbols__mod *m);
+
+/* remap.c */
+/* When pc lies in an anonymous executable mapping whose bytes are a copy
+ * of a current module's executable mapping of the same size, that module,
+ * with *opc set to pc's twin in it; else NULL. */
+struct symbols__mod *symbols__anon_twin(struct symbols *s, uint64_t pc,
+    uint64_t *opc);
+
+/* plt.c */
+/* The "callee@plt" name of the PLT stub at file vaddr, or NULL. */
+const char *symbols__plt_name(struct symbols *s, struct symbols__mod *m,
+    uint64_t vaddr);
+void symbols__plt_free(struct symbols__mod *m);
 
 /* perfmap.c: JIT perf maps. The parser and the table are pure (fuzzed);
  * the reader opens the target's map under the trust rule of ctop-prof(1). */
@@ -226,6 +268,10 @@ struct symbols__maps_line {
 /* Moves symbols_generation() and empties the pc cache. */
 void symbols__bump(struct symbols *s);
 struct symbols__mod *symbols__find_mod(struct symbols *s, uint64_t addr);
+/* The file offset of runtime address addr of m, from the mapping that
+ * holds it; false when none of m's mappings does. */
+bool symbols__mod_file_off(const struct symbols__mod *m, uint64_t addr,
+    uint64_t *off);
 /* Parses one line (NUL-terminated, its '\n' optional) in place: the path
  * loses its trailing newline and spaces and one " (deleted)". False when
  * the fields before the path are not there. */

@@ -7,6 +7,8 @@ libctop_a_SOURCES += \
 	src/symbols/kallsyms.c \
 	src/symbols/perfmap.c \
 	src/symbols/report.c \
+	src/symbols/plt.c \
+	src/symbols/remap.c \
 	src/symbols/resolve.c \
 	src/symbols/symbols.c
 noinst_HEADERS += src/symbols/internal.h src/symbols/kallsyms.h
@@ -57,3 +59,21 @@ tests_targets_fakejit_CFLAGS = $(WARN_CFLAGS) -O2 -g
 tests_targets_fakejit_LDFLAGS =
 SCRIPT_TESTS += tests/integration/run-perfmap.sh
 EXTRA_DIST += tests/integration/run-perfmap.sh
+# Real programs (issue 19): Node.js's JIT code named from its perf map,
+# stacks through code without unwind tables.
+SCRIPT_TESTS += tests/integration/run-node.sh
+EXTRA_DIST += tests/integration/run-node.sh
+# PLT stubs named callee@plt: a target whose hot path is a PLT call.
+check_PROGRAMS += tests/targets/pltcall
+tests_targets_pltcall_SOURCES = tests/targets/pltcall.c
+tests_targets_pltcall_CFLAGS = $(WARN_CFLAGS) -O2 -g -fno-builtin
+tests_targets_pltcall_LDFLAGS =
+SCRIPT_TESTS += tests/integration/run-plt.sh
+EXTRA_DIST += tests/integration/run-plt.sh
+# A copy of a module's text run from anonymous memory, named as the module.
+check_PROGRAMS += tests/targets/textcopy
+tests_targets_textcopy_SOURCES = tests/targets/textcopy.c
+tests_targets_textcopy_CFLAGS = $(WARN_CFLAGS) -O2 -g
+tests_targets_textcopy_LDFLAGS =
+SCRIPT_TESTS += tests/integration/run-textcopy.sh
+EXTRA_DIST += tests/integration/run-textcopy.sh

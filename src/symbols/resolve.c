@@ -72,6 +72,7 @@ symbols__mod_free_funcs(struct symbols__mod *m)
 	m->n_marks = 0;
 	m->funcs_loaded = false;
 	symbols__fde_free(m);	/* read from the same Dwfl_Module */
+	symbols__plt_free(m);
 }
 
 /* Builds the module's function table: sized STT_FUNC/IFUNC symbols of the
@@ -308,6 +309,17 @@ resolve_dwarf(struct symbols *s, struct symbols__mod *m, uint64_t pca,
 	return n;
 }
 
+/* Runtime address minus file vaddr for m's code. */
+static GElf_Addr
+mod_bias(struct symbols__mod *m)
+{
+	GElf_Addr bias = 0;
+
+	if (!dwfl_module_getelf(m->mod, &bias))
+		bias = m->lo;
+	return bias;
+}
+
 int
 symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
     bool exact, struct frame *out, int max)
@@ -323,17 +335,20 @@ symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
 		return n;
 	if (n >= max)
 		return n;
+	if (!name)
+		name = symbols__plt_name(s, m, pca - mod_bias(m));
 	if (!name) {
-		GElf_Addr bias = 0;
+		GElf_Addr bias = mod_bias(m);
 		uint64_t at;
 		char buf[512];
 
-		if (!dwfl_module_getelf(m->mod, &bias))
-			bias = m->lo;
 		/* Every address of one unnamed function gets one name: the
 		 * start of its FDE (fde.c), else the address itself. */
 		at = pca - bias;
 		symbols__fde_start(m, at, &at);
+		/* Named by file offset, as perf does: the same in every
+		 * process and in every mapping of the file. */
+		symbols__mod_file_off(m, at + bias, &at);
 		snprintf(buf, sizeof buf, "%s+0x%" PRIx64, m->name, at);
 		name = symbols__intern(s, buf);
 		s->stats.no_symbol++;

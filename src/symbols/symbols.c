@@ -29,6 +29,7 @@ mod_free(struct symbols__mod *m)
 	if (!m)
 		return;
 	symbols__mod_free_funcs(m);
+	free(m->segs);
 	free(m->path);
 	free(m->report_name);
 	free(m);
@@ -113,6 +114,31 @@ mods_push(struct symbols__mod ***v, size_t *n, size_t *cap,
 	return 0;
 }
 
+/* Notes one more mapping of m's file. */
+static int
+mod_add_seg(struct symbols__mod *m, const struct symbols__maps_line *ml)
+{
+	if (util_grow(&m->segs, &m->cap_segs, m->n_segs + 1, sizeof *m->segs,
+	    4))
+		return -ENOMEM;
+	m->segs[m->n_segs++] = (struct symbols__seg){ ml->lo, ml->hi,
+	    ml->off };
+	return 0;
+}
+
+bool
+symbols__mod_file_off(const struct symbols__mod *m, uint64_t addr,
+    uint64_t *off)
+{
+	for (size_t i = 0; i < m->n_segs; i++) {
+		if (addr >= m->segs[i].lo && addr < m->segs[i].hi) {
+			*off = addr - m->segs[i].lo + m->segs[i].off;
+			return true;
+		}
+	}
+	return false;
+}
+
 static struct symbols__mod *
 mod_new(struct symbols *s, const struct symbols__maps_line *ml)
 {
@@ -138,7 +164,7 @@ mod_new(struct symbols *s, const struct symbols__maps_line *ml)
 		m->report_name = strdup(ml->path);
 	base = strrchr(ml->path, '/');
 	m->name = symbols__intern(s, base ? base + 1 : ml->path);
-	if (!m->path || !m->report_name || !m->name) {
+	if (!m->path || !m->report_name || !m->name || mod_add_seg(m, ml)) {
 		mod_free(m);
 		return NULL;
 	}
@@ -190,6 +216,38 @@ maps_open(struct symbols *s)
 	return f;
 }
 
+/* The most a later segment of one ELF object may sit above where its file
+ * offset would put it under the first one's bias: the alignment padding
+ * the linker leaves between segments (max-page-size, at most 2 MiB on
+ * x86-64, per segment). */
+#define SEG_SLACK (64ull << 20)
+
+/* Whether mapping ml (of cur's file, at an offset) is the next segment of
+ * the same load of cur. A mapping of the file far from it is a copy of its
+ * text mapped on its own (V8 maps its builtins again next to its JIT
+ * code): merged, cur's range would swallow the anonymous memory between
+ * the two, JIT code included. Unsigned: a copy below wraps and is huge. */
+static bool
+mod_continues(const struct symbols__mod *cur,
+    const struct symbols__maps_line *ml)
+{
+	return ml->lo >= cur->hi && ml->lo - ml->off - cur->lo < SEG_SLACK;
+}
+
+struct anon_list {
+	struct symbols__anon *v;
+	size_t n, cap;
+};
+
+static int
+anon_add(struct anon_list *a, const struct symbols__maps_line *ml)
+{
+	if (util_grow(&a->v, &a->cap, a->n + 1, sizeof *a->v, 16))
+		return -ENOMEM;
+	a->v[a->n++] = (struct symbols__anon){ .lo = ml->lo, .hi = ml->hi };
+	return 0;
+}
+
 /* Groups the file-backed mappings of /proc/PID/maps into modules; keeps
  * only files with at least one executable mapping (ELF code), and the
  * vDSO. */
@@ -199,6 +257,7 @@ maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
 	char *line = NULL;
 	size_t linecap = 0, n = 0, cap = 0;
 	struct symbols__mod **v = NULL, *cur = NULL;
+	struct anon_list anon = { 0 };
 	bool cur_exec = false;
 	FILE *f;
 	int rc = 0;
@@ -211,12 +270,17 @@ maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
 
 		if (!symbols__maps_parse(line, &ml))
 			continue;
+		if (ml.exec && ml.path[0] != '/' && ml.path[0] != '[' &&
+		    (rc = anon_add(&anon, &ml)) < 0)
+			break;
 		if (ml.path[0] != '/' && strcmp(ml.path, "[vdso]") != 0)
 			continue;
 		if (cur && cur->ino == ml.ino && cur->dev == ml.dev &&
-		    strcmp(cur->path, ml.path) == 0 && ml.off != 0) {
+		    strcmp(cur->path, ml.path) == 0 && ml.off != 0 &&
+		    mod_continues(cur, &ml)) {
 			cur->hi = ml.hi;
 			cur_exec |= ml.exec;
+			rc = mod_add_seg(cur, &ml);
 			continue;
 		}
 		if (cur && cur_exec)
@@ -238,8 +302,13 @@ maps_read(struct symbols *s, struct symbols__mod ***out, size_t *n_out)
 		for (size_t i = 0; i < n; i++)
 			mod_free(v[i]);
 		free(v);
+		free(anon.v);
 		return rc;
 	}
+	free(s->anon_exec);
+	s->anon_exec = anon.v;
+	s->n_anon_exec = anon.n;
+	s->cap_anon_exec = anon.cap;
 	*out = v;
 	*n_out = n;
 	return 0;
@@ -464,6 +533,16 @@ symbols_set_sample_time(struct symbols *s, uint64_t time_ns)
 	}
 }
 
+/* Whether addr is in m's range. The range libdwfl is told starts where
+ * file offset 0 would be mapped, lower than m's first mapping when that
+ * one maps the file from an offset (a copy of its text): the memory
+ * below is not m's (JIT code often lies there). */
+static bool
+mod_covers(const struct symbols__mod *m, uint64_t addr)
+{
+	return addr >= m->lo && addr < m->hi && addr >= m->map_lo;
+}
+
 /* A retired module covering addr for a sample at t: one mapped at t if
  * any (`mapped`), else (!mapped) one not yet gone at t. Newest first. */
 static struct symbols__mod *
@@ -473,7 +552,7 @@ retired_find(const struct symbols *s, uint64_t addr, uint64_t t,
 	for (size_t i = s->n_retired; i > 0; i--) {
 		struct symbols__mod *r = s->retired[i - 1];
 
-		if (r->mod && addr >= r->lo && addr < r->hi &&
+		if (r->mod && mod_covers(r, addr) &&
 		    t < r->gone_ns && (!mapped || r->from_ns <= t))
 			return r;
 	}
@@ -671,6 +750,7 @@ symbols_free(struct symbols *s)
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	symbols__jit_free(s);
+	free(s->anon_exec);
 	symbols__cache_free(s);
 	symbols__intern_free(s);
 	symbols__interp_free(s);
@@ -687,6 +767,7 @@ symbols_reset(struct symbols *s)
 	dwfl_end(s->dwfl);
 	s->dwfl = dwfl_new(s);
 	symbols__jit_free(s);	/* its names are in the pool */
+	s->n_anon_exec = 0;
 	symbols__cache_free(s);
 	symbols__intern_free(s);
 	/* Python frames wait for the new image's probe. */
@@ -694,7 +775,11 @@ symbols_reset(struct symbols *s)
 	s->generation++;
 }
 
-/* The current module covering addr, whatever the sample's time. */
+/* The current module covering addr, whatever the sample's time. Most
+ * modules start at their first mapping; one whose first mapping is at an
+ * offset into the file (a copy of a file's text mapped elsewhere, as V8
+ * does with its builtins) starts lower, its range may then hold another
+ * module's start and the binary search misses it: a miss looks at all. */
 static struct symbols__mod *
 current_find(struct symbols *s, uint64_t addr)
 {
@@ -708,10 +793,13 @@ current_find(struct symbols *s, uint64_t addr)
 		else
 			lo = mid + 1;
 	}
-	if (lo == 0)
-		return NULL;
-	if (addr < s->mods[lo - 1]->hi && s->mods[lo - 1]->mod)
+	if (lo > 0 && mod_covers(s->mods[lo - 1], addr) && s->mods[lo - 1]->mod)
 		return s->mods[lo - 1];
+	for (size_t i = 0; i < s->n_mods; i++) {
+		if (s->mods[i]->lo != s->mods[i]->map_lo &&
+		    mod_covers(s->mods[i], addr) && s->mods[i]->mod)
+			return s->mods[i];
+	}
 	return NULL;
 }
 
@@ -735,6 +823,46 @@ symbols_module(struct symbols *s, uint64_t addr)
 	struct symbols__mod *m = symbols__find_mod(s, addr);
 
 	return m ? m->mod : NULL;
+}
+
+uint64_t
+symbols_module_first(struct symbols *s, uint64_t addr)
+{
+	struct symbols__mod *m = symbols__find_mod(s, addr);
+
+	return m ? m->map_lo : 0;
+}
+
+static struct symbols__mod *remap_origin(struct symbols *s,
+    const struct symbols__mod *m, uint64_t pc, uint64_t *opc);
+
+uint64_t
+symbols_code_twin(struct symbols *s, uint64_t pc)
+{
+	struct symbols__mod *m = symbols__find_mod(s, pc);
+	uint64_t opc;
+
+	if (m)
+		return remap_origin(s, m, pc, &opc) ? opc : 0;
+	return symbols__anon_twin(s, pc, &opc) ? opc : 0;
+}
+
+bool
+symbols_code_at(struct symbols *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->n_anon_exec;
+
+	if (symbols__find_mod(s, addr))
+		return true;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < s->anon_exec[mid].lo)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo > 0 && addr < s->anon_exec[lo - 1].hi;
 }
 
 bool
@@ -761,12 +889,44 @@ resolve_kernel(struct symbols *s, uint64_t pc, struct frame *f)
 	return 1;
 }
 
+/* Where m is a copy of a file's text mapped on its own (V8 maps its
+ * embedded builtins again next to its JIT code; its perf map names
+ * neither copy), the module that maps the same file bytes in place, with
+ * *opc set to pc's twin there; else NULL. Symbols then name the copy. */
+static struct symbols__mod *
+remap_origin(struct symbols *s, const struct symbols__mod *m, uint64_t pc,
+    uint64_t *opc)
+{
+	uint64_t off;
+
+	if (m->vdso || m->lo == m->map_lo ||
+	    !symbols__mod_file_off(m, pc, &off))
+		return NULL;
+	for (size_t i = 0; i < s->n_mods; i++) {
+		struct symbols__mod *o = s->mods[i];
+
+		if (o == m || o->lo != o->map_lo || !o->mod ||
+		    o->dev != m->dev || o->ino != m->ino ||
+		    strcmp(o->path, m->path) != 0)
+			continue;
+		for (size_t k = 0; k < o->n_segs; k++) {
+			const struct symbols__seg *g = &o->segs[k];
+
+			if (off >= g->off && off - g->off < g->hi - g->lo) {
+				*opc = g->lo + (off - g->off);
+				return o;
+			}
+		}
+	}
+	return NULL;
+}
+
 int
 symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
     struct frame *out, int max)
 {
-	uint64_t key = pc << 1 | (exact ? 1 : 0);
-	struct symbols__mod *m;
+	uint64_t key = pc << 1 | (exact ? 1 : 0), opc;
+	struct symbols__mod *m, *o;
 	int n;
 
 	if (max < 1)
@@ -790,13 +950,20 @@ symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 		s->stats.jit++;
 		return 1;
 	}
+	/* Not JIT code the map names: maybe a copy of a module's text. */
+	if (!m && pc && (m = symbols__anon_twin(s, pc, &opc)) != NULL) {
+		/* Not cached, as JIT names: the mapping may change. */
+		return symbols__resolve_mod(s, m, opc, exact, out, max);
+	}
 	if (!m) {
 		s->stats.no_module++;
 		out[0] = (struct frame){ .name = "[unknown]",
 		    .kind = FRAME_MARKER };
 		return 1;
 	}
-	n = symbols__resolve_mod(s, m, pc, exact, out, max);
+	o = remap_origin(s, m, pc, &opc);
+	n = o ? symbols__resolve_mod(s, o, opc, exact, out, max) :
+	    symbols__resolve_mod(s, m, pc, exact, out, max);
 	if (pc)
 		symbols__cache_put(s, key, out, n);
 	return n;

@@ -126,12 +126,62 @@ view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
 	}
 }
 
+static const char *
+path_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* Pads to `cols` terminal columns after text of text_cols() `used`. */
+static void
+pad_to(FILE *out, int used, int cols)
+{
+	fprintf(out, "%*s", used < cols ? cols - used : 0, "");
+}
+
+/* One row: counts, then the name, module and source location, escaped
+ * (they come from the target) and padded by columns, not bytes. */
+static void
+batch_row(FILE *out, const struct pview *v, const struct pview_func *f,
+    const struct frame *fr, bool any_where)
+{
+	char where[256];
+	char *name = termsafe_dup(fr->name ? fr->name : "?");
+	char *mod = termsafe_dup(fr->module ? path_base(fr->module) : "-");
+	char *wh;
+
+	where[0] = '\0';
+	if (fr->file && fr->line)
+		snprintf(where, sizeof where, "%s:%u", path_base(fr->file),
+		    (unsigned)fr->line);
+	else if (fr->file)
+		snprintf(where, sizeof where, "%s", path_base(fr->file));
+	wh = termsafe_dup(where);
+	fprintf(out, "%6.1f %7.1f %9llu %9llu  %s", pct(f->self, v->total),
+	    pct(f->total, v->total), (unsigned long long)f->self,
+	    (unsigned long long)f->total, name ? name : "?");
+	if (any_where) {
+		pad_to(out, text_cols(name ? name : "?"), 40);
+		fprintf(out, " %s", mod ? mod : "?");
+		if (where[0]) {
+			pad_to(out, text_cols(mod ? mod : "?"), 20);
+			fprintf(out, " %s", wh ? wh : "?");
+		}
+	}
+	fputc('\n', out);
+	free(name);
+	free(mod);
+	free(wh);
+}
+
 int
 batch_table(FILE *out, const struct pview *v, int rows)
 {
 	uint32_t *order, i;
-	char where[256];
 	bool any_where = false;
+	int shown = 0;
 
 	if (!v || !v->n_funcs) {
 		fprintf(out, "(no samples)\n\n");
@@ -143,31 +193,27 @@ batch_table(FILE *out, const struct pview *v, int rows)
 	table_sort(v, SORT_SELF, order);
 	for (i = 0; i < v->n_frames && !any_where; i++)
 		any_where = v->frames[i].module || v->frames[i].file;
-	fprintf(out, "%6s %7s %9s %9s  %-40s %s\n", "SELF%", "TOTAL%", "SELF",
-	    "TOTAL", "FUNCTION", any_where ? "MODULE" :
-	    "(folded file: no module/line info)");
-	for (i = 0; i < v->n_funcs && (int)i < rows; i++) {
+	/* The headers say what each column holds: the module (ELF file)
+	 * and the source location are separate columns. */
+	if (any_where)
+		fprintf(out, "%6s %7s %9s %9s  %-40s %-20s %s\n", "SELF%",
+		    "TOTAL%", "SELF", "TOTAL", "FUNCTION", "MODULE", "WHERE");
+	else
+		fprintf(out, "%6s %7s %9s %9s  %-40s %s\n", "SELF%", "TOTAL%",
+		    "SELF", "TOTAL", "FUNCTION",
+		    "(folded file: no module/line info)");
+	for (i = 0; i < v->n_funcs && shown < rows; i++) {
 		const struct pview_func *f = &v->funcs[order[i]];
 		const struct frame *fr = &v->frames[f->frame];
-		char *name, *wh;
-		int pad;
 
-		/* Names and paths come from the target: escaped, and padded
-		 * by columns (one per character), not bytes. */
-		frame_where(fr, where, sizeof where);
-		name = termsafe_dup(fr->name ? fr->name : "?");
-		wh = termsafe_dup(where);
-		pad = where[0] ? 40 - text_cols(name ? name : "?") : 0;
-		fprintf(out, "%6.1f %7.1f %9llu %9llu  %s%*s%s%s\n",
-		    pct(f->self, v->total), pct(f->total, v->total),
-		    (unsigned long long)f->self, (unsigned long long)f->total,
-		    name ? name : "?", pad > 0 ? pad : 0, "",
-		    where[0] ? " " : "", wh ? wh : "?");
-		free(name);
-		free(wh);
+		/* The process name roots every stack: not a function. */
+		if (fr->kind == FRAME_PROCESS)
+			continue;
+		batch_row(out, v, f, fr, any_where);
+		shown++;
 	}
 	fputc('\n', out);
 	free(order);
-	return (int)i;
+	return shown;
 }
 

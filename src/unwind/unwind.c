@@ -171,6 +171,20 @@ umod_load(struct umod *um)
 		umod_table(um, eh_vaddr);
 }
 
+/* A module whose first mapping is a copy of its file's text from an
+ * offset (V8's builtins) is reported from where offset 0 would be: the
+ * memory below its first mapping is not its own (JIT code lies there),
+ * and must not be found in it. */
+static void
+umod_clamp(struct umod *um, uint64_t first)
+{
+	if (first <= um->lo)
+		return;
+	um->lo = first;
+	if (um->have_table && um->di.start_ip < first)
+		um->di.start_ip = first;
+}
+
 /* The cached module of addr, loading it on first use; NULL outside every
  * module. */
 struct umod *
@@ -201,6 +215,7 @@ unwind__umod_get(struct walk *w, uint64_t addr)
 	memset(um, 0, sizeof *um);
 	um->mod = mod;
 	umod_load(um);
+	umod_clamp(um, symbols_module_first(u->sym, addr));
 	u->last = u->n_mods++;
 	return um;
 }
@@ -215,17 +230,29 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 {
 	struct walk *w = arg;
 	struct umod *um = unwind__umod_get(w, ip);
+	uint64_t tip = ip;
 	int rc;
 
-	if (!um || !um->have_table || ip < um->di.start_ip ||
-	    ip >= um->di.end_ip) {
+	/* A copy of a module's text in anonymous memory: its twin's CFI,
+	 * moved to the copy (the FDE's code positions are relative to its
+	 * start_ip; the CIE and FDE are read in the module). */
+	if (!um && (tip = symbols_code_twin(w->u->sym, ip)) != 0)
+		um = unwind__umod_get(w, tip);
+	else
+		tip = ip;
+	if (!um || !um->have_table || tip < um->di.start_ip ||
+	    tip >= um->di.end_ip) {
 		w->noinfo = true;
 		return -UNW_ENOINFO;
 	}
-	rc = _Ux86_64_dwarf_search_unwind_table(as, ip, &um->di, pi,
+	rc = _Ux86_64_dwarf_search_unwind_table(as, tip, &um->di, pi,
 	    need_unwind_info, arg);
 	if (rc == -UNW_ENOINFO)
 		w->noinfo = true;
+	if (rc == 0 && tip != ip) {
+		pi->start_ip -= tip - ip;
+		pi->end_ip -= tip - ip;
+	}
 	return rc;
 }
 
@@ -406,13 +433,18 @@ after_call(struct walk *w, uint64_t ra)
 	return false;
 }
 
-/* A return-address frame no CFI covers: code built without unwind tables,
- * such as the crt files' __do_global_dtors_aux, which dlclose runs and
- * which calls __cxa_finalize. It has called something, so it is past its
- * prologue; when it keeps a frame pointer, rbp points at its frame record.
- * One step by it is taken only when that record lies in the copy above sp
- * and its return address follows a call instruction in a module; else the
- * walk ends there as before (rbp may be a general register). */
+/* A frame no CFI covers: code built without unwind tables, such as the
+ * crt files' __do_global_dtors_aux (which dlclose runs and which calls
+ * __cxa_finalize), JIT code (V8 keeps rbp as a frame pointer in all of
+ * it) or a copy of a file's text. One step by the frame pointer is taken,
+ * as perf's fp mode and py-spy do, when the chain is plausible: rbp points
+ * at a frame record in the copy above sp, the caller's saved rbp is higher
+ * still (or 0, the outermost frame's), and the return address is in
+ * executable memory; in a module it must also follow a call instruction
+ * (rbp may be a general register there). Else the walk ends as before.
+ * A sampled JIT pc in a prologue has rbp still pointing at its caller's
+ * record: that caller is then missing from the stack, and the walk goes
+ * on right. */
 static bool
 gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 {
@@ -424,7 +456,18 @@ gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 	memcpy(&up->bp, w->stack + (from->bp - lo), 8);
 	memcpy(&up->pc, w->stack + (from->bp - lo) + 8, 8);
 	up->sp = from->bp + 16;
-	return up->pc != 0 && after_call(w, up->pc);
+	if (up->pc == 0 || (up->bp != 0 && up->bp <= from->bp) ||
+	    !symbols_code_at(w->u->sym, up->pc - 1))
+		return false;
+	return unwind__umod_get(w, up->pc - 1) == NULL || after_call(w, up->pc);
+}
+
+/* Whether pc is in executable memory of no module: JIT code. */
+static bool
+in_jit(struct walk *w, uint64_t pc)
+{
+	return unwind__umod_get(w, pc) == NULL &&
+	    symbols_code_at(w->u->sym, pc);
 }
 
 /* Whether the instructions before ip are glibc's "mov $SYS_clone, %eax"
@@ -556,8 +599,8 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 			if (*end == UNWIND_NO_INFO && sampled &&
 			    sampled_gap(w, &cur, r, end) == DWARF_ENTRY_STEPPED)
 				return DWARF_ENTRY_STEPPED;
-			if (*end == UNWIND_NO_INFO && !exact &&
-			    gap_step(w, &cur, r))
+			if (*end == UNWIND_NO_INFO &&
+			    (!exact || in_jit(w, ip)) && gap_step(w, &cur, r))
 				return DWARF_GAP_STEPPED;
 			if (*end == UNWIND_NO_INFO && at_elf_entry(w, ip))
 				*end = UNWIND_COMPLETE;

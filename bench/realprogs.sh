@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# ctop-prof against `perf record --call-graph dwarf` on programs nobody
+# here wrote (issue 19): xz, sqlite3 (if present), cc1plus (compiling a
+# preprocessed C++ file), python3 and node (--perf-basic-prof). Each is
+# launched once under each profiler. Prints per program:
+#   L1: the sum over functions of |self share ctop-prof - self share perf|,
+#       in points (0 = the same profile, 200 = disjoint), leaf functions
+#       compared by name (kernel frames, inline frames and +0x offsets
+#       left out on both sides);
+#       A function without a symbol is "MODULE [unknown]" on both sides
+#       (perf says [unknown], ctop-prof MODULE+0xOFFSET);
+#   complete%: the share of stacks that reach their root: _start or a
+#       thread's clone (perf: or any frame of the main program outermost,
+#       as a stripped program's _start is [unknown]; ctop-prof: no
+#       [incomplete] or [truncated] mark).
+# Usage: bench/realprogs.sh [BUILD_DIR]   (env: BACKEND=perf HZ=499)
+set -u
+build=${1:-build}
+BACKEND=${BACKEND:-perf} HZ=${HZ:-499}
+ctop=$build/ctop-prof
+command -v perf >/dev/null || { echo "perf not installed"; exit 1; }
+[ -x "$ctop" ] || { echo "build first: $ctop"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Workloads: a few seconds of CPU each.
+head -c 4000000 /dev/urandom | base64 >"$tmp/data.txt"
+cat >"$tmp/work.py" <<'PY'
+def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)
+def main():
+    for _ in range(10): fib(27)
+main()
+PY
+cat >"$tmp/work.js" <<'JS'
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+let x = 0;
+for (let i = 0; i < 30; i++) x += fib(30);
+console.log(x > 0);
+JS
+cat >"$tmp/work.sql" <<'SQL'
+CREATE TABLE t(a INTEGER, b TEXT);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 150000)
+INSERT INTO t SELECT x, hex(randomblob(16)) FROM c;
+CREATE INDEX ti ON t(b);
+SELECT count(*) FROM t a JOIN t b ON a.b = b.b;
+SQL
+printf '#include <map>\n#include <string>\n#include <vector>\n#include <algorithm>\n#include <iostream>\nint main(){std::map<std::string,std::vector<int>> m; for(auto&p:m) std::sort(p.second.begin(),p.second.end()); std::cout<<m.size();}\n' >"$tmp/w.cc"
+g++ -E "$tmp/w.cc" -o "$tmp/w.ii" 2>/dev/null
+cc1plus=$(g++ -print-prog-name=cc1plus 2>/dev/null)
+
+# folded -> "leaf count" lines, the leaf being the innermost frame that
+# is not a kernel or inline frame, without +0x offsets or suffixes.
+ctop_leaves() {
+	awk '{ n = $NF; line = $0; sub(/ [0-9]+$/, "", line)
+		k = split(line, f, ";"); leaf = ""
+		for (i = k; i > 1; i--) if (f[i] !~ /_\[[ki]\]$/) { leaf = f[i]; break }
+		sub(/_\[j\]$/, "", leaf)
+		if (sub(/\+0x[0-9a-f]+$/, "", leaf)) leaf = leaf " [unknown]"
+		c[leaf] += n; t += n
+		if (line !~ /;\[(incomplete|truncated)\]/) s += n }
+		END { for (l in c) print c[l] / t, l; print "START", (t ? s / t : 0) }' "$1"
+}
+# perf script output -> the same.
+perf_leaves() {
+	awk 'BEGIN { RS = "" } { k = split($0, l, "\n"); leaf = ""; last = ""
+		comm = l[1]; sub(/[ \t]+$/, "", comm)
+		for (i = 2; i <= k; i++) {
+			sym = l[i]; sub(/^[ \t]*[0-9a-f]+ /, "", sym)
+			dso = sym; sub(/ \([^)]*\)$/, "", sym)
+			sub(/^.* \(/, "", dso); sub(/\)$/, "", dso); sub(/.*\//, "", dso)
+			if (dso ~ /^\[kernel/) continue
+			sub(/\+0x[0-9a-f]+$/, "", sym); sub(/@.*/, "", sym)
+			if (sym == "[unknown]") sym = dso " [unknown]"
+			if (leaf == "") leaf = sym
+			last = sym; lastdso = dso
+		}
+		c[leaf]++; t++
+		if (last ~ /^(_start|clone|clone3|__clone3)$/ || lastdso == comm) s++ }
+		END { for (x in c) print c[x] / t, x; print "START", (t ? s / t : 0) }' "$1"
+}
+l1() {	# l1 A B: sum of |a - b| over names, in points
+	awk 'NR == FNR { if ($1 != "START") { n = $1; $1 = ""; a[$0] = n }; next }
+		$1 != "START" { n = $1; $1 = ""; b[$0] = n }
+		END { for (x in a) d += (a[x] > b[x] ? a[x] - b[x] : b[x] - a[x])
+			for (x in b) if (!(x in a)) d += b[x]
+			printf "%.1f", 100 * d }' "$1" "$2"
+}
+start_of() { awk '$1 == "START" { printf "%.1f", 100 * $2 }' "$1"; }
+
+run() {	# run NAME COMMAND...
+	local name=$1; shift
+	"$ctop" --backend "$BACKEND" -F "$HZ" -o "$tmp/$name.folded" -- "$@" \
+		>/dev/null 2>"$tmp/$name.err" </dev/null
+	perf record -q -e cpu-clock -F "$HZ" --call-graph dwarf \
+		-o "$tmp/$name.data" -- "$@" >/dev/null 2>&1 </dev/null
+	perf script --no-inline -F comm,ip,sym,dso -i "$tmp/$name.data" \
+		>"$tmp/$name.txt" 2>/dev/null
+	ctop_leaves "$tmp/$name.folded" >"$tmp/$name.c"
+	perf_leaves "$tmp/$name.txt" >"$tmp/$name.p"
+	printf '%-8s L1 %6s   complete%% ctop-prof %5s  perf %5s   samples %s / %s\n' \
+		"$name" "$(l1 "$tmp/$name.c" "$tmp/$name.p")" \
+		"$(start_of "$tmp/$name.c")" "$(start_of "$tmp/$name.p")" \
+		"$(awk '{ t += $NF } END { print t + 0 }' "$tmp/$name.folded")" \
+		"$(awk 'BEGIN { RS = "" } END { print NR }' "$tmp/$name.txt")"
+}
+
+echo "backend $BACKEND, $HZ Hz"
+run xz xz -T1 -6 -c "$tmp/data.txt"
+command -v sqlite3 >/dev/null && run sqlite3 sqlite3 "$tmp/db" ".read $tmp/work.sql"
+[ -x "$cc1plus" ] && run cc1plus "$cc1plus" -quiet -O2 -fpreprocessed \
+	"$tmp/w.ii" -o "$tmp/w.s"
+run python3 python3 "$tmp/work.py"
+command -v node >/dev/null && run node node --perf-basic-prof "$tmp/work.js"
