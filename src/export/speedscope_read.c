@@ -397,6 +397,33 @@ ss_thread(struct profile *prof, const struct jval *name)
 	return (int32_t)tid;
 }
 
+/* Ours (proc_ids given) begin with the process frame; others get one.
+ * stack has room for n + 1 frames. */
+static int
+ss_add_sample(struct profile *prof, uint32_t *stack, size_t n,
+    const struct jval *s, uint32_t *proc_ids, uint32_t proc, int32_t tid,
+    const struct jval *w)
+{
+	if (n && proc_ids) {
+		size_t x = (size_t)s->items[0].num;
+		const struct frame *f = profile_frame(prof, stack[0]);
+		struct frame pf = { f->name, NULL, NULL, 0, FRAME_PROCESS };
+
+		if (!proc_ids[x])
+			proc_ids[x] = profile_intern(prof, &pf) + 1;
+		if (!proc_ids[x])
+			return -ENOMEM;
+		stack[0] = proc_ids[x] - 1;
+	} else {
+		memmove(stack + 1, stack, n * sizeof(*stack));
+		stack[0] = proc;
+		n++;
+	}
+	if (!(uint64_t)w->num)
+		return 0;
+	return profile_add(prof, tid, 0, stack, n, (uint64_t)w->num);
+}
+
 /* One sampled profile: each sample's frames (root first) and weight. */
 static int
 ss_profile(struct jp *p, struct profile *prof, const struct jval *pr,
@@ -422,48 +449,33 @@ ss_profile(struct jp *p, struct profile *prof, const struct jval *pr,
 	for (i = 0; i < samples->n && !err; i++) {
 		const struct jval *s = &samples->items[i];
 		const struct jval *w = &weights->items[i];
+		uint32_t *grown;
 
 		if (s->type != J_ARR || w->type != J_NUM || w->num < 0 ||
-		    w->num > 9e18)
-			return jp_fail(p, s->at, "sample %zu: not a stack and "
+		    w->num > 9e18) {
+			err = jp_fail(p, s->at, "sample %zu: not a stack and "
 			    "a weight", i);
-		if (!(stack = realloc(stack, (s->n + 1) * sizeof(*stack))))
-			return -ENOMEM;
+			break;
+		}
+		if (!(grown = realloc(stack, (s->n + 1) * sizeof(*stack)))) {
+			err = -ENOMEM;
+			break;
+		}
+		stack = grown;
 		n = 0;
-		for (k = 0; k < s->n; k++) {
+		for (k = 0; k < s->n && !err; k++) {
 			const struct jval *x = &s->items[k];
 
 			if (x->type != J_NUM || x->num < 0 || x->num >= n_ids ||
-			    x->num != (double)(size_t)x->num) {
-				free(stack);
-				return jp_fail(p, x->at, "sample %zu: frame "
+			    x->num != (double)(size_t)x->num)
+				err = jp_fail(p, x->at, "sample %zu: frame "
 				    "index out of range", i);
-			}
-			stack[n++] = ids[(size_t)x->num];
+			else
+				stack[n++] = ids[(size_t)x->num];
 		}
-		/* Ours (proc_ids given) begin with the process frame; others
-		 * get one. */
-		if (n && proc_ids) {
-			size_t x = (size_t)s->items[0].num;
-			const struct frame *f = profile_frame(prof, stack[0]);
-			struct frame pf = { f->name, NULL, NULL, 0,
-			    FRAME_PROCESS };
-
-			if (!proc_ids[x])
-				proc_ids[x] = profile_intern(prof, &pf) + 1;
-			if (!proc_ids[x]) {
-				free(stack);
-				return -ENOMEM;
-			}
-			stack[0] = proc_ids[x] - 1;
-		} else {
-			memmove(stack + 1, stack, n * sizeof(*stack));
-			stack[0] = proc;
-			n++;
-		}
-		if ((uint64_t)w->num)
-			err = profile_add(prof, tid, 0, stack, n,
-			    (uint64_t)w->num);
+		if (!err)
+			err = ss_add_sample(prof, stack, n, s, proc_ids, proc,
+			    tid, w);
 	}
 	free(stack);
 	return err;
