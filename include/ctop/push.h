@@ -16,13 +16,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctop/export.h"
 #include "ctop/profile.h"
 
 #define PUSH_MAX_TAGS 32
 #define PUSH_FLUSH_DEADLINE_S 5.0	/* for the last interval at exit */
 
-/* The payload's encoding: folded now, pprof when its encoder lands. */
+/* The payload's encoding: pprof (the multipart field "profile", threads
+ * as sample labels), or folded "stack count" lines as the raw body. */
 enum push_format {
+	PUSH_FORMAT_PPROF,
 	PUSH_FORMAT_FOLDED,
 };
 
@@ -37,6 +40,7 @@ struct push_opts {
 	pid_t pid;
 	const char *backend;
 	unsigned hz;			/* sampleRate */
+	const char *mode;		/* "cpu" or "wall": pprof's sample type */
 	enum push_format format;
 	/* Credentials, from the environment (never the command line). */
 	const char *token;		/* CTOP_PUSH_TOKEN: Bearer */
@@ -79,10 +83,12 @@ void push_app_from_comm(const char *comm, char *buf, size_t size);
 
 /* Encodes one interval, made of n views (read only; several when the
  * counts were reset within the interval: their samples add up), into a
- * new buffer (*buf, caller frees). Returns 0 or -errno. *content_type is
- * static. Thread: any. */
+ * new buffer (*buf, caller frees). pprof takes one view at a time (n must
+ * be 1); meta is what it says of the run (NULL for folded). Returns 0 or
+ * -errno. *content_type is static. Thread: any. */
 int push_encode(enum push_format fmt, const struct pview *const *views,
-    size_t n, char **buf, size_t *len, const char **content_type);
+    size_t n, const struct export_meta *meta, char **buf, size_t *len,
+    const char **content_type);
 
 /* The interval between two cumulative views of one profile: every node of
  * cur with its self count minus prev's (prev NULL: all of cur). Frames are

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* push: one interval's profile (the difference of two cumulative views)
- * and its payload. The encoder is one switch on the format, so pprof is
- * one more case when its encoder lands. */
+ * and its payload: pprof (threads as sample labels), or folded lines. */
 #include "config.h"
 
 #include "ctop/push.h"
@@ -13,6 +12,60 @@
 
 #include "ctop/export.h"
 
+/* The count of prev's leaf (node, tid), 0 when it has none. prev's leaves
+ * are sorted by node, then tid. */
+static uint64_t
+prev_leaf_count(const struct pview *prev, uint32_t node, int32_t tid)
+{
+	uint32_t lo = 0, hi = prev->n_leaves;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct pview_leaf *l = &prev->leaves[mid];
+
+		if (l->node < node || (l->node == node && l->tid < tid))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < prev->n_leaves && prev->leaves[lo].node == node &&
+	    prev->leaves[lo].tid == tid)
+		return prev->leaves[lo].count;
+	return 0;
+}
+
+/* The interval's leaves: each (node, thread) of cur less prev's count,
+ * those left with samples kept, in cur's order (still sorted). */
+static int
+interval_leaves(struct pview *v, const struct pview *prev,
+    const struct pview *cur)
+{
+	uint32_t i, n = 0;
+
+	if (cur->leaves == NULL)
+		return 0;
+	v->leaves = malloc((cur->n_leaves ? cur->n_leaves : 1) *
+	    sizeof *v->leaves);
+	if (v->leaves == NULL)
+		return -ENOMEM;
+	for (i = 0; i < cur->n_leaves; i++) {
+		struct pview_leaf l = cur->leaves[i];
+		uint32_t j = PROFILE_NO_NODE;
+		uint64_t before = 0;
+
+		if (prev != NULL && prev->leaves != NULL)
+			j = pview_find(prev, cur->nodes[l.node].id);
+		if (j != PROFILE_NO_NODE)
+			before = prev_leaf_count(prev, j, l.tid);
+		if (before <= l.count)
+			l.count -= before;
+		if (l.count > 0)
+			v->leaves[n++] = l;
+	}
+	v->n_leaves = n;
+	return 0;
+}
+
 struct pview *
 push_interval(const struct pview *prev, const struct pview *cur)
 {
@@ -23,14 +76,18 @@ push_interval(const struct pview *prev, const struct pview *cur)
 		return NULL;
 	v->nodes = malloc((cur->n_nodes ? cur->n_nodes : 1) *
 	    sizeof *v->nodes);
-	if (v->nodes == NULL) {
-		free(v);
+	if (v->nodes == NULL || interval_leaves(v, prev, cur) < 0) {
+		push_interval_free(v);
 		return NULL;
 	}
 	memcpy(v->nodes, cur->nodes, cur->n_nodes * sizeof *v->nodes);
 	v->n_nodes = cur->n_nodes;
 	v->frames = cur->frames;
 	v->n_frames = cur->n_frames;
+	/* The thread names, for pprof's labels (their counts are the run's,
+	 * not the interval's: only the names are read). */
+	v->threads = cur->threads;
+	v->n_threads = cur->n_threads;
 	v->params = cur->params;
 	v->time_ns = cur->time_ns;
 	atomic_init(&v->refs, 1);
@@ -60,6 +117,7 @@ push_interval_free(struct pview *v)
 	if (v == NULL)
 		return;
 	free(v->nodes);
+	free(v->leaves);
 	free(v);
 }
 
@@ -86,9 +144,23 @@ encode_folded(const struct pview *const *views, size_t n, char **buf,
 	return err;
 }
 
+/* pprof of one view (several views are several payloads: see
+ * push_encode_interval). */
+static int
+encode_pprof(const struct pview *v, const struct export_meta *meta,
+    char **buf, size_t *len)
+{
+	unsigned char *b = NULL;
+	int err = export_pprof_encode(v, 0, meta, &b, len);
+
+	*buf = (char *)b;
+	return err;
+}
+
 int
 push_encode(enum push_format fmt, const struct pview *const *views,
-    size_t n, char **buf, size_t *len, const char **content_type)
+    size_t n, const struct export_meta *meta, char **buf, size_t *len,
+    const char **content_type)
 {
 	*buf = NULL;
 	*len = 0;
@@ -97,6 +169,10 @@ push_encode(enum push_format fmt, const struct pview *const *views,
 		/* Pyroscope's default format: "stack count" lines. */
 		*content_type = "text/plain";
 		return encode_folded(views, n, buf, len);
+	case PUSH_FORMAT_PPROF:
+		*content_type = "application/octet-stream";
+		return n == 1 ? encode_pprof(views[0], meta, buf, len) :
+		    -EINVAL;
 	}
 	return -EINVAL;
 }

@@ -153,29 +153,63 @@ push_carry_free(struct push *p)
 	}
 }
 
-/* The interval's payload: the parts before resets, then iv. Returns 0
- * with it->body NULL when there are no samples, or -errno. */
+/* The parts of an interval, in order: those before resets, then iv. */
+static size_t
+push_parts(struct push *p, const struct pview *iv,
+    const struct pview **views)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_carry; i++)
+		views[i] = p->carry[i];
+	views[i] = iv;
+	return i + 1;
+}
+
+/* The interval's payloads into items[] (from_s and until_s set by the
+ * caller): one for folded; one per part with samples for pprof, whose
+ * profile holds one view (the server adds up what it gets for one time
+ * range). Returns how many, or -errno. */
 static int
-push_encode_interval(struct push *p, struct pview *iv, struct item *it)
+push_encode_interval(struct push *p, struct pview *iv, struct item *items)
 {
 	const struct pview **views;
-	uint64_t total = iv->total;
+	struct export_meta meta = {
+		.pid = p->o.pid, .backend = p->o.backend, .mode = p->o.mode,
+		.hz = p->o.hz,
+		.elapsed_s = (double)(items[0].until_s - items[0].from_s),
+	};
 	const char *ct;
-	size_t i;
-	int err;
+	size_t i, n, k = 0;
+	uint64_t total = 0;
+	int err = 0;
 
 	views = malloc((p->n_carry + 1) * sizeof *views);
 	if (views == NULL)
 		return -ENOMEM;
-	for (i = 0; i < p->n_carry; i++) {
-		views[i] = p->carry[i];
-		total += p->carry[i]->total;
+	n = push_parts(p, iv, views);
+	for (i = 0; i < n; i++)
+		total += views[i]->total;
+	if (total > 0 && p->o.format == PUSH_FORMAT_FOLDED)
+		err = push_encode(p->o.format, views, n, NULL, &items[k].body,
+		    &items[k].len, &ct);
+	if (total > 0 && p->o.format == PUSH_FORMAT_FOLDED && err == 0)
+		k++;
+	for (i = 0; i < n && err == 0 && p->o.format == PUSH_FORMAT_PPROF;
+	    i++) {
+		if (views[i]->total == 0)
+			continue;
+		items[k] = items[0];
+		err = push_encode(p->o.format, views + i, 1, &meta,
+		    &items[k].body, &items[k].len, &ct);
+		if (err == 0)
+			k++;
 	}
-	views[i] = iv;
-	err = total == 0 ? 0 : push_encode(p->o.format, views, i + 1,
-	    &it->body, &it->len, &ct);
 	free(views);
-	return err;
+	if (err < 0)
+		while (k > 0)
+			item_free(&items[--k]);
+	return err < 0 ? err : (int)k;
 }
 
 /* Ends the interval [from_s, until_s): the next starts where this one
@@ -187,8 +221,8 @@ push_cut_at(struct push *p, struct pview *cum, uint64_t until_s,
     bool reset_after)
 {
 	struct pview *iv = push_interval(p->prev, cum);
-	struct item it = { 0 };
-	int err = -ENOMEM;
+	struct item *items = NULL;
+	int i, n = -ENOMEM;
 
 	pview_unref(p->prev);
 	p->prev = NULL;
@@ -196,22 +230,25 @@ push_cut_at(struct push *p, struct pview *cum, uint64_t until_s,
 		return;
 	if (until_s <= p->from_s)
 		until_s = p->from_s + 1;
-	it.from_s = p->from_s;
-	it.until_s = until_s;
-	if (iv != NULL && !reset_after)
-		err = push_encode_interval(p, iv, &it);
+	if (iv != NULL && !reset_after &&
+	    (items = calloc(p->n_carry + 1, sizeof *items)) != NULL) {
+		items[0].from_s = p->from_s;
+		items[0].until_s = until_s;
+		n = push_encode_interval(p, iv, items);
+	}
 	push_interval_free(iv);
 	push_carry_free(p);
 	pthread_mutex_lock(&p->lock);
-	if (err < 0)
+	if (n < 0)
 		p->st.dropped++;
-	else if (it.body != NULL)
-		queue_push(p, &it);
+	for (i = 0; i < n; i++)
+		queue_push(p, &items[i]);
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+	free(items);
 	/* An interval without samples is not sent: the next one starts where
 	 * the last one sent ended, so the server still sees no gap. */
-	if (err < 0 || it.body != NULL)
+	if (n != 0)
 		p->from_s = until_s;
 	if (reset_after)
 		pview_unref(cum);
@@ -274,11 +311,32 @@ request_timeout_ms(struct push *p)
 	    (long)((at - now) / 1000000) + 1 : PUSH_REQUEST_TIMEOUT_MS;
 }
 
+/* pprof goes as the multipart/form-data field "profile", as Pyroscope's
+ * ingest API takes it (curl writes the boundary and Content-Type; the
+ * part holds a copy of the body, a few KiB). */
+static curl_mime *
+push_mime(struct push *p, const struct item *it)
+{
+	curl_mime *mime = curl_mime_init(p->curl);
+	curl_mimepart *part = mime ? curl_mime_addpart(mime) : NULL;
+
+	if (part == NULL ||
+	    curl_mime_name(part, "profile") != CURLE_OK ||
+	    curl_mime_filename(part, "profile.pb.gz") != CURLE_OK ||
+	    curl_mime_type(part, "application/octet-stream") != CURLE_OK ||
+	    curl_mime_data(part, it->body, it->len) != CURLE_OK) {
+		curl_mime_free(mime);
+		return NULL;
+	}
+	return mime;
+}
+
 /* One POST. Returns the HTTP status, or 0 when no answer came (*err). */
 static long
 push_post(struct push *p, const struct item *it, CURLcode *err)
 {
 	char url[4096];
+	curl_mime *mime = NULL;
 	long code = 0;
 
 	snprintf(url, sizeof url, "%s&from=%llu&until=%llu", p->url_base,
@@ -286,13 +344,25 @@ push_post(struct push *p, const struct item *it, CURLcode *err)
 	p->reason_len = 0;
 	p->reason[0] = '\0';
 	curl_easy_setopt(p->curl, CURLOPT_URL, url);
-	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, it->body);
-	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)it->len);
+	if (p->o.format == PUSH_FORMAT_PPROF) {
+		if ((mime = push_mime(p, it)) == NULL) {
+			*err = CURLE_OUT_OF_MEMORY;
+			return 0;
+		}
+		curl_easy_setopt(p->curl, CURLOPT_MIMEPOST, mime);
+	} else {
+		curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, it->body);
+		curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)it->len);
+	}
 	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, request_timeout_ms(p));
 	*err = curl_easy_perform(p->curl);
 	if (*err == CURLE_OK)
 		curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (mime != NULL) {
+		curl_easy_setopt(p->curl, CURLOPT_MIMEPOST, NULL);
+		curl_mime_free(mime);
+	}
 	return code;
 }
 
@@ -566,7 +636,8 @@ push_build_url(struct push *p)
 		n--;
 	len = asprintf(&p->url_base, "%.*s/ingest?name=%s&sampleRate=%u&"
 	    "spyName=ctop-prof&units=samples&aggregationType=sum&format=%s",
-	    (int)n, p->o.url, esc, p->o.hz, "folded");
+	    (int)n, p->o.url, esc, p->o.hz,
+	    p->o.format == PUSH_FORMAT_PPROF ? "pprof" : "folded");
 	curl_free(esc);
 	return len < 0 ? -ENOMEM : 0;
 }
@@ -587,8 +658,10 @@ push_build_headers(struct push *p)
 		snprintf(line, sizeof line, "X-Scope-OrgID: %s", p->o.tenant);
 		p->headers = curl_slist_append(p->headers, line);
 	}
-	snprintf(line, sizeof line, "Content-Type: %s", "text/plain");
-	p->headers = curl_slist_append(p->headers, line);
+	/* pprof's multipart body brings its own Content-Type. */
+	if (p->o.format == PUSH_FORMAT_FOLDED)
+		p->headers = curl_slist_append(p->headers,
+		    "Content-Type: text/plain");
 	return p->headers != NULL ? 0 : -ENOMEM;
 }
 

@@ -72,8 +72,10 @@ for backend in ptrace perf; do
 		continue
 	fi
 	f=$WORKDIR/$backend.folded
-	"$CTOP" --backend "$backend" -F 499 --duration 60 -o "$f" \
-		-- node --perf-basic-prof "$WORKDIR/app.js" 2500 2>"$WORKDIR/err"
+	# In WORKDIR: node leaves an isolate-*-v8.log in its directory.
+	(cd "$WORKDIR" && "$CTOP" --backend "$backend" -F 499 --duration 60 \
+		-o "$f" -- node --perf-basic-prof "$WORKDIR/app.js" 2500 \
+		2>"$WORKDIR/err")
 	rc=$?
 	hot=$(share_prefix "$f" "JS:*hotLoop")
 	any=$(share_prefix "$f" "JS:")

@@ -30,6 +30,32 @@ done
 "$CTOP" -p 1 --tag env=a 2>"$WORKDIR/err"
 [ $? = 2 ]; ok $? "--tag without --push refused: $(cat "$WORKDIR/err")"
 
+# Threads go as pprof sample labels (thread, thread_id): two workers that
+# spin alike get about half the samples each.
+start_server 200 || skip_all "the test server did not start"
+"$TARGETS/named_threads" --threads 2 --seconds 60 >/dev/null 2>&1 &
+t=$!
+cleanup_pid "$t"
+wait_for 5 test "$(ls /proc/$t/task 2>/dev/null | wc -l)" -ge 3
+"$CTOP" -p "$t" --push "http://127.0.0.1:$PORT" --push-interval 1 \
+	--batch -n 0 --duration 2.5 2>"$WORKDIR/err"
+ok $? "agent on two threads exits 0"
+push_py '
+th = {}
+for r in ok:
+    for k, v in r["threads"].items():
+        th[k] = th.get(k, 0) + v
+tot = sum(th.values())
+names = sorted(k.split(None, 1)[1] for k in th if th[k] > tot * 0.3)
+print(", ".join("%s %.0f%%" % (k, 100.0 * v / tot) for k, v in
+      sorted(th.items())), "of", tot)
+sys.exit(0 if tot >= 100 and names == ["worker-1", "worker-2"] and
+         all(0.35 * tot <= v <= 0.65 * tot for k, v in th.items()
+             if "worker" in k) else 1)' >"$WORKDIR/thr"
+ok $? "thread labels: $(cat "$WORKDIR/thr")"
+stop_server
+kill "$t" 2>/dev/null
+
 # A recording that also pushes, every second, with a token and a tenant.
 start_server 200 || skip_all "the test server did not start"
 "$TARGETS/ratio" --seconds 60 >/dev/null 2>&1 &
@@ -57,11 +83,20 @@ print(recs[0]["query"]["name"], "bad:", bad[:2]); sys.exit(1 if bad else 0)' "$w
 ok $? "name is APP.cpu{hostname,pid,backend,tags}: $(push_py 'print(recs[0]["query"]["name"])')"
 push_py '
 want = {"sampleRate": "99", "spyName": "ctop-prof", "units": "samples",
-        "aggregationType": "sum", "format": "folded"}
+        "aggregationType": "sum", "format": "pprof"}
 bad = [r["query"] for r in recs if r["path"] != "/ingest"
-       or any(r["query"].get(k) != v for k, v in want.items())]
+       or any(r["query"].get(k) != v for k, v in want.items())
+       or not (r["content_type"] or "").startswith("multipart/form-data")]
 print(bad[:1]); sys.exit(1 if bad else 0)' >/dev/null
-ok $? "POST /ingest with sampleRate, spyName, units, aggregationType, format"
+ok $? "POST /ingest with sampleRate, spyName, units, aggregationType, format=pprof as the multipart field profile"
+push_py '
+bad = [r["query"]["from"] for r in ok
+       if sum(r["threads"].values()) != sum(r["stacks"].values())
+       or set(k.split()[0] for k in r["threads"]) != {argv[1]}]
+print(len(ok) - len(bad), "of", len(ok), "pushes label every sample with",
+      "thread", argv[1], "bad:", bad[:2]); sys.exit(1 if bad or not ok else 0)' \
+	"$t" >"$WORKDIR/thr"
+ok $? "every pushed sample carries its thread: $(cat "$WORKDIR/thr")"
 push_py '
 bad = [(r["authorization"], r["tenant"]) for r in recs
        if r["authorization"] != "Bearer tok-123" or r["tenant"] != "team-a"]

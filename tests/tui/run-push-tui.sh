@@ -61,10 +61,12 @@ f=$(ls "$WORKDIR"/ctop-prof-"$t"-*.folded 2>/dev/null | head -1)
 saved=$(folded_total "$f")
 push_py '
 got = sum(sum(r["stacks"].values()) for r in ok)
-print(len(recs), "push(es),", got, "samples")
-sys.exit(0 if len(recs) == 1 and got >= int(argv[1]) + int(argv[2]) else 1)' \
+spans = set((r["query"]["from"], r["query"]["until"]) for r in recs)
+print(len(recs), "push(es) of", len(spans), "interval(s),", got, "samples")
+sys.exit(0 if len(spans) == 1 and len(recs) == len(ok) <= 2 and
+         got >= int(argv[1]) + int(argv[2]) else 1)' \
 	"$pre" "$saved" >"$WORKDIR/reset"
-ok $? "one interval with the samples before r ($pre) and after ($saved): $(cat "$WORKDIR/reset")"
+ok $? "one interval with the samples before r ($pre) and after ($saved), a pprof for each part: $(cat "$WORKDIR/reset")"
 stop_server
 check "target healthy" -- target_healthy "$t"
 kill "$t"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* push without a network: label and URL checks, the interval between two
- * cumulative views (stable node ids, counts that grow), and the folded
- * payload it encodes to, line for line. */
+ * cumulative views (stable node ids, counts that grow, per thread), the
+ * folded payload it encodes to, line for line, and the pprof one's frame. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,9 +26,52 @@ encode(const struct pview *v)
 	char *buf;
 	size_t len;
 
-	if (push_encode(PUSH_FORMAT_FOLDED, &v, 1, &buf, &len, &ct) < 0)
+	if (push_encode(PUSH_FORMAT_FOLDED, &v, 1, NULL, &buf, &len, &ct) < 0)
 		return NULL;
 	return buf;
+}
+
+/* The interval's leaves keep the threads apart: what pprof labels. */
+static void
+check_leaves(const struct pview *iv)
+{
+	uint64_t hot1 = 0, cold2 = 0, other = 0;
+	uint32_t i;
+
+	for (i = 0; i < iv->n_leaves; i++) {
+		const struct frame *f = pview_node_frame(iv,
+		    iv->leaves[i].node);
+
+		if (iv->leaves[i].tid == 1 && !strcmp(f->name, "hot"))
+			hot1 += iv->leaves[i].count;
+		else if (iv->leaves[i].tid == 2 && !strcmp(f->name, "cold"))
+			cold2 += iv->leaves[i].count;
+		else
+			other += iv->leaves[i].count;
+	}
+	ok(hot1 == 3 && cold2 == 2 && other == 0, "interval leaves by thread: "
+	    "hot on 1 %llu (3), cold on 2 %llu (2), others %llu (0)",
+	    (unsigned long long)hot1, (unsigned long long)cold2,
+	    (unsigned long long)other);
+}
+
+static void
+check_pprof(const struct pview *iv)
+{
+	const struct pview *two[2] = { iv, iv };
+	struct export_meta meta = { .pid = 7, .backend = "perf", .hz = 99 };
+	const char *ct;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = push_encode(PUSH_FORMAT_PPROF, &iv, 1, &meta, &buf, &len, &ct);
+	ok(rc == 0 && len > 20 && (unsigned char)buf[0] == 0x1f &&
+	    (unsigned char)buf[1] == 0x8b, "pprof payload: gzip, %zu bytes",
+	    len);
+	free(buf);
+	ok(push_encode(PUSH_FORMAT_PPROF, two, 2, &meta, &buf, &len, &ct) ==
+	    -EINVAL && buf == NULL, "pprof takes one view per payload");
 }
 
 static void
@@ -66,6 +110,8 @@ test_interval(void)
 	is_int((long long)iv->total, 5LL, "its total");
 	is_int((long long)iv->nodes[0].total, 5LL, "root total recomputed");
 	free(s);
+	check_leaves(iv);
+	check_pprof(iv);
 	push_interval_free(iv);
 
 	iv = push_interval(v2, v2);
