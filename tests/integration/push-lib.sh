@@ -8,14 +8,15 @@ PUSH_SERVER=$top_srcdir/tests/integration/pyroscope-server.py
 
 # start_server PLAN [PORT]: starts a server answering by PLAN ("200",
 # "503*3,200", "401", "hang:60") on PORT (default: a free one); sets
-# SRV_PID, PORT and SRV_LOG (its records).
+# SRV_PID, PORT and SRV_LOG (its records). With SRV_SAVE set to a
+# directory, the server keeps each pprof body there.
 start_server() {
 	PUSH_SERVER_N=$((PUSH_SERVER_N + 1))
 	local pf=$WORKDIR/port.$PUSH_SERVER_N
 	SRV_LOG=$WORKDIR/ingest.$PUSH_SERVER_N.jsonl
 	: >"$SRV_LOG"
 	python3 "$PUSH_SERVER" --port "${2:-0}" --port-file "$pf" \
-		--log "$SRV_LOG" --plan "$1" &
+		--log "$SRV_LOG" --plan "$1" ${SRV_SAVE:+--save-dir "$SRV_SAVE"} &
 	SRV_PID=$!
 	cleanup_pid "$SRV_PID"
 	wait_for 10 test -s "$pf" || return 1

@@ -7,7 +7,8 @@ a small protobuf reader below; else folded "stack count" lines), and
 appends one JSON line per request to --log: the time, the query, the auth
 headers, the parsed stacks (pprof's as folded lines, named the way
 ctop-prof's folded files name them), the samples per thread label and
-the status answered. --plan says what to answer
+the status answered; --save-dir keeps each pprof body as N.pb.gz, for
+the tests to read back with ctop-prof's own reader. --plan says what to answer
 request by request ("503*3,200": three 503s then 200; "hang:60" sleeps 60
 s before answering; the last entry repeats). The chosen port is written to
 --port-file once the server listens (--port 0: a free one)."""
@@ -224,6 +225,11 @@ class Ingest(BaseHTTPRequestHandler):
                         raise ValueError("missing %s" % key)
                 if rec["query"].get("format") == "pprof":
                     rec["stacks"], rec["threads"] = parse_pprof(body)
+                    if srv.save_dir:
+                        rec["saved"] = os.path.join(
+                            srv.save_dir, "%d.pb.gz" % srv.served)
+                        with open(rec["saved"], "wb") as f:
+                            f.write(body)
                 else:
                     rec["stacks"] = parse_folded(body)
             except (ValueError, OSError, EOFError) as e:
@@ -241,12 +247,14 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--plan", default="200")
+    ap.add_argument("--save-dir", help="keep each pprof profile there")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Ingest)
     srv.daemon_threads = True
     srv.lock = threading.Lock()
     srv.plan = parse_plan(a.plan)
     srv.served = 0
+    srv.save_dir = a.save_dir
     srv.log = open(a.log, "a")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with open(a.port_file + ".tmp", "w") as f:

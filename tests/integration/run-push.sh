@@ -6,6 +6,12 @@
 # run's --output snapshot; the command line refuses what it must.
 . "$(dirname "$0")/../lib.sh"
 . "$top_srcdir/tests/integration/push-lib.sh"
+
+# sort_folded FILE: its stacks summed and sorted, one "stack count" each.
+sort_folded() {
+	awk '{ n = $NF; sub(/ [0-9]+$/, ""); c[$0] += n }
+	     END { for (s in c) print s " " c[s] }' "$1" | LC_ALL=C sort
+}
 export LC_ALL=C
 ptrace_allowed || skip_all "ptrace not permitted here"
 unset CTOP_PUSH_TOKEN CTOP_PUSH_USER CTOP_PUSH_PASSWORD CTOP_PUSH_TENANT
@@ -57,7 +63,10 @@ stop_server
 kill "$t" 2>/dev/null
 
 # A recording that also pushes, every second, with a token and a tenant.
+SRV_SAVE=$WORKDIR/bodies
+mkdir -p "$SRV_SAVE"
 start_server 200 || skip_all "the test server did not start"
+unset SRV_SAVE
 "$TARGETS/ratio" --seconds 60 >/dev/null 2>&1 &
 t=$!
 cleanup_pid "$t"
@@ -72,6 +81,21 @@ push_py "$contiguous_py" >/dev/null
 ok $? "intervals cover the run: $(push_py "$contiguous_py")"
 push_py "$sums_py" "$WORKDIR/run.folded" >/dev/null
 ok $? "pushed stacks add up to the snapshot: $(push_py "$sums_py" "$WORKDIR/run.folded")"
+# The same bodies read by ctop-prof's own pprof reader (--load): every
+# push converts, and together they are the snapshot again.
+: >"$WORKDIR/reread.folded"
+nb=0 bad=0
+for b in "$WORKDIR"/bodies/*.pb.gz; do
+	[ -f "$b" ] || continue
+	nb=$((nb + 1))
+	"$CTOP" --load "$b" -o "$WORKDIR/one.folded" 2>>"$WORKDIR/reread.err" &&
+		cat "$WORKDIR/one.folded" >>"$WORKDIR/reread.folded" || bad=$((bad + 1))
+done
+cmp -s <(sort_folded "$WORKDIR/reread.folded") <(sort_folded "$WORKDIR/run.folded")
+same=$?
+[ "$nb" -ge 3 ] && [ "$bad" = 0 ] && [ "$same" = 0 ]
+ok $? "ctop-prof --load reads the $nb pushed pprof bodies ($bad failed) and they add up to the snapshot$( [ "$same" = 0 ] || echo ": they do not")" ||
+	head -3 "$WORKDIR/reread.err"
 n=$(push_py 'print(len(ok))')
 [ "$n" -ge 3 ]; ok $? "one push per second of the run ($n >= 3)"
 want="ratio.cpu{hostname=$(uname -n | tr -c 'A-Za-z0-9_.:/\n-' _),pid=$t,backend="
