@@ -69,6 +69,14 @@ struct sampler_stats {
 	uint64_t pause_ns_sum;	/* total time threads were held stopped */
 	uint64_t pause_ns_max;
 	uint64_t elapsed_ns;	/* since sampling started */
+	uint64_t target_cpu_ns;	/* CPU time the target used since then,
+				 * all threads (0 = unknown) */
+	double rate_hz;		/* achieved: in cpu mode, samples per
+				 * second of the target's CPU time (per
+				 * busy thread: one that runs all the time
+				 * is sampled at -F, an idle one does not
+				 * count), the same on both backends; in
+				 * wall mode, per second per thread */
 	bool target_exited;
 	int exit_status;	/* wait status when target_exited and known */
 	const char *backend;	/* "ptrace" or "perf" (static string) */

@@ -74,7 +74,7 @@ struct source_status {
 	const char *backend;	/* "ptrace", "perf", or "file" */
 	const char *mode;	/* "cpu" or "wall" */
 	unsigned hz_requested;
-	double hz_achieved;	/* samples per second per busy thread */
+	double hz_achieved;	/* sampler_stats.rate_hz */
 	uint64_t samples;
 	uint64_t dropped;	/* ring full + lost upstream */
 	uint64_t unwind_failed;	/* stacks that did not reach their root */

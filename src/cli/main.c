@@ -454,13 +454,12 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 		snprintf(taken, sizeof taken, ", %llu taken, weighed by CPU "
 		    "time", (unsigned long long)st.samples);
 	snprintf(line, sizeof line, "%s backend: %llu samples in %.1f s "
-	    "(%.1f Hz per thread, %u threads%s), %llu dropped, %llu lost, "
+	    "(%.1f Hz per busy thread, %u threads%s), %llu dropped, %llu lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
 	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
-	    secs > 0 ? (st.samples + st.dropped + st.skipped_idle + st.lost) /
-	    secs / (st.threads_seen ? st.threads_seen : 1) : 0.0,
+	    st.rate_hz,
 	    st.threads_seen, taken, (unsigned long long)st.dropped,
 	    (unsigned long long)st.lost, (unsigned long long)failed,
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],

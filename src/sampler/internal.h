@@ -88,6 +88,11 @@ struct sampler {
 	_Atomic uint32_t threads, threads_seen;
 	_Atomic uint64_t pause_sum, pause_max, pause_n;
 	_Atomic uint64_t start_ns, end_ns;
+	/* The target's CPU time (all its threads: utime + stime of
+	 * /proc/PID/stat, 10 ms steps) plus one when sampling started,
+	 * and at the last read (sampler_get_stats, the end): the rate's
+	 * denominator in cpu mode. 0 = unknown. */
+	_Atomic uint64_t cpu_start_ns, cpu_last_ns;
 	_Atomic uint64_t pause_ring[SAMPLER_PAUSE_RING];
 
 	/* Sampler thread only. */
@@ -134,6 +139,11 @@ int sampler__set_cause(char **cause, const char *fmt, ...)
  * through sampler__attach_result(), then samples until stop or exit. */
 void sampler__ptrace_run(struct sampler *s);
 void sampler__attach_result(struct sampler *s, int err, char *cause);
+
+/* Sampling starts (stops) now: the wall clock and the target's CPU
+ * time. */
+void sampler__start_clocks(struct sampler *s);
+void sampler__stop_clocks(struct sampler *s);
 
 /* perf_backend.c: the perf backend's thread body. Returns 0 when it ran
  * (attach result already signalled), or -errno when the backend is auto,

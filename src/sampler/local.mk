@@ -74,3 +74,5 @@ EXTRA_DIST += tests/integration/run-perf.sh \
 	tests/integration/run-record-perf.sh \
 	tests/integration/run-accuracy-ptrace.sh \
 	tests/integration/perf-lib.sh
+SCRIPT_TESTS += tests/integration/run-rate.sh
+EXTRA_DIST += tests/integration/run-rate.sh

@@ -669,11 +669,10 @@ sampler__perf_run(struct sampler *s)
 	}
 	s->perf = p;
 	s->backend_name = "perf";
-	atomic_store_explicit(&s->start_ns, util_now_ns(),
-	    memory_order_relaxed);
+	sampler__start_clocks(s);
 	sampler__attach_result(s, 0, NULL);
 	perf_loop(s, p);
-	atomic_store_explicit(&s->end_ns, util_now_ns(), memory_order_relaxed);
+	sampler__stop_clocks(s);
 	s->perf = NULL;
 	perf__close(p);
 	/* Events closed: no thread is watched any more. */

@@ -636,12 +636,11 @@ sampler__ptrace_run(struct sampler *s)
 		sampler__attach_result(s, err, cause);
 		return;
 	}
-	atomic_store_explicit(&s->start_ns, util_now_ns(),
-	    memory_order_relaxed);
+	sampler__start_clocks(s);
 	sampler__attach_result(s, 0, NULL);
 	sampler_loop(s);
 	sampler__maps_watch_close(s);
 	sampler__detach_all(s, false);
-	atomic_store_explicit(&s->end_ns, util_now_ns(), memory_order_relaxed);
+	sampler__stop_clocks(s);
 	sampler__free_table(s);
 }

@@ -7,12 +7,14 @@
 #include "ctop/sampler.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -299,6 +301,89 @@ sampler_target_exited(struct sampler *s, int *wait_status)
 	return exited;
 }
 
+/* The CPU time of every thread of pid so far, plus one (0: unknown). */
+static uint64_t
+target_cpu_plus_one(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long utime, stime;
+	long tick = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0 || tick <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* After the comm, which may hold spaces and ')': fields 3.. */
+	if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %*c %*d %*d %*d %*d "
+	    "%*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+		return 0;
+	return (utime + stime) * (1000000000ull / (unsigned long long)tick) +
+	    1;
+}
+
+void
+sampler__start_clocks(struct sampler *s)
+{
+	uint64_t cpu = target_cpu_plus_one(s->opts.pid);
+
+	atomic_store_explicit(&s->cpu_start_ns, cpu, memory_order_relaxed);
+	atomic_store_explicit(&s->cpu_last_ns, cpu, memory_order_relaxed);
+	atomic_store_explicit(&s->start_ns, util_now_ns(),
+	    memory_order_relaxed);
+}
+
+void
+sampler__stop_clocks(struct sampler *s)
+{
+	uint64_t cpu = target_cpu_plus_one(s->opts.pid);
+
+	if (cpu != 0)
+		atomic_store_explicit(&s->cpu_last_ns, cpu,
+		    memory_order_relaxed);
+	atomic_store_explicit(&s->end_ns, util_now_ns(), memory_order_relaxed);
+}
+
+/* The target's CPU time since sampling started; the last known once it
+ * cannot be read (the target exited). 0 when never known. */
+static uint64_t
+target_cpu_since_start(struct sampler *s)
+{
+	uint64_t start = load(&s->cpu_start_ns), now;
+
+	if (start == 0)
+		return 0;
+	if (!load(&s->end_ns) &&
+	    (now = target_cpu_plus_one(s->opts.pid)) != 0)
+		atomic_store_explicit(&s->cpu_last_ns, now,
+		    memory_order_relaxed);
+	now = load(&s->cpu_last_ns);
+	return now > start ? now - start : 0;
+}
+
+/* sampler_stats.rate_hz. */
+static double
+rate_hz(const struct sampler_stats *st, enum sampler_mode mode)
+{
+	uint64_t taken = st->samples + st->dropped + st->lost;
+	double secs = st->elapsed_ns / 1e9;
+
+	/* cpu: samples per second a thread ran, the same on both backends
+	 * (perf counts CPU time; ptrace skips threads that do not run). */
+	if (mode == SAMPLER_MODE_CPU && st->target_cpu_ns >= 200000000u)
+		return taken / (st->target_cpu_ns / 1e9);
+	/* wall, or too little CPU to tell: per thread per second. */
+	if (secs <= 0 || st->threads_seen == 0)
+		return 0.0;
+	return (taken + st->skipped_idle) / secs /
+	    (st->threads > 0 ? st->threads : st->threads_seen);
+}
+
 void
 sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 {
@@ -322,6 +407,7 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 		out->elapsed_ns = (end ? end : util_now_ns()) - start -
 		    load(&s->held_ns);
 	out->target_exited = sampler_target_exited(s, &out->exit_status);
+	out->target_cpu_ns = start ? target_cpu_since_start(s) : 0;
 	if (!out->target_exited)
 		out->exit_status = -1;
 	/* backend_name and note are written before the attach result is
@@ -331,6 +417,7 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->sample_bytes = load(&s->sample_bytes);
 	out->backend_note = s->note;
 	sampler__py_stats(s, out);
+	out->rate_hz = rate_hz(out, s->opts.mode);
 }
 
 static int

@@ -621,7 +621,6 @@ void
 worker_status(struct worker *w, struct source_status *out)
 {
 	struct sampler_stats st;
-	uint64_t attempts;
 
 	memset(out, 0, sizeof *out);
 	sampler_get_stats(w->sampler, &st);
@@ -632,10 +631,7 @@ worker_status(struct worker *w, struct source_status *out)
 	out->mode = w->opts.mode_name;
 	out->hz_requested = w->opts.hz;
 	out->elapsed_s = st.elapsed_ns / 1e9;
-	attempts = st.samples + st.dropped + st.skipped_idle;
-	if (out->elapsed_s > 0 && st.threads_seen > 0)
-		out->hz_achieved = attempts / out->elapsed_s /
-		    (st.threads > 0 ? st.threads : 1);
+	out->hz_achieved = st.rate_hz;
 	out->dropped = st.dropped + st.lost;
 	out->threads = st.threads;
 	pthread_mutex_lock(&w->lock);
