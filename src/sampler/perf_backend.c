@@ -620,6 +620,7 @@ perf_loop(struct sampler *s, struct perf_state *p)
 		if (now < next_check)
 			continue;
 		next_check = now + CHECK_NS;
+		sampler__note_cpu(s);
 		if (target_gone(s, &status)) {
 			drain_everything(s, p);
 			sampler__push_exit(s, status);

@@ -593,6 +593,7 @@ sampler_loop(struct sampler *s)
 		now = util_now_ns();
 		if (now >= next_poll) {
 			sampler__scan(s);
+			sampler__note_cpu(s);
 			next_poll = now + SAMPLER_POLL_NS;
 			/* No leader to report the exit: the last thread's is. */
 			if (s->leader_zombie && s->nth == 0)

@@ -338,19 +338,27 @@ sampler__start_clocks(struct sampler *s)
 	    memory_order_relaxed);
 }
 
+/* A later reading only: a zombie's figures may be smaller (its threads'
+ * gone), and the last good one is kept once the target is gone. */
 void
-sampler__stop_clocks(struct sampler *s)
+sampler__note_cpu(struct sampler *s)
 {
 	uint64_t cpu = target_cpu_plus_one(s->opts.pid);
 
-	if (cpu != 0)
+	if (cpu > load(&s->cpu_last_ns))
 		atomic_store_explicit(&s->cpu_last_ns, cpu,
 		    memory_order_relaxed);
+}
+
+void
+sampler__stop_clocks(struct sampler *s)
+{
+	sampler__note_cpu(s);
 	atomic_store_explicit(&s->end_ns, util_now_ns(), memory_order_relaxed);
 }
 
-/* The target's CPU time since sampling started; the last known once it
- * cannot be read (the target exited). 0 when never known. */
+/* The target's CPU time since sampling started, as last read (every
+ * 100 ms by the sampler, and here while it runs). 0 when never known. */
 static uint64_t
 target_cpu_since_start(struct sampler *s)
 {
@@ -358,10 +366,8 @@ target_cpu_since_start(struct sampler *s)
 
 	if (start == 0)
 		return 0;
-	if (!load(&s->end_ns) &&
-	    (now = target_cpu_plus_one(s->opts.pid)) != 0)
-		atomic_store_explicit(&s->cpu_last_ns, now,
-		    memory_order_relaxed);
+	if (!load(&s->end_ns))
+		sampler__note_cpu(s);
 	now = load(&s->cpu_last_ns);
 	return now > start ? now - start : 0;
 }

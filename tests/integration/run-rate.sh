@@ -20,6 +20,7 @@ for backend in ptrace perf; do
 	if [ "$backend" = perf ] && ! perf_allowed; then
 		skip "perf backend: rate" "$PERF_WHY"
 		skip "perf backend: batch header rate" "$PERF_WHY"
+		skip "perf backend: rate of a target that exits" "$PERF_WHY"
 		continue
 	fi
 	"$CTOP" --backend "$backend" -F "$HZ" --duration 3 \
@@ -32,6 +33,14 @@ for backend in ptrace perf; do
 	ok $? "$backend: summary rate ${1:-?} Hz per busy thread with ${2:-?} threads, 1 busy (-F $HZ)" ||
 		head -3 "$WORKDIR/err"
 	eval "rate_$backend=${1:-0}"
+	# A target that exits by itself: the CPU read last before it went.
+	"$CTOP" --backend "$backend" -F "$HZ" --duration 60 \
+		-o "$WORKDIR/$backend.exit.folded" -- "$TARGETS/named_threads" \
+		--threads 1 --sleepers 6 --seconds 2 >/dev/null 2>"$WORKDIR/err"
+	hz=$(sed -n 's/.*(\([0-9.]*\) Hz per busy thread.*/\1/p' "$WORKDIR/err")
+	awk -v r="${hz:-0}" -v f="$HZ" 'BEGIN { exit !(r >= 0.6 * f && r <= 2.5 * f) }'
+	ok $? "$backend: rate ${hz:-?} Hz when the target exits by itself" ||
+		head -3 "$WORKDIR/err"
 	# The batch header says the same.
 	"$CTOP" --backend "$backend" -F "$HZ" -b -n 1 -d 2 \
 		-- "$TARGETS/named_threads" --threads 1 --sleepers 6 --seconds 30 \
