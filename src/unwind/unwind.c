@@ -442,9 +442,12 @@ after_call(struct walk *w, uint64_t ra)
  * still (or 0, the outermost frame's), and the return address is in
  * executable memory; in a module it must also follow a call instruction
  * (rbp may be a general register there). Else the walk ends as before.
- * A sampled JIT pc in a prologue has rbp still pointing at its caller's
- * record: that caller is then missing from the stack, and the walk goes
- * on right. */
+ * It is taken wherever libunwind cannot step: no CFI, or CFI that gives
+ * no plausible caller (V8's builtins, in node's own text, have neither
+ * and keep rbp: without the step 80% of a sorting script's stacks ended
+ * at the first builtin; with it 97% reach _start, as with perf's fp). A sampled pc in a prologue has
+ * rbp still pointing at its caller's record: that caller is then missing
+ * from the stack, and the walk goes on right. */
 static bool
 gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 {
@@ -460,14 +463,6 @@ gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 	    !symbols_code_at(w->u->sym, up->pc - 1))
 		return false;
 	return unwind__umod_get(w, up->pc - 1) == NULL || after_call(w, up->pc);
-}
-
-/* Whether pc is in executable memory of no module: JIT code. */
-static bool
-in_jit(struct walk *w, uint64_t pc)
-{
-	return unwind__umod_get(w, pc) == NULL &&
-	    symbols_code_at(w->u->sym, pc);
 }
 
 /* Whether the instructions before ip are glibc's "mov $SYS_clone, %eax"
@@ -592,15 +587,16 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 		rc = unw_step(&c);
 		/* libunwind falls back to guessing with rbp when a pc has no
 		 * CFI; on -fomit-frame-pointer code that invents callers, so a
-		 * pc without info ends the walk, but for the cases the
-		 * helpers above recognise. */
+		 * failed step ends the walk, but for the cases the helpers
+		 * recognise: a thread's entry, or a frame chain that passes
+		 * gap_step's checks. */
 		if (w->noinfo || rc < 0) {
 			*end = step_failed(w, rc);
 			if (*end == UNWIND_NO_INFO && sampled &&
 			    sampled_gap(w, &cur, r, end) == DWARF_ENTRY_STEPPED)
 				return DWARF_ENTRY_STEPPED;
-			if (*end == UNWIND_NO_INFO &&
-			    (!exact || in_jit(w, ip)) && gap_step(w, &cur, r))
+			if ((*end == UNWIND_NO_INFO || *end == UNWIND_BAD_FRAME) &&
+			    gap_step(w, &cur, r))
 				return DWARF_GAP_STEPPED;
 			if (*end == UNWIND_NO_INFO && at_elf_entry(w, ip))
 				*end = UNWIND_COMPLETE;

@@ -8,7 +8,8 @@
 # address ("node+0x7f..."): a module frame is module+FILE_OFFSET, inside
 # the file. And at least MIN_START percent of the stacks must reach _start:
 # V8's JIT code and builtins have no unwind tables, the unwinder steps
-# through them by frame pointer. Skips, saying why, without node.
+# through them by frame pointer. The same script without the flag, a
+# sorting one, is checked too (below). Skips, saying why, without node.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/perf-lib.sh"
 export LC_ALL=C
@@ -92,5 +93,61 @@ for backend in ptrace perf; do
 	bad=$(bad_offsets "$f" | head -3)
 	[ -z "$bad" ]
 	ok $? "$backend: every module+0xOFFSET frame is inside its file${bad:+: not $bad}"
+done
+
+# Without --perf-basic-prof: JIT frames have no names, but V8's builtins
+# (code in node's own text without CFI: the stacks of a sorting script
+# ended at the first of them in 80% of samples) are named as perf names
+# them (Builtins_*), and the frame chain goes on through them and the JIT
+# code to _start (perf record --call-graph fp: 97%; dwarf: 60%).
+cat >"$WORKDIR/sort.js" <<'JS'
+function makeArray(n, seed) {
+	const a = new Array(n);
+	for (let i = 0; i < n; i++) {
+		seed = (seed * 1103515245 + 12345) % 2147483648;
+		a[i] = seed;
+	}
+	return a;
+}
+function sortMany() {
+	let t = 0;
+	for (let k = 0; k < 20; k++) {
+		const a = makeArray(20000, k + 1);
+		a.sort((x, y) => x - y);
+		t += a[0];
+	}
+	return t;
+}
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const end = cpu() + Number(process.argv[2]);
+let x = 0;
+while (cpu() < end)
+	x += sortMany();
+process.exitCode = x >= 0 ? 0 : 1;
+JS
+MIN_BUILTINS=50
+MIN_START_PLAIN=90
+for backend in ptrace perf; do
+	if [ "$backend" = perf ] && ! perf_allowed; then
+		skip "perf backend: node without --perf-basic-prof" "$PERF_WHY"
+		continue
+	fi
+	f=$WORKDIR/$backend.plain.folded
+	(cd "$WORKDIR" && "$CTOP" --backend "$backend" -F 499 --duration 60 \
+		-o "$f" -- node "$WORKDIR/sort.js" 2500 2>"$WORKDIR/err")
+	rc=$?
+	n=$(folded_total "$f")
+	b=$(share_prefix "$f" "Builtins_")
+	# Main thread's stacks (V8's worker threads start at clone3).
+	start=$(awk '{ n = $NF; if ($0 ~ /;(__GI___)?clone3?;/) next; t += n
+		if ($0 ~ /;_start;/) m += n } END { printf "%.1f", t ? 100 * m / t : 0 }' "$f")
+	[ "$rc" = 0 ] && [ "$n" -ge 200 ] &&
+		awk -v b="$b" -v s="$start" -v mb="$MIN_BUILTINS" -v ms="$MIN_START_PLAIN" \
+		'BEGIN { exit !(b >= mb && s >= ms) }'
+	ok $? "$backend, no perf map: a Builtins_ frame in $b% of $n samples (>= $MIN_BUILTINS%), $start% of the main thread's stacks reach _start (>= $MIN_START_PLAIN%), exit $rc" ||
+		{ head -3 "$WORKDIR/err"; sort -t' ' -k2 -nr "$f" | grep -v ';_start;' | head -3 | cut -c1-300; }
+	bad=$(bad_offsets "$f" | head -3)
+	[ -z "$bad" ]
+	ok $? "$backend, no perf map: every module+0xOFFSET frame is inside its file${bad:+: not $bad}"
 done
 done_testing
