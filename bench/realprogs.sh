@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # ctop-prof against `perf record --call-graph dwarf` on programs nobody
 # here wrote (issue 19): xz, sqlite3 (if present), cc1plus (compiling a
-# preprocessed C++ file), python3 and node (--perf-basic-prof). Each is
+# preprocessed C++ file), python3 and node (with --perf-basic-prof, and
+# without it as node-jit). Each is
 # launched once under each profiler. Prints per program:
 #   L1: the sum over functions of |self share ctop-prof - self share perf|,
 #       in points (0 = the same profile, 200 = disjoint), leaf functions
@@ -112,3 +113,5 @@ command -v sqlite3 >/dev/null && run sqlite3 sqlite3 "$tmp/db" ".read $tmp/work.
 	"$tmp/w.ii" -o "$tmp/w.s"
 run python3 python3 "$tmp/work.py"
 command -v node >/dev/null && run node node --perf-basic-prof "$tmp/work.js"
+# Without the perf map: JIT frames unnamed, builtins named.
+command -v node >/dev/null && run node-jit node "$tmp/work.js"
