@@ -25,28 +25,29 @@ command -v perf >/dev/null || { echo "perf not installed"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Workloads: a few seconds of CPU each.
+# Workloads: one to a few seconds of CPU each (hundreds to a thousand
+# samples at 499 Hz: fewer make the L1 mostly noise).
 head -c 4000000 /dev/urandom | base64 >"$tmp/data.txt"
 cat >"$tmp/work.py" <<'PY'
 def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)
 def main():
-    for _ in range(10): fib(27)
+    for _ in range(30): fib(27)
 main()
 PY
 cat >"$tmp/work.js" <<'JS'
 function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 let x = 0;
-for (let i = 0; i < 30; i++) x += fib(30);
+for (let i = 0; i < 100; i++) x += fib(30);
 console.log(x > 0);
 JS
 cat >"$tmp/work.sql" <<'SQL'
 CREATE TABLE t(a INTEGER, b TEXT);
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 150000)
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
 INSERT INTO t SELECT x, hex(randomblob(16)) FROM c;
 CREATE INDEX ti ON t(b);
 SELECT count(*) FROM t a JOIN t b ON a.b = b.b;
 SQL
-printf '#include <map>\n#include <string>\n#include <vector>\n#include <algorithm>\n#include <iostream>\nint main(){std::map<std::string,std::vector<int>> m; for(auto&p:m) std::sort(p.second.begin(),p.second.end()); std::cout<<m.size();}\n' >"$tmp/w.cc"
+printf '#include <map>\n#include <regex>\n#include <random>\n#include <unordered_map>\n#include <functional>\n#include <string>\n#include <vector>\n#include <algorithm>\n#include <iostream>\nint main(){std::map<std::string,std::vector<int>> m; for(auto&p:m) std::sort(p.second.begin(),p.second.end()); std::cout<<m.size();}\n' >"$tmp/w.cc"
 g++ -E "$tmp/w.cc" -o "$tmp/w.ii" 2>/dev/null
 cc1plus=$(g++ -print-prog-name=cc1plus 2>/dev/null)
 
@@ -72,7 +73,11 @@ perf_leaves() {
 			sub(/^.* \(/, "", dso); sub(/\)$/, "", dso); sub(/.*\//, "", dso)
 			if (dso ~ /^\[kernel/) continue
 			sub(/\+0x[0-9a-f]+$/, "", sym); sub(/@.*/, "", sym)
-			if (sym == "[unknown]") sym = dso " [unknown]"
+			# JIT code: perf names its dso after the perf map
+			# (even when there is none), ctop-prof leaves it bare.
+			if (sym == "[unknown]")
+				sym = dso ~ /^(perf-[0-9]+\.map|\[unknown\]|\/\/anon)$/ ? \
+				    "[unknown]" : dso " [unknown]"
 			if (leaf == "") leaf = sym
 			last = sym; lastdso = dso
 		}
@@ -91,7 +96,9 @@ start_of() { awk '$1 == "START" { printf "%.1f", 100 * $2 }' "$1"; }
 
 run() {	# run NAME COMMAND...
 	local name=$1; shift
-	"$ctop" --backend "$BACKEND" -F "$HZ" -o "$tmp/$name.folded" -- "$@" \
+	# shellcheck disable=SC2086 # CTOP_ARGS: words on purpose
+	"$ctop" --backend "$BACKEND" -F "$HZ" ${CTOP_ARGS:-} \
+		-o "$tmp/$name.folded" -- "$@" \
 		>/dev/null 2>"$tmp/$name.err" </dev/null
 	perf record -q -e cpu-clock -F "$HZ" --call-graph dwarf \
 		-o "$tmp/$name.data" -- "$@" >/dev/null 2>&1 </dev/null
@@ -111,7 +118,9 @@ run xz xz -T1 -6 -c "$tmp/data.txt"
 command -v sqlite3 >/dev/null && run sqlite3 sqlite3 "$tmp/db" ".read $tmp/work.sql"
 [ -x "$cc1plus" ] && run cc1plus "$cc1plus" -quiet -O2 -fpreprocessed \
 	"$tmp/w.ii" -o "$tmp/w.s"
-run python3 python3 "$tmp/work.py"
+# Native frames only, as perf sees them (merged, the leaves would be
+# Python functions where perf has _PyEval_*).
+CTOP_ARGS="--python off" run python3 python3 "$tmp/work.py"
 command -v node >/dev/null && run node node --perf-basic-prof "$tmp/work.js"
 # Without the perf map: JIT frames unnamed, builtins named.
 command -v node >/dev/null && run node-jit node "$tmp/work.js"

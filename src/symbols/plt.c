@@ -100,10 +100,11 @@ stubs_add(struct symbols *s, Elf_Scn *scn, const GElf_Shdr *sh,
 		return;
 	p = data->d_buf;
 	for (uint64_t at = 0; at + ent <= sh->sh_size; at += ent) {
-		for (uint64_t k = 0; k + 6 <= ent; k++) {
+		const char *name = NULL;
+		char buf[512];
+
+		for (uint64_t k = 0; k + 6 <= ent && !name; k++) {
 			int32_t disp;
-			const char *name;
-			char buf[512];
 
 			if (p[at + k] != 0xff || p[at + k + 1] != 0x25)
 				continue;
@@ -112,14 +113,19 @@ stubs_add(struct symbols *s, Elf_Scn *scn, const GElf_Shdr *sh,
 			    (uint64_t)(int64_t)disp);
 			if (!name)
 				break;
-			snprintf(buf, sizeof buf, "%s@plt", name);
-			if (util_grow(&b->v, &b->cap, b->n + 1, sizeof *b->v,
-			    64))
-				return;
-			b->v[b->n++] = (struct symbols__plt){ sh->sh_addr + at,
-			    ent, symbols__intern(s, buf) };
-			break;
 		}
+		/* The lazy-binding entries (PLT0, which jumps to ld.so's
+		 * resolver, and with IBT the .plt entries that push an index)
+		 * have no slot of a symbol: still the PLT, not an unnamed
+		 * offset in the module. */
+		if (name)
+			snprintf(buf, sizeof buf, "%s@plt", name);
+		else
+			snprintf(buf, sizeof buf, "[plt]");
+		if (util_grow(&b->v, &b->cap, b->n + 1, sizeof *b->v, 64))
+			return;
+		b->v[b->n++] = (struct symbols__plt){ sh->sh_addr + at, ent,
+		    symbols__intern(s, buf) };
 	}
 }
 
