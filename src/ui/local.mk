@@ -45,6 +45,7 @@ TUI_TESTS = \
 	tests/tui/run-resize.sh \
 	tests/tui/run-save.sh \
 	tests/tui/run-table.sh \
+	tests/tui/run-table-wide.sh \
 	tests/tui/run-term.sh
 SCRIPT_TESTS += $(TUI_TESTS)
 EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded

@@ -17,7 +17,15 @@
 struct table_cols {
 	bool counts;	/* the two sample count columns fit */
 	int name, name_w, where, where_w;
+	/* MODULE, from 120 columns: WHERE is then the file:line alone;
+	 * narrower, WHERE holds the module of a frame without a line. */
+	int module, module_w;
 };
+
+static const char *path_base(const char *path);
+
+#define TABLE_MODULE_MIN_W 120
+#define TABLE_MODULE_W 24
 
 static void
 table_cols(int w, bool no_where, struct table_cols *tc)
@@ -27,8 +35,12 @@ table_cols(int w, bool no_where, struct table_cols *tc)
 	tc->where_w = (no_where || w < 60) ? 0 : (w - tc->name) / 3;
 	if (tc->where_w > 40)
 		tc->where_w = 40;
-	tc->name_w = w - tc->name - (tc->where_w ? tc->where_w + 2 : 0);
-	tc->where = tc->name + tc->name_w + 2;
+	tc->module_w = !no_where && w >= TABLE_MODULE_MIN_W ? TABLE_MODULE_W :
+	    0;
+	tc->name_w = w - tc->name - (tc->where_w ? tc->where_w + 2 : 0) -
+	    (tc->module_w ? tc->module_w + 2 : 0);
+	tc->module = tc->name + tc->name_w + 2;
+	tc->where = tc->module + (tc->module_w ? tc->module_w + 2 : 0);
 }
 
 static double
@@ -51,6 +63,8 @@ table_title(struct canvas *c, int y, const struct table_cols *tc,
 	canvas_fill(c, y, 0, c->w, ' ', ST_TITLE);
 	canvas_text(c, y, 0, -1, buf, ST_TITLE);
 	canvas_text(c, y, tc->name, tc->name_w, "FUNCTION", ST_TITLE);
+	if (tc->module_w)
+		canvas_text(c, y, tc->module, tc->module_w, "MODULE", ST_TITLE);
 	if (tc->where_w)
 		canvas_text(c, y, tc->where, tc->where_w, "WHERE", ST_TITLE);
 	/* The sort column is drawn as selected, which reads in mono too. */
@@ -86,9 +100,17 @@ table_row(struct canvas *c, int y, const struct table_cols *tc,
 	    sizeof buf);
 	canvas_text(c, y, tc->name, tc->name_w, buf,
 	    hit && !sel ? ST_MATCH : st);
+	if (tc->module_w) {
+		text_fit(fr && fr->module ? path_base(fr->module) : "",
+		    tc->module_w, c->g, buf, sizeof buf);
+		canvas_text(c, y, tc->module, tc->module_w, buf, st);
+	}
 	if (tc->where_w) {
-		text_fit(frame_where(fr, where, sizeof where), tc->where_w,
-		    c->g, buf, sizeof buf);
+		if (tc->module_w && !(fr && fr->file))
+			where[0] = '\0';	/* the module has its column */
+		else
+			frame_where(fr, where, sizeof where);
+		text_fit(where, tc->where_w, c->g, buf, sizeof buf);
 		canvas_text(c, y, tc->where, tc->where_w, buf, st);
 	}
 }
