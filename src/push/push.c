@@ -166,50 +166,75 @@ push_parts(struct push *p, const struct pview *iv,
 	return i + 1;
 }
 
-/* The interval's payloads into items[] (from_s and until_s set by the
- * caller): one for folded; one per part with samples for pprof, whose
- * profile holds one view (the server adds up what it gets for one time
- * range). Returns how many, or -errno. */
+/* Folded: the parts in one payload (their lines add up). Returns how
+ * many payloads (0: no samples), or -errno. */
 static int
-push_encode_interval(struct push *p, struct pview *iv, struct item *items)
+encode_folded_parts(const struct pview **views, size_t n, struct item *items)
 {
-	const struct pview **views;
+	uint64_t total = 0;
+	const char *ct;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++)
+		total += views[i]->total;
+	if (total == 0)
+		return 0;
+	err = push_encode(PUSH_FORMAT_FOLDED, views, n, NULL, &items[0].body,
+	    &items[0].len, &ct);
+	return err < 0 ? err : 1;
+}
+
+/* pprof: a profile holds one view, so one payload per part with samples,
+ * each with the interval's from and until (the server adds up what it
+ * gets for one time range). Returns how many, or -errno. */
+static int
+encode_pprof_parts(const struct push *p, const struct pview **views,
+    size_t n, struct item *items)
+{
 	struct export_meta meta = {
 		.pid = p->o.pid, .backend = p->o.backend, .mode = p->o.mode,
 		.hz = p->o.hz,
 		.elapsed_s = (double)(items[0].until_s - items[0].from_s),
 	};
 	const char *ct;
-	size_t i, n, k = 0;
-	uint64_t total = 0;
-	int err = 0;
+	size_t i;
+	int k = 0, err = 0;
+
+	for (i = 0; i < n && err == 0; i++) {
+		if (views[i]->total == 0)
+			continue;
+		items[k] = items[0];
+		err = push_encode(PUSH_FORMAT_PPROF, views + i, 1, &meta,
+		    &items[k].body, &items[k].len, &ct);
+		if (err == 0)
+			k++;
+	}
+	if (err < 0)
+		while (k > 0)
+			item_free(&items[--k]);
+	return err < 0 ? err : k;
+}
+
+/* The interval's payloads into items[] (room for n_carry + 1; from_s and
+ * until_s of items[0] set by the caller). Returns how many, or -errno. */
+static int
+push_encode_interval(struct push *p, struct pview *iv, struct item *items)
+{
+	const struct pview **views;
+	size_t n;
+	int k;
 
 	views = malloc((p->n_carry + 1) * sizeof *views);
 	if (views == NULL)
 		return -ENOMEM;
 	n = push_parts(p, iv, views);
-	for (i = 0; i < n; i++)
-		total += views[i]->total;
-	if (total > 0 && p->o.format == PUSH_FORMAT_FOLDED)
-		err = push_encode(p->o.format, views, n, NULL, &items[k].body,
-		    &items[k].len, &ct);
-	if (total > 0 && p->o.format == PUSH_FORMAT_FOLDED && err == 0)
-		k++;
-	for (i = 0; i < n && err == 0 && p->o.format == PUSH_FORMAT_PPROF;
-	    i++) {
-		if (views[i]->total == 0)
-			continue;
-		items[k] = items[0];
-		err = push_encode(p->o.format, views + i, 1, &meta,
-		    &items[k].body, &items[k].len, &ct);
-		if (err == 0)
-			k++;
-	}
+	if (p->o.format == PUSH_FORMAT_PPROF)
+		k = encode_pprof_parts(p, views, n, items);
+	else
+		k = encode_folded_parts(views, n, items);
 	free(views);
-	if (err < 0)
-		while (k > 0)
-			item_free(&items[--k]);
-	return err < 0 ? err : (int)k;
+	return k;
 }
 
 /* Ends the interval [from_s, until_s): the next starts where this one
