@@ -8,7 +8,8 @@
 #   L1: the sum over functions of |self share ctop-prof - self share perf|,
 #       in points (0 = the same profile, 200 = disjoint), leaf functions
 #       compared by name (kernel frames, inline frames and +0x offsets
-#       left out on both sides);
+#       left out on both sides; C++ parameter lists dropped, as perf
+#       names without them);
 #       A function without a symbol is "MODULE [unknown]" on both sides
 #       (perf says [unknown], ctop-prof MODULE+0xOFFSET);
 #   complete%: the share of stacks that reach their root: _start or a
@@ -54,10 +55,22 @@ cc1plus=$(g++ -print-prog-name=cc1plus 2>/dev/null)
 # folded -> "leaf count" lines, the leaf being the innermost frame that
 # is not a kernel or inline frame, without +0x offsets or suffixes.
 ctop_leaves() {
-	awk '{ n = $NF; line = $0; sub(/ [0-9]+$/, "", line)
+	awk 'function strip_params(x,   i, d, c) {
+		sub(/ const$/, "", x)
+		if (x !~ /\)$/) return x
+		for (i = length(x); i > 0; i--) {
+			c = substr(x, i, 1)
+			if (c == ")") d++
+			else if (c == "(" && --d == 0) return substr(x, 1, i - 1)
+		}
+		return x
+	}
+	{ n = $NF; line = $0; sub(/ [0-9]+$/, "", line)
 		k = split(line, f, ";"); leaf = ""
 		for (i = k; i > 1; i--) if (f[i] !~ /_\[[ki]\]$/) { leaf = f[i]; break }
 		sub(/_\[j\]$/, "", leaf)
+		# C++: perf names a function without its parameters.
+		leaf = strip_params(leaf)
 		if (sub(/\+0x[0-9a-f]+$/, "", leaf)) leaf = leaf " [unknown]"
 		c[leaf] += n; t += n
 		if (line !~ /;\[(incomplete|truncated)\]/) s += n }
@@ -115,7 +128,9 @@ run() {	# run NAME COMMAND...
 
 echo "backend $BACKEND, $HZ Hz"
 run xz xz -T1 -6 -c "$tmp/data.txt"
-command -v sqlite3 >/dev/null && run sqlite3 sqlite3 "$tmp/db" ".read $tmp/work.sql"
+# In memory: a database file left by the first run would give the second
+# twice the rows (perf saw four times ctop-prof's samples).
+command -v sqlite3 >/dev/null && run sqlite3 sqlite3 :memory: ".read $tmp/work.sql"
 [ -x "$cc1plus" ] && run cc1plus "$cc1plus" -quiet -O2 -fpreprocessed \
 	"$tmp/w.ii" -o "$tmp/w.s"
 # Native frames only, as perf sees them (merged, the leaves would be
