@@ -17,7 +17,7 @@ pkg-config libncurses-dev libunwind-dev libdw-dev libelf-dev binutils \
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libcurl4-openssl-dev"
 RUN_PACKAGES="libdebuginfod1"
 TEST_PACKAGES="tmux procps man-db groff-base strace python3-minimal linux-perf \
-golang-go nodejs"
+golang-go nodejs chromium"
 
 install_packages() {
 	missing=""
