@@ -344,10 +344,13 @@ void
 sampler__note_cpu(struct sampler *s)
 {
 	uint64_t cpu = target_cpu_plus_one(s->opts.pid);
+	uint64_t last = load(&s->cpu_last_ns);
 
-	if (cpu > load(&s->cpu_last_ns))
-		atomic_store_explicit(&s->cpu_last_ns, cpu,
-		    memory_order_relaxed);
+	/* The sampler and a reader of the stats may both be here. */
+	while (cpu > last && !atomic_compare_exchange_weak_explicit(
+	    &s->cpu_last_ns, &last, cpu, memory_order_relaxed,
+	    memory_order_relaxed))
+		;
 }
 
 void
