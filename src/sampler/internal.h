@@ -145,8 +145,8 @@ void sampler__attach_result(struct sampler *s, int err, char *cause);
 void sampler__start_clocks(struct sampler *s);
 void sampler__stop_clocks(struct sampler *s);
 
-/* Reads the target's CPU time again (every 100 ms on the sampler
- * thread: a target that exits leaves the last reading). */
+/* Reads the target's CPU time again (sampler thread only: every 100 ms
+ * and at the end; a target that exits leaves the last reading). */
 void sampler__note_cpu(struct sampler *s);
 
 /* perf_backend.c: the perf backend's thread body. Returns 0 when it ran

@@ -344,13 +344,11 @@ void
 sampler__note_cpu(struct sampler *s)
 {
 	uint64_t cpu = target_cpu_plus_one(s->opts.pid);
-	uint64_t last = load(&s->cpu_last_ns);
 
-	/* The sampler and a reader of the stats may both be here. */
-	while (cpu > last && !atomic_compare_exchange_weak_explicit(
-	    &s->cpu_last_ns, &last, cpu, memory_order_relaxed,
-	    memory_order_relaxed))
-		;
+	/* Only the sampler thread stores: a plain maximum. */
+	if (cpu > load(&s->cpu_last_ns))
+		atomic_store_explicit(&s->cpu_last_ns, cpu,
+		    memory_order_relaxed);
 }
 
 void
@@ -360,19 +358,14 @@ sampler__stop_clocks(struct sampler *s)
 	atomic_store_explicit(&s->end_ns, util_now_ns(), memory_order_relaxed);
 }
 
-/* The target's CPU time since sampling started, as last read (every
- * 100 ms by the sampler, and here while it runs). 0 when never known. */
+/* The target's CPU time since sampling started, as the sampler last read
+ * it (every 100 ms, and at the end). 0 when never known. */
 static uint64_t
 target_cpu_since_start(struct sampler *s)
 {
-	uint64_t start = load(&s->cpu_start_ns), now;
+	uint64_t start = load(&s->cpu_start_ns), now = load(&s->cpu_last_ns);
 
-	if (start == 0)
-		return 0;
-	if (!load(&s->end_ns))
-		sampler__note_cpu(s);
-	now = load(&s->cpu_last_ns);
-	return now > start ? now - start : 0;
+	return start != 0 && now > start ? now - start : 0;
 }
 
 /* sampler_stats.rate_hz. */

@@ -56,17 +56,6 @@ share_regex() {
 	} END { if (total == 0) print 0; else printf "%.1f\n", 100 * m / total }' "$1"
 }
 
-# Share (0-100) of the samples of folded FILE with a frame whose name
-# starts with PREFIX.
-share_prefix() {
-	awk -v p="$2" '{
-		n = $NF; total += n; line = $0; sub(/ [0-9]+$/, "", line)
-		k = split(line, fr, ";"); hit = 0
-		for (i = 1; i <= k; i++) if (index(fr[i], p) == 1) hit = 1
-		if (hit) m += n
-	} END { if (total == 0) print 0; else printf "%.1f\n", 100 * m / total }' "$1"
-}
-
 # The module+0xOFFSET frames of FILE whose offset is past the module's
 # file size (the module found with `command -v` or under /usr/lib).
 bad_offsets() {
@@ -156,7 +145,7 @@ for backend in ptrace perf; do
 		-o "$f" -- node "$WORKDIR/sort.js" 2500 2>"$WORKDIR/err")
 	rc=$?
 	n=$(folded_total "$f")
-	b=$(share_prefix "$f" "Builtins_")
+	b=$(share_regex "$f" '^Builtins_')
 	# Main thread's stacks (V8's worker threads start at clone3).
 	start=$(awk '{ n = $NF; if ($0 ~ /;(__GI___)?clone3?;/) next; t += n
 		if ($0 ~ /;_start;/) m += n } END { printf "%.1f", t ? 100 * m / t : 0 }' "$f")
