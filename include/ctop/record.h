@@ -22,12 +22,15 @@ enum record_type {
 	REC_MAPS_CHANGED,	/* struct rec_thread: mappings may have changed
 				 * (mmap/munmap/dlopen seen); re-read maps.
 				 * time_ns: when the first of the changes
-				 * happened if known (perf: the MMAP2's own
-				 * time), else when it was seen */
+				 * was seen (ptrace); 0 with perf, whose
+				 * files come as REC_MMAP at their own time */
 	REC_PROC_EXIT,		/* struct rec_exit: the whole process ended */
 	REC_LOST,		/* struct rec_lost: samples lost upstream */
 	REC_PYTHON,		/* struct rec_python: what the probe found in
 				 * the process (after attach, launch, exec) */
+	REC_MMAP,		/* struct rec_mmap + path: a file was mapped
+				 * executable at time_ns (perf's MMAP2): the
+				 * module the samples after it are in */
 };
 
 /* DWARF register numbers for x86-64. */
@@ -157,6 +160,29 @@ struct rec_python {
 	struct python_layout layout;
 	char cause[96];
 };
+
+/* Followed in the same record by the file's path, path_len bytes and a
+ * NUL (the record is sizeof + path_len + 1 bytes). */
+struct rec_mmap {
+	uint64_t time_ns;
+	uint64_t addr, len, pgoff;	/* the mapping, as in /proc/PID/maps */
+	uint64_t dev;			/* major << 32 | minor */
+	uint64_t ino;
+	uint32_t path_len;
+	uint32_t reserved;
+};
+
+/* The path of a REC_MMAP of len bytes, or NULL when malformed. */
+static inline const char *
+rec_mmap_path(const struct rec_mmap *m, size_t len)
+{
+	const char *path = (const char *)(m + 1);
+
+	if (len < sizeof *m || len - sizeof *m != (size_t)m->path_len + 1 ||
+	    path[m->path_len] != '\0')
+		return NULL;
+	return path;
+}
 
 struct rec_lost {
 	uint64_t time_ns;

@@ -34,6 +34,7 @@ struct symbols_stats {
 	uint64_t jit;		/* pcs named by the JIT perf map */
 	uint64_t no_symbol;	/* pcs in a module without a symbol */
 	uint64_t reloads;	/* times /proc/PID/maps was re-read */
+	uint64_t mappings;	/* files mapped told by symbols_note_mapping */
 };
 
 struct symbols;
@@ -56,6 +57,23 @@ int symbols_reload(struct symbols *s);
  * rather than dropped, for the samples taken before they went (see
  * symbols_set_sample_time). */
 int symbols_reload_at(struct symbols *s, uint64_t changed_ns);
+
+/* A file mapped executable, told in order with the samples (perf's MMAP2
+ * records, REC_MMAP): [lo, hi) maps path (device dev, inode ino) from
+ * file offset off since time_ns. */
+struct symbols_mapping {
+	uint64_t lo, hi, off;
+	uint64_t dev, ino;
+	const char *path;
+	uint64_t time_ns;
+};
+
+/* Makes the mapping's module known for the samples taken from time_ns
+ * on, however soon the file is unmapped again, and ends there the life of
+ * every module it covers: a library that comes and goes before the next
+ * maps read (dlopen, dlclose) still names its samples, and one mapped at
+ * the place of another is not taken for it. Returns 0 or -errno. */
+int symbols_note_mapping(struct symbols *s, const struct symbols_mapping *m);
 
 /* Lookups from now on (symbols_resolve, symbols_module) are for a sample
  * captured at time_ns (0: none; current modules only): a module unmapped

@@ -116,6 +116,7 @@ struct sampler {
 	uint64_t watch_read_ns, watch_sent_ns, watch_maps_ns;
 	struct sampler_exec_range *exec;	/* sorted, from the maps */
 	size_t n_exec;
+	struct sampler_exec_range *exec_old;	/* the read before */
 
 	/* Backend chosen (static string) and why: written by the sampler
 	 * thread before sampler__attach_result(), read-only afterwards. */
@@ -167,6 +168,13 @@ void sampler__maps_watch(struct sampler *s, pid_t tid);
 void sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
     uint64_t sample_ns);
 void sampler__maps_watch_close(struct sampler *s);
+struct sampler_map_file;
+
+/* Tells the worker a file is mapped executable at f's range since t
+ * (REC_MMAP): its module, however soon it goes. False when the ring had
+ * no room. */
+bool sampler__push_mmap(struct sampler *s, uint64_t t,
+    const struct sampler_map_file *f);
 /* VmExe + VmLib in kB from a /proc status text, -1 without them. */
 long long sampler__status_exec_kb(const char *text);
 
@@ -251,6 +259,16 @@ bool sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
  * 0 or -errno. */
 int sampler__proc_maps_each(pid_t pid, char *buf, size_t size,
     bool (*fn)(void *ctx, const char *line), void *ctx);
+/* A maps line's mapping of a file: range, offset, device, inode and path
+ * (in the line, path_len bytes, " (deleted)" kept). */
+struct sampler_map_file {
+	uint64_t lo, hi, off, dev, ino;
+	const char *path;
+	size_t path_len;
+};
+
+/* False for a line that maps no file (anonymous, [stack], [vdso]...). */
+bool sampler__maps_line_file(const char *line, struct sampler_map_file *f);
 /* The range and whether the mapping is executable, from a maps line. */
 bool sampler__maps_line_range(const char *line, uint64_t *lo, uint64_t *hi,
     bool *exec);

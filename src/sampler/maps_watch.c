@@ -11,7 +11,10 @@
  *     the same place);
  *   - while it is stopped: the sampled pc in no executable mapping of the
  *     sampler's last maps read (a binary search): the maps are read again
- *     (at most every WATCH_MISS_NS) and the event sent if they changed. */
+ *     (at most every WATCH_MISS_NS) and the event sent if they changed.
+ * Each file a read finds mapped at a new range goes first as a REC_MMAP,
+ * as perf's MMAP2 records do: the worker's own read comes later, maybe
+ * after a dlclose, and would miss it. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -76,29 +79,54 @@ read_exec_kb(struct sampler *s, pid_t tid)
 	return n > 0 ? sampler__status_exec_kb(buf) : -1;
 }
 
+/* No time: the files mapped come as REC_MMAP at theirs; anything else a
+ * maps read finds (JIT code, a file mapped after this) counts from the
+ * read. */
 static void
-push_maps_changed(struct sampler *s, uint64_t since_ns)
+push_maps_changed(struct sampler *s)
 {
 	struct rec_thread r;
 
 	memset(&r, 0, sizeof r);
-	r.time_ns = since_ns;
 	r.pid = r.tid = s->opts.pid;
 	ring_push(s->ring, REC_MAPS_CHANGED, &r, sizeof r);
 	sampler__py_maps(s);
 }
 
 struct collect {
+	struct sampler *s;
 	struct sampler_exec_range *v;
 	size_t n;
+	const struct sampler_exec_range *old;	/* the read before */
+	size_t n_old;
+	uint64_t t;		/* the time new files count as mapped from */
 	bool changed;
 };
+
+static bool
+was_known(const struct collect *c, const struct sampler_exec_range *r)
+{
+	size_t lo = 0, hi = c->n_old;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->lo < c->old[mid].lo)
+			hi = mid;
+		else if (r->lo > c->old[mid].lo)
+			lo = mid + 1;
+		else
+			return r->hi == c->old[mid].hi;
+	}
+	return false;
+}
 
 static bool
 collect_exec(void *ctx, const char *line)
 {
 	struct collect *c = ctx;
 	struct sampler_exec_range r;
+	struct sampler_map_file f;
 	bool x;
 
 	if (!sampler__maps_line_range(line, &r.lo, &r.hi, &x) || !x)
@@ -108,17 +136,26 @@ collect_exec(void *ctx, const char *line)
 	if (c->v[c->n].lo != r.lo || c->v[c->n].hi != r.hi)
 		c->changed = true;
 	c->v[c->n++] = r;
+	/* A file mapped since the last read: its module for the samples
+	 * from now on, whenever the worker reads the maps (after a
+	 * dlclose, perhaps). */
+	if (c->t && !was_known(c, &r) && sampler__maps_line_file(line, &f))
+		sampler__push_mmap(c->s, c->t, &f);
 	return true;
 }
 
 /* Reads the executable ranges (maps lines are sorted by address); true
- * when they differ from the ones known. A zombie leader has no maps: the
+ * when they differ from the ones known. Files mapped at ranges new since
+ * the last read go to the worker as mapped since t (none at the first
+ * read, which the worker makes too). A zombie leader has no maps: the
  * sampled thread's are the same. */
 static bool
-read_exec_ranges(struct sampler *s, pid_t tid)
+read_exec_ranges(struct sampler *s, pid_t tid, uint64_t t)
 {
-	struct collect c = { s->exec, 0, false };
+	struct collect c = { s, s->exec, 0, s->exec_old, s->n_exec, t,
+		false };
 
+	memcpy(s->exec_old, s->exec, s->n_exec * sizeof *s->exec);
 	s->watch_maps_ns = util_now_ns();
 	if (sampler__proc_maps_each(s->opts.pid, s->mapsbuf, SAMPLER_MAPS_BUF,
 	    collect_exec, &c) < 0 || c.n == 0)
@@ -166,15 +203,31 @@ exec_size_changed(struct sampler *s, pid_t tid, uint64_t now)
 }
 
 /* Samples pushed before the event keep the maps the worker has (they are
- * handled before it reads again); later ones are named from the new read.
- * Its time is the next sample's capture or later: a module swapped in at
- * the same address must not name the samples before (a module mapped by
- * then wins). */
+ * handled before it reads again); later ones are named from the new read
+ * and the REC_MMAPs before it. */
 static void
-changed_at(struct sampler *s, uint64_t t, uint64_t now)
+changed_at(struct sampler *s, uint64_t now)
 {
-	push_maps_changed(s, t);
+	push_maps_changed(s);
 	s->watch_sent_ns = now;
+}
+
+/* The range tables, once. */
+static bool
+watch_ready(struct sampler *s, pid_t tid)
+{
+	if (s->exec != NULL)
+		return true;
+	s->exec = calloc(SAMPLER_EXEC_MAX, sizeof *s->exec);
+	s->exec_old = calloc(SAMPLER_EXEC_MAX, sizeof *s->exec_old);
+	if (!s->exec || !s->exec_old) {
+		free(s->exec);
+		free(s->exec_old);
+		s->exec = s->exec_old = NULL;
+		return false;
+	}
+	read_exec_ranges(s, tid, 0);
+	return true;
 }
 
 void
@@ -185,8 +238,8 @@ sampler__maps_watch(struct sampler *s, pid_t tid)
 	if (exec_size_changed(s, tid, now) ||
 	    now - s->watch_sent_ns >= WATCH_ANYWAY_NS) {
 		if (s->exec != NULL)
-			read_exec_ranges(s, tid);
-		changed_at(s, now, now);
+			read_exec_ranges(s, tid, now);
+		changed_at(s, now);
 	}
 }
 
@@ -196,17 +249,13 @@ sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
 {
 	uint64_t now;
 
-	if (s->exec == NULL) {
-		if (!(s->exec = calloc(SAMPLER_EXEC_MAX, sizeof *s->exec)))
-			return;
-		read_exec_ranges(s, tid);
-	}
-	if (in_exec(s, pc))
+	if (!watch_ready(s, tid) || in_exec(s, pc))
 		return;
 	now = util_now_ns();
+	/* The thread is stopped in the file: mapped at its capture. */
 	if (now - s->watch_maps_ns >= WATCH_MISS_NS &&
-	    read_exec_ranges(s, tid))
-		changed_at(s, sample_ns, now);
+	    read_exec_ranges(s, tid, sample_ns))
+		changed_at(s, now);
 }
 
 void
@@ -216,6 +265,7 @@ sampler__maps_watch_close(struct sampler *s)
 		close(s->watch_fd);
 	s->watch_fd = -1;
 	free(s->exec);
-	s->exec = NULL;
+	free(s->exec_old);
+	s->exec = s->exec_old = NULL;
 	s->n_exec = 0;
 }

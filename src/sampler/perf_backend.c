@@ -73,15 +73,14 @@ flush_side(struct sampler *s, struct perf_state *p)
 	if (p->maps_dirty) {
 		struct rec_thread t;
 
-		/* The mapping's own time, not ours: the worker tells samples
-		 * taken before it from those taken after. */
+		/* No time: a file the worker's read finds new has its own
+		 * REC_MMAP still to come, which tells when it was mapped;
+		 * until then it counts as mapped since the read. */
 		memset(&t, 0, sizeof t);
-		t.time_ns = p->maps_ns ? p->maps_ns : util_now_ns();
 		t.pid = t.tid = s->opts.pid;
 		ring_push(s->ring, REC_MAPS_CHANGED, &t, sizeof t);
 		sampler__py_maps(s);
 		p->maps_dirty = false;
-		p->maps_ns = 0;
 	}
 }
 
@@ -173,8 +172,10 @@ on_comm(struct sampler *s, struct perf_state *p, const void *rec,
 		sampler__py_exec(s);
 }
 
-/* An MMAP or MMAP2 of the target: the worker must read the maps again
- * before it handles samples taken after time. */
+/* An MMAP or MMAP2 of the target. A file's mapping goes to the worker as
+ * it is; anything else (a [vdso], anonymous JIT code, a ring too full for
+ * the record) has the worker read the maps again before it handles the
+ * samples that follow. */
 static void
 note_maps(struct sampler *s, struct perf_state *p, const void *rec,
     const struct perf_side *sb)
@@ -186,8 +187,23 @@ note_maps(struct sampler *s, struct perf_state *p, const void *rec,
 	if (sb->pid != s->opts.pid)
 		return;
 	t = record_time(p, rec);
-	if (t && (!p->maps_ns || t < p->maps_ns))
-		p->maps_ns = t;
+	/* The worker makes the module from the record itself, in order
+	 * with the samples: a library that comes and goes before the worker
+	 * gets to it (dlopen, dlclose) is still known for the samples taken
+	 * inside it. Anonymous code (JIT) is "//anon", inode 0: the maps
+	 * show no file for it, nor does the worker make a module. */
+	if (sb->file && sb->file[0] == '/' && sb->file[1] != '/' &&
+	    sb->ino != 0 && sb->file_len < 4096) {
+		struct sampler_map_file f = {
+			.lo = sb->addr, .hi = sb->addr + sb->len,
+			.off = sb->pgoff, .dev = sb->dev, .ino = sb->ino,
+			.path = sb->file, .path_len = sb->file_len,
+		};
+
+		flush_side(s, p);
+		if (sampler__push_mmap(s, t, &f))
+			return;
+	}
 	p->maps_dirty = true;
 }
 

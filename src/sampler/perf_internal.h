@@ -42,9 +42,8 @@ struct perf_state {
 	size_t ntids, captids;
 	unsigned char *bounce;		/* a record that wraps the ring */
 	bool kernel;			/* kernel samples and frames wanted */
-	bool maps_dirty;		/* an MMAP2 not yet told the worker */
-	uint64_t maps_ns;		/* the earliest such MMAP2's time, 0 if
-					 * unknown */
+	bool maps_dirty;		/* a mapping change not yet told the
+					 * worker (other than a REC_MMAP) */
 	uint64_t throttled;
 };
 
@@ -81,6 +80,12 @@ struct perf_side {
 	bool exec;		/* COMM: the name given by an exec */
 	char comm[16];		/* COMM: NUL-terminated, may be cut */
 	uint64_t lost;		/* LOST: records the kernel dropped */
+	/* MMAP2 of a file (file != NULL): the mapping, as in the maps;
+	 * file points into the record, file_len bytes and a NUL. */
+	uint64_t addr, len, pgoff, dev, ino;
+	uint32_t prot;
+	const char *file;
+	size_t file_len;
 };
 
 /* perf_parse.c */

@@ -238,6 +238,35 @@ body_u32(const unsigned char *body, size_t blen, size_t at)
 	return v;
 }
 
+/* MMAP2 {pid, tid, addr, len, pgoff, maj, min, ino, ino_generation,
+ * prot, flags, filename[] NUL-padded to 8, sample_id}: the mapping of a
+ * file, unless the record carries a build id in place of the device and
+ * inode (we never ask for that) or the name has no NUL. */
+static void
+decode_mmap2(const struct perf_event_header *h, const unsigned char *body,
+    size_t blen, struct perf_side *out)
+{
+	const char *name, *nul;
+	uint64_t ino;
+
+	if (blen <= 64 || (h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID))
+		return;
+	name = (const char *)body + 64;
+	nul = memchr(name, '\0', blen - 64);
+	if (!nul)
+		return;
+	memcpy(&out->addr, body + 8, 8);
+	memcpy(&out->len, body + 16, 8);
+	memcpy(&out->pgoff, body + 24, 8);
+	memcpy(&ino, body + 40, 8);
+	out->dev = (uint64_t)body_u32(body, blen, 32) << 32 |
+	    body_u32(body, blen, 36);
+	out->ino = ino;
+	out->prot = body_u32(body, blen, 56);
+	out->file = name;
+	out->file_len = (size_t)(nul - name);
+}
+
 /* rec: the whole record, header included, h->size <= len bytes. Returns
  * out->kind. Layouts: MMAP/MMAP2 {pid, tid, ...}; COMM {pid, tid,
  * comm[]}; FORK/EXIT {pid, ppid, tid, ptid, time}; LOST {id, lost}. */
@@ -259,6 +288,8 @@ perf__decode_side(const void *rec, size_t len, struct perf_side *out)
 			out->kind = PERF_SIDE_MAPS;
 			out->pid = (pid_t)body_u32(body, blen, 0);
 		}
+		if (h->type == PERF_RECORD_MMAP2)
+			decode_mmap2(h, body, blen, out);
 		break;
 	case PERF_RECORD_COMM:
 		if (blen < 9)

@@ -282,6 +282,34 @@ sampler__maps_line_range(const char *line, uint64_t *lo, uint64_t *hi,
 }
 
 bool
+sampler__maps_line_file(const char *line, struct sampler_map_file *f)
+{
+	const char *p = line;
+	uint64_t maj, min;
+
+	memset(f, 0, sizeof *f);
+	if (!parse_hex(&p, &f->lo) || *p++ != '-' || !parse_hex(&p, &f->hi))
+		return false;
+	/* " rwxp " */
+	if (*p++ != ' ' || !p[0] || !p[1] || !p[2] || !p[3] || p[4] != ' ')
+		return false;
+	p += 5;
+	if (!parse_hex(&p, &f->off) || *p++ != ' ' || !parse_hex(&p, &maj) ||
+	    *p++ != ':' || !parse_hex(&p, &min) || *p++ != ' ')
+		return false;
+	f->dev = maj << 32 | min;
+	for (; *p >= '0' && *p <= '9'; p++)
+		f->ino = f->ino * 10 + (uint64_t)(*p - '0');
+	while (*p == ' ')
+		p++;
+	if (*p != '/')
+		return false;
+	f->path = p;
+	f->path_len = strlen(p);
+	return f->path_len < 4096;
+}
+
+bool
 sampler__maps_line_holds(const char *line, uint64_t sp, uint64_t *lo,
     uint64_t *hi)
 {

@@ -42,6 +42,30 @@ load(_Atomic uint64_t *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
+bool
+sampler__push_mmap(struct sampler *s, uint64_t t,
+    const struct sampler_map_file *f)
+{
+	size_t len = sizeof(struct rec_mmap) + f->path_len + 1;
+	struct rec_mmap *m = ring_reserve(s->ring, REC_MMAP, len);
+
+	if (!m)
+		return false;
+	memset(m, 0, sizeof *m);
+	m->time_ns = t ? t : util_now_ns();
+	m->addr = f->lo;
+	m->len = f->hi - f->lo;
+	m->pgoff = f->off;
+	m->dev = f->dev;
+	m->ino = f->ino;
+	m->path_len = (uint32_t)f->path_len;
+	memcpy(m + 1, f->path, f->path_len);
+	((char *)(m + 1))[f->path_len] = '\0';
+	ring_commit(s->ring, len);
+	sampler__py_maps(s);
+	return true;
+}
+
 void
 sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid)
 {

@@ -286,6 +286,28 @@ worker_handle_exec(struct worker *w)
 	memset(w->pyname, 0, sizeof w->pyname);
 }
 
+/* A file mapped executable (perf's MMAP2): its module is known for the
+ * samples that follow at once, without a maps read, which might come after
+ * the file is unmapped again. */
+static void
+worker_handle_mmap(struct worker *w, const struct rec_mmap *m, size_t len)
+{
+	struct symbols_mapping map;
+
+	/* Made now if not yet (they are on the first sample): a file mapped
+	 * and unmapped before it would be in no read. */
+	if ((map.path = rec_mmap_path(m, len)) == NULL ||
+	    !worker_ensure_symbols(w))
+		return;
+	map.lo = m->addr;
+	map.hi = m->addr + m->len;
+	map.off = m->pgoff;
+	map.dev = m->dev;
+	map.ino = m->ino;
+	map.time_ns = m->time_ns;
+	symbols_note_mapping(w->symbols, &map);
+}
+
 static void
 worker_handle_record(struct worker *w, uint32_t type, const void *data,
     size_t len)
@@ -317,6 +339,9 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 	case REC_MAPS_CHANGED:
 		if (w->symbols != NULL && len >= sizeof *t)
 			symbols_reload_at(w->symbols, t->time_ns);
+		break;
+	case REC_MMAP:
+		worker_handle_mmap(w, data, len);
 		break;
 	case REC_PROC_EXIT:
 		if (len < sizeof *e)

@@ -147,6 +147,7 @@ struct symbols {
 	uint64_t sample_ns;	/* the sample being looked up; 0: none */
 	uint64_t max_sample_ns;	/* the latest sample time seen */
 	uint64_t reads;		/* maps reads since the last reset */
+	uint64_t report_seq;	/* for names libdwfl knows no module by */
 	uint64_t last_read_ns;	/* when the last maps read began */
 
 	/* string pool: open addressing over malloc'd strings */

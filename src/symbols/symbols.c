@@ -10,12 +10,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +37,16 @@ mod_free(struct symbols__mod *m)
 	free(m);
 }
 
+/* Whether fd is m's file (the device and inode the maps gave). */
+static bool
+fd_is_file_of(int fd, const struct symbols__mod *m)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_ino == m->ino &&
+	    ((uint64_t)major(st.st_dev) << 32 | minor(st.st_dev)) == m->dev;
+}
+
 /* Dwfl_Callbacks.find_elf: the file as the target sees it. map_files works
  * for deleted files (it needs privileges); /proc/PID/root for files in
  * another mount namespace; the plain path last. */
@@ -52,6 +64,12 @@ symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	snprintf(buf, sizeof buf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
 	    (int)m->owner->proc_pid, m->map_lo, m->map_hi);
 	fd = util_open_regular(buf);
+	/* A module made from an MMAP2 record may be loaded after its file
+	 * was unmapped and another mapped at its place. */
+	if (fd >= 0 && !fd_is_file_of(fd, m)) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
 		snprintf(buf, sizeof buf, "/proc/%d/root%s",
 		    (int)m->owner->proc_pid, m->path);
@@ -325,6 +343,46 @@ mod_same(const struct symbols__mod *a, const struct symbols__mod *b)
 	    a->ino == b->ino && strcmp(a->path, b->path) == 0;
 }
 
+/* Whether n, from a new read, is module o again: the same file loaded at
+ * the same place, o's range within n's (a module made from an MMAP2
+ * record spans the executable mapping only, a read all of the file's). */
+static bool
+mod_same_load(const struct symbols__mod *o, const struct symbols__mod *n)
+{
+	return o->lo == n->lo && o->hi <= n->hi && o->map_lo >= n->map_lo &&
+	    o->dev == n->dev && o->ino == n->ino && o->vdso == n->vdso &&
+	    strcmp(o->path, n->path) == 0;
+}
+
+/* n takes over o's Dwfl_Module, tables and lifetime, and o's name and
+ * range as reported, so that libdwfl keeps the same Dwfl_Module (and its
+ * ELF, DWARF and unwind tables) for it. o is then freed. */
+static void
+mod_adopt(struct symbols__mod *n, struct symbols__mod *o)
+{
+	char *name = n->report_name;
+
+	n->report_name = o->report_name;
+	o->report_name = name;
+	n->hi = o->hi;
+	n->mod = o->mod;
+	n->from_ns = o->from_ns;
+	n->funcs = o->funcs;
+	n->n_funcs = o->n_funcs;
+	n->marks = o->marks;
+	n->n_marks = o->n_marks;
+	n->funcs_loaded = o->funcs_loaded;
+	n->fdes = o->fdes;
+	n->n_fdes = o->n_fdes;
+	n->fdes_loaded = o->fdes_loaded;
+	n->plts = o->plts;
+	n->n_plts = o->n_plts;
+	n->plts_loaded = o->plts_loaded;
+	o->funcs = o->marks = NULL;
+	o->fdes = NULL;
+	o->plts = NULL;
+}
+
 /* Same name and range: libdwfl would hand both the same Dwfl_Module. */
 static bool
 mod_same_slot(const struct symbols__mod *a, const struct symbols__mod *b)
@@ -387,19 +445,22 @@ report_all(struct symbols *s)
  * frames would then be cut loose. So a module that leaves the maps is
  * retired, not freed: it stays reported to libdwfl (its Dwfl_Module, ELF
  * and unwind tables stay valid) with gone_ns, the end of the read that
- * missed it. Every module has from_ns: 0 for the first read, else the
- * start of the read that first listed it or, with perf, the time of the
- * first MMAP2 since the previous read (REC_MAPS_CHANGED carries it). For a
+ * missed it, or the time a mapping told later covered it. Every module has
+ * from_ns: 0 for the first read, else the time of its mapping when told
+ * (perf's MMAP2, symbols_note_mapping below), else the start of the read
+ * that first listed it or the time the sampler saw the maps change
+ * (ptrace: REC_MAPS_CHANGED carries it). For a
  * sample captured at t (symbols_set_sample_time), the module of a pc is:
  *   1. the current module covering it, if mapped by then (from_ns <= t);
  *   2. else a retired one covering it with from_ns <= t < gone_ns;
  *   3. else the current one anyway (mapped before the read that found
  *      it: a dlopen seen only by a reload after the sample);
  *   4. else a retired one with t < gone_ns.
- * Between two reads (on the sampler's maps-changed events: perf's MMAP2
- * records, ptrace's check of the executable mappings' size, and once a
- * second) which of two modules at one address a sample hit is a guess;
- * the rule takes the one the reads saw at that time.
+ * With perf every file mapping is told in order with the samples, so the
+ * rule is exact. With ptrace, between two reads (on the sampler's check
+ * of the executable mappings' size, and once a second) which of two
+ * modules at one address a sample hit is a guess; the rule takes the one
+ * the reads saw at that time.
  * A retired module is freed once a sample later than gone_ns +
  * RETIRED_SLACK_NS was handled: records reach the worker in capture order,
  * except across perf's per-CPU rings, which the sampler drains in turn at
@@ -657,14 +718,9 @@ symbols_reload_at(struct symbols *s, uint64_t changed_ns)
 		bool kept = false;
 
 		for (size_t j = 0; j < n && !kept; j++) {
-			if (!mod_same(old, mods[j]) || mods[j]->mod)
+			if (!mod_same_load(old, mods[j]) || mods[j]->mod)
 				continue;
-			mods[j]->mod = old->mod;
-			mods[j]->funcs = old->funcs;
-			mods[j]->n_funcs = old->n_funcs;
-			mods[j]->funcs_loaded = old->funcs_loaded;
-			mods[j]->from_ns = old->from_ns;
-			old->funcs = NULL;
+			mod_adopt(mods[j], old);
 			kept = true;
 		}
 		if (kept) {
@@ -689,6 +745,238 @@ symbols_reload_at(struct symbols *s, uint64_t changed_ns)
 		symbols__bump(s);
 	bounds_update(s);
 	symbols__jit_follow(s);
+	return report_all(s);
+}
+
+/* ------------------------------------------------------------------------
+ * Mappings told in order with the samples (perf's MMAP2 records)
+ *
+ * A maps read describes the process when the worker makes it, which may be
+ * after a library was mapped, sampled and unmapped again. A mapping told
+ * with its time needs no read: its module is made at once, mapped since
+ * that time, and every module it covers ends there. The kernel reports no
+ * munmap: a module stays current until a mapping covers it or a read no
+ * longer lists it. A module a read found is taken as mapped since that
+ * read (symbols_reload_at(s, 0)); when the read came after the mapping,
+ * the mapping's record, which follows, moves its start back.
+ * ------------------------------------------------------------------------ */
+
+/* Whether any of m's mappings shares an address with [lo, hi). */
+static bool
+mod_hits(const struct symbols__mod *m, uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < m->n_segs; i++)
+		if (m->segs[i].lo < hi && lo < m->segs[i].hi)
+			return true;
+	return false;
+}
+
+/* Ends at t the life of the retired modules under [lo, hi) mapped before t:
+ * the new mapping took their place. */
+static void
+retired_end_under(struct symbols *s, uint64_t lo, uint64_t hi, uint64_t t)
+{
+	for (size_t i = 0; i < s->n_retired; i++) {
+		struct symbols__mod *r = s->retired[i];
+
+		if (r->from_ns < t && r->gone_ns > t && mod_hits(r, lo, hi))
+			r->gone_ns = t;
+	}
+}
+
+/* Takes the current modules under [lo, hi) out of the list: retired at t
+ * when mapped before it. One a read found after t is the new mapping's
+ * successor (its own record is still to come): it stays, and the time it
+ * was found is returned, when the new module's life ends; else
+ * UINT64_MAX. */
+static uint64_t
+current_end_under(struct symbols *s, uint64_t lo, uint64_t hi, uint64_t t)
+{
+	uint64_t until = UINT64_MAX;
+
+	for (size_t i = 0; i < s->n_mods;) {
+		struct symbols__mod *c = s->mods[i];
+
+		if (!mod_hits(c, lo, hi)) {
+			i++;
+		} else if (c->from_ns > t) {
+			if (c->from_ns < until)
+				until = c->from_ns;
+			i++;
+		} else {
+			memmove(&s->mods[i], &s->mods[i + 1],
+			    (s->n_mods - i - 1) * sizeof s->mods[0]);
+			s->n_mods--;
+			retire(s, c, t);
+		}
+	}
+	return until;
+}
+
+/* A name libdwfl knows no other module by in m's range: the same file
+ * mapped at the same place again (dlopen, dlclose, dlopen) is another
+ * life, and libdwfl would give both lives one Dwfl_Module. */
+static int
+mod_unique_name(struct symbols *s, struct symbols__mod *m)
+{
+	bool clash = false;
+	char *name;
+
+	for (size_t i = 0; i < s->n_mods && !clash; i++)
+		clash = mod_same_slot(s->mods[i], m);
+	for (size_t i = 0; i < s->n_retired && !clash; i++)
+		clash = mod_same_slot(s->retired[i], m);
+	if (!clash)
+		return 0;
+	if (asprintf(&name, "%s (%" PRIu64 ")", m->path,
+	    ++s->report_seq) < 0)
+		return -ENOMEM;
+	free(m->report_name);
+	m->report_name = name;
+	return 0;
+}
+
+static int
+current_insert(struct symbols *s, struct symbols__mod *m)
+{
+	struct symbols__mod **v;
+	size_t at = 0;
+
+	v = realloc(s->mods, (s->n_mods + 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	s->mods = v;
+	while (at < s->n_mods && s->mods[at]->lo <= m->lo)
+		at++;
+	memmove(&s->mods[at + 1], &s->mods[at],
+	    (s->n_mods - at) * sizeof s->mods[0]);
+	s->mods[at] = m;
+	s->n_mods++;
+	return 0;
+}
+
+/* Opens the file of a mapping told by path: through the target's root
+ * (a container), else as it is; -1 when neither is a regular file. Its
+ * /proc/PID/map_files entry may be gone already. */
+static int
+mapping_open(const struct symbols *s, const char *path)
+{
+	char buf[PATH_MAX + 32];
+	int fd;
+
+	snprintf(buf, sizeof buf, "/proc/%d/root%s", (int)s->proc_pid, path);
+	fd = util_open_regular(buf);
+	return fd >= 0 ? fd : util_open_regular(path);
+}
+
+/* The end of the file's whole load when its executable segment is mapped
+ * as m is: the segments after the text (read-only data with the unwind
+ * tables, the data) belong to the module, but MMAP2 records tell only the
+ * executable mapping. m->hi when the file cannot be read. Only the parts
+ * backed by the file count, as in the maps (the rest of .bss is
+ * anonymous memory). */
+static uint64_t
+mapping_load_end(const struct symbols *s, const struct symbols__mod *m)
+{
+	const uint64_t page = 4096;
+	uint64_t off = m->segs[0].off, end = 0, bias = 0;
+	bool found = false;
+	size_t phnum;
+	Elf *elf;
+	int fd;
+
+	if ((fd = mapping_open(s, m->path)) < 0)
+		return m->hi;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	for (size_t i = 0; elf && elf_getphdrnum(elf, &phnum) == 0 &&
+	    i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if ((ph.p_flags & PF_X) && (ph.p_offset & ~(page - 1)) == off) {
+			bias = m->map_lo - (ph.p_vaddr & ~(page - 1));
+			found = true;
+		}
+		if (ph.p_vaddr + ph.p_filesz > end)
+			end = ph.p_vaddr + ph.p_filesz;
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	end = (end + page - 1) & ~(page - 1);
+	if (!found || bias + end <= m->hi)
+		return m->hi;
+	return bias + end;
+}
+
+/* The current module that is this mapping, or NULL. */
+static struct symbols__mod *
+current_same_load(struct symbols *s, const struct symbols__mod *m)
+{
+	for (size_t i = 0; i < s->n_mods; i++)
+		if (mod_same_load(m, s->mods[i]))
+			return s->mods[i];
+	return NULL;
+}
+
+int
+symbols_note_mapping(struct symbols *s, const struct symbols_mapping *map)
+{
+	struct symbols__maps_line ml = {
+		.lo = map->lo, .hi = map->hi, .off = map->off,
+		.dev = map->dev, .ino = map->ino, .exec = true,
+	};
+	struct symbols__mod *m, *same;
+	uint64_t t = map->time_ns, until;
+	char *path;
+	size_t len;
+	int rc;
+
+	/* A file, as in the maps: not perf's "//anon". */
+	if (!s->dwfl || map->hi <= map->lo || !map->path ||
+	    map->path[0] != '/' || map->path[1] == '/')
+		return -EINVAL;
+	/* As the maps write a file unlinked since. */
+	if (!(path = strdup(map->path)))
+		return -ENOMEM;
+	len = strlen(path);
+	if (len > 10 && strcmp(path + len - 10, " (deleted)") == 0)
+		path[len - 10] = '\0';
+	ml.path = path;
+	m = mod_new(s, &ml);
+	free(path);
+	if (!m)
+		return -ENOMEM;
+	s->stats.mappings++;
+	if ((same = current_same_load(s, m)) != NULL) {
+		/* Known from a read: mapped since t, not since the read. */
+		mod_free(m);
+		if (same->from_ns <= t)
+			return 0;
+		same->from_ns = t;
+		retired_end_under(s, map->lo, map->hi, t);
+		symbols__bump(s);
+		bounds_update(s);
+		return 0;
+	}
+	m->from_ns = t;
+	m->hi = mapping_load_end(s, m);
+	until = current_end_under(s, map->lo, map->hi, t);
+	retired_end_under(s, map->lo, map->hi, t);
+	if ((rc = mod_unique_name(s, m)) < 0) {
+		mod_free(m);
+		return rc;
+	}
+	if (until != UINT64_MAX)
+		retire(s, m, until);
+	else if ((rc = current_insert(s, m)) < 0) {
+		mod_free(m);
+		return rc;
+	}
+	symbols__bump(s);
+	bounds_update(s);
 	return report_all(s);
 }
 

@@ -304,6 +304,22 @@ check_parse(const char *line, size_t len)
 				fuzz_check(x == o.exec, "sampler: exec %d, want "
 				    "%d: %s", x, o.exec, orig);
 		}
+		/* Its reader of a file's mapping (REC_MMAP on ptrace)
+		 * gives the same fields where it takes the line. */
+		{
+			struct sampler_map_file f;
+
+			if (sampler__maps_line_file(orig, &f) &&
+			    f.lo == o.lo && f.hi == o.hi)
+				fuzz_check(f.off == o.off && f.ino == o.ino &&
+				    f.dev == ((uint64_t)o.major << 32 |
+				    o.minor) && f.path == orig + o.path_at,
+				    "sampler: file fields %llx %llu %#llx at "
+				    "%td: %s", (unsigned long long)f.off,
+				    (unsigned long long)f.ino,
+				    (unsigned long long)f.dev,
+				    f.path - orig, orig);
+		}
 		fuzz_check(ml.path == buf + o.path_at &&
 		    strlen(ml.path) == o.path_len, "path \"%s\" at %td, want "
 		    "%zu bytes at %zu: %s", ml.path, ml.path - buf,

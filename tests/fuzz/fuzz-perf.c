@@ -363,7 +363,27 @@ check_side(const unsigned char *rec, size_t len)
 	} else if (type == PERF_RECORD_THROTTLE && size) {
 		want.kind = PERF_SIDE_THROTTLE;
 	}
+	/* A file's MMAP2: its mapping, the name inside the record. */
+	if (type == PERF_RECORD_MMAP2 && blen > 64 &&
+	    !(misc & PERF_RECORD_MISC_MMAP_BUILD_ID) &&
+	    memchr(rec + 72, '\0', blen - 64)) {
+		want.file = (const char *)rec + 72;
+		want.file_len = strlen(want.file);
+		want.addr = get_u64(rec, 16);
+		want.len = get_u64(rec, 24);
+		want.pgoff = get_u64(rec, 32);
+		want.dev = (uint64_t)get_u32(rec, 40) << 32 | get_u32(rec, 44);
+		want.ino = get_u64(rec, 48);
+		want.prot = get_u32(rec, 64);
+	}
 	kind = perf__decode_side(rec, len, &sb);
+	fuzz_check(sb.file == want.file && sb.file_len == want.file_len &&
+	    (!sb.file || (sb.addr == want.addr && sb.len == want.len &&
+	    sb.pgoff == want.pgoff && sb.dev == want.dev &&
+	    sb.ino == want.ino && sb.prot == want.prot)),
+	    "MMAP2, %zu bytes: file %p (%zu bytes), want %p (%zu)", size,
+	    (const void *)sb.file, sb.file_len, (const void *)want.file,
+	    want.file_len);
 	fuzz_check(kind == (int)sb.kind && sb.kind == want.kind,
 	    "type %u, %zu bytes: kind %d (returned %d), want %d", type, size,
 	    sb.kind, kind, want.kind);

@@ -6,11 +6,15 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -202,6 +206,173 @@ test_self(void)
 	symbols_free(s);
 }
 
+/* A library file's executable segment, to be told as an MMAP2 would:
+ * its page-aligned file offset and length, and its device and inode. */
+struct lib_text {
+	char path[4096];
+	uint64_t off, len, vaddr, dev, ino;
+	uint64_t func;		/* the function's offset from the load base */
+	uint64_t eh_hdr;	/* .eh_frame_hdr's, in the read-only data */
+};
+
+static bool
+lib_text_read(const char *name, const char *func, struct lib_text *lt)
+{
+	const uint64_t page = 4096;
+	struct stat st;
+	size_t phnum;
+	Dl_info di;
+	Elf *elf;
+	void *h, *sym;
+	int fd;
+
+	memset(lt, 0, sizeof *lt);
+	snprintf(lt->path, sizeof lt->path, "%s", capture_target(name));
+	/* The function's offset, from a real load. */
+	if (!(h = dlopen(lt->path, RTLD_NOW)))
+		return false;
+	sym = dlsym(h, func);
+	if (sym && dladdr(sym, &di))
+		lt->func = (uint64_t)((char *)sym - (char *)di.dli_fbase);
+	dlclose(h);
+	if ((fd = open(lt->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	fstat(fd, &st);
+	lt->dev = (uint64_t)major(st.st_dev) << 32 | minor(st.st_dev);
+	lt->ino = st.st_ino;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	for (size_t i = 0; elf && elf_getphdrnum(elf, &phnum) == 0 &&
+	    i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			continue;
+		if (ph.p_type == PT_GNU_EH_FRAME)
+			lt->eh_hdr = ph.p_vaddr;
+		if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		lt->off = ph.p_offset & ~(page - 1);
+		lt->vaddr = ph.p_vaddr & ~(page - 1);
+		lt->len = ((ph.p_vaddr + ph.p_memsz + page - 1) & ~(page - 1)) -
+		    lt->vaddr;
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return lt->func != 0 && lt->len != 0;
+}
+
+static void
+note_lib(struct symbols *s, const struct lib_text *lt, uint64_t base,
+    uint64_t t)
+{
+	struct symbols_mapping m = {
+		.lo = base + lt->vaddr, .hi = base + lt->vaddr + lt->len,
+		.off = lt->off, .dev = lt->dev, .ino = lt->ino,
+		.path = lt->path, .time_ns = t,
+	};
+
+	int rc = symbols_note_mapping(s, &m);
+
+	ok(rc == 0, "mapping of %s told at %" PRIu64 " (%d)",
+	    strrchr(lt->path, '/') + 1, t, rc);
+}
+
+/* The leaf's name for a pc of a sample captured at t. */
+static const char *
+leaf_at(struct symbols *s, uint64_t pc, uint64_t t)
+{
+	static struct frame f[8];
+	int n;
+
+	symbols_set_sample_time(s, t);
+	n = symbols_resolve(s, pc, true, f, 8);
+	return n > 0 ? f[n - 1].name : "(none)";
+}
+
+/* Mappings told in order with the samples (perf's MMAP2 records): two
+ * libraries at one address, one after the other, never in any maps read
+ * (the address is made up: names and unwind tables come from the files),
+ * then a read that comes after a library was mapped but before its record
+ * was handled (issue 20). */
+static void
+test_mappings(void)
+{
+	struct symbols *s = symbols_new(getpid(), NULL, NULL);
+	const uint64_t base = 0x7e5500000000ull;
+	struct lib_text l1, l2;
+	uint64_t t0, t1, t2;
+	void *h;
+
+	if (!s || !lib_text_read("libdlhot.so", "dlhot_spin", &l1) ||
+	    !lib_text_read("libdlhot2.so", "dlhot2_spin", &l2)) {
+		ok(0, "mappings: symbols_new and the libraries' segments");
+		symbols_free(s);
+		return;
+	}
+	{
+		struct symbols_mapping anon = { .lo = base, .hi = base + 4096,
+			.path = "//anon", .time_ns = 1 };
+
+		ok(symbols_note_mapping(s, &anon) == -EINVAL,
+		    "mappings: perf's //anon (JIT code) is no module");
+	}
+	t0 = symbols__test_now();
+	t1 = t0 + 1000;
+	t2 = t0 + 2000;
+	note_lib(s, &l1, base, t1);
+	note_lib(s, &l2, base, t2);
+	is_str(leaf_at(s, base + l1.func, t1 + 500), "dlhot_spin",
+	    "mappings: a sample between the two is in the first library");
+	ok(l1.eh_hdr && symbols_module(s, base + l1.eh_hdr) != NULL,
+	    "mappings: its unwind table, past the text, is in its module");
+	is_str(leaf_at(s, base + l2.func, t2 + 500), "dlhot2_spin",
+	    "mappings: a sample after the second is in the second");
+	ok(strcmp(leaf_at(s, base + l1.func, t1 - 500), "dlhot_spin") != 0,
+	    "mappings: a sample before both is in neither");
+	/* A read that lists neither (both gone) retires them, for the
+	 * samples still to come from their time. */
+	ok(symbols_reload(s) == 0, "mappings: a maps read without them");
+	is_str(leaf_at(s, base + l1.func, t1 + 500), "dlhot_spin",
+	    "mappings: after the read, the first still names its samples");
+	is_str(leaf_at(s, base + l2.func, t2 + 500), "dlhot2_spin",
+	    "mappings: ... and the second its own");
+
+	/* A fake library at a real one's place, then the real one mapped
+	 * and read before its record is handled: the read alone would
+	 * take the samples between for the fake one. */
+	symbols_set_sample_time(s, 0);
+	h = dlopen(l1.path, RTLD_NOW);
+	if (!h) {
+		ok(0, "mappings: dlopen %s", l1.path);
+		symbols_free(s);
+		return;
+	}
+	{
+		uint64_t real = (uint64_t)(uintptr_t)dlsym(h, "dlhot_spin") -
+		    l1.func;
+		uint64_t ta = symbols__test_now(), tf = ta - 1000;
+
+		note_lib(s, &l2, real, tf);
+		symbols_reload(s);
+		ok(strcmp(leaf_at(s, real + l1.func, ta + 1), "dlhot_spin")
+		    != 0, "mappings: before its record, a read's library "
+		    "counts from the read on (%s)",
+		    leaf_at(s, real + l1.func, ta + 1));
+		note_lib(s, &l1, real, ta);
+		is_str(leaf_at(s, real + l1.func, ta + 1), "dlhot_spin",
+		    "mappings: its record moves its start back to the "
+		    "mapping");
+		ok(strcmp(leaf_at(s, real + l1.func, tf + 1), "dlhot_spin")
+		    != 0, "mappings: the fake one still names the samples "
+		    "before it (%s)", leaf_at(s, real + l1.func, tf + 1));
+	}
+	symbols_set_sample_time(s, 0);
+	dlclose(h);
+	symbols_free(s);
+}
+
 /* Percentage of samples of a target whose leaf function is `want`. */
 static void
 test_target_leaf(const char *target, const char *want, const char *what)
@@ -316,6 +487,7 @@ main(void)
 	test_self();
 	test_frame_ids();
 	test_reload_cost();
+	test_mappings();
 	rc = capture_probe();
 	if (rc < 0) {
 		skip(strerror(-rc), "ptrace of a child not permitted here: "
