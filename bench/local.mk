@@ -17,3 +17,4 @@ bench_bench_work_LDFLAGS = -pthread
 EXTRA_DIST += bench/bench-perf.sh bench/bench-python.sh
 EXTRA_DIST += bench/bench-push.sh
 EXTRA_DIST += bench/realprogs.sh
+EXTRA_DIST += bench/budget.sh

@@ -32,6 +32,7 @@ struct options {
 	enum sampler_backend backend;
 	enum unwind_choice unwind;
 	size_t stack_size;
+	double max_overhead_pct;	/* --max-overhead; 0: no budget */
 	const char *snapshot_dir;	/* NULL = working directory */
 	bool debuginfod;
 	bool ascii;

@@ -52,6 +52,9 @@ struct sampler_opts {
 	unsigned perf_ring_pages; /* perf: data pages per CPU ring, a power
 				 * of two; 0 = sized from stack_size */
 	enum sampler_python python;
+	double max_overhead_pct; /* --max-overhead: the most the profiler
+				 * may cost the target, in percent of its
+				 * CPU time (0: no budget) */
 	bool python_hint;	/* launch: the command looks like CPython
 				 * (its name or its #! line); with --backend
 				 * auto, ptrace is then chosen */
@@ -86,6 +89,13 @@ struct sampler_stats {
 				 * see (kernel time...), "" if nothing to
 				 * say; valid until sampler_free() */
 	uint64_t sample_bytes;	/* payload bytes of the samples pushed */
+	/* --max-overhead: the rate asked now (-F without a budget), the
+	 * lowest it was, how many times it moved, the budget (percent of
+	 * the target's CPU time, 0: none) and the cost in the last window
+	 * it judged (percent; 0 before the first). */
+	double hz_now, hz_min;
+	uint64_t hz_changes;
+	double budget_pct, cost_pct;
 	/* Python frames (python.h): what the probe found, e.g.
 	 * "python 3.12", "python off: CPython 3.9 not supported", "" when
 	 * not a CPython process under --python auto; and the walks. */

@@ -75,6 +75,9 @@ struct source_status {
 	const char *mode;	/* "cpu" or "wall" */
 	unsigned hz_requested;
 	double hz_achieved;	/* sampler_stats.rate_hz */
+	double hz_now;		/* the rate asked now: hz_requested, or
+				 * lower under an overhead budget */
+	double budget_pct;	/* --max-overhead, 0: none */
 	uint64_t samples;
 	uint64_t dropped;	/* ring full + lost upstream */
 	uint64_t unwind_failed;	/* stacks that did not reach their root */

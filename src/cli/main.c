@@ -431,11 +431,17 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
-	char taken[96] = "";
+	char taken[96] = "", budget[160] = "";
 	double secs;
 	int i;
 
 	sampler_get_stats(s, &st);
+	/* The budget's rate over the run. */
+	if (st.budget_pct > 0)
+		snprintf(budget, sizeof budget, "; budget %g%%: asked %.1f Hz "
+		    "at the end, %.1f at the lowest, %llu changes, last cost "
+		    "%.2f%%", st.budget_pct, st.hz_now, st.hz_min,
+		    (unsigned long long)st.hz_changes, st.cost_pct);
 	source_summary(src, &ws);
 	frames = ws.fp_frames + ws.dwarf_frames;
 	if (ws.fp_note[0] != '\0' && frames > 0)
@@ -456,7 +462,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	snprintf(line, sizeof line, "%s backend: %llu samples in %.1f s "
 	    "(%.1f Hz per busy thread, %u threads%s), %llu dropped, %llu lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
-	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s",
+	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s%s",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
 	    st.rate_hz,
@@ -465,7 +471,8 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],
 	    (unsigned long long)ws.ends[UNWIND_BAD_FRAME],
 	    walks ? 100.0 * trunc / walks : 0.0,
-	    st.samples ? (double)st.sample_bytes / st.samples : 0.0, fp, py,
+	    st.samples ? (double)st.sample_bytes / st.samples : 0.0, budget,
+	    fp, py,
 	    output ? "; wrote " : "", output ? output : "",
 	    st.backend_note && *st.backend_note ? "; " : "",
 	    st.backend_note ? st.backend_note : "");
@@ -524,6 +531,7 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 	struct sampler_opts so = {
 		.hz = o->hz, .mode = o->mode, .backend = o->backend,
 		.stack_size = o->stack_size,
+		.max_overhead_pct = o->max_overhead_pct,
 		.unwind_fp = o->unwind == UNWIND_CHOICE_FP,
 		.python = o->python,
 	};

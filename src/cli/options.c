@@ -40,6 +40,7 @@ enum long_only {
 	OPT_PUSH_QUEUE,
 	OPT_APP,
 	OPT_TAG,
+	OPT_MAX_OVERHEAD,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
 	{ "backend",		required_argument, NULL, OPT_BACKEND },
 	{ "unwind",		required_argument, NULL, OPT_UNWIND },
 	{ "stack-size",		required_argument, NULL, OPT_STACK_SIZE },
+	{ "max-overhead",	required_argument, NULL, OPT_MAX_OVERHEAD },
 	{ "snapshot-dir",	required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "debuginfod",		no_argument,	   NULL, OPT_DEBUGINFOD },
 	{ "ascii",		no_argument,	   NULL, OPT_ASCII },
@@ -127,6 +129,9 @@ options_usage(FILE *out)
 "      --python auto|on|off  Python functions in the stacks of a CPython\n"
 "                           3.11+ process (auto: when it is one; off: never)\n"
 "      --stack-size BYTES   stack bytes copied per sample, 4096-65528 (16384)\n"
+"      --max-overhead PCT|auto  keep the profiler's cost to the target under\n"
+"                           PCT% of its CPU time (0.1-50; auto: 1) by\n"
+"                           lowering the rate, never under 1 Hz (off)\n"
 "      --snapshot-dir DIR   where the s key writes (working directory)\n"
 "      --snapshot-format FMT  what the s key writes: folded, pprof,\n"
 "                           speedscope or svg (folded)\n"
@@ -215,6 +220,28 @@ parse_seconds(const char *s, double hi, double *out)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno != 0 || end == s || *end != '\0' || !(v > 0) || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* --max-overhead: "auto" (1) or a percentage in [0.1, 50], with or
+ * without its %. */
+static int
+parse_percent(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (strcmp(s, "auto") == 0) {
+		*out = 1.0;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end == '%')
+		end++;
+	if (errno != 0 || end == s || *end != '\0' || !(v >= 0.1) || v > 50)
 		return -1;
 	*out = v;
 	return 0;
@@ -341,6 +368,12 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 			return usage_error(cause, "bad stack size '%s': need "
 			    "a multiple of 8 from 4096 to 65528", arg);
 		o->stack_size = (size_t)v;
+		break;
+	case OPT_MAX_OVERHEAD:
+		if (parse_percent(arg, &o->max_overhead_pct) < 0)
+			return usage_error(cause, "bad overhead budget '%s': "
+			    "need a percentage from 0.1 to 50, or auto (1)",
+			    arg);
 		break;
 	case OPT_SNAPSHOT_DIR:
 		o->snapshot_dir = arg;
@@ -484,6 +517,13 @@ options_check(struct options *o, char **cause)
 		return usage_error(cause, "--backend perf cannot sample "
 		    "blocked threads: use --mode wall with --backend ptrace "
 		    "or auto");
+	if (o->backend == SAMPLER_BACKEND_PERF && o->max_overhead_pct > 0)
+		return usage_error(cause, "--max-overhead needs the ptrace "
+		    "backend (perf cannot lower the rate of the threads it "
+		    "follows): use --backend ptrace or auto, or a lower -F");
+	if (o->max_overhead_pct > 0 && o->load != NULL)
+		return usage_error(cause, "--max-overhead is for sampling; "
+		    "it cannot be combined with --load");
 	if (o->iterations != 0 && !o->batch && o->output == NULL)
 		o->batch = true;	/* -n only means something in batch */
 	if (o->children)

@@ -59,6 +59,14 @@ struct sthread {
 	uint64_t stk_lo, stk_hi; /* cached mapping holding the stack */
 };
 
+/* budget.c: the overhead budget's window (sampler thread only). */
+struct sampler_budget {
+	double limit;		/* share of the target's CPU; 0: off */
+	uint64_t t0, cost0, cpu0, n0; /* the window's start (n: samples) */
+	uint64_t shared_ns;	/* ctop-prof's CPU time taken from it */
+	uint64_t tick_ns, tick_cpu, tick_own;	/* the last tick */
+};
+
 struct sampler {
 	struct sampler_opts opts;
 	struct ring *ring;
@@ -94,12 +102,22 @@ struct sampler {
 	 * denominator in cpu mode. 0 = unknown. */
 	_Atomic uint64_t cpu_start_ns, cpu_last_ns;
 	_Atomic uint64_t pause_ring[SAMPLER_PAUSE_RING];
+	/* The period as a multiple of -F's that the budget set (1 without
+	 * one: the rate is opts.hz / period_k), its largest, how often it
+	 * moved, and the last window's cost (parts per million of the
+	 * target's CPU time). */
+	_Atomic unsigned period_k, period_k_max;
+	_Atomic uint64_t hz_changes, budget_cost_ppm;
+	struct sampler_budget budget;	/* sampler thread only */
 
 	/* Sampler thread only. */
 	struct sthread **th;
 	size_t nth, cap;
 	uint64_t rng;
-	uint64_t mean_gap_ns;
+	uint64_t unit_ns;		/* -F's period: the unit of weights */
+	uint64_t held_ns_sum;		/* ptrace: time threads sat stopped
+					 * in capture(), the budget's cost */
+	uint64_t mean_gap_ns;		/* unit_ns times the budget's k */
 	uint64_t lost_pending;		/* drops not yet told by REC_LOST */
 	bool leader_zombie;		/* the leader had exited at attach:
 					 * the end is the last thread's */
@@ -168,6 +186,18 @@ void sampler__maps_watch(struct sampler *s, pid_t tid);
 void sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
     uint64_t sample_ns);
 void sampler__maps_watch_close(struct sampler *s);
+/* budget.c: --max-overhead. The backend calls sampler__budget_tick with
+ * the time it held the target's threads stopped so far (ns) after each
+ * CPU time reading, and applies the period multiple it returns (0:
+ * unchanged). */
+void sampler__budget_init(struct sampler *s);
+unsigned sampler__budget_tick(struct sampler *s, uint64_t cost_ns);
+/* The rule itself (a pure function, for the tests): the period multiple
+ * after a window that cost `ratio` of the target's CPU at multiple k,
+ * with the budget limit (a share) and -F want. */
+unsigned sampler__budget_next_k(double limit, double ratio, unsigned k,
+    unsigned want);
+
 struct sampler_map_file;
 
 /* Tells the worker a file is mapped executable at f's range since t

@@ -1,6 +1,7 @@
 # sampler module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
 	src/sampler/access.c \
+	src/sampler/budget.c \
 	src/sampler/gates.c \
 	src/sampler/maps_watch.c \
 	src/sampler/procfs.c \
@@ -47,6 +48,13 @@ libctop_a_SOURCES += \
 	src/sampler/perf_parse.c
 noinst_HEADERS += src/sampler/perf_internal.h
 
+# Unit test of the overhead budget's rule.
+check_PROGRAMS += tests/unit/test-budget
+tests_unit_test_budget_SOURCES = tests/unit/test-budget.c
+tests_unit_test_budget_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_budget_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-budget
+
 # Unit test of the permission gates: every cause from simulated facts.
 check_PROGRAMS += tests/unit/test-gates
 tests_unit_test_gates_SOURCES = tests/unit/test-gates.c
@@ -76,3 +84,5 @@ EXTRA_DIST += tests/integration/run-perf.sh \
 	tests/integration/perf-lib.sh
 SCRIPT_TESTS += tests/integration/run-rate.sh
 EXTRA_DIST += tests/integration/run-rate.sh
+SCRIPT_TESTS += tests/integration/run-budget.sh
+EXTRA_DIST += tests/integration/run-budget.sh

@@ -359,6 +359,7 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	rec = ring_reserve(s->ring, REC_SAMPLE, cap);
 	if (!rec) {
 		resume(t->tid, 0);
+		s->held_ns_sum += util_now_ns() - ts;
 		sampler__note_pause(s, util_now_ns() - t0);
 		count(s, &s->dropped);
 		s->lost_pending++;
@@ -371,6 +372,7 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	rio.iov_len = len;
 	n = process_vm_readv(t->tid, &lio, 1, &rio, 1, 0);
 	resume(t->tid, 0);
+	s->held_ns_sum += util_now_ns() - ts;
 	sampler__note_pause(s, util_now_ns() - t0);
 
 	got = n > 0 ? (size_t)n : 0;
@@ -409,7 +411,7 @@ cpu_weight(struct sampler *s, struct sthread *t, bool *known)
 {
 	uint64_t ns = sampler__proc_cpu_ns(s->schedstat_ok ? t->sched_fd :
 	    t->stat_fd, s->opts.pid, t->tid, s->schedstat_ok);
-	int64_t period = (int64_t)s->mean_gap_ns;
+	int64_t period = (int64_t)s->unit_ns;
 
 	*known = ns != 0;
 	if (ns == 0)
@@ -463,7 +465,7 @@ sample_thread(struct sampler *s, struct sthread *t)
 	}
 	/* The time is spent whether or not the capture succeeds. */
 	if (known)
-		t->cpu_acc -= (int64_t)(weight * s->mean_gap_ns);
+		t->cpu_acc -= (int64_t)(weight * s->unit_ns);
 	if (s->lost_pending)
 		tell_lost(s);
 	sampler__maps_watch(s, t->tid);
@@ -577,6 +579,7 @@ static void
 sampler_loop(struct sampler *s)
 {
 	uint64_t next, now, next_poll = util_now_ns() + SAMPLER_POLL_NS;
+	unsigned k;
 	bool woken;
 
 	sampler__py_tick(s);
@@ -594,6 +597,12 @@ sampler_loop(struct sampler *s)
 		if (now >= next_poll) {
 			sampler__scan(s);
 			sampler__note_cpu(s);
+			/* The budget's cost: the time threads were held
+			 * stopped (from the stop seen to the CONT; the wait
+			 * for a thread to reach its stop is not: another of
+			 * its threads, or nothing of it, ran meanwhile). */
+			if ((k = sampler__budget_tick(s, s->held_ns_sum)) != 0)
+				s->mean_gap_ns = s->unit_ns * k;
 			next_poll = now + SAMPLER_POLL_NS;
 			/* No leader to report the exit: the last thread's is. */
 			if (s->leader_zombie && s->nth == 0)
@@ -620,7 +629,8 @@ sampler__ptrace_run(struct sampler *s)
 	sigaddset(&s->chld, SIGCHLD);
 	s->rng = util_now_ns() ^ ((uint64_t)gettid() << 32) ^
 	    0x9e3779b97f4a7c15ull;
-	s->mean_gap_ns = 1000000000ull / s->opts.hz;
+	s->unit_ns = 1000000000ull / s->opts.hz;
+	s->mean_gap_ns = s->unit_ns;
 	/* schedstat reads 0 0 0 where the kernel keeps no such counts: then
 	 * CPU time comes from stat's utime + stime, at tick resolution. */
 	s->schedstat_ok = sampler__proc_cpu_ns(-1, s->opts.pid, s->opts.pid,

@@ -146,6 +146,11 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 		    ring_max_record(ring) - sizeof(struct rec_sample));
 		return NULL;
 	}
+	if (opts->max_overhead_pct < 0 || opts->max_overhead_pct > 50) {
+		sampler__set_cause(cause, "sampler: overhead budget %g%% out "
+		    "of range (0-50)", opts->max_overhead_pct);
+		return NULL;
+	}
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		sampler__set_cause(cause, "sampler: out of memory");
@@ -156,6 +161,7 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 	 * as its parent) that reap is the final one, status included. */
 	s->opts = *opts;
 	s->ring = ring;
+	sampler__budget_init(s);
 	s->py = sampler__py_new(s);
 	atomic_init(&s->exit_status, -1);
 	pthread_mutex_init(&s->lock, NULL);
@@ -191,6 +197,11 @@ sampler_thread(void *arg)
 		    "target: perf reads its Python frames after the sample "
 		    "and misses a stack that changed, ptrace in the same stop "
 		    "(--backend perf to choose perf)");
+	else if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
+	    s->opts.max_overhead_pct > 0)
+		snprintf(s->note, sizeof s->note, "perf not used: "
+		    "--max-overhead lowers the rate, which perf cannot do "
+		    "for the threads it follows");
 	else if (s->opts.backend != SAMPLER_BACKEND_PTRACE &&
 	    s->opts.mode == SAMPLER_MODE_CPU &&
 	    sampler__perf_run(s) == 0)
@@ -225,6 +236,15 @@ sampler_start(struct sampler *s, char **cause)
 	if (s->started) {
 		sampler__set_cause(cause, "sampler: already started");
 		return -EALREADY;
+	}
+	/* PERF_EVENT_IOC_PERIOD does not reach the events the target's
+	 * threads inherited: perf's rate is fixed once attached. */
+	if (s->opts.backend == SAMPLER_BACKEND_PERF &&
+	    s->opts.max_overhead_pct > 0) {
+		sampler__set_cause(cause, "--max-overhead needs the ptrace "
+		    "backend (perf cannot lower the rate of the threads it "
+		    "follows): use --backend ptrace or auto, or a lower -F");
+		return -EINVAL;
 	}
 	if (s->opts.backend == SAMPLER_BACKEND_PERF &&
 	    s->opts.mode == SAMPLER_MODE_WALL) {
@@ -444,6 +464,13 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->backend_note = s->note;
 	sampler__py_stats(s, out);
 	out->rate_hz = rate_hz(out, s->opts.mode);
+	out->hz_now = (double)s->opts.hz /
+	    atomic_load_explicit(&s->period_k, memory_order_relaxed);
+	out->hz_min = (double)s->opts.hz /
+	    atomic_load_explicit(&s->period_k_max, memory_order_relaxed);
+	out->hz_changes = load(&s->hz_changes);
+	out->budget_pct = s->opts.max_overhead_pct;
+	out->cost_pct = (double)load(&s->budget_cost_ppm) / 1e4;
 }
 
 static int

@@ -657,6 +657,8 @@ worker_status(struct worker *w, struct source_status *out)
 	out->hz_requested = w->opts.hz;
 	out->elapsed_s = st.elapsed_ns / 1e9;
 	out->hz_achieved = st.rate_hz;
+	out->hz_now = st.hz_now;
+	out->budget_pct = st.budget_pct;
 	out->dropped = st.dropped + st.lost;
 	out->threads = st.threads;
 	pthread_mutex_lock(&w->lock);

@@ -34,6 +34,7 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
     const char *window, const char *thread, bool paused, const char *note)
 {
 	unsigned long e = (unsigned long)(st->elapsed_s > 0 ? st->elapsed_s : 0);
+	char rate[64];
 	uint64_t all = st->samples + st->dropped;
 
 	if (!st->live) {
@@ -47,11 +48,19 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
 		    paused ? "PAUSED  " : "", window, thread);
 		return;
 	}
+	/* The rate asked (lowered by an overhead budget: said so) and the
+	 * rate achieved. */
+	if (st->budget_pct > 0)
+		snprintf(rate, sizeof rate, "%.0f/%5.1f Hz (budget %g%%)",
+		    st->hz_now, st->hz_achieved, st->budget_pct);
+	else
+		snprintf(rate, sizeof rate, "%u/%5.1f Hz", st->hz_requested,
+		    st->hz_achieved);
 	/* The most useful first: a narrow terminal cuts the ends. */
-	snprintf(l1, size, "pid %d %.15s  %s/%s  %u/%5.1f Hz  samples %8llu  "
+	snprintf(l1, size, "pid %d %.15s  %s/%s  %s  samples %8llu  "
 	    "%lu:%02lu:%02lu%s", (int)st->pid, st->comm,
 	    st->backend ? st->backend : "?", st->mode ? st->mode : "?",
-	    st->hz_requested, st->hz_achieved,
+	    rate,
 	    (unsigned long long)st->samples, e / 3600, e / 60 % 60, e % 60,
 	    st->target_exited ? "  EXITED" : "");
 	snprintf(l2, size, "%swindow %-10s  thread %-18s  %s%s%s%sdropped %llu "

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: the overhead budget (--max-overhead). Every BUDGET_WINDOW_NS of
+ * sampling, the cost the profiler put on the target in that time is
+ * compared with the target's CPU time: the time its threads were held
+ * stopped (the backend measures it), plus ctop-prof's own CPU time in the
+ * stretches when the target and ctop-prof together kept every CPU busy
+ * (then what ctop-prof ran came out of the target's time: with 64 busy
+ * threads on 2 CPUs, that is most of the cost). Over the budget, the rate is
+ * lowered to aim at BUDGET_AIM of it (never below 1 Hz); well under it,
+ * raised again towards -F. The cost per sample is about constant, so one
+ * step lands near the aim; a noisy window moves the rate by at most
+ * BUDGET_STEP either way. The period is always a whole multiple k of -F's
+ * (the rate -F/k): a sample stands for k samples at -F (ptrace weighs by
+ * CPU time in -F's periods, perf by k), so shares stay exact across rate
+ * changes. */
+#include "config.h"
+
+#include <math.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctop/util.h"
+#include "internal.h"
+
+#define BUDGET_WINDOW_NS (1000ull * 1000 * 1000)
+#define BUDGET_MIN_CPU_NS (50ull * 1000 * 1000)	/* a window to judge by */
+#define BUDGET_MIN_SAMPLES 30	/* ... at a low rate, this many samples */
+#define BUDGET_MAX_WINDOW_NS (5000ull * 1000 * 1000)	/* or this long */
+#define BUDGET_AIM 0.8		/* of the budget, when the rate moves */
+#define BUDGET_ROOM 0.5		/* under this share of it: raise */
+#define BUDGET_STEP 8.0		/* the most one window moves the rate */
+
+static uint64_t
+load64(_Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+void
+sampler__budget_init(struct sampler *s)
+{
+	s->budget.limit = s->opts.max_overhead_pct / 100.0;
+	s->budget.t0 = 0;
+	atomic_store_explicit(&s->period_k, 1, memory_order_relaxed);
+	atomic_store_explicit(&s->period_k_max, 1, memory_order_relaxed);
+}
+
+/* The period multiple after a window that cost `ratio` of the target's
+ * CPU time at multiple k, with the budget limit (a share) and -F want:
+ * k when it stays. */
+unsigned
+sampler__budget_next_k(double limit, double ratio, unsigned k, unsigned want)
+{
+	double f, hz = (double)want / k, next;
+
+	if (limit <= 0 || ratio < 0)
+		return k;
+	if (ratio > limit)
+		f = BUDGET_AIM * limit / ratio;
+	else if (ratio < BUDGET_ROOM * limit && k > 1)
+		f = ratio > 0 ? BUDGET_AIM * limit / ratio : BUDGET_STEP;
+	else
+		return k;
+	if (f < 1 / BUDGET_STEP)
+		f = 1 / BUDGET_STEP;
+	if (f > BUDGET_STEP)
+		f = BUDGET_STEP;
+	next = hz * f;
+	/* The rate -F/k at or under next: never over the aim. */
+	k = next <= 1 ? want : (unsigned)ceil((double)want / next);
+	return k < 1 ? 1 : k > want ? want : k;
+}
+
+static uint64_t
+own_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Adds ctop-prof's CPU time since the last tick to b->shared_ns when the
+ * two processes used (nearly) every CPU in that time. */
+static void
+note_shared(struct sampler_budget *b, uint64_t now, uint64_t cpu)
+{
+	uint64_t own = own_cpu_ns();
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (b->tick_ns && now > b->tick_ns && cpu >= b->tick_cpu &&
+	    own >= b->tick_own && (double)(cpu - b->tick_cpu + own -
+	    b->tick_own) / (double)(now - b->tick_ns) >
+	    (double)(ncpu > 0 ? ncpu : 1) - 0.5)
+		b->shared_ns += own - b->tick_own;
+	b->tick_ns = now;
+	b->tick_cpu = cpu;
+	b->tick_own = own;
+}
+
+/* Called by the backend after each CPU time reading (every 100 ms) with
+ * the time it held the target's threads stopped so far (ns). Returns the
+ * new period multiple when it changed, else 0. */
+unsigned
+sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
+{
+	struct sampler_budget *b = &s->budget;
+	uint64_t now = util_now_ns(), cpu = load64(&s->cpu_last_ns);
+	uint64_t taken = load64(&s->samples) + load64(&s->dropped);
+	unsigned k = atomic_load_explicit(&s->period_k, memory_order_relaxed);
+	unsigned next;
+	double ratio;
+
+	uint64_t cost_ns;
+
+	if (b->limit <= 0 || cpu == 0)
+		return 0;
+	note_shared(b, now, cpu);
+	cost_ns = stopped_ns + b->shared_ns;
+	if (b->t0 == 0 || cost_ns < b->cost0 || cpu < b->cpu0) {
+		b->t0 = now;
+		b->cost0 = cost_ns;
+		b->cpu0 = cpu;
+		b->n0 = taken;
+		return 0;
+	}
+	/* One stop made long by the machine weighs little among many. */
+	if (now - b->t0 < BUDGET_WINDOW_NS || cpu - b->cpu0 < BUDGET_MIN_CPU_NS ||
+	    (taken - b->n0 < BUDGET_MIN_SAMPLES &&
+	    now - b->t0 < BUDGET_MAX_WINDOW_NS))
+		return 0;
+	ratio = (double)(cost_ns - b->cost0) / (double)(cpu - b->cpu0);
+	atomic_store_explicit(&s->budget_cost_ppm, (uint64_t)(ratio * 1e6),
+	    memory_order_relaxed);
+	b->t0 = now;
+	b->cost0 = cost_ns;
+	b->cpu0 = cpu;
+	b->n0 = taken;
+	next = sampler__budget_next_k(b->limit, ratio, k, s->opts.hz);
+	if (next == k)
+		return 0;
+	atomic_store_explicit(&s->period_k, next, memory_order_relaxed);
+	if (next > atomic_load_explicit(&s->period_k_max,
+	    memory_order_relaxed))
+		atomic_store_explicit(&s->period_k_max, next,
+		    memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->hz_changes, 1, memory_order_relaxed);
+	return next;
+}

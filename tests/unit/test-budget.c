@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit test of the overhead budget's rule (src/sampler/budget.c): the
+ * period multiple k (the rate -F/k) after a window that cost a share of
+ * the target's CPU time. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "../../src/sampler/internal.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	const double lim = 0.02;	/* --max-overhead 2 */
+	unsigned k;
+
+	is_int(sampler__budget_next_k(0, 0.5, 1, 999), 1,
+	    "no budget: the rate stays");
+	is_int(sampler__budget_next_k(lim, 0.015, 1, 999), 1,
+	    "under the budget at -F: the rate stays");
+	/* The cost per sample is about constant: 10% at 999 Hz aims at
+	 * 80% of 2% with 999 * 0.016 / 0.10 = 159.8 Hz, the rate -F/k at
+	 * or under it: k 7 (142.7 Hz). */
+	k = sampler__budget_next_k(lim, 0.10, 1, 999);
+	is_int(k, 7, "5x over: lowered to the aim in one step (k %u)", k);
+	k = sampler__budget_next_k(lim, 0.50, 1, 999);
+	is_int(k, 8, "25x over: lowered by the most one window moves, 8x "
+	    "(k %u)", k);
+	k = sampler__budget_next_k(lim, 0.025, 1, 999);
+	ok(k == 2, "25%% over: k %u (-F/k at or under 80%% of the budget: "
+	    "999 Hz * 0.8 * 2 / 2.5 = 639 -> k 2, 499.5 Hz)", k);
+	ok(999.0 / k * 0.025 / 999.0 <= 0.8 * lim + 1e-9,
+	    "... which costs at most the aim");
+	is_int(sampler__budget_next_k(lim, 0.018, 4, 999), 4,
+	    "between half the budget and the budget: stays");
+	k = sampler__budget_next_k(lim, 0.004, 8, 999);
+	ok(k < 8 && k >= 2, "well under (0.4%% at k 8): raised (k %u)", k);
+	is_int(sampler__budget_next_k(lim, 0.004, 1, 999), 1,
+	    "well under at -F: never above -F");
+	is_int(sampler__budget_next_k(lim, 0.0, 50, 999), 7,
+	    "no cost seen: up by the most one step moves (k 50 -> 7)");
+	is_int(sampler__budget_next_k(lim, 50.0, 500, 999), 999,
+	    "never under 1 Hz (k at most -F)");
+	is_int(sampler__budget_next_k(lim, 0.5, 1, 1), 1,
+	    "-F 1: nothing lower");
+	is_int(sampler__budget_next_k(lim, -1, 3, 999), 3,
+	    "an unknown cost: the rate stays");
+	return done_testing();
+}
