@@ -41,8 +41,11 @@ send_rt() {
 	done
 	echo "$sent"
 }
-# finish PID OUT: asks sigcount for its counts, waits for the line.
+# finish PID OUT: asks sigcount for its counts, waits for the line; once
+# it forked a child and met an EPIPE (a loaded machine may give its loop
+# little CPU time), so that each count has something to count.
 finish() {
+	wait_for 10 grep -q '^forked' "$2"
 	kill -USR1 "$1"
 	wait_for 10 grep -q '^rt=' "$2"
 }

@@ -62,8 +62,10 @@ main(void)
 	printf("ready\n");
 	fflush(stdout);
 	while (!done) {
-		spin_hot(200000);
-		if (++loops % 8 == 0) {
+		/* A child and an EPIPE first, then every 8 rounds; the test
+		 * ends the run only after "forked" (a loaded machine may
+		 * give the loop little time, and the signals much). */
+		if (loops++ % 8 == 0) {
 			pid_t c = fork();
 			if (c == 0)
 				_exit(0);
@@ -71,7 +73,12 @@ main(void)
 				forks++;
 			if (write(p[1], "x", 1) < 0 && errno == EPIPE)
 				epipe++;
+			if (loops == 1) {
+				printf("forked\n");
+				fflush(stdout);
+			}
 		}
+		spin_hot(200000);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	}
