@@ -517,10 +517,6 @@ options_check(struct options *o, char **cause)
 		return usage_error(cause, "--backend perf cannot sample "
 		    "blocked threads: use --mode wall with --backend ptrace "
 		    "or auto");
-	if (o->backend == SAMPLER_BACKEND_PERF && o->max_overhead_pct > 0)
-		return usage_error(cause, "--max-overhead needs the ptrace "
-		    "backend (perf cannot lower the rate of the threads it "
-		    "follows): use --backend ptrace or auto, or a lower -F");
 	if (o->max_overhead_pct > 0 && o->load != NULL)
 		return usage_error(cause, "--max-overhead is for sampling; "
 		    "it cannot be combined with --load");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* sampler: the overhead budget (--max-overhead). Every BUDGET_WINDOW_NS of
  * sampling, the cost the profiler put on the target in that time is
- * compared with the target's CPU time: the time its threads were held
- * stopped (the backend measures it), plus ctop-prof's own CPU time in the
+ * compared with the target's CPU time: the backend's own (ptrace: the
+ * time its threads were held stopped; perf: the kernel's work per sample,
+ * from a calibration at start, times the samples), plus ctop-prof's own CPU time in the
  * stretches when the target and ctop-prof together kept every CPU busy
  * (then what ctop-prof ran came out of the target's time: with 64 busy
  * threads on 2 CPUs, that is most of the cost). Over the budget, the rate is
@@ -99,8 +100,9 @@ note_shared(struct sampler_budget *b, uint64_t now, uint64_t cpu)
 }
 
 /* Called by the backend after each CPU time reading (every 100 ms) with
- * the time it held the target's threads stopped so far (ns). Returns the
- * new period multiple when it changed, else 0. */
+ * its own cost to the target so far (ns). Returns the period multiple it
+ * should now sample at when that changed, else 0; the backend applies it
+ * and says so with sampler__budget_commit. */
 unsigned
 sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
 {
@@ -137,13 +139,15 @@ sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
 	b->cpu0 = cpu;
 	b->n0 = taken;
 	next = sampler__budget_next_k(b->limit, ratio, k, s->opts.hz);
-	if (next == k)
-		return 0;
-	atomic_store_explicit(&s->period_k, next, memory_order_relaxed);
-	if (next > atomic_load_explicit(&s->period_k_max,
-	    memory_order_relaxed))
-		atomic_store_explicit(&s->period_k_max, next,
+	return next == k ? 0 : next;
+}
+
+void
+sampler__budget_commit(struct sampler *s, unsigned k)
+{
+	atomic_store_explicit(&s->period_k, k, memory_order_relaxed);
+	if (k > atomic_load_explicit(&s->period_k_max, memory_order_relaxed))
+		atomic_store_explicit(&s->period_k_max, k,
 		    memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->hz_changes, 1, memory_order_relaxed);
-	return next;
 }

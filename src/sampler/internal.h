@@ -187,11 +187,12 @@ void sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
     uint64_t sample_ns);
 void sampler__maps_watch_close(struct sampler *s);
 /* budget.c: --max-overhead. The backend calls sampler__budget_tick with
- * the time it held the target's threads stopped so far (ns) after each
- * CPU time reading, and applies the period multiple it returns (0:
- * unchanged). */
+ * its own cost to the target so far (ns) after each CPU time reading,
+ * applies the period multiple it returns (0: unchanged), and commits it
+ * (period_k: the weight of the samples from then on). */
 void sampler__budget_init(struct sampler *s);
 unsigned sampler__budget_tick(struct sampler *s, uint64_t cost_ns);
+void sampler__budget_commit(struct sampler *s, unsigned k);
 /* The rule itself (a pure function, for the tests): the period multiple
  * after a window that cost `ratio` of the target's CPU at multiple k,
  * with the budget limit (a share) and -F want. */

@@ -44,6 +44,7 @@ tests_targets_threadchurn_LDFLAGS = -pthread
 # perf_event backend.
 libctop_a_SOURCES += \
 	src/sampler/perf_backend.c \
+	src/sampler/perf_calib.c \
 	src/sampler/perf_open.c \
 	src/sampler/perf_parse.c
 noinst_HEADERS += src/sampler/perf_internal.h

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctop/diag.h"
 #include "perf_internal.h"
 
 #define POLL_MS 50
@@ -127,6 +128,8 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 		return;
 	}
 	need = perf__fill_sample(&ps, cap, r);
+	/* Under a budget the period is k of -F's: the sample stands for k. */
+	r->weight = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 	need = sampler__py_append(s, r, need, room, py);
 	ring_commit(s->ring, need);
 	count(&s->samples, 1);
@@ -370,9 +373,12 @@ drain_everything(struct sampler *s, struct perf_state *p)
  * nothing until a later round opens it). Threads born from an opened
  * thread inherit its events and are known from their FORK record, read
  * by drain_all() between rounds. Returns 0 or -errno. */
+/* Opens every thread of the target not yet covered by p, in rounds until
+ * a scan finds none new. Threads not in `known` (NULL: none) are told to
+ * the worker as new. */
 static int
 open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
-    char **cause)
+    char **cause, const struct perf_state *known)
 {
 	char path[64];
 	struct dirent *de;
@@ -403,9 +409,11 @@ open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
 				closedir(d);
 				return err;
 			}
-			atomic_fetch_add_explicit(&s->threads_seen, 1,
-			    memory_order_relaxed);
-			sampler__push_thread(s, REC_THREAD_NEW, tid);
+			if (!known || !perf__tid_known(known, tid)) {
+				atomic_fetch_add_explicit(&s->threads_seen, 1,
+				    memory_order_relaxed);
+				sampler__push_thread(s, REC_THREAD_NEW, tid);
+			}
 			added++;
 		}
 		closedir(d);
@@ -470,11 +478,28 @@ perf_precheck(pid_t pid, char **cause)
 	return 0;
 }
 
+/* The kernel's work per sample for the budget (0 without one). Before
+ * the events open: the calibration keeps this thread from draining their
+ * rings for 0.6 s. */
+static uint64_t
+budget_calibrate(struct sampler *s, const struct perf_event_attr *a)
+{
+	uint64_t ns;
+
+	if (s->budget.limit <= 0)
+		return 0;
+	ns = perf__calibrate(a);
+	diag("budget: a perf sample costs the target %llu ns",
+	    (unsigned long long)ns);
+	return ns;
+}
+
 static int
 perf_attach(struct sampler *s, struct perf_state *p, char **cause)
 {
 	int par = perf__paranoid(), err;
 	bool kernel = perf__privileged() || par <= 1;
+	uint64_t cost;
 	uint32_t pages = s->opts.perf_ring_pages ? s->opts.perf_ring_pages :
 	    default_pages(&s->opts);
 
@@ -486,7 +511,8 @@ perf_attach(struct sampler *s, struct perf_state *p, char **cause)
 		return -ENOMEM;
 	perf__raise_nofile();
 	perf__attr_init(&p->attr, &s->opts, kernel, pages);
-	err = open_all(s, p, pages, cause);
+	cost = budget_calibrate(s, &p->attr);
+	err = open_all(s, p, pages, cause, NULL);
 	if ((err == -EACCES || err == -EPERM) && kernel) {
 		/* Kernel samples refused: retry user-only. */
 		unsigned char *b = p->bounce;
@@ -496,8 +522,11 @@ perf_attach(struct sampler *s, struct perf_state *p, char **cause)
 		p->bounce = b;
 		kernel = false;
 		perf__attr_init(&p->attr, &s->opts, kernel, pages);
-		err = open_all(s, p, pages, cause);
+		err = open_all(s, p, pages, cause, NULL);
 	}
+	p->pages = pages;
+	p->base_period = p->attr.sample_period;
+	p->sample_cost_ns = cost;
 	if (err)
 		return err;
 	p->kernel = kernel;
@@ -603,17 +632,96 @@ perf_hold(struct sampler *s, struct perf_state *p)
 	resync_threads(s, p);
 }
 
+/* The budget's own cost of the perf backend so far: the kernel's work
+ * per sample (calibrated) times the samples it took. */
+static uint64_t
+perf_cost(struct sampler *s, const struct perf_state *p)
+{
+	uint64_t taken = atomic_load_explicit(&s->samples,
+	    memory_order_relaxed) + atomic_load_explicit(&s->dropped,
+	    memory_order_relaxed) + atomic_load_explicit(&s->lost,
+	    memory_order_relaxed);
+
+	return taken * p->sample_cost_ns;
+}
+
+/* Samples at k times -F's period from now on. PERF_EVENT_IOC_PERIOD does
+ * not reach the events the target's threads inherited, so every event is
+ * opened again: the old ones are disabled and drained (their samples keep
+ * the old weight), new ones opened for every thread in /proc while the
+ * old still exist (a thread born meanwhile inherits one or the other; a
+ * second scan finds it), then the old are closed. The few milliseconds
+ * between are not sampled, and a mapping made in them is found by the
+ * maps read the worker is asked for. False (the old events sampling
+ * again) when the new ones cannot be opened. */
+static bool
+perf_reopen(struct sampler *s, struct perf_state *p, unsigned k)
+{
+	struct perf_state q, old;
+	char *cause = NULL;
+	int err;
+
+	unsigned was = atomic_load_explicit(&s->period_k,
+	    memory_order_relaxed);
+
+	for (size_t i = 0; i < p->nfds; i++)
+		ioctl(p->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	drain_everything(s, p);
+	/* The new events' first samples are drained while they open. */
+	atomic_store_explicit(&s->period_k, k, memory_order_relaxed);
+	memset(&q, 0, sizeof q);
+	q.attr = p->attr;
+	q.attr.sample_period = p->base_period * k;
+	q.kernel = p->kernel;
+	q.pages = p->pages;
+	q.base_period = p->base_period;
+	q.sample_cost_ns = p->sample_cost_ns;
+	q.throttled = p->throttled;
+	err = open_all(s, &q, p->pages, &cause, p);
+	if (err < 0 || q.nrings == 0) {
+		diag("budget: cannot reopen the perf events at %u Hz: %s",
+		    (unsigned)(1000000000ull / q.attr.sample_period),
+		    cause ? cause : "no ring");
+		free(cause);
+		perf__close(&q);
+		atomic_store_explicit(&s->period_k, was, memory_order_relaxed);
+		for (size_t i = 0; i < p->nfds; i++)
+			ioctl(p->fds[i], PERF_EVENT_IOC_ENABLE, 0);
+		return false;
+	}
+	free(cause);
+	old = *p;
+	q.bounce = old.bounce;
+	old.bounce = NULL;
+	*p = q;
+	perf__close(&old);
+	sampler__push_thread(s, REC_MAPS_CHANGED, s->opts.pid);
+	set_threads(s, p);
+	return true;
+}
+
+static int
+poll_fds(const struct perf_state *p, struct pollfd *pfd)
+{
+	for (int i = 0; i < p->nrings; i++)
+		pfd[i] = (struct pollfd){ .fd = p->rings[i].fd,
+		    .events = POLLIN };
+	return p->nrings;
+}
+
 static void
 perf_loop(struct sampler *s, struct perf_state *p)
 {
-	struct pollfd pfd[p->nrings > 0 ? p->nrings : 1];
+	/* At most a ring per CPU, whatever reopening the events makes. */
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	struct pollfd pfd[ncpu > p->nrings ? ncpu : p->nrings > 0 ?
+	    p->nrings : 1];
 	uint64_t next_check = util_now_ns() + CHECK_NS, now, seen;
 	uint64_t busy_ns = next_check;
-	int status, i;
+	unsigned k;
+	int status, npfd;
 
-	for (i = 0; i < p->nrings; i++)
-		pfd[i] = (struct pollfd){ .fd = p->rings[i].fd,
-		    .events = POLLIN };
+	npfd = poll_fds(p, pfd);
 	/* Probe before the first samples are read: they get chains. */
 	sampler__py_tick(s);
 	while (!stopping(s)) {
@@ -624,7 +732,7 @@ perf_loop(struct sampler *s, struct perf_state *p)
 		 * that a chain is read before its thread has moved on; while
 		 * samples came in the last 200 ms (an idle target costs no
 		 * wake-ups). */
-		poll(pfd, (nfds_t)p->nrings, sampler__py_active(s) &&
+		poll(pfd, (nfds_t)npfd, sampler__py_active(s) &&
 		    util_now_ns() - busy_ns < PY_IDLE_NS ? POLL_PY_MS : POLL_MS);
 		seen = atomic_load_explicit(&s->samples, memory_order_relaxed);
 		drain_all(s, p);
@@ -637,6 +745,11 @@ perf_loop(struct sampler *s, struct perf_state *p)
 			continue;
 		next_check = now + CHECK_NS;
 		sampler__note_cpu(s);
+		if ((k = sampler__budget_tick(s, perf_cost(s, p))) != 0 &&
+		    perf_reopen(s, p, k)) {
+			sampler__budget_commit(s, k);
+			npfd = poll_fds(p, pfd);
+		}
 		if (target_gone(s, &status)) {
 			drain_everything(s, p);
 			sampler__push_exit(s, status);

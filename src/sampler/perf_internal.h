@@ -45,6 +45,10 @@ struct perf_state {
 	bool maps_dirty;		/* a mapping change not yet told the
 					 * worker (other than a REC_MMAP) */
 	uint64_t throttled;
+	/* --max-overhead (budget.c): the ring size, -F's period, and the
+	 * kernel's work per sample from perf__calibrate (0: no budget). */
+	uint32_t pages;
+	uint64_t base_period, sample_cost_ns;
 };
 
 /* What a PERF_RECORD_SAMPLE holds, pointing into the record. */
@@ -98,6 +102,10 @@ void perf__regs_to_dwarf(const uint64_t *packed, uint64_t mask,
     uint64_t *dwarf);
 size_t perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
     struct rec_sample *rec);
+
+/* perf_calib.c: ns one sample of an event like `like` costs the thread
+ * it interrupts, measured on the calling thread (about 0.1 s). */
+uint64_t perf__calibrate(const struct perf_event_attr *like);
 
 /* perf_open.c */
 void perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,

@@ -601,8 +601,10 @@ sampler_loop(struct sampler *s)
 			 * stopped (from the stop seen to the CONT; the wait
 			 * for a thread to reach its stop is not: another of
 			 * its threads, or nothing of it, ran meanwhile). */
-			if ((k = sampler__budget_tick(s, s->held_ns_sum)) != 0)
+			if ((k = sampler__budget_tick(s, s->held_ns_sum))) {
 				s->mean_gap_ns = s->unit_ns * k;
+				sampler__budget_commit(s, k);
+			}
 			next_poll = now + SAMPLER_POLL_NS;
 			/* No leader to report the exit: the last thread's is. */
 			if (s->leader_zombie && s->nth == 0)

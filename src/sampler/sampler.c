@@ -197,11 +197,6 @@ sampler_thread(void *arg)
 		    "target: perf reads its Python frames after the sample "
 		    "and misses a stack that changed, ptrace in the same stop "
 		    "(--backend perf to choose perf)");
-	else if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
-	    s->opts.max_overhead_pct > 0)
-		snprintf(s->note, sizeof s->note, "perf not used: "
-		    "--max-overhead lowers the rate, which perf cannot do "
-		    "for the threads it follows");
 	else if (s->opts.backend != SAMPLER_BACKEND_PTRACE &&
 	    s->opts.mode == SAMPLER_MODE_CPU &&
 	    sampler__perf_run(s) == 0)
@@ -236,15 +231,6 @@ sampler_start(struct sampler *s, char **cause)
 	if (s->started) {
 		sampler__set_cause(cause, "sampler: already started");
 		return -EALREADY;
-	}
-	/* PERF_EVENT_IOC_PERIOD does not reach the events the target's
-	 * threads inherited: perf's rate is fixed once attached. */
-	if (s->opts.backend == SAMPLER_BACKEND_PERF &&
-	    s->opts.max_overhead_pct > 0) {
-		sampler__set_cause(cause, "--max-overhead needs the ptrace "
-		    "backend (perf cannot lower the rate of the threads it "
-		    "follows): use --backend ptrace or auto, or a lower -F");
-		return -EINVAL;
 	}
 	if (s->opts.backend == SAMPLER_BACKEND_PERF &&
 	    s->opts.mode == SAMPLER_MODE_WALL) {
