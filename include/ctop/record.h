@@ -28,6 +28,9 @@ enum record_type {
 	REC_LOST,		/* struct rec_lost: samples lost upstream */
 	REC_PYTHON,		/* struct rec_python: what the probe found in
 				 * the process (after attach, launch, exec) */
+	REC_PROC_NEW,		/* struct rec_thread: --children: process
+				 * pid was forked by process tid */
+	REC_PROC_GONE,		/* struct rec_thread: --children: it exited */
 	REC_MMAP,		/* struct rec_mmap + path: a file was mapped
 				 * executable at time_ns (perf's MMAP2): the
 				 * module the samples after it are in */
@@ -74,6 +77,10 @@ struct rec_sample {
 	int32_t py_status;		/* enum rec_py_status, or the walk's
 					 * -errno (-ENOENT: a thread without
 					 * a Python thread state) */
+	int32_t pid;			/* the thread's process; 0: the
+					 * target (--children: any of its
+					 * descendants) */
+	uint32_t reserved;
 };
 
 enum rec_py_status {
@@ -169,7 +176,7 @@ struct rec_mmap {
 	uint64_t dev;			/* major << 32 | minor */
 	uint64_t ino;
 	uint32_t path_len;
-	uint32_t reserved;
+	int32_t pid;			/* whose mapping; 0: the target */
 };
 
 /* The path of a REC_MMAP of len bytes, or NULL when malformed. */

@@ -52,6 +52,9 @@ struct sampler_opts {
 	unsigned perf_ring_pages; /* perf: data pages per CPU ring, a power
 				 * of two; 0 = sized from stack_size */
 	enum sampler_python python;
+	bool children;		/* --children (perf): every process the
+				 * target forks is sampled too, and its
+				 * descendants at attach */
 	double max_overhead_pct; /* --max-overhead: the most the profiler
 				 * may cost the target, in percent of its
 				 * CPU time (0: no budget) */
@@ -69,6 +72,8 @@ struct sampler_stats {
 	uint64_t signals;	/* signals re-injected */
 	uint32_t threads;	/* threads attached now */
 	uint32_t threads_seen;	/* threads attached since the start */
+	uint32_t procs_seen;	/* --children: processes followed besides
+				 * the target */
 	uint64_t pause_ns_sum;	/* total time threads were held stopped */
 	uint64_t pause_ns_max;
 	uint64_t elapsed_ns;	/* since sampling started */

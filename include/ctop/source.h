@@ -25,6 +25,8 @@ struct source_live_opts {
 	unsigned hz;
 	const char *mode_name;		/* "cpu" or "wall" */
 	bool debuginfod;
+	bool children;			/* --children: samples of other
+					 * processes than pid come too */
 	enum unwind_method unwind;	/* for samples with a stack copy */
 	double publish_s;		/* how often views are rebuilt */
 	bool views;			/* someone reads views (UI, batch,
@@ -78,6 +80,8 @@ struct source_status {
 	double hz_now;		/* the rate asked now: hz_requested, or
 				 * lower under an overhead budget */
 	double budget_pct;	/* --max-overhead, 0: none */
+	unsigned procs;		/* --children: processes followed besides
+				 * the target */
 	uint64_t samples;
 	uint64_t dropped;	/* ring full + lost upstream */
 	uint64_t unwind_failed;	/* stacks that did not reach their root */

@@ -21,6 +21,9 @@ struct symbols_opts {
 	bool debuginfod;	/* allow debuginfod (network); off by default */
 	struct profile *profile; /* interns what symbols_frame_ids() hands
 				  * out; may be NULL without that call */
+	bool maps_optional;	/* a process whose maps cannot be read
+				 * (gone) starts with no module rather
+				 * than failing (--children) */
 };
 
 /* Frames one pc may expand to (inlined callees and their function). */

@@ -144,7 +144,8 @@ options_usage(FILE *out)
 "                           FILE (under the live view: a new private file\n"
 "                           ctop-prof-PID-XXXXXX.out in $XDG_RUNTIME_DIR or\n"
 "                           the working directory)\n"
-"      --children           follow forked children (not implemented yet)\n"
+"      --children           also sample every process the target forks, and\n"
+"                           its descendants at attach (perf backend)\n"
 "      --check [PID]        the permission doctor: the kernel's gates, which\n"
 "                           backend would run on PID (or a launched command),\n"
 "                           what each module gives for naming, and the\n"
@@ -522,8 +523,14 @@ options_check(struct options *o, char **cause)
 		    "it cannot be combined with --load");
 	if (o->iterations != 0 && !o->batch && o->output == NULL)
 		o->batch = true;	/* -n only means something in batch */
-	if (o->children)
-		return usage_error(cause, "--children is not implemented yet");
+	if (o->children && (o->backend == SAMPLER_BACKEND_PTRACE ||
+	    o->mode == SAMPLER_MODE_WALL))
+		return usage_error(cause, "--children needs the perf backend "
+		    "(ptrace does not follow children yet): drop --backend "
+		    "ptrace and --mode wall");
+	if (o->children && o->load != NULL)
+		return usage_error(cause, "--children is for sampling; it "
+		    "cannot be combined with --load");
 	if (o->no_tables && o->push == NULL)
 		return usage_error(cause, "-n 0 (no tables) is for a headless "
 		    "--push agent: give --push URL, or a positive -n");

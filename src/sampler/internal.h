@@ -94,6 +94,8 @@ struct sampler {
 	atomic_int exit_status;
 	_Atomic uint64_t samples, dropped, skipped_idle, failed, signals;
 	_Atomic uint32_t threads, threads_seen;
+	_Atomic uint32_t procs_seen;	/* --children: processes besides
+					 * the target */
 	_Atomic uint64_t pause_sum, pause_max, pause_n;
 	_Atomic uint64_t start_ns, end_ns;
 	/* The target's CPU time (all its threads: utime + stime of
@@ -293,6 +295,7 @@ int sampler__proc_maps_each(pid_t pid, char *buf, size_t size,
 /* A maps line's mapping of a file: range, offset, device, inode and path
  * (in the line, path_len bytes, " (deleted)" kept). */
 struct sampler_map_file {
+	pid_t pid;		/* whose (0: the target) */
 	uint64_t lo, hi, off, dev, ino;
 	const char *path;
 	size_t path_len;

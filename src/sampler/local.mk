@@ -24,10 +24,14 @@ UNIT_TESTS += tests/unit/test-sampler
 
 # Targets: built -O2 -g without sanitizers (they are profiled, not tested).
 check_PROGRAMS += \
+	tests/targets/forkchurn \
 	tests/targets/forker \
 	tests/targets/sigcount \
 	tests/targets/spin \
 	tests/targets/threadchurn
+tests_targets_forkchurn_SOURCES = tests/targets/forkchurn.c
+tests_targets_forkchurn_CFLAGS = -O2 -g
+tests_targets_forkchurn_LDFLAGS =
 tests_targets_forker_SOURCES = tests/targets/forker.c
 tests_targets_forker_CFLAGS = -O2 -g
 tests_targets_forker_LDFLAGS =
@@ -87,3 +91,5 @@ SCRIPT_TESTS += tests/integration/run-rate.sh
 EXTRA_DIST += tests/integration/run-rate.sh
 SCRIPT_TESTS += tests/integration/run-budget.sh
 EXTRA_DIST += tests/integration/run-budget.sh
+SCRIPT_TESTS += tests/integration/run-children.sh
+EXTRA_DIST += tests/integration/run-children.sh

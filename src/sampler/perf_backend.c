@@ -94,6 +94,14 @@ record_time(const struct perf_state *p, const void *rec)
 	    p->attr.sample_id_all);
 }
 
+/* Whether a record of pid is for us: the target's, or with --children
+ * any process's (the events reach only the target's descendants). */
+static bool
+ours(const struct sampler *s, pid_t pid)
+{
+	return pid == s->opts.pid || s->opts.children;
+}
+
 static void
 on_sample(struct sampler *s, struct perf_state *p, const void *rec,
     size_t len)
@@ -110,7 +118,7 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 		return;
 	}
 	/* A forked child that inherited the events on an old kernel. */
-	if ((pid_t)ps.pid != s->opts.pid)
+	if (!ours(s, (pid_t)ps.pid))
 		return;
 	flush_side(s, p);
 	/* The Python chain now, as close to the sample as we can: the
@@ -136,11 +144,35 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	count(&s->sample_bytes, need);
 }
 
+/* --children: a process forked or gone (the worker names it, keeps or
+ * frees its state). Its threads are not counted as the target's. */
+static void
+on_child_task(struct sampler *s, const struct perf_side *sb)
+{
+	struct rec_thread t;
+
+	if (sb->pid != sb->tid)
+		return;		/* a thread of a child: nothing to tell */
+	memset(&t, 0, sizeof t);
+	t.time_ns = util_now_ns();
+	t.pid = (int32_t)sb->pid;
+	t.tid = (int32_t)sb->ppid;	/* REC_PROC_NEW: the parent */
+	sampler__proc_comm(sb->pid, sb->pid, t.comm);
+	ring_push(s->ring, sb->kind == PERF_SIDE_FORK ? REC_PROC_NEW :
+	    REC_PROC_GONE, &t, sizeof t);
+	if (sb->kind == PERF_SIDE_FORK)
+		atomic_fetch_add_explicit(&s->procs_seen, 1,
+		    memory_order_relaxed);
+}
+
 static void
 on_task(struct sampler *s, struct perf_state *p, const struct perf_side *sb)
 {
-	if (sb->pid != s->opts.pid)
+	if (sb->pid != s->opts.pid) {
+		if (s->opts.children)
+			on_child_task(s, sb);
 		return;
+	}
 	if (sb->kind == PERF_SIDE_FORK && sb->pid != sb->tid &&
 	    perf__tid_add(p, sb->tid) == 1) {
 		atomic_fetch_add_explicit(&s->threads_seen, 1,
@@ -159,7 +191,7 @@ on_comm(struct sampler *s, struct perf_state *p, const void *rec,
 {
 	struct rec_thread t;
 
-	if (sb->pid != s->opts.pid)
+	if (!ours(s, sb->pid))
 		return;
 	flush_side(s, p);
 	memset(&t, 0, sizeof t);
@@ -171,7 +203,7 @@ on_comm(struct sampler *s, struct perf_state *p, const void *rec,
 	memcpy(t.comm, sb->comm, sizeof t.comm);
 	ring_push(s->ring, sb->exec ? REC_EXEC : REC_THREAD_NAME, &t,
 	    sizeof t);
-	if (sb->exec)
+	if (sb->exec && sb->pid == s->opts.pid)
 		sampler__py_exec(s);
 }
 
@@ -187,7 +219,7 @@ note_maps(struct sampler *s, struct perf_state *p, const void *rec,
 
 	/* Only executable mappings are reported (no mmap_data); munmap
 	 * never is: a new mapping may replace an old one. */
-	if (sb->pid != s->opts.pid)
+	if (!ours(s, sb->pid))
 		return;
 	t = record_time(p, rec);
 	/* The worker makes the module from the record itself, in order
@@ -198,6 +230,7 @@ note_maps(struct sampler *s, struct perf_state *p, const void *rec,
 	if (sb->file && sb->file[0] == '/' && sb->file[1] != '/' &&
 	    sb->ino != 0 && sb->file_len < 4096) {
 		struct sampler_map_file f = {
+			.pid = sb->pid == s->opts.pid ? 0 : sb->pid,
 			.lo = sb->addr, .hi = sb->addr + sb->len,
 			.off = sb->pgoff, .dev = sb->dev, .ino = sb->ino,
 			.path = sb->file, .path_len = sb->file_len,
@@ -207,7 +240,10 @@ note_maps(struct sampler *s, struct perf_state *p, const void *rec,
 		if (sampler__push_mmap(s, t, &f))
 			return;
 	}
-	p->maps_dirty = true;
+	/* A child's [vdso] and JIT code: its maps are read when the worker
+	 * first meets it. */
+	if (sb->pid == s->opts.pid)
+		p->maps_dirty = true;
 }
 
 /* Side-band records are decoded by perf__decode_side (perf_parse.c), a
@@ -373,12 +409,12 @@ drain_everything(struct sampler *s, struct perf_state *p)
  * nothing until a later round opens it). Threads born from an opened
  * thread inherit its events and are known from their FORK record, read
  * by drain_all() between rounds. Returns 0 or -errno. */
-/* Opens every thread of the target not yet covered by p, in rounds until
- * a scan finds none new. Threads not in `known` (NULL: none) are told to
- * the worker as new. */
+/* Opens every thread of process pid not yet covered by p, in rounds
+ * until a scan finds none new. Threads not in `known` (NULL: none) are
+ * told to the worker as new. */
 static int
-open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
-    char **cause, const struct perf_state *known)
+open_proc(struct sampler *s, struct perf_state *p, pid_t pid,
+    uint32_t pages, char **cause, const struct perf_state *known)
 {
 	char path[64];
 	struct dirent *de;
@@ -387,7 +423,7 @@ open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
 
 	for (round = 0; round < SCAN_ROUNDS; round++) {
 		drain_all(s, p);
-		snprintf(path, sizeof path, "/proc/%d/task", s->opts.pid);
+		snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
 		d = opendir(path);
 		if (!d)
 			return round ? 0 : -errno;
@@ -400,7 +436,7 @@ open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
 			err = perf__open_tid(p, tid, pages, cause);
 			/* ESRCH: the thread ended meanwhile, which is no
 			 * failure: forget the cause perf__open_tid wrote. */
-			if (err == -ESRCH && tid != s->opts.pid) {
+			if (err == -ESRCH && tid != pid) {
 				free(*cause);
 				*cause = NULL;
 				continue;
@@ -422,6 +458,62 @@ open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
 			return 0;
 	}
 	return 0;
+}
+
+/* --children: the target's descendants now (a pre-forking server's
+ * workers): each one's threads, from /proc/PID/task/TID/children, depth
+ * first. Those born later inherit the events. One that ends meanwhile is
+ * no failure. */
+static void
+open_descendants(struct sampler *s, struct perf_state *p, pid_t pid,
+    uint32_t pages, const struct perf_state *known, int depth)
+{
+	char path[96], buf[4096], *tok, *save;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	if (depth > 64 || !(d = opendir(path)))
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int tid = atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%d/children",
+		    (int)pid, tid);
+		if (sampler__proc_read(path, buf, sizeof buf) <= 0)
+			continue;
+		for (tok = strtok_r(buf, " \n", &save); tok;
+		    tok = strtok_r(NULL, " \n", &save)) {
+			pid_t child = (pid_t)atoi(tok);
+			char *cause = NULL;
+
+			if (child <= 0)
+				continue;
+			if (open_proc(s, p, child, pages, &cause, known) == 0 &&
+			    !known)
+				on_child_task(s, &(struct perf_side){
+				    .kind = PERF_SIDE_FORK, .pid = child,
+				    .tid = child });
+			free(cause);
+			open_descendants(s, p, child, pages, known,
+			    depth + 1);
+		}
+	}
+	closedir(d);
+}
+
+/* The target's threads, and with --children its descendants'. */
+static int
+open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
+    char **cause, const struct perf_state *known)
+{
+	int err = open_proc(s, p, s->opts.pid, pages, cause, known);
+
+	if (err == 0 && s->opts.children)
+		open_descendants(s, p, s->opts.pid, pages, known, 0);
+	return err;
 }
 
 static uint32_t

@@ -81,6 +81,7 @@ enum perf_side_kind {
 struct perf_side {
 	enum perf_side_kind kind;
 	pid_t pid, tid;
+	pid_t ppid;		/* FORK: the parent process */
 	bool exec;		/* COMM: the name given by an exec */
 	char comm[16];		/* COMM: NUL-terminated, may be cut */
 	uint64_t lost;		/* LOST: records the kernel dropped */

@@ -95,7 +95,8 @@ perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,
 	 * ones it must still open. */
 	a->disabled = 0;
 	a->inherit = 1;
-	a->inherit_thread = 1;		/* threads only, not forked children */
+	/* Threads only, not forked children, unless they are wanted. */
+	a->inherit_thread = !o->children;
 	a->exclude_hv = 1;
 	a->exclude_kernel = !kernel;
 	a->exclude_callchain_kernel = !kernel;

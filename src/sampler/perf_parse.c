@@ -204,6 +204,8 @@ perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
 
 	rec->time_ns = ps->time;
 	rec->tid = (int32_t)ps->tid;
+	rec->pid = (int32_t)ps->pid;
+	rec->reserved = 0;
 	rec->flags = ps->kernel_ip ? SAMPLE_IN_KERNEL : 0;
 	if (ps->regs) {
 		perf__regs_to_dwarf(ps->regs, ps->regs_mask, rec->regs);
@@ -310,6 +312,7 @@ perf__decode_side(const void *rec, size_t len, struct perf_side *out)
 		out->kind = h->type == PERF_RECORD_FORK ? PERF_SIDE_FORK :
 		    PERF_SIDE_EXIT;
 		out->pid = (pid_t)body_u32(body, blen, 0);
+		out->ppid = (pid_t)body_u32(body, blen, 4);
 		out->tid = (pid_t)body_u32(body, blen, 8);
 		break;
 	case PERF_RECORD_LOST:

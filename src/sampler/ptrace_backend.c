@@ -383,6 +383,8 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 		flags |= SAMPLE_IN_KERNEL;
 	rec->time_ns = ts;
 	rec->tid = t->tid;
+	rec->pid = s->opts.pid;
+	rec->reserved = 0;
 	rec->flags = flags;
 	regs_to_dwarf(&u, rec->regs);
 	rec->stack_addr = u.rsp;

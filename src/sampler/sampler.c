@@ -59,6 +59,7 @@ sampler__push_mmap(struct sampler *s, uint64_t t,
 	m->dev = f->dev;
 	m->ino = f->ino;
 	m->path_len = (uint32_t)f->path_len;
+	m->pid = f->pid;
 	memcpy(m + 1, f->path, f->path_len);
 	((char *)(m + 1))[f->path_len] = '\0';
 	ring_commit(s->ring, len);
@@ -192,7 +193,8 @@ sampler_thread(void *arg)
 	 * the start keeps ctop-prof's memory flat over a run. */
 	ring_prefault(s->ring);
 	if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
-	    s->opts.mode == SAMPLER_MODE_CPU && sampler__py_wants_ptrace(s))
+	    s->opts.mode == SAMPLER_MODE_CPU && !s->opts.children &&
+	    sampler__py_wants_ptrace(s))
 		snprintf(s->note, sizeof s->note, "perf not used: a Python "
 		    "target: perf reads its Python frames after the sample "
 		    "and misses a stack that changed, ptrace in the same stop "
@@ -201,6 +203,16 @@ sampler_thread(void *arg)
 	    s->opts.mode == SAMPLER_MODE_CPU &&
 	    sampler__perf_run(s) == 0)
 		return NULL;
+	/* ptrace does not follow children (yet): no silent fallback. */
+	if (s->opts.children) {
+		char *cause = NULL;
+
+		sampler__set_cause(&cause, "--children needs the perf "
+		    "backend, which cannot run here: %s", s->note[0] ?
+		    s->note : "perf_event_open refused");
+		sampler__attach_result(s, -EPERM, cause);
+		return NULL;
+	}
 	if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
 	    s->opts.mode == SAMPLER_MODE_WALL)
 		snprintf(s->note, sizeof s->note, "perf not used: --mode wall "
@@ -429,6 +441,8 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->signals = load(&s->signals);
 	out->threads = atomic_load_explicit(&s->threads, memory_order_relaxed);
 	out->threads_seen = atomic_load_explicit(&s->threads_seen,
+	    memory_order_relaxed);
+	out->procs_seen = atomic_load_explicit(&s->procs_seen,
 	    memory_order_relaxed);
 	out->pause_ns_sum = load(&s->pause_sum);
 	out->pause_ns_max = load(&s->pause_max);

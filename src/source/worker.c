@@ -3,6 +3,7 @@
  * stacks of frame ids (unwind -> symbols -> profile), and publishes views. */
 #include "config.h"
 
+#include "children.h"
 #include "worker.h"
 
 #include <errno.h>
@@ -37,6 +38,8 @@ struct worker {
 	/* Worker-thread state. */
 	struct symbols *symbols;
 	struct unwinder *unwinder;
+	struct children children;	/* --children: the other processes */
+	bool children_ready;
 	struct profile *profile;
 	uint32_t process_frame;
 	uint32_t truncated_frame;
@@ -101,10 +104,20 @@ intern_marker(struct profile *p, const char *name, uint8_t kind)
 	return profile_intern(p, &f);
 }
 
+/* The target's top-level frame: its name, or "PID comm" when other
+ * processes have theirs beside it (--children). */
+static uint32_t
+worker_process_frame(struct worker *w)
+{
+	if (w->opts.children)
+		return children_process_frame(w->profile, w->opts.pid, NULL);
+	return intern_marker(w->profile, w->comm, FRAME_PROCESS);
+}
+
 static void
 worker_intern_fixed_frames(struct worker *w)
 {
-	w->process_frame = intern_marker(w->profile, w->comm, FRAME_PROCESS);
+	w->process_frame = worker_process_frame(w);
 	w->truncated_frame = intern_marker(w->profile, "[truncated]",
 	    FRAME_MARKER);
 	w->incomplete_frame = intern_marker(w->profile, "[incomplete]",
@@ -173,24 +186,86 @@ worker_ensure_symbols(struct worker *w)
 
 /* Builds the root-first id list of one unwound stack; symbols merges
  * the sample's Python chain (NULL: none) into it. */
+/* What a sample is unwound and named with: the target's state, or a
+ * child's (--children). */
+struct wproc {
+	struct symbols *symbols;
+	struct unwinder *unwinder;
+	uint32_t process_frame;
+	bool target;
+};
+
 static size_t
-worker_build_stack(struct worker *w, int n, enum unwind_end end,
-    const struct rec_sample *s)
+worker_build_stack(struct worker *w, const struct wproc *pr, int n,
+    enum unwind_end end, const struct rec_sample *s)
 {
 	size_t k = 0;
 	int i;
 
-	w->ids[k++] = w->process_frame;
+	w->ids[k++] = pr->process_frame;
 	if (end == UNWIND_TRUNCATED || end == UNWIND_MAX_DEPTH)
 		w->ids[k++] = w->truncated_frame;
 	else if (end != UNWIND_COMPLETE)
 		w->ids[k++] = w->incomplete_frame;
-	symbols_stack_begin(w->symbols, rec_sample_python(s), s->time_ns);
+	symbols_stack_begin(pr->symbols, pr->target ? rec_sample_python(s) :
+	    NULL, s->time_ns);
 	for (i = 0; i < n; i++)
-		symbols_stack_push(w->symbols, w->uframes[i].pc,
+		symbols_stack_push(pr->symbols, w->uframes[i].pc,
 		    w->uframes[i].exact);
-	return k + symbols_stack_end(w->symbols, w->ids + k,
+	return k + symbols_stack_end(pr->symbols, w->ids + k,
 	    WORKER_MAX_IDS - k);
+}
+
+static bool
+worker_is_child(const struct worker *w, int32_t pid)
+{
+	return w->opts.children && pid != 0 && pid != w->opts.pid;
+}
+
+/* --children: the table, made on first use, after the target's state
+ * (which it lends to children forked without an exec). */
+static bool
+worker_children(struct worker *w)
+{
+	struct symbols_opts so = { .debuginfod = w->opts.debuginfod,
+		.profile = w->profile };
+
+	if (w->children_ready)
+		return true;
+	if (!worker_ensure_symbols(w))
+		return false;
+	children_init(&w->children, w->profile, &so, w->opts.unwind,
+	    w->symbols, w->unwinder);
+	w->children_ready = true;
+	return true;
+}
+
+static struct child *
+worker_child(struct worker *w, pid_t pid)
+{
+	return worker_children(w) ? children_get(&w->children, pid) : NULL;
+}
+
+/* The state to unwind and name sample s with; false when there is none
+ * (the target's symbols could not be read, a child gone unseen). */
+static bool
+worker_proc_of(struct worker *w, const struct rec_sample *s,
+    struct wproc *pr)
+{
+	struct child *c;
+
+	if (worker_is_child(w, s->pid)) {
+		if ((c = worker_child(w, s->pid)) == NULL)
+			return false;
+		*pr = (struct wproc){ c->symbols, c->unwinder,
+		    c->process_frame, false };
+		return true;
+	}
+	if (!worker_ensure_symbols(w))
+		return false;
+	*pr = (struct wproc){ w->symbols, w->unwinder, w->process_frame,
+	    true };
+	return true;
 }
 
 /* The probe's answer (REC_PYTHON), given to symbols once they exist. */
@@ -244,26 +319,29 @@ static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
 	enum unwind_end end;
+	struct wproc pr;
 	size_t k;
 	int n;
 
-	if (!worker_ensure_symbols(w))
+	if (!worker_proc_of(w, s, &pr))
 		return;
 	/* Modules as they were at capture: one unmapped since (dlclose)
 	 * still names and unwinds this sample's frames. */
-	symbols_set_sample_time(w->symbols, s->time_ns);
-	n = unwind_sample(w->unwinder, s, w->uframes, WORKER_MAX_FRAMES, &end);
+	symbols_set_sample_time(pr.symbols, s->time_ns);
+	n = unwind_sample(pr.unwinder, s, w->uframes, WORKER_MAX_FRAMES, &end);
 	if (n <= 0)
 		return;
-	if (w->py_pending)
+	if (pr.target && w->py_pending)
 		worker_python_apply(w);
-	k = worker_build_stack(w, n, end, s);
+	k = worker_build_stack(w, &pr, n, end, s);
 	if (profile_add(w->profile, s->tid, s->time_ns, w->ids, k,
 	    s->weight ? s->weight : 1) < 0)
 		return;
-	worker_python_thread_name(w, s);
+	if (pr.target)
+		worker_python_thread_name(w, s);
 	pthread_mutex_lock(&w->lock);
-	worker_python_summary(w, s);
+	if (pr.target)
+		worker_python_summary(w, s);
 	w->summary.samples += s->weight ? s->weight : 1;
 	w->summary.ends[end]++;
 	pthread_mutex_unlock(&w->lock);
@@ -279,7 +357,7 @@ worker_handle_exec(struct worker *w)
 	if (w->unwinder != NULL)
 		unwind_flush(w->unwinder);
 	read_comm(w->opts.pid, w->comm, sizeof w->comm);
-	w->process_frame = intern_marker(w->profile, w->comm, FRAME_PROCESS);
+	w->process_frame = worker_process_frame(w);
 	/* The thread that exec'd is the process's only one now, and has the
 	 * new program's name (T showed a launched program as ctop-prof). */
 	profile_set_thread_name(w->profile, w->opts.pid, w->comm);
@@ -294,18 +372,31 @@ worker_handle_mmap(struct worker *w, const struct rec_mmap *m, size_t len)
 {
 	struct symbols_mapping map;
 
+	struct symbols *sym;
+	struct child *c;
+
 	/* Made now if not yet (they are on the first sample): a file mapped
 	 * and unmapped before it would be in no read. */
-	if ((map.path = rec_mmap_path(m, len)) == NULL ||
-	    !worker_ensure_symbols(w))
+	if ((map.path = rec_mmap_path(m, len)) == NULL)
 		return;
+	if (worker_is_child(w, m->pid)) {
+		/* A file of its own: no longer its parent's image. */
+		if (!worker_children(w) ||
+		    (c = children_own(&w->children, m->pid)) == NULL)
+			return;
+		sym = c->symbols;
+	} else if (worker_ensure_symbols(w)) {
+		sym = w->symbols;
+	} else {
+		return;
+	}
 	map.lo = m->addr;
 	map.hi = m->addr + m->len;
 	map.off = m->pgoff;
 	map.dev = m->dev;
 	map.ino = m->ino;
 	map.time_ns = m->time_ns;
-	symbols_note_mapping(w->symbols, &map);
+	symbols_note_mapping(sym, &map);
 }
 
 static void
@@ -314,7 +405,7 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 {
 	const struct rec_thread *t = data;
 	const struct rec_exit *e = data;
-	char msg[96];
+	char msg[96], comm[sizeof t->comm + 1];
 
 	switch (type) {
 	case REC_SAMPLE:
@@ -327,7 +418,25 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 			profile_set_thread_name(w->profile, t->tid, t->comm);
 		break;
 	case REC_EXEC:
-		worker_handle_exec(w);
+		if (len >= sizeof *t && worker_is_child(w, t->pid)) {
+			if (worker_children(w))
+				children_exec(&w->children, t->pid);
+		} else {
+			worker_handle_exec(w);
+		}
+		break;
+	case REC_PROC_NEW:
+		/* tid: the parent, whose image it has until it execs. */
+		if (len < sizeof *t)
+			break;
+		memcpy(comm, t->comm, sizeof t->comm);
+		comm[sizeof t->comm] = '\0';
+		if (worker_is_child(w, t->pid) && worker_children(w))
+			children_forked(&w->children, t->pid, t->tid, comm);
+		break;
+	case REC_PROC_GONE:
+		if (len >= sizeof *t && w->children_ready)
+			children_gone(&w->children, t->pid);
 		break;
 	case REC_PYTHON:
 		if (len >= sizeof w->py) {
@@ -566,6 +675,8 @@ worker_free(struct worker *w)
 		return;
 	worker_stop(w);
 	pview_unref(w->published);
+	if (w->children_ready)
+		children_fini(&w->children);
 	unwind_free(w->unwinder);
 	symbols_free(w->symbols);
 	profile_free(w->profile);
@@ -659,6 +770,7 @@ worker_status(struct worker *w, struct source_status *out)
 	out->hz_achieved = st.rate_hz;
 	out->hz_now = st.hz_now;
 	out->budget_pct = st.budget_pct;
+	out->procs = st.procs_seen;
 	out->dropped = st.dropped + st.lost;
 	out->threads = st.threads;
 	pthread_mutex_lock(&w->lock);

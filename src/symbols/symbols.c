@@ -1008,6 +1008,10 @@ symbols_new(pid_t pid, const struct symbols_opts *opts, char **cause)
 		return NULL;
 	}
 	rc = symbols_reload(s);
+	if (rc < 0 && s->opts.maps_optional) {
+		s->reads = 1;	/* modules told later count from their time */
+		rc = 0;
+	}
 	if (rc < 0) {
 		if (cause)
 			(void)!asprintf(cause, "cannot read /proc/%d/maps: %s",

@@ -34,7 +34,7 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
     const char *window, const char *thread, bool paused, const char *note)
 {
 	unsigned long e = (unsigned long)(st->elapsed_s > 0 ? st->elapsed_s : 0);
-	char rate[64];
+	char rate[64], procs[24];
 	uint64_t all = st->samples + st->dropped;
 
 	if (!st->live) {
@@ -56,9 +56,12 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
 	else
 		snprintf(rate, sizeof rate, "%u/%5.1f Hz", st->hz_requested,
 		    st->hz_achieved);
+	procs[0] = '\0';
+	if (st->procs > 0)
+		snprintf(procs, sizeof procs, " +%u procs", st->procs);
 	/* The most useful first: a narrow terminal cuts the ends. */
-	snprintf(l1, size, "pid %d %.15s  %s/%s  %s  samples %8llu  "
-	    "%lu:%02lu:%02lu%s", (int)st->pid, st->comm,
+	snprintf(l1, size, "pid %d %.15s%s  %s/%s  %s  samples %8llu  "
+	    "%lu:%02lu:%02lu%s", (int)st->pid, st->comm, procs,
 	    st->backend ? st->backend : "?", st->mode ? st->mode : "?",
 	    rate,
 	    (unsigned long long)st->samples, e / 3600, e / 60 % 60, e % 60,

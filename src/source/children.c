@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* source: the per-process state of a --children run (children.h). */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "children.h"
+
+uint32_t
+children_process_frame(struct profile *p, pid_t pid, const char *known)
+{
+	char path[64], comm[32] = "", name[64];
+	struct frame f = { .name = name, .kind = FRAME_PROCESS };
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	if (known && known[0])
+		snprintf(comm, sizeof comm, "%s", known);
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, comm, sizeof comm - 1);
+		close(fd);
+		comm[n > 0 ? n : 0] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+	}
+	snprintf(name, sizeof name, "%d %s", (int)pid, comm[0] ? comm : "?");
+	return profile_intern(p, &f);
+}
+
+void
+children_init(struct children *c, struct profile *p,
+    const struct symbols_opts *so, enum unwind_method method,
+    struct symbols *target_symbols, struct unwinder *target_unwinder)
+{
+	memset(c, 0, sizeof *c);
+	c->target_symbols = target_symbols;
+	c->target_unwinder = target_unwinder;
+	c->profile = p;
+	c->so = *so;
+	/* A child gone before its state is made has no maps to read: its
+	 * modules come from its MMAP2 records alone. */
+	c->so.maps_optional = true;
+	c->method = method;
+}
+
+static struct child *
+child_find(struct children *c, pid_t pid)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].pid == pid)
+			return &c->v[i];
+	return NULL;
+}
+
+/* Frees what a child owns; the children that borrowed it fall back to
+ * the target's state. */
+static void
+child_drop(struct children *c, size_t i)
+{
+	if (c->v[i].own) {
+		for (size_t j = 0; j < c->n; j++)
+			if (!c->v[j].own &&
+			    c->v[j].symbols == c->v[i].symbols) {
+				c->v[j].symbols = c->target_symbols;
+				c->v[j].unwinder = c->target_unwinder;
+			}
+		unwind_free(c->v[i].unwinder);
+		symbols_free(c->v[i].symbols);
+	}
+	c->v[i] = c->v[--c->n];
+}
+
+static size_t
+lru_slot(const struct children *c)
+{
+	size_t old = 0;
+
+	for (size_t i = 1; i < c->n; i++)
+		if (c->v[i].used < c->v[old].used)
+			old = i;
+	return old;
+}
+
+/* A new entry for pid, with no state yet (the least recently used
+ * evicted when full). */
+static struct child *
+child_add(struct children *c, pid_t pid, const char *comm)
+{
+	struct child *ch;
+
+	if (c->n == CHILDREN_MAX) {
+		child_drop(c, lru_slot(c));
+		c->evicted++;
+	}
+	ch = &c->v[c->n++];
+	memset(ch, 0, sizeof *ch);
+	ch->pid = pid;
+	ch->process_frame = children_process_frame(c->profile, pid, comm);
+	ch->used = ++c->clock;
+	c->seen++;
+	return ch;
+}
+
+/* Gives ch symbols and an unwinder of its own, from its maps (none when
+ * it is gone: then from the mappings told later). */
+static bool
+child_make_own(struct children *c, struct child *ch)
+{
+	struct unwinder *unw = NULL;
+	struct symbols *sym;
+	char *cause = NULL;
+
+	sym = symbols_new(ch->pid, &c->so, &cause);
+	if (sym)
+		unw = unwind_new(sym, &cause);
+	free(cause);
+	if (!unw) {
+		symbols_free(sym);
+		c->failed++;
+		return false;
+	}
+	unwind_set_method(unw, c->method);
+	ch->symbols = sym;
+	ch->unwinder = unw;
+	ch->own = true;
+	return true;
+}
+
+void
+children_forked(struct children *c, pid_t pid, pid_t ppid, const char *comm)
+{
+	struct child *ch, *parent;
+
+	if (child_find(c, pid))
+		return;
+	ch = child_add(c, pid, comm);
+	parent = child_find(c, ppid);	/* after the add: it may move */
+	ch->symbols = parent ? parent->symbols : c->target_symbols;
+	ch->unwinder = parent ? parent->unwinder : c->target_unwinder;
+}
+
+struct child *
+children_get(struct children *c, pid_t pid)
+{
+	struct child *ch = child_find(c, pid);
+
+	if (!ch)
+		ch = child_add(c, pid, NULL);
+	ch->used = ++c->clock;
+	if (!ch->symbols && !child_make_own(c, ch)) {
+		children_gone(c, pid);
+		return NULL;
+	}
+	return ch;
+}
+
+struct child *
+children_own(struct children *c, pid_t pid)
+{
+	struct child *ch = children_get(c, pid);
+
+	if (ch && !ch->own && !child_make_own(c, ch))
+		return NULL;
+	return ch;
+}
+
+void
+children_exec(struct children *c, pid_t pid)
+{
+	struct child *ch = child_find(c, pid);
+
+	if (!ch || !ch->own) {
+		if (ch)
+			ch->process_frame = children_process_frame(c->profile,
+			    pid, NULL);
+		children_own(c, pid);
+		return;
+	}
+	ch->process_frame = children_process_frame(c->profile, pid, NULL);
+	symbols_reset(ch->symbols);
+	symbols_reload(ch->symbols);
+	unwind_flush(ch->unwinder);
+}
+
+void
+children_gone(struct children *c, pid_t pid)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].pid == pid) {
+			child_drop(c, i);
+			return;
+		}
+}
+
+void
+children_fini(struct children *c)
+{
+	while (c->n > 0)
+		child_drop(c, c->n - 1);
+}

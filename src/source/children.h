@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* The processes a --children run follows besides the target: each with
+ * its top-level frame ("PID comm") and the symbols and unwinder its
+ * samples are named with. A child forked after the attach has its
+ * parent's image until it execs (or maps a file of its own), so it
+ * borrows its parent's state, which costs nothing: 500 short-lived
+ * children a second would otherwise each read their maps and load every
+ * library again, or, gone before the worker gets to them, be nameless.
+ * One found some other way (a descendant at attach) gets its own, read
+ * from its maps. Freed when it exits; at most CHILDREN_MAX at once (the
+ * least recently used is evicted, and counted). Worker thread only. */
+#ifndef CTOP_SOURCE_CHILDREN_H
+#define CTOP_SOURCE_CHILDREN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ctop/profile.h"
+#include "ctop/symbols.h"
+#include "ctop/unwind.h"
+
+#define CHILDREN_MAX 256
+
+struct child {
+	pid_t pid;
+	struct symbols *symbols;
+	struct unwinder *unwinder;
+	bool own;			/* symbols and unwinder are its own
+					 * (else its parent's or the target's) */
+	uint32_t process_frame;
+	uint64_t used;			/* LRU stamp */
+};
+
+struct children {
+	struct child v[CHILDREN_MAX];
+	size_t n;
+	uint64_t clock;
+	uint64_t seen, evicted, failed;
+	struct profile *profile;
+	struct symbols_opts so;
+	enum unwind_method method;
+	struct symbols *target_symbols;	/* the target's: lent to children */
+	struct unwinder *target_unwinder;
+};
+
+void children_init(struct children *c, struct profile *p,
+    const struct symbols_opts *so, enum unwind_method method,
+    struct symbols *target_symbols, struct unwinder *target_unwinder);
+/* pid was forked by ppid (its name then: comm): ppid lends pid its state
+ * (or the target's). */
+void children_forked(struct children *c, pid_t pid, pid_t ppid,
+    const char *comm);
+/* pid's state, its own made (its maps read) when it has none; NULL when
+ * it cannot be. */
+struct child *children_get(struct children *c, pid_t pid);
+/* pid's state, its own from now on (it maps a file: its image is no
+ * longer its parent's); NULL when it cannot be made. */
+struct child *children_own(struct children *c, pid_t pid);
+/* pid exec'd: its own modules, read again, and its frame's name. */
+void children_exec(struct children *c, pid_t pid);
+/* pid exited: every record of it came before. */
+void children_gone(struct children *c, pid_t pid);
+void children_fini(struct children *c);
+
+/* "PID comm": the top-level frame of a process in a --children run; comm
+ * read from /proc when `known` is NULL or empty. */
+uint32_t children_process_frame(struct profile *p, pid_t pid,
+    const char *known);
+
+#endif

@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# --children (issue 15, item 2; perf backend): every process the target
+# forks is sampled too, each under its own top-level frame "PID comm":
+# make -j2 running two known workloads (ratio: work_a 75% of its own
+# time), Python's multiprocessing pool, the workers of a pre-forking
+# parent at attach, 500 short-lived children a second; nothing is ever
+# stopped or left traced, also after kill -9 of ctop-prof.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/perf-lib.sh"
+export LC_ALL=C
+perf_allowed || skip_all "perf backend not usable here: $PERF_WHY"
+
+# top_share FOLDED REGEX: the share (0-100) of the samples whose first
+# frame (the process) matches REGEX.
+top_share() {
+	awk -v re="$2" '{ n = $NF; t += n; split($0, f, ";"); if (f[1] ~ re) m += n }
+		END { printf "%.1f", t ? 100 * m / t : 0 }' "$1"
+}
+# within_proc FOLDED PROC_RE FUNC: FUNC's share of PROC's samples.
+within_proc() {
+	awk -v re="$2" -v fn="$3" '{ n = $NF; split($0, f, ";"); if (f[1] !~ re) next
+		t += n; if ($0 ~ ";" fn " ") m += n } END { printf "%.1f", t ? 100 * m / t : 0 }' "$1"
+}
+
+# 1. make -j2: two jobs of known work, each its own process frame.
+cat >"$WORKDIR/Makefile" <<MK
+all: a b
+a:
+	$TARGETS/ratio --seconds 2
+b:
+	$TARGETS/spin -b 1 -s 2
+.PHONY: all a b
+MK
+"$CTOP" --children -F 499 -o "$WORKDIR/make.folded" -- make -s -j2 -C "$WORKDIR" \
+	>/dev/null 2>"$WORKDIR/err"
+ok $? "make -j2 under --children: exit 0 ($(tail -1 "$WORKDIR/err" | cut -c1-200))"
+r=$(top_share "$WORKDIR/make.folded" '^[0-9]+ ratio$')
+s=$(top_share "$WORKDIR/make.folded" '^[0-9]+ spin$')
+# Each job had a CPU of the two for 2 s: about half each.
+awk -v r="$r" -v s="$s" 'BEGIN { exit !(r >= 25 && s >= 25 && r + s >= 90) }'
+ok $? "the two jobs are processes of their own: ratio $r%, spin $s% (each >= 25, both >= 90)" ||
+	awk '{ split($0, f, ";"); print f[1] }' "$WORKDIR/make.folded" | sort | uniq -c | head
+a=$(within_proc "$WORKDIR/make.folded" '^[0-9]+ ratio$' work_a)
+within "$a" 75 5
+ok $? "within ratio's process, work_a has $a% (truth 75, +- 5)"
+grep -qE '^[0-9]+ make;' "$WORKDIR/make.folded" || grep -qE '^[0-9]+ make ' "$WORKDIR/make.folded"
+m=$?
+[ "$m" = 0 ] || diag "make itself was not sampled (it only waits)"
+
+# 2. Python's multiprocessing: the pool's two workers burn, the parent
+# waits.
+if command -v python3 >/dev/null; then
+	"$CTOP" --children -F 499 -o "$WORKDIR/mp.folded" -- python3 -c '
+import multiprocessing, time
+def burn(s):
+    end = time.process_time() + s
+    while time.process_time() < end:
+        sum(i * i for i in range(1000))
+    return s
+if __name__ == "__main__":
+    with multiprocessing.Pool(2) as p:
+        print(p.map(burn, [1.5, 1.5]))
+' >/dev/null 2>"$WORKDIR/err"
+	rc=$?
+	# Each worker burns 1.5 s of CPU: about 750 samples at 499 Hz.
+	n=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ python3$/) p[f[1]] += $NF } END { k = 0; for (x in p) if (p[x] >= 300) k++; print k }' "$WORKDIR/mp.folded")
+	[ "$rc" = 0 ] && [ "${n:-0}" = 2 ]
+	ok $? "multiprocessing.Pool(2): exit $rc, $n python3 processes with >= 300 samples (the two workers)" ||
+		awk '{ split($0, f, ";"); p[f[1]] += $NF } END { for (x in p) print p[x], x }' "$WORKDIR/mp.folded"
+else
+	skip "multiprocessing.Pool(2)" "no python3"
+fi
+
+# 3. Attach to a parent whose workers exist already (a pre-forking server).
+sh -c "\"$TARGETS/spin\" -b 1 -s 60 & \"$TARGETS/spin\" -b 1 -s 60 & wait" >/dev/null &
+srv=$!
+cleanup_pid "$srv"
+wait_for 5 test "$(pgrep -P "$srv" | wc -l)" -ge 2
+"$CTOP" --children -F 499 --duration 2 -o "$WORKDIR/srv.folded" -p "$srv" 2>"$WORKDIR/err"
+ok $? "attach to a parent with two workers: recorded"
+n=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ spin$/) p[f[1]] += $NF } END { k = 0; for (x in p) if (p[x] >= 100) k++; print k }' "$WORKDIR/srv.folded")
+[ "${n:-0}" = 2 ]
+ok $? "both workers there at attach are sampled, each its own process ($n with >= 100 samples)"
+# kill -9 of ctop-prof: nothing stopped, nothing traced.
+"$CTOP" --children -F 999 --duration 30 -o "$WORKDIR/k.folded" -p "$srv" 2>/dev/null &
+c=$!
+sleep 1.5
+kill -9 "$c"
+wait "$c" 2>/dev/null
+bad=
+for p in "$srv" $(pgrep -P "$srv"); do
+	st=$(proc_state "$p")
+	[ "$st" = T ] || [ "$st" = t ] || [ "$(tracer_of "$p")" != 0 ] && bad="$bad $p:$st:$(tracer_of "$p")"
+done
+[ -z "$bad" ]
+ok $? "after kill -9 of ctop-prof: the parent and its workers run, untraced${bad:+ (not:$bad)}"
+kill "$srv" $(pgrep -P "$srv") 2>/dev/null
+
+# 4. 500 short-lived children a second (each about 1 ms of CPU): all of
+# them run, ctop-prof survives and names them. A child that runs less
+# than one period may not be sampled at all (each starts its counter
+# afresh): their share is not asserted.
+"$CTOP" --children -F 999 -o "$WORKDIR/churn.folded" -- "$TARGETS/forkchurn" 500 3 \
+	>"$WORKDIR/churn.out" 2>"$WORKDIR/err"
+rc=$?
+forks=$(sed -n 's/^forks=\([0-9]*\) reaped=\([0-9]*\).*/\1 \2/p' "$WORKDIR/churn.out")
+[ "$rc" = 0 ] && [ "$forks" = "1500 1500" ]
+ok $? "forkchurn 500/s for 3 s under --children: exit $rc, forks and reaped: ${forks:-?}"
+cb=$(awk '/;child_burst / { n += $NF } END { print n + 0 }' "$WORKDIR/churn.folded")
+procs=$(awk '{ split($0, f, ";"); p[f[1]] = 1 } END { print length(p) }' "$WORKDIR/churn.folded")
+[ "$cb" -ge 20 ] && [ "$procs" -ge 20 ]
+ok $? "children named: $cb samples in child_burst, $procs process frames"
+
+# 5. Usage.
+for bad in "--backend ptrace" "--mode wall"; do
+	# shellcheck disable=SC2086
+	"$CTOP" --children $bad -o "$WORKDIR/bad.folded" -- true >/dev/null 2>"$WORKDIR/err"
+	rc=$?
+	[ "$rc" = 2 ] && [ "$(wc -l <"$WORKDIR/err")" = 1 ]
+	ok $? "--children $bad: usage error (exit $rc): $(cat "$WORKDIR/err")"
+done
+done_testing
