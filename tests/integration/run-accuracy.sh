@@ -157,7 +157,13 @@ sleep 0.8
 echo "load $TARGETS/libdlhot.so dlhot_spin" >&7
 wait "$c"
 ok $? "dlopen: recorded ($(cat "$WORKDIR/dl.err"))"
-expect dlopen ';dlhot_spin$' 30
+# Which share of the run came after the load depends on how soon a loaded
+# machine ran the target after the echo (29.7% once, where 30 was asked):
+# what is asserted is that the library is named, not when it came.
+n=$(awk '/;dlhot_spin [0-9]+$/ { n += $NF } END { print n + 0 }' "$WORKDIR/dlopen.folded")
+bad=$(grep -c 'libdlhot[.]so+0x' "$WORKDIR/dlopen.folded")
+[ "$n" -ge 20 ] && [ "$bad" = 0 ]
+ok $? "dlopen: $n samples named dlhot_spin (want >= 20), $bad stacks with unnamed libdlhot.so frames (want 0)"
 rooted dlopen
 exec 7>&-
 
