@@ -194,4 +194,67 @@ uint32_t pview_find(const struct pview *v, uint64_t id);
 /* The frame of a node, or NULL at the root. */
 const struct frame *pview_node_frame(const struct pview *v, uint32_t node);
 
+/* ------------------------------------------------------------------------
+ * Diffs: a view against a baseline view
+ * ------------------------------------------------------------------------ */
+
+/* What happened to a function or a call path since the baseline. */
+enum pdiff_change {
+	PDIFF_SAME,	/* within sampling noise (pdiff_noise) */
+	PDIFF_GREW,
+	PDIFF_SHRANK,
+	PDIFF_NEW,	/* the baseline has no samples of it */
+	PDIFF_GONE,	/* only the baseline has samples of it */
+};
+
+/* A view ("after") compared with a baseline view ("before") of the same
+ * profile (the b key) or of another one (a loaded snapshot). Frames are
+ * matched by kind and name, what every snapshot format keeps (a folded
+ * file has no modules), and the process frames of two views with one
+ * process each with each other whatever their names (two runs of one
+ * program may be named differently); nodes by the matched frames of
+ * their path from the root. Shares are per sample of each side
+ * (after_all, before_all), so that runs of different lengths compare.
+ * Immutable once built; it holds references to both views. */
+struct pdiff {
+	struct pview *after;	/* the compared view */
+	struct pview *before;	/* the baseline; NULL = empty */
+	/* after with one more function row (self = total = 0) per function
+	 * that only the baseline has (its frame copied from the baseline):
+	 * the diff's table rows; its nodes are after's. */
+	struct pview *view;
+	uint64_t after_all, before_all;	/* samples each share is of */
+	uint32_t n_after_funcs;	/* view->funcs[n_after_funcs..] are gone */
+	uint64_t *base_self;	/* by view->funcs index: the baseline's */
+	uint64_t *base_total;	/* counts of that function */
+	uint32_t *node_base;	/* by after node: the baseline's node, or
+				 * PROFILE_NO_NODE when the path is new */
+	uint32_t *base_node;	/* by before node: after's, or NO_NODE */
+};
+
+/* Builds the diff of after against before (NULL: an empty baseline);
+ * after_all and before_all are the samples shares are of (0: each view's
+ * total; a focused view passes its whole view's). Returns NULL when out
+ * of memory. */
+struct pdiff *pview_diff(struct pview *after, struct pview *before,
+    uint64_t after_all, uint64_t before_all);
+void pdiff_free(struct pdiff *d);
+
+/* The change of row i of d->view->funcs, in percentage points of each
+ * side's samples, of its self share (total false) or its total share;
+ * *delta gets the points (may be NULL). */
+enum pdiff_change pdiff_func(const struct pdiff *d, uint32_t i, bool total,
+    double *delta);
+/* The change of the total share of after's node n; *before_pct gets the
+ * baseline's share in percent (may be NULL). */
+enum pdiff_change pdiff_node(const struct pdiff *d, uint32_t n,
+    double *delta, double *before_pct);
+/* Sampling noise of a share difference, in points: three standard
+ * deviations of a/na - b/nb for binomial counts, at least 0.05 points.
+ * A change within it is PDIFF_SAME. */
+double pdiff_noise(uint64_t a, uint64_t na, uint64_t b, uint64_t nb);
+/* The id of a frame of v with f's kind and name, PROFILE_NO_FRAME when
+ * none (to focus a baseline on the function focused in a view). */
+uint32_t pview_frame_lookup(const struct pview *v, const struct frame *f);
+
 #endif

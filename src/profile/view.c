@@ -19,6 +19,8 @@ struct vpriv {
 	uint32_t find_cap;
 	struct frame *frames;	/* owned copy, or NULL when borrowed */
 	struct pview *base;	/* a focus view holds its source view */
+	struct pview *keep;	/* an extended view: the view whose
+				 * frames its extra frames borrow from */
 };
 
 /* ------------------------------------------------------------------------
@@ -442,6 +444,7 @@ view_free(struct pview *v)
 	free(pr->find);
 	free(pr->frames);
 	pview_unref(pr->base);
+	pview_unref(pr->keep);
 	free(pr);
 	free(v);
 }
@@ -743,6 +746,68 @@ fail:
 	vb_fini(&b);
 	view_free(f);
 	return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Extended views (diffs): v with more frames and zero function rows
+ * ------------------------------------------------------------------------ */
+
+static void *
+dup_array(const void *a, size_t n, size_t size)
+{
+	void *c = malloc(n ? n * size : 1);
+
+	if (c && n)
+		memcpy(c, a, n * size);
+	return c;
+}
+
+struct pview *
+profile__view_extend(const struct pview *v, const struct frame *extra,
+    uint32_t n_extra, struct pview *keep)
+{
+	struct pview *x = view_alloc();
+	struct vpriv *pr;
+	uint32_t i;
+
+	if (!x)
+		return NULL;
+	pr = x->priv;
+	x->params = v->params;
+	x->time_ns = v->time_ns;
+	x->total = v->total;
+	x->n_frames = v->n_frames + n_extra;
+	x->n_nodes = v->n_nodes;
+	x->n_funcs = v->n_funcs + n_extra;
+	x->n_threads = v->n_threads;
+	pr->keep = pview_ref(keep);
+	pr->frames = malloc((x->n_frames ? x->n_frames : 1) *
+	    sizeof(*pr->frames));
+	x->nodes = dup_array(v->nodes, v->n_nodes, sizeof(*v->nodes));
+	x->funcs = malloc((x->n_funcs ? x->n_funcs : 1) * sizeof(*x->funcs));
+	x->threads = dup_array(v->threads, v->n_threads, sizeof(*v->threads));
+	if (v->leaves) {
+		x->leaves = dup_array(v->leaves, v->n_leaves,
+		    sizeof(*v->leaves));
+		x->n_leaves = v->n_leaves;
+	}
+	if (!pr->frames || !x->nodes || !x->funcs || !x->threads ||
+	    (v->leaves && !x->leaves) || view_find_index(x)) {
+		view_free(x);
+		return NULL;
+	}
+	x->frames = pr->frames;
+	if (v->n_frames)
+		memcpy(pr->frames, v->frames, v->n_frames * sizeof(*pr->frames));
+	if (n_extra)
+		memcpy(pr->frames + v->n_frames, extra,
+		    n_extra * sizeof(*extra));
+	if (v->n_funcs)
+		memcpy(x->funcs, v->funcs, v->n_funcs * sizeof(*x->funcs));
+	for (i = 0; i < n_extra; i++)
+		x->funcs[v->n_funcs + i] = (struct pview_func){
+		    v->n_frames + i, 0, 0 };
+	return x;
 }
 
 /* ------------------------------------------------------------------------

@@ -451,6 +451,111 @@ test_focus(void)
 	profile_free(p);
 }
 
+/* The row of a function in a diff's table view, or UINT32_MAX. */
+static uint32_t
+diff_row(const struct pdiff *d, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->view->n_funcs; i++)
+		if (strcmp(d->view->frames[d->view->funcs[i].frame].name,
+		    name) == 0)
+			return i;
+	return UINT32_MAX;
+}
+
+/* Two profiles (two snapshots) of different lengths: shares are per
+ * sample of each, frames match by name, a differently named process
+ * frame matches the other one, and what only one side has is new or
+ * gone. */
+static void
+test_diff(void)
+{
+	struct profile *pa = profile_new(NULL), *pb = profile_new(NULL);
+	struct pview *a, *b, *fa, *fb;
+	struct pdiff *d, *e;
+	double dl, bp;
+	uint32_t r, n;
+	struct frame other = { .name = "other", .kind = FRAME_PROCESS };
+
+	/* Before: 1000 samples, log_debug 40%, work 60%. */
+	add(pb, 1, 0, "proc;main;loop;log_debug", 400);
+	add(pb, 1, 0, "proc;main;loop;work", 600);
+	/* After: 4000 samples named "other"; log_debug gone, work 90%,
+	 * fresh 10% new. */
+	profile_intern(pa, &other);
+	{
+		uint32_t ids[4] = { 0, fid(pa, "main"), fid(pa, "loop"),
+		    fid(pa, "work") };
+
+		profile_add(pa, 1, 0, ids, 4, 3600);
+		ids[3] = fid(pa, "fresh");
+		profile_add(pa, 1, 0, ids, 4, 400);
+	}
+	a = profile_view(pa, NULL, 0);
+	b = profile_view(pb, NULL, 0);
+	d = pview_diff(a, b, 0, 0);
+	ok(d != NULL, "diff built");
+	is_int(d->after_all, 4000, "after's samples");
+	is_int(d->before_all, 1000, "before's samples");
+	r = diff_row(d, "work");
+	ok(r < d->n_after_funcs, "work is one of after's rows");
+	is_int(pdiff_func(d, r, false, &dl), PDIFF_GREW, "work grew");
+	ok(dl > 29.99 && dl < 30.01, "work: +30 points of self (%.3f)", dl);
+	r = diff_row(d, "log_debug");
+	ok(r >= d->n_after_funcs && r < d->view->n_funcs,
+	    "log_debug is a gone row");
+	is_int(pdiff_func(d, r, false, &dl), PDIFF_GONE, "log_debug gone");
+	ok(dl < -39.99 && dl > -40.01, "log_debug: -40 points (%.3f)", dl);
+	r = diff_row(d, "fresh");
+	is_int(pdiff_func(d, r, true, &dl), PDIFF_NEW, "fresh is new");
+	r = diff_row(d, "loop");
+	is_int(pdiff_func(d, r, true, &dl), PDIFF_SAME, "loop: same total");
+	ok(dl > -0.01 && dl < 0.01, "loop: 0 points of total");
+	n = node_at(a, "other;main;loop;work");
+	ok(n != PROFILE_NO_NODE && d->node_base[n] != PROFILE_NO_NODE,
+	    "the path through the renamed process frame matched");
+	is_int(pdiff_node(d, n, &dl, &bp), PDIFF_GREW, "node work grew");
+	ok(bp > 59.99 && bp < 60.01, "node work was 60%% (%.3f)", bp);
+	n = node_at(a, "other;main;loop;fresh");
+	is_int(pdiff_node(d, n, &dl, &bp), PDIFF_NEW, "node fresh new");
+	n = node_at(b, "proc;main;loop;log_debug");
+	ok(d->base_node[n] == PROFILE_NO_NODE, "log_debug's node is gone");
+	is_int(d->base_node[node_at(b, "proc;main;loop;work")],
+	    node_at(a, "other;main;loop;work"), "work's node matched back");
+	/* A focused diff: shares of the whole views. */
+	fa = pview_focus(a, func_of(a, "loop")->frame);
+	fb = pview_focus(b, pview_frame_lookup(b,
+	    &a->frames[func_of(a, "loop")->frame]));
+	ok(fb != NULL, "baseline focused by name");
+	e = pview_diff(fa, fb, a->total, b->total);
+	n = node_at(fa, "loop;work");
+	is_int(pdiff_node(e, n, &dl, &bp), PDIFF_GREW, "focused: work grew");
+	ok(dl > 29.99 && dl < 30.01, "focused: +30 points of all (%.3f)", dl);
+	pdiff_free(e);
+	pview_unref(fa);
+	pview_unref(fb);
+	pdiff_free(d);
+	/* Against itself: nothing changed; against nothing: all new. */
+	d = pview_diff(a, a, 0, 0);
+	for (r = 0, n = 0; r < d->view->n_funcs; r++)
+		n += pdiff_func(d, r, false, &dl) != PDIFF_SAME;
+	is_int(n, 0, "a view against itself: no change");
+	is_int(d->view->n_funcs, a->n_funcs, "no gone rows");
+	pdiff_free(d);
+	d = pview_diff(a, NULL, 0, 0);
+	ok(d && pdiff_func(d, diff_row(d, "work"), false, &dl) == PDIFF_GREW,
+	    "an empty baseline: growth");
+	pdiff_free(d);
+	/* Noise: 3 standard deviations. */
+	dl = pdiff_noise(500, 1000, 500, 1000);
+	ok(dl > 6.6 && dl < 6.8, "noise of 50%% of 1000 each: 6.7 (%.2f)", dl);
+	pview_unref(a);
+	pview_unref(b);
+	profile_free(pa);
+	profile_free(pb);
+}
+
 static void
 test_errors(void)
 {
@@ -621,6 +726,7 @@ main(void)
 	test_cap();
 	test_thread_cap();
 	test_focus();
+	test_diff();
 	test_errors();
 	test_scale();
 	return done_testing();
