@@ -114,7 +114,7 @@ render_table(struct tui *t, int y0, int h)
 	tui_table(t);
 	tui_search(t);
 	view_table_draw(&t->cv, y0, h, t->cur, &t->table, t->view.sort,
-	    &t->search, !tui_has_where(t));
+	    &t->search, !tui_has_where(t), NULL);
 }
 
 /* Shares are of every sample shown (the whole view, also when focused on
@@ -142,6 +142,7 @@ render_tree(struct tui *t, int y0, int h)
 	uint32_t root = tui_zoom_root(t), sel;
 	char crumb[1024], line[1200];
 	const char *kind = t->view.mode == UI_FLAME ? "flame" : "icicle";
+	struct tree_paint paint = { false, NULL, false };
 
 	canvas_fill(&t->cv, y0, 0, t->cv.w, ' ', ST_TITLE);
 	canvas_fill(&t->cv, y0 + h - 1, 0, t->cv.w, ' ', ST_TITLE);
@@ -166,8 +167,9 @@ render_tree(struct tui *t, int y0, int h)
 	else
 		snprintf(line, sizeof line, "%s  %s", kind, crumb);
 	canvas_text(&t->cv, y0, 0, -1, line, ST_TITLE);
+	paint.color_module = tui_has_where(t);
 	view_icicle_draw(&t->cv, y0 + 1, h - 2, &t->lay, v, sel, &t->search,
-	    t->view.mode == UI_FLAME, tui_has_where(t), &t->tree_top);
+	    t->view.mode == UI_FLAME, &paint, &t->tree_top);
 	if (sel != PROFILE_NO_NODE)
 		render_selection(t, y0 + h - 1, v, sel);
 }
