@@ -38,6 +38,7 @@ tests_tui_keymap_names_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/ui
 tests_tui_keymap_names_LDADD = $(CTOP_LIBS)
 
 TUI_TESTS = \
+	tests/tui/run-diff.sh \
 	tests/tui/run-icicle.sh \
 	tests/tui/run-keys-doc.sh \
 	tests/tui/run-live.sh \

@@ -159,8 +159,8 @@ fake_init(struct fake *f)
 int
 main(int argc, char **argv)
 {
-	struct ui_opts uo = { 1.0, 0, false, false, false };
-	struct batch_opts bo = { 1.0, 0, 0, 10 };
+	struct ui_opts uo = { 1.0, 0, false, false, false, NULL, NULL };
+	struct batch_opts bo = { 1.0, 0, 0, 10, NULL, NULL, -1, NULL };
 	struct ui_signals sig = { .quit = &quit_flag };
 	struct fake f;
 	struct source src = { &fake_ops, &f };
