@@ -102,6 +102,16 @@ file_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 	    ls->snapshot_format, v, node, path, cause);
 }
 
+static int
+file_save_diff(void *ctx, const struct pdiff *d, uint32_t node, char **path,
+    char **cause)
+{
+	struct file_source *ls = ctx;
+
+	return export_write_diff_snapshot(ls->snapshot_dir, ls->name, d, node,
+	    path, cause);
+}
+
 static struct pview *
 file_final_view(void *ctx)
 {
@@ -121,6 +131,7 @@ static const struct source_ops file_ops = {
 	.status = file_status,
 	.reset = file_reset,
 	.save = file_save,
+	.save_diff = file_save_diff,
 	.final_view = file_final_view,
 	.close = file_close,
 };

@@ -237,6 +237,31 @@ key_window(struct tui *t, int arg)
 	t->refetch = true;
 }
 
+/* In a diff, s also writes the diff (of the table's whole view, or of
+ * the tree through its zoom) as two-count folded stacks. */
+static void
+save_diff(struct tui *t, const char *saved, uint32_t node)
+{
+	const struct pdiff *d = t->view.mode == UI_TABLE ? t->diff :
+	    tui_tree_diff(t);
+	char *path = NULL, *cause = NULL;
+	int rc;
+
+	if (!d || !t->src->ops->save_diff) {
+		tui_message(t, false, "saved %s", saved);
+		return;
+	}
+	rc = t->src->ops->save_diff(t->src->ctx, d, node, &path, &cause);
+	if (rc < 0)
+		tui_message(t, true, "saved %s; the diff failed: %s", saved,
+		    cause ? cause : "error");
+	else
+		tui_message(t, false, "saved %s and the diff %s", saved,
+		    path ? path : "");
+	free(path);
+	free(cause);
+}
+
 static void
 key_save(struct tui *t, int arg)
 {
@@ -249,12 +274,13 @@ key_save(struct tui *t, int arg)
 		tui_message(t, true, "nothing to save yet");
 		return;
 	}
+	tui_diff(t);
 	rc = t->src->ops->save(t->src->ctx, v, node, &path, &cause);
 	if (rc < 0)
 		tui_message(t, true, "save failed: %s",
 		    cause ? cause : "error");
 	else
-		tui_message(t, false, "saved %s", path ? path : "");
+		save_diff(t, path ? path : "", node);
 	free(path);
 	free(cause);
 }

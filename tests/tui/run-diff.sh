@@ -112,6 +112,31 @@ for mode in color vt100; do
 	done
 done
 
+# s in a diff: the snapshot and the diff as two-count folded stacks
+# (difffolded.pl's format), the before counts scaled to after's 4000.
+tui_start 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color -- --diff a.folded b.folded
+wait_has dSELF || show
+keys s
+wait_line 24 "and the diff"; ok $? "s: saved the snapshot and the diff" || show
+df=$(ls "$WORKDIR"/ctop-prof-b-*-diff.folded 2>/dev/null | head -1)
+[ -n "$df" ]; ok $? "the diff file is ctop-prof-b-TIME-diff.folded ($df)"
+[ "$(sort "$df" 2>/dev/null)" = "$(printf '%s\n' 'new;main;loop;fresh 0 400' \
+	'new;main;loop;log 1600 0' 'new;main;loop;work 2400 3600')" ]
+ok $? "stack before after: work 600 -> 2400 scaled, log gone, fresh new" ||
+	diag "$(cat "$df" 2>/dev/null)"
+sn=$(ls "$WORKDIR"/ctop-prof-b-*.folded | grep -v -- -diff.folded | head -1)
+[ "$(sort "$sn")" = "$(printf '%s\n' 'new;main;loop;fresh 400' 'new;main;loop;work 3600')" ]
+ok $? "the snapshot is what is shown (b.folded)" || diag "$(cat "$sn")"
+n_diffs() { [ "$(ls "$WORKDIR"/ctop-prof-b-*-diff*.folded | wc -l)" -ge "$1" ]; }
+keys i Down Down Down Enter s
+wait_for 10 n_diffs 2; ok $? "s zoomed into loop: the diff saved again" || show
+df2=$(ls "$WORKDIR"/ctop-prof-b-*-diff*.folded | grep -vxF "$df" | head -1)
+[ -n "$df2" ] && [ "$(sort "$df2")" = "$(sort "$df")" ]
+ok $? "the zoomed diff (through loop, all of it) has the same stacks" ||
+	diag "$df2: $(cat "$df2")"
+keys q
+wait_has "EXITED:0"
+
 # Live: b pins the running profile; the table then shows changes against it.
 DEMO=$top_builddir/ctop-demo
 if [ -x "$DEMO" ] && ptrace_allowed; then
