@@ -157,6 +157,18 @@ else
 	"$CTOP" --diff "$WORKDIR/fixed.folded" "$WORKDIR/fixed2.folded" \
 		--fail-above 5 >/dev/null 2>&1
 	ok $? "fixed against fixed passes it"
+	# --baseline on a live target: the fixed demo against the slow run.
+	"$CTOP" --backend ptrace -F 499 --baseline "$WORKDIR/slow.folded" -b -n 1 \
+		-d 2 -- "$DEMO" --fixed >"$WORKDIR/live" 2>"$WORKDIR/live.err"
+	ok $? "--baseline FILE -b -n 1 -- demo --fixed exits 0" ||
+		diag "$(cat "$WORKDIR/live.err")"
+	grep -q '^diff: A = slow.folded ([0-9]* samples), B = ctop-demo ' "$WORKDIR/live"
+	ok $? "live: the header names the baseline and the target" ||
+		diag "$(head -3 "$WORKDIR/live")"
+	d=$(field "$WORKDIR/live" log_debug 6) b=$(field "$WORKDIR/live" log_debug 5)
+	awk -v d="$d" -v b="$b" 'BEGIN { exit !(d <= -9 && b <= 1) }'
+	ok $? "live: log_debug shrank to about 0 against the baseline ($b%, $d)" ||
+		diag "$(head -12 "$WORKDIR/live")"
 fi
 
 done_testing
