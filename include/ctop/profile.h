@@ -101,6 +101,8 @@ void profile_get_stats(const struct profile *p, struct profile_stats *out);
 struct pview_params {
 	int32_t tid;		/* 0 = all threads merged, else one thread */
 	uint32_t window_s;	/* 0 = cumulative, else the last N seconds */
+	uint32_t spark;		/* 1 + the frame id whose share per second
+				 * the view's spark counts (0 = none) */
 };
 
 /* One call tree node. nodes[0] is the root: no frame, total = all samples.
@@ -142,6 +144,18 @@ struct pview_leaf {
 	uint64_t count;		/* its samples there */
 };
 
+/* The last PVIEW_SPARK_S seconds before the view's anchor (now_ns of
+ * profile_view), second by second, oldest first, whatever the window:
+ * the samples of the view's thread(s), and of those the ones whose stack
+ * holds the frame params.spark names. secs is 0 when the profile holds
+ * no times (a loaded file). */
+#define PVIEW_SPARK_S 60
+struct pview_spark {
+	uint32_t secs;
+	uint64_t samples[PVIEW_SPARK_S];
+	uint64_t sel[PVIEW_SPARK_S];
+};
+
 struct pview {
 	struct pview_params params;	/* what it was built for */
 	uint64_t time_ns;		/* newest sample it holds (0 if none) */
@@ -166,6 +180,8 @@ struct pview {
 					 * one node add up to its self. NULL
 					 * in a focus view (pview_focus) */
 	uint32_t n_leaves;
+
+	struct pview_spark spark;	/* the last minute, per second */
 
 	_Atomic int refs;
 	void *priv;

@@ -370,7 +370,7 @@ static void
 checkpoint_write(struct checkpoint *cp)
 {
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
-	struct pview_params all = { 0, 0 };
+	struct pview_params all = { 0, 0, 0 };
 	struct pview *v = NULL;
 	char *cause = NULL;
 	int i, err;

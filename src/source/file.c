@@ -30,7 +30,7 @@ static struct file_source *
 file_new(const char *path, const char *snapshot_dir, char **cause)
 {
 	struct file_source *ls = calloc(1, sizeof *ls);
-	struct pview_params all = { 0, 0 };
+	struct pview_params all = { 0, 0, 0 };
 	char *copy, *dot;
 
 	*cause = NULL;

@@ -186,7 +186,7 @@ int
 batch_run(struct source *src, const struct batch_opts *opts,
     const struct ui_signals *sig, FILE *out)
 {
-	struct pview_params params = { 0, 0 };
+	struct pview_params params = { 0, 0, 0 };
 	struct source_status st;
 	double delay = opts->delay_s > 0.01 ? opts->delay_s : 1.0;
 	double start = util_now_s(), next = start + delay;

@@ -45,6 +45,7 @@ TUI_TESTS = \
 	tests/tui/run-picker.sh \
 	tests/tui/run-resize.sh \
 	tests/tui/run-save.sh \
+	tests/tui/run-spark.sh \
 	tests/tui/run-table.sh \
 	tests/tui/run-table-wide.sh \
 	tests/tui/run-term.sh

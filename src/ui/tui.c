@@ -71,9 +71,29 @@ tui_set_view(struct tui *t, struct pview *v)
 	t->dirty = true;
 }
 
+/* 1 + the frame id of the selected function (the table's row, the
+ * trees' frame), whose share per second the next view's spark counts;
+ * 0 when none. */
+static uint32_t
+tui_spark_frame(const struct tui *t)
+{
+	const struct pview *v = tui_tree(t);
+	uint32_t n, f = PROFILE_NO_FRAME;
+
+	if (!t->cur)
+		return 0;
+	if (t->view.mode == UI_TABLE)
+		f = t->table.sel_frame;
+	else if (v && t->view.sel_depth &&
+	    (n = pview_find(v, t->view.sel_path[0])) != PROFILE_NO_NODE)
+		f = v->nodes[n].frame;
+	return f < t->cur->n_frames ? f + 1 : 0;
+}
+
 static void
 tui_fetch(struct tui *t)
 {
+	t->view.params.spark = tui_spark_frame(t);
 	tui_set_view(t, t->src->ops->view(t->src->ctx, &t->view.params));
 }
 

@@ -76,6 +76,27 @@ diff_legend(const struct tui *t, char *l2, size_t size)
 	l2[size - 1] = '\0';
 }
 
+/* The last minute, right on the first status line where it fits: the
+ * target's samples per second and the selected function's share, on one
+ * time axis so that a spike and its cause line up. */
+static void
+render_spark(struct tui *t, int used)
+{
+	const struct pview *v = t->cur;
+	uint32_t f;
+	char buf[1024];
+	int cols;
+
+	if (!v || !t->st.live || !v->spark.secs)
+		return;
+	f = v->params.spark;
+	cols = status_spark(buf, sizeof buf, t->cv.w - used - 2, &v->spark,
+	    f && f <= v->n_frames ? v->frames[f - 1].name : "-",
+	    f && f == t->view.params.spark, t->cv.g);
+	if (cols > 0)
+		canvas_text(&t->cv, 0, t->cv.w - cols, cols, buf, ST_HEADER);
+}
+
 static void
 render_status(struct tui *t)
 {
@@ -101,6 +122,7 @@ render_status(struct tui *t)
 	canvas_fill(&t->cv, 1, 0, t->cv.w, ' ', ST_HEADER);
 	canvas_text(&t->cv, 0, 0, -1, l1, ST_HEADER);
 	canvas_text(&t->cv, 1, 0, -1, l2, ST_HEADER);
+	render_spark(t, text_cols(l1));
 	if (t->view.paused) {
 		char *p = strstr(l2, "PAUSED");
 

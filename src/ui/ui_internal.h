@@ -241,6 +241,15 @@ void status_lines(char *l1, char *l2, size_t size,
     const struct source_status *st, const char *window, const char *thread,
     bool paused, const char *note);
 const char *window_name(uint32_t window_s);
+/* The header's sparkline of the last minute: "cpu" and the samples per
+ * second (scaled to the busiest second), then `name` and the share of
+ * each second's samples that went through the selected function (sel
+ * false: its cells blank, not counted yet), in at most width columns
+ * (each cell 1 to 6 seconds). Returns the columns written to buf, 0 when
+ * it does not fit or the view has no times. */
+int status_spark(char *buf, size_t size, int width,
+    const struct pview_spark *sp, const char *name, bool sel,
+    const struct glyphs *g);
 
 /* Prints the top table of v (by self, rows functions) as plain text.
  * Returns the rows printed or -ENOMEM. */

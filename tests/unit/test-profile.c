@@ -144,7 +144,7 @@ test_recursion(void)
 	add(p, 1, 0, "proc;a;b;a;b;c", 1);
 	add(p, 1, 0, "proc;a;c", 2);
 	add(p, 1, 0, "proc;a", 4);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(v->total, 7, "view total");
 	is_int(v->nodes[0].total, 7, "root total");
 	fa = func_of(v, "a");
@@ -179,9 +179,9 @@ test_threads(void)
 	add(p, 22, 0, "proc;main;work", 3);
 	add(p, 22, 0, "proc;io", 2);
 	profile_set_thread_name(p, 22, "io-thread-with-a-long-name-past-31-bytes");
-	m = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
-	t1 = profile_view(p, &(struct pview_params){ 11, 0 }, 0);
-	t2 = profile_view(p, &(struct pview_params){ 22, 0 }, 0);
+	m = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
+	t1 = profile_view(p, &(struct pview_params){ 11, 0, 0 }, 0);
+	t2 = profile_view(p, &(struct pview_params){ 22, 0, 0 }, 0);
 	is_int(m->total, 11, "merged total");
 	is_int(t1->total, 6, "thread 11 total");
 	is_int(t2->total, 5, "thread 22 total");
@@ -209,7 +209,7 @@ test_threads(void)
 	pview_unref(m);
 	pview_unref(t1);
 	pview_unref(t2);
-	m = profile_view(p, &(struct pview_params){ 99, 0 }, 0);
+	m = profile_view(p, &(struct pview_params){ 99, 0, 0 }, 0);
 	ok(m && m->total == 0 && m->n_nodes == 1, "unknown thread: empty");
 	pview_unref(m);
 	profile_free(p);
@@ -227,28 +227,28 @@ test_window(void)
 	add(p, 1, 12 * SEC, "proc;mid", 2);
 	add(p, 2, 15 * SEC, "proc;new", 4);
 	add(p, 1, 20 * SEC, "proc;new", 8);
-	v = profile_view(p, &(struct pview_params){ 0, 5 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 5, 0 }, 20 * SEC);
 	is_int(v->total, 8, "5 s window: (15 s, 20 s], the 15 s entry out");
 	is_int(total_at(v, "proc;new"), 8, "window counts the newest");
 	ok(node_at(v, "proc;mid") == PROFILE_NO_NODE, "older stack absent");
 	is_int(v->time_ns, 20 * SEC, "view time is the newest sample");
 	is_int(v->n_threads, 1, "only threads with samples in the window");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 6 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 6, 0 }, 20 * SEC);
 	is_int(v->total, 12, "6 s window: (14 s, 20 s]");
 	is_int(v->n_threads, 2, "both threads in the window");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 20 * SEC);
 	is_int(v->total, 14, "log keeps window_s = 10 s: 1 s entry expired");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 1, 30 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 1, 30, 0 }, 20 * SEC);
 	is_int(v->total, 10, "window of one thread");
 	is_int(v->n_threads, 2, "thread list still has both");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 14 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 14 * SEC);
 	is_int(v->total, 2, "now_ns anchors the window: newer excluded");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(v->total, 15, "cumulative keeps everything");
 	pview_unref(v);
 
@@ -257,15 +257,15 @@ test_window(void)
 	is_int(st.samples, 0, "reset: samples zero");
 	is_int(st.frames, 4, "reset: frames stay");
 	is_int(st.nodes, 2, "reset: only thread roots remain");
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 20 * SEC);
 	is_int(v->total, 0, "reset empties the window log");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	ok(v->total == 0 && v->n_nodes == 1 && v->n_funcs == 0 &&
 	    v->n_threads == 0, "reset: empty cumulative view");
 	pview_unref(v);
 	add(p, 1, 21 * SEC, "proc;new", 1);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(total_at(v, "proc;new"), 1, "counting resumes after reset");
 	pview_unref(v);
 	profile_free(p);
@@ -287,7 +287,7 @@ test_cap(void)
 	is_int(st.nodes, 5, "node count stops at max_nodes");
 	is_int(st.collapsed, 9, "collapsed samples counted");
 	is_int(st.samples, 11, "all samples counted");
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(v->nodes[node_at(v, "proc;a;b")].self, 8,
 	    "cut stack counted as self at its deepest known node");
 	is_int(v->nodes[node_at(v, "proc")].self, 2, "cut at the first frame");
@@ -334,7 +334,7 @@ test_thread_cap(void)
 	is_int(st.threads, 101, "1000 threads, cap 100: 100 entries and "
 	    "[other threads]");
 	is_int(st.samples, 1000, "every sample counted");
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(v->total, 1000, "merged view: all 1000 samples");
 	is_int(thread_samples(v, PROFILE_OTHER_THREADS, &name), 900,
 	    "[other threads] holds the 900 threads past the cap");
@@ -349,17 +349,17 @@ test_thread_cap(void)
 	is_str(name, "first", "a thread under the cap keeps its name");
 	pview_unref(v);
 	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
-	    0 }, 0);
+	    0, 0 }, 0);
 	is_int(v->total, 900, "[other threads] can be viewed alone");
 	is_int(total_at(v, "proc;work"), 900, "with its own tree");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 1000 * 1000);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 1000 * 1000);
 	is_int(v->total, 1000, "window view: all 1000 samples");
 	is_int(thread_samples(v, PROFILE_OTHER_THREADS, NULL), 900,
 	    "window view: [other threads] counted from the log");
 	pview_unref(v);
 	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
-	    30 }, 1000 * 1000);
+	    30, 0 }, 1000 * 1000);
 	is_int(v->total, 900, "window view of [other threads] alone");
 	pview_unref(v);
 
@@ -374,7 +374,7 @@ test_thread_cap(void)
 	    bytes, st.bytes, st.threads);
 	is_int(st.samples, 101000, "101000 samples, each counted");
 	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
-	    0 }, 0);
+	    0, 0 }, 0);
 	is_int(v->total, 100900, "[other threads]: 100900 samples");
 	pview_unref(v);
 
@@ -382,7 +382,7 @@ test_thread_cap(void)
 	profile_reset(p);
 	profile_add(p, 200000, 0, ids, 2, 3);
 	profile_add(p, 7, 0, ids, 2, 2);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	ok(v->total == 5 && v->n_threads == 2 &&
 	    thread_samples(v, PROFILE_OTHER_THREADS, NULL) == 3 &&
 	    thread_samples(v, 7, NULL) == 2,
@@ -407,7 +407,7 @@ test_thread_cap(void)
 	    "bytes at the cap and after", st.threads,
 	    (unsigned long long)st.samples, st.bytes);
 	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
-	    0 }, 0);
+	    0, 0 }, 0);
 	is_int(v->total, 200000 - 65536, "default cap: the rest in [other "
 	    "threads]");
 	pview_unref(v);
@@ -556,6 +556,45 @@ test_diff(void)
 	profile_free(pb);
 }
 
+/* The spark: a minute per second before the anchor, whatever the window,
+ * with the samples through one frame. */
+static void
+test_spark(void)
+{
+	struct profile_limits lim = { .window_s = 60 };
+	struct profile *p = profile_new(&lim);
+	struct pview *v;
+	uint32_t hot;
+	int s;
+
+	/* 100 s of samples: "hot" 3 of 4 per second from second 80 on. */
+	for (s = 1; s <= 100; s++) {
+		add(p, 1, (uint64_t)s * SEC, "proc;main;hot", s >= 80 ? 3 : 0);
+		add(p, 2, (uint64_t)s * SEC - SEC / 2, "proc;main;cold", 1);
+	}
+	hot = func_of(profile_view(p, NULL, 0), "hot")->frame;
+	v = profile_view(p, &(struct pview_params){ 0, 5, hot + 1 },
+	    100 * SEC);
+	is_int(v->spark.secs, PVIEW_SPARK_S, "a minute of seconds");
+	is_int(v->spark.samples[59], 4, "the last second: 4 samples");
+	is_int(v->spark.sel[59], 3, "... 3 of them through hot");
+	is_int(v->spark.samples[38], 1, "21 s earlier: cold only");
+	is_int(v->spark.sel[38], 0, "... none through hot");
+	is_int(v->spark.samples[0], 1, "the oldest second kept");
+	is_int(v->total, 20, "the view's own window is 5 s");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 2, 0, hot + 1 },
+	    100 * SEC);
+	is_int(v->spark.samples[59], 1, "thread 2 alone: its samples");
+	is_int(v->spark.sel[59], 0, "... none of them hot");
+	pview_unref(v);
+	profile_reset(p);
+	v = profile_view(p, NULL, 0);
+	is_int(v->spark.secs, 0, "no times: no spark");
+	pview_unref(v);
+	profile_free(p);
+}
+
 static void
 test_errors(void)
 {
@@ -655,7 +694,7 @@ test_scale(void)
 		    st.bytes - before, (double)(st.bytes - before) / 3e5);
 	}
 	t0 = now_s();
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 0);
 	t1 = now_s();
 	ok(v && v->total == 300000 && v->n_threads == 8,
 	    "30 s window over 300k log entries");
@@ -690,7 +729,7 @@ test_leaves(void)
 	add(p, 22, 2 * SEC, "proc;main;work", 3);
 	add(p, 22, 3 * SEC, "proc;io", 2);
 	add(p, 11, 4 * SEC, "proc;main;work", 1);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	w = node_at(v, "proc;main;work");
 	is_int(v->n_leaves, 3, "cumulative: one leaf per (node, thread)");
 	is_int(leaf_count(v, w, 11), 6, "thread 11's samples at work");
@@ -703,12 +742,12 @@ test_leaves(void)
 	ok(f && f->n_leaves == 0 && f->leaves == NULL, "focus: no leaves");
 	pview_unref(f);
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 3 }, 4 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 3, 0 }, 4 * SEC);
 	w = node_at(v, "proc;main;work");
 	is_int(leaf_count(v, w, 11), 1, "window: thread 11 in (1 s, 4 s]");
 	is_int(leaf_count(v, w, 22), 3, "window: log entries merged");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 22, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 22, 0, 0 }, 0);
 	is_int(leaf_count(v, node_at(v, "proc;main;work"), 11), 0,
 	    "one thread's view: only its leaves");
 	pview_unref(v);
@@ -727,6 +766,7 @@ main(void)
 	test_thread_cap();
 	test_focus();
 	test_diff();
+	test_spark();
 	test_errors();
 	test_scale();
 	return done_testing();

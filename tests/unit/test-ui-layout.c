@@ -741,6 +741,53 @@ test_diff(void)
 	profile_free(pb);
 }
 
+/* The sparkline: cells of 1-6 s by the room, levels of the busiest
+ * second and of each second's share, blanks where nothing ran. */
+static void
+test_spark(void)
+{
+	struct pview_spark sp;
+	struct glyphs ga, gu;
+	char buf[1024];
+	int i;
+
+	memset(&sp, 0, sizeof sp);
+	glyphs_get(&ga, false);
+	glyphs_get(&gu, true);
+	is_int(status_spark(buf, sizeof buf, 200, &sp, "f", true, &ga), 0,
+	    "no times: nothing");
+	sp.secs = PVIEW_SPARK_S;
+	for (i = 40; i < 60; i++) {
+		sp.samples[i] = i >= 50 ? 200 : 100;	/* doubles at 50 */
+		sp.sel[i] = i >= 50 ? 100 : 0;		/* because of f */
+	}
+	is_int(status_spark(buf, sizeof buf, 130, &sp, "f", true, &ga), 128,
+	    "130 columns: 60 cells of 1 s (7 + 1 + 120)");
+	ok(strncmp(buf + 4 + 40, "@@@@@@@@@@@@@@@@@@@@", 20) != 0 &&
+	    strncmp(buf + 4 + 40, "==========@@@@@@@@@@", 20) == 0,
+	    "cpu: half, then the busiest (ASCII): %.24s", buf + 44);
+	ok(strncmp(buf + 4 + 60, "  f ", 4) == 0, "then the name: %.6s",
+	    buf + 64);
+	ok(strncmp(buf + 68 + 40, "          ==========", 20) == 0,
+	    "f: nothing, then half of each second: %.20s", buf + 108);
+	is_int(status_spark(buf, sizeof buf, 127, &sp, "f", true, &ga), 68,
+	    "127 columns: 30 cells of 2 s");
+	is_int(status_spark(buf, sizeof buf, 30, &sp, "f", true, &ga), 28,
+	    "30 columns: 10 cells of 6 s");
+	is_int(status_spark(buf, sizeof buf, 27, &sp, "f", true, &ga), 0,
+	    "27 columns: no room");
+	status_spark(buf, sizeof buf, 30, &sp, "f", false, &ga);
+	ok(strcmp(buf + 4 + 10, "  f           ") == 0,
+	    "not counted yet: blank cells: [%s]", buf);
+	status_spark(buf, sizeof buf, 30, &sp, "f", true, &gu);
+	ok(strstr(buf, "\u2588") != NULL && strstr(buf, "\u2584") != NULL,
+	    "UTF-8 blocks: %s", buf);
+	status_spark(buf, sizeof buf, 200, &sp,
+	    "a_very_long_function_name", true, &ga);
+	ok(strstr(buf, "  a_very_lon.. ") != NULL, "a long name cut: %s",
+	    buf);
+}
+
 static void
 test_too_small(void)
 {
@@ -777,6 +824,7 @@ main(void)
 	test_keymap();
 	test_batch();
 	test_diff();
+	test_spark();
 	test_too_small();
 	return done_testing();
 }
