@@ -572,7 +572,9 @@ test_spark(void)
 		add(p, 1, (uint64_t)s * SEC, "proc;main;hot", s >= 80 ? 3 : 0);
 		add(p, 2, (uint64_t)s * SEC - SEC / 2, "proc;main;cold", 1);
 	}
-	hot = func_of(profile_view(p, NULL, 0), "hot")->frame;
+	v = profile_view(p, NULL, 0);
+	hot = func_of(v, "hot")->frame;
+	pview_unref(v);
 	v = profile_view(p, &(struct pview_params){ 0, 5, hot + 1 },
 	    100 * SEC);
 	is_int(v->spark.secs, PVIEW_SPARK_S, "a minute of seconds");
