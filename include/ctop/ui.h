@@ -68,7 +68,8 @@ int ui_pick(struct proclist *pl, const struct ui_opts *opts,
 struct batch_verdict {
 	unsigned regressions;	/* functions whose self share grew by more
 				 * than fail_above points */
-	char line[512];		/* the largest of them, in words */
+	char line[512];		/* the largest of them, in words (its name
+				 * raw: escape it for a terminal) */
 };
 
 struct batch_opts {

@@ -96,7 +96,7 @@ batch_judge(const struct pdiff *d, const struct batch_opts *o)
 	struct batch_verdict *vd = o->verdict;
 	double worst = 0, ds;
 	uint32_t i, at = 0;
-	char *name;
+	const char *name;
 
 	if (!vd || o->fail_above < 0)
 		return;
@@ -115,8 +115,8 @@ batch_judge(const struct pdiff *d, const struct batch_opts *o)
 	}
 	if (!vd->regressions)
 		return;
-	name = termsafe_dup(d->view->frames[d->view->funcs[at].frame].name ?
-	    d->view->frames[d->view->funcs[at].frame].name : "?");
+	/* Raw: main's one-line error printer escapes it. */
+	name = d->view->frames[d->view->funcs[at].frame].name;
 	snprintf(vd->line, sizeof vd->line, "%s: self share grew by %.1f "
 	    "points (%.1f%% -> %.1f%%), more than --fail-above %g%s", name ?
 	    name : "?", worst, d->before_all ? 100.0 *
@@ -124,7 +124,6 @@ batch_judge(const struct pdiff *d, const struct batch_opts *o)
 	    d->after_all ? 100.0 * (double)d->view->funcs[at].self /
 	    (double)d->after_all : 0.0, o->fail_above,
 	    vd->regressions > 1 ? " (and more: see the table)" : "");
-	free(name);
 }
 
 /* The diff of v against the baseline: a header line naming both sides,

@@ -78,6 +78,17 @@ rc=$?
 ok $? "the other way round, log grew by 40 (exit $rc)" ||
 	diag "$(cat "$WORKDIR/fa.err")"
 
+# A name with a terminal escape reaches stdout and stderr escaped, once.
+printf 'p;main;evil\033[2Jname 900\np;main;x 100\n' >"$WORKDIR/e.folded"
+"$CTOP" --diff "$WORKDIR/a.folded" "$WORKDIR/e.folded" --fail-above 50 \
+	>"$WORKDIR/e.out" 2>"$WORKDIR/e.err"
+rc=$?
+[ $rc = 3 ] && ! grep -q $'\033' "$WORKDIR/e.out" "$WORKDIR/e.err" &&
+	grep -q 'evil\\x1b\[2Jname$' "$WORKDIR/e.out" &&
+	grep -q '^ctop-prof: regression: evil\\x1b\[2Jname: self share grew by 90.0' "$WORKDIR/e.err"
+ok $? "a name with ESC: escaped once on stdout and stderr (exit $rc)" ||
+	diag "$(cat -v "$WORKDIR/e.out" "$WORKDIR/e.err")"
+
 # --- bad usage: one line, exit 2 (1 for a file that cannot be read) ----
 usage() {	# usage WANT_RC WHAT ARGS...
 	local want=$1 what=$2 rc
