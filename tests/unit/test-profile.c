@@ -673,6 +673,21 @@ test_scale(void)
 	    v->n_funcs == 2002, "view of 1 M nodes (%u nodes, %u funcs)",
 	    v ? v->n_nodes : 0, v ? v->n_funcs : 0);
 	diag("profile_view over 1 M nodes: %.0f ms", (t1 - t0) * 1e3);
+	{
+		/* The TUI rebuilds a diff at every refresh. */
+		struct pview *w = profile_view(p, NULL, 0);
+		struct pdiff *d;
+
+		t0 = now_s();
+		d = pview_diff(v, w, 0, 0);
+		t1 = now_s();
+		ok(d && d->view->n_funcs == v->n_funcs &&
+		    d->node_base[v->n_nodes - 1] == v->n_nodes - 1,
+		    "a 1 M node view diffed with its twin: all matched");
+		diag("pview_diff of 1 M nodes: %.0f ms", (t1 - t0) * 1e3);
+		pdiff_free(d);
+		pview_unref(w);
+	}
 	pview_unref(v);
 
 	/* Deep known stacks with times: the worker's steady state. */
@@ -701,6 +716,14 @@ test_scale(void)
 	ok(v && v->total == 300000 && v->n_threads == 8,
 	    "30 s window over 300k log entries");
 	diag("window view over 300k log entries: %.0f ms", (t1 - t0) * 1e3);
+	pview_unref(v);
+	t0 = now_s();
+	v = profile_view(p, &(struct pview_params){ 0, 0, mid[10] + 1 }, 0);
+	t1 = now_s();
+	ok(v && v->spark.sel[PVIEW_SPARK_S - 1] > 0,
+	    "cumulative view with the spark of a frame");
+	diag("cumulative view of 1 M nodes with a spark over 300k log "
+	    "entries: %.0f ms", (t1 - t0) * 1e3);
 	pview_unref(v);
 	profile_free(p);
 }
