@@ -503,7 +503,7 @@ const struct keymap_entry keymap[] = {
 	{ "pause", { ' ' }, ALL, "pause the display", key_pause, 0 },
 	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },
 	{ "window", { 'w' }, ALL, "window: all, 5 s, 30 s", key_window, 0 },
-	{ "baseline", { 'b' }, ALL, "pin what is shown as the baseline: diff",
+	{ "baseline", { 'b' }, ALL, "diff against the view now",
 	    key_baseline, 0 },
 	{ "drop-baseline", { 'B' }, ALL, "drop the baseline",
 	    key_drop_baseline, 0 },
