@@ -112,6 +112,26 @@ for mode in color vt100; do
 	done
 done
 
+# --no-color, and 8 colours (too few for shades): the marks too.
+for how in no-color 8-colours; do
+	if [ $how = no-color ]; then
+		tui_start 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color -- --no-color --diff a.folded b.folded
+	else
+		tui_start 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm -- --diff a.folded b.folded
+	fi
+	wait_has dSELF || show
+	check "$how: the marks' legend" -- line_has 2 "DIFF vs a.folded: + grew, - shrank, * new"
+	keys i
+	wait_line 8 "+work"; ok $? "$how: work marked +" || show
+	check "$how: fresh marked *" -- line_has 8 "*fresh"
+	if [ $how = 8-colours ]; then
+		a=$(attr_at 8 2)
+		[[ $a == *g1 ]]; ok $? "8 colours: work on red too ($a)"
+	fi
+	keys q
+	wait_has "EXITED:0"
+done
+
 # s in a diff: the snapshot and the diff as two-count folded stacks
 # (difffolded.pl's format), the before counts scaled to after's 4000.
 tui_start 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color -- --diff a.folded b.folded
