@@ -265,6 +265,10 @@ enum pdiff_change pdiff_func(const struct pdiff *d, uint32_t i, bool total,
  * baseline's share in percent (may be NULL). */
 enum pdiff_change pdiff_node(const struct pdiff *d, uint32_t n,
     double *delta, double *before_pct);
+/* The baseline's share (percent) of the callees of after's node n that
+ * after lacks: gone paths, which a tree drawn to after's widths cannot
+ * show. 0 when n has no match. */
+double pdiff_gone_below(const struct pdiff *d, uint32_t n);
 /* Sampling noise of a share difference, in points: three standard
  * deviations of a/na - b/nb for binomial counts, at least 0.05 points.
  * A change within it is PDIFF_SAME. */

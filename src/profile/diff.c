@@ -426,3 +426,19 @@ pview_frame_lookup(const struct pview *v, const struct frame *f)
 			return v->funcs[i].frame;
 	return PROFILE_NO_FRAME;
 }
+
+double
+pdiff_gone_below(const struct pdiff *d, uint32_t n)
+{
+	uint32_t b, c;
+	uint64_t gone = 0;
+
+	if (!d->before || !d->before_all || n >= d->after->n_nodes ||
+	    (b = d->node_base[n]) == PROFILE_NO_NODE)
+		return 0;
+	for (c = d->before->nodes[b].first_child; c != PROFILE_NO_NODE;
+	    c = d->before->nodes[c].next_sibling)
+		if (d->base_node[c] == PROFILE_NO_NODE)
+			gone += d->before->nodes[c].total;
+	return 100.0 * (double)gone / (double)d->before_all;
+}

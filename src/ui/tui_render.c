@@ -180,11 +180,16 @@ render_selection(struct tui *t, int y, const struct pview *v, uint32_t sel)
 	/* In a diff: the change of the total share and the baseline's. */
 	if (d) {
 		enum pdiff_change c = pdiff_node(d, sel, &delta, &was);
+		double gone = pdiff_gone_below(d, sel);
+		char below[40] = "";
 
+		if (gone >= 0.05)
+			snprintf(below, sizeof below, ", gone below %.1f%%",
+			    gone);
 		snprintf(change, sizeof change, "  change %+.1f pts (was "
-		    "%.1f%%)%s", fabs(delta) < 0.05 ? 0.0 : delta, was,
-		    c == PDIFF_NEW ? " new" : c == PDIFF_SAME ? " ~noise" :
-		    "");
+		    "%.1f%%%s)%s", fabs(delta) < 0.05 ? 0.0 : delta, was,
+		    below, c == PDIFF_NEW ? " new" : c == PDIFF_SAME ?
+		    " ~noise" : "");
 	}
 	snprintf(buf, sizeof buf, "%s  total %5.1f%% (%llu)%s  self %5.1f%% "
 	    "(%llu)  %s", f ? f->name : "all", pct(nd->total, all),

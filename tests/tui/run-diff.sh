@@ -83,7 +83,10 @@ for mode in color vt100; do
 			check "$tag: fresh marked *" -- line_has 8 "*fresh"
 			check "$tag: loop unchanged: a plain edge" -- line_has 7 "|loop"
 		fi
-		keys Down Down Down Down
+		keys Down Down Down
+		wait_line $((h - 1)) "loop  total 100.0% (4000)  change +0.0 pts (was 100.0%, gone below 40.0%) ~noise"
+		ok $? "$tag: the selection line says what went from below loop" || show
+		keys Down
 		wait_line $((h - 1)) "work  total  90.0% (3600)  change +30.0 pts (was 60.0%)"
 		ok $? "$tag: the selection line gives work's change" || show
 		keys f

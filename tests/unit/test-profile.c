@@ -521,6 +521,10 @@ test_diff(void)
 	is_int(pdiff_node(d, n, &dl, &bp), PDIFF_NEW, "node fresh new");
 	n = node_at(b, "proc;main;loop;log_debug");
 	ok(d->base_node[n] == PROFILE_NO_NODE, "log_debug's node is gone");
+	dl = pdiff_gone_below(d, node_at(a, "other;main;loop"));
+	ok(dl > 39.99 && dl < 40.01, "40%% gone below loop (%.3f)", dl);
+	dl = pdiff_gone_below(d, node_at(a, "other;main;loop;work"));
+	ok(dl == 0, "nothing gone below work");
 	is_int(d->base_node[node_at(b, "proc;main;loop;work")],
 	    node_at(a, "other;main;loop;work"), "work's node matched back");
 	/* A focused diff: shares of the whole views. */
