@@ -38,7 +38,6 @@ tests_tui_keymap_names_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/ui
 tests_tui_keymap_names_LDADD = $(CTOP_LIBS)
 
 TUI_TESTS = \
-	tests/tui/run-diff.sh \
 	tests/tui/run-icicle.sh \
 	tests/tui/run-keys-doc.sh \
 	tests/tui/run-live.sh \
@@ -46,8 +45,9 @@ TUI_TESTS = \
 	tests/tui/run-resize.sh \
 	tests/tui/run-save.sh \
 	tests/tui/run-spark.sh \
-	tests/tui/run-table.sh \
 	tests/tui/run-table-wide.sh \
-	tests/tui/run-term.sh
+	tests/tui/run-table.sh \
+	tests/tui/run-term.sh \
+	tests/tui/run-tui-diff.sh
 SCRIPT_TESTS += $(TUI_TESTS)
 EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded
