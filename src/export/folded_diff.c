@@ -126,7 +126,7 @@ static int
 dw_gone(struct dw *w, uint32_t top)
 {
 	const struct pview *b = w->d->before;
-	uint32_t j, k, n, *tail = NULL, cap = 0;
+	uint32_t j, k, n, x, t, *tail = NULL, cap = 0;
 	int err = 0;
 
 	if (!b)
@@ -152,9 +152,8 @@ dw_gone(struct dw *w, uint32_t top)
 		if (!below(w->d->after, k, top))
 			continue;
 		/* tail is innermost first: turn it around. */
-		for (uint32_t x = 0; x < n / 2; x++) {
-			uint32_t t = tail[x];
-
+		for (x = 0; x < n / 2; x++) {
+			t = tail[x];
 			tail[x] = tail[n - 1 - x];
 			tail[n - 1 - x] = t;
 		}
