@@ -50,6 +50,10 @@ EXTRA_DIST += tests/integration/run-speedscope.sh
 SCRIPT_TESTS += tests/integration/run-load.sh
 EXTRA_DIST += tests/integration/run-load.sh tests/go/cpuprof.go
 
+# --diff BEFORE AFTER, --fail-above: exact shares, the demo (issue 14).
+SCRIPT_TESTS += tests/integration/run-diff.sh
+EXTRA_DIST += tests/integration/run-diff.sh
+
 # SVG flame graph output: XML, titles, widths, escaping; chromium if any.
 SCRIPT_TESTS += tests/integration/run-svg.sh
 EXTRA_DIST += tests/integration/run-svg.sh

@@ -50,6 +50,13 @@ size_t folded_frame_name(const struct frame *f, char *buf, size_t size);
  * `node` (0 = all), frames root first. Returns 0 or -errno. */
 int folded_write(FILE *out, const struct pview *v, uint32_t node);
 
+/* A diff in FlameGraph's two-count folded format (difffolded.pl's):
+ * "frames before after" for every stack of d->after through its node
+ * `node` (0 = all) and every stack only the baseline has below the match
+ * of node; the before counts scaled to after's samples (d->after_all /
+ * d->before_all, as difffolded.pl -n does). Returns 0 or -errno. */
+int folded_write_diff(FILE *out, const struct pdiff *d, uint32_t node);
+
 /* pprof: the stacks of view v through node (0 = all) as a gzipped
  * perftools.profiles.Profile, the bytes of a .pb.gz file, in *buf (caller
  * frees; *len bytes). Sample types samples/count and, when meta gives the
@@ -115,6 +122,13 @@ int export_write_new(const char *dir, const char *base, enum export_format fmt,
 int export_write_snapshot(const char *dir, const char *label,
     enum export_format fmt, const struct pview *v, uint32_t node,
     char **path_out, char **cause);
+
+/* The diff's snapshot beside it (the s key in a diff): the two-count
+ * folded stacks of d through node (folded_write_diff) in a new file
+ * DIR/ctop-prof-LABEL-YYYYmmdd-HHMMSS-diff.folded, never overwriting.
+ * Returns 0 and *path_out, or -errno and *cause. */
+int export_write_diff_snapshot(const char *dir, const char *label,
+    const struct pdiff *d, uint32_t node, char **path_out, char **cause);
 
 /* ------------------------------------------------------------------------
  * --output FILE: the user's file, and nothing else of theirs, is written.

@@ -54,6 +54,9 @@ struct options {
 	const char *tags[32];		/* --tag KEY=VALUE (checked) */
 	size_t n_tags;
 	bool no_tables;			/* -n 0 (with --push): headless */
+	const char *baseline;		/* --baseline FILE, --diff's BEFORE */
+	bool diff;			/* --diff BEFORE AFTER (load = AFTER) */
+	double fail_above;		/* --fail-above PCT; < 0 = none */
 };
 
 enum options_result {

@@ -101,6 +101,8 @@ void profile_get_stats(const struct profile *p, struct profile_stats *out);
 struct pview_params {
 	int32_t tid;		/* 0 = all threads merged, else one thread */
 	uint32_t window_s;	/* 0 = cumulative, else the last N seconds */
+	uint32_t spark;		/* 1 + the frame id whose share per second
+				 * the view's spark counts (0 = none) */
 };
 
 /* One call tree node. nodes[0] is the root: no frame, total = all samples.
@@ -142,6 +144,18 @@ struct pview_leaf {
 	uint64_t count;		/* its samples there */
 };
 
+/* The last PVIEW_SPARK_S seconds before the view's anchor (now_ns of
+ * profile_view), second by second, oldest first, whatever the window:
+ * the samples of the view's thread(s), and of those the ones whose stack
+ * holds the frame params.spark names. secs is 0 when the profile holds
+ * no times (a loaded file). */
+#define PVIEW_SPARK_S 60
+struct pview_spark {
+	uint32_t secs;
+	uint64_t samples[PVIEW_SPARK_S];
+	uint64_t sel[PVIEW_SPARK_S];
+};
+
 struct pview {
 	struct pview_params params;	/* what it was built for */
 	uint64_t time_ns;		/* newest sample it holds (0 if none) */
@@ -166,6 +180,8 @@ struct pview {
 					 * one node add up to its self. NULL
 					 * in a focus view (pview_focus) */
 	uint32_t n_leaves;
+
+	struct pview_spark spark;	/* the last minute, per second */
 
 	_Atomic int refs;
 	void *priv;
@@ -193,5 +209,72 @@ uint32_t pview_find(const struct pview *v, uint64_t id);
 
 /* The frame of a node, or NULL at the root. */
 const struct frame *pview_node_frame(const struct pview *v, uint32_t node);
+
+/* ------------------------------------------------------------------------
+ * Diffs: a view against a baseline view
+ * ------------------------------------------------------------------------ */
+
+/* What happened to a function or a call path since the baseline. */
+enum pdiff_change {
+	PDIFF_SAME,	/* within sampling noise (pdiff_noise) */
+	PDIFF_GREW,
+	PDIFF_SHRANK,
+	PDIFF_NEW,	/* the baseline has no samples of it */
+	PDIFF_GONE,	/* only the baseline has samples of it */
+};
+
+/* A view ("after") compared with a baseline view ("before") of the same
+ * profile (the b key) or of another one (a loaded snapshot). Frames are
+ * matched by kind and name, what every snapshot format keeps (a folded
+ * file has no modules), and the process frames of two views with one
+ * process each with each other whatever their names (two runs of one
+ * program may be named differently); nodes by the matched frames of
+ * their path from the root. Shares are per sample of each side
+ * (after_all, before_all), so that runs of different lengths compare.
+ * Immutable once built; it holds references to both views. */
+struct pdiff {
+	struct pview *after;	/* the compared view */
+	struct pview *before;	/* the baseline; NULL = empty */
+	/* after with one more function row (self = total = 0) per function
+	 * that only the baseline has (its frame copied from the baseline):
+	 * the diff's table rows; its nodes are after's. */
+	struct pview *view;
+	uint64_t after_all, before_all;	/* samples each share is of */
+	uint32_t n_after_funcs;	/* view->funcs[n_after_funcs..] are gone */
+	uint64_t *base_self;	/* by view->funcs index: the baseline's */
+	uint64_t *base_total;	/* counts of that function */
+	uint32_t *node_base;	/* by after node: the baseline's node, or
+				 * PROFILE_NO_NODE when the path is new */
+	uint32_t *base_node;	/* by before node: after's, or NO_NODE */
+};
+
+/* Builds the diff of after against before (NULL: an empty baseline);
+ * after_all and before_all are the samples shares are of (0: each view's
+ * total; a focused view passes its whole view's). Returns NULL when out
+ * of memory. */
+struct pdiff *pview_diff(struct pview *after, struct pview *before,
+    uint64_t after_all, uint64_t before_all);
+void pdiff_free(struct pdiff *d);
+
+/* The change of row i of d->view->funcs, in percentage points of each
+ * side's samples, of its self share (total false) or its total share;
+ * *delta gets the points (may be NULL). */
+enum pdiff_change pdiff_func(const struct pdiff *d, uint32_t i, bool total,
+    double *delta);
+/* The change of the total share of after's node n; *before_pct gets the
+ * baseline's share in percent (may be NULL). */
+enum pdiff_change pdiff_node(const struct pdiff *d, uint32_t n,
+    double *delta, double *before_pct);
+/* The baseline's share (percent) of the callees of after's node n that
+ * after lacks: gone paths, which a tree drawn to after's widths cannot
+ * show. 0 when n has no match. */
+double pdiff_gone_below(const struct pdiff *d, uint32_t n);
+/* Sampling noise of a share difference, in points: three standard
+ * deviations of a/na - b/nb for binomial counts, at least 0.05 points.
+ * A change within it is PDIFF_SAME. */
+double pdiff_noise(uint64_t a, uint64_t na, uint64_t b, uint64_t nb);
+/* The id of a frame of v with f's kind and name, PROFILE_NO_FRAME when
+ * none (to focus a baseline on the function focused in a view). */
+uint32_t pview_frame_lookup(const struct pview *v, const struct frame *f);
 
 #endif

@@ -112,6 +112,10 @@ struct source_ops {
 	 * Returns 0 and sets *path, or -errno and sets *cause. */
 	int (*save)(void *ctx, const struct pview *v, uint32_t node,
 	    char **path, char **cause);
+	/* Saves a diff of a view against a baseline (d->after through node)
+	 * beside the snapshots save makes, as two-count folded stacks. */
+	int (*save_diff)(void *ctx, const struct pdiff *d, uint32_t node,
+	    char **path, char **cause);
 	/* Asks for a view built now rather than at the next period (live
 	 * only; NULL for a file): view() returns it once it is built. */
 	void (*refresh)(void *ctx);

@@ -19,6 +19,11 @@ struct ui_opts {
 	bool no_color;		/* force monochrome */
 	bool picker;		/* started from the process picker: the p
 				 * key goes back to it (ui_run returns 1) */
+	/* --baseline, --diff: the view to diff against from the start (a
+	 * reference the caller keeps for the run; NULL = none) and its name
+	 * for the status line. */
+	struct pview *baseline;
+	const char *baseline_name;
 };
 
 /* Flags main's signal handlers set; the UI and batch loops poll them. */
@@ -59,11 +64,25 @@ struct proclist;
 int ui_pick(struct proclist *pl, const struct ui_opts *opts,
     const struct ui_signals *sig, pid_t *pid, char **cause);
 
+/* --fail-above: what the last table found. */
+struct batch_verdict {
+	unsigned regressions;	/* functions whose self share grew by more
+				 * than fail_above points */
+	char line[512];		/* the largest of them, in words (its name
+				 * raw: escape it for a terminal) */
+};
+
 struct batch_opts {
 	double delay_s;
 	double duration_s;	/* 0 = until quit or target exit */
 	long iterations;	/* 0 = unlimited */
 	int rows;		/* functions per table (0 = 25) */
+	/* A diff against this view (as ui_opts.baseline): each table is
+	 * the diff, largest changes first. */
+	struct pview *baseline;
+	const char *baseline_name;
+	double fail_above;	/* points; < 0 = no check */
+	struct batch_verdict *verdict;	/* out (fail_above), or NULL */
 };
 
 /* Prints the top table as text to out every delay_s (once for a loaded

@@ -187,6 +187,59 @@ choose_run_kind(const struct options *o)
 /* Set when the user pressed p in a live view opened from the picker. */
 static bool back_to_picker;
 
+/* --baseline, --diff: the snapshot diffed against, read before anything
+ * is attached or launched, so that a bad file changes nothing. */
+static struct {
+	struct source src;
+	struct pview *view;
+	char name[256];
+} baseline;
+
+static int
+baseline_open(const struct options *o, int fail_code)
+{
+	const char *slash;
+	char *cause = NULL;
+	int rc;
+
+	if (o->baseline == NULL)
+		return 0;
+	if (source_open_file(&baseline.src, o->baseline, o->snapshot_dir,
+	    EXPORT_FOLDED, &cause) < 0) {
+		rc = fail(fail_code, "cannot load the baseline: %s", cause ?
+		    cause : o->baseline);
+		free(cause);
+		return rc;
+	}
+	baseline.view = source_final_view(&baseline.src);
+	if (baseline.view == NULL) {
+		source_close(&baseline.src);
+		return fail(fail_code, "cannot load the baseline %s: out of "
+		    "memory", o->baseline);
+	}
+	slash = strrchr(o->baseline, '/');
+	snprintf(baseline.name, sizeof baseline.name, "%s",
+	    slash ? slash + 1 : o->baseline);
+	return 0;
+}
+
+static void
+baseline_close(void)
+{
+	pview_unref(baseline.view);
+	baseline.view = NULL;
+	source_close(&baseline.src);
+}
+
+/* --fail-above: exit 3 when the last table found a regression. */
+static int
+batch_verdict(const struct options *o, const struct batch_verdict *vd)
+{
+	if (o->fail_above < 0 || !vd->regressions)
+		return 0;
+	return fail(3, "regression: %s", vd->line);
+}
+
 static int
 run_view(struct source *src, enum run_kind kind, const struct options *o,
     int fail_code)
@@ -197,17 +250,21 @@ run_view(struct source *src, enum run_kind kind, const struct options *o,
 	int err;
 
 	if (kind == RUN_BATCH) {
+		struct batch_verdict vd;
 		struct batch_opts bo = { o->delay_s, o->duration_s,
-		    o->iterations, 0 };
+		    o->iterations, 0, baseline.view, baseline.name,
+		    o->fail_above, &vd };
 
+		memset(&vd, 0, sizeof vd);
 		err = batch_run(src, &bo, &sig, stdout);
 		if (err < 0 && err != -EPIPE)
 			return fail(fail_code, "batch output failed: %s",
 			    strerror(-err));
-		return 0;
+		return batch_verdict(o, &vd);
 	} else {
 		struct ui_opts uo = { o->delay_s, o->duration_s, o->ascii,
-		    o->no_color || getenv("NO_COLOR") != NULL, o->pick };
+		    o->no_color || getenv("NO_COLOR") != NULL, o->pick,
+		    baseline.view, baseline.name };
 
 		tui_active = 1;
 		err = ui_run(src, &uo, &sig, &cause);
@@ -313,7 +370,7 @@ static void
 checkpoint_write(struct checkpoint *cp)
 {
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
-	struct pview_params all = { 0, 0 };
+	struct pview_params all = { 0, 0, 0 };
 	struct pview *v = NULL;
 	char *cause = NULL;
 	int i, err;
@@ -802,7 +859,7 @@ run_picker(struct options *o)
 	struct ui_signals sig = { &quit_signal, &stop_request,
 	    &redraw_request, job_stop };
 	struct ui_opts uo = { o->delay_s, 0, o->ascii,
-	    o->no_color || getenv("NO_COLOR") != NULL, true };
+	    o->no_color || getenv("NO_COLOR") != NULL, true, NULL, NULL };
 	struct proclist *pl = proclist_new();
 	char *cause = NULL;
 	pid_t pid;
@@ -985,12 +1042,15 @@ main(int argc, char **argv)
 		return rc;
 	if ((rc = open_diagnostics(&o, kind, &log, fail_code)) != 0)
 		return rc;
+	if ((rc = baseline_open(&o, fail_code)) != 0)
+		return rc;
 	if (o.pick)
 		rc = run_picker(&o);
 	else
 		rc = o.load != NULL ? run_load(&o, kind, o.output != NULL ?
 		    &out : NULL) : run_live(&o, kind, o.output != NULL ? &out :
 		    NULL);
+	baseline_close();
 	diag_set(NULL);
 	if (log != NULL)
 		fclose(log);

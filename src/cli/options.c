@@ -41,6 +41,9 @@ enum long_only {
 	OPT_APP,
 	OPT_TAG,
 	OPT_MAX_OVERHEAD,
+	OPT_BASELINE,
+	OPT_DIFF,
+	OPT_FAIL_ABOVE,
 };
 
 static const struct option long_options[] = {
@@ -76,6 +79,9 @@ static const struct option long_options[] = {
 	{ "push-queue",		required_argument, NULL, OPT_PUSH_QUEUE },
 	{ "app",		required_argument, NULL, OPT_APP },
 	{ "tag",		required_argument, NULL, OPT_TAG },
+	{ "baseline",		required_argument, NULL, OPT_BASELINE },
+	{ "diff",		required_argument, NULL, OPT_DIFF },
+	{ "fail-above",		required_argument, NULL, OPT_FAIL_ABOVE },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -97,6 +103,7 @@ options_usage(FILE *out)
 "       ctop-prof [OPTIONS] -p PID              attach to a running process\n"
 "       ctop-prof [OPTIONS] -- COMMAND [ARG...] launch COMMAND and profile it\n"
 "       ctop-prof [OPTIONS] --load FILE         open a saved snapshot\n"
+"       ctop-prof [OPTIONS] --diff BEFORE AFTER compare two saved snapshots\n"
 "       ctop-prof --check [PID]                 what may be profiled, and fixes\n"
 "\n"
 "A live, top-like sampling profiler. Without --output or --batch it shows a\n"
@@ -120,6 +127,15 @@ options_usage(FILE *out)
 "                           its content\n"
 "                           (- = stdin); with --output FILE2: convert it\n"
 "                           to FILE2 and exit\n"
+"      --baseline FILE      diff against the snapshot FILE (any format\n"
+"                           --load reads): the table gets the change of\n"
+"                           each share in points, the trees red (grew),\n"
+"                           blue (shrank), grey (same); b and B keys too\n"
+"      --diff BEFORE AFTER  open snapshot AFTER diffed against BEFORE\n"
+"                           (--load AFTER --baseline BEFORE)\n"
+"      --fail-above PCT     with a baseline, batch: exit 3 when a function's\n"
+"                           self share grew by more than PCT points, naming\n"
+"                           it on stderr (a regression gate for CI)\n"
 "  -b, --batch              no UI: print the top table every -d seconds\n"
 "  -n, --iterations N       with --batch: stop after N tables\n"
 "      --mode cpu|wall      cpu: running threads only; wall: every thread (cpu)\n"
@@ -166,15 +182,16 @@ options_usage(FILE *out)
 "\n"
 "Keys of the live view (press ? there for what each does):\n"
 "  t i f Up Down Left Right h j k l PgUp PgDn Home End Enter Esc Backspace u\n"
-"  / n N 1 2 3 4 < > T space r w s p ? q\n"
+"  / n N 1 2 3 4 5 < > T space r w b B s p ? q\n"
 "\n"
 "Environment for --push (never on the command line, where ps shows it):\n"
 "  CTOP_PUSH_TOKEN (Authorization: Bearer), CTOP_PUSH_USER and\n"
 "  CTOP_PUSH_PASSWORD (basic auth), CTOP_PUSH_TENANT (X-Scope-OrgID).\n"
 "\n"
 "Exit status: attach and --load: 0 success, 1 runtime failure, 2 usage\n"
-"error. Launch: the command's status (128+N if killed by signal N), 2 usage\n"
-"error, 125 other failure, 126 command not executable, 127 not found.\n",
+"error, 3 a function grew past --fail-above. Launch: the command's status\n"
+"(128+N if killed by signal N), 2 usage error, 125 other failure, 126\n"
+"command not executable, 127 not found.\n",
 	    out);
 }
 
@@ -262,6 +279,7 @@ options_defaults(struct options *o)
 	o->checkpoint_s = 60;
 	o->push_interval_s = 10;
 	o->push_queue = 60;
+	o->fail_above = -1;
 }
 
 /* Applies one option; returns OPTIONS_RUN or an error/exit result. */
@@ -456,6 +474,23 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 			    sizeof o->tags / sizeof o->tags[0]);
 		o->tags[o->n_tags++] = arg;
 		break;
+	case OPT_BASELINE:
+		if (o->baseline != NULL)
+			return usage_error(cause, "give one baseline: "
+			    "--baseline FILE or --diff BEFORE AFTER");
+		o->baseline = arg;
+		break;
+	case OPT_FAIL_ABOVE: {
+		char *end;
+
+		errno = 0;
+		o->fail_above = strtod(arg, &end);
+		if (errno != 0 || end == arg || *end != '\0' ||
+		    !(o->fail_above >= 0) || o->fail_above > 100)
+			return usage_error(cause, "bad --fail-above '%s': need "
+			    "0 to 100 percentage points", arg);
+		break;
+	}
 	case 'h':
 		options_usage(stdout);
 		return OPTIONS_EXIT_OK;
@@ -490,6 +525,9 @@ options_check_push(const struct options *o, char **cause)
 	}
 	return OPTIONS_RUN;
 }
+
+static enum options_result options_check_baseline(struct options *o,
+    char **cause);
 
 /* Checks combinations once every option is known. */
 static enum options_result
@@ -543,7 +581,52 @@ options_check(struct options *o, char **cause)
 	if (o->command_output != NULL && o->command == NULL)
 		return usage_error(cause, "--command-output is for a command "
 		    "started with -- COMMAND");
+	if (options_check_baseline(o, cause) != OPTIONS_RUN)
+		return OPTIONS_USAGE;
 	return options_check_push(o, cause);
+}
+
+/* --diff BEFORE AFTER: AFTER is the next word, taken here (getopt stops
+ * at the first non-option, and options may follow AFTER). */
+static enum options_result
+options_diff(int argc, char **argv, const char *before, struct options *o,
+    char **cause)
+{
+	const char *after = optind < argc ? argv[optind] : NULL;
+
+	if (after == NULL || (after[0] == '-' && after[1] != '\0'))
+		return usage_error(cause, "--diff needs two snapshots: "
+		    "--diff BEFORE AFTER");
+	if (o->baseline != NULL || o->load != NULL)
+		return usage_error(cause, "--diff BEFORE AFTER names both "
+		    "snapshots: not with --baseline or --load");
+	optind++;
+	o->baseline = before;
+	o->load = after;
+	o->diff = true;
+	return OPTIONS_RUN;
+}
+
+/* A baseline is compared in the live view or batch tables. */
+static enum options_result
+options_check_baseline(struct options *o, char **cause)
+{
+	if (o->fail_above >= 0 && o->baseline == NULL)
+		return usage_error(cause, "--fail-above needs a baseline: "
+		    "--diff BEFORE AFTER or --baseline FILE");
+	if (o->baseline == NULL)
+		return OPTIONS_RUN;
+	if (o->output != NULL || o->push != NULL)
+		return usage_error(cause, "--baseline and --diff compare in "
+		    "the live view or batch tables: not with --output or "
+		    "--push");
+	if (o->load != NULL && strcmp(o->load, "-") == 0 &&
+	    strcmp(o->baseline, "-") == 0)
+		return usage_error(cause, "only one snapshot can come from "
+		    "standard input");
+	if (o->fail_above >= 0)
+		o->batch = true;	/* a verdict, not a view */
+	return OPTIONS_RUN;
 }
 
 enum options_result
@@ -566,7 +649,10 @@ options_parse(int argc, char **argv, struct options *o, char **cause)
 		if (c == '?')
 			return usage_error(cause, "unknown option '%s' (see "
 			    "--help)", argv[optind - 1]);
-		r = options_apply(c, optarg, o, cause);
+		if (c == OPT_DIFF)
+			r = options_diff(argc, argv, optarg, o, cause);
+		else
+			r = options_apply(c, optarg, o, cause);
 		if (r != OPTIONS_RUN)
 			return r;
 	}

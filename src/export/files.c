@@ -211,12 +211,44 @@ write_view_fd(int fd, enum export_format fmt, const struct pview *v,
 	return err;
 }
 
-/* Writes v through node into a new mkstemp file DIR/.HINT.XXXXXX, synced
- * and mode 0644 minus the umask. Sets *tmp_out (caller frees, and unlinks
- * it once it has been linked or renamed). */
+/* What a new file holds: view v through node in format fmt, or (diff
+ * set) the diff's two-count folded stacks through node. */
+struct contents {
+	enum export_format fmt;
+	const struct pview *v;
+	const struct pdiff *diff;
+	uint32_t node;
+};
+
 static int
-write_temp(const char *dir, const char *hint, enum export_format fmt,
-    const struct pview *v, uint32_t node, char **tmp_out, char **cause)
+write_contents_fd(int fd, const struct contents *c)
+{
+	int dup_fd, err = 0;
+	FILE *f;
+
+	if (!c->diff)
+		return write_view_fd(fd, c->fmt, c->v, c->node, NULL);
+	if ((dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	if (!(f = fdopen(dup_fd, "w"))) {
+		err = -errno;
+		close(dup_fd);
+		return err;
+	}
+	err = folded_write_diff(f, c->diff, c->node);
+	if (!err && fflush(f) != 0)
+		err = -errno;
+	if (fclose(f) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
+/* Writes c into a new mkstemp file DIR/.HINT.XXXXXX, synced and mode 0644
+ * minus the umask. Sets *tmp_out (caller frees, and unlinks it once it
+ * has been linked or renamed). */
+static int
+write_temp(const char *dir, const char *hint, const struct contents *c,
+    char **tmp_out, char **cause)
 {
 	char *name = NULL, *tmp;
 	int fd, err;
@@ -235,7 +267,7 @@ write_temp(const char *dir, const char *hint, enum export_format fmt,
 		free(tmp);
 		return err;
 	}
-	err = write_view_fd(fd, fmt, v, node, NULL);
+	err = write_contents_fd(fd, c);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (!err && fchmod(fd, 0644 & ~current_umask()) < 0)
@@ -272,18 +304,18 @@ claim_name(const char *tmp, const char *dst, int *renamed)
 	return -errno;
 }
 
-int
-export_write_new(const char *dir, const char *base, enum export_format fmt,
-    const struct pview *v, uint32_t node, char **path_out, char **cause)
+/* export_write_new for any contents, the name's extension ext. */
+static int
+write_new(const char *dir, const char *base, const char *ext,
+    const struct contents *c, char **path_out, char **cause)
 {
-	const char *ext = format_ext(fmt);
 	char *tmp = NULL, *name = NULL, *dst = NULL;
 	int err, i, renamed = 0;
 
 	if (!base || !*base || strchr(base, '/'))
 		return set_cause(cause, -EINVAL, "bad snapshot name '%s'",
 		    base ? base : "");
-	err = write_temp(dir, base, fmt, v, node, &tmp, cause);
+	err = write_temp(dir, base, c, &tmp, cause);
 	if (err)
 		return err;
 	for (i = 0, err = -EEXIST; i < NEW_NAME_TRIES && err == -EEXIST;
@@ -317,19 +349,50 @@ export_write_new(const char *dir, const char *base, enum export_format fmt,
 }
 
 int
-export_write_snapshot(const char *dir, const char *label,
-    enum export_format fmt, const struct pview *v, uint32_t node,
-    char **path_out, char **cause)
+export_write_new(const char *dir, const char *base, enum export_format fmt,
+    const struct pview *v, uint32_t node, char **path_out, char **cause)
 {
-	char base[160], stamp[32];
+	struct contents c = { fmt, v, NULL, node };
+
+	return write_new(dir, base, format_ext(fmt), &c, path_out, cause);
+}
+
+/* ctop-prof-LABEL-YYYYmmdd-HHMMSS in base. */
+static void
+snapshot_base(char *base, size_t size, const char *label)
+{
+	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	snprintf(base, sizeof base, "ctop-prof-%s-%s", label, stamp);
+	snprintf(base, size, "ctop-prof-%s-%s", label, stamp);
+}
+
+int
+export_write_snapshot(const char *dir, const char *label,
+    enum export_format fmt, const struct pview *v, uint32_t node,
+    char **path_out, char **cause)
+{
+	char base[160];
+
+	snapshot_base(base, sizeof base, label);
 	return export_write_new(dir ? dir : ".", base, fmt, v, node,
 	    path_out, cause);
+}
+
+int
+export_write_diff_snapshot(const char *dir, const char *label,
+    const struct pdiff *d, uint32_t node, char **path_out, char **cause)
+{
+	struct contents c = { EXPORT_FOLDED, NULL, d, node };
+	char base[180];
+
+	snapshot_base(base, sizeof base - 8, label);
+	strcat(base, "-diff");
+	return write_new(dir ? dir : ".", base, "folded", &c, path_out,
+	    cause);
 }
 
 /* ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 libctop_a_SOURCES += \
 	src/export/files.c \
 	src/export/folded.c \
+	src/export/folded_diff.c \
 	src/export/internal.h \
 	src/export/perf_script.c \
 	src/export/pprof.c \

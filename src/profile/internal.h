@@ -102,6 +102,13 @@ profile__log_at(const struct profile *p, uint32_t i)
 	return &p->log[(p->log_head + i) & (p->log_cap - 1)];
 }
 
+/* A copy of v with n_extra more frames (ids from v->n_frames on; their
+ * strings borrowed from keep, which the copy holds a reference to) and a
+ * function row with zero counts for each, after v's rows. NULL when out
+ * of memory. */
+struct pview *profile__view_extend(const struct pview *v,
+    const struct frame *extra, uint32_t n_extra, struct pview *keep);
+
 /* The thread index of tid, or PROFILE__EMPTY. */
 uint32_t profile__thread_find(const struct profile *p, int32_t tid);
 

@@ -1,5 +1,6 @@
 # profile module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
+	src/profile/diff.c \
 	src/profile/internal.h \
 	src/profile/profile.c \
 	src/profile/view.c

@@ -7,6 +7,7 @@
 #include "ctop/profile.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ struct vpriv {
 	uint32_t find_cap;
 	struct frame *frames;	/* owned copy, or NULL when borrowed */
 	struct pview *base;	/* a focus view holds its source view */
+	struct pview *keep;	/* an extended view: the view whose
+				 * frames its extra frames borrow from */
 };
 
 /* ------------------------------------------------------------------------
@@ -442,6 +445,7 @@ view_free(struct pview *v)
 	free(pr->find);
 	free(pr->frames);
 	pview_unref(pr->base);
+	pview_unref(pr->keep);
 	free(pr);
 	free(v);
 }
@@ -561,6 +565,60 @@ view_fill_window(const struct profile *p, const struct pview_params *pa,
 	return err;
 }
 
+/* Whether frame f is on the path from node n up to its thread's root:
+ * memo[n] 0 unknown, 1 yes, 2 no; each node is walked once. */
+static bool
+spark_on_path(const struct profile *p, uint8_t *memo, uint32_t n, uint32_t f)
+{
+	uint32_t at = n, k;
+	uint8_t ans = 2;
+
+	while (at != PROFILE_NO_NODE && !memo[at]) {
+		if (p->nodes[at].frame == f) {
+			ans = 1;
+			break;
+		}
+		at = p->nodes[at].parent;
+	}
+	if (at != PROFILE_NO_NODE && memo[at])
+		ans = memo[at];
+	for (k = n; k != at; k = p->nodes[k].parent)
+		memo[k] = ans;
+	if (at != PROFILE_NO_NODE)
+		memo[at] = ans;
+	return ans == 1;
+}
+
+/* The spark: the log's entries of the last minute before now_ns, per
+ * second. Without the frame's memo (out of memory) only the samples. */
+static void
+view_spark(const struct profile *p, const struct pview_params *pa,
+    uint64_t now_ns, struct pview *v)
+{
+	uint32_t f = pa->spark ? pa->spark - 1 : PROFILE_NO_FRAME, i;
+	uint8_t *memo = NULL;
+
+	if (!p->log_len || !now_ns)
+		return;
+	v->spark.secs = PVIEW_SPARK_S;
+	if (f < p->n_frames)
+		memo = calloc(p->n_nodes ? p->n_nodes : 1, 1);
+	for (i = 0; i < p->log_len; i++) {
+		const struct plog_entry *e = profile__log_at(p, i);
+		uint64_t age = now_ns - e->time_ns;
+		uint32_t at;
+
+		if (e->time_ns > now_ns || age >= PVIEW_SPARK_S * 1000000000ull ||
+		    (pa->tid && e->tid != pa->tid))
+			continue;
+		at = PVIEW_SPARK_S - 1 - (uint32_t)(age / 1000000000u);
+		v->spark.samples[at] += e->count;
+		if (memo && spark_on_path(p, memo, e->leaf, f))
+			v->spark.sel[at] += e->count;
+	}
+	free(memo);
+}
+
 static int
 thread_cmp(const void *pa, const void *pb)
 {
@@ -652,6 +710,7 @@ profile_view(const struct profile *p, const struct pview_params *params,
 	if (err || vb_finish(&b, v) || view_threads(p, &pa, now_ns, v))
 		goto fail_vb;
 	vb_fini(&b);
+	view_spark(p, &pa, now_ns, v);
 	return v;
 
 fail_vb:
@@ -714,6 +773,7 @@ pview_focus(const struct pview *v, uint32_t frame)
 		return NULL;
 	f->params = v->params;
 	f->time_ns = v->time_ns;
+	f->spark = v->spark;
 	f->frames = v->frames;
 	f->n_frames = v->n_frames;
 	/* The frames array belongs to v: keep v alive as long as f. */
@@ -743,6 +803,69 @@ fail:
 	vb_fini(&b);
 	view_free(f);
 	return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Extended views (diffs): v with more frames and zero function rows
+ * ------------------------------------------------------------------------ */
+
+static void *
+dup_array(const void *a, size_t n, size_t size)
+{
+	void *c = malloc(n ? n * size : 1);
+
+	if (c && n)
+		memcpy(c, a, n * size);
+	return c;
+}
+
+struct pview *
+profile__view_extend(const struct pview *v, const struct frame *extra,
+    uint32_t n_extra, struct pview *keep)
+{
+	struct pview *x = view_alloc();
+	struct vpriv *pr;
+	uint32_t i;
+
+	if (!x)
+		return NULL;
+	pr = x->priv;
+	x->params = v->params;
+	x->time_ns = v->time_ns;
+	x->spark = v->spark;
+	x->total = v->total;
+	x->n_frames = v->n_frames + n_extra;
+	x->n_nodes = v->n_nodes;
+	x->n_funcs = v->n_funcs + n_extra;
+	x->n_threads = v->n_threads;
+	pr->keep = pview_ref(keep);
+	pr->frames = malloc((x->n_frames ? x->n_frames : 1) *
+	    sizeof(*pr->frames));
+	x->nodes = dup_array(v->nodes, v->n_nodes, sizeof(*v->nodes));
+	x->funcs = malloc((x->n_funcs ? x->n_funcs : 1) * sizeof(*x->funcs));
+	x->threads = dup_array(v->threads, v->n_threads, sizeof(*v->threads));
+	if (v->leaves) {
+		x->leaves = dup_array(v->leaves, v->n_leaves,
+		    sizeof(*v->leaves));
+		x->n_leaves = v->n_leaves;
+	}
+	if (!pr->frames || !x->nodes || !x->funcs || !x->threads ||
+	    (v->leaves && !x->leaves) || view_find_index(x)) {
+		view_free(x);
+		return NULL;
+	}
+	x->frames = pr->frames;
+	if (v->n_frames)
+		memcpy(pr->frames, v->frames, v->n_frames * sizeof(*pr->frames));
+	if (n_extra)
+		memcpy(pr->frames + v->n_frames, extra,
+		    n_extra * sizeof(*extra));
+	if (v->n_funcs)
+		memcpy(x->funcs, v->funcs, v->n_funcs * sizeof(*x->funcs));
+	for (i = 0; i < n_extra; i++)
+		x->funcs[v->n_funcs + i] = (struct pview_func){
+		    v->n_frames + i, 0, 0 };
+	return x;
 }
 
 /* ------------------------------------------------------------------------

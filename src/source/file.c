@@ -30,7 +30,7 @@ static struct file_source *
 file_new(const char *path, const char *snapshot_dir, char **cause)
 {
 	struct file_source *ls = calloc(1, sizeof *ls);
-	struct pview_params all = { 0, 0 };
+	struct pview_params all = { 0, 0, 0 };
 	char *copy, *dot;
 
 	*cause = NULL;
@@ -102,6 +102,16 @@ file_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 	    ls->snapshot_format, v, node, path, cause);
 }
 
+static int
+file_save_diff(void *ctx, const struct pdiff *d, uint32_t node, char **path,
+    char **cause)
+{
+	struct file_source *ls = ctx;
+
+	return export_write_diff_snapshot(ls->snapshot_dir, ls->name, d, node,
+	    path, cause);
+}
+
 static struct pview *
 file_final_view(void *ctx)
 {
@@ -121,6 +131,7 @@ static const struct source_ops file_ops = {
 	.status = file_status,
 	.reset = file_reset,
 	.save = file_save,
+	.save_diff = file_save_diff,
 	.final_view = file_final_view,
 	.close = file_close,
 };

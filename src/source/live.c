@@ -51,6 +51,18 @@ live_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 	    worker_snapshot_format(w), v, node, path, cause);
 }
 
+static int
+live_save_diff(void *ctx, const struct pdiff *d, uint32_t node, char **path,
+    char **cause)
+{
+	struct worker *w = ctx;
+	char label[16];
+
+	snprintf(label, sizeof label, "%d", (int)worker_pid(w));
+	return export_write_diff_snapshot(worker_snapshot_dir(w), label, d,
+	    node, path, cause);
+}
+
 static void
 live_stop(void *ctx)
 {
@@ -81,6 +93,7 @@ static const struct source_ops live_ops = {
 	.reset = live_reset,
 	.refresh = live_refresh,
 	.save = live_save,
+	.save_diff = live_save_diff,
 	.stop = live_stop,
 	.final_view = live_final_view,
 	.summary = live_summary,

@@ -141,7 +141,10 @@ worker_new(struct ring *ring, struct sampler *sampler,
 	pthread_mutex_init(&w->lock, NULL);
 	w->uframes = calloc(WORKER_MAX_FRAMES, sizeof *w->uframes);
 	w->ids = calloc(WORKER_MAX_IDS, sizeof *w->ids);
-	w->profile = profile_new(NULL);
+	/* The log keeps a minute: the header's sparkline (the w windows
+	 * take at most 30 s of it). */
+	w->profile = profile_new(&(struct profile_limits){ .window_s =
+	    PVIEW_SPARK_S });
 	if (w->uframes == NULL || w->ids == NULL || w->profile == NULL)
 		goto nomem;
 	read_comm(opts->pid, w->comm, sizeof w->comm);
@@ -511,7 +514,7 @@ params_equal(const struct pview_params *a, const struct pview_params *b)
 static void
 worker_cut(struct worker *w, bool reset_after)
 {
-	struct pview_params all = { 0, 0 };
+	struct pview_params all = { 0, 0, 0 };
 	struct pview *v;
 
 	if (w->opts.cut == NULL)
@@ -548,7 +551,7 @@ worker_maybe_cut(struct worker *w, uint64_t *next_ns)
 static void
 worker_maybe_publish(struct worker *w, uint64_t *last_ns)
 {
-	struct pview_params want, have = { 0, 0 };
+	struct pview_params want, have = { 0, 0, 0 };
 	bool reset, refresh, have_view;
 	uint64_t now = util_now_ns();
 
@@ -655,7 +658,7 @@ worker_stop(struct worker *w)
 struct pview *
 worker_final_view(struct worker *w)
 {
-	struct pview_params all = { 0, 0 };
+	struct pview_params all = { 0, 0, 0 };
 
 	return profile_view(w->profile, &all, util_now_ns());
 }

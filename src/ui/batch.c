@@ -88,11 +88,75 @@ fresh_view(struct source *src, const struct pview_params *params)
 	return v;
 }
 
+/* --fail-above: the functions (not the process frame) whose self share
+ * grew by more than the limit, the largest named. */
+static void
+batch_judge(const struct pdiff *d, const struct batch_opts *o)
+{
+	struct batch_verdict *vd = o->verdict;
+	double worst = 0, ds;
+	uint32_t i, at = 0;
+	const char *name;
+
+	if (!vd || o->fail_above < 0)
+		return;
+	memset(vd, 0, sizeof *vd);
+	for (i = 0; i < d->view->n_funcs; i++) {
+		if (d->view->frames[d->view->funcs[i].frame].kind ==
+		    FRAME_PROCESS)
+			continue;
+		pdiff_func(d, i, false, &ds);
+		if (ds <= o->fail_above)
+			continue;
+		if (!vd->regressions++ || ds > worst) {
+			worst = ds;
+			at = i;
+		}
+	}
+	if (!vd->regressions)
+		return;
+	/* Raw: main's one-line error printer escapes it. */
+	name = d->view->frames[d->view->funcs[at].frame].name;
+	snprintf(vd->line, sizeof vd->line, "%s: self share grew by %.1f "
+	    "points (%.1f%% -> %.1f%%), more than --fail-above %g%s", name ?
+	    name : "?", worst, d->before_all ? 100.0 *
+	    (double)d->base_self[at] / (double)d->before_all : 0.0,
+	    d->after_all ? 100.0 * (double)d->view->funcs[at].self /
+	    (double)d->after_all : 0.0, o->fail_above,
+	    vd->regressions > 1 ? " (and more: see the table)" : "");
+}
+
+/* The diff of v against the baseline: a header line naming both sides,
+ * then its table. */
+static int
+batch_diff(FILE *out, struct pview *v, const struct source_status *st,
+    const struct batch_opts *o, int rows)
+{
+	struct pdiff *d = pview_diff(v, o->baseline, 0, 0);
+	char *bname, *aname;
+
+	if (!d)
+		return -ENOMEM;
+	bname = termsafe_dup(o->baseline_name ? o->baseline_name :
+	    "baseline");
+	aname = termsafe_dup(st->comm);
+	fprintf(out, "diff: A = %s (%llu samples), B = %s (%llu samples); "
+	    "shares in %% of each side's samples, d = B - A in points\n",
+	    bname ? bname : "?", (unsigned long long)d->before_all,
+	    aname ? aname : "?", (unsigned long long)d->after_all);
+	free(bname);
+	free(aname);
+	batch_diff_table(out, d, rows);
+	batch_judge(d, o);
+	pdiff_free(d);
+	return 0;
+}
+
 /* Prints one table; returns 0 or -errno of the failed write (EPIPE when
  * the reader went away, as `| head` does). */
 static int
 batch_print(struct source *src, const struct pview_params *params,
-    int rows, FILE *out)
+    const struct batch_opts *o, int rows, FILE *out)
 {
 	struct source_status st;
 	struct pview *v;
@@ -102,7 +166,14 @@ batch_print(struct source *src, const struct pview_params *params,
 	st.exit_status = -1;
 	src->ops->status(src->ctx, &st);
 	batch_header(out, &st);
-	batch_table(out, v, rows);
+	if (o->baseline && v) {
+		if (batch_diff(out, v, &st, o, rows) < 0) {
+			pview_unref(v);
+			return -ENOMEM;
+		}
+	} else {
+		batch_table(out, v, rows);
+	}
 	pview_unref(v);
 	errno = 0;
 	if (fflush(out) != 0 || ferror(out))
@@ -114,7 +185,7 @@ int
 batch_run(struct source *src, const struct batch_opts *opts,
     const struct ui_signals *sig, FILE *out)
 {
-	struct pview_params params = { 0, 0 };
+	struct pview_params params = { 0, 0, 0 };
 	struct source_status st;
 	double delay = opts->delay_s > 0.01 ? opts->delay_s : 1.0;
 	double start = util_now_s(), next = start + delay;
@@ -132,7 +203,7 @@ batch_run(struct source *src, const struct batch_opts *opts,
 		    !(v = src->ops->view(src->ctx, &params)))
 			nap_until(util_now_s() + 0.02, sig);
 		pview_unref(v);
-		return batch_print(src, &params, rows, out);
+		return batch_print(src, &params, opts, rows, out);
 	}
 	while (!quitting(sig)) {
 		bool last;
@@ -146,7 +217,7 @@ batch_run(struct source *src, const struct batch_opts *opts,
 		    (opts->duration_s > 0 &&
 		    util_now_s() - start >= opts->duration_s - 0.001) ||
 		    (opts->iterations > 0 && n + 1 >= opts->iterations);
-		err = batch_print(src, &params, rows, out);
+		err = batch_print(src, &params, opts, rows, out);
 		n++;
 		if (err < 0)
 			return err;

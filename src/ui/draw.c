@@ -61,6 +61,16 @@ static const struct pair_def pair_defs[ST_COUNT] = {
 	[ST_BAR0 + 3] = { COLOR_BLACK, COLOR_WHITE, 16, 209, 0 },
 	[ST_BAR0 + 4] = { COLOR_BLACK, COLOR_MAGENTA, 16, 203, 0 },
 	[ST_BAR0 + 5] = { COLOR_BLACK, COLOR_RED, 16, 196, 0 },
+	/* Diff: grey same; reds grew and blues shrank, light to deep (8
+	 * colours: one of each, the marks tell the rest). */
+	[ST_DIFF0 + SHADE_SAME] = { COLOR_BLACK, COLOR_WHITE, 16, 250, 0 },
+	[ST_DIFF0 + SHADE_GREW1] = { COLOR_BLACK, COLOR_RED, 16, 224, 0 },
+	[ST_DIFF0 + SHADE_GREW2] = { COLOR_BLACK, COLOR_RED, 16, 210, 0 },
+	[ST_DIFF0 + SHADE_GREW3] = { COLOR_WHITE, COLOR_RED, 231, 196, 0 },
+	[ST_DIFF0 + SHADE_SHRANK1] = { COLOR_WHITE, COLOR_BLUE, 16, 153, 0 },
+	[ST_DIFF0 + SHADE_SHRANK2] = { COLOR_WHITE, COLOR_BLUE, 16, 111, 0 },
+	[ST_DIFF0 + SHADE_SHRANK3] = { COLOR_WHITE, COLOR_BLUE, 231, 27, 0 },
+	[ST_DIFF0 + SHADE_NEW] = { COLOR_WHITE, COLOR_RED, 231, 124, A_BOLD },
 };
 
 /* Monochrome: reverse and bold carry selection; bars stay plain and are

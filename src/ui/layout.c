@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,7 @@ tree_find(const struct pview *v, uint64_t id)
 
 /* qsort has no context argument; the table is sorted on main only. */
 static const struct pview *sort_view;
+static const struct pdiff *sort_diff;
 static enum sort_key sort_by;
 
 static const char *
@@ -79,6 +82,29 @@ static int
 cmp_u64_desc(uint64_t a, uint64_t b)
 {
 	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* Larger changes (either way) first: of the self or the total share,
+ * whichever changed more (a caller whose callees went shows in its total
+ * only), then of the self share. */
+static int
+delta_cmp(ptrdiff_t ia, ptrdiff_t ib)
+{
+	double sa = 0, sb = 0, ta = 0, tb = 0, ma, mb;
+
+	if (!sort_diff)
+		return 0;
+	pdiff_func(sort_diff, (uint32_t)ia, false, &sa);
+	pdiff_func(sort_diff, (uint32_t)ib, false, &sb);
+	pdiff_func(sort_diff, (uint32_t)ia, true, &ta);
+	pdiff_func(sort_diff, (uint32_t)ib, true, &tb);
+	ma = fmax(fabs(sa), fabs(ta));
+	mb = fmax(fabs(sb), fabs(tb));
+	if (ma != mb)
+		return ma > mb ? -1 : 1;
+	if (fabs(sa) != fabs(sb))
+		return fabs(sa) > fabs(sb) ? -1 : 1;
+	return 0;
 }
 
 static int
@@ -101,6 +127,9 @@ table_cmp(const void *pa, const void *pb)
 			r = cmp_u64_desc(a->self, b->self);
 		break;
 	case SORT_NAME:
+		break;
+	case SORT_DELTA:
+		r = delta_cmp(a - sort_view->funcs, b - sort_view->funcs);
 		break;
 	case SORT_WHERE:
 		r = strcmp(frame_where(&sort_view->frames[a->frame], wa,
@@ -129,6 +158,41 @@ table_sort(const struct pview *v, enum sort_key key, uint32_t *rows)
 	if (v->n_funcs > 1)
 		qsort(rows, v->n_funcs, sizeof *rows, table_cmp);
 	sort_view = NULL;
+}
+
+void
+table_sort_diff(const struct pdiff *d, enum sort_key key, uint32_t *rows)
+{
+	sort_diff = d;
+	table_sort(d->view, key, rows);
+	sort_diff = NULL;
+}
+
+enum diff_shade
+diff_shade(enum pdiff_change c, double delta)
+{
+	double size = fabs(delta);
+	int step = size < 1.0 ? 0 : size < 5.0 ? 1 : 2;
+
+	switch (c) {
+	case PDIFF_GREW:
+		return (enum diff_shade)(SHADE_GREW1 + step);
+	case PDIFF_SHRANK:
+	case PDIFF_GONE:
+		return (enum diff_shade)(SHADE_SHRANK1 + step);
+	case PDIFF_NEW:
+		return SHADE_NEW;
+	default:
+		return SHADE_SAME;
+	}
+}
+
+char
+diff_mark(enum pdiff_change c)
+{
+	static const char marks[] = { ' ', '+', '-', '*', 'x' };
+
+	return (unsigned)c < sizeof marks ? marks[c] : ' ';
 }
 
 static uint64_t

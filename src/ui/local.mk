@@ -44,8 +44,10 @@ TUI_TESTS = \
 	tests/tui/run-picker.sh \
 	tests/tui/run-resize.sh \
 	tests/tui/run-save.sh \
-	tests/tui/run-table.sh \
+	tests/tui/run-spark.sh \
 	tests/tui/run-table-wide.sh \
-	tests/tui/run-term.sh
+	tests/tui/run-table.sh \
+	tests/tui/run-term.sh \
+	tests/tui/run-tui-diff.sh
 SCRIPT_TESTS += $(TUI_TESTS)
 EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded

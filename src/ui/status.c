@@ -3,6 +3,7 @@
  * numbers keep the columns still, so a refresh sends only changed digits. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,4 +114,76 @@ status_crumb(char *buf, size_t size, int width, const struct pview *v,
 		snprintf(tmp, sizeof tmp, "%s%s", g->ellipsis, (const char *)p);
 		snprintf(buf, size, "%s", tmp);
 	}
+}
+
+/* ------------------------------------------------------------------------
+ * Sparkline
+ * ------------------------------------------------------------------------ */
+
+/* Level 0 (nothing) to 8 (full) of x out of max, at least 1 when x > 0. */
+static int
+spark_level(double x, double max)
+{
+	int l;
+
+	if (x <= 0 || max <= 0)
+		return 0;
+	l = (int)(8.0 * x / max + 0.999);
+	return l < 1 ? 1 : l > 8 ? 8 : l;
+}
+
+static size_t
+spark_cell(char *buf, size_t size, size_t o, int level,
+    const struct glyphs *g)
+{
+	static const char *const utf8[] = { " ", "\u2581", "\u2582",
+	    "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ascii[] = " .:-=+*#@";
+	int n;
+
+	if (g->utf8)
+		n = snprintf(buf + o, size - o, "%s", utf8[level]);
+	else
+		n = snprintf(buf + o, size - o, "%c", ascii[level]);
+	return n > 0 && o + (size_t)n < size ? o + (size_t)n : o;
+}
+
+int
+status_spark(char *buf, size_t size, int width, const struct pview_spark *sp,
+    const char *name, bool sel, const struct glyphs *g)
+{
+	static const int per[] = { 1, 2, 3, 4, 5, 6 };
+	uint64_t s[PVIEW_SPARK_S], f[PVIEW_SPARK_S], max = 0;
+	char label[64];
+	int k = 0, cells, c, i, nl;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (!sp->secs || !size)
+		return 0;
+	nl = text_fit(name && *name ? name : "-", 12, g, label, sizeof label);
+	/* "cpu " cells "  " name " " cells */
+	while (k < 6 && 7 + nl + 2 * (PVIEW_SPARK_S / per[k]) > width)
+		k++;
+	if (k == 6)
+		return 0;
+	cells = PVIEW_SPARK_S / per[k];
+	for (c = 0; c < cells; c++) {
+		s[c] = f[c] = 0;
+		for (i = 0; i < per[k]; i++) {
+			s[c] += sp->samples[c * per[k] + i];
+			f[c] += sp->sel[c * per[k] + i];
+		}
+		if (s[c] > max)
+			max = s[c];
+	}
+	o = (size_t)snprintf(buf, size, "cpu ");
+	for (c = 0; c < cells; c++)
+		o = spark_cell(buf, size, o, spark_level((double)s[c],
+		    (double)max), g);
+	o += (size_t)snprintf(buf + o, size > o ? size - o : 0, "  %s ", label);
+	for (c = 0; c < cells && o < size; c++)
+		o = spark_cell(buf, size, o, sel ? spark_level((double)f[c],
+		    (double)s[c]) : 0, g);
+	return 7 + nl + 2 * cells;
 }

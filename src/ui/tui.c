@@ -71,9 +71,29 @@ tui_set_view(struct tui *t, struct pview *v)
 	t->dirty = true;
 }
 
+/* 1 + the frame id of the selected function (the table's row, the
+ * trees' frame), whose share per second the next view's spark counts;
+ * 0 when none. */
+static uint32_t
+tui_spark_frame(const struct tui *t)
+{
+	const struct pview *v = tui_tree(t);
+	uint32_t n, f = PROFILE_NO_FRAME;
+
+	if (!t->cur)
+		return 0;
+	if (t->view.mode == UI_TABLE)
+		f = t->table.sel_frame;
+	else if (v && t->view.sel_depth &&
+	    (n = pview_find(v, t->view.sel_path[0])) != PROFILE_NO_NODE)
+		f = v->nodes[n].frame;
+	return f < t->cur->n_frames ? f + 1 : 0;
+}
+
 static void
 tui_fetch(struct tui *t)
 {
+	t->view.params.spark = tui_spark_frame(t);
 	tui_set_view(t, t->src->ops->view(t->src->ctx, &t->view.params));
 }
 
@@ -89,6 +109,90 @@ tui_fetch_status(struct tui *t)
 		t->dirty = true;
 	t->st = st;
 	t->have_status = true;
+}
+
+/* ------------------------------------------------------------------------
+ * Diff against the baseline
+ * ------------------------------------------------------------------------ */
+
+static void
+tui_drop_diffs(struct tui *t)
+{
+	pdiff_free(t->diff);
+	pdiff_free(t->tdiff);
+	t->diff = t->tdiff = NULL;
+	t->diff_gen = 0;
+}
+
+/* Makes base (a new reference, or NULL to drop it) the baseline. */
+void
+tui_set_baseline(struct tui *t, struct pview *base, const char *name)
+{
+	tui_drop_diffs(t);
+	pview_unref(t->base);
+	t->base = base;
+	snprintf(t->base_name, sizeof t->base_name, "%s", name ? name : "");
+	if (!base && t->view.sort == SORT_DELTA)
+		t->view.sort = SORT_SELF;
+	t->gen++;
+	t->dirty = true;
+}
+
+/* The baseline focused on the function the tree is focused on (found by
+ * name: the baseline may be another profile's view), or NULL. */
+static struct pview *
+tui_base_focus(const struct tui *t)
+{
+	uint32_t f = t->view.focus_frame, bf;
+
+	if (!t->cur || f >= t->cur->n_frames)
+		return NULL;
+	bf = pview_frame_lookup(t->base, &t->cur->frames[f]);
+	return bf == PROFILE_NO_FRAME ? NULL : pview_focus(t->base, bf);
+}
+
+/* Rebuilds the diffs when the views changed since they were made. */
+void
+tui_diff(struct tui *t)
+{
+	struct pview *bf;
+
+	if (!t->base || !t->cur) {
+		if (t->diff)
+			tui_drop_diffs(t);
+		return;
+	}
+	if (t->diff_gen == t->gen && t->diff)
+		return;
+	tui_drop_diffs(t);
+	t->diff_gen = t->gen;
+	t->diff = pview_diff(t->cur, t->base, 0, 0);
+	if (t->focus) {
+		bf = tui_base_focus(t);
+		t->tdiff = pview_diff(t->focus, bf, t->cur->total,
+		    t->base->total);
+		pview_unref(bf);
+	}
+	if (!t->diff || (t->focus && !t->tdiff))
+		tui_message(t, true, "out of memory for the diff");
+}
+
+/* The table's rows: a diff's (with the baseline's gone functions), else
+ * the view's. */
+const struct pview *
+tui_rows(const struct tui *t)
+{
+	return t->diff ? t->diff->view : t->cur;
+}
+
+/* The diff of the shown tree, or NULL. */
+const struct pdiff *
+tui_tree_diff(const struct tui *t)
+{
+	const struct pdiff *d = t->view.focus_frame != PROFILE_NO_FRAME ?
+	    t->tdiff : t->diff;
+
+	return d && d->after == tui_tree(t) ? d : NULL;
 }
 
 /* ------------------------------------------------------------------------
@@ -194,7 +298,10 @@ tui_table_sort(struct tui *t, const struct pview *v)
 		tb->cap = v->n_funcs;
 	}
 	tb->n = v->n_funcs;
-	table_sort(v, t->view.sort, tb->rows);
+	if (t->diff && v == t->diff->view)
+		table_sort_diff(t->diff, t->view.sort, tb->rows);
+	else
+		table_sort(v, t->view.sort, tb->rows);
 	tui_table_stabilize(t, v, tb);
 	if (tb->sel_frame != PROFILE_NO_FRAME)
 		for (i = 0; i < tb->n; i++)
@@ -213,9 +320,11 @@ tui_table_sort(struct tui *t, const struct pview *v)
 void
 tui_table(struct tui *t)
 {
-	const struct pview *v = t->cur;
+	const struct pview *v;
 	struct table_state *tb = &t->table;
 
+	tui_diff(t);
+	v = tui_rows(t);
 	if (!v)
 		return;
 	if (t->gen != t->table_gen || t->view.sort != t->table_sort)
@@ -229,7 +338,8 @@ tui_table(struct tui *t)
 void
 tui_search(struct tui *t)
 {
-	const struct pview *v = t->view.mode == UI_TABLE ? t->cur : tui_tree(t);
+	const struct pview *v = t->view.mode == UI_TABLE ? tui_rows(t) :
+	    tui_tree(t);
 	uint32_t root = t->view.mode == UI_TABLE ? 0 : tui_zoom_root(t);
 
 	if (!t->search.on || !v || root == PROFILE_NO_NODE)
@@ -264,11 +374,19 @@ tui_init_state(struct tui *t, struct source *src, const struct ui_opts *o,
 	t->lay_w = -1;
 	search_init(&t->search);
 	t->dirty = true;
+	/* Opened as a diff: the largest changes first. */
+	if (o->baseline) {
+		tui_set_baseline(t, pview_ref(o->baseline), o->baseline_name);
+		t->view.sort = SORT_DELTA;
+	}
 }
 
 static void
 tui_free_state(struct tui *t)
 {
+	tui_drop_diffs(t);
+	pview_unref(t->base);
+	t->base = NULL;
 	tui_drop_focus_view(t);
 	pview_unref(t->cur);
 	t->cur = NULL;

@@ -77,6 +77,16 @@ struct tui {
 	struct search search;
 	uint64_t search_gen;
 	uint32_t search_root;
+	/* The baseline (b, --baseline, --diff): the view diffed against and
+	 * its name, set by tui_keys.c (b, B) and tui.c (the option); the
+	 * diffs made from it by tui.c, for generation diff_gen: cur against
+	 * it (the table, the unfocused trees), and a focused tree against
+	 * the baseline focused on the same function. */
+	struct pview *base;
+	char base_name[128];
+	struct pdiff *diff;
+	struct pdiff *tdiff;
+	uint64_t diff_gen;
 	char msg[256];
 	bool msg_err;
 	double msg_until;
@@ -103,6 +113,10 @@ void tui_layout(struct tui *t, int width);
 void tui_table(struct tui *t);
 void tui_search(struct tui *t);
 void tui_refocus(struct tui *t);
+void tui_diff(struct tui *t);
+const struct pview *tui_rows(const struct tui *t);
+const struct pdiff *tui_tree_diff(const struct tui *t);
+void tui_set_baseline(struct tui *t, struct pview *base, const char *name);
 bool tui_has_where(struct tui *t);
 void tui_render(struct tui *t);
 void tui_key(struct tui *t, int key, bool fn);

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 
 #define NCURSES_WIDECHAR 1
@@ -20,14 +21,14 @@ table_move(struct tui *t, long delta, bool absolute)
 	struct table_state *tb = &t->table;
 	long n = (long)tb->n;
 
-	if (!n || !t->cur)
+	if (!n || !tui_rows(t))
 		return;
 	tb->sel = absolute ? delta : tb->sel + delta;
 	if (tb->sel >= n)
 		tb->sel = n - 1;
 	if (tb->sel < 0)
 		tb->sel = 0;
-	tb->sel_frame = t->cur->funcs[tb->rows[tb->sel]].frame;
+	tb->sel_frame = tui_rows(t)->funcs[tb->rows[tb->sel]].frame;
 }
 
 /* Remembers node n of v as the selection, with its ancestors' ids so a
@@ -111,9 +112,11 @@ table_enter(struct tui *t)
 {
 	struct table_state *tb = &t->table;
 
-	if (!t->cur || !tb->n)
+	if (!tui_rows(t) || !tb->n)
 		return;
-	t->view.focus_frame = t->cur->funcs[tb->rows[tb->sel]].frame;
+	/* A gone function's row (a diff's) has a frame id past cur's: no
+	 * focus view, and the message below. */
+	t->view.focus_frame = tui_rows(t)->funcs[tb->rows[tb->sel]].frame;
 	tui_refocus(t);
 	if (!t->focus) {
 		t->view.focus_frame = PROFILE_NO_FRAME;
@@ -143,7 +146,7 @@ search_step(struct tui *t, int dir)
 		for (k = 1; k <= n; k++) {
 			i = ((start + (dir < 0 ? -k : k)) % n + n) % n;
 			if (search_hit(&t->search,
-			    t->cur->funcs[t->table.rows[i]].frame)) {
+			    tui_rows(t)->funcs[t->table.rows[i]].frame)) {
 				table_move(t, i, true);
 				return;
 			}
@@ -234,6 +237,31 @@ key_window(struct tui *t, int arg)
 	t->refetch = true;
 }
 
+/* In a diff, s also writes the diff (of the table's whole view, or of
+ * the tree through its zoom) as two-count folded stacks. */
+static void
+save_diff(struct tui *t, const char *saved, uint32_t node)
+{
+	const struct pdiff *d = t->view.mode == UI_TABLE ? t->diff :
+	    tui_tree_diff(t);
+	char *path = NULL, *cause = NULL;
+	int rc;
+
+	if (!d || !t->src->ops->save_diff) {
+		tui_message(t, false, "saved %s", saved);
+		return;
+	}
+	rc = t->src->ops->save_diff(t->src->ctx, d, node, &path, &cause);
+	if (rc < 0)
+		tui_message(t, true, "saved %s; the diff failed: %s", saved,
+		    cause ? cause : "error");
+	else
+		tui_message(t, false, "saved %s and the diff %s", saved,
+		    path ? path : "");
+	free(path);
+	free(cause);
+}
+
 static void
 key_save(struct tui *t, int arg)
 {
@@ -246,25 +274,66 @@ key_save(struct tui *t, int arg)
 		tui_message(t, true, "nothing to save yet");
 		return;
 	}
+	tui_diff(t);
 	rc = t->src->ops->save(t->src->ctx, v, node, &path, &cause);
 	if (rc < 0)
 		tui_message(t, true, "save failed: %s",
 		    cause ? cause : "error");
 	else
-		tui_message(t, false, "saved %s", path ? path : "");
+		save_diff(t, path ? path : "", node);
 	free(path);
 	free(cause);
 }
 
-/* key is a sort key, -1 for the previous one or SORT_N for the next. */
+/* key is a sort key, -1 for the previous one or SORT_N for the next;
+ * the change (SORT_DELTA) is one only in a diff. */
 static void
 key_sort(struct tui *t, int key)
 {
+	int n = t->base ? SORT_N : SORT_DELTA;
+
+	if (key == SORT_DELTA && !t->base) {
+		tui_message(t, false, "5 sorts by change in a diff: b pins "
+		    "a baseline");
+		return;
+	}
 	if (key < 0)
-		key = (t->view.sort + SORT_N - 1) % SORT_N;
+		key = (t->view.sort + n - 1) % n;
 	else if (key >= SORT_N)
-		key = (t->view.sort + 1) % SORT_N;
+		key = (t->view.sort + 1) % n;
 	t->view.sort = (enum sort_key)key;
+}
+
+/* b: what is shown now becomes the baseline; the live view goes on and
+ * is drawn as its diff against it. */
+static void
+key_baseline(struct tui *t, int arg)
+{
+	char name[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!t->cur || !t->cur->total) {
+		tui_message(t, true, "no samples to pin as the baseline yet");
+		return;
+	}
+	localtime_r(&now, &tm);
+	strftime(name, sizeof name, "pinned %H:%M:%S", &tm);
+	tui_set_baseline(t, pview_ref(t->cur), name);
+	tui_message(t, false, "baseline pinned: %llu samples (B drops it)",
+	    (unsigned long long)t->cur->total);
+}
+
+/* B: no baseline, no diff. */
+static void
+key_drop_baseline(struct tui *t, int arg)
+{
+	if (!t->base) {
+		tui_message(t, false, "no baseline to drop (b pins one)");
+		return;
+	}
+	tui_set_baseline(t, NULL, NULL);
+	tui_message(t, false, "baseline dropped");
 }
 
 /* ------------------------------------------------------------------------
@@ -425,6 +494,8 @@ const struct keymap_entry keymap[] = {
 	{ "sort-name", { '3' }, ALL, "sort by name", key_sort, SORT_NAME },
 	{ "sort-where", { '4' }, ALL, "sort by module or file",
 	    key_sort, SORT_WHERE },
+	{ "sort-change", { '5' }, ALL, "sort by change (diff)",
+	    key_sort, SORT_DELTA },
 	{ "sort-previous", { '<' }, ALL, "previous sort column", key_sort, -1 },
 	{ "sort-next", { '>' }, ALL, "next sort column", key_sort, SORT_N },
 	{ "threads", { 'T' }, ALL, "threads: all, each in turn",
@@ -432,6 +503,10 @@ const struct keymap_entry keymap[] = {
 	{ "pause", { ' ' }, ALL, "pause the display", key_pause, 0 },
 	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },
 	{ "window", { 'w' }, ALL, "window: all, 5 s, 30 s", key_window, 0 },
+	{ "baseline", { 'b' }, ALL, "diff against the view now",
+	    key_baseline, 0 },
+	{ "drop-baseline", { 'B' }, ALL, "drop the baseline",
+	    key_drop_baseline, 0 },
 	{ "save", { 's' }, ALL, "save what is shown", key_save, 0 },
 	{ "pick", { 'p' }, ALL, "detach, back to the process list",
 	    key_pick, 0 },

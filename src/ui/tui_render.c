@@ -4,6 +4,7 @@
  * and the bottom line (prompt, message, search result or key hints). */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,48 @@ thread_label(const struct tui *t, char *buf, size_t size)
 			    (int)t->view.params.tid);
 }
 
+/* A diff's legend first on the second status line: what the colours
+ * (or, without enough of them, the marks) say, and against what. */
+static void
+diff_legend(const struct tui *t, char *l2, size_t size)
+{
+	char head[256];
+	size_t n, rest;
+
+	n = (size_t)snprintf(head, sizeof head, "DIFF vs %.96s: %s  ",
+	    t->base_name, t->d.colors >= 256 ? "red grew, blue shrank, grey "
+	    "same, * new" : "+ grew, - shrank, * new");
+	if (n >= size)
+		n = size - 1;
+	rest = strlen(l2) + 1;
+	if (n + rest > size)
+		rest = size - n;
+	memmove(l2 + n, l2, rest);
+	memcpy(l2, head, n);
+	l2[size - 1] = '\0';
+}
+
+/* The last minute, right on the first status line where it fits: the
+ * target's samples per second and the selected function's share, on one
+ * time axis so that a spike and its cause line up. */
+static void
+render_spark(struct tui *t, int used)
+{
+	const struct pview *v = t->cur;
+	uint32_t f;
+	char buf[1024];
+	int cols;
+
+	if (!v || !t->st.live || !v->spark.secs)
+		return;
+	f = v->params.spark;
+	cols = status_spark(buf, sizeof buf, t->cv.w - used - 2, &v->spark,
+	    f && f <= v->n_frames ? v->frames[f - 1].name : "-",
+	    f && f == t->view.params.spark, t->cv.g);
+	if (cols > 0)
+		canvas_text(&t->cv, 0, t->cv.w - cols, cols, buf, ST_HEADER);
+}
+
 static void
 render_status(struct tui *t)
 {
@@ -73,10 +116,13 @@ render_status(struct tui *t)
 		    !t->st.live && !tui_has_where(t) ?
 		    "folded file: no module/line info" : "");
 	}
+	if (t->base)
+		diff_legend(t, l2, sizeof l2);
 	canvas_fill(&t->cv, 0, 0, t->cv.w, ' ', ST_HEADER);
 	canvas_fill(&t->cv, 1, 0, t->cv.w, ' ', ST_HEADER);
 	canvas_text(&t->cv, 0, 0, -1, l1, ST_HEADER);
 	canvas_text(&t->cv, 1, 0, -1, l2, ST_HEADER);
+	render_spark(t, text_cols(l1));
 	if (t->view.paused) {
 		char *p = strstr(l2, "PAUSED");
 
@@ -113,8 +159,8 @@ render_table(struct tui *t, int y0, int h)
 {
 	tui_table(t);
 	tui_search(t);
-	view_table_draw(&t->cv, y0, h, t->cur, &t->table, t->view.sort,
-	    &t->search, !tui_has_where(t));
+	view_table_draw(&t->cv, y0, h, tui_rows(t), &t->table, t->view.sort,
+	    &t->search, !tui_has_where(t), t->diff);
 }
 
 /* Shares are of every sample shown (the whole view, also when focused on
@@ -127,9 +173,27 @@ render_selection(struct tui *t, int y, const struct pview *v, uint32_t sel)
 	uint64_t all = t->cur ? t->cur->total : v->nodes[0].total;
 	char buf[512], where[256];
 
-	snprintf(buf, sizeof buf, "%s  total %5.1f%% (%llu)  self %5.1f%% "
+	const struct pdiff *d = tui_tree_diff(t);
+	char change[96] = "";
+	double delta, was;
+
+	/* In a diff: the change of the total share and the baseline's. */
+	if (d) {
+		enum pdiff_change c = pdiff_node(d, sel, &delta, &was);
+		double gone = pdiff_gone_below(d, sel);
+		char below[40] = "";
+
+		if (gone >= 0.05)
+			snprintf(below, sizeof below, ", gone below %.1f%%",
+			    gone);
+		snprintf(change, sizeof change, "  change %+.1f pts (was "
+		    "%.1f%%%s)%s", fabs(delta) < 0.05 ? 0.0 : delta, was,
+		    below, c == PDIFF_NEW ? " new" : c == PDIFF_SAME ?
+		    " ~noise" : "");
+	}
+	snprintf(buf, sizeof buf, "%s  total %5.1f%% (%llu)%s  self %5.1f%% "
 	    "(%llu)  %s", f ? f->name : "all", pct(nd->total, all),
-	    (unsigned long long)nd->total, pct(nd->self, all),
+	    (unsigned long long)nd->total, change, pct(nd->self, all),
 	    (unsigned long long)nd->self,
 	    frame_where(f, where, sizeof where));
 	canvas_text(&t->cv, y, 0, -1, buf, ST_TITLE);
@@ -142,6 +206,7 @@ render_tree(struct tui *t, int y0, int h)
 	uint32_t root = tui_zoom_root(t), sel;
 	char crumb[1024], line[1200];
 	const char *kind = t->view.mode == UI_FLAME ? "flame" : "icicle";
+	struct tree_paint paint = { false, NULL, false };
 
 	canvas_fill(&t->cv, y0, 0, t->cv.w, ' ', ST_TITLE);
 	canvas_fill(&t->cv, y0 + h - 1, 0, t->cv.w, ' ', ST_TITLE);
@@ -154,6 +219,7 @@ render_tree(struct tui *t, int y0, int h)
 		    "zoom out)", ST_NORMAL);
 		return;
 	}
+	tui_diff(t);
 	tui_layout(t, t->cv.w);
 	tui_search(t);
 	sel = tui_selected(t);
@@ -166,8 +232,11 @@ render_tree(struct tui *t, int y0, int h)
 	else
 		snprintf(line, sizeof line, "%s  %s", kind, crumb);
 	canvas_text(&t->cv, y0, 0, -1, line, ST_TITLE);
+	paint.color_module = tui_has_where(t);
+	paint.diff = tui_tree_diff(t);
+	paint.marks = t->d.colors < 256;
 	view_icicle_draw(&t->cv, y0 + 1, h - 2, &t->lay, v, sel, &t->search,
-	    t->view.mode == UI_FLAME, tui_has_where(t), &t->tree_top);
+	    t->view.mode == UI_FLAME, &paint, &t->tree_top);
 	if (sel != PROFILE_NO_NODE)
 		render_selection(t, y0 + h - 1, v, sel);
 }

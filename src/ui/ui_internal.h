@@ -37,7 +37,13 @@ enum ui_style {
 	ST_BAR0,	/* frame colours: ST_BAR0 + 0..UI_N_BAR-1 */
 };
 #define UI_N_BAR 6
-#define ST_COUNT (ST_BAR0 + UI_N_BAR)
+
+/* Diff colours (ST_DIFF0 + shade): grey unchanged, red grew and blue
+ * shrank in three steps of size, new frames the deepest red. */
+enum diff_shade { SHADE_SAME, SHADE_GREW1, SHADE_GREW2, SHADE_GREW3,
+	SHADE_SHRANK1, SHADE_SHRANK2, SHADE_SHRANK3, SHADE_NEW, SHADE_N };
+#define ST_DIFF0 (ST_BAR0 + UI_N_BAR)
+#define ST_COUNT (ST_DIFF0 + SHADE_N)
 
 struct cell {
 	uint32_t ch;
@@ -105,10 +111,21 @@ uint32_t tree_find(const struct pview *v, uint64_t id);
  * Top table
  * ------------------------------------------------------------------------ */
 
-enum sort_key { SORT_SELF, SORT_TOTAL, SORT_NAME, SORT_WHERE, SORT_N };
+/* SORT_DELTA: by the size of the change of the self or total share,
+ * whichever is larger (diffs only). */
+enum sort_key { SORT_SELF, SORT_TOTAL, SORT_NAME, SORT_WHERE, SORT_DELTA,
+	SORT_N };
 
 /* Fills rows[0..v->n_funcs) with indices into v->funcs in key order. */
 void table_sort(const struct pview *v, enum sort_key key, uint32_t *rows);
+/* The same for the rows of a diff (d->view); SORT_DELTA sorts by change. */
+void table_sort_diff(const struct pdiff *d, enum sort_key key,
+    uint32_t *rows);
+
+/* A diff's shade for a change of delta points, and its one-character
+ * mark: '+' grew, '-' shrank, '*' new, 'x' gone, ' ' within noise. */
+enum diff_shade diff_shade(enum pdiff_change c, double delta);
+char diff_mark(enum pdiff_change c);
 
 /* Keeps the previous order of neighbouring rows whose counts differ by
  * less than sampling noise, then remembers this order: prev_rank[frame] is
@@ -171,12 +188,23 @@ enum move { MOVE_CALLEE, MOVE_CALLER, MOVE_LEFT, MOVE_RIGHT, MOVE_FIRST,
 uint32_t layout_move(const struct tree_layout *l, const struct pview *v,
     uint32_t from, enum move m);
 
+/* How frames are coloured: diff NULL, by module (color_module) or by
+ * heat; else by their change against the baseline (diff->after is the
+ * drawn view), with the change's mark in each box's edge column when
+ * marks (no colours, or 8: too few for shades). */
+struct tree_paint {
+	bool color_module;
+	const struct pdiff *diff;
+	bool marks;
+};
+
 /* Draws the layout into rows [y0, y0+h) of c: root at the top (icicle)
  * or at the bottom (flame), scrolled so that `sel` is visible (*top keeps
  * the first shown row between calls). */
 void view_icicle_draw(struct canvas *c, int y0, int h,
     const struct tree_layout *l, const struct pview *v, uint32_t sel,
-    const struct search *s, bool flame, bool color_module, int *top);
+    const struct search *s, bool flame, const struct tree_paint *paint,
+    int *top);
 
 /* ------------------------------------------------------------------------
  * Table view
@@ -194,10 +222,12 @@ struct table_state {
 	int32_t prev_tid;	/* thread filter it was made for */
 };
 
-/* Draws the column titles at y0 and the rows below, to y0+h. */
+/* Draws the column titles at y0 and the rows below, to y0+h. With a
+ * diff (v is then diff->view), the count columns give way to the change
+ * of the self and total shares in points and a mark column. */
 void view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
     struct table_state *t, enum sort_key key, const struct search *s,
-    bool no_where);
+    bool no_where, const struct pdiff *diff);
 
 /* ------------------------------------------------------------------------
  * Breadcrumb and status
@@ -211,10 +241,23 @@ void status_lines(char *l1, char *l2, size_t size,
     const struct source_status *st, const char *window, const char *thread,
     bool paused, const char *note);
 const char *window_name(uint32_t window_s);
+/* The header's sparkline of the last minute: "cpu" and the samples per
+ * second (scaled to the busiest second), then `name` and the share of
+ * each second's samples that went through the selected function (sel
+ * false: its cells blank, not counted yet), in at most width columns
+ * (each cell 1 to 6 seconds). Returns the columns written to buf, 0 when
+ * it does not fit or the view has no times. */
+int status_spark(char *buf, size_t size, int width,
+    const struct pview_spark *sp, const char *name, bool sel,
+    const struct glyphs *g);
 
 /* Prints the top table of v (by self, rows functions) as plain text.
  * Returns the rows printed or -ENOMEM. */
 int batch_table(FILE *out, const struct pview *v, int rows);
+/* Prints the rows of a diff with the largest changes first: shares and
+ * their change in points, a change column (+ - new gone, blank within
+ * noise). Returns the rows printed or -ENOMEM. */
+int batch_diff_table(FILE *out, const struct pdiff *d, int rows);
 
 /* ------------------------------------------------------------------------
  * Key table: one entry per command, with its keys, the views where it

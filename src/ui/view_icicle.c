@@ -32,6 +32,17 @@ box_color(const struct pview *v, uint32_t n, bool color_module)
 	return (int)(nd->self * (UI_N_BAR - 1) / nd->total);
 }
 
+/* A node's shade by the change of its total share, and its mark. */
+static int
+diff_box(const struct pdiff *d, uint32_t n, char *mark)
+{
+	double delta;
+	enum pdiff_change c = pdiff_node(d, n, &delta, NULL);
+
+	*mark = diff_mark(c);
+	return (int)diff_shade(c, delta);
+}
+
 static void
 draw_box(struct canvas *c, int y, const struct box *b, const struct pview *v,
     int style)
@@ -51,7 +62,8 @@ draw_box(struct canvas *c, int y, const struct box *b, const struct pview *v,
 void
 view_icicle_draw(struct canvas *c, int y0, int h,
     const struct tree_layout *l, const struct pview *v, uint32_t sel,
-    const struct search *s, bool flame, bool color_module, int *top)
+    const struct search *s, bool flame, const struct tree_paint *paint,
+    int *top)
 {
 	long sb = layout_box(l, sel);
 	size_t i;
@@ -73,6 +85,7 @@ view_icicle_draw(struct canvas *c, int y0, int h,
 	for (i = 0; i < l->n; i++) {
 		const struct box *b = &l->boxes[i];
 		int r = b->row - *top, style;
+		char mark = ' ';
 		bool hit = search_hit(s, v->nodes[b->node].frame);
 
 		if (r < 0 || r >= h)
@@ -82,7 +95,15 @@ view_icicle_draw(struct canvas *c, int y0, int h,
 		else if (hit)
 			style = ST_MATCH;
 		else
-			style = ST_BAR0 + box_color(v, b->node, color_module);
+			style = paint->diff ? ST_DIFF0 + diff_box(paint->diff,
+			    b->node, &mark) : ST_BAR0 + box_color(v, b->node,
+			    paint->color_module);
 		draw_box(c, flame ? y0 + h - 1 - r : y0 + r, b, v, style);
+		/* The change's mark where colours cannot say it, and a new
+		 * frame's in every mode. */
+		if (paint->diff && (paint->marks || mark == '*') &&
+		    mark != ' ')
+			canvas_at(c, flame ? y0 + h - 1 - r : y0 + r,
+			    b->x)->ch = (uint32_t)mark;
 	}
 }

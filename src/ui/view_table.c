@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct table_cols {
 };
 
 static const char *path_base(const char *path);
+static const char *points(char *buf, size_t size, double d);
 
 #define TABLE_MODULE_MIN_W 120
 #define TABLE_MODULE_W 24
@@ -51,11 +53,16 @@ pct(uint64_t n, uint64_t all)
 
 static void
 table_title(struct canvas *c, int y, const struct table_cols *tc,
-    enum sort_key key)
+    enum sort_key key, bool diff)
 {
 	char buf[64];
 
-	if (tc->counts)
+	if (diff && tc->counts)
+		snprintf(buf, sizeof buf, "%6s %7s %7s %7s", "SELF%", "TOTAL%",
+		    "dSELF", "dTOTAL");
+	else if (diff)
+		snprintf(buf, sizeof buf, "%6s %7s", "SELF%", "dSELF");
+	else if (tc->counts)
 		snprintf(buf, sizeof buf, "%6s %7s %9s %9s", "SELF%", "TOTAL%",
 		    "SELF", "TOTAL");
 	else
@@ -76,11 +83,43 @@ table_title(struct canvas *c, int y, const struct table_cols *tc,
 		canvas_restyle(c, y, tc->name, 8, ST_SELECTED);
 	else if (key == SORT_WHERE && tc->where_w)
 		canvas_restyle(c, y, tc->where, 5, ST_SELECTED);
+	else if (key == SORT_DELTA && diff)
+		canvas_restyle(c, y, tc->counts ? 15 : 7, 7, ST_SELECTED);
+}
+
+/* The share columns of a diff row: self and total shares now and their
+ * change in points, the change coloured, and its mark. */
+static void
+diff_cells(struct canvas *c, int y, const struct table_cols *tc,
+    const struct pdiff *d, uint32_t i, int st)
+{
+	const struct pview_func *f = &d->view->funcs[i];
+	double ds, dt;
+	enum pdiff_change cs = pdiff_func(d, i, false, &ds);
+	enum pdiff_change ct = pdiff_func(d, i, true, &dt);
+	char buf[96], p1[16], p2[16];
+	int x = tc->counts ? 15 : 7;
+
+	if (tc->counts)
+		snprintf(buf, sizeof buf, "%6.1f %7.1f %7s %7s %c",
+		    pct(f->self, d->after_all), pct(f->total, d->after_all),
+		    points(p1, sizeof p1, ds), points(p2, sizeof p2, dt), diff_mark(cs != PDIFF_SAME ? cs : ct));
+	else
+		snprintf(buf, sizeof buf, "%6.1f %7s %c",
+		    pct(f->self, d->after_all), points(p1, sizeof p1, ds),
+		    diff_mark(cs));
+	canvas_text(c, y, 0, tc->name, buf, st);
+	if (st != ST_NORMAL)
+		return;
+	canvas_restyle(c, y, x, 7, ST_DIFF0 + diff_shade(cs, ds));
+	if (tc->counts)
+		canvas_restyle(c, y, x + 8, 7, ST_DIFF0 + diff_shade(ct, dt));
 }
 
 static void
 table_row(struct canvas *c, int y, const struct table_cols *tc,
-    const struct pview *v, const struct pview_func *f, bool sel, bool hit)
+    const struct pview *v, const struct pview_func *f, bool sel, bool hit,
+    const struct pdiff *d)
 {
 	const struct frame *fr = f->frame < v->n_frames ?
 	    &v->frames[f->frame] : NULL;
@@ -95,7 +134,10 @@ table_row(struct canvas *c, int y, const struct table_cols *tc,
 		snprintf(buf, sizeof buf, "%6.1f %7.1f",
 		    pct(f->self, v->total), pct(f->total, v->total));
 	canvas_fill(c, y, 0, c->w, ' ', st);
-	canvas_text(c, y, 0, tc->name, buf, st);
+	if (d)
+		diff_cells(c, y, tc, d, (uint32_t)(f - v->funcs), st);
+	else
+		canvas_text(c, y, 0, tc->name, buf, st);
 	text_fit(fr && fr->name ? fr->name : "?", tc->name_w, c->g, buf,
 	    sizeof buf);
 	canvas_text(c, y, tc->name, tc->name_w, buf,
@@ -118,13 +160,13 @@ table_row(struct canvas *c, int y, const struct table_cols *tc,
 void
 view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
     struct table_state *t, enum sort_key key, const struct search *s,
-    bool no_where)
+    bool no_where, const struct pdiff *diff)
 {
 	struct table_cols tc;
 	long i, body = h - 1;
 
 	table_cols(c->w, no_where, &tc);
-	table_title(c, y0, &tc, key);
+	table_title(c, y0, &tc, key, diff != NULL);
 	if (!v || !t->n) {
 		canvas_text(c, y0 + 2, 2, -1, "no samples yet", ST_NORMAL);
 		return;
@@ -144,7 +186,7 @@ view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
 		const struct pview_func *f = &v->funcs[t->rows[t->top + i]];
 
 		table_row(c, y0 + 1 + (int)i, &tc, v, f, t->top + i == t->sel,
-		    search_hit(s, f->frame));
+		    search_hit(s, f->frame), diff);
 	}
 }
 
@@ -239,3 +281,85 @@ batch_table(FILE *out, const struct pview *v, int rows)
 	return shown;
 }
 
+
+/* ------------------------------------------------------------------------
+ * Batch: a diff's table
+ * ------------------------------------------------------------------------ */
+
+/* A change in points with its sign, and 0.0 (not "+0.0" or "-0.0")
+ * where it rounds to nothing. */
+static const char *
+points(char *buf, size_t size, double d)
+{
+	if (fabs(d) < 0.05)
+		snprintf(buf, size, "0.0");
+	else
+		snprintf(buf, size, "%+.1f", d);
+	return buf;
+}
+
+static const char *
+change_word(enum pdiff_change c)
+{
+	switch (c) {
+	case PDIFF_GREW:
+		return "+";
+	case PDIFF_SHRANK:
+		return "-";
+	case PDIFF_NEW:
+		return "new";
+	case PDIFF_GONE:
+		return "gone";
+	default:
+		return "";
+	}
+}
+
+static void
+batch_diff_row(FILE *out, const struct pdiff *d, uint32_t i)
+{
+	const struct pview_func *f = &d->view->funcs[i];
+	const struct frame *fr = &d->view->frames[f->frame];
+	char *name = termsafe_dup(fr->name ? fr->name : "?");
+	double ds, dt;
+	enum pdiff_change cs = pdiff_func(d, i, false, &ds);
+	enum pdiff_change ct = pdiff_func(d, i, true, &dt);
+	char p1[16], p2[16];
+
+	fprintf(out, "%7.1f %7.1f %7s %7.1f %7.1f %7s  %-4s  %s\n",
+	    pct(d->base_self[i], d->before_all), pct(f->self, d->after_all),
+	    points(p1, sizeof p1, ds), pct(d->base_total[i], d->before_all),
+	    pct(f->total, d->after_all), points(p2, sizeof p2, dt),
+	    change_word(cs != PDIFF_SAME ? cs : ct), name ? name : "?");
+	free(name);
+}
+
+int
+batch_diff_table(FILE *out, const struct pdiff *d, int rows)
+{
+	uint32_t *order, i;
+	int shown = 0;
+
+	if (!d->view->n_funcs) {
+		fprintf(out, "(no samples)\n\n");
+		return 0;
+	}
+	order = malloc(d->view->n_funcs * sizeof *order);
+	if (!order)
+		return -ENOMEM;
+	table_sort_diff(d, SORT_DELTA, order);
+	fprintf(out, "%7s %7s %7s %7s %7s %7s  %-4s  %s\n", "SELF%A",
+	    "SELF%B", "dSELF", "TOTAL%A", "TOTAL%B", "dTOTAL", "CHG",
+	    "FUNCTION");
+	for (i = 0; i < d->view->n_funcs && shown < rows; i++) {
+		const struct pview_func *f = &d->view->funcs[order[i]];
+
+		if (d->view->frames[f->frame].kind == FRAME_PROCESS)
+			continue;
+		batch_diff_row(out, d, order[i]);
+		shown++;
+	}
+	fputc('\n', out);
+	free(order);
+	return shown;
+}

@@ -4,12 +4,16 @@
  * per second each), driven through ui_run or batch_run exactly as the
  * program drives the worker. Lets the tests check pause, reset, threads,
  * windows, live stability and the bytes sent per second.
+ * --burst A:B adds, from A to B seconds after the start, a "burst" stack
+ * of worker-a as heavy as the other three (the rate doubles): a spike and
+ * its cause for the header's sparkline.
  * Usage: fake-live [--batch N] [--ascii] [--no-color] [--delay S]
- *        [--duration S] */
+ *        [--duration S] [--burst A:B] */
 #include "config.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,8 @@ struct fake {
 	struct pview_params last_params;
 	uint64_t start_ns, added_ns, samples, changes, last_changes;
 	uint32_t st[2][5];	/* stacks of thread a and b */
+	uint32_t burst;		/* its frame */
+	double burst_from, burst_to;	/* seconds after the start */
 };
 
 static volatile sig_atomic_t quit_flag;
@@ -55,6 +61,14 @@ fn(struct fake *f, const char *name, const char *module)
 	return profile_intern(f->p, &fr);
 }
 
+static bool
+fake_bursting(const struct fake *f)
+{
+	double at = (double)(f->added_ns - f->start_ns) / 1e9;
+
+	return at >= f->burst_from && at < f->burst_to;
+}
+
 /* Every 10 ms: worker-a runs hot (3) and warm (1); worker-b waits (2). */
 static void
 fake_advance(struct fake *f)
@@ -72,6 +86,13 @@ fake_advance(struct fake *f)
 		profile_add(f->p, 101, f->added_ns, a_warm, 4, 1);
 		profile_add(f->p, 102, f->added_ns, b_wait, 4, 2);
 		f->samples += 6;
+		if (fake_bursting(f)) {
+			uint32_t burst[] = { f->st[0][0], f->st[0][1],
+			    f->st[0][2], f->burst };
+
+			profile_add(f->p, 101, f->added_ns, burst, 4, 6);
+			f->samples += 6;
+		}
 		f->changes++;
 	}
 }
@@ -143,7 +164,7 @@ static void
 fake_init(struct fake *f)
 {
 	memset(f, 0, sizeof *f);
-	f->p = profile_new(NULL);
+	f->p = profile_new(&(struct profile_limits){ .window_s = 60 });
 	f->st[0][0] = f->st[1][0] = fn(f, "fake-target", NULL);
 	f->st[0][1] = f->st[1][1] = fn(f, "main", "fake-target");
 	f->st[0][2] = fn(f, "run", "fake-target");
@@ -151,6 +172,7 @@ fake_init(struct fake *f)
 	f->st[0][4] = fn(f, "warm", "libhot.so");
 	f->st[1][2] = fn(f, "io", "fake-target");
 	f->st[1][3] = fn(f, "wait", "libc.so.6");
+	f->burst = fn(f, "burst", "libhot.so");
 	profile_set_thread_name(f->p, 101, "worker-a");
 	profile_set_thread_name(f->p, 102, "worker-b");
 	f->start_ns = f->added_ns = mono_ns();
@@ -159,13 +181,14 @@ fake_init(struct fake *f)
 int
 main(int argc, char **argv)
 {
-	struct ui_opts uo = { 1.0, 0, false, false, false };
-	struct batch_opts bo = { 1.0, 0, 0, 10 };
+	struct ui_opts uo = { 1.0, 0, false, false, false, NULL, NULL };
+	struct batch_opts bo = { 1.0, 0, 0, 10, NULL, NULL, -1, NULL };
 	struct ui_signals sig = { .quit = &quit_flag };
 	struct fake f;
 	struct source src = { &fake_ops, &f };
 	char *cause = NULL;
 	long batch = -1;
+	const char *burst = NULL;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -179,11 +202,15 @@ main(int argc, char **argv)
 			uo.delay_s = bo.delay_s = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--duration") && i + 1 < argc)
 			uo.duration_s = bo.duration_s = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--burst") && i + 1 < argc)
+			burst = argv[++i];
 	}
 	signal(SIGINT, on_quit);
 	signal(SIGTERM, on_quit);
 	signal(SIGHUP, on_quit);
 	fake_init(&f);
+	if (burst && sscanf(burst, "%lf:%lf", &f.burst_from, &f.burst_to) != 2)
+		return 2;
 	if (batch >= 0) {
 		bo.iterations = batch;
 		rc = batch_run(&src, &bo, &sig, stdout);

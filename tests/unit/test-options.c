@@ -106,6 +106,34 @@ main(void)
 	    "a usage error is one line");
 	is_int(parse(&o, &cause, "--load", "x", "-o", "y.pb.gz", NULL),
 	    OPTIONS_RUN, "--load IN --output OUT converts");
+	/* Diffs (issue 14). */
+	is_int(parse(&o, &cause, "--diff", "a.folded", "b.pb.gz", "-b", NULL),
+	    OPTIONS_RUN, "--diff A B then more options");
+	ok(o.diff && strcmp(o.baseline, "a.folded") == 0 &&
+	    strcmp(o.load, "b.pb.gz") == 0 && o.batch && o.fail_above < 0,
+	    "--diff A B: baseline A, load B, no gate");
+	is_int(parse(&o, &cause, "--fail-above", "2.5", "--diff", "a", "b",
+	    NULL), OPTIONS_RUN, "--fail-above 2.5 before --diff");
+	ok(o.fail_above == 2.5 && o.batch, "--fail-above kept, batch implied");
+	is_int(parse(&o, &cause, "--baseline", "a", "-p", "9", NULL),
+	    OPTIONS_RUN, "--baseline with -p");
+	ok(!o.diff && strcmp(o.baseline, "a") == 0 && o.pid == 9,
+	    "--baseline is not --diff");
+	is_int(parse(&o, &cause, "--diff", "-", "b", NULL), OPTIONS_RUN,
+	    "--diff - B: the baseline from standard input");
+	USAGE("--diff", "a");
+	USAGE("--diff", "a", "-b");
+	USAGE("--diff", "-", "-");
+	USAGE("--diff", "a", "b", "--baseline", "c");
+	USAGE("--baseline", "c", "--diff", "a", "b");
+	USAGE("--baseline", "a", "--baseline", "b", "-p", "1");
+	USAGE("--load", "b", "--diff", "a", "b");
+	USAGE("--diff", "a", "b", "-o", "x.folded");
+	USAGE("--baseline", "a", "-p", "1", "--push", "http://x");
+	USAGE("--load", "b", "--fail-above", "1");
+	USAGE("--diff", "a", "b", "--fail-above", "-1");
+	USAGE("--diff", "a", "b", "--fail-above", "1x");
+	USAGE("--diff", "a", "b", "extra");
 	USAGE("-p", "1", "--snapshot-format", "png");
 	is_int(parse(&o, &cause, "-p", "1", "--snapshot-format", "pprof",
 	    "--svg-icicle", NULL), OPTIONS_RUN, "--snapshot-format pprof");

@@ -144,7 +144,7 @@ test_recursion(void)
 	add(p, 1, 0, "proc;a;b;a;b;c", 1);
 	add(p, 1, 0, "proc;a;c", 2);
 	add(p, 1, 0, "proc;a", 4);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(v->total, 7, "view total");
 	is_int(v->nodes[0].total, 7, "root total");
 	fa = func_of(v, "a");
@@ -179,9 +179,9 @@ test_threads(void)
 	add(p, 22, 0, "proc;main;work", 3);
 	add(p, 22, 0, "proc;io", 2);
 	profile_set_thread_name(p, 22, "io-thread-with-a-long-name-past-31-bytes");
-	m = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
-	t1 = profile_view(p, &(struct pview_params){ 11, 0 }, 0);
-	t2 = profile_view(p, &(struct pview_params){ 22, 0 }, 0);
+	m = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
+	t1 = profile_view(p, &(struct pview_params){ 11, 0, 0 }, 0);
+	t2 = profile_view(p, &(struct pview_params){ 22, 0, 0 }, 0);
 	is_int(m->total, 11, "merged total");
 	is_int(t1->total, 6, "thread 11 total");
 	is_int(t2->total, 5, "thread 22 total");
@@ -209,7 +209,7 @@ test_threads(void)
 	pview_unref(m);
 	pview_unref(t1);
 	pview_unref(t2);
-	m = profile_view(p, &(struct pview_params){ 99, 0 }, 0);
+	m = profile_view(p, &(struct pview_params){ 99, 0, 0 }, 0);
 	ok(m && m->total == 0 && m->n_nodes == 1, "unknown thread: empty");
 	pview_unref(m);
 	profile_free(p);
@@ -227,28 +227,28 @@ test_window(void)
 	add(p, 1, 12 * SEC, "proc;mid", 2);
 	add(p, 2, 15 * SEC, "proc;new", 4);
 	add(p, 1, 20 * SEC, "proc;new", 8);
-	v = profile_view(p, &(struct pview_params){ 0, 5 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 5, 0 }, 20 * SEC);
 	is_int(v->total, 8, "5 s window: (15 s, 20 s], the 15 s entry out");
 	is_int(total_at(v, "proc;new"), 8, "window counts the newest");
 	ok(node_at(v, "proc;mid") == PROFILE_NO_NODE, "older stack absent");
 	is_int(v->time_ns, 20 * SEC, "view time is the newest sample");
 	is_int(v->n_threads, 1, "only threads with samples in the window");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 6 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 6, 0 }, 20 * SEC);
 	is_int(v->total, 12, "6 s window: (14 s, 20 s]");
 	is_int(v->n_threads, 2, "both threads in the window");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 20 * SEC);
 	is_int(v->total, 14, "log keeps window_s = 10 s: 1 s entry expired");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 1, 30 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 1, 30, 0 }, 20 * SEC);
 	is_int(v->total, 10, "window of one thread");
 	is_int(v->n_threads, 2, "thread list still has both");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 14 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 14 * SEC);
 	is_int(v->total, 2, "now_ns anchors the window: newer excluded");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(v->total, 15, "cumulative keeps everything");
 	pview_unref(v);
 
@@ -257,15 +257,15 @@ test_window(void)
 	is_int(st.samples, 0, "reset: samples zero");
 	is_int(st.frames, 4, "reset: frames stay");
 	is_int(st.nodes, 2, "reset: only thread roots remain");
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 20 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 20 * SEC);
 	is_int(v->total, 0, "reset empties the window log");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	ok(v->total == 0 && v->n_nodes == 1 && v->n_funcs == 0 &&
 	    v->n_threads == 0, "reset: empty cumulative view");
 	pview_unref(v);
 	add(p, 1, 21 * SEC, "proc;new", 1);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(total_at(v, "proc;new"), 1, "counting resumes after reset");
 	pview_unref(v);
 	profile_free(p);
@@ -287,7 +287,7 @@ test_cap(void)
 	is_int(st.nodes, 5, "node count stops at max_nodes");
 	is_int(st.collapsed, 9, "collapsed samples counted");
 	is_int(st.samples, 11, "all samples counted");
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(v->nodes[node_at(v, "proc;a;b")].self, 8,
 	    "cut stack counted as self at its deepest known node");
 	is_int(v->nodes[node_at(v, "proc")].self, 2, "cut at the first frame");
@@ -334,7 +334,7 @@ test_thread_cap(void)
 	is_int(st.threads, 101, "1000 threads, cap 100: 100 entries and "
 	    "[other threads]");
 	is_int(st.samples, 1000, "every sample counted");
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	is_int(v->total, 1000, "merged view: all 1000 samples");
 	is_int(thread_samples(v, PROFILE_OTHER_THREADS, &name), 900,
 	    "[other threads] holds the 900 threads past the cap");
@@ -349,17 +349,17 @@ test_thread_cap(void)
 	is_str(name, "first", "a thread under the cap keeps its name");
 	pview_unref(v);
 	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
-	    0 }, 0);
+	    0, 0 }, 0);
 	is_int(v->total, 900, "[other threads] can be viewed alone");
 	is_int(total_at(v, "proc;work"), 900, "with its own tree");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 1000 * 1000);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 1000 * 1000);
 	is_int(v->total, 1000, "window view: all 1000 samples");
 	is_int(thread_samples(v, PROFILE_OTHER_THREADS, NULL), 900,
 	    "window view: [other threads] counted from the log");
 	pview_unref(v);
 	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
-	    30 }, 1000 * 1000);
+	    30, 0 }, 1000 * 1000);
 	is_int(v->total, 900, "window view of [other threads] alone");
 	pview_unref(v);
 
@@ -374,7 +374,7 @@ test_thread_cap(void)
 	    bytes, st.bytes, st.threads);
 	is_int(st.samples, 101000, "101000 samples, each counted");
 	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
-	    0 }, 0);
+	    0, 0 }, 0);
 	is_int(v->total, 100900, "[other threads]: 100900 samples");
 	pview_unref(v);
 
@@ -382,7 +382,7 @@ test_thread_cap(void)
 	profile_reset(p);
 	profile_add(p, 200000, 0, ids, 2, 3);
 	profile_add(p, 7, 0, ids, 2, 2);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	ok(v->total == 5 && v->n_threads == 2 &&
 	    thread_samples(v, PROFILE_OTHER_THREADS, NULL) == 3 &&
 	    thread_samples(v, 7, NULL) == 2,
@@ -407,7 +407,7 @@ test_thread_cap(void)
 	    "bytes at the cap and after", st.threads,
 	    (unsigned long long)st.samples, st.bytes);
 	v = profile_view(p, &(struct pview_params){ PROFILE_OTHER_THREADS,
-	    0 }, 0);
+	    0, 0 }, 0);
 	is_int(v->total, 200000 - 65536, "default cap: the rest in [other "
 	    "threads]");
 	pview_unref(v);
@@ -447,6 +447,156 @@ test_focus(void)
 	pview_ref(f);
 	pview_unref(f);
 	pview_unref(f);
+	pview_unref(v);
+	profile_free(p);
+}
+
+/* The row of a function in a diff's table view, or UINT32_MAX. */
+static uint32_t
+diff_row(const struct pdiff *d, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->view->n_funcs; i++)
+		if (strcmp(d->view->frames[d->view->funcs[i].frame].name,
+		    name) == 0)
+			return i;
+	return UINT32_MAX;
+}
+
+/* Two profiles (two snapshots) of different lengths: shares are per
+ * sample of each, frames match by name, a differently named process
+ * frame matches the other one, and what only one side has is new or
+ * gone. */
+static void
+test_diff(void)
+{
+	struct profile *pa = profile_new(NULL), *pb = profile_new(NULL);
+	struct pview *a, *b, *fa, *fb;
+	struct pdiff *d, *e;
+	double dl, bp;
+	uint32_t r, n;
+	struct frame other = { .name = "other", .kind = FRAME_PROCESS };
+
+	/* Before: 1000 samples, log_debug 40%, work 60%. */
+	add(pb, 1, 0, "proc;main;loop;log_debug", 400);
+	add(pb, 1, 0, "proc;main;loop;work", 600);
+	/* After: 4000 samples named "other"; log_debug gone, work 90%,
+	 * fresh 10% new. */
+	profile_intern(pa, &other);
+	{
+		uint32_t ids[4] = { 0, fid(pa, "main"), fid(pa, "loop"),
+		    fid(pa, "work") };
+
+		profile_add(pa, 1, 0, ids, 4, 3600);
+		ids[3] = fid(pa, "fresh");
+		profile_add(pa, 1, 0, ids, 4, 400);
+	}
+	a = profile_view(pa, NULL, 0);
+	b = profile_view(pb, NULL, 0);
+	d = pview_diff(a, b, 0, 0);
+	ok(d != NULL, "diff built");
+	is_int(d->after_all, 4000, "after's samples");
+	is_int(d->before_all, 1000, "before's samples");
+	r = diff_row(d, "work");
+	ok(r < d->n_after_funcs, "work is one of after's rows");
+	is_int(pdiff_func(d, r, false, &dl), PDIFF_GREW, "work grew");
+	ok(dl > 29.99 && dl < 30.01, "work: +30 points of self (%.3f)", dl);
+	r = diff_row(d, "log_debug");
+	ok(r >= d->n_after_funcs && r < d->view->n_funcs,
+	    "log_debug is a gone row");
+	is_int(pdiff_func(d, r, false, &dl), PDIFF_GONE, "log_debug gone");
+	ok(dl < -39.99 && dl > -40.01, "log_debug: -40 points (%.3f)", dl);
+	r = diff_row(d, "fresh");
+	is_int(pdiff_func(d, r, true, &dl), PDIFF_NEW, "fresh is new");
+	r = diff_row(d, "loop");
+	is_int(pdiff_func(d, r, true, &dl), PDIFF_SAME, "loop: same total");
+	ok(dl > -0.01 && dl < 0.01, "loop: 0 points of total");
+	n = node_at(a, "other;main;loop;work");
+	ok(n != PROFILE_NO_NODE && d->node_base[n] != PROFILE_NO_NODE,
+	    "the path through the renamed process frame matched");
+	is_int(pdiff_node(d, n, &dl, &bp), PDIFF_GREW, "node work grew");
+	ok(bp > 59.99 && bp < 60.01, "node work was 60%% (%.3f)", bp);
+	n = node_at(a, "other;main;loop;fresh");
+	is_int(pdiff_node(d, n, &dl, &bp), PDIFF_NEW, "node fresh new");
+	n = node_at(b, "proc;main;loop;log_debug");
+	ok(d->base_node[n] == PROFILE_NO_NODE, "log_debug's node is gone");
+	dl = pdiff_gone_below(d, node_at(a, "other;main;loop"));
+	ok(dl > 39.99 && dl < 40.01, "40%% gone below loop (%.3f)", dl);
+	dl = pdiff_gone_below(d, node_at(a, "other;main;loop;work"));
+	ok(dl == 0, "nothing gone below work");
+	is_int(d->base_node[node_at(b, "proc;main;loop;work")],
+	    node_at(a, "other;main;loop;work"), "work's node matched back");
+	/* A focused diff: shares of the whole views. */
+	fa = pview_focus(a, func_of(a, "loop")->frame);
+	fb = pview_focus(b, pview_frame_lookup(b,
+	    &a->frames[func_of(a, "loop")->frame]));
+	ok(fb != NULL, "baseline focused by name");
+	e = pview_diff(fa, fb, a->total, b->total);
+	n = node_at(fa, "loop;work");
+	is_int(pdiff_node(e, n, &dl, &bp), PDIFF_GREW, "focused: work grew");
+	ok(dl > 29.99 && dl < 30.01, "focused: +30 points of all (%.3f)", dl);
+	pdiff_free(e);
+	pview_unref(fa);
+	pview_unref(fb);
+	pdiff_free(d);
+	/* Against itself: nothing changed; against nothing: all new. */
+	d = pview_diff(a, a, 0, 0);
+	for (r = 0, n = 0; r < d->view->n_funcs; r++)
+		n += pdiff_func(d, r, false, &dl) != PDIFF_SAME;
+	is_int(n, 0, "a view against itself: no change");
+	is_int(d->view->n_funcs, a->n_funcs, "no gone rows");
+	pdiff_free(d);
+	d = pview_diff(a, NULL, 0, 0);
+	ok(d && pdiff_func(d, diff_row(d, "work"), false, &dl) == PDIFF_GREW,
+	    "an empty baseline: growth");
+	pdiff_free(d);
+	/* Noise: 3 standard deviations. */
+	dl = pdiff_noise(500, 1000, 500, 1000);
+	ok(dl > 6.6 && dl < 6.8, "noise of 50%% of 1000 each: 6.7 (%.2f)", dl);
+	pview_unref(a);
+	pview_unref(b);
+	profile_free(pa);
+	profile_free(pb);
+}
+
+/* The spark: a minute per second before the anchor, whatever the window,
+ * with the samples through one frame. */
+static void
+test_spark(void)
+{
+	struct profile_limits lim = { .window_s = 60 };
+	struct profile *p = profile_new(&lim);
+	struct pview *v;
+	uint32_t hot;
+	int s;
+
+	/* 100 s of samples: "hot" 3 of 4 per second from second 80 on. */
+	for (s = 1; s <= 100; s++) {
+		add(p, 1, (uint64_t)s * SEC, "proc;main;hot", s >= 80 ? 3 : 0);
+		add(p, 2, (uint64_t)s * SEC - SEC / 2, "proc;main;cold", 1);
+	}
+	v = profile_view(p, NULL, 0);
+	hot = func_of(v, "hot")->frame;
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 0, 5, hot + 1 },
+	    100 * SEC);
+	is_int(v->spark.secs, PVIEW_SPARK_S, "a minute of seconds");
+	is_int(v->spark.samples[59], 4, "the last second: 4 samples");
+	is_int(v->spark.sel[59], 3, "... 3 of them through hot");
+	is_int(v->spark.samples[38], 1, "21 s earlier: cold only");
+	is_int(v->spark.sel[38], 0, "... none through hot");
+	is_int(v->spark.samples[0], 1, "the oldest second kept");
+	is_int(v->total, 20, "the view's own window is 5 s");
+	pview_unref(v);
+	v = profile_view(p, &(struct pview_params){ 2, 0, hot + 1 },
+	    100 * SEC);
+	is_int(v->spark.samples[59], 1, "thread 2 alone: its samples");
+	is_int(v->spark.sel[59], 0, "... none of them hot");
+	pview_unref(v);
+	profile_reset(p);
+	v = profile_view(p, NULL, 0);
+	is_int(v->spark.secs, 0, "no times: no spark");
 	pview_unref(v);
 	profile_free(p);
 }
@@ -527,6 +677,21 @@ test_scale(void)
 	    v->n_funcs == 2002, "view of 1 M nodes (%u nodes, %u funcs)",
 	    v ? v->n_nodes : 0, v ? v->n_funcs : 0);
 	diag("profile_view over 1 M nodes: %.0f ms", (t1 - t0) * 1e3);
+	{
+		/* The TUI rebuilds a diff at every refresh. */
+		struct pview *w = profile_view(p, NULL, 0);
+		struct pdiff *d;
+
+		t0 = now_s();
+		d = pview_diff(v, w, 0, 0);
+		t1 = now_s();
+		ok(d && d->view->n_funcs == v->n_funcs &&
+		    d->node_base[v->n_nodes - 1] == v->n_nodes - 1,
+		    "a 1 M node view diffed with its twin: all matched");
+		diag("pview_diff of 1 M nodes: %.0f ms", (t1 - t0) * 1e3);
+		pdiff_free(d);
+		pview_unref(w);
+	}
 	pview_unref(v);
 
 	/* Deep known stacks with times: the worker's steady state. */
@@ -550,11 +715,19 @@ test_scale(void)
 		    st.bytes - before, (double)(st.bytes - before) / 3e5);
 	}
 	t0 = now_s();
-	v = profile_view(p, &(struct pview_params){ 0, 30 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 30, 0 }, 0);
 	t1 = now_s();
 	ok(v && v->total == 300000 && v->n_threads == 8,
 	    "30 s window over 300k log entries");
 	diag("window view over 300k log entries: %.0f ms", (t1 - t0) * 1e3);
+	pview_unref(v);
+	t0 = now_s();
+	v = profile_view(p, &(struct pview_params){ 0, 0, mid[10] + 1 }, 0);
+	t1 = now_s();
+	ok(v && v->spark.sel[PVIEW_SPARK_S - 1] > 0,
+	    "cumulative view with the spark of a frame");
+	diag("cumulative view of 1 M nodes with a spark over 300k log "
+	    "entries: %.0f ms", (t1 - t0) * 1e3);
 	pview_unref(v);
 	profile_free(p);
 }
@@ -585,7 +758,7 @@ test_leaves(void)
 	add(p, 22, 2 * SEC, "proc;main;work", 3);
 	add(p, 22, 3 * SEC, "proc;io", 2);
 	add(p, 11, 4 * SEC, "proc;main;work", 1);
-	v = profile_view(p, &(struct pview_params){ 0, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
 	w = node_at(v, "proc;main;work");
 	is_int(v->n_leaves, 3, "cumulative: one leaf per (node, thread)");
 	is_int(leaf_count(v, w, 11), 6, "thread 11's samples at work");
@@ -598,12 +771,12 @@ test_leaves(void)
 	ok(f && f->n_leaves == 0 && f->leaves == NULL, "focus: no leaves");
 	pview_unref(f);
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 0, 3 }, 4 * SEC);
+	v = profile_view(p, &(struct pview_params){ 0, 3, 0 }, 4 * SEC);
 	w = node_at(v, "proc;main;work");
 	is_int(leaf_count(v, w, 11), 1, "window: thread 11 in (1 s, 4 s]");
 	is_int(leaf_count(v, w, 22), 3, "window: log entries merged");
 	pview_unref(v);
-	v = profile_view(p, &(struct pview_params){ 22, 0 }, 0);
+	v = profile_view(p, &(struct pview_params){ 22, 0, 0 }, 0);
 	is_int(leaf_count(v, node_at(v, "proc;main;work"), 11), 0,
 	    "one thread's view: only its leaves");
 	pview_unref(v);
@@ -621,6 +794,8 @@ main(void)
 	test_cap();
 	test_thread_cap();
 	test_focus();
+	test_diff();
+	test_spark();
 	test_errors();
 	test_scale();
 	return done_testing();

@@ -78,7 +78,7 @@ static void
 test_interval(void)
 {
 	struct profile *p = profile_new(NULL);
-	struct pview_params all = { 0, 0 };
+	struct pview_params all = { 0, 0, 0 };
 	struct pview *v1, *v2, *iv;
 	uint32_t a[3], b[3];
 	char *s;

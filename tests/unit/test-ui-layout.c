@@ -264,7 +264,9 @@ draw_rows(struct canvas *c, const struct pview *v, uint32_t root, bool flame,
 	search_init(&s);
 	canvas_clear(c);
 	layout_tree(&l, v, root, c->w);
-	view_icicle_draw(c, 0, c->h, &l, v, sel, &s, flame, false, &top);
+	struct tree_paint paint = { false, NULL, false };
+
+	view_icicle_draw(c, 0, c->h, &l, v, sel, &s, flame, &paint, &top);
 	layout_free(&l);
 	search_fini(&s);
 }
@@ -523,7 +525,7 @@ test_table_view(void)
 	t.n = v->n_funcs;
 	table_sort(v, SORT_SELF, rows);
 	t.sel = 3;
-	view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true);
+	view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL);
 	canvas_row(&c, 0, row, sizeof row);
 	ok(strncmp(row, " SELF%  TOTAL%      SELF     TOTAL  FUNCTION", 44) == 0,
 	    "column titles");
@@ -623,6 +625,169 @@ test_batch(void)
 	free(text);
 }
 
+/* A diff of two real profiles (the profile module builds the views and
+ * the diff): before 1000 samples, log 40% and work 60%; after 4000, work
+ * 90% and fresh 10%. */
+static struct pview *
+diff_view(const char *const *stacks, const uint64_t *counts, int n,
+    struct profile **pp)
+{
+	struct profile *p = profile_new(NULL);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char buf[128], *save, *tok;
+		uint32_t ids[16];
+		size_t k = 0;
+
+		snprintf(buf, sizeof buf, "%s", stacks[i]);
+		for (tok = strtok_r(buf, ";", &save); tok && k < 16;
+		    tok = strtok_r(NULL, ";", &save)) {
+			struct frame f = { .name = tok, .kind = k ?
+			    FRAME_FUNC : FRAME_PROCESS };
+
+			ids[k++] = profile_intern(p, &f);
+		}
+		profile_add(p, 0, 0, ids, k, counts[i]);
+	}
+	*pp = p;
+	return profile_view(p, NULL, 0);
+}
+
+static void
+test_diff(void)
+{
+	static const char *const before[] = { "p;main;log", "p;main;work" };
+	static const char *const after[] = { "q;main;work", "q;main;fresh" };
+	static const uint64_t bc[] = { 400, 600 }, ac[] = { 3600, 400 };
+	struct profile *pb, *pa;
+	struct pview *b = diff_view(before, bc, 2, &pb);
+	struct pview *a = diff_view(after, ac, 2, &pa);
+	struct pdiff *d = pview_diff(a, b, 0, 0);
+	struct table_state t = { 0 };
+	struct tree_layout l = { 0 };
+	struct tree_paint paint = { false, d, true };
+	struct canvas c = { 0 };
+	struct glyphs g;
+	struct search s;
+	uint32_t rows[16], i;
+	char row[512], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int top = 0;
+
+	ok(d != NULL, "diff built");
+	glyphs_get(&g, false);
+	c.g = &g;
+	canvas_resize(&c, 80, 6);
+	search_init(&s);
+	table_sort_diff(d, SORT_DELTA, rows);
+	is_str(d->view->frames[d->view->funcs[rows[0]].frame].name, "log",
+	    "by change: log (-40) first");
+	t.rows = rows;
+	t.n = d->view->n_funcs;
+	t.sel = 5;
+	view_table_draw(&c, 0, 6, d->view, &t, SORT_DELTA, &s, true, d);
+	canvas_row(&c, 0, row, sizeof row);
+	ok(strncmp(row, " SELF%  TOTAL%   dSELF  dTOTAL", 30) == 0,
+	    "diff column titles: %.40s", row);
+	canvas_row(&c, 1, row, sizeof row);
+	ok(strncmp(row, "   0.0     0.0   -40.0   -40.0 x    log", 39) == 0,
+	    "log: gone, -40 points: %.40s", row);
+	canvas_row(&c, 2, row, sizeof row);
+	ok(strncmp(row, "  90.0    90.0   +30.0   +30.0 +    work", 40) == 0,
+	    "work: +30 points: %.40s", row);
+	canvas_row(&c, 3, row, sizeof row);
+	ok(strncmp(row, "  10.0    10.0   +10.0   +10.0 *    fresh", 41) == 0,
+	    "fresh: new: %.41s", row);
+	is_int(canvas_at(&c, 2, 17)->style, ST_DIFF0 + SHADE_GREW3,
+	    "work's dSELF deep red (30 points)");
+	is_int(canvas_at(&c, 1, 17)->style, ST_DIFF0 + SHADE_SHRANK3,
+	    "log's dSELF deep blue");
+	/* The icicle with marks: work '+' and fresh '*' in their edges. */
+	canvas_clear(&c);
+	layout_tree(&l, a, 0, 80);
+	view_icicle_draw(&c, 0, 6, &l, a, 0, &s, false, &paint, &top);
+	canvas_row(&c, 3, row, sizeof row);
+	ok(strncmp(row, "+work", 5) == 0 && strstr(row, "*fre") != NULL,
+	    "icicle marks: +work, *fresh: %.80s", row);
+	canvas_row(&c, 2, row, sizeof row);
+	ok(row[0] == '|', "main unchanged: a plain edge: %.10s", row);
+	is_int(canvas_at(&c, 3, 2)->style, ST_DIFF0 + SHADE_GREW3,
+	    "work drawn deep red");
+	is_int(canvas_at(&c, 2, 2)->style, ST_DIFF0 + SHADE_SAME,
+	    "main drawn grey");
+	/* Batch. */
+	f = open_memstream(&text, &len);
+	is_int(batch_diff_table(f, d, 10), 4, "four rows (not the process)");
+	fclose(f);
+	ok(strstr(text, "   40.0     0.0   -40.0    40.0     0.0   -40.0  "
+	    "gone  log\n") != NULL, "batch: log gone");
+	ok(strstr(text, "    0.0    10.0   +10.0     0.0    10.0   +10.0  "
+	    "new   fresh\n") != NULL, "batch: fresh new");
+	free(text);
+	for (i = 0; i < 3; i++)
+		is_int(diff_shade(PDIFF_GREW, i == 0 ? 0.5 : i == 1 ? 2 : 9),
+		    SHADE_GREW1 + (int)i, "grew by %s: shade %u",
+		    i == 0 ? "0.5" : i == 1 ? "2" : "9", i + 1);
+	is_int(diff_shade(PDIFF_SAME, 3), SHADE_SAME, "noise: grey");
+	layout_free(&l);
+	search_fini(&s);
+	canvas_free(&c);
+	pdiff_free(d);
+	pview_unref(a);
+	pview_unref(b);
+	profile_free(pa);
+	profile_free(pb);
+}
+
+/* The sparkline: cells of 1-6 s by the room, levels of the busiest
+ * second and of each second's share, blanks where nothing ran. */
+static void
+test_spark(void)
+{
+	struct pview_spark sp;
+	struct glyphs ga, gu;
+	char buf[1024];
+	int i;
+
+	memset(&sp, 0, sizeof sp);
+	glyphs_get(&ga, false);
+	glyphs_get(&gu, true);
+	is_int(status_spark(buf, sizeof buf, 200, &sp, "f", true, &ga), 0,
+	    "no times: nothing");
+	sp.secs = PVIEW_SPARK_S;
+	for (i = 40; i < 60; i++) {
+		sp.samples[i] = i >= 50 ? 200 : 100;	/* doubles at 50 */
+		sp.sel[i] = i >= 50 ? 100 : 0;		/* because of f */
+	}
+	is_int(status_spark(buf, sizeof buf, 130, &sp, "f", true, &ga), 128,
+	    "130 columns: 60 cells of 1 s (7 + 1 + 120)");
+	ok(strncmp(buf + 4 + 40, "@@@@@@@@@@@@@@@@@@@@", 20) != 0 &&
+	    strncmp(buf + 4 + 40, "==========@@@@@@@@@@", 20) == 0,
+	    "cpu: half, then the busiest (ASCII): %.24s", buf + 44);
+	ok(strncmp(buf + 4 + 60, "  f ", 4) == 0, "then the name: %.6s",
+	    buf + 64);
+	ok(strncmp(buf + 68 + 40, "          ==========", 20) == 0,
+	    "f: nothing, then half of each second: %.20s", buf + 108);
+	is_int(status_spark(buf, sizeof buf, 127, &sp, "f", true, &ga), 68,
+	    "127 columns: 30 cells of 2 s");
+	is_int(status_spark(buf, sizeof buf, 30, &sp, "f", true, &ga), 28,
+	    "30 columns: 10 cells of 6 s");
+	is_int(status_spark(buf, sizeof buf, 27, &sp, "f", true, &ga), 0,
+	    "27 columns: no room");
+	status_spark(buf, sizeof buf, 30, &sp, "f", false, &ga);
+	ok(strcmp(buf + 4 + 10, "  f           ") == 0,
+	    "not counted yet: blank cells: [%s]", buf);
+	status_spark(buf, sizeof buf, 30, &sp, "f", true, &gu);
+	ok(strstr(buf, "\u2588") != NULL && strstr(buf, "\u2584") != NULL,
+	    "UTF-8 blocks: %s", buf);
+	status_spark(buf, sizeof buf, 200, &sp,
+	    "a_very_long_function_name", true, &ga);
+	ok(strstr(buf, "  a_very_lon.. ") != NULL, "a long name cut: %s",
+	    buf);
+}
+
 static void
 test_too_small(void)
 {
@@ -658,6 +823,8 @@ main(void)
 	test_crumb();
 	test_keymap();
 	test_batch();
+	test_diff();
+	test_spark();
 	test_too_small();
 	return done_testing();
 }

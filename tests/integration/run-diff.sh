@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# --diff BEFORE AFTER in batch (issue 14): exact figures on hand-made
+# snapshots of different lengths, then the demo recorded slow, fixed and
+# fixed again: log_debug and data_dir_exists shrink to about 0 against
+# the fix, two runs of one program differ by noise only; --fail-above
+# exits 3 naming the function, and bad usage is refused in one line.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+export LC_ALL=C
+
+# row FILE NAME: the diff table's row of function NAME (the last field).
+row() { awk -v f="$2" '$NF == f && NF >= 7' "$1"; }
+# field N of row NAME: 1 SELF%A 2 SELF%B 3 dSELF 4 TOTAL%A 5 TOTAL%B
+# 6 dTOTAL.
+field() { row "$1" "$2" | awk -v n="$3" '{ print $n }'; }
+
+# --- hand-made snapshots: exact shares ---------------------------------
+# A: 1000 samples, process "old"; B: 4000, process "new" (another name,
+# still the same program): work 60% -> 90%, log 40% -> gone, fresh new.
+cat >"$WORKDIR/a.folded" <<'EOF'
+old;main;loop;log 400
+old;main;loop;work 600
+EOF
+cat >"$WORKDIR/b.folded" <<'EOF'
+new;main;loop;work 3600
+new;main;loop;fresh 400
+EOF
+"$CTOP" --diff "$WORKDIR/a.folded" "$WORKDIR/b.folded" --batch \
+	>"$WORKDIR/ab" 2>"$WORKDIR/ab.err"
+ok $? "--diff A B --batch exits 0" || diag "$(cat "$WORKDIR/ab.err")"
+grep -q '^diff: A = a.folded (1000 samples), B = b.folded (4000 samples)' \
+	"$WORKDIR/ab"
+ok $? "the header names both sides and their samples" ||
+	diag "$(head -3 "$WORKDIR/ab")"
+[ "$(row "$WORKDIR/ab" work | awk '{ print $1, $2, $3, $NF }')" = \
+	"60.0 90.0 +30.0 work" ]
+ok $? "work: self 60% -> 90%, +30.0 points (shares per sample of each)" ||
+	diag "$(row "$WORKDIR/ab" work)"
+[ "$(row "$WORKDIR/ab" log | awk '{ print $1, $2, $3, $7 }')" = \
+	"40.0 0.0 -40.0 gone" ]
+ok $? "log: 40% -> gone, -40.0 points" || diag "$(row "$WORKDIR/ab" log)"
+[ "$(row "$WORKDIR/ab" fresh | awk '{ print $3, $7 }')" = "+10.0 new" ]
+ok $? "fresh: new, +10.0 points" || diag "$(row "$WORKDIR/ab" fresh)"
+[ "$(row "$WORKDIR/ab" loop | awk '{ print $4, $5, $6, $7 }')" = \
+	"100.0 100.0 0.0 loop" ]
+ok $? "loop: total 100% on both sides (the renamed process matched)" ||
+	diag "$(row "$WORKDIR/ab" loop)"
+head -4 "$WORKDIR/ab" | tail -1 | grep -q ' log$'
+ok $? "the largest change comes first (log, -40)" ||
+	diag "$(head -5 "$WORKDIR/ab")"
+
+# The same proportions at twice the length: no change at all.
+awk '{ $NF = 2 * $NF; print }' "$WORKDIR/a.folded" >"$WORKDIR/a2.folded"
+"$CTOP" --diff "$WORKDIR/a.folded" "$WORKDIR/a2.folded" --batch >"$WORKDIR/aa"
+[ "$(awk 'NR > 3 && NF >= 7 && ($3 != "0.0" || $6 != "0.0")' "$WORKDIR/aa" | wc -l)" = 0 ]
+ok $? "a run twice as long with the same shares: every change 0.0" ||
+	diag "$(cat "$WORKDIR/aa")"
+
+# --fail-above: work grew by exactly 30 points.
+"$CTOP" --diff "$WORKDIR/a.folded" "$WORKDIR/b.folded" --fail-above 29.9 \
+	>/dev/null 2>"$WORKDIR/fa.err"
+rc=$?
+[ $rc = 3 ]; ok $? "--fail-above 29.9 with +30 exits 3 (got $rc)"
+[ "$(wc -l <"$WORKDIR/fa.err")" = 1 ] &&
+	grep -q '^ctop-prof: regression: work: self share grew by 30.0 points (60.0% -> 90.0%)' \
+	"$WORKDIR/fa.err"
+ok $? "one line on stderr names work and its shares" ||
+	diag "$(cat "$WORKDIR/fa.err")"
+"$CTOP" --diff "$WORKDIR/a.folded" "$WORKDIR/b.folded" --fail-above 30.1 \
+	>/dev/null 2>"$WORKDIR/fa.err"
+rc=$?
+[ $rc = 0 ] && [ ! -s "$WORKDIR/fa.err" ]
+ok $? "--fail-above 30.1 exits 0 silently (got $rc)"
+"$CTOP" --diff "$WORKDIR/b.folded" "$WORKDIR/a.folded" --fail-above 0 \
+	>/dev/null 2>"$WORKDIR/fa.err"
+rc=$?
+[ $rc = 3 ] && grep -q 'regression: log: self share grew by 40.0 points' "$WORKDIR/fa.err"
+ok $? "the other way round, log grew by 40 (exit $rc)" ||
+	diag "$(cat "$WORKDIR/fa.err")"
+
+# A name with a terminal escape reaches stdout and stderr escaped, once.
+printf 'p;main;evil\033[2Jname 900\np;main;x 100\n' >"$WORKDIR/e.folded"
+"$CTOP" --diff "$WORKDIR/a.folded" "$WORKDIR/e.folded" --fail-above 50 \
+	>"$WORKDIR/e.out" 2>"$WORKDIR/e.err"
+rc=$?
+[ $rc = 3 ] && ! grep -q $'\033' "$WORKDIR/e.out" "$WORKDIR/e.err" &&
+	grep -q 'evil\\x1b\[2Jname$' "$WORKDIR/e.out" &&
+	grep -q '^ctop-prof: regression: evil\\x1b\[2Jname: self share grew by 90.0' "$WORKDIR/e.err"
+ok $? "a name with ESC: escaped once on stdout and stderr (exit $rc)" ||
+	diag "$(cat -v "$WORKDIR/e.out" "$WORKDIR/e.err")"
+
+# --- bad usage: one line, exit 2 (1 for a file that cannot be read) ----
+usage() {	# usage WANT_RC WHAT ARGS...
+	local want=$1 what=$2 rc
+	shift 2
+	"$CTOP" "$@" >/dev/null 2>"$WORKDIR/u.err" </dev/null
+	rc=$?
+	[ $rc = "$want" ] && [ "$(wc -l <"$WORKDIR/u.err")" = 1 ] &&
+		grep -q '^ctop-prof: ' "$WORKDIR/u.err"
+	ok $? "$what: exit $want and one line (got $rc: $(cat "$WORKDIR/u.err"))"
+}
+usage 2 "--diff with one file" --diff "$WORKDIR/a.folded"
+usage 2 "--diff followed by an option" --diff "$WORKDIR/a.folded" --batch
+usage 2 "--fail-above without a baseline" --load "$WORKDIR/a.folded" --fail-above 1
+usage 2 "--fail-above not a number" --diff "$WORKDIR/a.folded" "$WORKDIR/b.folded" --fail-above x
+usage 2 "--fail-above over 100" --diff "$WORKDIR/a.folded" "$WORKDIR/b.folded" --fail-above 101
+usage 2 "--diff with --load" --load "$WORKDIR/a.folded" --diff "$WORKDIR/a.folded" "$WORKDIR/b.folded"
+usage 2 "--diff with --output" --diff "$WORKDIR/a.folded" "$WORKDIR/b.folded" -o "$WORKDIR/x.folded"
+usage 1 "a baseline that does not exist" --baseline "$WORKDIR/none" --load "$WORKDIR/a.folded" -b
+printf 'main;x notanumber\n' >"$WORKDIR/bad.folded"
+usage 1 "a malformed baseline" --diff "$WORKDIR/bad.folded" "$WORKDIR/a.folded" -b
+grep -q 'bad.folded:1' "$WORKDIR/u.err"
+ok $? "... naming the file and line" || diag "$(cat "$WORKDIR/u.err")"
+
+# --- the demo: slow against fixed, fixed against fixed -----------------
+DEMO=$top_builddir/ctop-demo
+if [ ! -x "$DEMO" ]; then
+	skip "the demo's diffs" "$DEMO not built"
+elif ! ptrace_allowed; then
+	skip "the demo's diffs" "ptrace not permitted"
+else
+	# As run-demo.sh: perf cannot see data_dir_exists's stat() in the
+	# kernel at perf_event_paranoid 2; ptrace sees every run alike.
+	rec() { "$CTOP" --backend ptrace -F 499 --duration 2 -o "$WORKDIR/$1.folded" \
+		-- "$DEMO" $2 >/dev/null 2>"$WORKDIR/$1.err"; }
+	rec slow "" && rec fixed --fixed && rec fixed2 --fixed
+	ok $? "three demo runs recorded" || diag "$(cat "$WORKDIR"/*.err)"
+	"$CTOP" --diff "$WORKDIR/slow.folded" "$WORKDIR/fixed.folded" -b \
+		>"$WORKDIR/sf" 2>&1
+	ok $? "--diff slow fixed exits 0"
+	for f in log_debug data_dir_exists; do
+		a=$(field "$WORKDIR/sf" $f 4) b=$(field "$WORKDIR/sf" $f 5)
+		d=$(field "$WORKDIR/sf" $f 6)
+		# The shares, from the folded files by awk: the same figures.
+		fa=$(folded_share "$WORKDIR/slow.folded" $f)
+		fb=$(folded_share "$WORKDIR/fixed.folded" $f)
+		diag "$f: total $a% -> $b% ($d points); by awk $fa% -> $fb%"
+		awk -v a="$a" -v b="$b" -v d="$d" 'BEGIN {
+			exit !(a >= 10 && b <= 1 && d <= -9 && (a - b - -d) ^ 2 < 0.03) }'
+		ok $? "$f shrinks to about 0 against the fix ($a% -> $b%, $d)"
+		within "$a" "$fa" 0.15 && within "$b" "$fb" 0.15
+		ok $? "$f: the shares are the folded files' ($fa%, $fb%)"
+	done
+	"$CTOP" --diff "$WORKDIR/fixed.folded" "$WORKDIR/fixed2.folded" -b \
+		>"$WORKDIR/ff" 2>&1
+	max=$(awk 'NR > 3 && NF >= 7 { for (i = 3; i <= 6; i += 3) {
+		v = $i < 0 ? -$i : $i; if (v > m) m = v } } END { print m + 0 }' \
+		"$WORKDIR/ff")
+	flagged=$(awk 'NR > 3 && NF == 8' "$WORKDIR/ff" | wc -l)
+	# Noise: three standard deviations of a share difference at its
+	# worst (50%), over the samples taken (ptrace weighs them by CPU
+	# time, so a profile counts more than it took).
+	n1=$(samples_taken "$WORKDIR/fixed.err" "$(folded_total "$WORKDIR/fixed.folded")")
+	n2=$(samples_taken "$WORKDIR/fixed2.err" "$(folded_total "$WORKDIR/fixed2.folded")")
+	noise=$(awk -v a="$n1" -v b="$n2" 'BEGIN { printf "%.1f", 300 * sqrt(0.25 / a + 0.25 / b) }')
+	diag "fixed against fixed: largest change $max points (noise $noise over $n1 and $n2 samples), $flagged rows marked"
+	awk -v m="$max" -v n="$noise" 'BEGIN { exit !(m < n) }'
+	ok $? "two runs of one program: no change above noise ($max < $noise)" ||
+		diag "$(head -12 "$WORKDIR/ff")"
+	[ "$flagged" -le 2 ]
+	ok $? "at most two rows marked as changed ($flagged)" ||
+		diag "$(head -12 "$WORKDIR/ff")"
+	"$CTOP" --diff "$WORKDIR/fixed.folded" "$WORKDIR/slow.folded" \
+		--fail-above 5 >/dev/null 2>"$WORKDIR/gate.err"
+	rc=$?
+	[ $rc = 3 ] && grep -q '^ctop-prof: regression: ' "$WORKDIR/gate.err"
+	ok $? "the slow run against the fixed one fails the gate: $(cat "$WORKDIR/gate.err")"
+	"$CTOP" --diff "$WORKDIR/fixed.folded" "$WORKDIR/fixed2.folded" \
+		--fail-above 5 >/dev/null 2>&1
+	ok $? "fixed against fixed passes it"
+	# --baseline on a live target: the fixed demo against the slow run.
+	"$CTOP" --backend ptrace -F 499 --baseline "$WORKDIR/slow.folded" -b -n 1 \
+		-d 2 -- "$DEMO" --fixed >"$WORKDIR/live" 2>"$WORKDIR/live.err"
+	ok $? "--baseline FILE -b -n 1 -- demo --fixed exits 0" ||
+		diag "$(cat "$WORKDIR/live.err")"
+	grep -q '^diff: A = slow.folded ([0-9]* samples), B = ctop-demo ' "$WORKDIR/live"
+	ok $? "live: the header names the baseline and the target" ||
+		diag "$(head -3 "$WORKDIR/live")"
+	d=$(field "$WORKDIR/live" log_debug 6) b=$(field "$WORKDIR/live" log_debug 5)
+	awk -v d="$d" -v b="$b" 'BEGIN { exit !(d <= -9 && b <= 1) }'
+	ok $? "live: log_debug shrank to about 0 against the baseline ($b%, $d)" ||
+		diag "$(head -12 "$WORKDIR/live")"
+fi
+
+done_testing
