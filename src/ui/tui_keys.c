@@ -224,6 +224,65 @@ key_threads(struct tui *t, int arg)
 	t->refetch = true;
 }
 
+/* The process frames right under the root (--children), largest first;
+ * how many, at most max. */
+static int
+process_nodes(const struct pview *v, uint32_t *out, int max)
+{
+	int n = 0;
+
+	if (!v || !v->n_nodes)
+		return 0;
+	for (uint32_t c = v->nodes[0].first_child; c != PROFILE_NO_NODE &&
+	    n < max; c = v->nodes[c].next_sibling) {
+		uint32_t f = v->nodes[c].frame;
+		int at = n++;
+
+		if (f >= v->n_frames || v->frames[f].kind != FRAME_PROCESS) {
+			n--;
+			continue;
+		}
+		while (at > 0 && v->nodes[out[at - 1]].total <
+		    v->nodes[c].total) {
+			out[at] = out[at - 1];
+			at--;
+		}
+		out[at] = c;
+	}
+	return n;
+}
+
+/* P: with --children, each process in turn (largest first) as the zoom
+ * root of the icicle or flame, then all of them again. */
+static void
+key_procs(struct tui *t, int arg)
+{
+	const struct pview *v = tui_tree(t);
+	uint32_t procs[256];
+	int n = process_nodes(v, procs, 256), i = 0;
+
+	if (n < 2) {
+		tui_message(t, false, "P: one process only (--children shows "
+		    "each process the target forks)");
+		return;
+	}
+	if (t->view.n_zoom == 1)
+		for (i = 0; i < n && v->nodes[procs[i]].id != t->view.zoom[0];
+		    i++)
+			;
+	i = t->view.n_zoom == 1 && i < n ? i + 1 : 0;
+	if (t->view.mode == UI_TABLE)
+		t->view.mode = UI_ICICLE;
+	if (i == n) {
+		t->view.n_zoom = 0;
+		tui_message(t, false, "all %d processes", n);
+		return;
+	}
+	t->view.zoom[0] = v->nodes[procs[i]].id;
+	t->view.n_zoom = 1;
+	tui_message(t, false, "process %d of %d", i + 1, n);
+}
+
 static void
 key_window(struct tui *t, int arg)
 {
@@ -500,6 +559,8 @@ const struct keymap_entry keymap[] = {
 	{ "sort-next", { '>' }, ALL, "next sort column", key_sort, SORT_N },
 	{ "threads", { 'T' }, ALL, "threads: all, each in turn",
 	    key_threads, 0 },
+	{ "processes", { 'P' }, ALL, "processes (--children): each in turn",
+	    key_procs, 0 },
 	{ "pause", { ' ' }, ALL, "pause the display", key_pause, 0 },
 	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },
 	{ "window", { 'w' }, ALL, "window: all, 5 s, 30 s", key_window, 0 },

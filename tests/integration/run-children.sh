@@ -8,6 +8,7 @@
 # stopped or left traced, also after kill -9 of ctop-prof.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/perf-lib.sh"
+. "$top_srcdir/tests/tui/tuilib.sh"
 export LC_ALL=C
 perf_allowed || skip_all "perf backend not usable here: $PERF_WHY"
 
@@ -42,8 +43,12 @@ awk -v r="$r" -v s="$s" 'BEGIN { exit !(r >= 25 && s >= 25 && r + s >= 90) }'
 ok $? "the two jobs are processes of their own: ratio $r%, spin $s% (each >= 25, both >= 90)" ||
 	awk '{ split($0, f, ";"); print f[1] }' "$WORKDIR/make.folded" | sort | uniq -c | head
 a=$(within_proc "$WORKDIR/make.folded" '^[0-9]+ ratio$' work_a)
-within "$a" 75 5
-ok $? "within ratio's process, work_a has $a% (truth 75, +- 5)"
+rn=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ ratio$/) n += $NF } END { print n + 0 }' "$WORKDIR/make.folded")
+# 4 standard deviations of a share from rn samples (a loaded machine gives
+# ratio fewer: 80.3% once, against a fixed +- 5).
+tol=$(awk -v n="$rn" 'BEGIN { t = 400 * sqrt(0.75 * 0.25 / (n > 0 ? n : 1)); printf "%.1f", (t < 3 ? 3 : t) }')
+within "$a" 75 "$tol"
+ok $? "within ratio's process, work_a has $a% of its $rn samples (truth 75, +- $tol)"
 grep -qE '^[0-9]+ make;' "$WORKDIR/make.folded" || grep -qE '^[0-9]+ make ' "$WORKDIR/make.folded"
 m=$?
 [ "$m" = 0 ] || diag "make itself was not sampled (it only waits)"
@@ -79,9 +84,11 @@ cleanup_pid "$srv"
 wait_for 5 test "$(pgrep -P "$srv" | wc -l)" -ge 2
 "$CTOP" --children -F 499 --duration 2 -o "$WORKDIR/srv.folded" -p "$srv" 2>"$WORKDIR/err"
 ok $? "attach to a parent with two workers: recorded"
-n=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ spin$/) p[f[1]] += $NF } END { k = 0; for (x in p) if (p[x] >= 100) k++; print k }' "$WORKDIR/srv.folded")
+# Each spins all the time: even a loaded machine gives each of them tens of
+# samples in 2 s (one had under 100 at a load of 7 on 2 CPUs).
+n=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ spin$/) p[f[1]] += $NF } END { k = 0; for (x in p) if (p[x] >= 20) k++; print k }' "$WORKDIR/srv.folded")
 [ "${n:-0}" = 2 ]
-ok $? "both workers there at attach are sampled, each its own process ($n with >= 100 samples)"
+ok $? "both workers there at attach are sampled, each its own process ($n with >= 20 samples)"
 # kill -9 of ctop-prof: nothing stopped, nothing traced.
 "$CTOP" --children -F 999 --duration 30 -o "$WORKDIR/k.folded" -p "$srv" 2>/dev/null &
 c=$!
@@ -112,7 +119,31 @@ procs=$(awk '{ split($0, f, ";"); p[f[1]] = 1 } END { print length(p) }' "$WORKD
 [ "$cb" -ge 20 ] && [ "$procs" -ge 20 ]
 ok $? "children named: $cb samples in child_burst, $procs process frames"
 
-# 5. Usage.
+# 5. The live view: the header counts the processes, P zooms into each
+# in turn (the one with most samples first), then shows all again; at
+# 80x24 with TERM=vt100 LANG=C.
+tui_start 80 24 LC_ALL=C LANG=C TERM=vt100 -- --children -d 0.5 -- sh -c \
+	"\"$TARGETS/spin\" -b 1 -s 60 >/dev/null & \"$TARGETS/ratio\" --seconds 60 & wait"
+samples() { line 1 | sed -n 's/.*samples *\([0-9]*\).*/\1/p'; }
+wait_for 10 line_has 1 "+2 procs"; ok $? "status line: $(line 1)" || show
+# Both processes in the view (99 Hz each) before P.
+wait_for 20 test "$(samples)" -ge 200
+keys P
+wait_for 10 line_has 3 "icicle  all > "
+z1=$(line 3 | sed 's/.*all > //')
+keys P
+wait_for 10 eval '[ -n "$(line 3 | grep "all > ")" ] && [ "$(line 3 | sed "s/.*all > //")" != "$z1" ]'
+z2=$(line 3 | sed 's/.*all > //')
+keys P
+wait_for 10 line_has 3 "icicle  all"
+z3=$(line 3)
+echo "$z1 $z2" | grep -qE '^[0-9]+ (spin|ratio) [0-9]+ (spin|ratio)$' &&
+	[ "${z1#* }" != "${z2#* }" ] && [ "$z3" = "icicle  all" ]
+ok $? "P: zoom into '$z1', then '$z2', then all ('$z3')" || show
+keys q
+wait_has "EXITED:"; ok $? "q quits" || show
+
+# 6. Usage.
 for bad in "--backend ptrace" "--mode wall"; do
 	# shellcheck disable=SC2086
 	"$CTOP" --children $bad -o "$WORKDIR/bad.folded" -- true >/dev/null 2>"$WORKDIR/err"
