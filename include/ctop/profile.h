@@ -32,13 +32,18 @@ enum frame_kind {
 
 /* A frame's identity is (kind, name, module); file and line describe it:
  * the source line first seen executing in it (the sampled line, or the
- * call site for a caller), kept from the first time it was interned. */
+ * call site for a caller), kept from the first time it was interned, as
+ * are start_line and system_name. */
 struct frame {
 	const char *name;	/* demangled name, or "module+0x1f0" */
 	const char *module;	/* file name of the ELF object, or NULL */
 	const char *file;	/* source file, or NULL */
 	uint32_t line;		/* 0 when unknown */
 	uint8_t kind;		/* enum frame_kind */
+	uint32_t start_line;	/* the function's declaration line (DWARF
+				 * DW_AT_decl_line), 0 when unknown */
+	const char *system_name; /* the symbol as linked (C++: mangled)
+				 * where it differs from name, else NULL */
 };
 
 struct profile_limits {

@@ -224,14 +224,15 @@ pp_function(struct pp *pp, uint32_t fid)
 {
 	const struct frame *f = &pp->v->frames[fid];
 	pb_function init = PERFTOOLS__PROFILES__FUNCTION__INIT;
-	int64_t name, file;
+	int64_t name, file, sys;
 	uint32_t j, mask;
 
 	if (pp->fn_of_frame[fid])
 		return pp->fn_of_frame[fid];
 	name = pp_str(pp, f->name);
 	file = pp_str(pp, f->file);
-	if (name < 0 || file < 0 ||
+	sys = pp_str(pp, f->system_name);
+	if (name < 0 || file < 0 || sys < 0 ||
 	    itab_reserve(&pp->fn_tab, pp->n_fn, fn_hash, pp))
 		return 0;
 	mask = pp->fn_tab.cap - 1;
@@ -250,9 +251,11 @@ pp_function(struct pp *pp, uint32_t fid)
 		return 0;
 	init.id = pp->n_fn + 1;
 	init.name = name;
-	/* Names are demangled and the mangled one is not kept: system_name
-	 * stays unset rather than repeating name. */
+	/* The symbol as linked only where it differs from the (demangled)
+	 * name: pprof shows system_name with -symbolize=none. */
+	init.system_name = sys;
 	init.filename = file;
+	init.start_line = pp->v->frames[fid].start_line;
 	pp->fn[pp->n_fn] = init;
 	pp->fn_tab.slot[j] = (uint32_t)pp->n_fn++;
 	return pp->fn_of_frame[fid] = (uint32_t)init.id;
@@ -991,7 +994,7 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 		if (!l->n_line) {
 			/* No symbol: named by its address, as folded does. */
 			struct frame f = { addr, module && *module ? module :
-			    NULL, NULL, 0, FRAME_FUNC };
+			    NULL, NULL, 0, FRAME_FUNC, 0, NULL };
 
 			snprintf(addr, sizeof(addr), "0x%llx",
 			    (unsigned long long)l->address);
@@ -1005,7 +1008,7 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			    l->line[k]->function_id);
 			const pb_function *fn;
 			struct frame f = { NULL, module && *module ? module :
-			    NULL, NULL, 0, FRAME_FUNC };
+			    NULL, NULL, 0, FRAME_FUNC, 0, NULL };
 
 			if (fi == UINT32_MAX)
 				return pr_fail(r, cause, "location %llu: no "
@@ -1014,12 +1017,19 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			fn = pb->function[fi];
 			f.name = pr_str(r, fn->name);
 			f.file = pr_str(r, fn->filename);
-			if (!f.name || !f.file)
+			f.system_name = pr_str(r, fn->system_name);
+			if (!f.name || !f.file || !f.system_name)
 				return pr_fail(r, cause, "function %llu: string "
 				    "index out of range",
 				    (unsigned long long)fn->id);
 			if (!*f.file)
 				f.file = NULL;
+			if (!*f.system_name || strcmp(f.system_name,
+			    f.name) == 0)
+				f.system_name = NULL;
+			f.start_line = fn->start_line > 0 &&
+			    fn->start_line <= INT32_MAX ?
+			    (uint32_t)fn->start_line : 0;
 			if (!*f.name)
 				f.name = "[unknown]";
 			f.line = l->line[k]->line > 0 && l->line[k]->line <=
@@ -1062,7 +1072,7 @@ pr_process(struct pr *r, uint32_t l)
 	 * function of the same name seen elsewhere with a file. */
 	if (!r->bare[l])
 		return PROFILE_NO_FRAME;
-	pf = (struct frame){ f->name, NULL, NULL, 0, FRAME_PROCESS };
+	pf = (struct frame){ f->name, NULL, NULL, 0, FRAME_PROCESS, 0, NULL };
 	r->proc_of_loc[l] = profile_intern(r->p, &pf) + 1;
 	return r->proc_of_loc[l] - 1;
 }
@@ -1165,7 +1175,7 @@ export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
 	struct pr r = { .path = path, .p = p };
 	struct id_at *locs = NULL, *fns = NULL, *maps = NULL;
 	pb_profile *pb;
-	struct frame proc = { "pprof", NULL, NULL, 0, FRAME_PROCESS };
+	struct frame proc = { "pprof", NULL, NULL, 0, FRAME_PROCESS, 0, NULL };
 	int err;
 
 	pb = perftools__profiles__profile__unpack(NULL, len, buf);

@@ -203,8 +203,12 @@ profile_intern(struct profile *p, const struct frame *f)
 	nf->name = arena_strdup(p, key.name);
 	nf->module = key.module ? arena_strdup(p, key.module) : NULL;
 	nf->file = key.file ? arena_strdup(p, key.file) : NULL;
+	nf->start_line = key.start_line;
+	nf->system_name = key.system_name ?
+	    arena_strdup(p, key.system_name) : NULL;
 	if (!nf->name || (key.module && !nf->module) ||
-	    (key.file && !nf->file))
+	    (key.file && !nf->file) ||
+	    (key.system_name && !nf->system_name))
 		return PROFILE_NO_FRAME;	/* arena bytes stay, harmless */
 	p->frame_hash[p->n_frames] = h;
 	if ((p->n_frames + 1) > p->ftab_cap / 2) {

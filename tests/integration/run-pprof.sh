@@ -5,6 +5,8 @@
 #   gives every function the same flat and cum samples as the folded file;
 # - a recording of the inline target: leaf on top, its file:line and the
 #   inline frames of one location, the period from the rate, the duration;
+# - a recording of a C++ target: each function's system_name is the
+#   mangled symbol where it differs, its start_line the DWARF decl line;
 # - a recording of three named threads: each sample labelled with its
 #   thread's name, tid and the pid, and a thread's samples are its own.
 . "$(dirname "$0")/../lib.sh"
@@ -93,8 +95,33 @@ awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 } on' "$D/raw" |
 sed -n 2p "$D/loc" | grep -q '^ middle .*inline.c:[0-9]' &&
 	sed -n 3p "$D/loc" | grep -q "^ parent .*inline.c:$parent_line"
 ok $? "one location: leaf, middle, parent at inline.c:$parent_line"
+# Each function's start line is the line its name is declared on (the
+# line after INLINE or NOINLINE): an inlined one's from its abstract origin.
+for fn in leaf middle parent; do
+	want=$(grep -n "^$fn(unsigned long n)" "$src" | cut -d: -f1)
+	got=$(awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 }
+		on' "$D/raw" | grep -m1 " $fn .*inline\.c:" |
+		sed -n 's/.* s=\([0-9]*\)().*/\1/p')
+	[ -n "$want" ] && [ "$got" = "$want" ]
+	ok $? "$fn: start line $want (inline.c), pprof says ${got:-none}"
+done
 awk '/^Mappings/ { on = 1; next } on && / inline /' "$D/raw" | grep -q '\[FN\]\[FL\]\[LN\]\[IN\]'
 ok $? "the target's mapping says functions, files, lines and inline frames"
+
+# --- a C++ target: mangled system_name, start line -------------------------
+src=$top_srcdir/tests/targets/cxxtmpl.cc
+decl=$(grep -n '^Worker<T>::run()' "$src" | cut -d: -f1)
+timeout 30 "$CTOP" -F 99 --duration 1.5 -o "$D/c.pb.gz" -- "$TARGETS/cxxtmpl" \
+	>/dev/null 2>"$D/err"
+pprof -raw "$D/c.pb.gz" >"$D/raw"
+ok $? "go tool pprof -raw reads a recording of cxxtmpl"
+# "ID: 0xADDR M=N NAME FILE:LINE s=START(SYSTEM_NAME)"
+run_loc=$(grep -m1 ' ns::Worker<int>::run() ' "$D/raw")
+echo "$run_loc" | grep -q "cxxtmpl\.cc:[0-9]* s=$decl(_ZN2ns6WorkerIiE3runEv)\$"
+ok $? "ns::Worker<int>::run(): system_name _ZN2ns6WorkerIiE3runEv, start line $decl (its definition): $run_loc"
+main_decl=$(grep -n '^main()' "$src" | cut -d: -f1)
+grep -q " main .*cxxtmpl\.cc:[0-9]* s=$main_decl()\$" "$D/raw"
+ok $? "main: start line $main_decl, no system_name (a C name): $(grep -m1 ' main ' "$D/raw")"
 
 # --- three named threads: thread labels -------------------------------------
 start_target t "$TARGETS/named_threads" --threads 3 --seconds 60
