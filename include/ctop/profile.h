@@ -46,6 +46,20 @@ struct frame {
 				 * where it differs from name, else NULL */
 };
 
+/* What a module (an ELF object mapped into the target) is, for the
+ * formats that keep it (pprof's Mapping): frames name their module by
+ * its file's basename, which is the key here. */
+#define PROFILE_MOD_FUNCTIONS	0x1	/* it has a symbol table */
+#define PROFILE_MOD_LINES	0x2	/* DWARF: files, lines, inline frames */
+struct profile_module {
+	const char *name;	/* the basename frames' module holds */
+	const char *path;	/* as mapped ("[vdso]" for the vDSO) */
+	uint64_t start, limit;	/* its executable mapping [start, limit) */
+	uint64_t offset;	/* the file offset mapped at start */
+	const char *build_id;	/* GNU build id in hex, or NULL */
+	uint8_t flags;		/* PROFILE_MOD_* */
+};
+
 struct profile_limits {
 	uint32_t max_nodes;	/* call tree nodes over all threads; past it a
 				 * new stack is cut at its deepest known node
@@ -79,6 +93,15 @@ void profile_free(struct profile *p);
  * start at 0, and never change for the life of the profile. Returns
  * PROFILE_NO_FRAME when out of memory. */
 uint32_t profile_intern(struct profile *p, const struct frame *f);
+
+/* Records a module (strings are copied); the first record of a name
+ * stays (two files of one basename: the first one sampled). Returns 0 or
+ * -ENOMEM. */
+int profile_set_module(struct profile *p, const struct profile_module *m);
+
+/* The module frames call `name`, or NULL when none was recorded. */
+const struct profile_module *profile_module(const struct profile *p,
+    const char *name);
 
 /* Looks up an interned frame; NULL for an unknown id. */
 const struct frame *profile_frame(const struct profile *p, uint32_t id);
@@ -155,6 +178,9 @@ struct pview {
 	const struct frame *frames;	/* indexed by frame id */
 	uint32_t n_frames;
 
+	const struct profile_module *modules;	/* as recorded so far */
+	uint32_t n_modules;
+
 	struct pview_node *nodes;
 	uint32_t n_nodes;
 
@@ -195,6 +221,10 @@ void pview_unref(struct pview *v);
 
 /* Finds the node with a stable id; PROFILE_NO_NODE when absent. */
 uint32_t pview_find(const struct pview *v, uint64_t id);
+
+/* The module frames of v call `name`, or NULL. */
+const struct profile_module *pview_module(const struct pview *v,
+    const char *name);
 
 /* The frame of a node, or NULL at the root. */
 const struct frame *pview_node_frame(const struct pview *v, uint32_t node);

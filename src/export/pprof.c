@@ -261,6 +261,30 @@ pp_function(struct pp *pp, uint32_t fid)
 	return pp->fn_of_frame[fid] = (uint32_t)init.id;
 }
 
+/* A mapping as the worker saw its module: path, executable range, file
+ * offset, build id, and what naming had (has_* say what was symbolized:
+ * functions from a symbol table; files, lines and inline frames from
+ * DWARF). Returns 0 or -1 (out of memory). */
+static int
+pp_mapping_module(struct pp *pp, pb_mapping *m,
+    const struct profile_module *pm)
+{
+	int64_t path = pp_str(pp, pm->path), bid = pp_str(pp, pm->build_id);
+
+	if (path < 0 || bid < 0)
+		return -1;
+	if (pm->path)
+		m->filename = path;
+	m->build_id = bid;
+	m->memory_start = pm->start;
+	m->memory_limit = pm->limit;
+	m->file_offset = pm->offset;
+	m->has_functions = (pm->flags & PROFILE_MOD_FUNCTIONS) != 0;
+	m->has_filenames = m->has_line_numbers = m->has_inline_frames =
+	    (pm->flags & PROFILE_MOD_LINES) != 0;
+	return 0;
+}
+
 /* The mapping id of a frame's module (0: none, as for the process name,
  * markers and frames without a module); -1 when out of memory. */
 static int64_t
@@ -268,6 +292,7 @@ pp_mapping(struct pp *pp, const struct frame *f)
 {
 	pb_mapping init = PERFTOOLS__PROFILES__MAPPING__INIT;
 	const char *module = f->module;
+	const struct profile_module *pm;
 	int64_t file;
 
 	/* The kind of a frame without a module (as read from a folded
@@ -278,6 +303,9 @@ pp_mapping(struct pp *pp, const struct frame *f)
 		module = "[jit]";
 	if (!module || f->kind == FRAME_PROCESS || f->kind == FRAME_MARKER)
 		return 0;
+	pm = pview_module(pp->v, module);
+	/* Keyed by the module's name, as frames name it; the mapping's
+	 * file is its path where the worker told it. */
 	if ((file = pp_str(pp, module)) < 0)
 		return -1;
 	if ((size_t)file >= pp->cap_map_of_str) {
@@ -298,6 +326,8 @@ pp_mapping(struct pp *pp, const struct frame *f)
 	init.filename = file;
 	/* Every frame of a module is named (a function, or module+0xOFF). */
 	init.has_functions = 1;
+	if (pm && pp_mapping_module(pp, &init, pm))
+		return -1;
 	pp->map[pp->n_map] = init;
 	return pp->map_of_str[file] = (uint32_t)++pp->n_map;
 }
@@ -368,7 +398,7 @@ pp_location(struct pp *pp, const uint32_t *run, uint32_t n)
 	pp->loc_off[pp->n_loc] = (uint32_t)pp->n_pool;
 	pp->loc_len[pp->n_loc] = n;
 	pp->n_pool += n;
-	if (map)
+	if (map && !pview_module(pp->v, pp->v->frames[run[n - 1]].module))
 		pp_mapping_flags(pp, (uint64_t)map, run, n);
 	init.id = pp->n_loc + 1;
 	init.mapping_id = (uint64_t)map;
@@ -988,8 +1018,10 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			return pr_fail(r, cause, "location %llu: no mapping %llu",
 			    (unsigned long long)l->id,
 			    (unsigned long long)l->mapping_id);
+		/* Frames name a module by its basename; a mapping's file
+		 * is a path (ours, Go's). */
 		if (m != UINT32_MAX)
-			module = pr_str(r, pb->mapping[m]->filename);
+			module = base_name(pr_str(r, pb->mapping[m]->filename));
 		r->loc_frames[i] = (uint32_t)nf;
 		if (!l->n_line) {
 			/* No symbol: named by its address, as folded does. */

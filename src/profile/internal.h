@@ -46,6 +46,10 @@ struct profile {
 	uint32_t *ftab;			/* frame ids, open addressing */
 	uint32_t ftab_cap;		/* power of two */
 
+	struct profile_module *mods;	/* few (one per ELF object): a
+					 * linear search is enough */
+	uint32_t n_mods, cap_mods;
+
 	struct pnode *nodes;
 	uint32_t n_nodes, cap_nodes;
 	uint32_t *ntab;			/* node indices keyed by (parent, frame) */

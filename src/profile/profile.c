@@ -230,6 +230,43 @@ profile_frame(const struct profile *p, uint32_t id)
 }
 
 /* ------------------------------------------------------------------------
+ * Modules
+ * ------------------------------------------------------------------------ */
+
+const struct profile_module *
+profile_module(const struct profile *p, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; name && i < p->n_mods; i++)
+		if (strcmp(p->mods[i].name, name) == 0)
+			return &p->mods[i];
+	return NULL;
+}
+
+int
+profile_set_module(struct profile *p, const struct profile_module *m)
+{
+	struct profile_module *nm;
+
+	if (!m->name || profile_module(p, m->name))
+		return 0;
+	if (grow_array((void **)&p->mods, &p->cap_mods, p->n_mods + 1,
+	    sizeof(*p->mods)))
+		return -ENOMEM;
+	nm = &p->mods[p->n_mods];
+	*nm = *m;
+	nm->name = arena_strdup(p, m->name);
+	nm->path = m->path ? arena_strdup(p, m->path) : NULL;
+	nm->build_id = m->build_id ? arena_strdup(p, m->build_id) : NULL;
+	if (!nm->name || (m->path && !nm->path) ||
+	    (m->build_id && !nm->build_id))
+		return -ENOMEM;
+	p->n_mods++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
  * Threads and nodes
  * ------------------------------------------------------------------------ */
 
@@ -477,6 +514,7 @@ profile_free(struct profile *p)
 	}
 	free(p->frames);
 	free(p->frame_hash);
+	free(p->mods);
 	free(p->ftab);
 	free(p->nodes);
 	free(p->ntab);
@@ -567,6 +605,7 @@ profile_get_stats(const struct profile *p, struct profile_stats *out)
 	out->bytes = sizeof(*p) + p->arena_bytes +
 	    (size_t)p->cap_frames * (sizeof(*p->frames) + sizeof(uint32_t)) +
 	    (size_t)p->ftab_cap * sizeof(uint32_t) +
+	    (size_t)p->cap_mods * sizeof(*p->mods) +
 	    (size_t)p->cap_nodes * sizeof(*p->nodes) +
 	    (size_t)p->ntab_cap * sizeof(uint32_t) +
 	    (size_t)p->cap_threads * sizeof(*p->threads) +

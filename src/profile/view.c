@@ -18,6 +18,7 @@ struct vpriv {
 	uint32_t *find;		/* node indices keyed by id */
 	uint32_t find_cap;
 	struct frame *frames;	/* owned copy, or NULL when borrowed */
+	struct profile_module *modules;	/* likewise */
 	struct pview *base;	/* a focus view holds its source view */
 };
 
@@ -441,6 +442,7 @@ view_free(struct pview *v)
 	free(v->leaves);
 	free(pr->find);
 	free(pr->frames);
+	free(pr->modules);
 	pview_unref(pr->base);
 	free(pr);
 	free(v);
@@ -631,6 +633,13 @@ profile_view(const struct profile *p, const struct pview_params *params,
 		memcpy(pr->frames, p->frames,
 		    p->n_frames * sizeof(*pr->frames));
 	v->frames = pr->frames;
+	if (p->n_mods && !(pr->modules = malloc(p->n_mods *
+	    sizeof(*pr->modules))))
+		goto fail;
+	if (p->n_mods)
+		memcpy(pr->modules, p->mods, p->n_mods * sizeof(*pr->modules));
+	v->modules = pr->modules;
+	v->n_modules = p->n_mods;
 	if (!now_ns)
 		now_ns = p->last_time;
 	if (vb_init(&b, v->frames, v->n_frames))
@@ -716,6 +725,8 @@ pview_focus(const struct pview *v, uint32_t frame)
 	f->time_ns = v->time_ns;
 	f->frames = v->frames;
 	f->n_frames = v->n_frames;
+	f->modules = v->modules;
+	f->n_modules = v->n_modules;
 	/* The frames array belongs to v: keep v alive as long as f. */
 	((struct vpriv *)f->priv)->base = pview_ref((struct pview *)v);
 	if (vb_init(&b, f->frames, f->n_frames) ||
@@ -792,4 +803,15 @@ pview_node_frame(const struct pview *v, uint32_t node)
 		return NULL;
 	f = v->nodes[node].frame;
 	return f < v->n_frames ? &v->frames[f] : NULL;
+}
+
+const struct profile_module *
+pview_module(const struct pview *v, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; name && i < v->n_modules; i++)
+		if (strcmp(v->modules[i].name, name) == 0)
+			return &v->modules[i];
+	return NULL;
 }

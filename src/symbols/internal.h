@@ -70,6 +70,7 @@ struct symbols__mod {
 	struct symbols__plt *plts;	/* sorted, from the PLT sections */
 	size_t n_plts;
 	bool plts_loaded;
+	bool profiled;		/* told to the profile (profile_set_module) */
 	/* Lifetime, CLOCK_MONOTONIC like the samples' time_ns (symbols.c
 	 * "Module lifetimes"): mapped since from_ns (0: before we looked);
 	 * a retired module was seen gone at gone_ns. */

@@ -346,6 +346,41 @@ mod_bias(struct symbols__mod *m)
 	return bias;
 }
 
+/* Tells the profile what m is, once, when a pc in it is first named:
+ * the mapping that holds pc (its executable one), its path and build id,
+ * and what it gives for naming, as pprof's Mapping says. */
+static void
+mod_tell_profile(struct symbols *s, struct symbols__mod *m, uint64_t pc)
+{
+	struct profile_module pm = { .name = m->name, .path = m->path };
+	const unsigned char *bits;
+	GElf_Addr vaddr, bias;
+	char hex[2 * 64 + 1];
+	int len;
+
+	if (m->profiled || !s->opts.profile)
+		return;
+	m->profiled = true;
+	for (size_t i = 0; i < m->n_segs; i++)
+		if (pc >= m->segs[i].lo && pc < m->segs[i].hi) {
+			pm.start = m->segs[i].lo;
+			pm.limit = m->segs[i].hi;
+			pm.offset = m->segs[i].off;
+		}
+	len = dwfl_module_build_id(m->mod, &bits, &vaddr);
+	if (len > 0 && len <= 64) {
+		for (int i = 0; i < len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+		pm.build_id = hex;
+	}
+	if (m->n_funcs || m->n_marks)
+		pm.flags |= PROFILE_MOD_FUNCTIONS;
+	if (dwfl_module_getdwarf(m->mod, &bias))
+		pm.flags |= PROFILE_MOD_LINES;
+	/* Out of memory only costs the pprof's Mapping its details. */
+	(void)profile_set_module(s->opts.profile, &pm);
+}
+
 int
 symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
     bool exact, struct frame *out, int max)
@@ -358,6 +393,7 @@ symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
 	int n;
 
 	n = resolve_dwarf(s, m, pca, name, raw, out, max);
+	mod_tell_profile(s, m, pc);
 	if (n > 0 && out[n - 1].kind == FRAME_FUNC)
 		return n;
 	if (n >= max)

@@ -7,6 +7,7 @@
 #   inline frames of one location, the period from the rate, the duration;
 # - a recording of a C++ target: each function's system_name is the
 #   mangled symbol where it differs, its start_line the DWARF decl line;
+#   its mapping has the file's path, build id and executable segment;
 # - a recording of three named threads: each sample labelled with its
 #   thread's name, tid and the pid, and a thread's samples are its own.
 . "$(dirname "$0")/../lib.sh"
@@ -105,7 +106,7 @@ for fn in leaf middle parent; do
 	[ -n "$want" ] && [ "$got" = "$want" ]
 	ok $? "$fn: start line $want (inline.c), pprof says ${got:-none}"
 done
-awk '/^Mappings/ { on = 1; next } on && / inline /' "$D/raw" | grep -q '\[FN\]\[FL\]\[LN\]\[IN\]'
+awk '/^Mappings/ { on = 1; next } on && /\/inline /' "$D/raw" | grep -q '\[FN\]\[FL\]\[LN\]\[IN\]'
 ok $? "the target's mapping says functions, files, lines and inline frames"
 
 # --- a C++ target: mangled system_name, start line -------------------------
@@ -119,6 +120,20 @@ ok $? "go tool pprof -raw reads a recording of cxxtmpl"
 run_loc=$(grep -m1 ' ns::Worker<int>::run() ' "$D/raw")
 echo "$run_loc" | grep -q "cxxtmpl\.cc:[0-9]* s=$decl(_ZN2ns6WorkerIiE3runEv)\$"
 ok $? "ns::Worker<int>::run(): system_name _ZN2ns6WorkerIiE3runEv, start line $decl (its definition): $run_loc"
+# "ID: START/LIMIT/OFFSET PATH BUILDID [FN]...": the executable mapping
+# of the file, whose build id is the one in its notes.
+map=$(awk '/^Mappings/ { on = 1; next } on && /\/cxxtmpl /' "$D/raw")
+bid=$(readelf -n "$TARGETS/cxxtmpl" | awk '/Build ID:/ { print $3 }')
+echo "$map" | grep -q "/tests/targets/cxxtmpl $bid \[FN\]\[FL\]\[LN\]\[IN\]\$"
+ok $? "cxxtmpl's mapping: its path, build id $bid (readelf -n), functions, files, lines, inline frames: $map"
+# Its range is the file's executable segment: limit - start is the
+# p_memsz of the R E PT_LOAD rounded to pages, offset its page's offset.
+read -r m_start m_limit m_off <<<"$(echo "$map" | sed -n 's/^ *[0-9]*: \(0x[0-9a-f]*\)\/\(0x[0-9a-f]*\)\/\(0x[0-9a-f]*\) .*/\1 \2 \3/p')"
+want_off=$(readelf -lW "$TARGETS/cxxtmpl" | awk '$1 == "LOAD" && $7 == "R" && $8 == "E" { print $2; exit }')
+[ -n "$want_off" ] && want_off=$((want_off - want_off % 4096))
+[ -n "$m_start" ] && [ $((m_start % 4096)) = 0 ] && [ $((m_limit)) -gt $((m_start)) ] &&
+	[ $((m_off)) = "${want_off:-x}" ]
+ok $? "cxxtmpl's mapping [$m_start, $m_limit) maps file offset $m_off: the executable segment's page (${want_off:-?})"
 main_decl=$(grep -n '^main()' "$src" | cut -d: -f1)
 grep -q " main .*cxxtmpl\.cc:[0-9]* s=$main_decl()\$" "$D/raw"
 ok $? "main: start line $main_decl, no system_name (a C name): $(grep -m1 ' main ' "$D/raw")"
