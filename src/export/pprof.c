@@ -1018,10 +1018,11 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			return pr_fail(r, cause, "location %llu: no mapping %llu",
 			    (unsigned long long)l->id,
 			    (unsigned long long)l->mapping_id);
-		/* Frames name a module by its basename; a mapping's file
-		 * is a path (ours, Go's). */
+		/* The mapping's file as the module: a path in ours (where
+		 * the worker knew it) and Go's, so two files of one name
+		 * stay apart. */
 		if (m != UINT32_MAX)
-			module = base_name(pr_str(r, pb->mapping[m]->filename));
+			module = pr_str(r, pb->mapping[m]->filename);
 		r->loc_frames[i] = (uint32_t)nf;
 		if (!l->n_line) {
 			/* No symbol: named by its address, as folded does. */
