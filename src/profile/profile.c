@@ -230,6 +230,72 @@ profile_frame(const struct profile *p, uint32_t id)
 }
 
 /* ------------------------------------------------------------------------
+ * Locations: one per (address, outermost frame)
+ * ------------------------------------------------------------------------ */
+
+static uint32_t
+loc_key_hash(uint64_t address, uint32_t outer)
+{
+	return (uint32_t)profile__mix64(address ^
+	    ((uint64_t)outer << 40 | (uint64_t)outer >> 24));
+}
+
+static uint32_t
+loc_outer(const struct profile *p, uint32_t id)
+{
+	const struct profile_loc *l = &p->locs[id];
+
+	return p->lines[l->first + l->n - 1].frame;
+}
+
+static uint32_t
+loc_slot_hash(const struct profile *p, uint32_t id)
+{
+	return loc_key_hash(p->locs[id].address, loc_outer(p, id));
+}
+
+uint32_t
+profile_intern_loc(struct profile *p, uint64_t address,
+    const struct profile_line *lines, uint32_t n)
+{
+	uint32_t h, j, outer;
+	struct profile_loc *l;
+
+	if (!n || p->n_locs == PROFILE_NO_LOC - 1)
+		return PROFILE_NO_LOC;
+	outer = lines[n - 1].frame;
+	h = loc_key_hash(address, outer);
+	for (j = h & (p->ltab_cap - 1); p->ltab && p->ltab[j] !=
+	    PROFILE__EMPTY; j = (j + 1) & (p->ltab_cap - 1))
+		if (p->locs[p->ltab[j]].address == address &&
+		    loc_outer(p, p->ltab[j]) == outer)
+			return p->ltab[j];
+	if (grow_array((void **)&p->locs, &p->cap_locs, p->n_locs + 1,
+	    sizeof(*p->locs)) || grow_array((void **)&p->lines,
+	    &p->cap_lines, p->n_lines + n, sizeof(*p->lines)) ||
+	    p->n_lines + n < p->n_lines)
+		return PROFILE_NO_LOC;
+	l = &p->locs[p->n_locs];
+	l->address = address;
+	l->first = p->n_lines;
+	l->n = n;
+	memcpy(p->lines + p->n_lines, lines, n * sizeof(*lines));
+	p->n_lines += n;
+	if (!p->ltab || (p->n_locs + 1) > p->ltab_cap / 2) {
+		if (table_resize(p, &p->ltab, &p->ltab_cap, p->n_locs + 1,
+		    loc_slot_hash)) {
+			p->n_lines -= n;
+			return PROFILE_NO_LOC;
+		}
+		for (j = h & (p->ltab_cap - 1); p->ltab[j] != PROFILE__EMPTY;
+		    j = (j + 1) & (p->ltab_cap - 1))
+			;
+	}
+	p->ltab[j] = p->n_locs;
+	return p->n_locs++;
+}
+
+/* ------------------------------------------------------------------------
  * Modules
  * ------------------------------------------------------------------------ */
 
@@ -270,10 +336,19 @@ profile_set_module(struct profile *p, const struct profile_module *m)
  * Threads and nodes
  * ------------------------------------------------------------------------ */
 
+/* A node's key is (parent, frame, location). */
+static uint32_t
+node_key_hash(uint32_t parent, uint32_t frame, uint32_t loc)
+{
+	return profile__pair_hash(parent, frame) ^
+	    (uint32_t)profile__mix64((uint64_t)loc + 1);
+}
+
 static uint32_t
 node_slot_hash(const struct profile *p, uint32_t idx)
 {
-	return profile__pair_hash(p->nodes[idx].parent, p->nodes[idx].frame);
+	return node_key_hash(p->nodes[idx].parent, p->nodes[idx].frame,
+	    p->node_loc[idx]);
 }
 
 static uint32_t
@@ -284,17 +359,19 @@ thread_slot_hash(const struct profile *p, uint32_t idx)
 
 /* Appends a node (roots are not in the (parent, frame) table). */
 static uint32_t
-node_append(struct profile *p, uint32_t parent, uint32_t frame)
+node_append(struct profile *p, uint32_t parent, uint32_t frame, uint32_t loc)
 {
 	struct pnode *n;
 
 	if (grow_array((void **)&p->nodes, &p->cap_nodes, p->n_nodes + 1,
-	    sizeof(*p->nodes)))
+	    sizeof(*p->nodes)) || grow_array((void **)&p->node_loc,
+	    &p->cap_node_loc, p->n_nodes + 1, sizeof(*p->node_loc)))
 		return PROFILE_NO_NODE;
 	n = &p->nodes[p->n_nodes];
 	n->self = n->total = 0;
 	n->parent = parent;
 	n->frame = frame;
+	p->node_loc[p->n_nodes] = loc;
 	return p->n_nodes++;
 }
 
@@ -331,7 +408,8 @@ thread_create(struct profile *p, int32_t tid)
 	if (tid == PROFILE_OTHER_THREADS)
 		memcpy(th->name, OTHER_THREADS_NAME, sizeof OTHER_THREADS_NAME);
 	/* Roots are created past max_nodes: a thread always has one. */
-	th->root = node_append(p, PROFILE_NO_NODE, PROFILE_NO_FRAME);
+	th->root = node_append(p, PROFILE_NO_NODE, PROFILE_NO_FRAME,
+	    PROFILE_NO_LOC);
 	if (th->root == PROFILE_NO_NODE)
 		return PROFILE__EMPTY;
 	mask = p->ttab_cap - 1;
@@ -368,16 +446,17 @@ thread_get(struct profile *p, int32_t tid)
 /* The child of parent for frame; with create, makes it (PROFILE_NO_NODE
  * when absent, or on ENOMEM with *err set). */
 static uint32_t
-node_child(struct profile *p, uint32_t parent, uint32_t frame, int create,
-    int *err)
+node_child(struct profile *p, uint32_t parent, uint32_t frame, uint32_t loc,
+    int create, int *err)
 {
-	uint32_t h = profile__pair_hash(parent, frame), j, mask, n;
+	uint32_t h = node_key_hash(parent, frame, loc), j, mask, n;
 
 	mask = p->ntab_cap - 1;
 	for (j = h & mask; p->ntab[j] != PROFILE__EMPTY; j = (j + 1) & mask) {
 		const struct pnode *c = &p->nodes[p->ntab[j]];
 
-		if (c->parent == parent && c->frame == frame)
+		if (c->parent == parent && c->frame == frame &&
+		    p->node_loc[p->ntab[j]] == loc)
 			return p->ntab[j];
 	}
 	if (!create)
@@ -393,7 +472,7 @@ node_child(struct profile *p, uint32_t parent, uint32_t frame, int create,
 		    j = (j + 1) & mask)
 			;
 	}
-	n = node_append(p, parent, frame);
+	n = node_append(p, parent, frame, loc);
 	if (n == PROFILE_NO_NODE) {
 		*err = -ENOMEM;
 		return n;
@@ -406,7 +485,7 @@ node_child(struct profile *p, uint32_t parent, uint32_t frame, int create,
  * PROFILE_NO_NODE on ENOMEM. *cut is set when max_nodes stopped it. */
 static uint32_t
 path_resolve(struct profile *p, uint32_t t, const uint32_t *frames,
-    size_t n, int *cut)
+    const uint32_t *locs, size_t n, int *cut)
 {
 	uint32_t node = p->threads[t].root, c;
 	int err = 0;
@@ -416,7 +495,8 @@ path_resolve(struct profile *p, uint32_t t, const uint32_t *frames,
 	for (i = 0; i < n; i++) {
 		int room = p->n_nodes < p->lim.max_nodes;
 
-		c = node_child(p, node, frames[i], room, &err);
+		c = node_child(p, node, frames[i], locs ? locs[i] :
+		    PROFILE_NO_LOC, room, &err);
 		if (c == PROFILE_NO_NODE) {
 			if (err)
 				return PROFILE_NO_NODE;
@@ -517,6 +597,10 @@ profile_free(struct profile *p)
 	free(p->mods);
 	free(p->ftab);
 	free(p->nodes);
+	free(p->node_loc);
+	free(p->locs);
+	free(p->ltab);
+	free(p->lines);
 	free(p->ntab);
 	free(p->threads);
 	free(p->ttab);
@@ -528,17 +612,25 @@ int
 profile_add(struct profile *p, int32_t tid, uint64_t time_ns,
     const uint32_t *frames, size_t n, uint64_t count)
 {
+	return profile_add_locs(p, tid, time_ns, frames, NULL, n, count);
+}
+
+int
+profile_add_locs(struct profile *p, int32_t tid, uint64_t time_ns,
+    const uint32_t *frames, const uint32_t *locs, size_t n, uint64_t count)
+{
 	uint32_t t, leaf, i;
 	int cut;
 	size_t k;
 
 	for (k = 0; k < n; k++)
-		if (frames[k] >= p->n_frames)
+		if (frames[k] >= p->n_frames || (locs &&
+		    locs[k] != PROFILE_NO_LOC && locs[k] >= p->n_locs))
 			return -EINVAL;
 	t = thread_get(p, tid);
 	if (t == PROFILE__EMPTY)
 		return -ENOMEM;
-	leaf = path_resolve(p, t, frames, n, &cut);
+	leaf = path_resolve(p, t, frames, locs, n, &cut);
 	if (leaf == PROFILE_NO_NODE)
 		return -ENOMEM;
 	/* Samples without a time cannot be placed in a window: not logged. */
@@ -585,7 +677,7 @@ profile_reset(struct profile *p)
 	for (i = 0; i < p->n_threads; i++) {
 		/* Cannot fail: n_nodes <= n_threads < cap_nodes here. */
 		p->threads[i].root = node_append(p, PROFILE_NO_NODE,
-		    PROFILE_NO_FRAME);
+		    PROFILE_NO_FRAME, PROFILE_NO_LOC);
 		p->threads[i].last_time = 0;
 	}
 	p->log_len = 0;
@@ -607,6 +699,10 @@ profile_get_stats(const struct profile *p, struct profile_stats *out)
 	    (size_t)p->ftab_cap * sizeof(uint32_t) +
 	    (size_t)p->cap_mods * sizeof(*p->mods) +
 	    (size_t)p->cap_nodes * sizeof(*p->nodes) +
+	    (size_t)p->cap_node_loc * sizeof(*p->node_loc) +
+	    (size_t)p->cap_locs * sizeof(*p->locs) +
+	    (size_t)p->ltab_cap * sizeof(uint32_t) +
+	    (size_t)p->cap_lines * sizeof(*p->lines) +
 	    (size_t)p->ntab_cap * sizeof(uint32_t) +
 	    (size_t)p->cap_threads * sizeof(*p->threads) +
 	    (size_t)p->ttab_cap * sizeof(uint32_t) +

@@ -44,6 +44,7 @@ struct worker {
 	char comm[64];
 	struct unwind_frame *uframes;
 	uint32_t *ids;
+	uint32_t *locs;		/* each id's location (for pprof) */
 	bool symbols_failed;
 	struct rec_python py;		/* the probe's last answer */
 	bool py_pending;		/* not yet given to symbols */
@@ -128,8 +129,10 @@ worker_new(struct ring *ring, struct sampler *sampler,
 	pthread_mutex_init(&w->lock, NULL);
 	w->uframes = calloc(WORKER_MAX_FRAMES, sizeof *w->uframes);
 	w->ids = calloc(WORKER_MAX_IDS, sizeof *w->ids);
+	w->locs = calloc(WORKER_MAX_IDS, sizeof *w->locs);
 	w->profile = profile_new(NULL);
-	if (w->uframes == NULL || w->ids == NULL || w->profile == NULL)
+	if (w->uframes == NULL || w->ids == NULL || w->locs == NULL ||
+	    w->profile == NULL)
 		goto nomem;
 	read_comm(opts->pid, w->comm, sizeof w->comm);
 	worker_intern_fixed_frames(w);
@@ -185,12 +188,14 @@ worker_build_stack(struct worker *w, int n, enum unwind_end end,
 		w->ids[k++] = w->truncated_frame;
 	else if (end != UNWIND_COMPLETE)
 		w->ids[k++] = w->incomplete_frame;
+	for (i = 0; i < (int)k; i++)	/* no code address */
+		w->locs[i] = PROFILE_NO_LOC;
 	symbols_stack_begin(w->symbols, rec_sample_python(s), s->time_ns);
 	for (i = 0; i < n; i++)
 		symbols_stack_push(w->symbols, w->uframes[i].pc,
 		    w->uframes[i].exact);
-	return k + symbols_stack_end(w->symbols, w->ids + k,
-	    WORKER_MAX_IDS - k);
+	return k + symbols_stack_end_locs(w->symbols, w->ids + k,
+	    w->locs + k, WORKER_MAX_IDS - k);
 }
 
 /* The probe's answer (REC_PYTHON), given to symbols once they exist. */
@@ -258,8 +263,8 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	if (w->py_pending)
 		worker_python_apply(w);
 	k = worker_build_stack(w, n, end, s);
-	if (profile_add(w->profile, s->tid, s->time_ns, w->ids, k,
-	    s->weight ? s->weight : 1) < 0)
+	if (profile_add_locs(w->profile, s->tid, s->time_ns, w->ids, w->locs,
+	    k, s->weight ? s->weight : 1) < 0)
 		return;
 	worker_python_thread_name(w, s);
 	pthread_mutex_lock(&w->lock);
@@ -546,6 +551,7 @@ worker_free(struct worker *w)
 	profile_free(w->profile);
 	free(w->uframes);
 	free(w->ids);
+	free(w->locs);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
