@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* pprof export: a view as google/pprof's Profile message (profile.proto,
  * encoded by the protobuf-c code generated from it at build time), gzipped
- * with zlib as the format asks. One Function per (name, file), one Mapping
- * per module, one Location per physical frame (a function with the frames
- * inlined into it, innermost first), one Sample per (stack, thread) with
- * the thread as labels. */
+ * with zlib as the format asks. One Function per (name, file), with its
+ * mangled system_name and start line; one Mapping per module (path,
+ * executable range, file offset, build id, as the worker recorded them);
+ * one Location per distinct pc (its address, its mapping, the frames
+ * inlined there innermost first, each with its line at that pc), or, for
+ * frames without a pc (loaded files, focus views, Python, markers), one per
+ * run of frames (a function with those inlined into it); one Sample per
+ * (stack by address, thread) with the thread as labels. */
 #include "config.h"
 
 #include "ctop/export.h"
