@@ -8,6 +8,8 @@
 # - a recording of a C++ target: each function's system_name is the
 #   mangled symbol where it differs, its start_line the DWARF decl line;
 #   its mapping has the file's path, build id and executable segment;
+# - a stripped target: its build id, names from its debug file, addresses
+#   in its mapping;
 # - a recording of three named threads: each sample labelled with its
 #   thread's name, tid and the pid, and a thread's samples are its own.
 . "$(dirname "$0")/../lib.sh"
@@ -168,6 +170,25 @@ ok $? "cxxtmpl's mapping [$m_start, $m_limit) maps file offset $m_off: the execu
 main_decl=$(grep -n '^main()' "$src" | cut -d: -f1)
 grep -q " main .*cxxtmpl\.cc:[0-9]* s=$main_decl()\$" "$D/raw"
 ok $? "main: start line $main_decl, no system_name (a C name): $(grep -m1 ' main ' "$D/raw")"
+
+# --- a stripped target with a separate debug file --------------------------
+timeout 30 "$CTOP" -F 99 --duration 1.5 -o "$D/s.pb.gz" -- "$TARGETS/chain-stripped" \
+	>/dev/null 2>"$D/err"
+pprof -raw "$D/s.pb.gz" >"$D/raw"
+ok $? "go tool pprof -raw reads a recording of chain-stripped"
+map=$(awk '/^Mappings/ { on = 1; next } on && /\/chain-stripped /' "$D/raw")
+bid=$(readelf -n "$TARGETS/chain-stripped" | awk '/Build ID:/ { print $3 }')
+echo "$map" | grep -q "/chain-stripped $bid \[FN\]\[FL\]\[LN\]\[IN\]\$"
+ok $? "chain-stripped's mapping: the stripped file's build id $bid, and what its debug file gives: $map"
+read -r m_id m_start m_limit <<<"$(echo "$map" | sed -n 's/^ *\([0-9]*\): \(0x[0-9a-f]*\)\/\(0x[0-9a-f]*\)\/.*/\1 \2 \3/p')"
+spin=$(awk -v m="M=$m_id" '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 }
+	on && $3 == m && $4 == "spin" { print $2 }' "$D/raw")
+out=0
+for a in $spin; do
+	[ $((a)) -ge $((m_start)) ] && [ $((a)) -lt $((m_limit)) ] || out=$((out + 1))
+done
+[ -n "$spin" ] && [ "$out" = 0 ]
+ok $? "spin's locations ($(echo $spin)) lie in [$m_start, $m_limit)"
 
 # --- three named threads: thread labels -------------------------------------
 start_target t "$TARGETS/named_threads" --threads 3 --seconds 60
