@@ -17,6 +17,7 @@
 
 #define PROFILE_NO_FRAME UINT32_MAX
 #define PROFILE_NO_NODE UINT32_MAX
+#define PROFILE_NO_LOC UINT32_MAX
 /* The tid of "[other threads]": every thread first seen once max_threads
  * threads have their own entry (no real tid is negative). */
 #define PROFILE_OTHER_THREADS (-1)
@@ -32,13 +33,48 @@ enum frame_kind {
 
 /* A frame's identity is (kind, name, module); file and line describe it:
  * the source line first seen executing in it (the sampled line, or the
- * call site for a caller), kept from the first time it was interned. */
+ * call site for a caller), kept from the first time it was interned, as
+ * are start_line and system_name. */
 struct frame {
 	const char *name;	/* demangled name, or "module+0x1f0" */
 	const char *module;	/* file name of the ELF object, or NULL */
 	const char *file;	/* source file, or NULL */
 	uint32_t line;		/* 0 when unknown */
 	uint8_t kind;		/* enum frame_kind */
+	uint32_t start_line;	/* the function's declaration line (DWARF
+				 * DW_AT_decl_line), 0 when unknown */
+	const char *system_name; /* the symbol as linked (C++: mangled)
+				 * where it differs from name, else NULL */
+};
+
+/* What a module (an ELF object mapped into the target) is, for the
+ * formats that keep it (pprof's Mapping): frames name their module by
+ * its file's basename, which is the key here. */
+#define PROFILE_MOD_FUNCTIONS	0x1	/* it has a symbol table */
+#define PROFILE_MOD_LINES	0x2	/* DWARF: files, lines, inline frames */
+struct profile_module {
+	const char *name;	/* the basename frames' module holds */
+	const char *path;	/* as mapped ("[vdso]" for the vDSO) */
+	uint64_t start, limit;	/* its executable mapping [start, limit) */
+	uint64_t offset;	/* the file offset mapped at start */
+	const char *build_id;	/* GNU build id in hex, or NULL */
+	uint8_t flags;		/* PROFILE_MOD_* */
+};
+
+/* A location: one code address and the frames it names, innermost first
+ * (inlined callees, then the function holding them), each with the line
+ * executing at that address (for a caller: its call site). The frames'
+ * own file and line are the first seen over all addresses; these are the
+ * address's. */
+struct profile_line {
+	uint32_t frame;
+	uint32_t line;		/* 0 when unknown */
+};
+
+struct profile_loc {
+	uint64_t address;	/* the sampled pc; a return address less 1
+				 * (inside its call instruction) */
+	uint32_t first, n;	/* its lines: lines[first .. first + n) */
 };
 
 struct profile_limits {
@@ -75,6 +111,15 @@ void profile_free(struct profile *p);
  * PROFILE_NO_FRAME when out of memory. */
 uint32_t profile_intern(struct profile *p, const struct frame *f);
 
+/* Records a module (strings are copied); the first record of a name
+ * stays (two files of one basename: the first one sampled). Returns 0 or
+ * -ENOMEM. */
+int profile_set_module(struct profile *p, const struct profile_module *m);
+
+/* The module frames call `name`, or NULL when none was recorded. */
+const struct profile_module *profile_module(const struct profile *p,
+    const char *name);
+
 /* Looks up an interned frame; NULL for an unknown id. */
 const struct frame *profile_frame(const struct profile *p, uint32_t id);
 
@@ -84,6 +129,22 @@ const struct frame *profile_frame(const struct profile *p, uint32_t id);
  * Returns 0, or -ENOMEM (nothing added). */
 int profile_add(struct profile *p, int32_t tid, uint64_t time_ns,
     const uint32_t *frames, size_t n, uint64_t count);
+
+/* Interns the location of address naming lines[0..n) (innermost first);
+ * its key is (address, the outermost frame), which fixes the module.
+ * Returns its id (dense, from 0, stable), or PROFILE_NO_LOC when out of
+ * memory or n is 0. */
+uint32_t profile_intern_loc(struct profile *p, uint64_t address,
+    const struct profile_line *lines, uint32_t n);
+
+/* profile_add where frame i came from location locs[i] (PROFILE_NO_LOC:
+ * none, as for the process frame, markers, interpreted frames); locs
+ * NULL: none at all. The frames of one location come together, function
+ * first (root first as frames[] is). Two samples through one frame from
+ * different addresses take different tree nodes, which views merge; a
+ * view's pcnodes keep them apart for the formats that want addresses. */
+int profile_add_locs(struct profile *p, int32_t tid, uint64_t time_ns,
+    const uint32_t *frames, const uint32_t *locs, size_t n, uint64_t count);
 
 /* Names a thread (copied; at most 15 bytes kept). Naming a new thread
  * makes its entry; past max_threads the name is dropped. */
@@ -142,6 +203,17 @@ struct pview_leaf {
 	uint32_t node;		/* the view node the stacks ended at */
 	int32_t tid;		/* the thread (0 when unknown) */
 	uint64_t count;		/* its samples there */
+	uint32_t pcnode;	/* the same stack by address: an index in
+				 * pcnodes */
+};
+
+/* One node of the profile's own tree, where a frame reached from two
+ * addresses is two nodes: a leaf's pcnode and its parents are the stack
+ * with the location of every frame. pcnodes[0] is no node (the root). */
+struct pview_pcnode {
+	uint32_t parent;	/* 0 at a thread's first frame */
+	uint32_t frame;
+	uint32_t loc;		/* PROFILE_NO_LOC: none */
 };
 
 /* The last PVIEW_SPARK_S seconds before the view's anchor (now_ns of
@@ -163,6 +235,15 @@ struct pview {
 
 	const struct frame *frames;	/* indexed by frame id */
 	uint32_t n_frames;
+
+	const struct profile_module *modules;	/* as recorded so far */
+	uint32_t n_modules;
+
+	const struct profile_loc *locs;		/* indexed by location id */
+	uint32_t n_locs;
+	const struct profile_line *lines;	/* the locations' lines */
+	struct pview_pcnode *pcnodes;	/* NULL in a focus view */
+	uint32_t n_pcnodes;
 
 	struct pview_node *nodes;
 	uint32_t n_nodes;
@@ -206,6 +287,10 @@ void pview_unref(struct pview *v);
 
 /* Finds the node with a stable id; PROFILE_NO_NODE when absent. */
 uint32_t pview_find(const struct pview *v, uint64_t id);
+
+/* The module frames of v call `name`, or NULL. */
+const struct profile_module *pview_module(const struct pview *v,
+    const char *name);
 
 /* The frame of a node, or NULL at the root. */
 const struct frame *pview_node_frame(const struct pview *v, uint32_t node);

@@ -167,6 +167,13 @@ void symbols_stack_begin(struct symbols *s, const struct python_chain *chain,
     uint64_t time_ns);
 void symbols_stack_push(struct symbols *s, uint64_t pc, bool exact);
 size_t symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap);
+/* symbols_stack_end, writing also into locs[i] the profile's location
+ * (profile_intern_loc: the pc's address and the frames it names, each
+ * with its line there) of the frame out[i] came from; PROFILE_NO_LOC for
+ * a Python frame and a pc that has none ("[unknown]"). For
+ * profile_add_locs. */
+size_t symbols_stack_end_locs(struct symbols *s, uint32_t *out,
+    uint32_t *locs, size_t cap);
 
 /* The name threading gave the thread whose Python chain c is (see
  * python_thread_name), into buf. Returns 0, or -ENOENT (none: not a

@@ -40,7 +40,7 @@ ps_fail(const struct ps *r, char **cause, const char *what)
 static int
 ps_flush(struct ps *r)
 {
-	struct frame proc = { r->comm, NULL, NULL, 0, FRAME_PROCESS };
+	struct frame proc = { r->comm, NULL, NULL, 0, FRAME_PROCESS, 0, NULL };
 	uint32_t *st, i;
 	int err;
 
@@ -99,7 +99,7 @@ ps_header(struct ps *r, char *line, char **cause)
 static int
 ps_frame(struct ps *r, char *line, char **cause)
 {
-	struct frame f = { NULL, NULL, NULL, 0, FRAME_FUNC };
+	struct frame f = { NULL, NULL, NULL, 0, FRAME_FUNC, 0, NULL };
 	char *p = line, *sym, *open, *close, *plus;
 	uint32_t id;
 

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* pprof export: a view as google/pprof's Profile message (profile.proto,
  * encoded by the protobuf-c code generated from it at build time), gzipped
- * with zlib as the format asks. One Function per (name, file), one Mapping
- * per module, one Location per physical frame (a function with the frames
- * inlined into it, innermost first), one Sample per (stack, thread) with
- * the thread as labels. */
+ * with zlib as the format asks. One Function per (name, file), with its
+ * mangled system_name and start line; one Mapping per module (path,
+ * executable range, file offset, build id, as the worker recorded them);
+ * one Location per distinct pc (its address, its mapping, the frames
+ * inlined there innermost first, each with its line at that pc), or, for
+ * frames without a pc (loaded files, focus views, Python, markers), one per
+ * run of frames (a function with those inlined into it); one Sample per
+ * (stack by address, thread) with the thread as labels. */
 #include "config.h"
 
 #include "ctop/export.h"
@@ -60,8 +64,12 @@ struct pp {
 	uint32_t *loc_off, *loc_len;
 	size_t n_loc, cap_loc, cap_loc_off, cap_loc_len;
 	uint32_t *pool;
-	size_t n_pool, cap_pool;
-	struct itab loc_tab;
+	uint32_t *pool_line;		/* each pool entry's line */
+	size_t n_pool, cap_pool, cap_pool_line;
+	struct itab loc_tab;		/* locations without an address */
+	uint32_t *loc_of_addr;		/* view location -> our id (0: not
+					 * yet), for those with one */
+	uint32_t *stack_locs;		/* scratch: a sample's locations */
 
 	pb_sample *smp;
 	size_t n_smp, cap_smp;
@@ -224,14 +232,15 @@ pp_function(struct pp *pp, uint32_t fid)
 {
 	const struct frame *f = &pp->v->frames[fid];
 	pb_function init = PERFTOOLS__PROFILES__FUNCTION__INIT;
-	int64_t name, file;
+	int64_t name, file, sys;
 	uint32_t j, mask;
 
 	if (pp->fn_of_frame[fid])
 		return pp->fn_of_frame[fid];
 	name = pp_str(pp, f->name);
 	file = pp_str(pp, f->file);
-	if (name < 0 || file < 0 ||
+	sys = pp_str(pp, f->system_name);
+	if (name < 0 || file < 0 || sys < 0 ||
 	    itab_reserve(&pp->fn_tab, pp->n_fn, fn_hash, pp))
 		return 0;
 	mask = pp->fn_tab.cap - 1;
@@ -250,12 +259,38 @@ pp_function(struct pp *pp, uint32_t fid)
 		return 0;
 	init.id = pp->n_fn + 1;
 	init.name = name;
-	/* Names are demangled and the mangled one is not kept: system_name
-	 * stays unset rather than repeating name. */
+	/* The symbol as linked only where it differs from the (demangled)
+	 * name: pprof shows system_name with -symbolize=none. */
+	init.system_name = sys;
 	init.filename = file;
+	init.start_line = pp->v->frames[fid].start_line;
 	pp->fn[pp->n_fn] = init;
 	pp->fn_tab.slot[j] = (uint32_t)pp->n_fn++;
 	return pp->fn_of_frame[fid] = (uint32_t)init.id;
+}
+
+/* A mapping as the worker saw its module: path, executable range, file
+ * offset, build id, and what naming had (has_* say what was symbolized:
+ * functions from a symbol table; files, lines and inline frames from
+ * DWARF). Returns 0 or -1 (out of memory). */
+static int
+pp_mapping_module(struct pp *pp, pb_mapping *m,
+    const struct profile_module *pm)
+{
+	int64_t path = pp_str(pp, pm->path), bid = pp_str(pp, pm->build_id);
+
+	if (path < 0 || bid < 0)
+		return -1;
+	if (pm->path)
+		m->filename = path;
+	m->build_id = bid;
+	m->memory_start = pm->start;
+	m->memory_limit = pm->limit;
+	m->file_offset = pm->offset;
+	m->has_functions = (pm->flags & PROFILE_MOD_FUNCTIONS) != 0;
+	m->has_filenames = m->has_line_numbers = m->has_inline_frames =
+	    (pm->flags & PROFILE_MOD_LINES) != 0;
+	return 0;
 }
 
 /* The mapping id of a frame's module (0: none, as for the process name,
@@ -265,6 +300,7 @@ pp_mapping(struct pp *pp, const struct frame *f)
 {
 	pb_mapping init = PERFTOOLS__PROFILES__MAPPING__INIT;
 	const char *module = f->module;
+	const struct profile_module *pm;
 	int64_t file;
 
 	/* The kind of a frame without a module (as read from a folded
@@ -275,6 +311,9 @@ pp_mapping(struct pp *pp, const struct frame *f)
 		module = "[jit]";
 	if (!module || f->kind == FRAME_PROCESS || f->kind == FRAME_MARKER)
 		return 0;
+	pm = pview_module(pp->v, module);
+	/* Keyed by the module's name, as frames name it; the mapping's
+	 * file is its path where the worker told it. */
 	if ((file = pp_str(pp, module)) < 0)
 		return -1;
 	if ((size_t)file >= pp->cap_map_of_str) {
@@ -295,6 +334,8 @@ pp_mapping(struct pp *pp, const struct frame *f)
 	init.filename = file;
 	/* Every frame of a module is named (a function, or module+0xOFF). */
 	init.has_functions = 1;
+	if (pm && pp_mapping_module(pp, &init, pm))
+		return -1;
 	pp->map[pp->n_map] = init;
 	return pp->map_of_str[file] = (uint32_t)++pp->n_map;
 }
@@ -328,6 +369,83 @@ pp_mapping_flags(struct pp *pp, uint64_t map_id, const uint32_t *run,
 	}
 }
 
+/* Room for n more entries in the pool and one more location. */
+static int
+pp_loc_reserve(struct pp *pp, uint32_t n)
+{
+	if (util_grow(&pp->loc, &pp->cap_loc, pp->n_loc + 1,
+	    sizeof(*pp->loc), 256) ||
+	    util_grow(&pp->loc_off, &pp->cap_loc_off, pp->n_loc + 1,
+	    sizeof(*pp->loc_off), 256) ||
+	    util_grow(&pp->loc_len, &pp->cap_loc_len, pp->n_loc + 1,
+	    sizeof(*pp->loc_len), 256) ||
+	    util_grow(&pp->pool, &pp->cap_pool, pp->n_pool + n,
+	    sizeof(*pp->pool), 1024) ||
+	    util_grow(&pp->pool_line, &pp->cap_pool_line, pp->n_pool + n,
+	    sizeof(*pp->pool_line), 1024) || pp->n_pool + n > UINT32_MAX)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The location id of the view's location vl: its address, the mapping
+ * of its function's module, and the line of each of its frames at that
+ * address. 0 when out of memory. */
+static uint64_t
+pp_location_addr(struct pp *pp, uint32_t vl)
+{
+	pb_location init = PERFTOOLS__PROFILES__LOCATION__INIT;
+	const struct profile_loc *l = &pp->v->locs[vl];
+	const struct profile_line *ln = pp->v->lines + l->first;
+	uint32_t i;
+	int64_t map;
+
+	if (pp->loc_of_addr[vl])
+		return pp->loc_of_addr[vl];
+	for (i = 0; i < l->n; i++)
+		if (!pp_function(pp, ln[i].frame))
+			return 0;
+	if ((map = pp_mapping(pp, &pp->v->frames[ln[l->n - 1].frame])) < 0 ||
+	    pp_loc_reserve(pp, l->n))
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		pp->pool[pp->n_pool + i] = ln[i].frame;
+		pp->pool_line[pp->n_pool + i] = ln[i].line;
+	}
+	pp->loc_off[pp->n_loc] = (uint32_t)pp->n_pool;
+	pp->loc_len[pp->n_loc] = l->n;
+	if (map && !pview_module(pp->v, pp->v->frames[ln[l->n - 1].frame].
+	    module))
+		pp_mapping_flags(pp, (uint64_t)map, pp->pool + pp->n_pool,
+		    l->n);
+	pp->n_pool += l->n;
+	init.id = pp->n_loc + 1;
+	init.mapping_id = (uint64_t)map;
+	init.address = l->address;
+	pp->loc[pp->n_loc++] = init;
+	return pp->loc_of_addr[vl] = (uint32_t)init.id;
+}
+
+/* How many frames from i on are the whole location locs[i] (its lines'
+ * frames, in order); 0 when frame i has none or a cut stack split it. */
+static uint32_t
+pp_loc_run(struct pp *pp, const uint32_t *frames, const uint32_t *locs,
+    uint32_t i, uint32_t n)
+{
+	const struct profile_loc *l;
+	uint32_t k;
+
+	if (!locs || locs[i] == PROFILE_NO_LOC || locs[i] >= pp->v->n_locs)
+		return 0;
+	l = &pp->v->locs[locs[i]];
+	if (l->n > n - i)
+		return 0;
+	for (k = 0; k < l->n; k++)
+		if (locs[i + k] != locs[i] ||
+		    frames[i + k] != pp->v->lines[l->first + k].frame)
+			return 0;
+	return l->n;
+}
+
 /* The location id of run[0..n); 0 when out of memory. */
 static uint64_t
 pp_location(struct pp *pp, const uint32_t *run, uint32_t n)
@@ -352,20 +470,15 @@ pp_location(struct pp *pp, const uint32_t *run, uint32_t n)
 			return 0;
 	if ((map = pp_mapping(pp, &pp->v->frames[run[n - 1]])) < 0)
 		return 0;
-	if (util_grow(&pp->loc, &pp->cap_loc, pp->n_loc + 1,
-	    sizeof(*pp->loc), 256) ||
-	    util_grow(&pp->loc_off, &pp->cap_loc_off, pp->n_loc + 1,
-	    sizeof(*pp->loc_off), 256) ||
-	    util_grow(&pp->loc_len, &pp->cap_loc_len, pp->n_loc + 1,
-	    sizeof(*pp->loc_len), 256) ||
-	    util_grow(&pp->pool, &pp->cap_pool, pp->n_pool + n,
-	    sizeof(*pp->pool), 1024) || pp->n_pool + n > UINT32_MAX)
+	if (pp_loc_reserve(pp, n))
 		return 0;
 	memcpy(pp->pool + pp->n_pool, run, n * sizeof(*run));
+	for (i = 0; i < n; i++)
+		pp->pool_line[pp->n_pool + i] = pp->v->frames[run[i]].line;
 	pp->loc_off[pp->n_loc] = (uint32_t)pp->n_pool;
 	pp->loc_len[pp->n_loc] = n;
 	pp->n_pool += n;
-	if (map)
+	if (map && !pview_module(pp->v, pp->v->frames[run[n - 1]].module))
 		pp_mapping_flags(pp, (uint64_t)map, run, n);
 	init.id = pp->n_loc + 1;
 	init.mapping_id = (uint64_t)map;
@@ -429,23 +542,45 @@ pp_thread_index(struct pp *pp, int32_t tid)
 	return UINT32_MAX;
 }
 
-/* One sample: count samples of thread tid whose stack ends at node.
- * frames[] is scratch of depth + 1 entries. */
+/* A sample's frames (and, given its pcnode, their locations) innermost
+ * first into frames[] (and pp->stack_locs); returns how many. */
+static uint32_t
+pp_stack(struct pp *pp, uint32_t node, uint32_t pcnode, uint32_t *frames)
+{
+	const struct pview *v = pp->v;
+	uint32_t n = 0, at;
+
+	if (pcnode && pcnode < v->n_pcnodes) {
+		for (at = pcnode; at && v->pcnodes[at].frame !=
+		    PROFILE_NO_FRAME; at = v->pcnodes[at].parent) {
+			pp->stack_locs[n] = v->pcnodes[at].loc;
+			frames[n++] = v->pcnodes[at].frame;
+		}
+		return n;
+	}
+	for (; node != PROFILE_NO_NODE && v->nodes[node].parent !=
+	    PROFILE_NO_NODE; node = v->nodes[node].parent)
+		frames[n++] = v->nodes[node].frame;
+	return n;
+}
+
+/* One sample: count samples of thread tid whose stack ends at node (by
+ * address: at pcnode, 0 when unknown). frames[] is scratch of depth + 1
+ * entries. */
 static int
-pp_sample(struct pp *pp, uint32_t node, int32_t tid, uint64_t count,
-    uint32_t *frames)
+pp_sample(struct pp *pp, uint32_t node, uint32_t pcnode, int32_t tid,
+    uint64_t count, uint32_t *frames)
 {
 	pb_sample init = PERFTOOLS__PROFILES__SAMPLE__INIT;
 	const struct pview *v = pp->v;
-	uint32_t n = 0, start = 0, i, ti;
+	const uint32_t *locs = pcnode ? pp->stack_locs : NULL;
+	uint32_t n, start = 0, i, ti, run;
 	uint64_t id;
 
 	/* pprof's values are int64: a folded count past that cannot go. */
 	if (count > INT64_MAX)
 		return -ERANGE;
-	for (; node != PROFILE_NO_NODE && v->nodes[node].parent !=
-	    PROFILE_NO_NODE; node = v->nodes[node].parent)
-		frames[n++] = v->nodes[node].frame;
+	n = pp_stack(pp, node, pcnode, frames);
 	if (util_grow(&pp->smp, &pp->cap_smp, pp->n_smp + 1,
 	    sizeof(*pp->smp), 256) ||
 	    util_grow(&pp->ids_at, &pp->cap_ids_at, pp->n_smp + 2,
@@ -456,10 +591,20 @@ pp_sample(struct pp *pp, uint32_t node, int32_t tid, uint64_t count,
 	    pp->n_values, sizeof(*pp->values), 256))
 		return -ENOMEM;
 	pp->ids_at[pp->n_smp] = pp->n_ids;
-	/* Innermost first: a location ends at the first frame that is not
-	 * inlined (the function the ones before it were inlined into); the
-	 * process frame and markers stay locations of their own. */
+	/* Innermost first: a frame with an address is its location's,
+	 * with the frames inlined there. Else a location ends at the first
+	 * frame that is not inlined (the function the ones before it were
+	 * inlined into); the process frame and markers stay locations of
+	 * their own. */
 	for (i = 0; i < n; i++) {
+		if (start == i && (run = pp_loc_run(pp, frames, locs, i, n))) {
+			if (!(id = pp_location_addr(pp, locs[i])))
+				return -ENOMEM;
+			pp->ids[pp->n_ids++] = id;
+			i += run - 1;
+			start = i + 1;
+			continue;
+		}
 		if (v->frames[frames[i]].kind == FRAME_INLINE && i + 1 < n &&
 		    v->frames[frames[i + 1]].kind != FRAME_PROCESS &&
 		    v->frames[frames[i + 1]].kind != FRAME_MARKER)
@@ -498,19 +643,25 @@ pp_samples(struct pp *pp, uint32_t node)
 	for (i = 0; i < v->n_nodes; i++)
 		if (v->nodes[i].depth > max)
 			max = v->nodes[i].depth;
-	if (!(frames = malloc(((size_t)max + 1) * sizeof(*frames))))
+	/* A stack by address is as deep as by frame: merging keeps depth. */
+	frames = malloc(((size_t)max + 1) * sizeof(*frames));
+	pp->stack_locs = malloc(((size_t)max + 1) * sizeof(*pp->stack_locs));
+	if (!frames || !pp->stack_locs) {
+		free(frames);
 		return -ENOMEM;
+	}
 	if (v->leaves) {
 		for (i = 0; i < v->n_leaves && !err; i++)
 			if (v->leaves[i].node >= node &&
 			    v->leaves[i].node < end && v->leaves[i].node)
 				err = pp_sample(pp, v->leaves[i].node,
+				    v->pcnodes ? v->leaves[i].pcnode : 0,
 				    v->leaves[i].tid, v->leaves[i].count,
 				    frames);
 	} else {
 		for (i = node ? node : 1; i < end && !err; i++)
 			if (v->nodes[i].self)
-				err = pp_sample(pp, i, 0, v->nodes[i].self,
+				err = pp_sample(pp, i, 0, 0, v->nodes[i].self,
 				    frames);
 	}
 	free(frames);
@@ -534,10 +685,12 @@ pp_init(struct pp *pp, const struct pview *v, const struct export_meta *meta)
 	pp->n_values = pp->period_ns ? 2 : 1;
 	pp->fn_of_frame = calloc(v->n_frames ? v->n_frames : 1,
 	    sizeof(*pp->fn_of_frame));
+	pp->loc_of_addr = calloc(v->n_locs ? v->n_locs : 1,
+	    sizeof(*pp->loc_of_addr));
 	pp->labels = calloc(3 * nt, sizeof(*pp->labels));
 	pp->label_ptrs = calloc(3 * nt, sizeof(*pp->label_ptrs));
 	pp->label_made = calloc(nt, 1);
-	if (!pp->fn_of_frame || !pp->labels || !pp->label_ptrs ||
+	if (!pp->fn_of_frame || !pp->loc_of_addr || !pp->labels || !pp->label_ptrs ||
 	    !pp->label_made || itab_init(&pp->str_tab) ||
 	    itab_init(&pp->fn_tab) || itab_init(&pp->loc_tab))
 		return -ENOMEM;
@@ -565,6 +718,9 @@ pp_fini(struct pp *pp)
 	free(pp->loc_off);
 	free(pp->loc_len);
 	free(pp->pool);
+	free(pp->pool_line);
+	free(pp->loc_of_addr);
+	free(pp->stack_locs);
 	free(pp->loc_tab.slot);
 	free(pp->smp);
 	free(pp->ids);
@@ -696,7 +852,7 @@ pp_link(struct pp *pp, pb_profile *prof, pb_line **lines_out)
 
 			*ln = init;
 			ln->function_id = pp->fn_of_frame[run[k]];
-			ln->line = pp->v->frames[run[k]].line;
+			ln->line = pp->pool_line[pp->loc_off[i] + k];
 			l->line[k] = ln;
 		}
 		prof->location[i] = l;
@@ -985,13 +1141,16 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			return pr_fail(r, cause, "location %llu: no mapping %llu",
 			    (unsigned long long)l->id,
 			    (unsigned long long)l->mapping_id);
+		/* The mapping's file as the module: a path in ours (where
+		 * the worker knew it) and Go's, so two files of one name
+		 * stay apart. */
 		if (m != UINT32_MAX)
 			module = pr_str(r, pb->mapping[m]->filename);
 		r->loc_frames[i] = (uint32_t)nf;
 		if (!l->n_line) {
 			/* No symbol: named by its address, as folded does. */
 			struct frame f = { addr, module && *module ? module :
-			    NULL, NULL, 0, FRAME_FUNC };
+			    NULL, NULL, 0, FRAME_FUNC, 0, NULL };
 
 			snprintf(addr, sizeof(addr), "0x%llx",
 			    (unsigned long long)l->address);
@@ -1005,7 +1164,7 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			    l->line[k]->function_id);
 			const pb_function *fn;
 			struct frame f = { NULL, module && *module ? module :
-			    NULL, NULL, 0, FRAME_FUNC };
+			    NULL, NULL, 0, FRAME_FUNC, 0, NULL };
 
 			if (fi == UINT32_MAX)
 				return pr_fail(r, cause, "location %llu: no "
@@ -1014,12 +1173,19 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 			fn = pb->function[fi];
 			f.name = pr_str(r, fn->name);
 			f.file = pr_str(r, fn->filename);
-			if (!f.name || !f.file)
+			f.system_name = pr_str(r, fn->system_name);
+			if (!f.name || !f.file || !f.system_name)
 				return pr_fail(r, cause, "function %llu: string "
 				    "index out of range",
 				    (unsigned long long)fn->id);
 			if (!*f.file)
 				f.file = NULL;
+			if (!*f.system_name || strcmp(f.system_name,
+			    f.name) == 0)
+				f.system_name = NULL;
+			f.start_line = fn->start_line > 0 &&
+			    fn->start_line <= INT32_MAX ?
+			    (uint32_t)fn->start_line : 0;
 			if (!*f.name)
 				f.name = "[unknown]";
 			f.line = l->line[k]->line > 0 && l->line[k]->line <=
@@ -1062,7 +1228,7 @@ pr_process(struct pr *r, uint32_t l)
 	 * function of the same name seen elsewhere with a file. */
 	if (!r->bare[l])
 		return PROFILE_NO_FRAME;
-	pf = (struct frame){ f->name, NULL, NULL, 0, FRAME_PROCESS };
+	pf = (struct frame){ f->name, NULL, NULL, 0, FRAME_PROCESS, 0, NULL };
 	r->proc_of_loc[l] = profile_intern(r->p, &pf) + 1;
 	return r->proc_of_loc[l] - 1;
 }
@@ -1165,7 +1331,7 @@ export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
 	struct pr r = { .path = path, .p = p };
 	struct id_at *locs = NULL, *fns = NULL, *maps = NULL;
 	pb_profile *pb;
-	struct frame proc = { "pprof", NULL, NULL, 0, FRAME_PROCESS };
+	struct frame proc = { "pprof", NULL, NULL, 0, FRAME_PROCESS, 0, NULL };
 	int err;
 
 	pb = perftools__profiles__profile__unpack(NULL, len, buf);

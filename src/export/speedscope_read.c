@@ -348,7 +348,7 @@ ss_frames(struct jp *p, struct profile *prof, const struct jval *frames,
 		const struct jval *name = jget(fr, "name");
 		const struct jval *file = jget(fr, "file");
 		const struct jval *line = jget(fr, "line");
-		struct frame f = { NULL, NULL, NULL, 0, FRAME_FUNC };
+		struct frame f = { NULL, NULL, NULL, 0, FRAME_FUNC, 0, NULL };
 		char *n;
 
 		if (!name || name->type != J_STR)
@@ -407,7 +407,7 @@ ss_add_sample(struct profile *prof, uint32_t *stack, size_t n,
 	if (n && proc_ids) {
 		size_t x = (size_t)s->items[0].num;
 		const struct frame *f = profile_frame(prof, stack[0]);
-		struct frame pf = { f->name, NULL, NULL, 0, FRAME_PROCESS };
+		struct frame pf = { f->name, NULL, NULL, 0, FRAME_PROCESS, 0, NULL };
 
 		if (!proc_ids[x])
 			proc_ids[x] = profile_intern(prof, &pf) + 1;
@@ -488,7 +488,7 @@ export__speedscope_read(struct profile *prof, const char *buf, size_t len,
 	struct jp p = { buf, len, 0, path, cause, 0 };
 	struct jval root = { 0 };
 	const struct jval *frames, *profiles, *name, *exporter;
-	struct frame pf = { "speedscope", NULL, NULL, 0, FRAME_PROCESS };
+	struct frame pf = { "speedscope", NULL, NULL, 0, FRAME_PROCESS, 0, NULL };
 	uint32_t *ids = NULL, *proc_ids = NULL, proc;
 	bool ours;
 	size_t i;

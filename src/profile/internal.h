@@ -46,8 +46,21 @@ struct profile {
 	uint32_t *ftab;			/* frame ids, open addressing */
 	uint32_t ftab_cap;		/* power of two */
 
+	struct profile_module *mods;	/* few (one per ELF object): a
+					 * linear search is enough */
+	uint32_t n_mods, cap_mods;
+
+	struct profile_loc *locs;
+	uint32_t n_locs, cap_locs;
+	uint32_t *ltab, ltab_cap;	/* location ids keyed by (address,
+					 * outermost frame) */
+	struct profile_line *lines;
+	uint32_t n_lines, cap_lines;
+
 	struct pnode *nodes;
-	uint32_t n_nodes, cap_nodes;
+	uint32_t *node_loc;		/* each node's location, beside
+					 * nodes[] (no padding in pnode) */
+	uint32_t n_nodes, cap_nodes, cap_node_loc;
 	uint32_t *ntab;			/* node indices keyed by (parent, frame) */
 	uint32_t ntab_cap;
 

@@ -3,15 +3,21 @@
  * This is the worker's hot path (up to ~100k profile_add per second), so
  * every lookup is an open-addressing hash table of 32-bit indices.
  *
- * Memory: a tree node is 24 bytes (struct pnode) plus one 4-byte slot in
- * the (parent, frame) hash table, kept at most half full; arrays grow by
- * doubling. Measured by test-profile (1 M unique synthetic stacks, each one
- * new node under a shared prefix, no times): stats.bytes = 33.7 MB, i.e.
- * 33.7 bytes per node and per unique stack; the default cap of 4 M nodes
- * is thus ~135 MB. Samples with a time also cost one 24-byte window log
+ * Memory: a tree node is 24 bytes (struct pnode), its 4-byte location
+ * beside it (node_loc), plus one 4-byte slot in the (parent, frame,
+ * location) hash table, kept at most half full; arrays grow by doubling.
+ * Measured by test-profile before locations (1 M unique synthetic stacks,
+ * each one new node under a shared prefix, no times): stats.bytes =
+ * 33.7 MB, i.e. 33.7 bytes per node and per unique stack, ~37.7 with
+ * node_loc; the default cap of 4 M nodes is thus ~150 MB. Keying nodes by
+ * location (pc) makes more of them: recording ctop-demo for 10 s at
+ * 999 Hz gave 1872 nodes where frames alone gave 340 (1390 distinct pcs),
+ * 620 kB in all against 497 kB (73 and 55 bytes per sample, the window
+ * log included). A location is 16 bytes, 8 per frame of it and a slot. Samples with a time also cost one 24-byte window log
  * entry while they are in the window (42 bytes each with doubling slack,
  * measured over 300k); the log holds at most PROFILE_LOG_MAX entries.
- * Views are separate: 48 bytes per view node, built and freed per view. */
+ * Views are separate: 48 bytes per view node, built and freed per view,
+ * plus 12 per profile node (pcnodes) and a copy of the locations. */
 #include "config.h"
 
 #include "ctop/profile.h"
@@ -203,8 +209,12 @@ profile_intern(struct profile *p, const struct frame *f)
 	nf->name = arena_strdup(p, key.name);
 	nf->module = key.module ? arena_strdup(p, key.module) : NULL;
 	nf->file = key.file ? arena_strdup(p, key.file) : NULL;
+	nf->start_line = key.start_line;
+	nf->system_name = key.system_name ?
+	    arena_strdup(p, key.system_name) : NULL;
 	if (!nf->name || (key.module && !nf->module) ||
-	    (key.file && !nf->file))
+	    (key.file && !nf->file) ||
+	    (key.system_name && !nf->system_name))
 		return PROFILE_NO_FRAME;	/* arena bytes stay, harmless */
 	p->frame_hash[p->n_frames] = h;
 	if ((p->n_frames + 1) > p->ftab_cap / 2) {
@@ -226,13 +236,125 @@ profile_frame(const struct profile *p, uint32_t id)
 }
 
 /* ------------------------------------------------------------------------
+ * Locations: one per (address, outermost frame)
+ * ------------------------------------------------------------------------ */
+
+static uint32_t
+loc_key_hash(uint64_t address, uint32_t outer)
+{
+	return (uint32_t)profile__mix64(address ^
+	    ((uint64_t)outer << 40 | (uint64_t)outer >> 24));
+}
+
+static uint32_t
+loc_outer(const struct profile *p, uint32_t id)
+{
+	const struct profile_loc *l = &p->locs[id];
+
+	return p->lines[l->first + l->n - 1].frame;
+}
+
+static uint32_t
+loc_slot_hash(const struct profile *p, uint32_t id)
+{
+	return loc_key_hash(p->locs[id].address, loc_outer(p, id));
+}
+
+uint32_t
+profile_intern_loc(struct profile *p, uint64_t address,
+    const struct profile_line *lines, uint32_t n)
+{
+	uint32_t h, j, outer;
+	struct profile_loc *l;
+
+	if (!n || p->n_locs == PROFILE_NO_LOC - 1)
+		return PROFILE_NO_LOC;
+	outer = lines[n - 1].frame;
+	h = loc_key_hash(address, outer);
+	for (j = h & (p->ltab_cap - 1); p->ltab && p->ltab[j] !=
+	    PROFILE__EMPTY; j = (j + 1) & (p->ltab_cap - 1))
+		if (p->locs[p->ltab[j]].address == address &&
+		    loc_outer(p, p->ltab[j]) == outer)
+			return p->ltab[j];
+	if (grow_array((void **)&p->locs, &p->cap_locs, p->n_locs + 1,
+	    sizeof(*p->locs)) || grow_array((void **)&p->lines,
+	    &p->cap_lines, p->n_lines + n, sizeof(*p->lines)) ||
+	    p->n_lines + n < p->n_lines)
+		return PROFILE_NO_LOC;
+	l = &p->locs[p->n_locs];
+	l->address = address;
+	l->first = p->n_lines;
+	l->n = n;
+	memcpy(p->lines + p->n_lines, lines, n * sizeof(*lines));
+	p->n_lines += n;
+	if (!p->ltab || (p->n_locs + 1) > p->ltab_cap / 2) {
+		if (table_resize(p, &p->ltab, &p->ltab_cap, p->n_locs + 1,
+		    loc_slot_hash)) {
+			p->n_lines -= n;
+			return PROFILE_NO_LOC;
+		}
+		for (j = h & (p->ltab_cap - 1); p->ltab[j] != PROFILE__EMPTY;
+		    j = (j + 1) & (p->ltab_cap - 1))
+			;
+	}
+	p->ltab[j] = p->n_locs;
+	return p->n_locs++;
+}
+
+/* ------------------------------------------------------------------------
+ * Modules
+ * ------------------------------------------------------------------------ */
+
+const struct profile_module *
+profile_module(const struct profile *p, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; name && i < p->n_mods; i++)
+		if (strcmp(p->mods[i].name, name) == 0)
+			return &p->mods[i];
+	return NULL;
+}
+
+int
+profile_set_module(struct profile *p, const struct profile_module *m)
+{
+	struct profile_module *nm;
+
+	if (!m->name || profile_module(p, m->name))
+		return 0;
+	if (grow_array((void **)&p->mods, &p->cap_mods, p->n_mods + 1,
+	    sizeof(*p->mods)))
+		return -ENOMEM;
+	nm = &p->mods[p->n_mods];
+	*nm = *m;
+	nm->name = arena_strdup(p, m->name);
+	nm->path = m->path ? arena_strdup(p, m->path) : NULL;
+	nm->build_id = m->build_id ? arena_strdup(p, m->build_id) : NULL;
+	if (!nm->name || (m->path && !nm->path) ||
+	    (m->build_id && !nm->build_id))
+		return -ENOMEM;
+	p->n_mods++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
  * Threads and nodes
  * ------------------------------------------------------------------------ */
+
+/* A node's key is (parent, frame, location). */
+static uint32_t
+node_key_hash(uint32_t parent, uint32_t frame, uint32_t loc)
+{
+	return profile__pair_hash(parent, frame) ^
+	    (uint32_t)profile__mix64((uint64_t)loc + 1);
+}
 
 static uint32_t
 node_slot_hash(const struct profile *p, uint32_t idx)
 {
-	return profile__pair_hash(p->nodes[idx].parent, p->nodes[idx].frame);
+	return node_key_hash(p->nodes[idx].parent, p->nodes[idx].frame,
+	    p->node_loc[idx]);
 }
 
 static uint32_t
@@ -243,17 +365,19 @@ thread_slot_hash(const struct profile *p, uint32_t idx)
 
 /* Appends a node (roots are not in the (parent, frame) table). */
 static uint32_t
-node_append(struct profile *p, uint32_t parent, uint32_t frame)
+node_append(struct profile *p, uint32_t parent, uint32_t frame, uint32_t loc)
 {
 	struct pnode *n;
 
 	if (grow_array((void **)&p->nodes, &p->cap_nodes, p->n_nodes + 1,
-	    sizeof(*p->nodes)))
+	    sizeof(*p->nodes)) || grow_array((void **)&p->node_loc,
+	    &p->cap_node_loc, p->n_nodes + 1, sizeof(*p->node_loc)))
 		return PROFILE_NO_NODE;
 	n = &p->nodes[p->n_nodes];
 	n->self = n->total = 0;
 	n->parent = parent;
 	n->frame = frame;
+	p->node_loc[p->n_nodes] = loc;
 	return p->n_nodes++;
 }
 
@@ -290,7 +414,8 @@ thread_create(struct profile *p, int32_t tid)
 	if (tid == PROFILE_OTHER_THREADS)
 		memcpy(th->name, OTHER_THREADS_NAME, sizeof OTHER_THREADS_NAME);
 	/* Roots are created past max_nodes: a thread always has one. */
-	th->root = node_append(p, PROFILE_NO_NODE, PROFILE_NO_FRAME);
+	th->root = node_append(p, PROFILE_NO_NODE, PROFILE_NO_FRAME,
+	    PROFILE_NO_LOC);
 	if (th->root == PROFILE_NO_NODE)
 		return PROFILE__EMPTY;
 	mask = p->ttab_cap - 1;
@@ -327,16 +452,17 @@ thread_get(struct profile *p, int32_t tid)
 /* The child of parent for frame; with create, makes it (PROFILE_NO_NODE
  * when absent, or on ENOMEM with *err set). */
 static uint32_t
-node_child(struct profile *p, uint32_t parent, uint32_t frame, int create,
-    int *err)
+node_child(struct profile *p, uint32_t parent, uint32_t frame, uint32_t loc,
+    int create, int *err)
 {
-	uint32_t h = profile__pair_hash(parent, frame), j, mask, n;
+	uint32_t h = node_key_hash(parent, frame, loc), j, mask, n;
 
 	mask = p->ntab_cap - 1;
 	for (j = h & mask; p->ntab[j] != PROFILE__EMPTY; j = (j + 1) & mask) {
 		const struct pnode *c = &p->nodes[p->ntab[j]];
 
-		if (c->parent == parent && c->frame == frame)
+		if (c->parent == parent && c->frame == frame &&
+		    p->node_loc[p->ntab[j]] == loc)
 			return p->ntab[j];
 	}
 	if (!create)
@@ -352,7 +478,7 @@ node_child(struct profile *p, uint32_t parent, uint32_t frame, int create,
 		    j = (j + 1) & mask)
 			;
 	}
-	n = node_append(p, parent, frame);
+	n = node_append(p, parent, frame, loc);
 	if (n == PROFILE_NO_NODE) {
 		*err = -ENOMEM;
 		return n;
@@ -365,7 +491,7 @@ node_child(struct profile *p, uint32_t parent, uint32_t frame, int create,
  * PROFILE_NO_NODE on ENOMEM. *cut is set when max_nodes stopped it. */
 static uint32_t
 path_resolve(struct profile *p, uint32_t t, const uint32_t *frames,
-    size_t n, int *cut)
+    const uint32_t *locs, size_t n, int *cut)
 {
 	uint32_t node = p->threads[t].root, c;
 	int err = 0;
@@ -375,7 +501,8 @@ path_resolve(struct profile *p, uint32_t t, const uint32_t *frames,
 	for (i = 0; i < n; i++) {
 		int room = p->n_nodes < p->lim.max_nodes;
 
-		c = node_child(p, node, frames[i], room, &err);
+		c = node_child(p, node, frames[i], locs ? locs[i] :
+		    PROFILE_NO_LOC, room, &err);
 		if (c == PROFILE_NO_NODE) {
 			if (err)
 				return PROFILE_NO_NODE;
@@ -473,8 +600,13 @@ profile_free(struct profile *p)
 	}
 	free(p->frames);
 	free(p->frame_hash);
+	free(p->mods);
 	free(p->ftab);
 	free(p->nodes);
+	free(p->node_loc);
+	free(p->locs);
+	free(p->ltab);
+	free(p->lines);
 	free(p->ntab);
 	free(p->threads);
 	free(p->ttab);
@@ -486,17 +618,25 @@ int
 profile_add(struct profile *p, int32_t tid, uint64_t time_ns,
     const uint32_t *frames, size_t n, uint64_t count)
 {
+	return profile_add_locs(p, tid, time_ns, frames, NULL, n, count);
+}
+
+int
+profile_add_locs(struct profile *p, int32_t tid, uint64_t time_ns,
+    const uint32_t *frames, const uint32_t *locs, size_t n, uint64_t count)
+{
 	uint32_t t, leaf, i;
 	int cut;
 	size_t k;
 
 	for (k = 0; k < n; k++)
-		if (frames[k] >= p->n_frames)
+		if (frames[k] >= p->n_frames || (locs &&
+		    locs[k] != PROFILE_NO_LOC && locs[k] >= p->n_locs))
 			return -EINVAL;
 	t = thread_get(p, tid);
 	if (t == PROFILE__EMPTY)
 		return -ENOMEM;
-	leaf = path_resolve(p, t, frames, n, &cut);
+	leaf = path_resolve(p, t, frames, locs, n, &cut);
 	if (leaf == PROFILE_NO_NODE)
 		return -ENOMEM;
 	/* Samples without a time cannot be placed in a window: not logged. */
@@ -543,7 +683,7 @@ profile_reset(struct profile *p)
 	for (i = 0; i < p->n_threads; i++) {
 		/* Cannot fail: n_nodes <= n_threads < cap_nodes here. */
 		p->threads[i].root = node_append(p, PROFILE_NO_NODE,
-		    PROFILE_NO_FRAME);
+		    PROFILE_NO_FRAME, PROFILE_NO_LOC);
 		p->threads[i].last_time = 0;
 	}
 	p->log_len = 0;
@@ -563,7 +703,12 @@ profile_get_stats(const struct profile *p, struct profile_stats *out)
 	out->bytes = sizeof(*p) + p->arena_bytes +
 	    (size_t)p->cap_frames * (sizeof(*p->frames) + sizeof(uint32_t)) +
 	    (size_t)p->ftab_cap * sizeof(uint32_t) +
+	    (size_t)p->cap_mods * sizeof(*p->mods) +
 	    (size_t)p->cap_nodes * sizeof(*p->nodes) +
+	    (size_t)p->cap_node_loc * sizeof(*p->node_loc) +
+	    (size_t)p->cap_locs * sizeof(*p->locs) +
+	    (size_t)p->ltab_cap * sizeof(uint32_t) +
+	    (size_t)p->cap_lines * sizeof(*p->lines) +
 	    (size_t)p->ntab_cap * sizeof(uint32_t) +
 	    (size_t)p->cap_threads * sizeof(*p->threads) +
 	    (size_t)p->ttab_cap * sizeof(uint32_t) +

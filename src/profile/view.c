@@ -19,6 +19,9 @@ struct vpriv {
 	uint32_t *find;		/* node indices keyed by id */
 	uint32_t find_cap;
 	struct frame *frames;	/* owned copy, or NULL when borrowed */
+	struct profile_module *modules;	/* likewise */
+	struct profile_loc *locs;	/* likewise */
+	struct profile_line *lines;	/* likewise */
 	struct pview *base;	/* a focus view holds its source view */
 	struct pview *keep;	/* an extended view: the view whose
 				 * frames its extra frames borrow from */
@@ -41,6 +44,7 @@ struct bleaf {
 	uint32_t node;
 	int32_t tid;
 	uint64_t count;
+	uint32_t pcnode;	/* the profile node + 1 */
 };
 
 struct vb {
@@ -81,12 +85,13 @@ vb_fini(struct vb *b)
 
 /* Records count samples of thread tid ending at builder node bn. */
 static int
-vb_leaf(struct vb *b, uint32_t bn, int32_t tid, uint64_t count)
+vb_leaf(struct vb *b, uint32_t bn, int32_t tid, uint64_t count,
+    uint32_t pcnode)
 {
 	if (b->n_lv == b->cap_lv && util_grow(&b->lv, &b->cap_lv,
 	    b->n_lv + 1, sizeof(*b->lv), 64))
 		return -ENOMEM;
-	b->lv[b->n_lv++] = (struct bleaf){ bn, tid, count };
+	b->lv[b->n_lv++] = (struct bleaf){ bn, tid, count, pcnode };
 	return 0;
 }
 
@@ -213,7 +218,9 @@ leaf_cmp(const void *pa, const void *pb)
 
 	if (x->node != y->node)
 		return x->node < y->node ? -1 : 1;
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->pcnode < y->pcnode ? -1 : x->pcnode > y->pcnode;
 }
 
 /* The builder's leaves in the view's numbering, sorted, one entry per
@@ -230,7 +237,7 @@ vb_emit_leaves(struct vb *b, struct pview *v, const uint32_t *newidx)
 		return -ENOMEM;
 	for (i = 0; i < b->n_lv; i++)
 		v->leaves[i] = (struct pview_leaf){ newidx[b->lv[i].node],
-		    b->lv[i].tid, b->lv[i].count };
+		    b->lv[i].tid, b->lv[i].count, b->lv[i].pcnode };
 	qsort(v->leaves, b->n_lv, sizeof(*v->leaves), leaf_cmp);
 	for (i = 0; i < b->n_lv; i++) {
 		if (n && leaf_cmp(&v->leaves[n - 1], &v->leaves[i]) == 0)
@@ -444,6 +451,10 @@ view_free(struct pview *v)
 	free(v->leaves);
 	free(pr->find);
 	free(pr->frames);
+	free(pr->modules);
+	free(pr->locs);
+	free(pr->lines);
+	free(v->pcnodes);
 	pview_unref(pr->base);
 	pview_unref(pr->keep);
 	free(pr);
@@ -480,7 +491,7 @@ view_fill_cumulative(const struct profile *p, int32_t tid, struct vb *b)
 			if (map[i] == 0)
 				b->n[0].self += n->self;
 			if (map[i] == 0 && n->self)
-				err = vb_leaf(b, 0, owner[i], n->self);
+				err = vb_leaf(b, 0, owner[i], n->self, i + 1);
 			continue;
 		}
 		owner[i] = owner[n->parent];
@@ -493,7 +504,7 @@ view_fill_cumulative(const struct profile *p, int32_t tid, struct vb *b)
 		else
 			b->n[map[i]].self += n->self;
 		if (!err && n->self)
-			err = vb_leaf(b, map[i], owner[i], n->self);
+			err = vb_leaf(b, map[i], owner[i], n->self, i + 1);
 	}
 	free(map);
 	free(owner);
@@ -555,7 +566,7 @@ view_fill_window(const struct profile *p, const struct pview_params *pa,
 			break;
 		}
 		b->n[bn].self += e->count;
-		if ((err = vb_leaf(b, bn, e->tid, e->count)))
+		if ((err = vb_leaf(b, bn, e->tid, e->count, e->leaf + 1)))
 			break;
 		if (e->time_ns > *newest)
 			*newest = e->time_ns;
@@ -665,6 +676,37 @@ view_threads(const struct profile *p, const struct pview_params *pa,
 	return 0;
 }
 
+/* The profile's locations and its tree by address (pcnodes: node i + 1
+ * is profile node i), for the formats that keep addresses. */
+static int
+view_copy_locs(const struct profile *p, struct pview *v)
+{
+	struct vpriv *pr = v->priv;
+	uint32_t i;
+
+	pr->locs = malloc((p->n_locs ? p->n_locs : 1) * sizeof(*pr->locs));
+	pr->lines = malloc((p->n_lines ? p->n_lines : 1) *
+	    sizeof(*pr->lines));
+	v->pcnodes = malloc(((size_t)p->n_nodes + 1) * sizeof(*v->pcnodes));
+	if (!pr->locs || !pr->lines || !v->pcnodes)
+		return -ENOMEM;
+	if (p->n_locs)
+		memcpy(pr->locs, p->locs, p->n_locs * sizeof(*pr->locs));
+	if (p->n_lines)
+		memcpy(pr->lines, p->lines, p->n_lines * sizeof(*pr->lines));
+	v->locs = pr->locs;
+	v->n_locs = p->n_locs;
+	v->lines = pr->lines;
+	v->pcnodes[0] = (struct pview_pcnode){ 0, PROFILE_NO_FRAME,
+	    PROFILE_NO_LOC };
+	for (i = 0; i < p->n_nodes; i++)
+		v->pcnodes[i + 1] = (struct pview_pcnode){
+		    p->nodes[i].parent == PROFILE_NO_NODE ? 0 :
+		    p->nodes[i].parent + 1, p->nodes[i].frame, p->node_loc[i] };
+	v->n_pcnodes = p->n_nodes + 1;
+	return 0;
+}
+
 struct pview *
 profile_view(const struct profile *p, const struct pview_params *params,
     uint64_t now_ns)
@@ -689,6 +731,15 @@ profile_view(const struct profile *p, const struct pview_params *params,
 		memcpy(pr->frames, p->frames,
 		    p->n_frames * sizeof(*pr->frames));
 	v->frames = pr->frames;
+	if (p->n_mods && !(pr->modules = malloc(p->n_mods *
+	    sizeof(*pr->modules))))
+		goto fail;
+	if (p->n_mods)
+		memcpy(pr->modules, p->mods, p->n_mods * sizeof(*pr->modules));
+	v->modules = pr->modules;
+	v->n_modules = p->n_mods;
+	if (view_copy_locs(p, v))
+		goto fail;
 	if (!now_ns)
 		now_ns = p->last_time;
 	if (vb_init(&b, v->frames, v->n_frames))
@@ -776,6 +827,11 @@ pview_focus(const struct pview *v, uint32_t frame)
 	f->spark = v->spark;
 	f->frames = v->frames;
 	f->n_frames = v->n_frames;
+	f->modules = v->modules;
+	f->n_modules = v->n_modules;
+	f->locs = v->locs;
+	f->n_locs = v->n_locs;
+	f->lines = v->lines;
 	/* The frames array belongs to v: keep v alive as long as f. */
 	((struct vpriv *)f->priv)->base = pview_ref((struct pview *)v);
 	if (vb_init(&b, f->frames, f->n_frames) ||
@@ -915,4 +971,15 @@ pview_node_frame(const struct pview *v, uint32_t node)
 		return NULL;
 	f = v->nodes[node].frame;
 	return f < v->n_frames ? &v->frames[f] : NULL;
+}
+
+const struct profile_module *
+pview_module(const struct pview *v, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; name && i < v->n_modules; i++)
+		if (strcmp(v->modules[i].name, name) == 0)
+			return &v->modules[i];
+	return NULL;
 }

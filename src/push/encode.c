@@ -12,24 +12,37 @@
 
 #include "ctop/export.h"
 
-/* The count of prev's leaf (node, tid), 0 when it has none. prev's leaves
- * are sorted by node, then tid. */
+/* Whether leaf a sorts before (node, tid, pcnode), as views sort them. */
+static int
+leaf_before(const struct pview_leaf *a, uint32_t node, int32_t tid,
+    uint32_t pcnode)
+{
+	if (a->node != node)
+		return a->node < node;
+	if (a->tid != tid)
+		return a->tid < tid;
+	return a->pcnode < pcnode;
+}
+
+/* The count of prev's leaf (node, tid, pcnode), 0 when it has none. A
+ * pcnode is a profile node, stable between resets as node ids are; one
+ * (node, tid) has a leaf per address the stack ended at. */
 static uint64_t
-prev_leaf_count(const struct pview *prev, uint32_t node, int32_t tid)
+prev_leaf_count(const struct pview *prev, uint32_t node, int32_t tid,
+    uint32_t pcnode)
 {
 	uint32_t lo = 0, hi = prev->n_leaves;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		const struct pview_leaf *l = &prev->leaves[mid];
 
-		if (l->node < node || (l->node == node && l->tid < tid))
+		if (leaf_before(&prev->leaves[mid], node, tid, pcnode))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo < prev->n_leaves && prev->leaves[lo].node == node &&
-	    prev->leaves[lo].tid == tid)
+	    prev->leaves[lo].tid == tid && prev->leaves[lo].pcnode == pcnode)
 		return prev->leaves[lo].count;
 	return 0;
 }
@@ -56,7 +69,7 @@ interval_leaves(struct pview *v, const struct pview *prev,
 		if (prev != NULL && prev->leaves != NULL)
 			j = pview_find(prev, cur->nodes[l.node].id);
 		if (j != PROFILE_NO_NODE)
-			before = prev_leaf_count(prev, j, l.tid);
+			before = prev_leaf_count(prev, j, l.tid, l.pcnode);
 		if (before <= l.count)
 			l.count -= before;
 		if (l.count > 0)
@@ -84,6 +97,15 @@ push_interval(const struct pview *prev, const struct pview *cur)
 	v->n_nodes = cur->n_nodes;
 	v->frames = cur->frames;
 	v->n_frames = cur->n_frames;
+	/* Borrowed from cur as frames are: the stacks by address, the
+	 * locations and modules pprof writes. */
+	v->modules = cur->modules;
+	v->n_modules = cur->n_modules;
+	v->locs = cur->locs;
+	v->n_locs = cur->n_locs;
+	v->lines = cur->lines;
+	v->pcnodes = cur->pcnodes;
+	v->n_pcnodes = cur->n_pcnodes;
 	/* The thread names, for pprof's labels (their counts are the run's,
 	 * not the interval's: only the names are read). */
 	v->threads = cur->threads;

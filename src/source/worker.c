@@ -47,6 +47,7 @@ struct worker {
 	char comm[64];
 	struct unwind_frame *uframes;
 	uint32_t *ids;
+	uint32_t *locs;		/* each id's location (for pprof) */
 	bool symbols_failed;
 	struct rec_python py;		/* the probe's last answer */
 	bool py_pending;		/* not yet given to symbols */
@@ -141,11 +142,13 @@ worker_new(struct ring *ring, struct sampler *sampler,
 	pthread_mutex_init(&w->lock, NULL);
 	w->uframes = calloc(WORKER_MAX_FRAMES, sizeof *w->uframes);
 	w->ids = calloc(WORKER_MAX_IDS, sizeof *w->ids);
+	w->locs = calloc(WORKER_MAX_IDS, sizeof *w->locs);
 	/* The log keeps a minute: the header's sparkline (the w windows
 	 * take at most 30 s of it). */
 	w->profile = profile_new(&(struct profile_limits){ .window_s =
 	    PVIEW_SPARK_S });
-	if (w->uframes == NULL || w->ids == NULL || w->profile == NULL)
+	if (w->uframes == NULL || w->ids == NULL || w->locs == NULL ||
+	    w->profile == NULL)
 		goto nomem;
 	read_comm(opts->pid, w->comm, sizeof w->comm);
 	worker_intern_fixed_frames(w);
@@ -210,13 +213,15 @@ worker_build_stack(struct worker *w, const struct wproc *pr, int n,
 		w->ids[k++] = w->truncated_frame;
 	else if (end != UNWIND_COMPLETE)
 		w->ids[k++] = w->incomplete_frame;
+	for (i = 0; i < (int)k; i++)	/* no code address */
+		w->locs[i] = PROFILE_NO_LOC;
 	symbols_stack_begin(pr->symbols, pr->target ? rec_sample_python(s) :
 	    NULL, s->time_ns);
 	for (i = 0; i < n; i++)
 		symbols_stack_push(pr->symbols, w->uframes[i].pc,
 		    w->uframes[i].exact);
-	return k + symbols_stack_end(pr->symbols, w->ids + k,
-	    WORKER_MAX_IDS - k);
+	return k + symbols_stack_end_locs(pr->symbols, w->ids + k,
+	    w->locs + k, WORKER_MAX_IDS - k);
 }
 
 static bool
@@ -337,8 +342,8 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	if (pr.target && w->py_pending)
 		worker_python_apply(w);
 	k = worker_build_stack(w, &pr, n, end, s);
-	if (profile_add(w->profile, s->tid, s->time_ns, w->ids, k,
-	    s->weight ? s->weight : 1) < 0)
+	if (profile_add_locs(w->profile, s->tid, s->time_ns, w->ids, w->locs,
+	    k, s->weight ? s->weight : 1) < 0)
 		return;
 	if (pr.target)
 		worker_python_thread_name(w, s);
@@ -685,6 +690,7 @@ worker_free(struct worker *w)
 	profile_free(w->profile);
 	free(w->uframes);
 	free(w->ids);
+	free(w->locs);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

@@ -2,7 +2,8 @@
 /* symbols: the string pool (every name and file handed out is interned
  * here and lives until symbols_free/reset) and the pc cache, an
  * open-addressing hash map whose values are runs of a frame arena (and of
- * the profile's ids for those frames, symbols_frame_ids()). */
+ * the profile's ids for those frames, symbols_frame_ids(), and location,
+ * symbols__frame_loc()). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -185,6 +186,7 @@ symbols__cache_put(struct symbols *s, uint64_t key, const struct frame *f,
 	s->slots[j].first = (uint32_t)s->arena_len;
 	s->slots[j].n = (uint16_t)n;
 	s->slots[j].interned = false;
+	s->slots[j].loc = PROFILE_NO_LOC;
 	s->arena_len += (size_t)n;
 	s->slots_used++;
 }
@@ -209,4 +211,30 @@ symbols__cache_free(struct symbols *s)
 	s->ids = NULL;
 	s->slots_cap = s->slots_used = 0;
 	s->arena_len = s->arena_cap = 0;
+}
+
+uint32_t
+symbols__frame_loc(struct symbols *s, uint64_t pc, bool exact,
+    const uint32_t *ids, uint32_t n)
+{
+	struct symbols__slot *sl = pc ? symbols__cache_find(s,
+	    pc << 1 | (exact ? 1 : 0)) : NULL;
+	struct profile_line lines[SYMBOLS_MAX_INLINE];
+	const struct frame *f;
+
+	if (!sl || !s->opts.profile || sl->n != n || n > SYMBOLS_MAX_INLINE)
+		return PROFILE_NO_LOC;
+	if (sl->loc != PROFILE_NO_LOC)
+		return sl->loc;
+	f = s->arena + sl->first;
+	/* "[unknown]" is no code we know: no location to give it. */
+	if (f[n - 1].kind == FRAME_MARKER)
+		return PROFILE_NO_LOC;
+	for (uint32_t i = 0; i < n; i++)
+		lines[i] = (struct profile_line){ ids[i], f[i].line };
+	/* A return address names its call (pc - 1), as symbols_resolve
+	 * does; pprof wants an address inside that instruction. */
+	sl->loc = profile_intern_loc(s->opts.profile, exact ? pc : pc - 1,
+	    lines, n);
+	return sl->loc;
 }

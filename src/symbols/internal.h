@@ -70,6 +70,7 @@ struct symbols__mod {
 	struct symbols__plt *plts;	/* sorted, from the PLT sections */
 	size_t n_plts;
 	bool plts_loaded;
+	bool profiled;		/* told to the profile (profile_set_module) */
 	/* Lifetime, CLOCK_MONOTONIC like the samples' time_ns (symbols.c
 	 * "Module lifetimes"): mapped since from_ns (0: before we looked);
 	 * a retired module was seen gone at gone_ns. */
@@ -120,6 +121,8 @@ struct symbols__slot {
 	uint32_t first;
 	uint16_t n;
 	bool interned;		/* ids[first .. first + n) are set */
+	uint32_t loc;		/* the profile's location of pc, once
+				 * interned; PROFILE_NO_LOC until then */
 };
 
 struct symbols {
@@ -188,6 +191,11 @@ struct symbols__slot *symbols__cache_find(struct symbols *s, uint64_t key);
 void symbols__cache_put(struct symbols *s, uint64_t key,
     const struct frame *f, int n);
 void symbols__cache_clear(struct symbols *s);
+/* The profile's location of (pc, exact), whose frame ids symbols_frame_ids
+ * just gave (ids[0..n)): interned once per cached pc; PROFILE_NO_LOC for
+ * a pc not cached, an unknown one, or out of memory. */
+uint32_t symbols__frame_loc(struct symbols *s, uint64_t pc, bool exact,
+    const uint32_t *ids, uint32_t n);
 void symbols__cache_free(struct symbols *s);
 
 /* resolve.c */

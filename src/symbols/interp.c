@@ -36,6 +36,7 @@ struct symbols__interp {
 	uint64_t epoch;
 	/* Per native frame, root first: its ids in ids[], is it eval. */
 	uint32_t *first, *count;
+	uint32_t *loc;			/* its location in the profile */
 	uint8_t *is_eval;
 	size_t fcap;
 	uint32_t *ids;
@@ -68,6 +69,7 @@ symbols__interp_free(struct symbols *s)
 	free(in->exact);
 	free(in->first);
 	free(in->count);
+	free(in->loc);
 	free(in->is_eval);
 	free(in->ids);
 	free(in->merged);
@@ -168,6 +170,9 @@ name_native(struct symbols *s, struct symbols__interp *in)
 	if (util_grow(&in->count, &c, in->n, sizeof *in->count, 256) < 0)
 		return -1;
 	c = in->fcap;
+	if (util_grow(&in->loc, &c, in->n, sizeof *in->loc, 256) < 0)
+		return -1;
+	c = in->fcap;
 	if (util_grow(&in->is_eval, &c, in->n, 1, 256) < 0)
 		return -1;
 	in->fcap = c;
@@ -180,6 +185,8 @@ name_native(struct symbols *s, struct symbols__interp *in)
 		memcpy(in->ids + k, ids, n * sizeof *ids);
 		in->first[r] = (uint32_t)k;
 		in->count[r] = n;
+		in->loc[r] = symbols__frame_loc(s, in->pcs[i], in->exact[i],
+		    ids, n);
 		/* ids are innermost first: the function is the last. */
 		in->is_eval[r] = n > 0 && is_eval_id(s, in, ids[n - 1]);
 		evals += in->is_eval[r];
@@ -221,22 +228,25 @@ python_id(struct symbols *s, struct symbols__interp *in, uint16_t i)
 }
 
 /* Writes native frame r's ids root first (its function, then inlined
- * callees). */
+ * callees), and its location for each into locs (NULL: not asked). */
 static size_t
-put_native(struct symbols__interp *in, size_t r, uint32_t *out, size_t k,
-    size_t cap)
+put_native(struct symbols__interp *in, size_t r, uint32_t *out,
+    uint32_t *locs, size_t k, size_t cap)
 {
 	uint32_t j;
 
-	for (j = in->count[r]; j > 0 && k < cap; j--)
+	for (j = in->count[r]; j > 0 && k < cap; j--) {
+		if (locs)
+			locs[k] = in->loc[r];
 		out[k++] = in->ids[in->first[r] + j - 1];
+	}
 	return k;
 }
 
 /* The merged stack into out, or 0 when a Python frame had no name. */
 static size_t
 put_merged(struct symbols *s, struct symbols__interp *in, int m,
-    uint32_t *out, size_t cap)
+    uint32_t *out, uint32_t *locs, size_t cap)
 {
 	size_t k = 0;
 	uint32_t id;
@@ -244,12 +254,15 @@ put_merged(struct symbols *s, struct symbols__interp *in, int m,
 
 	for (i = 0; i < m && k < cap; i++) {
 		if (!in->merged[i].python) {
-			k = put_native(in, in->merged[i].index, out, k, cap);
+			k = put_native(in, in->merged[i].index, out, locs, k,
+			    cap);
 			continue;
 		}
 		id = python_id(s, in, in->merged[i].index);
 		if (id == PROFILE_NO_FRAME)
 			return 0;
+		if (locs)	/* interpreted: no machine address */
+			locs[k] = PROFILE_NO_LOC;
 		out[k++] = id;
 	}
 	return k;
@@ -259,7 +272,7 @@ put_merged(struct symbols *s, struct symbols__interp *in, int m,
  * stack (counted). */
 static size_t
 merge(struct symbols *s, struct symbols__interp *in, uint32_t *out,
-    size_t cap)
+    uint32_t *locs, size_t cap)
 {
 	size_t want = in->n + in->chain->n, k;
 	int m;
@@ -277,7 +290,7 @@ merge(struct symbols *s, struct symbols__interp *in, uint32_t *out,
 		in->stats.truncated++;
 		return 0;
 	}
-	k = put_merged(s, in, m, out, cap);
+	k = put_merged(s, in, m, out, locs, cap);
 	if (k == 0)
 		in->stats.unnamed++;
 	else
@@ -290,23 +303,36 @@ merge(struct symbols *s, struct symbols__interp *in, uint32_t *out,
  * frames existed; no copy, no eval marks. */
 static size_t
 name_plain(struct symbols *s, struct symbols__interp *in, uint32_t *out,
-    size_t cap)
+    uint32_t *locs, size_t cap)
 {
 	const uint32_t *ids;
 	size_t k = 0, r, i;
-	uint32_t n;
+	uint32_t n, loc = PROFILE_NO_LOC;
 
 	for (r = 0; r < in->n && k < cap; r++) {
 		i = in->n - 1 - r;	/* pcs are innermost first */
 		n = symbols_frame_ids(s, in->pcs[i], in->exact[i], &ids);
-		for (; n > 0 && k < cap; n--)
+		if (locs)
+			loc = symbols__frame_loc(s, in->pcs[i], in->exact[i],
+			    ids, n);
+		for (; n > 0 && k < cap; n--) {
+			if (locs)
+				locs[k] = loc;
 			out[k++] = ids[n - 1];
+		}
 	}
 	return k;
 }
 
 size_t
 symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap)
+{
+	return symbols_stack_end_locs(s, out, NULL, cap);
+}
+
+size_t
+symbols_stack_end_locs(struct symbols *s, uint32_t *out, uint32_t *locs,
+    size_t cap)
 {
 	struct symbols__interp *in = s->interp;
 	size_t k = 0, r;
@@ -315,20 +341,20 @@ symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap)
 	if (in == NULL)
 		return 0;
 	if (in->chain == NULL)
-		return name_plain(s, in, out, cap);
+		return name_plain(s, in, out, locs, cap);
 	evals = name_native(s, in);
 	if (evals < 0)
 		return 0;
 	in->stats.chains++;
 	/* A chain without frames fits a stack without eval. */
 	if (evals > 0 || in->chain->n > 0)
-		k = merge(s, in, out, cap);
+		k = merge(s, in, out, locs, cap);
 	else
 		in->stats.merged++;
 	if (k > 0)
 		return k;
 	for (r = 0; r < in->n && k < cap; r++)
-		k = put_native(in, r, out, k, cap);
+		k = put_native(in, r, out, locs, k, cap);
 	return k;
 }
 

@@ -184,13 +184,17 @@ symbols__mod_func_entry(struct symbols__mod *m, uint64_t pc)
 	return f != NULL && f->start == pc;
 }
 
+/* The name to show for a symbol (demangled, without a version suffix),
+ * and in *raw the symbol as linked where it differs (the C++ mangled
+ * name, which pprof's system_name keeps), else NULL. */
 static const char *
-intern_demangled(struct symbols *s, const char *name)
+intern_demangled(struct symbols *s, const char *name, const char **raw)
 {
 	const char *r, *at;
 	char *d, buf[512];
 	int status = -1;
 
+	*raw = NULL;
 	/* .symtab spells versioned symbols "name@@GLIBC_2.34": keep the
 	 * name, the version is noise in a profile. */
 	at = name ? strchr(name, '@') : NULL;
@@ -203,14 +207,17 @@ intern_demangled(struct symbols *s, const char *name)
 		return symbols__intern(s, name);
 	d = __cxa_demangle(name, NULL, NULL, &status);
 	r = symbols__intern(s, status == 0 && d ? d : name);
+	if (status == 0 && d)
+		*raw = symbols__intern(s, name);
 	free(d);
 	return r;
 }
 
 /* The name of a DWARF function (an inlined one through its abstract
- * origin): the linkage name, demangled, else DW_AT_name. */
+ * origin): the linkage name, demangled (the mangled one in *raw), else
+ * DW_AT_name. */
 static const char *
-die_name(struct symbols *s, Dwarf_Die *die)
+die_name(struct symbols *s, Dwarf_Die *die, const char **raw)
 {
 	Dwarf_Attribute attr;
 	const char *name;
@@ -222,7 +229,19 @@ die_name(struct symbols *s, Dwarf_Die *die)
 		    DW_AT_MIPS_linkage_name, &attr));
 	if (!name)
 		name = dwarf_diename(die);
-	return name ? intern_demangled(s, name) : NULL;
+	*raw = NULL;
+	return name ? intern_demangled(s, name, raw) : NULL;
+}
+
+/* The line a function's DIE (or its abstract origin's) declares it at;
+ * 0 when DWARF does not say. */
+static uint32_t
+die_decl_line(Dwarf_Die *die)
+{
+	int line = 0;
+
+	return dwarf_decl_line(die, &line) == 0 && line > 0 ?
+	    (uint32_t)line : 0;
 }
 
 static bool
@@ -258,12 +277,12 @@ call_site(struct symbols *s, Dwarf_Die *cudie, Dwarf_Die *inl,
  * DWARF for pca. */
 static int
 resolve_dwarf(struct symbols *s, struct symbols__mod *m, uint64_t pca,
-    const char *func_name, struct frame *out, int max)
+    const char *func_name, const char *func_raw, struct frame *out, int max)
 {
 	Dwarf_Addr bias;
 	Dwarf_Die *cudie, *scopes = NULL, *chain = NULL, *die = NULL;
 	Dwfl_Line *dl;
-	const char *file = NULL;
+	const char *file = NULL, *raw;
 	int nscopes, nchain, n = 0, line = 0;
 
 	cudie = dwfl_module_addrdie(m->mod, pca, &bias);
@@ -287,15 +306,22 @@ resolve_dwarf(struct symbols *s, struct symbols__mod *m, uint64_t pca,
 		if (!is_function_tag(tag))
 			continue;
 		if (tag != DW_TAG_inlined_subroutine) {
-			out[n++] = (struct frame){ .name = func_name ?
-			    func_name : die_name(s, sc), .module = m->name,
-			    .file = file, .line = (uint32_t)line,
-			    .kind = FRAME_FUNC };
+			const char *name = func_name;
+
+			raw = func_raw;
+			if (!name)
+				name = die_name(s, sc, &raw);
+			out[n++] = (struct frame){ .name = name,
+			    .module = m->name, .file = file,
+			    .line = (uint32_t)line, .kind = FRAME_FUNC,
+			    .start_line = die_decl_line(sc),
+			    .system_name = raw };
 			break;
 		}
-		out[n++] = (struct frame){ .name = die_name(s, sc),
+		out[n] = (struct frame){ .name = die_name(s, sc, &raw),
 		    .module = m->name, .file = file, .line = (uint32_t)line,
-		    .kind = FRAME_INLINE };
+		    .kind = FRAME_INLINE, .start_line = die_decl_line(sc) };
+		out[n++].system_name = raw;
 		call_site(s, cudie, sc, &file, &call_line);
 		line = (int)call_line;
 	}
@@ -320,6 +346,41 @@ mod_bias(struct symbols__mod *m)
 	return bias;
 }
 
+/* Tells the profile what m is, once, when a pc in it is first named:
+ * the mapping that holds pc (its executable one), its path and build id,
+ * and what it gives for naming, as pprof's Mapping says. */
+static void
+mod_tell_profile(struct symbols *s, struct symbols__mod *m, uint64_t pc)
+{
+	struct profile_module pm = { .name = m->name, .path = m->path };
+	const unsigned char *bits;
+	GElf_Addr vaddr, bias;
+	char hex[2 * 64 + 1];
+	int len;
+
+	if (m->profiled || !s->opts.profile)
+		return;
+	m->profiled = true;
+	for (size_t i = 0; i < m->n_segs; i++)
+		if (pc >= m->segs[i].lo && pc < m->segs[i].hi) {
+			pm.start = m->segs[i].lo;
+			pm.limit = m->segs[i].hi;
+			pm.offset = m->segs[i].off;
+		}
+	len = dwfl_module_build_id(m->mod, &bits, &vaddr);
+	if (len > 0 && len <= 64) {
+		for (int i = 0; i < len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+		pm.build_id = hex;
+	}
+	if (m->n_funcs || m->n_marks)
+		pm.flags |= PROFILE_MOD_FUNCTIONS;
+	if (dwfl_module_getdwarf(m->mod, &bias))
+		pm.flags |= PROFILE_MOD_LINES;
+	/* Out of memory only costs the pprof's Mapping its details. */
+	(void)profile_set_module(s->opts.profile, &pm);
+}
+
 int
 symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
     bool exact, struct frame *out, int max)
@@ -327,10 +388,12 @@ symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
 	/* A return address points after the call: name the call itself. */
 	uint64_t pca = exact || pc == 0 ? pc : pc - 1;
 	const struct symbols__func *f = mod_find_func(m, pca, pc);
-	const char *name = f ? intern_demangled(s, f->name) : NULL;
+	const char *raw = NULL;
+	const char *name = f ? intern_demangled(s, f->name, &raw) : NULL;
 	int n;
 
-	n = resolve_dwarf(s, m, pca, name, out, max);
+	n = resolve_dwarf(s, m, pca, name, raw, out, max);
+	mod_tell_profile(s, m, pc);
 	if (n > 0 && out[n - 1].kind == FRAME_FUNC)
 		return n;
 	if (n >= max)
@@ -354,6 +417,6 @@ symbols__resolve_mod(struct symbols *s, struct symbols__mod *m, uint64_t pc,
 		s->stats.no_symbol++;
 	}
 	out[n++] = (struct frame){ .name = name ? name : "[unknown]",
-	    .module = m->name, .kind = FRAME_FUNC };
+	    .module = m->name, .kind = FRAME_FUNC, .system_name = raw };
 	return n;
 }

@@ -5,6 +5,11 @@
 #   gives every function the same flat and cum samples as the folded file;
 # - a recording of the inline target: leaf on top, its file:line and the
 #   inline frames of one location, the period from the rate, the duration;
+# - a recording of a C++ target: each function's system_name is the
+#   mangled symbol where it differs, its start_line the DWARF decl line;
+#   its mapping has the file's path, build id and executable segment;
+# - a stripped target: its build id, names from its debug file, addresses
+#   in its mapping;
 # - a recording of three named threads: each sample labelled with its
 #   thread's name, tid and the pid, and a thread's samples are its own.
 . "$(dirname "$0")/../lib.sh"
@@ -77,24 +82,113 @@ ok $? "duration ${dur:-?} s for --duration 2"
 grep -q '^Comment: ctop-prof ' "$D/raw" && grep -q '^Comment: backend: ' "$D/raw" &&
 	grep -q '^Comment: rate: 99 Hz' "$D/raw" && grep -q '^Comment: command: .*inline' "$D/raw"
 ok $? "comments: version, backend, rate, command"
-pprof -top -lines -nodecount=5 "$D/i.pprof" >"$D/top"
+# Enough nodes that middle, leaf's caller, stays: pprof's "(inline)"
+# comes from the edges into a node, which trimming removes.
+pprof -top -lines -nodecount=1000 "$D/i.pprof" >"$D/top"
 first=$(awk '$1 ~ /^[0-9]/ && $2 ~ /%$/ { print; exit }' "$D/top")
-flat=$(echo "$first" | awk '{ sub(/%/, "", $2); print $2 }')
-# The line first sampled in leaf's loop: its body (LEAF_LINE) or its
-# head, the line before.
+# Every line of leaf's loop (its body, LEAF_LINE, and its head, the line
+# before: each sampled pc has its own) together hold >= 90% of the flat.
+flat=$(awk -v a=$((leaf_line - 1)) -v b="$leaf_line" '$1 ~ /^[0-9]/ &&
+	$2 ~ /%$/ && $6 == "leaf" { l = $7; sub(/.*:/, "", l)
+	if (l >= a && l <= b) { sub(/%/, "", $2); f += $2 } }
+	END { print f + 0 }' "$D/top")
 got_line=$(echo "$first" | sed -n 's/.*leaf .*inline\.c:\([0-9]*\) (inline).*/\1/p')
 [ -n "$got_line" ] && [ "$got_line" -ge $((leaf_line - 1)) ] &&
 	[ "$got_line" -le "$leaf_line" ] &&
 	awk -v f="$flat" 'BEGIN { exit !(f >= 90) }'
-ok $? "top line: leaf at inline.c:$got_line (its loop, lines $((leaf_line - 1))-$leaf_line), inlined, >= 90%: $first"
+ok $? "top line: leaf at inline.c:$got_line, inlined; its loop's lines $((leaf_line - 1))-$leaf_line hold $flat% (>= 90%): $first"
 # One location holds leaf, middle (inlined) and parent, innermost first.
 awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 } on' "$D/raw" |
 	grep -A2 ' leaf ' | tr -s ' ' >"$D/loc"
 sed -n 2p "$D/loc" | grep -q '^ middle .*inline.c:[0-9]' &&
 	sed -n 3p "$D/loc" | grep -q "^ parent .*inline.c:$parent_line"
 ok $? "one location: leaf, middle, parent at inline.c:$parent_line"
-awk '/^Mappings/ { on = 1; next } on && / inline /' "$D/raw" | grep -q '\[FN\]\[FL\]\[LN\]\[IN\]'
+# One location per distinct address: each user-space address lies in
+# its mapping's range; leaf's loop has a location per sampled pc, each
+# with its own line.
+awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0; m = 1; next }
+	on && $2 ~ /^0x/ && $3 ~ /^M=/ { n++; a = $2 " " $3; if (a in seen) dup++
+		seen[a] = 1; addr[n] = $2; map[n] = substr($3, 3) }
+	m && $1 ~ /^[0-9]+:$/ { split($2, r, "/"); id = $1 + 0
+		lo[id] = r[1]; hi[id] = r[2] }
+	END { for (i = 1; i <= n; i++) print addr[i], lo[map[i]], hi[map[i]]
+		print "dup", dup + 0 }' "$D/raw" >"$D/addr"
+dups=$(awk '$1 == "dup" { print $2 }' "$D/addr")
+n_addr=$(grep -c '^0x' "$D/addr")
+outside=0
+while read -r a lo hi; do
+	[ "$a" = dup ] && continue
+	# Kernel addresses have no range to be in (no mapping range known).
+	[ "$lo" = 0x0 ] && [ "$hi" = 0x0 ] && continue
+	[ $((a)) -ge $((lo)) ] && [ $((a)) -lt $((hi)) ] || outside=$((outside + 1))
+done <"$D/addr"
+[ "$n_addr" -gt 3 ] && [ "$dups" = 0 ] && [ "$outside" = 0 ]
+ok $? "$n_addr locations with an address, none twice, every one inside its mapping ($outside outside)"
+leaf_locs=$(awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 }
+	on && $2 ~ /^0x/ && $4 == "leaf" { print $2, $5 }' "$D/raw" | sort -u)
+[ "$(echo "$leaf_locs" | wc -l)" -ge 2 ] &&
+	[ "$(echo "$leaf_locs" | awk '{ print $2 }' | sort -u | wc -l)" -ge 2 ]
+ok $? "leaf's loop: $(echo "$leaf_locs" | wc -l) addresses, lines $(echo "$leaf_locs" | awk '{ print $2 }' | sed 's/.*://' | sort -u | tr '\n' ' ')"
+# Each function's start line is the line its name is declared on (the
+# line after INLINE or NOINLINE): an inlined one's from its abstract origin.
+for fn in leaf middle parent; do
+	want=$(grep -n "^$fn(unsigned long n)" "$src" | cut -d: -f1)
+	got=$(awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 }
+		on' "$D/raw" | grep -m1 " $fn .*inline\.c:" |
+		sed -n 's/.* s=\([0-9]*\)().*/\1/p')
+	[ -n "$want" ] && [ "$got" = "$want" ]
+	ok $? "$fn: start line $want (inline.c), pprof says ${got:-none}"
+done
+awk '/^Mappings/ { on = 1; next } on && /\/inline /' "$D/raw" | grep -q '\[FN\]\[FL\]\[LN\]\[IN\]'
 ok $? "the target's mapping says functions, files, lines and inline frames"
+
+# --- a C++ target: mangled system_name, start line -------------------------
+src=$top_srcdir/tests/targets/cxxtmpl.cc
+decl=$(grep -n '^Worker<T>::run()' "$src" | cut -d: -f1)
+timeout 30 "$CTOP" -F 99 --duration 1.5 -o "$D/c.pb.gz" -- "$TARGETS/cxxtmpl" \
+	>/dev/null 2>"$D/err"
+pprof -raw "$D/c.pb.gz" >"$D/raw"
+ok $? "go tool pprof -raw reads a recording of cxxtmpl"
+# "ID: 0xADDR M=N NAME FILE:LINE s=START(SYSTEM_NAME)"
+run_loc=$(grep -m1 ' ns::Worker<int>::run() ' "$D/raw")
+echo "$run_loc" | grep -q "cxxtmpl\.cc:[0-9]* s=$decl(_ZN2ns6WorkerIiE3runEv)\$"
+ok $? "ns::Worker<int>::run(): system_name _ZN2ns6WorkerIiE3runEv, start line $decl (its definition): $run_loc"
+# "ID: START/LIMIT/OFFSET PATH BUILDID [FN]...": the executable mapping
+# of the file, whose build id is the one in its notes.
+map=$(awk '/^Mappings/ { on = 1; next } on && /\/cxxtmpl /' "$D/raw")
+bid=$(readelf -n "$TARGETS/cxxtmpl" | awk '/Build ID:/ { print $3 }')
+echo "$map" | grep -q "/tests/targets/cxxtmpl $bid \[FN\]\[FL\]\[LN\]\[IN\]\$"
+ok $? "cxxtmpl's mapping: its path, build id $bid (readelf -n), functions, files, lines, inline frames: $map"
+# Its range is the file's executable segment: limit - start is the
+# p_memsz of the R E PT_LOAD rounded to pages, offset its page's offset.
+read -r m_start m_limit m_off <<<"$(echo "$map" | sed -n 's/^ *[0-9]*: \(0x[0-9a-f]*\)\/\(0x[0-9a-f]*\)\/\(0x[0-9a-f]*\) .*/\1 \2 \3/p')"
+want_off=$(readelf -lW "$TARGETS/cxxtmpl" | awk '$1 == "LOAD" && $7 == "R" && $8 == "E" { print $2; exit }')
+[ -n "$want_off" ] && want_off=$((want_off - want_off % 4096))
+[ -n "$m_start" ] && [ $((m_start % 4096)) = 0 ] && [ $((m_limit)) -gt $((m_start)) ] &&
+	[ $((m_off)) = "${want_off:-x}" ]
+ok $? "cxxtmpl's mapping [$m_start, $m_limit) maps file offset $m_off: the executable segment's page (${want_off:-?})"
+main_decl=$(grep -n '^main()' "$src" | cut -d: -f1)
+grep -q " main .*cxxtmpl\.cc:[0-9]* s=$main_decl()\$" "$D/raw"
+ok $? "main: start line $main_decl, no system_name (a C name): $(grep -m1 ' main ' "$D/raw")"
+
+# --- a stripped target with a separate debug file --------------------------
+timeout 30 "$CTOP" -F 99 --duration 1.5 -o "$D/s.pb.gz" -- "$TARGETS/chain-stripped" \
+	>/dev/null 2>"$D/err"
+pprof -raw "$D/s.pb.gz" >"$D/raw"
+ok $? "go tool pprof -raw reads a recording of chain-stripped"
+map=$(awk '/^Mappings/ { on = 1; next } on && /\/chain-stripped /' "$D/raw")
+bid=$(readelf -n "$TARGETS/chain-stripped" | awk '/Build ID:/ { print $3 }')
+echo "$map" | grep -q "/chain-stripped $bid \[FN\]\[FL\]\[LN\]\[IN\]\$"
+ok $? "chain-stripped's mapping: the stripped file's build id $bid, and what its debug file gives: $map"
+read -r m_id m_start m_limit <<<"$(echo "$map" | sed -n 's/^ *\([0-9]*\): \(0x[0-9a-f]*\)\/\(0x[0-9a-f]*\)\/.*/\1 \2 \3/p')"
+spin=$(awk -v m="M=$m_id" '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 }
+	on && $3 == m && $4 == "spin" { print $2 }' "$D/raw")
+out=0
+for a in $spin; do
+	[ $((a)) -ge $((m_start)) ] && [ $((a)) -lt $((m_limit)) ] || out=$((out + 1))
+done
+[ -n "$spin" ] && [ "$out" = 0 ]
+ok $? "spin's locations ($(echo $spin)) lie in [$m_start, $m_limit)"
 
 # --- three named threads: thread labels -------------------------------------
 start_target t "$TARGETS/named_threads" --threads 3 --seconds 60

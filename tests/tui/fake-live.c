@@ -56,7 +56,7 @@ mono_ns(void)
 static uint32_t
 fn(struct fake *f, const char *name, const char *module)
 {
-	struct frame fr = { name, module, NULL, 0, FRAME_FUNC };
+	struct frame fr = { name, module, NULL, 0, FRAME_FUNC, 0, NULL };
 
 	return profile_intern(f->p, &fr);
 }

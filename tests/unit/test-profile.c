@@ -783,6 +783,78 @@ test_leaves(void)
 	profile_free(p);
 }
 
+/* Locations: one per (address, outermost frame); samples through one
+ * frame from two addresses are two profile nodes, one view node, and two
+ * pcnode chains that name each address. */
+static void
+test_locations(void)
+{
+	struct profile *p = profile_new(NULL);
+	uint32_t proc = fid(p, "proc"), main_ = fid(p, "main");
+	uint32_t inl = fid(p, "leaf"), work = fid(p, "work"), l1, l2, lm, w;
+	struct profile_line at1[] = { { inl, 15 }, { work, 30 } };
+	struct profile_line at2[] = { { inl, 16 }, { work, 30 } };
+	struct profile_line atm[] = { { main_, 44 } };
+	uint32_t ids[] = { proc, main_, work, inl };
+	uint32_t locs1[4], locs2[4], i, seen1 = 0, seen2 = 0;
+	struct profile_stats st;
+	struct pview *v;
+
+	l1 = profile_intern_loc(p, 0x1000, at1, 2);
+	l2 = profile_intern_loc(p, 0x1004, at2, 2);
+	lm = profile_intern_loc(p, 0x2000, atm, 1);
+	is_int(profile_intern_loc(p, 0x1000, at1, 2), l1,
+	    "the same (address, function): the same location");
+	ok(l1 != l2 && l2 != lm && l1 != lm, "three addresses, three ids");
+	is_int(profile_intern_loc(p, 0x1000, atm, 1) == l1, 0,
+	    "one address in another function (module): another location");
+	is_int(profile_intern_loc(p, 0x1000, at1, 0), PROFILE_NO_LOC,
+	    "no frames: no location");
+	/* Root first; a location's frames come function first. */
+	memcpy(locs1, (uint32_t[]){ PROFILE_NO_LOC, lm, l1, l1 },
+	    sizeof(locs1));
+	memcpy(locs2, (uint32_t[]){ PROFILE_NO_LOC, lm, l2, l2 },
+	    sizeof(locs2));
+	is_int(profile_add_locs(p, 1, 0, ids, locs1, 4, 3), 0, "add at 0x1000");
+	is_int(profile_add_locs(p, 1, 0, ids, locs2, 4, 2), 0, "add at 0x1004");
+	is_int(profile_add(p, 1, 0, ids, 4, 1), 0, "add without locations");
+	locs2[2] = 9999;
+	is_int(profile_add_locs(p, 1, 0, ids, locs2, 4, 1), -EINVAL,
+	    "an unknown location is refused");
+	profile_get_stats(p, &st);
+	/* root, proc; main at 0x2000 with work and leaf at 0x1000 and at
+	 * 0x1004; main, work and leaf without a location. */
+	is_int(st.nodes, 2 + 1 + 2 * 2 + 3, "nodes split by location");
+	v = profile_view(p, NULL, 0);
+	w = node_at(v, "proc;main;work;leaf");
+	ok(w != PROFILE_NO_NODE && v->nodes[w].self == 6,
+	    "the view merges them: leaf has 6 samples");
+	is_int(v->n_locs, 4, "the view has the locations");
+	for (i = 0; i < v->n_leaves; i++) {
+		const struct pview_pcnode *pc = &v->pcnodes[v->leaves[i].pcnode];
+		const struct profile_loc *l;
+
+		if (v->leaves[i].node != w || pc->loc == PROFILE_NO_LOC)
+			continue;
+		l = &v->locs[pc->loc];
+		/* Its chain: leaf, work (same location), main, proc. */
+		ok(pc->frame == inl && v->pcnodes[pc->parent].loc == pc->loc &&
+		    v->pcnodes[v->pcnodes[pc->parent].parent].loc == lm,
+		    "leaf's pcnode chain: leaf and work at one address, "
+		    "main at its own");
+		if (l->address == 0x1000 && v->leaves[i].count == 3 &&
+		    v->lines[l->first].line == 15)
+			seen1++;
+		if (l->address == 0x1004 && v->leaves[i].count == 2 &&
+		    v->lines[l->first].line == 16)
+			seen2++;
+	}
+	ok(seen1 == 1 && seen2 == 1, "leaves by address: 3 at 0x1000 "
+	    "(line 15), 2 at 0x1004 (line 16)");
+	pview_unref(v);
+	profile_free(p);
+}
+
 int
 main(void)
 {
@@ -790,6 +862,7 @@ main(void)
 	test_recursion();
 	test_threads();
 	test_leaves();
+	test_locations();
 	test_window();
 	test_cap();
 	test_thread_cap();
