@@ -479,6 +479,13 @@ collect_drain(struct collect *c, struct ring *r)
 			if (((const struct rec_thread *)p)->pid != c->pid)
 				c->bad_records++;
 			break;
+		case REC_MMAP:
+			/* A file mapped (perf's MMAP2s, ptrace's maps reads):
+			 * well-formed, with its path. */
+			c->mmaps++;
+			if (!rec_mmap_path(p, len))
+				c->bad_records++;
+			break;
 		default:
 			c->bad_records++;
 			break;

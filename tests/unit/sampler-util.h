@@ -74,7 +74,7 @@ struct collect {
 	unsigned samples, bad_rip, bad_sp, bad_len, bad_short, empty;
 	unsigned mem_checked, mem_mismatch;
 	unsigned thread_new, thread_exit, execs, proc_exit, lost_recs,
-	    maps_changed;
+	    maps_changed, mmaps;
 	unsigned bad_records;
 	unsigned after_exec;		/* samples taken after REC_EXEC */
 	/* The same weighted: cpu mode weighs a sample by the CPU time the

@@ -104,6 +104,24 @@ has(const char *s, const char *sub)
 }
 
 /* Attach errors: each names its gate in the cause. */
+/* The state letter of /proc/PID/stat, 0 when unreadable. */
+static char
+proc_state_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 static void
 test_errors(void)
 {
@@ -161,7 +179,10 @@ test_errors(void)
 	z = fork();
 	if (z == 0)
 		_exit(0);
-	sleep_ms(50);
+	/* A zombie once it has exited, however long a loaded machine takes
+	 * to run it (50 ms once was not enough). */
+	for (int i = 0; i < 500 && proc_state_of(z) != 'Z'; i++)
+		sleep_ms(10);
 	TRY_ATTACH(z, SAMPLER_BACKEND_PTRACE);
 	ok(err < 0 && has(cause, "zombie"), "zombie child: (%d) %s", err,
 	    cause ? cause : "");
