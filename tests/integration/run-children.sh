@@ -55,7 +55,9 @@ m=$?
 
 # 2. Python's multiprocessing: the pool's two workers burn, the parent
 # waits.
-if command -v python3 >/dev/null; then
+# (Debian's python3-minimal, which quickstart.sh installs, has no
+# multiprocessing: the check needs the full standard library.)
+if python3 -c 'import multiprocessing.pool' 2>/dev/null; then
 	"$CTOP" --children -F 499 -o "$WORKDIR/mp.folded" -- python3 -c '
 import multiprocessing, time
 def burn(s):
@@ -74,7 +76,7 @@ if __name__ == "__main__":
 	ok $? "multiprocessing.Pool(2): exit $rc, $n python3 processes with >= 300 samples (the two workers)" ||
 		awk '{ split($0, f, ";"); p[f[1]] += $NF } END { for (x in p) print p[x], x }' "$WORKDIR/mp.folded"
 else
-	skip "multiprocessing.Pool(2)" "no python3"
+	skip "multiprocessing.Pool(2)" "no python3 with multiprocessing (Debian: python3)"
 fi
 
 # 3. Attach to a parent whose workers exist already (a pre-forking server).
