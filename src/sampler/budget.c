@@ -40,7 +40,10 @@ load64(_Atomic uint64_t *v)
 void
 sampler__budget_init(struct sampler *s)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
 	s->budget.limit = s->opts.max_overhead_pct / 100.0;
+	s->budget.ncpu = ncpu > 0 ? (double)ncpu : 1;
 	s->budget.t0 = 0;
 	atomic_store_explicit(&s->period_k, 1, memory_order_relaxed);
 	atomic_store_explicit(&s->period_k_max, 1, memory_order_relaxed);
@@ -87,12 +90,10 @@ static void
 note_shared(struct sampler_budget *b, uint64_t now, uint64_t cpu)
 {
 	uint64_t own = own_cpu_ns();
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (b->tick_ns && now > b->tick_ns && cpu >= b->tick_cpu &&
 	    own >= b->tick_own && (double)(cpu - b->tick_cpu + own -
-	    b->tick_own) / (double)(now - b->tick_ns) >
-	    (double)(ncpu > 0 ? ncpu : 1) - 0.5)
+	    b->tick_own) / (double)(now - b->tick_ns) > b->ncpu - 0.5)
 		b->shared_ns += own - b->tick_own;
 	b->tick_ns = now;
 	b->tick_cpu = cpu;

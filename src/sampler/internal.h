@@ -65,6 +65,7 @@ struct sampler_budget {
 	uint64_t t0, cost0, cpu0, n0; /* the window's start (n: samples) */
 	uint64_t shared_ns;	/* ctop-prof's CPU time taken from it */
 	uint64_t tick_ns, tick_cpu, tick_own;	/* the last tick */
+	double ncpu;		/* CPUs online at start */
 };
 
 struct sampler {

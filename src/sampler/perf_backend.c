@@ -404,14 +404,12 @@ drain_everything(struct sampler *s, struct perf_state *p)
 	drain_all_before(s, p, UINT64_MAX);
 }
 
-/* Opens every thread of the target not covered yet; repeats while
+/* Opens every thread of process pid not covered by p yet; repeats while
  * threads appear (one created by a thread not yet opened is covered by
  * nothing until a later round opens it). Threads born from an opened
  * thread inherit its events and are known from their FORK record, read
- * by drain_all() between rounds. Returns 0 or -errno. */
-/* Opens every thread of process pid not yet covered by p, in rounds
- * until a scan finds none new. Threads not in `known` (NULL: none) are
- * told to the worker as new. */
+ * by drain_all() between rounds. Threads not in `known` (NULL: none) are
+ * told to the worker as new. Returns 0 or -errno. */
 static int
 open_proc(struct sampler *s, struct perf_state *p, pid_t pid,
     uint32_t pages, char **cause, const struct perf_state *known)
@@ -749,12 +747,11 @@ perf_cost(struct sampler *s, const struct perf_state *p)
 static bool
 perf_reopen(struct sampler *s, struct perf_state *p, unsigned k)
 {
+	unsigned was = atomic_load_explicit(&s->period_k,
+	    memory_order_relaxed);
 	struct perf_state q, old;
 	char *cause = NULL;
 	int err;
-
-	unsigned was = atomic_load_explicit(&s->period_k,
-	    memory_order_relaxed);
 
 	for (size_t i = 0; i < p->nfds; i++)
 		ioctl(p->fds[i], PERF_EVENT_IOC_DISABLE, 0);

@@ -379,12 +379,9 @@ static void
 worker_handle_mmap(struct worker *w, const struct rec_mmap *m, size_t len)
 {
 	struct symbols_mapping map;
-
 	struct symbols *sym;
 	struct child *c;
 
-	/* Made now if not yet (they are on the first sample): a file mapped
-	 * and unmapped before it would be in no read. */
 	if ((map.path = rec_mmap_path(m, len)) == NULL)
 		return;
 	if (worker_is_child(w, m->pid)) {
@@ -394,6 +391,8 @@ worker_handle_mmap(struct worker *w, const struct rec_mmap *m, size_t len)
 			return;
 		sym = c->symbols;
 	} else if (worker_ensure_symbols(w)) {
+		/* Made now if not yet (they are on the first sample): a file
+		 * mapped and unmapped before it would be in no read. */
 		sym = w->symbols;
 	} else {
 		return;

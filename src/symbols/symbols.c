@@ -37,6 +37,21 @@ mod_free(struct symbols__mod *m)
 	free(m);
 }
 
+/* Opens a file the target maps, by its path: through the target's root
+ * (a container), else as it is; buf gets the name opened. -1 when
+ * neither is a regular file. */
+static int
+open_target_path(pid_t pid, const char *path, char *buf, size_t size)
+{
+	int fd;
+
+	snprintf(buf, size, "/proc/%d/root%s", (int)pid, path);
+	if ((fd = util_open_regular(buf)) >= 0)
+		return fd;
+	snprintf(buf, size, "%s", path);
+	return util_open_regular(buf);
+}
+
 /* Whether fd is m's file (the device and inode the maps gave). */
 static bool
 fd_is_file_of(int fd, const struct symbols__mod *m)
@@ -70,15 +85,9 @@ symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 		close(fd);
 		fd = -1;
 	}
-	if (fd < 0) {
-		snprintf(buf, sizeof buf, "/proc/%d/root%s",
-		    (int)m->owner->proc_pid, m->path);
-		fd = util_open_regular(buf);
-	}
-	if (fd < 0) {
-		snprintf(buf, sizeof buf, "%s", m->path);
-		fd = util_open_regular(buf);
-	}
+	if (fd < 0)
+		fd = open_target_path(m->owner->proc_pid, m->path, buf,
+		    sizeof buf);
 	if (fd < 0)
 		return -1;
 	/* libdwfl looks for .gnu_debuglink files next to this name: give the
@@ -855,20 +864,6 @@ current_insert(struct symbols *s, struct symbols__mod *m)
 	return 0;
 }
 
-/* Opens the file of a mapping told by path: through the target's root
- * (a container), else as it is; -1 when neither is a regular file. Its
- * /proc/PID/map_files entry may be gone already. */
-static int
-mapping_open(const struct symbols *s, const char *path)
-{
-	char buf[PATH_MAX + 32];
-	int fd;
-
-	snprintf(buf, sizeof buf, "/proc/%d/root%s", (int)s->proc_pid, path);
-	fd = util_open_regular(buf);
-	return fd >= 0 ? fd : util_open_regular(path);
-}
-
 /* The end of the file's whole load when its executable segment is mapped
  * as m is: the segments after the text (read-only data with the unwind
  * tables, the data) belong to the module, but MMAP2 records tell only the
@@ -880,12 +875,15 @@ mapping_load_end(const struct symbols *s, const struct symbols__mod *m)
 {
 	const uint64_t page = 4096;
 	uint64_t off = m->segs[0].off, end = 0, bias = 0;
+	char buf[PATH_MAX + 64];
 	bool found = false;
 	size_t phnum;
 	Elf *elf;
 	int fd;
 
-	if ((fd = mapping_open(s, m->path)) < 0)
+	/* Its /proc/PID/map_files entry may be gone already. */
+	if ((fd = open_target_path(s->proc_pid, m->path, buf,
+	    sizeof buf)) < 0)
 		return m->hi;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
