@@ -45,6 +45,16 @@ struct profile {
 	uint32_t n_frames, cap_frames;
 	uint32_t *ftab;			/* frame ids, open addressing */
 	uint32_t ftab_cap;		/* power of two */
+	/* Line frames: one per (function, file, line); the tree uses only
+	 * each function's first frame (canon), the per-line counts the rest. */
+	uint32_t *ltab;			/* every frame id, keyed by line_hash */
+	uint32_t ltab_cap;
+	uint32_t *line_hash;		/* full-key hash of each frame */
+	uint32_t *canon;		/* each frame's function frame */
+	uint64_t *line_self, *line_total;	/* since the last reset */
+	uint32_t *line_seen, line_stamp;	/* once per stack */
+	uint32_t *scratch;		/* canonical stack of profile_add */
+	size_t scratch_cap;
 
 	struct pnode *nodes;
 	uint32_t n_nodes, cap_nodes;

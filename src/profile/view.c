@@ -18,6 +18,8 @@ struct vpriv {
 	uint32_t *find;		/* node indices keyed by id */
 	uint32_t find_cap;
 	struct frame *frames;	/* owned copy, or NULL when borrowed */
+	uint32_t *canon;	/* copies of the profile's per-frame arrays */
+	uint64_t *line_self, *line_total;
 	struct pview *base;	/* a focus view holds its source view */
 };
 
@@ -441,6 +443,9 @@ view_free(struct pview *v)
 	free(v->leaves);
 	free(pr->find);
 	free(pr->frames);
+	free(pr->canon);
+	free(pr->line_self);
+	free(pr->line_total);
 	pview_unref(pr->base);
 	free(pr);
 	free(v);
@@ -607,6 +612,27 @@ view_threads(const struct profile *p, const struct pview_params *pa,
 	return 0;
 }
 
+static void *
+dup_array(const void *a, size_t n, size_t elem)
+{
+	void *d = malloc(n ? n * elem : 1);
+
+	if (d && n)
+		memcpy(d, a, n * elem);
+	return d;
+}
+
+/* The per-line counts as they are now: views are immutable. */
+static int
+view_copy_lines(const struct profile *p, struct vpriv *pr)
+{
+	pr->canon = dup_array(p->canon, p->n_frames, sizeof(uint32_t));
+	pr->line_self = dup_array(p->line_self, p->n_frames, sizeof(uint64_t));
+	pr->line_total = dup_array(p->line_total, p->n_frames,
+	    sizeof(uint64_t));
+	return pr->canon && pr->line_self && pr->line_total ? 0 : -ENOMEM;
+}
+
 struct pview *
 profile_view(const struct profile *p, const struct pview_params *params,
     uint64_t now_ns)
@@ -631,6 +657,8 @@ profile_view(const struct profile *p, const struct pview_params *params,
 		memcpy(pr->frames, p->frames,
 		    p->n_frames * sizeof(*pr->frames));
 	v->frames = pr->frames;
+	if (view_copy_lines(p, pr))
+		goto fail;
 	if (!now_ns)
 		now_ns = p->last_time;
 	if (vb_init(&b, v->frames, v->n_frames))
@@ -792,4 +820,52 @@ pview_node_frame(const struct pview *v, uint32_t node)
 		return NULL;
 	f = v->nodes[node].frame;
 	return f < v->n_frames ? &v->frames[f] : NULL;
+}
+
+/* A focus view reads its base view's line counts. */
+static const struct vpriv *
+lines_priv(const struct pview *v)
+{
+	const struct vpriv *pr = v->priv;
+
+	return pr->base ? pr->base->priv : pr;
+}
+
+uint32_t
+pview_func_frame(const struct pview *v, uint32_t frame)
+{
+	const struct vpriv *pr = lines_priv(v);
+
+	if (!pr->canon || frame >= v->n_frames)
+		return frame;
+	return pr->canon[frame];
+}
+
+long
+pview_lines(const struct pview *v, uint32_t frame, struct pview_line **out)
+{
+	const struct vpriv *pr = lines_priv(v);
+	uint32_t f, i;
+	long n = 0;
+
+	*out = NULL;
+	if (!pr->canon || frame >= v->n_frames)
+		return 0;
+	f = pr->canon[frame];
+	for (i = 0; i < v->n_frames; i++)
+		n += pr->canon[i] == f && pr->line_total[i];
+	if (!n)
+		return 0;
+	*out = malloc((size_t)n * sizeof(**out));
+	if (!*out)
+		return -1;
+	n = 0;
+	for (i = 0; i < v->n_frames; i++) {
+		if (pr->canon[i] != f || !pr->line_total[i])
+			continue;
+		(*out)[n].frame = i;
+		(*out)[n].self = pr->line_self[i];
+		(*out)[n++].total = pr->line_total[i];
+	}
+	return n;
 }
