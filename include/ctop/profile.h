@@ -188,9 +188,12 @@ struct pview *pview_focus(const struct pview *v, uint32_t frame);
 
 /* One source line of a function: `frame` is a frame of the function
  * (its file and line are the line's), self the samples whose leaf pc is on
- * it, total the samples with it anywhere in the stack (once per stack). */
+ * it, total the samples with it anywhere in the stack (once per stack),
+ * callee what the line called in the newest stack through it. */
 struct pview_line {
 	uint32_t frame;
+	uint32_t callee;	/* the function frame it last called, or
+				 * PROFILE_NO_FRAME (a leaf line) */
 	uint64_t self;
 	uint64_t total;
 };

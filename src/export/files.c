@@ -211,12 +211,29 @@ write_view_fd(int fd, enum export_format fmt, const struct pview *v,
 	return err;
 }
 
-/* Writes v through node into a new mkstemp file DIR/.HINT.XXXXXX, synced
+static int
+write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes v through node (or text when not NULL) into a new mkstemp file DIR/.HINT.XXXXXX, synced
  * and mode 0644 minus the umask. Sets *tmp_out (caller frees, and unlinks
  * it once it has been linked or renamed). */
 static int
 write_temp(const char *dir, const char *hint, enum export_format fmt,
-    const struct pview *v, uint32_t node, char **tmp_out, char **cause)
+    const struct pview *v, uint32_t node, const char *text, size_t len,
+    char **tmp_out, char **cause)
 {
 	char *name = NULL, *tmp;
 	int fd, err;
@@ -235,7 +252,8 @@ write_temp(const char *dir, const char *hint, enum export_format fmt,
 		free(tmp);
 		return err;
 	}
-	err = write_view_fd(fd, fmt, v, node, NULL);
+	err = text ? write_all(fd, text, len) :
+	    write_view_fd(fd, fmt, v, node, NULL);
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	if (!err && fchmod(fd, 0644 & ~current_umask()) < 0)
@@ -272,18 +290,18 @@ claim_name(const char *tmp, const char *dst, int *renamed)
 	return -errno;
 }
 
-int
-export_write_new(const char *dir, const char *base, enum export_format fmt,
-    const struct pview *v, uint32_t node, char **path_out, char **cause)
+static int
+write_new(const char *dir, const char *base, const char *ext,
+    enum export_format fmt, const struct pview *v, uint32_t node,
+    const char *text, size_t len, char **path_out, char **cause)
 {
-	const char *ext = format_ext(fmt);
 	char *tmp = NULL, *name = NULL, *dst = NULL;
 	int err, i, renamed = 0;
 
 	if (!base || !*base || strchr(base, '/'))
 		return set_cause(cause, -EINVAL, "bad snapshot name '%s'",
 		    base ? base : "");
-	err = write_temp(dir, base, fmt, v, node, &tmp, cause);
+	err = write_temp(dir, base, fmt, v, node, text, len, &tmp, cause);
 	if (err)
 		return err;
 	for (i = 0, err = -EEXIST; i < NEW_NAME_TRIES && err == -EEXIST;
@@ -314,6 +332,29 @@ export_write_new(const char *dir, const char *base, enum export_format fmt,
 	}
 	*path_out = dst;
 	return 0;
+}
+
+int
+export_write_new(const char *dir, const char *base, enum export_format fmt,
+    const struct pview *v, uint32_t node, char **path_out, char **cause)
+{
+	return write_new(dir, base, format_ext(fmt), fmt, v, node, NULL, 0,
+	    path_out, cause);
+}
+
+int
+export_write_text(const char *dir, const char *label, const char *what,
+    const char *text, size_t len, char **path_out, char **cause)
+{
+	char base[200], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	snprintf(base, sizeof base, "ctop-prof-%s-%s-%s", label, what, stamp);
+	return write_new(dir ? dir : ".", base, "txt", EXPORT_FOLDED, NULL, 0,
+	    text ? text : "", len, path_out, cause);
 }
 
 int

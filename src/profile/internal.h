@@ -53,6 +53,7 @@ struct profile {
 	uint32_t *canon;		/* each frame's function frame */
 	uint64_t *line_self, *line_total;	/* since the last reset */
 	uint32_t *line_seen, line_stamp;	/* once per stack */
+	uint32_t *line_callee;		/* function last called there */
 	uint32_t *scratch;		/* canonical stack of profile_add */
 	size_t scratch_cap;
 

@@ -188,6 +188,7 @@ frames_reserve(struct profile *p)
 	    frames_resize((void **)&p->line_hash, cap, sizeof(uint32_t)) ||
 	    frames_resize((void **)&p->canon, cap, sizeof(uint32_t)) ||
 	    frames_resize((void **)&p->line_seen, cap, sizeof(uint32_t)) ||
+	    frames_resize((void **)&p->line_callee, cap, sizeof(uint32_t)) ||
 	    frames_resize((void **)&p->line_self, cap, sizeof(uint64_t)) ||
 	    frames_resize((void **)&p->line_total, cap, sizeof(uint64_t)))
 		return -ENOMEM;
@@ -291,6 +292,7 @@ profile_intern(struct profile *p, const struct frame *f)
 	p->canon[id] = canon == PROFILE_NO_FRAME ? id : canon;
 	p->line_self[id] = p->line_total[id] = 0;
 	p->line_seen[id] = 0;
+	p->line_callee[id] = PROFILE_NO_FRAME;
 	if (canon == PROFILE_NO_FRAME)
 		tab_insert(p->ftab, p->ftab_cap, h, id);
 	tab_insert(p->ltab, p->ltab_cap, lh, id);
@@ -559,6 +561,7 @@ profile_free(struct profile *p)
 	free(p->line_self);
 	free(p->line_total);
 	free(p->line_seen);
+	free(p->line_callee);
 	free(p->scratch);
 	free(p->nodes);
 	free(p->ntab);
@@ -607,6 +610,8 @@ count_lines(struct profile *p, const uint32_t *frames, size_t n,
 	if (n)
 		p->line_self[frames[n - 1]] += count;
 	for (k = 0; k < n; k++) {
+		if (k + 1 < n)
+			p->line_callee[frames[k]] = p->canon[frames[k + 1]];
 		if (p->line_seen[frames[k]] == p->line_stamp)
 			continue;
 		p->line_seen[frames[k]] = p->line_stamp;
@@ -704,7 +709,7 @@ profile_get_stats(const struct profile *p, struct profile_stats *out)
 	out->frames = p->n_frames;
 	out->threads = p->n_threads;
 	out->bytes = sizeof(*p) + p->arena_bytes +
-	    (size_t)p->cap_frames * (sizeof(*p->frames) + 4 *
+	    (size_t)p->cap_frames * (sizeof(*p->frames) + 5 *
 	    sizeof(uint32_t) + 2 * sizeof(uint64_t)) +
 	    (size_t)p->ltab_cap * sizeof(uint32_t) +
 	    (size_t)p->ftab_cap * sizeof(uint32_t) +

@@ -20,6 +20,7 @@ struct vpriv {
 	struct frame *frames;	/* owned copy, or NULL when borrowed */
 	uint32_t *canon;	/* copies of the profile's per-frame arrays */
 	uint64_t *line_self, *line_total;
+	uint32_t *line_callee;
 	struct pview *base;	/* a focus view holds its source view */
 };
 
@@ -446,6 +447,7 @@ view_free(struct pview *v)
 	free(pr->canon);
 	free(pr->line_self);
 	free(pr->line_total);
+	free(pr->line_callee);
 	pview_unref(pr->base);
 	free(pr);
 	free(v);
@@ -630,7 +632,10 @@ view_copy_lines(const struct profile *p, struct vpriv *pr)
 	pr->line_self = dup_array(p->line_self, p->n_frames, sizeof(uint64_t));
 	pr->line_total = dup_array(p->line_total, p->n_frames,
 	    sizeof(uint64_t));
-	return pr->canon && pr->line_self && pr->line_total ? 0 : -ENOMEM;
+	pr->line_callee = dup_array(p->line_callee, p->n_frames,
+	    sizeof(uint32_t));
+	return pr->canon && pr->line_self && pr->line_total &&
+	    pr->line_callee ? 0 : -ENOMEM;
 }
 
 struct pview *
@@ -864,6 +869,7 @@ pview_lines(const struct pview *v, uint32_t frame, struct pview_line **out)
 		if (pr->canon[i] != f || !pr->line_total[i])
 			continue;
 		(*out)[n].frame = i;
+		(*out)[n].callee = pr->line_callee[i];
 		(*out)[n].self = pr->line_self[i];
 		(*out)[n++].total = pr->line_total[i];
 	}

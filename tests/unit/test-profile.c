@@ -669,6 +669,9 @@ test_lines(void)
 	ok(x && x->self == 5 && x->total == 5, "main:10 self 5 total 5");
 	x = line_of(v, l, n, 12);
 	ok(x && x->self == 0 && x->total == 3, "main:12 self 0 total 3");
+	ok(x && x->callee == h20, "main:12 calls hot");
+	x = line_of(v, l, n, 10);
+	ok(x && x->callee == PROFILE_NO_FRAME, "main:10 calls nothing");
 	x = line_of(v, l, n, 14);
 	ok(x && x->self == 0 && x->total == 2, "main:14 self 0 total 2");
 	free(l);
