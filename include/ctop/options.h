@@ -54,6 +54,8 @@ struct options {
 	const char *tags[32];		/* --tag KEY=VALUE (checked) */
 	size_t n_tags;
 	bool no_tables;			/* -n 0 (with --push): headless */
+	const char *source_paths[16];	/* --source-path OLD=NEW */
+	size_t n_source_paths;
 };
 
 enum options_result {

@@ -19,6 +19,9 @@ struct ui_opts {
 	bool no_color;		/* force monochrome */
 	bool picker;		/* started from the process picker: the p
 				 * key goes back to it (ui_run returns 1) */
+	const char *snapshot_dir;	/* where the source view's s writes */
+	const char *const *source_paths;	/* OLD=NEW remaps (L key) */
+	size_t n_source_paths;
 };
 
 /* Flags main's signal handlers set; the UI and batch loops poll them. */

@@ -41,6 +41,7 @@ enum long_only {
 	OPT_APP,
 	OPT_TAG,
 	OPT_MAX_OVERHEAD,
+	OPT_SOURCE_PATH,
 };
 
 static const struct option long_options[] = {
@@ -76,6 +77,7 @@ static const struct option long_options[] = {
 	{ "push-queue",		required_argument, NULL, OPT_PUSH_QUEUE },
 	{ "app",		required_argument, NULL, OPT_APP },
 	{ "tag",		required_argument, NULL, OPT_TAG },
+	{ "source-path",	required_argument, NULL, OPT_SOURCE_PATH },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -133,6 +135,8 @@ options_usage(FILE *out)
 "                           PCT% of its CPU time (0.1-50; auto: 1) by\n"
 "                           lowering the rate, never under 1 Hz (off)\n"
 "      --snapshot-dir DIR   where the s key writes (working directory)\n"
+"      --source-path OLD=NEW  read sources under OLD from NEW (L key;\n"
+"                           repeatable)\n"
 "      --snapshot-format FMT  what the s key writes: folded, pprof,\n"
 "                           speedscope or svg (folded)\n"
 "      --debuginfod         allow debuginfod downloads (network; off)\n"
@@ -165,7 +169,7 @@ options_usage(FILE *out)
 "\n"
 "Keys of the live view (press ? there for what each does):\n"
 "  t i f Up Down Left Right h j k l PgUp PgDn Home End Enter Esc Backspace u\n"
-"  / n N 1 2 3 4 < > T space r w s p ? q\n"
+"  / n N 1 2 3 4 < > T space r w s L p ? q\n"
 "\n"
 "Environment for --push (never on the command line, where ps shows it):\n"
 "  CTOP_PUSH_TOKEN (Authorization: Bearer), CTOP_PUSH_USER and\n"
@@ -454,6 +458,18 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 			return usage_error(cause, "too many --tag: at most %zu",
 			    sizeof o->tags / sizeof o->tags[0]);
 		o->tags[o->n_tags++] = arg;
+		break;
+	case OPT_SOURCE_PATH:
+		if (!strchr(arg, '=') || arg[0] == '=' || !strchr(arg, '=')[1])
+			return usage_error(cause, "bad --source-path '%s': need "
+			    "OLD=NEW (the build directory, then where the "
+			    "sources are now)", arg);
+		if (o->n_source_paths == sizeof o->source_paths /
+		    sizeof o->source_paths[0])
+			return usage_error(cause, "too many --source-path: at "
+			    "most %zu", sizeof o->source_paths /
+			    sizeof o->source_paths[0]);
+		o->source_paths[o->n_source_paths++] = arg;
 		break;
 	case 'h':
 		options_usage(stdout);
