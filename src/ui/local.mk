@@ -57,4 +57,5 @@ TUI_TESTS = \
 	tests/tui/run-table-wide.sh \
 	tests/tui/run-term.sh
 SCRIPT_TESTS += $(TUI_TESTS)
-EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded
+EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded \
+	tests/targets/py_lines.py

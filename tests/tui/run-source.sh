@@ -143,7 +143,37 @@ screen | grep -q "^ *$CALL .*callee(N); /\* CALL_LINE"
 ok $? "CALL_LINE shown with its text" || show
 keys Escape
 sleep 0.5
-wait_has "table"
 keys q
 wait_has "EXITED:"
+
+# Python: a function's lines are its code object's (the executing line of
+# each frame), in its own file.
+PY=$top_srcdir/tests/targets/py_lines.py
+pyline() { grep -n "# $1\$" "$PY" | cut -d: -f1; }
+if python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
+then
+	tui_start 120 30 LANG=C.UTF-8 TERM=xterm-256color -- --delay 0.5 \
+		-- python3 "$PY"
+	wait_for 30 samples_at_least 200
+	keys space
+	sleep 1
+	keys / '^work [(]' Enter
+	sleep 0.3
+	keys L
+	wait_has "source of work"
+	ok $? "python: L on work opens its lines" || show
+	ps=$(pyline SELF_LINE); pc=$(pyline CALL_LINE)
+	pt() { screen | awk -v l="$1" '$1 == l { print $3; exit }'; }
+	s_t=$(pt "$ps"); c_t=$(pt "$pc")
+	diag "python work: line $ps total $s_t, line $pc total $c_t"
+	[ -n "$s_t" ] && [ -n "$c_t" ] && [ "$c_t" -gt 0 ] && [ "$s_t" -gt "$c_t" ]
+	ok $? "python: SELF_LINE ($s_t) is hotter than CALL_LINE ($c_t), both sampled" || show
+	screen | grep -q "^ *$ps .*# SELF_LINE"
+	ok $? "python: the text of $PY is shown" || show
+	keys q
+	wait_has "EXITED:"
+else
+	skip "python: the source lines of a Python function" \
+		"no python3 3.11+ here"
+fi
 done_testing
