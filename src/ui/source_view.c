@@ -344,10 +344,13 @@ srcview_open(struct tui *t, uint32_t frame)
 		return;
 	n = pview_lines(t->cur, frame, &l);
 	name = t->cur->frames[pview_func_frame(t->cur, frame)].name;
-	if (n <= 0) {
+	for (j = 0; j < n && !t->cur->frames[l[j].frame].line; j++)
+		;
+	if (n <= 0 || j == n) {
+		free(l);
 		tui_message(t, true, n < 0 ? "out of memory" :
-		    "no source lines for that function (no line information, "
-		    "or no samples since the last reset)");
+		    "no line information for that function (none in a folded "
+		    "file, or no samples since the last reset)");
 		return;
 	}
 	sv = calloc(1, sizeof(*sv));

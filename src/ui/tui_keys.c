@@ -453,8 +453,7 @@ const struct keymap_entry keymap[] = {
 	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },
 	{ "window", { 'w' }, ALL, "window: all, 5 s, 30 s", key_window, 0 },
 	{ "save", { 's' }, ALL, "save what is shown", key_save, 0 },
-	{ "lines", { 'L' }, ALL, "source lines with heat (Enter: the call, "
-	    "s: save, Esc: back)", key_lines, 0 },
+	{ "lines", { 'L' }, ALL, "source lines with heat", key_lines, 0 },
 	{ "pick", { 'p' }, ALL, "detach, back to the process list",
 	    key_pick, 0 },
 	{ "help", { '?' }, ALL, "this help", key_help, 0 },

@@ -39,6 +39,15 @@ select_fn() {
 # a saved annotation.
 field() { awk -v l="$2" -v c="$3" '$1 == l { print $c }' "$1"; }
 
+# A folded file has no lines: L says so and stays on the table.
+tui_start 80 24 LANG=C TERM=vt100 -- --load "$FIXTURE"
+wait_has "samples"
+keys L
+wait_has "no line information for that function"
+ok $? "folded file: L says there is no line information" || show
+keys q
+wait_has "EXITED:"
+
 mkdir -p "$WORKDIR/snap"
 tui_start 80 24 LANG=C.UTF-8 TERM=xterm-256color -- --delay 0.5 \
 	--snapshot-dir "$WORKDIR/snap" -- "$T"
