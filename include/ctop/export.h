@@ -130,6 +130,13 @@ int export_write_snapshot(const char *dir, const char *label,
 int export_write_diff_snapshot(const char *dir, const char *label,
     const struct pdiff *d, uint32_t node, char **path_out, char **cause);
 
+/* Writes text (len bytes) to a new file
+ * DIR/ctop-prof-LABEL-WHAT-YYYYmmdd-HHMMSS.txt the way export_write_new
+ * does (never overwriting, never through a symlink). Returns 0 and
+ * *path_out, or -errno and *cause. */
+int export_write_text(const char *dir, const char *label, const char *what,
+    const char *text, size_t len, char **path_out, char **cause);
+
 /* ------------------------------------------------------------------------
  * --output FILE: the user's file, and nothing else of theirs, is written.
  * - a regular file or a new name: a temporary file .ctopXXXXXX (mkstemp

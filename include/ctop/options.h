@@ -57,6 +57,8 @@ struct options {
 	const char *baseline;		/* --baseline FILE, --diff's BEFORE */
 	bool diff;			/* --diff BEFORE AFTER (load = AFTER) */
 	double fail_above;		/* --fail-above PCT; < 0 = none */
+	const char *source_paths[16];	/* --source-path OLD=NEW */
+	size_t n_source_paths;
 };
 
 enum options_result {

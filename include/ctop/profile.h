@@ -31,10 +31,14 @@ enum frame_kind {
 	FRAME_MARKER,		/* [truncated], [unknown] and similar */
 };
 
-/* A frame's identity is (kind, name, module); file and line describe it:
- * the source line first seen executing in it (the sampled line, or the
- * call site for a caller), kept from the first time it was interned, as
- * are start_line and system_name. */
+/* A frame's identity in the tree is (kind, name, module); file and line
+ * describe it: the source line first seen executing in it (the sampled
+ * line, or the call site for a caller), kept from the first time it was
+ * interned, as are start_line and system_name. Interning the same
+ * function at another file:line gives a line frame of its own:
+ * profile_add() counts the samples of that line (pview_lines()) and puts
+ * the function frame in the tree, so call tree nodes and table rows only
+ * carry function frames. */
 struct frame {
 	const char *name;	/* demangled name, or "module+0x1f0" */
 	const char *module;	/* file name of the ELF object, or NULL */
@@ -279,6 +283,28 @@ struct pview *profile_view(const struct profile *p,
  * outermost occurrence. Frames are shared with v. Returns NULL when out
  * of memory or the frame has no samples. */
 struct pview *pview_focus(const struct pview *v, uint32_t frame);
+
+/* One source line of a function: `frame` is a frame of the function
+ * (its file and line are the line's), self the samples whose leaf pc is on
+ * it, total the samples with it anywhere in the stack (once per stack),
+ * callee what the line called in the newest stack through it. */
+struct pview_line {
+	uint32_t frame;
+	uint32_t callee;	/* the function frame it last called, or
+				 * PROFILE_NO_FRAME (a leaf line) */
+	uint64_t self;
+	uint64_t total;
+};
+
+/* The lines with samples of the function of `frame`, cumulative since the
+ * last reset over all threads (whatever v's thread and window), in frame
+ * id order. Returns the count and a malloc'd array in *out (NULL when 0),
+ * or -1 when out of memory. */
+long pview_lines(const struct pview *v, uint32_t frame,
+    struct pview_line **out);
+
+/* The function frame of any frame id (itself for a function frame). */
+uint32_t pview_func_frame(const struct pview *v, uint32_t frame);
 
 /* Adds a reference; drops one and frees on the last. NULL is ignored.
  * Thread: any. */

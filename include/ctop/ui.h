@@ -24,6 +24,9 @@ struct ui_opts {
 	 * for the status line. */
 	struct pview *baseline;
 	const char *baseline_name;
+	const char *snapshot_dir;	/* where the source view's s writes */
+	const char *const *source_paths;	/* OLD=NEW remaps (L key) */
+	size_t n_source_paths;
 };
 
 /* Flags main's signal handlers set; the UI and batch loops poll them. */

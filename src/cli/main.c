@@ -264,7 +264,8 @@ run_view(struct source *src, enum run_kind kind, const struct options *o,
 	} else {
 		struct ui_opts uo = { o->delay_s, o->duration_s, o->ascii,
 		    o->no_color || getenv("NO_COLOR") != NULL, o->pick,
-		    baseline.view, baseline.name };
+		    baseline.view, baseline.name, o->snapshot_dir,
+		    o->source_paths, o->n_source_paths };
 
 		tui_active = 1;
 		err = ui_run(src, &uo, &sig, &cause);
@@ -859,7 +860,8 @@ run_picker(struct options *o)
 	struct ui_signals sig = { &quit_signal, &stop_request,
 	    &redraw_request, job_stop };
 	struct ui_opts uo = { o->delay_s, 0, o->ascii,
-	    o->no_color || getenv("NO_COLOR") != NULL, true, NULL, NULL };
+	    o->no_color || getenv("NO_COLOR") != NULL, true, NULL, NULL, NULL,
+	    NULL, 0 };
 	struct proclist *pl = proclist_new();
 	char *cause = NULL;
 	pid_t pid;

@@ -44,6 +44,7 @@ enum long_only {
 	OPT_BASELINE,
 	OPT_DIFF,
 	OPT_FAIL_ABOVE,
+	OPT_SOURCE_PATH,
 };
 
 static const struct option long_options[] = {
@@ -82,6 +83,7 @@ static const struct option long_options[] = {
 	{ "baseline",		required_argument, NULL, OPT_BASELINE },
 	{ "diff",		required_argument, NULL, OPT_DIFF },
 	{ "fail-above",		required_argument, NULL, OPT_FAIL_ABOVE },
+	{ "source-path",	required_argument, NULL, OPT_SOURCE_PATH },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -149,6 +151,8 @@ options_usage(FILE *out)
 "                           PCT% of its CPU time (0.1-50; auto: 1) by\n"
 "                           lowering the rate, never under 1 Hz (off)\n"
 "      --snapshot-dir DIR   where the s key writes (working directory)\n"
+"      --source-path OLD=NEW  read sources under OLD from NEW (L key;\n"
+"                           repeatable)\n"
 "      --snapshot-format FMT  what the s key writes: folded, pprof,\n"
 "                           speedscope or svg (folded)\n"
 "      --debuginfod         allow debuginfod downloads (network; off)\n"
@@ -182,7 +186,7 @@ options_usage(FILE *out)
 "\n"
 "Keys of the live view (press ? there for what each does):\n"
 "  t i f Up Down Left Right h j k l PgUp PgDn Home End Enter Esc Backspace u\n"
-"  / n N 1 2 3 4 5 < > T P space r w b B s p ? q\n"
+"  / n N 1 2 3 4 5 < > T P space r w b B s L p ? q\n"
 "\n"
 "Environment for --push (never on the command line, where ps shows it):\n"
 "  CTOP_PUSH_TOKEN (Authorization: Bearer), CTOP_PUSH_USER and\n"
@@ -491,6 +495,18 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 			    "0 to 100 percentage points", arg);
 		break;
 	}
+	case OPT_SOURCE_PATH:
+		if (!strchr(arg, '=') || arg[0] == '=' || !strchr(arg, '=')[1])
+			return usage_error(cause, "bad --source-path '%s': need "
+			    "OLD=NEW (the build directory, then where the "
+			    "sources are now)", arg);
+		if (o->n_source_paths == sizeof o->source_paths /
+		    sizeof o->source_paths[0])
+			return usage_error(cause, "too many --source-path: at "
+			    "most %zu", sizeof o->source_paths /
+			    sizeof o->source_paths[0]);
+		o->source_paths[o->n_source_paths++] = arg;
+		break;
 	case 'h':
 		options_usage(stdout);
 		return OPTIONS_EXIT_OK;

@@ -212,13 +212,32 @@ write_view_fd(int fd, enum export_format fmt, const struct pview *v,
 }
 
 /* What a new file holds: view v through node in format fmt, or (diff
- * set) the diff's two-count folded stacks through node. */
+ * set) the diff's two-count folded stacks through node, or (text set)
+ * len bytes of text. */
 struct contents {
 	enum export_format fmt;
 	const struct pview *v;
 	const struct pdiff *diff;
 	uint32_t node;
+	const char *text;
+	size_t len;
 };
+
+static int
+write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
 
 static int
 write_contents_fd(int fd, const struct contents *c)
@@ -226,6 +245,8 @@ write_contents_fd(int fd, const struct contents *c)
 	int dup_fd, err = 0;
 	FILE *f;
 
+	if (c->text)
+		return write_all(fd, c->text, c->len);
 	if (!c->diff)
 		return write_view_fd(fd, c->fmt, c->v, c->node, NULL);
 	if ((dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
@@ -352,7 +373,7 @@ int
 export_write_new(const char *dir, const char *base, enum export_format fmt,
     const struct pview *v, uint32_t node, char **path_out, char **cause)
 {
-	struct contents c = { fmt, v, NULL, node };
+	struct contents c = { fmt, v, NULL, node, NULL, 0 };
 
 	return write_new(dir, base, format_ext(fmt), &c, path_out, cause);
 }
@@ -386,13 +407,27 @@ int
 export_write_diff_snapshot(const char *dir, const char *label,
     const struct pdiff *d, uint32_t node, char **path_out, char **cause)
 {
-	struct contents c = { EXPORT_FOLDED, NULL, d, node };
+	struct contents c = { EXPORT_FOLDED, NULL, d, node, NULL, 0 };
 	char base[180];
 
 	snapshot_base(base, sizeof base - 8, label);
 	strcat(base, "-diff");
 	return write_new(dir ? dir : ".", base, "folded", &c, path_out,
 	    cause);
+}
+
+int
+export_write_text(const char *dir, const char *label, const char *what,
+    const char *text, size_t len, char **path_out, char **cause)
+{
+	struct contents c = { EXPORT_FOLDED, NULL, NULL, 0, text ? text : "",
+	    len };
+	char named[128], base[200];
+
+	/* ctop-prof-LABEL-WHAT-YYYYmmdd-HHMMSS: what comes before the time. */
+	snprintf(named, sizeof named, "%s-%s", label, what);
+	snapshot_base(base, sizeof base, named);
+	return write_new(dir ? dir : ".", base, "txt", &c, path_out, cause);
 }
 
 /* ------------------------------------------------------------------------

@@ -45,6 +45,17 @@ struct profile {
 	uint32_t n_frames, cap_frames;
 	uint32_t *ftab;			/* frame ids, open addressing */
 	uint32_t ftab_cap;		/* power of two */
+	/* Line frames: one per (function, file, line); the tree uses only
+	 * each function's first frame (canon), the per-line counts the rest. */
+	uint32_t *lntab;		/* every frame id, keyed by line_hash */
+	uint32_t lntab_cap;
+	uint32_t *line_hash;		/* full-key hash of each frame */
+	uint32_t *canon;		/* each frame's function frame */
+	uint64_t *line_self, *line_total;	/* since the last reset */
+	uint32_t *line_seen, line_stamp;	/* once per stack */
+	uint32_t *line_callee;		/* function last called there */
+	uint32_t *scratch;		/* canonical stack of profile_add */
+	size_t scratch_cap;
 
 	struct profile_module *mods;	/* few (one per ELF object): a
 					 * linear search is enough */

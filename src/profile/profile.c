@@ -165,44 +165,119 @@ frame_same(const struct frame *a, const struct frame *b)
 	    str_eq(a->module, b->module);
 }
 
-/* Room for one more frame in frames[] and frame_hash[], which share a
- * capacity. */
+/* realloc of one array indexed by frame id; *arr is kept on failure. */
+static int
+frames_resize(void **arr, uint32_t cap, size_t elem)
+{
+	void *n = realloc(*arr, (size_t)cap * elem);
+
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	return 0;
+}
+
+/* Room for one more frame in frames[] and the arrays indexed by frame id,
+ * which share a capacity. */
 static int
 frames_reserve(struct profile *p)
 {
-	uint32_t cap = p->cap_frames, *nh;
+	uint32_t cap = p->cap_frames;
 
 	if (p->n_frames < p->cap_frames)
 		return 0;
 	if (grow_array((void **)&p->frames, &cap, p->n_frames + 1,
 	    sizeof(*p->frames)))
 		return -ENOMEM;
-	nh = realloc(p->frame_hash, (size_t)cap * sizeof(*nh));
-	if (!nh)
-		return -ENOMEM;	/* frames[] grew: harmless, retried */
-	p->frame_hash = nh;
+	/* A failure leaves some arrays grown: harmless, retried. */
+	if (frames_resize((void **)&p->frame_hash, cap, sizeof(uint32_t)) ||
+	    frames_resize((void **)&p->line_hash, cap, sizeof(uint32_t)) ||
+	    frames_resize((void **)&p->canon, cap, sizeof(uint32_t)) ||
+	    frames_resize((void **)&p->line_seen, cap, sizeof(uint32_t)) ||
+	    frames_resize((void **)&p->line_callee, cap, sizeof(uint32_t)) ||
+	    frames_resize((void **)&p->line_self, cap, sizeof(uint64_t)) ||
+	    frames_resize((void **)&p->line_total, cap, sizeof(uint64_t)))
+		return -ENOMEM;
 	p->cap_frames = cap;
 	return 0;
 }
 
+/* The full key's hash: the function's, then file and line. */
+static uint32_t
+line_key_hash(const struct frame *f, uint32_t func_hash)
+{
+	uint64_t h = func_hash ^ ((uint64_t)f->line << 32);
+	const unsigned char *s;
+
+	for (s = (const unsigned char *)(f->file ? f->file : ""); *s; s++)
+		h = (h ^ *s) * UINT64_C(1099511628211);
+	return (uint32_t)profile__mix64(h);
+}
+
+static uint32_t
+line_slot_hash(const struct profile *p, uint32_t id)
+{
+	return p->line_hash[id];
+}
+
+static int
+line_same(const struct frame *a, const struct frame *b)
+{
+	return frame_same(a, b) && a->line == b->line &&
+	    str_eq(a->file, b->file);
+}
+
+/* The function frame of key (same kind, name, module), or
+ * PROFILE_NO_FRAME. */
+static uint32_t
+func_find(const struct profile *p, const struct frame *key, uint32_t h)
+{
+	uint32_t j;
+
+	for (j = h & (p->ftab_cap - 1); p->ftab[j] != PROFILE__EMPTY;
+	    j = (j + 1) & (p->ftab_cap - 1))
+		if (p->frame_hash[p->ftab[j]] == h &&
+		    frame_same(&p->frames[p->ftab[j]], key))
+			return p->ftab[j];
+	return PROFILE_NO_FRAME;
+}
+
+static void
+tab_insert(uint32_t *tab, uint32_t cap, uint32_t h, uint32_t id)
+{
+	uint32_t j;
+
+	for (j = h & (cap - 1); tab[j] != PROFILE__EMPTY; j = (j + 1) & (cap - 1))
+		;
+	tab[j] = id;
+}
+
+/* A frame's identity for the tree is (kind, name, module): the first
+ * frame interned of a function is its function frame, and the tree, the
+ * table and the views use only that one. Every other (file, line) of the
+ * function gets a line frame of its own, whose id profile_add() maps to
+ * the function frame while it counts the samples of that line. */
 uint32_t
 profile_intern(struct profile *p, const struct frame *f)
 {
 	struct frame key = *f, *nf;
-	uint32_t h, j;
+	uint32_t h, lh, j, canon, id;
 
 	if (!key.name)
 		key.name = "";
 	h = frame_key_hash(&key);
-	for (j = h & (p->ftab_cap - 1); p->ftab[j] != PROFILE__EMPTY;
-	    j = (j + 1) & (p->ftab_cap - 1)) {
-		if (p->frame_hash[p->ftab[j]] == h &&
-		    frame_same(&p->frames[p->ftab[j]], &key))
-			return p->ftab[j];
+	lh = line_key_hash(&key, h);
+	for (j = lh & (p->lntab_cap - 1); p->lntab[j] != PROFILE__EMPTY;
+	    j = (j + 1) & (p->lntab_cap - 1)) {
+		if (p->line_hash[p->lntab[j]] == lh &&
+		    line_same(&p->frames[p->lntab[j]], &key))
+			return p->lntab[j];
 	}
+	canon = func_find(p, &key, h);
 	if (p->n_frames == PROFILE_NO_FRAME - 1 || frames_reserve(p))
 		return PROFILE_NO_FRAME;
-	nf = &p->frames[p->n_frames];
+	id = p->n_frames;
+	nf = &p->frames[id];
 	memset(nf, 0, sizeof(*nf));
 	nf->kind = key.kind;
 	nf->line = key.line;
@@ -216,16 +291,21 @@ profile_intern(struct profile *p, const struct frame *f)
 	    (key.file && !nf->file) ||
 	    (key.system_name && !nf->system_name))
 		return PROFILE_NO_FRAME;	/* arena bytes stay, harmless */
-	p->frame_hash[p->n_frames] = h;
-	if ((p->n_frames + 1) > p->ftab_cap / 2) {
-		if (table_resize(p, &p->ftab, &p->ftab_cap, p->n_frames + 1,
-		    frame_slot_hash))
-			return PROFILE_NO_FRAME;
-		for (j = h & (p->ftab_cap - 1); p->ftab[j] != PROFILE__EMPTY;
-		    j = (j + 1) & (p->ftab_cap - 1))
-			;
-	}
-	p->ftab[j] = p->n_frames;
+	if ((id + 1) > p->ftab_cap / 2 && table_resize(p, &p->ftab,
+	    &p->ftab_cap, id + 1, frame_slot_hash))
+		return PROFILE_NO_FRAME;
+	if ((id + 1) > p->lntab_cap / 2 && table_resize(p, &p->lntab,
+	    &p->lntab_cap, id + 1, line_slot_hash))
+		return PROFILE_NO_FRAME;
+	p->frame_hash[id] = h;
+	p->line_hash[id] = lh;
+	p->canon[id] = canon == PROFILE_NO_FRAME ? id : canon;
+	p->line_self[id] = p->line_total[id] = 0;
+	p->line_seen[id] = 0;
+	p->line_callee[id] = PROFILE_NO_FRAME;
+	if (canon == PROFILE_NO_FRAME)
+		tab_insert(p->ftab, p->ftab_cap, h, id);
+	tab_insert(p->lntab, p->lntab_cap, lh, id);
 	return p->n_frames++;
 }
 
@@ -269,7 +349,11 @@ profile_intern_loc(struct profile *p, uint64_t address,
 
 	if (!n || p->n_locs == PROFILE_NO_LOC - 1)
 		return PROFILE_NO_LOC;
-	outer = lines[n - 1].frame;
+	for (j = 0; j < n; j++)
+		if (lines[j].frame >= p->n_frames)
+			return PROFILE_NO_LOC;
+	/* A line's own number is kept: its frame is the function's. */
+	outer = p->canon[lines[n - 1].frame];
 	h = loc_key_hash(address, outer);
 	for (j = h & (p->ltab_cap - 1); p->ltab && p->ltab[j] !=
 	    PROFILE__EMPTY; j = (j + 1) & (p->ltab_cap - 1))
@@ -285,7 +369,10 @@ profile_intern_loc(struct profile *p, uint64_t address,
 	l->address = address;
 	l->first = p->n_lines;
 	l->n = n;
-	memcpy(p->lines + p->n_lines, lines, n * sizeof(*lines));
+	for (j = 0; j < n; j++) {
+		p->lines[p->n_lines + j].frame = p->canon[lines[j].frame];
+		p->lines[p->n_lines + j].line = lines[j].line;
+	}
 	p->n_lines += n;
 	if (!p->ltab || (p->n_locs + 1) > p->ltab_cap / 2) {
 		if (table_resize(p, &p->ltab, &p->ltab_cap, p->n_locs + 1,
@@ -580,6 +667,7 @@ profile_new(const struct profile_limits *limits)
 	if (!p->lim.max_threads)
 		p->lim.max_threads = DEFAULT_MAX_THREADS;
 	if (table_resize(p, &p->ftab, &p->ftab_cap, 0, frame_slot_hash) ||
+	    table_resize(p, &p->lntab, &p->lntab_cap, 0, line_slot_hash) ||
 	    table_resize(p, &p->ntab, &p->ntab_cap, 0, node_slot_hash)) {
 		profile_free(p);
 		return NULL;
@@ -602,6 +690,14 @@ profile_free(struct profile *p)
 	free(p->frame_hash);
 	free(p->mods);
 	free(p->ftab);
+	free(p->lntab);
+	free(p->line_hash);
+	free(p->canon);
+	free(p->line_self);
+	free(p->line_total);
+	free(p->line_seen);
+	free(p->line_callee);
+	free(p->scratch);
 	free(p->nodes);
 	free(p->node_loc);
 	free(p->locs);
@@ -612,6 +708,54 @@ profile_free(struct profile *p)
 	free(p->ttab);
 	free(p->log);
 	free(p);
+}
+
+/* The stack with every line frame replaced by its function frame, in
+ * p->scratch; NULL when out of memory or an id is unknown. */
+static const uint32_t *
+canon_stack(struct profile *p, const uint32_t *frames, size_t n)
+{
+	size_t k;
+
+	if (n > p->scratch_cap) {
+		uint32_t *s = realloc(p->scratch, n * sizeof(*s));
+
+		if (!s)
+			return NULL;
+		p->scratch = s;
+		p->scratch_cap = n;
+	}
+	for (k = 0; k < n; k++) {
+		if (frames[k] >= p->n_frames)
+			return NULL;
+		p->scratch[k] = p->canon[frames[k]];
+	}
+	return p->scratch;
+}
+
+/* Per-line counts: self on the leaf's line, total on each line of the
+ * stack once (a recursive function's line is counted once per stack). */
+static void
+count_lines(struct profile *p, const uint32_t *frames, size_t n,
+    uint64_t count)
+{
+	size_t k;
+
+	if (++p->line_stamp == 0) {
+		memset(p->line_seen, 0, (size_t)p->n_frames *
+		    sizeof(*p->line_seen));
+		p->line_stamp = 1;
+	}
+	if (n)
+		p->line_self[frames[n - 1]] += count;
+	for (k = 0; k < n; k++) {
+		if (k + 1 < n)
+			p->line_callee[frames[k]] = p->canon[frames[k + 1]];
+		if (p->line_seen[frames[k]] == p->line_stamp)
+			continue;
+		p->line_seen[frames[k]] = p->line_stamp;
+		p->line_total[frames[k]] += count;
+	}
 }
 
 int
@@ -625,6 +769,7 @@ int
 profile_add_locs(struct profile *p, int32_t tid, uint64_t time_ns,
     const uint32_t *frames, const uint32_t *locs, size_t n, uint64_t count)
 {
+	const uint32_t *cf;
 	uint32_t t, leaf, i;
 	int cut;
 	size_t k;
@@ -633,10 +778,13 @@ profile_add_locs(struct profile *p, int32_t tid, uint64_t time_ns,
 		if (frames[k] >= p->n_frames || (locs &&
 		    locs[k] != PROFILE_NO_LOC && locs[k] >= p->n_locs))
 			return -EINVAL;
+	cf = canon_stack(p, frames, n);
+	if (n && !cf)
+		return -ENOMEM;
 	t = thread_get(p, tid);
 	if (t == PROFILE__EMPTY)
 		return -ENOMEM;
-	leaf = path_resolve(p, t, frames, locs, n, &cut);
+	leaf = path_resolve(p, t, cf, locs, n, &cut);
 	if (leaf == PROFILE_NO_NODE)
 		return -ENOMEM;
 	/* Samples without a time cannot be placed in a window: not logged. */
@@ -645,6 +793,7 @@ profile_add_locs(struct profile *p, int32_t tid, uint64_t time_ns,
 	p->nodes[leaf].self += count;
 	for (i = leaf; i != PROFILE_NO_NODE; i = p->nodes[i].parent)
 		p->nodes[i].total += count;
+	count_lines(p, frames, n, count);
 	p->samples += count;
 	if (cut)
 		p->collapsed += count;
@@ -689,6 +838,12 @@ profile_reset(struct profile *p)
 	p->log_len = 0;
 	p->log_head = 0;
 	p->samples = p->collapsed = p->last_time = 0;
+	if (p->n_frames) {
+		memset(p->line_self, 0, (size_t)p->n_frames *
+		    sizeof(*p->line_self));
+		memset(p->line_total, 0, (size_t)p->n_frames *
+		    sizeof(*p->line_total));
+	}
 }
 
 void
@@ -701,7 +856,9 @@ profile_get_stats(const struct profile *p, struct profile_stats *out)
 	out->frames = p->n_frames;
 	out->threads = p->n_threads;
 	out->bytes = sizeof(*p) + p->arena_bytes +
-	    (size_t)p->cap_frames * (sizeof(*p->frames) + sizeof(uint32_t)) +
+	    (size_t)p->cap_frames * (sizeof(*p->frames) + 5 *
+	    sizeof(uint32_t) + 2 * sizeof(uint64_t)) +
+	    (size_t)p->lntab_cap * sizeof(uint32_t) +
 	    (size_t)p->ftab_cap * sizeof(uint32_t) +
 	    (size_t)p->cap_mods * sizeof(*p->mods) +
 	    (size_t)p->cap_nodes * sizeof(*p->nodes) +

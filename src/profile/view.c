@@ -22,6 +22,9 @@ struct vpriv {
 	struct profile_module *modules;	/* likewise */
 	struct profile_loc *locs;	/* likewise */
 	struct profile_line *lines;	/* likewise */
+	uint32_t *canon;	/* copies of the profile's per-frame arrays */
+	uint64_t *line_self, *line_total;
+	uint32_t *line_callee;
 	struct pview *base;	/* a focus view holds its source view */
 	struct pview *keep;	/* an extended view: the view whose
 				 * frames its extra frames borrow from */
@@ -455,6 +458,10 @@ view_free(struct pview *v)
 	free(pr->locs);
 	free(pr->lines);
 	free(v->pcnodes);
+	free(pr->canon);
+	free(pr->line_self);
+	free(pr->line_total);
+	free(pr->line_callee);
 	pview_unref(pr->base);
 	pview_unref(pr->keep);
 	free(pr);
@@ -707,6 +714,30 @@ view_copy_locs(const struct profile *p, struct pview *v)
 	return 0;
 }
 
+static void *
+dup_array(const void *a, size_t n, size_t elem)
+{
+	void *d = malloc(n ? n * elem : 1);
+
+	if (d && n)
+		memcpy(d, a, n * elem);
+	return d;
+}
+
+/* The per-line counts as they are now: views are immutable. */
+static int
+view_copy_lines(const struct profile *p, struct vpriv *pr)
+{
+	pr->canon = dup_array(p->canon, p->n_frames, sizeof(uint32_t));
+	pr->line_self = dup_array(p->line_self, p->n_frames, sizeof(uint64_t));
+	pr->line_total = dup_array(p->line_total, p->n_frames,
+	    sizeof(uint64_t));
+	pr->line_callee = dup_array(p->line_callee, p->n_frames,
+	    sizeof(uint32_t));
+	return pr->canon && pr->line_self && pr->line_total &&
+	    pr->line_callee ? 0 : -ENOMEM;
+}
+
 struct pview *
 profile_view(const struct profile *p, const struct pview_params *params,
     uint64_t now_ns)
@@ -738,7 +769,7 @@ profile_view(const struct profile *p, const struct pview_params *params,
 		memcpy(pr->modules, p->mods, p->n_mods * sizeof(*pr->modules));
 	v->modules = pr->modules;
 	v->n_modules = p->n_mods;
-	if (view_copy_locs(p, v))
+	if (view_copy_locs(p, v) || view_copy_lines(p, pr))
 		goto fail;
 	if (!now_ns)
 		now_ns = p->last_time;
@@ -865,16 +896,6 @@ fail:
  * Extended views (diffs): v with more frames and zero function rows
  * ------------------------------------------------------------------------ */
 
-static void *
-dup_array(const void *a, size_t n, size_t size)
-{
-	void *c = malloc(n ? n * size : 1);
-
-	if (c && n)
-		memcpy(c, a, n * size);
-	return c;
-}
-
 struct pview *
 profile__view_extend(const struct pview *v, const struct frame *extra,
     uint32_t n_extra, struct pview *keep)
@@ -982,4 +1003,53 @@ pview_module(const struct pview *v, const char *name)
 		if (strcmp(v->modules[i].name, name) == 0)
 			return &v->modules[i];
 	return NULL;
+}
+
+/* A focus view reads its base view's line counts. */
+static const struct vpriv *
+lines_priv(const struct pview *v)
+{
+	const struct vpriv *pr = v->priv;
+
+	return pr->base ? pr->base->priv : pr;
+}
+
+uint32_t
+pview_func_frame(const struct pview *v, uint32_t frame)
+{
+	const struct vpriv *pr = lines_priv(v);
+
+	if (!pr->canon || frame >= v->n_frames)
+		return frame;
+	return pr->canon[frame];
+}
+
+long
+pview_lines(const struct pview *v, uint32_t frame, struct pview_line **out)
+{
+	const struct vpriv *pr = lines_priv(v);
+	uint32_t f, i;
+	long n = 0;
+
+	*out = NULL;
+	if (!pr->canon || frame >= v->n_frames)
+		return 0;
+	f = pr->canon[frame];
+	for (i = 0; i < v->n_frames; i++)
+		n += pr->canon[i] == f && pr->line_total[i];
+	if (!n)
+		return 0;
+	*out = malloc((size_t)n * sizeof(**out));
+	if (!*out)
+		return -1;
+	n = 0;
+	for (i = 0; i < v->n_frames; i++) {
+		if (pr->canon[i] != f || !pr->line_total[i])
+			continue;
+		(*out)[n].frame = i;
+		(*out)[n].callee = pr->line_callee[i];
+		(*out)[n].self = pr->line_self[i];
+		(*out)[n++].total = pr->line_total[i];
+	}
+	return n;
 }

@@ -7,6 +7,7 @@ libctop_a_SOURCES += \
 	src/ui/layout.c \
 	src/ui/picker.c \
 	src/ui/search.c \
+	src/ui/source_view.c \
 	src/ui/status.c \
 	src/ui/tui.c \
 	src/ui/tui_keys.c \
@@ -15,6 +16,7 @@ libctop_a_SOURCES += \
 	src/ui/view_table.c
 noinst_HEADERS += \
 	src/ui/draw.h \
+	src/ui/source_view.h \
 	src/ui/tui.h \
 	src/ui/ui_internal.h
 
@@ -30,6 +32,12 @@ check_PROGRAMS += tests/tui/fake-live
 tests_tui_fake_live_SOURCES = tests/tui/fake-live.c
 tests_tui_fake_live_LDADD = $(CTOP_LIBS)
 
+# The source view's target: hot lines known by their markers.
+check_PROGRAMS += tests/targets/hotlines
+tests_targets_hotlines_SOURCES = tests/targets/hotlines.c
+tests_targets_hotlines_CFLAGS = -O2 -g -fomit-frame-pointer
+tests_targets_hotlines_LDFLAGS =
+
 # Names the keys of the key table, for the check of the man page and
 # --help (run-keys-doc.sh).
 check_PROGRAMS += tests/tui/keymap-names
@@ -44,10 +52,12 @@ TUI_TESTS = \
 	tests/tui/run-picker.sh \
 	tests/tui/run-resize.sh \
 	tests/tui/run-save.sh \
+	tests/tui/run-source.sh \
 	tests/tui/run-spark.sh \
 	tests/tui/run-table-wide.sh \
 	tests/tui/run-table.sh \
 	tests/tui/run-term.sh \
 	tests/tui/run-tui-diff.sh
 SCRIPT_TESTS += $(TUI_TESTS)
-EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded
+EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded \
+	tests/targets/py_lines.py

@@ -13,6 +13,7 @@
 #include "ctop/ui.h"
 #include "ctop/util.h"
 #include "draw.h"
+#include "source_view.h"
 #include "tui.h"
 
 void
@@ -393,6 +394,7 @@ tui_free_state(struct tui *t)
 	free(t->table.rows);
 	free(t->table.prev_rank);
 	layout_free(&t->lay);
+	srcview_close(t);
 	search_fini(&t->search);
 	canvas_free(&t->cv);
 }

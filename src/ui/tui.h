@@ -102,6 +102,10 @@ struct tui {
 	int tree_top;
 	uint64_t where_gen;
 	bool has_where;
+
+	/* The source view (L) while open, over the view it came from;
+	 * source_view.c alone writes it. */
+	struct source_view *srcv;
 };
 
 void tui_message(struct tui *t, bool err, const char *fmt, ...)

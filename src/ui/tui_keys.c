@@ -13,6 +13,7 @@
 #define NCURSES_WIDECHAR 1
 #include <curses.h>
 
+#include "source_view.h"
 #include "tui.h"
 
 static void
@@ -402,7 +403,26 @@ key_drop_baseline(struct tui *t, int arg)
 static void
 key_view(struct tui *t, int view)
 {
+	srcview_close(t);
 	t->view.mode = (enum ui_view)view;
+}
+
+/* L: the source lines of the selected function (row or frame). */
+static void
+key_lines(struct tui *t, int arg)
+{
+	const struct pview *v = tui_tree(t);
+	uint32_t n;
+
+	if (t->view.mode == UI_TABLE) {
+		if (t->cur && t->table.n)
+			srcview_open(t, t->cur->funcs[t->table.rows[
+			    t->table.sel]].frame);
+		return;
+	}
+	n = tui_selected(t);
+	if (v && n != PROFILE_NO_NODE && v->nodes[n].frame != PROFILE_NO_FRAME)
+		srcview_open(t, v->nodes[n].frame);
 }
 
 /* One row up (dir -1) or down (1); in the trees, visually. */
@@ -569,6 +589,7 @@ const struct keymap_entry keymap[] = {
 	{ "drop-baseline", { 'B' }, ALL, "drop the baseline",
 	    key_drop_baseline, 0 },
 	{ "save", { 's' }, ALL, "save what is shown", key_save, 0 },
+	{ "lines", { 'L' }, ALL, "source lines with heat", key_lines, 0 },
 	{ "pick", { 'p' }, ALL, "detach, back to the process list",
 	    key_pick, 0 },
 	{ "help", { '?' }, ALL, "this help", key_help, 0 },
@@ -594,6 +615,8 @@ tui_key(struct tui *t, int key, bool fn)
 	if (t->help) {
 		t->help = false;
 		mode = KEYS_HELP;
+	} else if (t->srcv && srcview_key(t, key, fn)) {
+		return;
 	}
 	if (e && (e->modes & mode))
 		e->run(t, e->arg);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "source_view.h"
 #include "tui.h"
 
 static double
@@ -316,6 +317,8 @@ tui_render(struct tui *t)
 	render_status(t);
 	if (t->help)
 		render_help(t, 2, h - 3);
+	else if (t->srcv)
+		srcview_draw(t, 2, h - 3);
 	else if (t->view.mode == UI_TABLE)
 		render_table(t, 2, h - 3);
 	else

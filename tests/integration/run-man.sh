@@ -15,14 +15,15 @@ long_opts="--pid --frequency --delay --duration --output --format --load
 --batch --iterations --mode --backend --unwind --stack-size --snapshot-dir
 --debuginfod --ascii --no-color --verbose --log --help --version --children
 --python --check --svg-icicle --snapshot-format --push --push-interval
---push-queue --app --tag --max-overhead --baseline --diff --fail-above"
+--push-queue --app --tag --max-overhead --baseline --diff --fail-above
+--source-path"
 short_opts="-p -F -d -o -b -n -v -h -V"
 values="cpu wall auto perf ptrace dwarf fp folded pprof speedscope svg"
 sections=(NAME SYNOPSIS DESCRIPTION OPTIONS "INTERACTIVE COMMANDS" VIEWS
 	"OUTPUT FORMATS" PERMISSIONS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES
 	"SEE ALSO")
 keys="t i f arrows h j k l PgUp PgDn Home End Enter Esc Backspace u / n N
-1 2 3 4 5 < > T space r w b B s ? q"
+1 2 3 4 5 < > T space r w b B s L ? q"
 
 # Warnings (-ww) go to stderr; -z discards the output.
 warn=$(groff -man -Tutf8 -ww -z "$page" 2>&1)

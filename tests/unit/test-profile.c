@@ -855,10 +855,105 @@ test_locations(void)
 	profile_free(p);
 }
 
+static uint32_t
+at_line(struct profile *p, const char *name, uint32_t line)
+{
+	struct frame f = { .name = name, .module = "m", .file = "m.c",
+	    .line = line, .kind = FRAME_FUNC };
+
+	return profile_intern(p, &f);
+}
+
+/* The line of a frame's id among the lines of its function. */
+static const struct pview_line *
+line_of(const struct pview *v, const struct pview_line *l, long n,
+    uint32_t line)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (v->frames[l[i].frame].line == line)
+			return &l[i];
+	return NULL;
+}
+
+/* One function at several lines is one tree node and one table row; its
+ * lines count self at the leaf's line and total once per stack. */
+static void
+test_lines(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct pview *v, *fv;
+	struct pview_line *l;
+	const struct pview_line *x;
+	uint32_t proc, m10, m12, m14, h20, r30, r31, lc;
+	long n;
+
+	proc = at_line(p, "proc", 0);
+	m10 = at_line(p, "main", 10);
+	m12 = at_line(p, "main", 12);
+	m14 = at_line(p, "main", 14);
+	h20 = at_line(p, "hot", 20);
+	r30 = at_line(p, "rec", 30);
+	r31 = at_line(p, "rec", 31);
+	is_int(at_line(p, "main", 12), m12, "same line, same id");
+	ok(m10 != m12 && m12 != m14, "another line, another id");
+	/* A location names the function (pprof's Function) and the line. */
+	lc = profile_intern_loc(p, 0x5000,
+	    (struct profile_line[]){ { h20, 20 }, { m12, 12 } }, 2);
+	is_int(profile_intern_loc(p, 0x5000,
+	    (struct profile_line[]){ { h20, 20 }, { m14, 14 } }, 2), lc,
+	    "a location's key is its address and function, not the line");
+	/* main:10 self 5; main:12 calls hot:20 (3); main:14 calls rec:30,
+	 * which recurses into itself and ends at rec:31 (2). */
+	profile_add(p, 1, 0, (uint32_t[]){ proc, m10 }, 2, 5);
+	profile_add(p, 1, 0, (uint32_t[]){ proc, m12, h20 }, 3, 3);
+	profile_add(p, 1, 0, (uint32_t[]){ proc, m14, r30, r30, r31 }, 5, 2);
+	v = profile_view(p, NULL, 0);
+	is_int(v->nodes[0].first_child == PROFILE_NO_NODE ? 0 :
+	    v->nodes[v->nodes[0].first_child].next_sibling, PROFILE_NO_NODE,
+	    "one node below the process");
+	is_int(pview_func_frame(v, m14), m10, "main's function frame");
+	ok(v->lines[v->locs[lc].first + 1].frame == m10 &&
+	    v->lines[v->locs[lc].first + 1].line == 12,
+	    "a location's line holds main's function frame and line 12");
+	n = pview_lines(v, m12, &l);
+	is_int(n, 3, "main has 3 lines with samples");
+	x = line_of(v, l, n, 10);
+	ok(x && x->self == 5 && x->total == 5, "main:10 self 5 total 5");
+	x = line_of(v, l, n, 12);
+	ok(x && x->self == 0 && x->total == 3, "main:12 self 0 total 3");
+	ok(x && x->callee == h20, "main:12 calls hot");
+	x = line_of(v, l, n, 10);
+	ok(x && x->callee == PROFILE_NO_FRAME, "main:10 calls nothing");
+	x = line_of(v, l, n, 14);
+	ok(x && x->self == 0 && x->total == 2, "main:14 self 0 total 2");
+	free(l);
+	n = pview_lines(v, r30, &l);
+	x = line_of(v, l, n, 30);
+	ok(n == 2 && x && x->total == 2 && x->self == 0,
+	    "recursion on rec:30 counted once per stack");
+	x = line_of(v, l, n, 31);
+	ok(x && x->self == 2 && x->total == 2, "rec:31 self 2");
+	free(l);
+	fv = pview_focus(v, m10);
+	n = pview_lines(fv, h20, &l);
+	ok(n == 1 && l[0].self == 3, "a focus view reads the lines too");
+	free(l);
+	pview_unref(fv);
+	pview_unref(v);
+	profile_reset(p);
+	v = profile_view(p, NULL, 0);
+	is_int(pview_lines(v, m10, &l), 0, "reset clears the lines");
+	pview_unref(v);
+	profile_free(p);
+}
+
 int
 main(void)
 {
 	test_intern();
+	test_lines();
 	test_recursion();
 	test_threads();
 	test_leaves();
