@@ -77,32 +77,43 @@ diff_legend(const struct tui *t, char *l2, size_t size)
 	l2[size - 1] = '\0';
 }
 
-/* The last minute, right on the first status line where it fits: the
- * target's samples per second and the selected function's share, on one
- * time axis so that a spike and its cause line up. */
-static void
-render_spark(struct tui *t, int used)
+/* The last minute in at most width columns of buf: the target's samples
+ * per second and the selected function's share, on one time axis so that
+ * a spike and its cause line up. Its columns, 0 when it does not fit or
+ * there is nothing to show. */
+static int
+spark_text(const struct tui *t, char *buf, size_t size, int width)
 {
 	const struct pview *v = t->cur;
 	uint32_t f;
-	char buf[1024];
-	int cols;
 
 	if (!v || !t->st.live || !v->spark.secs)
-		return;
+		return 0;
 	f = v->params.spark;
-	cols = status_spark(buf, sizeof buf, t->cv.w - used - 2, &v->spark,
+	return status_spark(buf, size, width, &v->spark,
 	    f && f <= v->n_frames ? v->frames[f - 1].name : "-",
 	    f && f == t->view.params.spark, t->cv.g);
-	if (cols > 0)
-		canvas_text(&t->cv, 0, t->cv.w - cols, cols, buf, ST_HEADER);
 }
 
-static void
+/* The spark right on the first status line where it fits (about 130
+ * columns); true when drawn there. */
+static bool
+render_spark(struct tui *t, int used)
+{
+	char buf[1024];
+	int cols = spark_text(t, buf, sizeof buf, t->cv.w - used - 2);
+
+	if (cols > 0)
+		canvas_text(&t->cv, 0, t->cv.w - cols, cols, buf, ST_HEADER);
+	return cols > 0;
+}
+
+/* The status lines; true when the spark fitted on the first. */
+static bool
 render_status(struct tui *t)
 {
 	char l1[512], l2[512], th[64];
-	bool stale = t->cur && (t->cur->params.tid != t->view.params.tid ||
+	bool spark, stale = t->cur && (t->cur->params.tid != t->view.params.tid ||
 	    t->cur->params.window_s != t->view.params.window_s);
 
 	thread_label(t, th, sizeof th);
@@ -123,7 +134,7 @@ render_status(struct tui *t)
 	canvas_fill(&t->cv, 1, 0, t->cv.w, ' ', ST_HEADER);
 	canvas_text(&t->cv, 0, 0, -1, l1, ST_HEADER);
 	canvas_text(&t->cv, 1, 0, -1, l2, ST_HEADER);
-	render_spark(t, text_cols(l1));
+	spark = render_spark(t, text_cols(l1));
 	if (t->view.paused) {
 		char *p = strstr(l2, "PAUSED");
 
@@ -131,6 +142,7 @@ render_status(struct tui *t)
 		if (p && text_cols(l2) <= t->cv.w)
 			canvas_restyle(&t->cv, 1, (int)(p - l2), 6, ST_PAUSED);
 	}
+	return spark;
 }
 
 /* Drawn from the key table: every entry, in columns. */
@@ -242,11 +254,19 @@ render_tree(struct tui *t, int y0, int h)
 		render_selection(t, y0 + h - 1, v, sel);
 }
 
+/* A launched command's output note stays this long, then the bottom line
+ * may show the spark instead (and the note again while ? is open). */
+#define OUTPUT_NOTE_S 10.0
+
+/* The bottom line: a prompt, a message, the search's figures, else (the
+ * spark not on the first line, in a narrow terminal) the spark, else the
+ * output note or a hint of the keys. */
 static void
-render_bottom(struct tui *t, int y)
+render_bottom(struct tui *t, int y, bool spark_shown)
 {
-	char buf[512];
+	char buf[1024];
 	int st = ST_NORMAL;
+	bool note = t->have_status && t->st.output_note[0];
 
 	if (t->prompt) {
 		snprintf(buf, sizeof buf, "/%s", t->prompt_buf);
@@ -265,7 +285,11 @@ render_bottom(struct tui *t, int y)
 		    t->search.text, t->search.regex ? " (regex)" : "",
 		    pct(t->search.samples, t->search.total));
 		st = ST_MATCH;
-	} else if (t->have_status && t->st.output_note[0]) {
+	} else if (!spark_shown && (!note || (t->st.elapsed_s >=
+	    OUTPUT_NOTE_S && !t->help)) &&
+	    spark_text(t, buf, sizeof buf, t->cv.w - 1)) {
+		st = ST_HEADER;
+	} else if (note) {
 		snprintf(buf, sizeof buf, "%s", t->st.output_note);
 	} else {
 		snprintf(buf, sizeof buf, "? help  q quit  t/i/f views  "
@@ -304,6 +328,8 @@ tui_render(struct tui *t)
 	int w, h;
 	char buf[128];
 
+	bool spark;
+
 	draw_size(&w, &h);
 	if (canvas_resize(&t->cv, w, h) < 0)
 		return;
@@ -314,7 +340,7 @@ tui_render(struct tui *t)
 		render_wrapped(&t->cv, buf);
 		return;
 	}
-	render_status(t);
+	spark = render_status(t);
 	if (t->help)
 		render_help(t, 2, h - 3);
 	else if (t->srcv)
@@ -323,5 +349,5 @@ tui_render(struct tui *t)
 		render_table(t, 2, h - 3);
 	else
 		render_tree(t, 2, h - 3);
-	render_bottom(t, h - 1);
+	render_bottom(t, h - 1, spark);
 }

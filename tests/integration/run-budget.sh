@@ -44,13 +44,19 @@ tol=$(awk -v n="${taken:-1}" 'BEGIN { t = 400 * sqrt(0.75 * 0.25 / (n / 2)); pri
 within "$a" 75 "$tol" && within "$b" 25 "$tol"
 ok $? "shares exact at the lowered rate: work_a $a% (75), work_b $b% (25), +- $tol for ${taken:-?} samples taken"
 
-# 2. Many threads (16 busy): still within the budget, rate lowered.
-"$CTOP" --backend ptrace -F 999 --max-overhead 0.5 --duration 6 \
+# 2. Many threads (16 busy): still within the budget, rate lowered. With
+# every CPU busy, ctop-prof's own CPU time counts too, and part of it does
+# not shrink with the rate (the CPU time reads every 100 ms): where that
+# part alone is over the budget (a build with sanitizers: 1.91% once, at
+# 41.6 Hz after 6 s and 4 changes) the rate goes on down to its floor,
+# 1 Hz. 10 s leave the 4 or 5 windows that takes.
+"$CTOP" --backend ptrace -F 999 --max-overhead 0.5 --duration 10 \
 	-o "$WORKDIR/spin.folded" -- "$TARGETS/spin" -b 16 -s 60 \
 	>/dev/null 2>"$WORKDIR/err"
 cost=$(summary_field 'last cost \([0-9.]*\)%')
-awk -v c="${cost:-99}" 'BEGIN { exit !(c <= 1.0) }'
-ok $? "16 busy threads, --max-overhead 0.5: last window cost ${cost:-?}% (want <= 1.0)" ||
+now=$(summary_field 'budget 0.5%: asked \([0-9.]*\) Hz at the end')
+awk -v c="${cost:-99}" -v h="${now:-999}" 'BEGIN { exit !(c <= 1.0 || h <= 1) }'
+ok $? "16 busy threads, --max-overhead 0.5: last window cost ${cost:-?}% (want <= 1.0, or the rate at its 1 Hz floor: ${now:-?} Hz)" ||
 	tail -1 "$WORKDIR/err"
 
 # 3. A generous budget at a low rate moves nothing.
