@@ -228,16 +228,21 @@ row_cmp(const void *pa, const void *pb, void *ctx)
 	return (a->line > b->line) - (a->line < b->line);
 }
 
-/* Rows of the file's range of sampled lines (all of them when its text
- * was read), and every sampled line, duplicates merged. */
+/* Rows of the file's lines from the function's first (its start line,
+ * where the debug info gives it) to its last sampled one (all of them
+ * when its text was read), and every sampled line, duplicates merged. */
 static int
 build_rows(struct source_view *sv, const struct pview *v,
     const struct pview_line *l, long n)
 {
+	const struct frame *fn = sv->func < v->n_frames ?
+	    &v->frames[sv->func] : NULL;
 	uint32_t lo = UINT32_MAX, hi = 0, ln;
 	size_t k = 0, i;
 	long j;
 
+	if (fn && fn->start_line && same_file(fn->file, sv->file))
+		lo = fn->start_line;
 	for (j = 0; j < n; j++) {
 		ln = v->frames[l[j].frame].line;
 		if (same_file(v->frames[l[j].frame].file, sv->file) && ln) {
