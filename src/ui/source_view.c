@@ -399,14 +399,8 @@ zoom_into_call(struct tui *t, struct source_view *sv)
 		return;
 	}
 	callee = r->callee;
-	t->view.focus_frame = func;
-	tui_refocus(t);
-	if (!t->focus) {
-		t->view.focus_frame = PROFILE_NO_FRAME;
-		tui_refocus(t);
-		tui_message(t, true, "no samples below that function");
+	if (!tui_focus_on(t, func))
 		return;
-	}
 	srcview_close(t);
 	t->view.mode = UI_ICICLE;
 	t->view.n_zoom = 0;

@@ -51,6 +51,19 @@ tui_refocus(struct tui *t)
 	t->focus = pview_focus(t->cur, t->view.focus_frame);
 }
 
+bool
+tui_focus_on(struct tui *t, uint32_t frame)
+{
+	t->view.focus_frame = frame;
+	tui_refocus(t);
+	if (t->focus)
+		return true;
+	t->view.focus_frame = PROFILE_NO_FRAME;
+	tui_refocus(t);
+	tui_message(t, true, "no samples below that function");
+	return false;
+}
+
 const struct pview *
 tui_tree(const struct tui *t)
 {

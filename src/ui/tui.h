@@ -117,6 +117,9 @@ void tui_layout(struct tui *t, int width);
 void tui_table(struct tui *t);
 void tui_search(struct tui *t);
 void tui_refocus(struct tui *t);
+/* Focuses the trees on function frame (the Enter of a table row): false,
+ * focus unchanged and a message, when no sample goes through it. */
+bool tui_focus_on(struct tui *t, uint32_t frame);
 void tui_diff(struct tui *t);
 const struct pview *tui_rows(const struct tui *t);
 const struct pdiff *tui_tree_diff(const struct tui *t);

@@ -117,14 +117,8 @@ table_enter(struct tui *t)
 		return;
 	/* A gone function's row (a diff's) has a frame id past cur's: no
 	 * focus view, and the message below. */
-	t->view.focus_frame = tui_rows(t)->funcs[tb->rows[tb->sel]].frame;
-	tui_refocus(t);
-	if (!t->focus) {
-		t->view.focus_frame = PROFILE_NO_FRAME;
-		tui_refocus(t);
-		tui_message(t, true, "no samples below that function");
+	if (!tui_focus_on(t, tui_rows(t)->funcs[tb->rows[tb->sel]].frame))
 		return;
-	}
 	t->view.n_zoom = 0;
 	t->view.mode = UI_ICICLE;
 	t->tree_top = 0;
