@@ -25,6 +25,12 @@
 #define WORKER_BATCH 4096		/* records per drain round */
 #define WORKER_PYNAME_SLOTS 256		/* threads whose Python name was
 					 * asked, direct-mapped by tid */
+/* -a: processes with symbols and an unwinder of their own at once. A
+ * state holds a Dwfl, its modules' tables and caches: about 1 MiB for a
+ * small C program (measured, see docs/ARCHITECTURE.md), more with big
+ * libraries; 64 bounds the worker to tens of MiB on a machine of
+ * thousands of processes, and covers the busy ones of most. */
+#define WORKER_ALL_STATES 64
 
 struct worker {
 	struct ring *ring;
@@ -41,6 +47,9 @@ struct worker {
 	struct children children;	/* --children: the other processes */
 	bool children_ready;
 	struct profile *profile;
+	uint8_t *proc_sampled;		/* -a: by process frame id, 1 once it
+					 * had a sample (the header's count) */
+	size_t proc_sampled_cap;
 	uint32_t process_frame;
 	uint32_t truncated_frame;
 	uint32_t incomplete_frame;
@@ -150,7 +159,10 @@ worker_new(struct ring *ring, struct sampler *sampler,
 	if (w->uframes == NULL || w->ids == NULL || w->locs == NULL ||
 	    w->profile == NULL)
 		goto nomem;
-	read_comm(opts->pid, w->comm, sizeof w->comm);
+	if (opts->all)
+		snprintf(w->comm, sizeof w->comm, "all");
+	else
+		read_comm(opts->pid, w->comm, sizeof w->comm);
 	worker_intern_fixed_frames(w);
 	return w;
 nomem:
@@ -227,6 +239,8 @@ worker_build_stack(struct worker *w, const struct wproc *pr, int n,
 static bool
 worker_is_child(const struct worker *w, int32_t pid)
 {
+	if (w->opts.all)
+		return pid > 0;
 	return w->opts.children && pid != 0 && pid != w->opts.pid;
 }
 
@@ -240,10 +254,15 @@ worker_children(struct worker *w)
 
 	if (w->children_ready)
 		return true;
-	if (!worker_ensure_symbols(w))
+	/* -a has no target: no state to lend, a bound on states. */
+	if (w->opts.all)
+		children_init(&w->children, w->profile, &so, w->opts.unwind,
+		    NULL, NULL, WORKER_ALL_STATES);
+	else if (worker_ensure_symbols(w))
+		children_init(&w->children, w->profile, &so, w->opts.unwind,
+		    w->symbols, w->unwinder, 0);
+	else
 		return false;
-	children_init(&w->children, w->profile, &so, w->opts.unwind,
-	    w->symbols, w->unwinder);
 	w->children_ready = true;
 	return true;
 }
@@ -323,6 +342,30 @@ worker_python_thread_name(struct worker *w, const struct rec_sample *s)
 		profile_set_thread_name(w->profile, s->tid, name);
 }
 
+/* -a: the header's and summary's process figures; under w->lock. A
+ * process counts once per "PID comm" frame, however often its state was
+ * evicted and made again. */
+static void
+worker_all_summary(struct worker *w, uint32_t process_frame)
+{
+	size_t old = w->proc_sampled_cap;
+
+	if (process_frame >= old) {
+		if (util_grow(&w->proc_sampled, &w->proc_sampled_cap,
+		    (size_t)process_frame + 1, 1, 256) < 0)
+			return;
+		memset(w->proc_sampled + old, 0, w->proc_sampled_cap - old);
+	}
+	if (!w->proc_sampled[process_frame]) {
+		w->proc_sampled[process_frame] = 1;
+		w->summary.procs++;
+	}
+	w->summary.states = (unsigned)w->children.n_own;
+	w->summary.states_max = (unsigned)w->children.max_own;
+	w->summary.states_made = w->children.made;
+	w->summary.evicted = w->children.evicted;
+}
+
 static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
@@ -348,6 +391,8 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	if (pr.target)
 		worker_python_thread_name(w, s);
 	pthread_mutex_lock(&w->lock);
+	if (w->opts.all)
+		worker_all_summary(w, pr.process_frame);
 	if (pr.target)
 		worker_python_summary(w, s);
 	w->summary.samples += s->weight ? s->weight : 1;
@@ -687,6 +732,7 @@ worker_free(struct worker *w)
 	unwind_free(w->unwinder);
 	symbols_free(w->symbols);
 	profile_free(w->profile);
+	free(w->proc_sampled);
 	free(w->uframes);
 	free(w->ids);
 	free(w->locs);
@@ -779,6 +825,7 @@ worker_status(struct worker *w, struct source_status *out)
 	out->hz_now = st.hz_now;
 	out->budget_pct = st.budget_pct;
 	out->procs = st.procs_seen;
+	out->all = w->opts.all;
 	out->dropped = st.dropped + st.lost;
 	out->threads = st.threads;
 	pthread_mutex_lock(&w->lock);
@@ -788,6 +835,12 @@ worker_status(struct worker *w, struct source_status *out)
 	out->unwind_failed = w->summary.ends[UNWIND_NO_INFO] +
 	    w->summary.ends[UNWIND_BAD_FRAME];
 	out->target_exited = w->exited || st.target_exited;
+	if (w->opts.all) {
+		out->procs = w->summary.procs;
+		out->states = w->summary.states;
+		out->states_max = w->summary.states_max;
+		out->evicted = w->summary.evicted;
+	}
 	out->exit_status = w->exited ? w->exit_status : st.exit_status;
 	snprintf(out->message, sizeof out->message, "%s", w->message);
 	pthread_mutex_unlock(&w->lock);
