@@ -17,6 +17,8 @@
 #include "ctop/profile.h"
 #include "ctop/python.h"
 
+struct symbols_kernel;
+
 struct symbols_opts {
 	bool debuginfod;	/* allow debuginfod (network); off by default */
 	struct profile *profile; /* interns what symbols_frame_ids() hands
@@ -24,7 +26,16 @@ struct symbols_opts {
 	bool maps_optional;	/* a process whose maps cannot be read
 				 * (gone) starts with no module rather
 				 * than failing (--children) */
+	struct symbols_kernel *kernel;	/* the kernel's names, shared by
+				 * the symbols of many processes (-a,
+				 * --children); NULL: loaded for this one */
 };
+
+/* The kernel's symbol table (/proc/kallsyms, tens of MiB to read and
+ * megabytes to hold), loaded on first use and lent to every symbols made
+ * with it, which it must outlive. Worker thread only. */
+struct symbols_kernel *symbols_kernel_new(void);
+void symbols_kernel_free(struct symbols_kernel *k);
 
 /* Frames one pc may expand to (inlined callees and their function). */
 #define SYMBOLS_MAX_INLINE 64

@@ -198,18 +198,17 @@ children_own(struct children *c, pid_t pid)
 }
 
 void
-children_exec(struct children *c, pid_t pid)
+children_exec(struct children *c, pid_t pid, const char *comm)
 {
 	struct child *ch = child_find(c, pid);
 
 	if (!ch || !ch->own) {
-		if (ch)
+		if ((ch = children_own(c, pid)) != NULL)
 			ch->process_frame = children_process_frame(c->profile,
-			    pid, NULL);
-		children_own(c, pid);
+			    pid, comm);
 		return;
 	}
-	ch->process_frame = children_process_frame(c->profile, pid, NULL);
+	ch->process_frame = children_process_frame(c->profile, pid, comm);
 	symbols_reset(ch->symbols);
 	symbols_reload(ch->symbols);
 	unwind_flush(ch->unwinder);

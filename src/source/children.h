@@ -64,8 +64,10 @@ struct child *children_get(struct children *c, pid_t pid);
 /* pid's state, its own from now on (it maps a file: its image is no
  * longer its parent's); NULL when it cannot be made. */
 struct child *children_own(struct children *c, pid_t pid);
-/* pid exec'd: its own modules, read again, and its frame's name. */
-void children_exec(struct children *c, pid_t pid);
+/* pid exec'd: its own modules, read again, and its frame's name (comm:
+ * the exec's, from the record; NULL or "": read from /proc, which a
+ * process gone by then no longer has). */
+void children_exec(struct children *c, pid_t pid, const char *comm);
 /* pid exited: every record of it came before. */
 void children_gone(struct children *c, pid_t pid);
 void children_fini(struct children *c);

@@ -45,6 +45,7 @@ struct worker {
 	struct symbols *symbols;
 	struct unwinder *unwinder;
 	struct children children;	/* --children: the other processes */
+	struct symbols_kernel *kernel;	/* kernel names, shared by them */
 	bool children_ready;
 	struct profile *profile;
 	uint8_t *proc_sampled;		/* -a: by process frame id, 1 once it
@@ -254,6 +255,11 @@ worker_children(struct worker *w)
 
 	if (w->children_ready)
 		return true;
+	/* One kernel table for every process: loading /proc/kallsyms per
+	 * process cost -a two thirds of the worker's time and 2 MiB each. */
+	if (w->kernel == NULL)
+		w->kernel = symbols_kernel_new();
+	so.kernel = w->kernel;
 	/* -a has no target: no state to lend, a bound on states. */
 	if (w->opts.all)
 		children_init(&w->children, w->profile, &so, w->opts.unwind,
@@ -471,8 +477,10 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 		break;
 	case REC_EXEC:
 		if (len >= sizeof *t && worker_is_child(w, t->pid)) {
+			memcpy(comm, t->comm, sizeof t->comm);
+			comm[sizeof t->comm] = '\0';
 			if (worker_children(w))
-				children_exec(&w->children, t->pid);
+				children_exec(&w->children, t->pid, comm);
 		} else {
 			worker_handle_exec(w);
 		}
@@ -729,6 +737,7 @@ worker_free(struct worker *w)
 	pview_unref(w->published);
 	if (w->children_ready)
 		children_fini(&w->children);
+	symbols_kernel_free(w->kernel);
 	unwind_free(w->unwinder);
 	symbols_free(w->symbols);
 	profile_free(w->profile);

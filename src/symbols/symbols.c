@@ -1163,19 +1163,48 @@ symbols_func_entry(struct symbols *s, uint64_t pc)
 	return m != NULL && symbols__mod_func_entry(m, pc);
 }
 
-/* A kernel pc (from a perf call chain): one FRAME_KERNEL frame. */
+struct symbols_kernel {
+	struct kallsyms *ks;
+};
+
+struct symbols_kernel *
+symbols_kernel_new(void)
+{
+	struct symbols_kernel *k = calloc(1, sizeof *k);
+
+	if (k != NULL && (k->ks = kallsyms_new()) == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void
+symbols_kernel_free(struct symbols_kernel *k)
+{
+	if (k == NULL)
+		return;
+	kallsyms_free(k->ks);
+	free(k);
+}
+
+/* A kernel pc (from a perf call chain): one FRAME_KERNEL frame, named by
+ * the shared table when there is one. */
 static int
 resolve_kernel(struct symbols *s, uint64_t pc, struct frame *f)
 {
-	if (s->kallsyms == NULL)
-		s->kallsyms = kallsyms_new();
+	struct kallsyms *ks = s->opts.kernel ? s->opts.kernel->ks :
+	    s->kallsyms;
+
+	if (ks == NULL)
+		ks = s->kallsyms = kallsyms_new();
 	memset(f, 0, sizeof *f);
 	f->kind = FRAME_KERNEL;
-	if (s->kallsyms == NULL) {
+	if (ks == NULL) {
 		f->name = "[kernel]";
 		return 1;
 	}
-	f->name = kallsyms_name(s->kallsyms, pc, &f->module);
+	f->name = kallsyms_name(ks, pc, &f->module);
 	return 1;
 }
 
