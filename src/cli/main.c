@@ -526,13 +526,13 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 		snprintf(taken, sizeof taken, ", %llu taken, weighed by CPU "
 		    "time", (unsigned long long)st.samples);
 	snprintf(line, sizeof line, "%s backend: %llu samples in %.1f s "
-	    "(%.1f Hz per busy thread, %u threads%s%s), %llu dropped, %llu "
+	    "(%.1f Hz per busy %s, %u threads%s%s), %llu dropped, %llu "
 	    "lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
 	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s%s",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
-	    st.rate_hz,
+	    st.rate_hz, ws.states_max > 0 ? "CPU" : "thread",
 	    st.threads_seen, procs, taken, (unsigned long long)st.dropped,
 	    (unsigned long long)st.lost, (unsigned long long)failed,
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],

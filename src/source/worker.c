@@ -348,7 +348,7 @@ worker_python_thread_name(struct worker *w, const struct rec_sample *s)
 		profile_set_thread_name(w->profile, s->tid, name);
 }
 
-/* -a: the header's and summary's process figures; under w->lock. A
+/* -a: the header's and summary's process count; under w->lock. A
  * process counts once per "PID comm" frame, however often its state was
  * evicted and made again. */
 static void
@@ -366,6 +366,15 @@ worker_all_summary(struct worker *w, uint32_t process_frame)
 		w->proc_sampled[process_frame] = 1;
 		w->summary.procs++;
 	}
+}
+
+/* -a: the states' figures after a drain round (an exec makes one, an
+ * exit frees one, without a sample); under w->lock. */
+static void
+worker_all_states(struct worker *w)
+{
+	if (!w->opts.all || !w->children_ready)
+		return;
 	w->summary.states = (unsigned)w->children.n_own;
 	w->summary.states_max = (unsigned)w->children.max_own;
 	w->summary.states_made = w->children.made;
@@ -543,6 +552,7 @@ worker_drain(struct worker *w)
 	}
 	pthread_mutex_lock(&w->lock);
 	w->summary.records += n;
+	worker_all_states(w);
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }
