@@ -386,11 +386,13 @@ target_cpu_plus_one(pid_t pid)
 }
 
 /* -a: the machine's busy CPU time (every CPU's user, nice, system, irq,
- * softirq and steal of /proc/stat's first line), plus one; 0 unknown. The
- * rate is then per busy CPU, as it is per busy thread for one target. */
+ * softirq and steal of /proc/stat's first line) less ctop-prof's own,
+ * whose samples are left out, plus one; 0 unknown. The rate is then per
+ * busy CPU, as it is per busy thread for one target. */
 static uint64_t
 machine_cpu_plus_one(void)
 {
+	uint64_t own = target_cpu_plus_one(getpid()), busy;
 	unsigned long long v[8] = { 0 };
 	long tick = sysconf(_SC_CLK_TCK);
 	char buf[512];
@@ -401,8 +403,10 @@ machine_cpu_plus_one(void)
 	    &v[7]) != 8)
 		return 0;
 	/* v[3] idle and v[4] iowait are not busy. */
-	return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) *
-	    (1000000000ull / (unsigned long long)tick) + 1;
+	busy = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) *
+	    (1000000000ull / (unsigned long long)tick);
+	own = own ? own - 1 : 0;
+	return busy > own ? busy - own + 1 : 1;
 }
 
 static uint64_t
