@@ -45,7 +45,7 @@ struct worker {
 	struct symbols *symbols;
 	struct unwinder *unwinder;
 	struct children children;	/* --children: the other processes */
-	struct symbols_kernel *kernel;	/* kernel names, shared by them */
+	struct symbols_shared *shared;	/* names shared by them */
 	bool children_ready;
 	struct profile *profile;
 	uint8_t *proc_sampled;		/* -a: by process frame id, 1 once it
@@ -255,11 +255,12 @@ worker_children(struct worker *w)
 
 	if (w->children_ready)
 		return true;
-	/* One kernel table for every process: loading /proc/kallsyms per
-	 * process cost -a two thirds of the worker's time and 2 MiB each. */
-	if (w->kernel == NULL)
-		w->kernel = symbols_kernel_new();
-	so.kernel = w->kernel;
+	/* One kernel table for every process (loading /proc/kallsyms per
+	 * process cost -a two thirds of the worker's time); under -a the
+	 * names of the code of files many processes map too. */
+	if (w->shared == NULL)
+		w->shared = symbols_shared_new(w->profile, w->opts.all);
+	so.shared = w->shared;
 	/* -a has no target: no state to lend, a bound on states. */
 	if (w->opts.all)
 		children_init(&w->children, w->profile, &so, w->opts.unwind,
@@ -747,7 +748,7 @@ worker_free(struct worker *w)
 	pview_unref(w->published);
 	if (w->children_ready)
 		children_fini(&w->children);
-	symbols_kernel_free(w->kernel);
+	symbols_shared_free(w->shared);
 	unwind_free(w->unwinder);
 	symbols_free(w->symbols);
 	profile_free(w->profile);

@@ -1163,38 +1163,13 @@ symbols_func_entry(struct symbols *s, uint64_t pc)
 	return m != NULL && symbols__mod_func_entry(m, pc);
 }
 
-struct symbols_kernel {
-	struct kallsyms *ks;
-};
-
-struct symbols_kernel *
-symbols_kernel_new(void)
-{
-	struct symbols_kernel *k = calloc(1, sizeof *k);
-
-	if (k != NULL && (k->ks = kallsyms_new()) == NULL) {
-		free(k);
-		return NULL;
-	}
-	return k;
-}
-
-void
-symbols_kernel_free(struct symbols_kernel *k)
-{
-	if (k == NULL)
-		return;
-	kallsyms_free(k->ks);
-	free(k);
-}
-
 /* A kernel pc (from a perf call chain): one FRAME_KERNEL frame, named by
  * the shared table when there is one. */
 static int
 resolve_kernel(struct symbols *s, uint64_t pc, struct frame *f)
 {
-	struct kallsyms *ks = s->opts.kernel ? s->opts.kernel->ks :
-	    s->kallsyms;
+	struct kallsyms *ks = s->opts.shared ?
+	    symbols__shared_kallsyms(s->opts.shared) : s->kallsyms;
 
 	if (ks == NULL)
 		ks = s->kallsyms = kallsyms_new();
@@ -1281,8 +1256,17 @@ symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 		return 1;
 	}
 	o = remap_origin(s, m, pc, &opc);
+	/* Named in another process already: this one's DWARF stays unread. */
+	if (!o && s->opts.shared &&
+	    (n = symbols__shared_get(s->opts.shared, m, pc, exact, out,
+	    max)) > 0) {
+		symbols__cache_put(s, key, out, n);
+		return n;
+	}
 	n = o ? symbols__resolve_mod(s, o, opc, exact, out, max) :
 	    symbols__resolve_mod(s, m, pc, exact, out, max);
+	if (!o && s->opts.shared)
+		symbols__shared_put(s->opts.shared, m, pc, exact, out, n);
 	if (pc)
 		symbols__cache_put(s, key, out, n);
 	return n;
