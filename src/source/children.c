@@ -164,8 +164,10 @@ children_forked(struct children *c, pid_t pid, pid_t ppid, const char *comm)
 {
 	struct child *ch, *parent;
 
+	/* Its pid was another's, whose exit was not told (lost): that one's
+	 * state and name are not this one's. */
 	if (child_find(c, pid))
-		return;
+		children_gone(c, pid);
 	ch = child_add(c, pid, comm);
 	parent = child_find(c, ppid);	/* after the add: it may move */
 	ch->symbols = parent ? parent->symbols : c->target_symbols;
