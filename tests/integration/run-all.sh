@@ -190,6 +190,11 @@ wait_for 10 eval '[ -n "$(line 3 | grep "all > ")" ] && [ "$(line 3 | sed "s/.*a
 z2=$(line 3 | sed 's/.*all > //')
 echo "$z1" | grep -qE '^[0-9]+ ' && echo "$z2" | grep -qE '^[0-9]+ ' && [ "$z1" != "$z2" ]
 ok $? "P: zoom into '$z1', then '$z2'" || show
+keys s
+wait_for 10 eval 'ls "$WORKDIR"/ctop-prof-all-*.folded'
+f=$(ls "$WORKDIR"/ctop-prof-all-*.folded 2>/dev/null | head -1)
+[ -n "$f" ] && [ -s "$f" ]
+ok $? "s writes ${f##*/} (what is shown: $(awk '{ split($0, f, ";"); print f[1] }' "$f" 2>/dev/null | sort -u | wc -l) process)" || show
 keys q
 wait_has "EXITED:0"
 ok $? "q quits (exit 0)" || show
