@@ -191,7 +191,7 @@ z2=$(line 3 | sed 's/.*all > //')
 echo "$z1" | grep -qE '^[0-9]+ ' && echo "$z2" | grep -qE '^[0-9]+ ' && [ "$z1" != "$z2" ]
 ok $? "P: zoom into '$z1', then '$z2'" || show
 keys s
-wait_for 10 eval 'ls "$WORKDIR"/ctop-prof-all-*.folded'
+wait_for 10 eval 'ls "$WORKDIR"/ctop-prof-all-*.folded >/dev/null'
 f=$(ls "$WORKDIR"/ctop-prof-all-*.folded 2>/dev/null | head -1)
 [ -n "$f" ] && [ -s "$f" ]
 ok $? "s writes ${f##*/} (what is shown: $(awk '{ split($0, f, ";"); print f[1] }' "$f" 2>/dev/null | sort -u | wc -l) process)" || show
