@@ -19,6 +19,7 @@ enum unwind_choice {
 
 struct options {
 	pid_t pid;			/* -p; 0 when launching or loading */
+	bool all;			/* -a: every process on every CPU */
 	char **command;			/* after --; NULL when attaching */
 	const char *load;		/* --load FILE */
 	unsigned hz;			/* -F, per thread */

@@ -193,6 +193,9 @@ struct pview_func {
 	uint32_t frame;
 	uint64_t self;
 	uint64_t total;
+	uint32_t proc;		/* the process frame (FRAME_PROCESS) its
+				 * stacks start with; PROFILE_NO_FRAME when
+				 * several processes share it, or none */
 };
 
 struct pview_thread {
@@ -255,6 +258,8 @@ struct pview {
 	struct pview_func *funcs;	/* one per frame with samples, by
 					 * decreasing self, then total */
 	uint32_t n_funcs;
+	uint32_t n_procs;		/* process frames right under the
+					 * root (--children, -a: more than 1) */
 
 	struct pview_thread *threads;	/* every thread with samples in the
 					 * window, by decreasing samples

@@ -52,6 +52,8 @@ struct sampler_opts {
 	unsigned perf_ring_pages; /* perf: data pages per CPU ring, a power
 				 * of two; 0 = sized from stack_size */
 	enum sampler_python python;
+	bool all;		/* -a (perf): every process on every CPU,
+				 * pid 0; ctop-prof's own samples skipped */
 	bool children;		/* --children (perf): every process the
 				 * target forks is sampled too, and its
 				 * descendants at attach */
@@ -73,7 +75,7 @@ struct sampler_stats {
 	uint32_t threads;	/* threads attached now */
 	uint32_t threads_seen;	/* threads attached since the start */
 	uint32_t procs_seen;	/* --children: processes followed besides
-				 * the target */
+				 * the target; -a: processes born */
 	uint64_t pause_ns_sum;	/* total time threads were held stopped */
 	uint64_t pause_ns_max;
 	uint64_t elapsed_ns;	/* since sampling started */

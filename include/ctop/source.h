@@ -27,6 +27,7 @@ struct source_live_opts {
 	bool debuginfod;
 	bool children;			/* --children: samples of other
 					 * processes than pid come too */
+	bool all;			/* -a: every process's, pid 0 */
 	enum unwind_method unwind;	/* for samples with a stack copy */
 	double publish_s;		/* how often views are rebuilt */
 	bool views;			/* someone reads views (UI, batch,
@@ -67,6 +68,11 @@ struct source_summary {
 	uint64_t py_unnamed;		/* ... not: a code object could not
 					 * be read (the process ended before
 					 * the worker named it) */
+	/* -a: processes with samples (by "PID comm" frame), states (symbols
+	 * and unwinder) held now and their bound, made in all, evicted. */
+	unsigned procs;
+	unsigned states, states_max;
+	uint64_t states_made, evicted;
 };
 
 struct source_status {
@@ -81,7 +87,10 @@ struct source_status {
 				 * lower under an overhead budget */
 	double budget_pct;	/* --max-overhead, 0: none */
 	unsigned procs;		/* --children: processes followed besides
-				 * the target */
+				 * the target; -a: processes with samples */
+	bool all;		/* -a: the machine (pid 0) */
+	unsigned states, states_max;	/* -a: per-process states */
+	uint64_t evicted;	/* -a: states evicted (least recently used) */
 	uint64_t samples;
 	uint64_t dropped;	/* ring full + lost upstream */
 	uint64_t unwind_failed;	/* stacks that did not reach their root */

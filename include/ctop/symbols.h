@@ -17,6 +17,8 @@
 #include "ctop/profile.h"
 #include "ctop/python.h"
 
+struct symbols_shared;
+
 struct symbols_opts {
 	bool debuginfod;	/* allow debuginfod (network); off by default */
 	struct profile *profile; /* interns what symbols_frame_ids() hands
@@ -24,7 +26,20 @@ struct symbols_opts {
 	bool maps_optional;	/* a process whose maps cannot be read
 				 * (gone) starts with no module rather
 				 * than failing (--children) */
+	struct symbols_shared *shared;	/* names shared by the symbols of
+				 * many processes (-a, --children); NULL:
+				 * this one's own */
 };
+
+/* What the symbols of many processes share: the kernel's symbol table
+ * (/proc/kallsyms: 120k lines to read, megabytes to hold), loaded on
+ * first use, and (shares_code) the names of code by file and offset,
+ * bounded, so that a library is named, and its DWARF read, once rather
+ * than in every process. Its names are frame ids of profile p. Lent to
+ * every symbols made with it, which it must outlive. Worker thread only. */
+struct symbols_shared *symbols_shared_new(struct profile *p,
+    bool shares_code);
+void symbols_shared_free(struct symbols_shared *sh);
 
 /* Frames one pc may expand to (inlined callees and their function). */
 #define SYMBOLS_MAX_INLINE 64

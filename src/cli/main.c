@@ -489,7 +489,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
-	char taken[96] = "", budget[160] = "", procs[48] = "";
+	char taken[96] = "", budget[160] = "", procs[160] = "";
 	double secs;
 	int i;
 
@@ -514,20 +514,26 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	/* ptrace weighs a sample by the CPU time since the thread's last
 	 * one: when the sampler was kept from running, fewer samples were
 	 * taken than the count says, and the noise is theirs. */
-	if (st.procs_seen > 0)
+	if (ws.states_max > 0)
+		snprintf(procs, sizeof procs, ", %u processes sampled, %u born; "
+		    "states: %u held of at most %u, %llu made, %llu evicted",
+		    ws.procs, st.procs_seen, ws.states, ws.states_max,
+		    (unsigned long long)ws.states_made,
+		    (unsigned long long)ws.evicted);
+	else if (st.procs_seen > 0)
 		snprintf(procs, sizeof procs, ", %u more processes",
 		    st.procs_seen);
 	if (st.samples && st.samples != ws.samples)
 		snprintf(taken, sizeof taken, ", %llu taken, weighed by CPU "
 		    "time", (unsigned long long)st.samples);
 	snprintf(line, sizeof line, "%s backend: %llu samples in %.1f s "
-	    "(%.1f Hz per busy thread, %u threads%s%s), %llu dropped, %llu "
+	    "(%.1f Hz per busy %s, %u threads%s%s), %llu dropped, %llu "
 	    "lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
 	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s%s",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
-	    st.rate_hz,
+	    st.rate_hz, ws.states_max > 0 ? "CPU" : "thread",
 	    st.threads_seen, procs, taken, (unsigned long long)st.dropped,
 	    (unsigned long long)st.lost, (unsigned long long)failed,
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],
@@ -594,7 +600,7 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 		.hz = o->hz, .mode = o->mode, .backend = o->backend,
 		.stack_size = o->stack_size,
 		.max_overhead_pct = o->max_overhead_pct,
-		.children = o->children,
+		.children = o->children, .all = o->all,
 		.unwind_fp = o->unwind == UNWIND_CHOICE_FP,
 		.python = o->python,
 	};
@@ -778,7 +784,7 @@ run_live(const struct options *o, enum run_kind kind,
 	struct source_live_opts wo = {
 		.hz = o->hz, .mode_name = options_mode_name(o->mode),
 		.debuginfod = o->debuginfod, .publish_s = o->delay_s,
-		.children = o->children,
+		.children = o->children, .all = o->all,
 		.snapshot_dir = o->snapshot_dir,
 		.snapshot_format = snapshot_format(o),
 		.unwind = o->unwind == UNWIND_CHOICE_FP ? UNWIND_METHOD_FP :

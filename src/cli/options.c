@@ -48,6 +48,7 @@ enum long_only {
 };
 
 static const struct option long_options[] = {
+	{ "all",		no_argument,	   NULL, 'a' },
 	{ "pid",		required_argument, NULL, 'p' },
 	{ "frequency",		required_argument, NULL, 'F' },
 	{ "delay",		required_argument, NULL, 'd' },
@@ -104,6 +105,7 @@ options_usage(FILE *out)
 "Usage: ctop-prof [OPTIONS]                     pick a process from a list\n"
 "       ctop-prof [OPTIONS] -p PID              attach to a running process\n"
 "       ctop-prof [OPTIONS] -- COMMAND [ARG...] launch COMMAND and profile it\n"
+"       ctop-prof [OPTIONS] -a                  every process on every CPU\n"
 "       ctop-prof [OPTIONS] --load FILE         open a saved snapshot\n"
 "       ctop-prof [OPTIONS] --diff BEFORE AFTER compare two saved snapshots\n"
 "       ctop-prof --check [PID]                 what may be profiled, and fixes\n"
@@ -112,6 +114,10 @@ options_usage(FILE *out)
 "live view in the terminal; press ? there for the keys.\n"
 "\n"
 "  -p, --pid PID            attach to PID (all its threads, also new ones)\n"
+"  -a, --all                the whole machine: every process on every CPU,\n"
+"                           each under its own \"PID comm\" frame (perf\n"
+"                           backend; root, CAP_PERFMON or\n"
+"                           perf_event_paranoid <= 0)\n"
 "  -F, --frequency HZ       samples per second per thread, 1-10000 (99)\n"
 "  -d, --delay SECS         refresh interval of the UI or batch tables (1.0)\n"
 "      --duration SECS      stop after SECS (default: until quit or exit)\n"
@@ -293,6 +299,9 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 	long v;
 
 	switch (c) {
+	case 'a':
+		o->all = true;
+		break;
 	case 'p':
 		if (parse_long(arg, 1, INT_MAX, &v) < 0)
 			return usage_error(cause, "bad pid '%s': need a "
@@ -545,17 +554,51 @@ options_check_push(const struct options *o, char **cause)
 static enum options_result options_check_baseline(struct options *o,
     char **cause);
 
+/* -a samples the machine with CPU-wide perf events: no target to attach
+ * to or launch, nothing blocked to see (wall), no per-target budget, and
+ * --children is what it does already. */
+static enum options_result
+options_check_all(const struct options *o, int sources, char **cause)
+{
+	if (sources > 0)
+		return usage_error(cause, "-a samples every process: not with "
+		    "-p PID, -- COMMAND or --load FILE");
+	if (o->backend == SAMPLER_BACKEND_PTRACE)
+		return usage_error(cause, "-a needs the perf backend "
+		    "(CPU-wide events): not with --backend ptrace");
+	if (o->mode == SAMPLER_MODE_WALL)
+		return usage_error(cause, "-a samples what runs on each CPU: "
+		    "not with --mode wall");
+	if (o->children)
+		return usage_error(cause, "-a follows every process already: "
+		    "not with --children");
+	if (o->max_overhead_pct > 0)
+		return usage_error(cause, "--max-overhead budgets one target's "
+		    "CPU time: not with -a");
+	if (o->python == SAMPLER_PYTHON_ON)
+		return usage_error(cause, "--python on reads one target's "
+		    "Python frames: not with -a");
+	if (o->push != NULL)
+		return usage_error(cause, "--push labels one target's profile: "
+		    "not with -a");
+	return OPTIONS_RUN;
+}
+
 /* Checks combinations once every option is known. */
 static enum options_result
 options_check(struct options *o, char **cause)
 {
 	int sources = (o->pid != 0) + (o->command != NULL) + (o->load != NULL);
+	enum options_result r;
 
 	if (o->check && (o->command != NULL || o->load != NULL))
 		return usage_error(cause, "--check takes a PID or nothing (a "
 		    "launched command's needs), not a command or --load");
 	if (o->check)
 		return OPTIONS_RUN;
+	if (o->all && (r = options_check_all(o, sources, cause)) != OPTIONS_RUN)
+		return r;
+	sources += o->all;
 	/* No target: the process picker, on a terminal (main checks). */
 	if (sources == 0 && !o->batch && o->output == NULL &&
 	    o->iterations == 0) {
@@ -657,7 +700,7 @@ options_parse(int argc, char **argv, struct options *o, char **cause)
 	optind = 1;
 	/* "+" stops at the first non-option, so COMMAND's own options are
 	 * never taken for ours. */
-	while ((c = getopt_long(argc, argv, "+:p:F:d:o:bn:vhV", long_options,
+	while ((c = getopt_long(argc, argv, "+:ap:F:d:o:bn:vhV", long_options,
 	    NULL)) != -1) {
 		if (c == ':')
 			return usage_error(cause, "missing value for %s (see "

@@ -328,6 +328,31 @@ func_cmp(const void *pa, const void *pb, void *ctx)
 	return x->frame < y->frame ? -1 : x->frame > y->frame;
 }
 
+#define FUNC_PROC_SEVERAL (PROFILE_NO_FRAME - 1)
+
+/* A row's process: the one its stacks start with, kept in proc as the
+ * frame id + 1 while the rows are summed (0: none yet), or
+ * FUNC_PROC_SEVERAL. */
+static void
+func_note_proc(struct pview_func *f, const struct pview *v, uint32_t root)
+{
+	uint32_t p = root < v->n_frames &&
+	    v->frames[root].kind == FRAME_PROCESS ? root + 1 : FUNC_PROC_SEVERAL;
+
+	if (f->proc == 0)
+		f->proc = p;
+	else if (f->proc != p)
+		f->proc = FUNC_PROC_SEVERAL;
+}
+
+static void
+funcs_proc_final(struct pview_func *f, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		f[i].proc = f[i].proc == 0 || f[i].proc == FUNC_PROC_SEVERAL ?
+		    PROFILE_NO_FRAME : f[i].proc - 1;
+}
+
 /* Top table rows from the preorder nodes: a frame's total is taken at
  * its outermost occurrence on each path only (recursion counts once). */
 static int
@@ -355,6 +380,10 @@ view_funcs(struct pview *v)
 		f[vn->frame].self += vn->self;
 		onpath[vn->frame]++;
 		path[depth++] = vn->frame;
+		func_note_proc(&f[vn->frame], v, path[0]);
+		if (depth == 1 && vn->frame < v->n_frames &&
+		    v->frames[vn->frame].kind == FRAME_PROCESS)
+			v->n_procs++;
 	}
 	for (i = 0; i < v->n_frames; i++) {
 		if (!f[i].total)
@@ -362,6 +391,7 @@ view_funcs(struct pview *v)
 		f[n] = f[i];
 		f[n++].frame = i;
 	}
+	funcs_proc_final(f, n);
 	qsort_r(f, n, sizeof(*f), func_cmp, (void *)v->frames);
 	free(onpath);
 	free(path);
@@ -914,6 +944,7 @@ profile__view_extend(const struct pview *v, const struct frame *extra,
 	x->n_frames = v->n_frames + n_extra;
 	x->n_nodes = v->n_nodes;
 	x->n_funcs = v->n_funcs + n_extra;
+	x->n_procs = v->n_procs;
 	x->n_threads = v->n_threads;
 	pr->keep = pview_ref(keep);
 	pr->frames = malloc((x->n_frames ? x->n_frames : 1) *
@@ -941,7 +972,7 @@ profile__view_extend(const struct pview *v, const struct frame *extra,
 		memcpy(x->funcs, v->funcs, v->n_funcs * sizeof(*x->funcs));
 	for (i = 0; i < n_extra; i++)
 		x->funcs[v->n_funcs + i] = (struct pview_func){
-		    v->n_frames + i, 0, 0 };
+		    v->n_frames + i, 0, 0, PROFILE_NO_FRAME };
 	return x;
 }
 

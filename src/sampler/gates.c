@@ -185,3 +185,41 @@ gates_perf_cause(const struct gate_facts *f, char *buf, size_t size)
 		    "(use --backend ptrace)", pid, strerror(-f->err));
 	}
 }
+
+bool
+gates_all_allowed(const struct gate_facts *f)
+{
+	return f->perf_privileged || (f->paranoid != -100 && f->paranoid <= 0);
+}
+
+int
+gates_all_cause(const struct gate_facts *f, char *buf, size_t size)
+{
+	if (f->seccomp_denies)
+		return snprintf(buf, size, "-a: sampling every CPU: not "
+		    "permitted: a seccomp filter refuses perf_event_open, as "
+		    "Docker's default profile does without CAP_PERFMON "
+		    "(--cap-add PERFMON)");
+	if (!gates_all_allowed(f))
+		return snprintf(buf, size, "-a: sampling every CPU: not "
+		    "permitted: perf_event_paranoid is %d and we lack "
+		    "CAP_PERFMON (run as root or with CAP_PERFMON, or `sysctl "
+		    "kernel.perf_event_paranoid=0`)", f->paranoid);
+	switch (f->err) {
+	case -EPERM:
+	case -EACCES:
+		return snprintf(buf, size, "-a: sampling every CPU: not "
+		    "permitted: refused although we are root or hold "
+		    "CAP_PERFMON, by a security module? (check dmesg and the "
+		    "audit log)");
+	case -ENOMEM:
+	case PERF_ERR_MMAP:
+	case -EMFILE:
+	case -ENFILE:
+	case -ENOSYS:
+		return gates_perf_cause(f, buf, size);
+	default:
+		return snprintf(buf, size, "-a: perf_event_open on every CPU: "
+		    "failed: %s", strerror(-f->err));
+	}
+}

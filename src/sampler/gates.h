@@ -44,4 +44,11 @@ void gates_gather(struct gate_facts *f, enum gate_call call, int err,
 int gates_ptrace_cause(const struct gate_facts *f, char *buf, size_t size);
 int gates_perf_cause(const struct gate_facts *f, char *buf, size_t size);
 
+/* -a: CPU-wide events (pid -1) need root, CAP_PERFMON (or CAP_SYS_ADMIN)
+ * or perf_event_paranoid at most 0. Pure, as the causes above. */
+bool gates_all_allowed(const struct gate_facts *f);
+/* Why -a cannot sample (f->err: the refusal, or -EACCES when
+ * gates_all_allowed() said no before any call). */
+int gates_all_cause(const struct gate_facts *f, char *buf, size_t size);
+
 #endif

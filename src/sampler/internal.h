@@ -70,6 +70,7 @@ struct sampler_budget {
 
 struct sampler {
 	struct sampler_opts opts;
+	pid_t self;			/* ctop-prof: -a skips its samples */
 	struct ring *ring;
 
 	/* Start handshake (main <-> sampler thread, start only). */

@@ -93,3 +93,5 @@ SCRIPT_TESTS += tests/integration/run-budget.sh
 EXTRA_DIST += tests/integration/run-budget.sh
 SCRIPT_TESTS += tests/integration/run-children.sh
 EXTRA_DIST += tests/integration/run-children.sh
+SCRIPT_TESTS += tests/integration/run-all.sh
+EXTRA_DIST += tests/integration/run-all.sh

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ctop/diag.h"
+#include "gates.h"
 #include "perf_internal.h"
 
 #define POLL_MS 50
@@ -95,10 +96,13 @@ record_time(const struct perf_state *p, const void *rec)
 }
 
 /* Whether a record of pid is for us: the target's, or with --children
- * any process's (the events reach only the target's descendants). */
+ * any process's (the events reach only the target's descendants); with
+ * -a any process's but ctop-prof's own (and the idle task's). */
 static bool
 ours(const struct sampler *s, pid_t pid)
 {
+	if (s->opts.all)
+		return pid > 0 && pid != s->self;
 	return pid == s->opts.pid || s->opts.children;
 }
 
@@ -168,6 +172,13 @@ on_child_task(struct sampler *s, const struct perf_side *sb)
 static void
 on_task(struct sampler *s, struct perf_state *p, const struct perf_side *sb)
 {
+	/* -a: every process is a child of none; threads are not listed
+	 * (the machine's would be a long list to keep for nothing). */
+	if (s->opts.all) {
+		if (ours(s, sb->pid))
+			on_child_task(s, sb);
+		return;
+	}
 	if (sb->pid != s->opts.pid) {
 		if (s->opts.children)
 			on_child_task(s, sb);
@@ -521,7 +532,12 @@ default_pages(const struct sampler_opts *o)
 	size_t want = rec * 64 / 4096;
 	uint32_t pages = 8;
 
-	/* Room for about 64 samples per CPU between two wake-ups. */
+	/* Room for about 64 samples per CPU between two wake-ups. The same
+	 * holds for -a: a CPU runs one task at a time and cpu-clock fires -F
+	 * times a second per CPU whoever runs, so a CPU's ring fills no
+	 * faster for the whole machine than for one busy thread (2 MiB per
+	 * CPU at 16 KiB stacks: about 120 samples, 0.12 s at -F 999 against
+	 * a drain every 50 ms). */
 	while (pages < want && pages < 1024)
 		pages *= 2;
 	return pages;
@@ -584,6 +600,54 @@ budget_calibrate(struct sampler *s, const struct perf_event_attr *a)
 	return ns;
 }
 
+/* -a refused: the gate's line. */
+static int
+all_refused(int err, char **cause)
+{
+	struct gate_facts f;
+	char buf[512];
+
+	gates_gather(&f, GATE_PERF, err, -1);
+	gates_all_cause(&f, buf, sizeof buf);
+	sampler__set_cause(cause, "%s", buf);
+	return err;
+}
+
+/* -a: the gate first (CPU-wide events are allowed to fewer than a
+ * process's own), then one event per CPU; kernel samples when allowed,
+ * as for one target. */
+static int
+perf_attach_all(struct sampler *s, struct perf_state *p, uint32_t pages,
+    char **cause)
+{
+	int par = perf__paranoid(), err;
+	bool kernel = perf__privileged() || par <= 1;
+	struct gate_facts f;
+
+	gates_gather(&f, GATE_PERF, -EACCES, -1);
+	if (!gates_all_allowed(&f))
+		return all_refused(-EACCES, cause);
+	perf__attr_init(&p->attr, &s->opts, kernel, pages);
+	err = perf__open_cpus(p, pages);
+	if ((err == -EACCES || err == -EPERM) && kernel) {
+		unsigned char *b = p->bounce;
+
+		p->bounce = NULL;
+		perf__close(p);
+		p->bounce = b;
+		kernel = false;
+		perf__attr_init(&p->attr, &s->opts, kernel, pages);
+		err = perf__open_cpus(p, pages);
+	}
+	if (err)
+		return all_refused(err, cause);
+	p->pages = pages;
+	p->base_period = p->attr.sample_period;
+	p->kernel = kernel;
+	note_kernel(s, kernel, par);
+	return 0;
+}
+
 static int
 perf_attach(struct sampler *s, struct perf_state *p, char **cause)
 {
@@ -593,13 +657,15 @@ perf_attach(struct sampler *s, struct perf_state *p, char **cause)
 	uint32_t pages = s->opts.perf_ring_pages ? s->opts.perf_ring_pages :
 	    default_pages(&s->opts);
 
-	err = perf_precheck(s->opts.pid, cause);
+	err = s->opts.all ? 0 : perf_precheck(s->opts.pid, cause);
 	if (err)
 		return err;
 	p->bounce = malloc(BOUNCE_BYTES);
 	if (!p->bounce)
 		return -ENOMEM;
 	perf__raise_nofile();
+	if (s->opts.all)
+		return perf_attach_all(s, p, pages, cause);
 	perf__attr_init(&p->attr, &s->opts, kernel, pages);
 	cost = budget_calibrate(s, &p->attr);
 	err = open_all(s, p, pages, cause, NULL);
@@ -633,6 +699,8 @@ target_gone(struct sampler *s, int *status)
 	const char *t;
 
 	*status = -1;
+	if (s->opts.all)
+		return false;	/* the machine goes on */
 	if (s->opts.launched)
 		return waitpid(s->opts.pid, status, WNOHANG) == s->opts.pid;
 	snprintf(path, sizeof path, "/proc/%d/stat", s->opts.pid);
@@ -713,6 +781,10 @@ perf_hold(struct sampler *s, struct perf_state *p)
 	    memory_order_relaxed);
 	for (i = 0; i < p->nfds; i++)
 		ioctl(p->fds[i], PERF_EVENT_IOC_ENABLE, 0);
+	/* -a: nothing of one target to catch up on; a process that exec'd
+	 * meanwhile keeps its old names until its state is evicted. */
+	if (s->opts.all)
+		return;
 	/* No MMAP records either: a library loaded meanwhile is found by
 	 * reading the maps again. */
 	sampler__push_thread(s, REC_MAPS_CHANGED, s->opts.pid);
@@ -874,7 +946,7 @@ sampler__perf_run(struct sampler *s)
 			perf__close(p);
 		free(p);
 		reset_counters(s);
-		if (s->opts.backend == SAMPLER_BACKEND_AUTO) {
+		if (s->opts.backend == SAMPLER_BACKEND_AUTO && !s->opts.all) {
 			snprintf(s->note, sizeof s->note, "perf not used: %s",
 			    cause ? cause : strerror(-err));
 			free(cause);

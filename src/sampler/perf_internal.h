@@ -113,6 +113,7 @@ void perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,
     bool kernel, uint32_t pages);
 int perf__open_tid(struct perf_state *p, pid_t tid, uint32_t pages,
     char **cause);
+int perf__open_cpus(struct perf_state *p, uint32_t pages);
 void perf__close(struct perf_state *p);
 bool perf__tid_known(const struct perf_state *p, pid_t tid);
 int perf__tid_add(struct perf_state *p, pid_t tid);

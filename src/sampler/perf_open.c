@@ -94,9 +94,11 @@ perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,
 	 * not written, and attach needs them to tell inherited threads from
 	 * ones it must still open. */
 	a->disabled = 0;
-	a->inherit = 1;
+	/* -a: CPU-wide events see every task already; inheriting is for
+	 * events that follow one task. */
+	a->inherit = !o->all;
 	/* Threads only, not forked children, unless they are wanted. */
-	a->inherit_thread = !o->children;
+	a->inherit_thread = !o->children && !o->all;
 	a->exclude_hv = 1;
 	a->exclude_kernel = !kernel;
 	a->exclude_callchain_kernel = !kernel;
@@ -250,6 +252,24 @@ perf__open_tid(struct perf_state *p, pid_t tid, uint32_t pages, char **cause)
 		return -ENODEV;
 	}
 	return perf__tid_add(p, tid) < 0 ? -ENOMEM : 0;
+}
+
+/* -a: one event per usable CPU for every task that runs there (pid -1),
+ * each the owner of its CPU's ring. 0, or -errno (PERF_ERR_MMAP when a
+ * ring could not be mapped). */
+int
+perf__open_cpus(struct perf_state *p, uint32_t pages)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF), cpu, err, opened = 0;
+
+	if (!p->rings && !(p->rings = calloc((size_t)ncpu, sizeof *p->rings)))
+		return -ENOMEM;
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		if ((err = open_one(p, -1, cpu, pages)) < 0)
+			return err;
+		opened += err == 0;
+	}
+	return opened ? 0 : -ENODEV;
 }
 
 void

@@ -125,7 +125,13 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 		sampler__set_cause(cause, "sampler: no options or no ring");
 		return NULL;
 	}
-	if (opts->pid <= 0) {
+	if (opts->all && (opts->backend == SAMPLER_BACKEND_PTRACE ||
+	    opts->mode != SAMPLER_MODE_CPU || opts->children)) {
+		sampler__set_cause(cause, "sampler: -a needs the perf backend "
+		    "in cpu mode");
+		return NULL;
+	}
+	if (!opts->all && opts->pid <= 0) {
 		sampler__set_cause(cause, "sampler: bad pid %d", opts->pid);
 		return NULL;
 	}
@@ -161,6 +167,13 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 	 * target in both modes, and for our own child (same thread group
 	 * as its parent) that reap is the final one, status included. */
 	s->opts = *opts;
+	if (opts->all) {
+		/* No one target: no Python probe, no budget of its CPU. */
+		s->opts.pid = 0;
+		s->opts.python = SAMPLER_PYTHON_OFF;
+		s->opts.max_overhead_pct = 0;
+	}
+	s->self = getpid();
 	s->ring = ring;
 	sampler__budget_init(s);
 	s->py = sampler__py_new(s);
@@ -202,6 +215,9 @@ sampler_thread(void *arg)
 	else if (s->opts.backend != SAMPLER_BACKEND_PTRACE &&
 	    s->opts.mode == SAMPLER_MODE_CPU &&
 	    sampler__perf_run(s) == 0)
+		return NULL;
+	/* -a failed with its own cause (sampler__perf_run). */
+	if (s->opts.all)
 		return NULL;
 	/* ptrace does not follow children (yet): no silent fallback. */
 	if (s->opts.children) {
@@ -369,10 +385,41 @@ target_cpu_plus_one(pid_t pid)
 	    1;
 }
 
+/* -a: the machine's busy CPU time (every CPU's user, nice, system, irq,
+ * softirq and steal of /proc/stat's first line) less ctop-prof's own,
+ * whose samples are left out, plus one; 0 unknown. The rate is then per
+ * busy CPU, as it is per busy thread for one target. */
+static uint64_t
+machine_cpu_plus_one(void)
+{
+	uint64_t own = target_cpu_plus_one(getpid()), busy;
+	unsigned long long v[8] = { 0 };
+	long tick = sysconf(_SC_CLK_TCK);
+	char buf[512];
+
+	if (sampler__proc_read("/proc/stat", buf, sizeof buf) <= 0 ||
+	    tick <= 0 || sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu "
+	    "%llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+	    &v[7]) != 8)
+		return 0;
+	/* v[3] idle and v[4] iowait are not busy. */
+	busy = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) *
+	    (1000000000ull / (unsigned long long)tick);
+	own = own ? own - 1 : 0;
+	return busy > own ? busy - own + 1 : 1;
+}
+
+static uint64_t
+cpu_plus_one(const struct sampler *s)
+{
+	return s->opts.all ? machine_cpu_plus_one() :
+	    target_cpu_plus_one(s->opts.pid);
+}
+
 void
 sampler__start_clocks(struct sampler *s)
 {
-	uint64_t cpu = target_cpu_plus_one(s->opts.pid);
+	uint64_t cpu = cpu_plus_one(s);
 
 	atomic_store_explicit(&s->cpu_start_ns, cpu, memory_order_relaxed);
 	atomic_store_explicit(&s->cpu_last_ns, cpu, memory_order_relaxed);
@@ -385,7 +432,7 @@ sampler__start_clocks(struct sampler *s)
 void
 sampler__note_cpu(struct sampler *s)
 {
-	uint64_t cpu = target_cpu_plus_one(s->opts.pid);
+	uint64_t cpu = cpu_plus_one(s);
 
 	/* Only the sampler thread stores: a plain maximum. */
 	if (cpu > load(&s->cpu_last_ns))

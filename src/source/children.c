@@ -34,9 +34,11 @@ children_process_frame(struct profile *p, pid_t pid, const char *known)
 void
 children_init(struct children *c, struct profile *p,
     const struct symbols_opts *so, enum unwind_method method,
-    struct symbols *target_symbols, struct unwinder *target_unwinder)
+    struct symbols *target_symbols, struct unwinder *target_unwinder,
+    size_t max_own)
 {
 	memset(c, 0, sizeof *c);
+	c->max_own = max_own ? max_own : CHILDREN_MAX;
 	c->target_symbols = target_symbols;
 	c->target_unwinder = target_unwinder;
 	c->profile = p;
@@ -70,6 +72,7 @@ child_drop(struct children *c, size_t i)
 			}
 		unwind_free(c->v[i].unwinder);
 		symbols_free(c->v[i].symbols);
+		c->n_own--;
 	}
 	c->v[i] = c->v[--c->n];
 }
@@ -105,15 +108,39 @@ child_add(struct children *c, pid_t pid, const char *comm)
 	return ch;
 }
 
-/* Gives ch symbols and an unwinder of its own, from its maps (none when
- * it is gone: then from the mappings told later). */
-static bool
-child_make_own(struct children *c, struct child *ch)
+/* Keeps the states of their own under max_own: the least recently used
+ * one (never pid's) is evicted. */
+static void
+own_room(struct children *c, pid_t pid)
 {
+	size_t old = c->n;
+
+	if (c->n_own < c->max_own)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].own && c->v[i].pid != pid &&
+		    (old == c->n || c->v[i].used < c->v[old].used))
+			old = i;
+	if (old == c->n)
+		return;
+	child_drop(c, old);
+	c->evicted++;
+}
+
+/* Gives pid's entry symbols and an unwinder of its own, from its maps
+ * (none when it is gone: then from the mappings told later). Returns the
+ * entry (an eviction may move it), or NULL. */
+static struct child *
+child_make_own(struct children *c, pid_t pid)
+{
+	struct child *ch;
 	struct unwinder *unw = NULL;
 	struct symbols *sym;
 	char *cause = NULL;
 
+	own_room(c, pid);
+	if ((ch = child_find(c, pid)) == NULL)
+		return NULL;
 	sym = symbols_new(ch->pid, &c->so, &cause);
 	if (sym)
 		unw = unwind_new(sym, &cause);
@@ -121,13 +148,15 @@ child_make_own(struct children *c, struct child *ch)
 	if (!unw) {
 		symbols_free(sym);
 		c->failed++;
-		return false;
+		return NULL;
 	}
 	unwind_set_method(unw, c->method);
 	ch->symbols = sym;
 	ch->unwinder = unw;
 	ch->own = true;
-	return true;
+	c->n_own++;
+	c->made++;
+	return ch;
 }
 
 void
@@ -135,8 +164,10 @@ children_forked(struct children *c, pid_t pid, pid_t ppid, const char *comm)
 {
 	struct child *ch, *parent;
 
+	/* Its pid was another's, whose exit was not told (lost): that one's
+	 * state and name are not this one's. */
 	if (child_find(c, pid))
-		return;
+		children_gone(c, pid);
 	ch = child_add(c, pid, comm);
 	parent = child_find(c, ppid);	/* after the add: it may move */
 	ch->symbols = parent ? parent->symbols : c->target_symbols;
@@ -151,7 +182,7 @@ children_get(struct children *c, pid_t pid)
 	if (!ch)
 		ch = child_add(c, pid, NULL);
 	ch->used = ++c->clock;
-	if (!ch->symbols && !child_make_own(c, ch)) {
+	if (!ch->symbols && (ch = child_make_own(c, pid)) == NULL) {
 		children_gone(c, pid);
 		return NULL;
 	}
@@ -163,24 +194,23 @@ children_own(struct children *c, pid_t pid)
 {
 	struct child *ch = children_get(c, pid);
 
-	if (ch && !ch->own && !child_make_own(c, ch))
-		return NULL;
+	if (ch && !ch->own)
+		return child_make_own(c, pid);
 	return ch;
 }
 
 void
-children_exec(struct children *c, pid_t pid)
+children_exec(struct children *c, pid_t pid, const char *comm)
 {
 	struct child *ch = child_find(c, pid);
 
 	if (!ch || !ch->own) {
-		if (ch)
+		if ((ch = children_own(c, pid)) != NULL)
 			ch->process_frame = children_process_frame(c->profile,
-			    pid, NULL);
-		children_own(c, pid);
+			    pid, comm);
 		return;
 	}
-	ch->process_frame = children_process_frame(c->profile, pid, NULL);
+	ch->process_frame = children_process_frame(c->profile, pid, comm);
 	symbols_reset(ch->symbols);
 	symbols_reload(ch->symbols);
 	unwind_flush(ch->unwinder);

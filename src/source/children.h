@@ -7,8 +7,10 @@
  * children a second would otherwise each read their maps and load every
  * library again, or, gone before the worker gets to them, be nameless.
  * One found some other way (a descendant at attach) gets its own, read
- * from its maps. Freed when it exits; at most CHILDREN_MAX at once (the
- * least recently used is evicted, and counted). Worker thread only. */
+ * from its maps. Freed when it exits; at most CHILDREN_MAX at once, and
+ * at most max_own with state of their own (-a: the whole machine; the
+ * least recently used is evicted, and counted; one sampled again later
+ * reads its maps again). Worker thread only. */
 #ifndef CTOP_SOURCE_CHILDREN_H
 #define CTOP_SOURCE_CHILDREN_H
 
@@ -34,8 +36,11 @@ struct child {
 struct children {
 	struct child v[CHILDREN_MAX];
 	size_t n;
+	size_t n_own, max_own;		/* with state of their own; the
+					 * most (0: CHILDREN_MAX) */
 	uint64_t clock;
 	uint64_t seen, evicted, failed;
+	uint64_t made;			/* states of their own made */
 	struct profile *profile;
 	struct symbols_opts so;
 	enum unwind_method method;
@@ -43,9 +48,12 @@ struct children {
 	struct unwinder *target_unwinder;
 };
 
+/* target_symbols, target_unwinder: NULL with -a (no target: a process
+ * whose parent has no state makes its own). max_own: see above. */
 void children_init(struct children *c, struct profile *p,
     const struct symbols_opts *so, enum unwind_method method,
-    struct symbols *target_symbols, struct unwinder *target_unwinder);
+    struct symbols *target_symbols, struct unwinder *target_unwinder,
+    size_t max_own);
 /* pid was forked by ppid (its name then: comm): ppid lends pid its state
  * (or the target's). */
 void children_forked(struct children *c, pid_t pid, pid_t ppid,
@@ -56,8 +64,10 @@ struct child *children_get(struct children *c, pid_t pid);
 /* pid's state, its own from now on (it maps a file: its image is no
  * longer its parent's); NULL when it cannot be made. */
 struct child *children_own(struct children *c, pid_t pid);
-/* pid exec'd: its own modules, read again, and its frame's name. */
-void children_exec(struct children *c, pid_t pid);
+/* pid exec'd: its own modules, read again, and its frame's name (comm:
+ * the exec's, from the record; NULL or "": read from /proc, which a
+ * process gone by then no longer has). */
+void children_exec(struct children *c, pid_t pid, const char *comm);
 /* pid exited: every record of it came before. */
 void children_gone(struct children *c, pid_t pid);
 void children_fini(struct children *c);

@@ -37,6 +37,16 @@ live_refresh(void *ctx)
 	worker_refresh(ctx);
 }
 
+/* The snapshot's name part: the target's pid, or "all" (-a). */
+static void
+snapshot_label(const struct worker *w, char *buf, size_t size)
+{
+	if (worker_pid(w) > 0)
+		snprintf(buf, size, "%d", (int)worker_pid(w));
+	else
+		snprintf(buf, size, "all");
+}
+
 /* Saving runs on the caller's thread: the view is immutable and the file
  * is written from it alone, so the worker's state is not touched. */
 static int
@@ -46,7 +56,7 @@ live_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 	struct worker *w = ctx;
 	char label[16];
 
-	snprintf(label, sizeof label, "%d", (int)worker_pid(w));
+	snapshot_label(w, label, sizeof label);
 	return export_write_snapshot(worker_snapshot_dir(w), label,
 	    worker_snapshot_format(w), v, node, path, cause);
 }
@@ -58,7 +68,7 @@ live_save_diff(void *ctx, const struct pdiff *d, uint32_t node, char **path,
 	struct worker *w = ctx;
 	char label[16];
 
-	snprintf(label, sizeof label, "%d", (int)worker_pid(w));
+	snapshot_label(w, label, sizeof label);
 	return export_write_diff_snapshot(worker_snapshot_dir(w), label, d,
 	    node, path, cause);
 }

@@ -25,6 +25,12 @@
 #define WORKER_BATCH 4096		/* records per drain round */
 #define WORKER_PYNAME_SLOTS 256		/* threads whose Python name was
 					 * asked, direct-mapped by tid */
+/* -a: processes with symbols and an unwinder of their own at once. A
+ * state holds a Dwfl, its modules' tables and caches: about 1 MiB for a
+ * small C program (measured, see docs/ARCHITECTURE.md), more with big
+ * libraries; 64 bounds the worker to tens of MiB on a machine of
+ * thousands of processes, and covers the busy ones of most. */
+#define WORKER_ALL_STATES 64
 
 struct worker {
 	struct ring *ring;
@@ -39,8 +45,12 @@ struct worker {
 	struct symbols *symbols;
 	struct unwinder *unwinder;
 	struct children children;	/* --children: the other processes */
+	struct symbols_shared *shared;	/* names shared by them */
 	bool children_ready;
 	struct profile *profile;
+	uint8_t *proc_sampled;		/* -a: by process frame id, 1 once it
+					 * had a sample (the header's count) */
+	size_t proc_sampled_cap;
 	uint32_t process_frame;
 	uint32_t truncated_frame;
 	uint32_t incomplete_frame;
@@ -150,7 +160,10 @@ worker_new(struct ring *ring, struct sampler *sampler,
 	if (w->uframes == NULL || w->ids == NULL || w->locs == NULL ||
 	    w->profile == NULL)
 		goto nomem;
-	read_comm(opts->pid, w->comm, sizeof w->comm);
+	if (opts->all)
+		snprintf(w->comm, sizeof w->comm, "all");
+	else
+		read_comm(opts->pid, w->comm, sizeof w->comm);
 	worker_intern_fixed_frames(w);
 	return w;
 nomem:
@@ -227,6 +240,8 @@ worker_build_stack(struct worker *w, const struct wproc *pr, int n,
 static bool
 worker_is_child(const struct worker *w, int32_t pid)
 {
+	if (w->opts.all)
+		return pid > 0;
 	return w->opts.children && pid != 0 && pid != w->opts.pid;
 }
 
@@ -240,10 +255,21 @@ worker_children(struct worker *w)
 
 	if (w->children_ready)
 		return true;
-	if (!worker_ensure_symbols(w))
+	/* One kernel table for every process (loading /proc/kallsyms per
+	 * process cost -a two thirds of the worker's time); under -a the
+	 * names of the code of files many processes map too. */
+	if (w->shared == NULL)
+		w->shared = symbols_shared_new(w->profile, w->opts.all);
+	so.shared = w->shared;
+	/* -a has no target: no state to lend, a bound on states. */
+	if (w->opts.all)
+		children_init(&w->children, w->profile, &so, w->opts.unwind,
+		    NULL, NULL, WORKER_ALL_STATES);
+	else if (worker_ensure_symbols(w))
+		children_init(&w->children, w->profile, &so, w->opts.unwind,
+		    w->symbols, w->unwinder, 0);
+	else
 		return false;
-	children_init(&w->children, w->profile, &so, w->opts.unwind,
-	    w->symbols, w->unwinder);
 	w->children_ready = true;
 	return true;
 }
@@ -323,6 +349,39 @@ worker_python_thread_name(struct worker *w, const struct rec_sample *s)
 		profile_set_thread_name(w->profile, s->tid, name);
 }
 
+/* -a: the header's and summary's process count; under w->lock. A
+ * process counts once per "PID comm" frame, however often its state was
+ * evicted and made again. */
+static void
+worker_all_summary(struct worker *w, uint32_t process_frame)
+{
+	size_t old = w->proc_sampled_cap;
+
+	if (process_frame >= old) {
+		if (util_grow(&w->proc_sampled, &w->proc_sampled_cap,
+		    (size_t)process_frame + 1, 1, 256) < 0)
+			return;
+		memset(w->proc_sampled + old, 0, w->proc_sampled_cap - old);
+	}
+	if (!w->proc_sampled[process_frame]) {
+		w->proc_sampled[process_frame] = 1;
+		w->summary.procs++;
+	}
+}
+
+/* -a: the states' figures after a drain round (an exec makes one, an
+ * exit frees one, without a sample); under w->lock. */
+static void
+worker_all_states(struct worker *w)
+{
+	if (!w->opts.all || !w->children_ready)
+		return;
+	w->summary.states = (unsigned)w->children.n_own;
+	w->summary.states_max = (unsigned)w->children.max_own;
+	w->summary.states_made = w->children.made;
+	w->summary.evicted = w->children.evicted;
+}
+
 static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
@@ -348,6 +407,8 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	if (pr.target)
 		worker_python_thread_name(w, s);
 	pthread_mutex_lock(&w->lock);
+	if (w->opts.all)
+		worker_all_summary(w, pr.process_frame);
 	if (pr.target)
 		worker_python_summary(w, s);
 	w->summary.samples += s->weight ? s->weight : 1;
@@ -426,8 +487,10 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 		break;
 	case REC_EXEC:
 		if (len >= sizeof *t && worker_is_child(w, t->pid)) {
+			memcpy(comm, t->comm, sizeof t->comm);
+			comm[sizeof t->comm] = '\0';
 			if (worker_children(w))
-				children_exec(&w->children, t->pid);
+				children_exec(&w->children, t->pid, comm);
 		} else {
 			worker_handle_exec(w);
 		}
@@ -490,6 +553,7 @@ worker_drain(struct worker *w)
 	}
 	pthread_mutex_lock(&w->lock);
 	w->summary.records += n;
+	worker_all_states(w);
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }
@@ -684,9 +748,11 @@ worker_free(struct worker *w)
 	pview_unref(w->published);
 	if (w->children_ready)
 		children_fini(&w->children);
+	symbols_shared_free(w->shared);
 	unwind_free(w->unwinder);
 	symbols_free(w->symbols);
 	profile_free(w->profile);
+	free(w->proc_sampled);
 	free(w->uframes);
 	free(w->ids);
 	free(w->locs);
@@ -779,6 +845,7 @@ worker_status(struct worker *w, struct source_status *out)
 	out->hz_now = st.hz_now;
 	out->budget_pct = st.budget_pct;
 	out->procs = st.procs_seen;
+	out->all = w->opts.all;
 	out->dropped = st.dropped + st.lost;
 	out->threads = st.threads;
 	pthread_mutex_lock(&w->lock);
@@ -788,6 +855,12 @@ worker_status(struct worker *w, struct source_status *out)
 	out->unwind_failed = w->summary.ends[UNWIND_NO_INFO] +
 	    w->summary.ends[UNWIND_BAD_FRAME];
 	out->target_exited = w->exited || st.target_exited;
+	if (w->opts.all) {
+		out->procs = w->summary.procs;
+		out->states = w->summary.states;
+		out->states_max = w->summary.states_max;
+		out->evicted = w->summary.evicted;
+	}
 	out->exit_status = w->exited ? w->exit_status : st.exit_status;
 	snprintf(out->message, sizeof out->message, "%s", w->message);
 	pthread_mutex_unlock(&w->lock);

@@ -198,6 +198,17 @@ uint32_t symbols__frame_loc(struct symbols *s, uint64_t pc, bool exact,
     const uint32_t *ids, uint32_t n);
 void symbols__cache_free(struct symbols *s);
 
+/* shared.c: struct symbols_shared (symbols.h). The names of m's code at
+ * pc, as another process's symbols put them (0: none yet, or not a
+ * file's code); put: the names this one found. */
+struct kallsyms *symbols__shared_kallsyms(struct symbols_shared *sh);
+int symbols__shared_get(struct symbols_shared *sh,
+    const struct symbols__mod *m, uint64_t pc, bool exact, struct frame *out,
+    int max);
+void symbols__shared_put(struct symbols_shared *sh,
+    const struct symbols__mod *m, uint64_t pc, bool exact,
+    const struct frame *f, int n);
+
 /* resolve.c */
 int symbols__resolve_mod(struct symbols *s, struct symbols__mod *m,
     uint64_t pc, bool exact, struct frame *out, int max);

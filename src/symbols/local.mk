@@ -10,6 +10,7 @@ libctop_a_SOURCES += \
 	src/symbols/plt.c \
 	src/symbols/remap.c \
 	src/symbols/resolve.c \
+	src/symbols/shared.c \
 	src/symbols/symbols.c
 noinst_HEADERS += src/symbols/internal.h src/symbols/kallsyms.h
 

@@ -1163,19 +1163,23 @@ symbols_func_entry(struct symbols *s, uint64_t pc)
 	return m != NULL && symbols__mod_func_entry(m, pc);
 }
 
-/* A kernel pc (from a perf call chain): one FRAME_KERNEL frame. */
+/* A kernel pc (from a perf call chain): one FRAME_KERNEL frame, named by
+ * the shared table when there is one. */
 static int
 resolve_kernel(struct symbols *s, uint64_t pc, struct frame *f)
 {
-	if (s->kallsyms == NULL)
-		s->kallsyms = kallsyms_new();
+	struct kallsyms *ks = s->opts.shared ?
+	    symbols__shared_kallsyms(s->opts.shared) : s->kallsyms;
+
+	if (ks == NULL)
+		ks = s->kallsyms = kallsyms_new();
 	memset(f, 0, sizeof *f);
 	f->kind = FRAME_KERNEL;
-	if (s->kallsyms == NULL) {
+	if (ks == NULL) {
 		f->name = "[kernel]";
 		return 1;
 	}
-	f->name = kallsyms_name(s->kallsyms, pc, &f->module);
+	f->name = kallsyms_name(ks, pc, &f->module);
 	return 1;
 }
 
@@ -1252,8 +1256,17 @@ symbols_resolve(struct symbols *s, uint64_t pc, bool exact,
 		return 1;
 	}
 	o = remap_origin(s, m, pc, &opc);
+	/* Named in another process already: this one's DWARF stays unread. */
+	if (!o && s->opts.shared &&
+	    (n = symbols__shared_get(s->opts.shared, m, pc, exact, out,
+	    max)) > 0) {
+		symbols__cache_put(s, key, out, n);
+		return n;
+	}
 	n = o ? symbols__resolve_mod(s, o, opc, exact, out, max) :
 	    symbols__resolve_mod(s, m, pc, exact, out, max);
+	if (!o && s->opts.shared)
+		symbols__shared_put(s->opts.shared, m, pc, exact, out, n);
 	if (pc)
 		symbols__cache_put(s, key, out, n);
 	return n;

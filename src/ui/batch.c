@@ -42,7 +42,7 @@ nap_until(double until, const struct ui_signals *sig)
 static void
 batch_header(FILE *out, const struct source_status *st)
 {
-	char clock[16], comm[6 * sizeof st->comm];
+	char clock[16], comm[6 * sizeof st->comm], who[sizeof comm + 64];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -56,9 +56,16 @@ batch_header(FILE *out, const struct source_status *st)
 		    comm, (unsigned long long)st->samples);
 		return;
 	}
-	fprintf(out, "ctop-prof %s  pid %d (%s)  samples %llu  rate %.1f Hz "
+	/* -a: the machine, and how many processes it had samples of. */
+	if (st->all)
+		snprintf(who, sizeof who, "all %u procs (states %u/%u, "
+		    "evicted %llu)", st->procs, st->states, st->states_max,
+		    (unsigned long long)st->evicted);
+	else
+		snprintf(who, sizeof who, "pid %d (%s)", (int)st->pid, comm);
+	fprintf(out, "ctop-prof %s  %s  samples %llu  rate %.1f Hz "
 	    "(requested %u)  dropped %llu  unwind failed %llu  elapsed %.1f s%s\n",
-	    clock, (int)st->pid, comm, (unsigned long long)st->samples,
+	    clock, who, (unsigned long long)st->samples,
 	    st->hz_achieved, st->hz_requested,
 	    (unsigned long long)st->dropped,
 	    (unsigned long long)st->unwind_failed, st->elapsed_s,

@@ -35,7 +35,7 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
     const char *window, const char *thread, bool paused, const char *note)
 {
 	unsigned long e = (unsigned long)(st->elapsed_s > 0 ? st->elapsed_s : 0);
-	char rate[64], procs[24];
+	char rate[64], procs[24], who[48], states[64] = "";
 	uint64_t all = st->samples + st->dropped;
 
 	if (!st->live) {
@@ -60,17 +60,29 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
 	procs[0] = '\0';
 	if (st->procs > 0)
 		snprintf(procs, sizeof procs, " +%u procs", st->procs);
+	/* -a: the machine, its processes sampled so far, and how the
+	 * bounded per-process states fare. */
+	if (st->all) {
+		snprintf(who, sizeof who, "all %u procs", st->procs);
+		snprintf(states, sizeof states, "states %u/%u evicted %llu  ",
+		    st->states, st->states_max,
+		    (unsigned long long)st->evicted);
+		procs[0] = '\0';
+	} else {
+		snprintf(who, sizeof who, "pid %d %.15s", (int)st->pid,
+		    st->comm);
+	}
 	/* The most useful first: a narrow terminal cuts the ends. */
-	snprintf(l1, size, "pid %d %.15s%s  %s/%s  %s  samples %8llu  "
-	    "%lu:%02lu:%02lu%s", (int)st->pid, st->comm, procs,
+	snprintf(l1, size, "%s%s  %s/%s  %s  samples %8llu  "
+	    "%lu:%02lu:%02lu%s", who, procs,
 	    st->backend ? st->backend : "?", st->mode ? st->mode : "?",
 	    rate,
 	    (unsigned long long)st->samples, e / 3600, e / 60 % 60, e % 60,
 	    st->target_exited ? "  EXITED" : "");
-	snprintf(l2, size, "%swindow %-10s  thread %-18s  %s%s%s%sdropped %llu "
+	snprintf(l2, size, "%swindow %-10s  thread %-18s  %s%s%s%s%sdropped %llu "
 	    "(%.1f%%)  unwind failed %llu (%.1f%%)", paused ? "PAUSED  " : "",
 	    window, thread, st->python, st->python[0] ? "  " : "",
-	    st->push, st->push[0] ? "  " : "",
+	    st->push, st->push[0] ? "  " : "", states,
 	    (unsigned long long)st->dropped,
 	    share(st->dropped, all), (unsigned long long)st->unwind_failed,
 	    share(st->unwind_failed, st->samples));

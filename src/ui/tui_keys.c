@@ -247,8 +247,9 @@ process_nodes(const struct pview *v, uint32_t *out, int max)
 	return n;
 }
 
-/* P: with --children, each process in turn (largest first) as the zoom
- * root of the icicle or flame, then all of them again. */
+/* P: with --children or -a, each process in turn (largest first; the
+ * 256 largest) as the zoom root of the icicle or flame, then all of them
+ * again. */
 static void
 key_procs(struct tui *t, int arg)
 {
@@ -258,7 +259,7 @@ key_procs(struct tui *t, int arg)
 
 	if (n < 2) {
 		tui_message(t, false, "P: one process only (--children shows "
-		    "each process the target forks)");
+		    "each process the target forks, -a every process)");
 		return;
 	}
 	if (t->view.n_zoom == 1)
@@ -573,7 +574,7 @@ const struct keymap_entry keymap[] = {
 	{ "sort-next", { '>' }, ALL, "next sort column", key_sort, SORT_N },
 	{ "threads", { 'T' }, ALL, "threads: all, each in turn",
 	    key_threads, 0 },
-	{ "processes", { 'P' }, ALL, "processes (--children): each in turn",
+	{ "processes", { 'P' }, ALL, "processes (--children, -a): each in turn",
 	    key_procs, 0 },
 	{ "pause", { ' ' }, ALL, "pause the display", key_pause, 0 },
 	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },

@@ -21,6 +21,9 @@ struct table_cols {
 	/* MODULE, from 120 columns: WHERE is then the file:line alone;
 	 * narrower, WHERE holds the module of a frame without a line. */
 	int module, module_w;
+	/* PROCESS, before FUNCTION, when the view has several (-a,
+	 * --children); WHERE gives way to it below 100 columns. */
+	int proc, proc_w;
 };
 
 static const char *path_base(const char *path);
@@ -28,12 +31,17 @@ static const char *points(char *buf, size_t size, double d);
 
 #define TABLE_MODULE_MIN_W 120
 #define TABLE_MODULE_W 24
+#define TABLE_PROC_W 18
 
 static void
-table_cols(int w, bool no_where, struct table_cols *tc)
+table_cols(int w, bool no_where, bool procs, struct table_cols *tc)
 {
 	tc->counts = w >= 70;
-	tc->name = tc->counts ? 36 : 16;
+	tc->proc = tc->counts ? 36 : 16;
+	tc->proc_w = procs && w >= 60 ? TABLE_PROC_W : 0;
+	tc->name = tc->proc + (tc->proc_w ? tc->proc_w + 2 : 0);
+	if (tc->proc_w && w < 100)
+		no_where = true;
 	tc->where_w = (no_where || w < 60) ? 0 : (w - tc->name) / 3;
 	if (tc->where_w > 40)
 		tc->where_w = 40;
@@ -69,6 +77,8 @@ table_title(struct canvas *c, int y, const struct table_cols *tc,
 		snprintf(buf, sizeof buf, "%6s %7s", "SELF%", "TOTAL%");
 	canvas_fill(c, y, 0, c->w, ' ', ST_TITLE);
 	canvas_text(c, y, 0, -1, buf, ST_TITLE);
+	if (tc->proc_w)
+		canvas_text(c, y, tc->proc, tc->proc_w, "PROCESS", ST_TITLE);
 	canvas_text(c, y, tc->name, tc->name_w, "FUNCTION", ST_TITLE);
 	if (tc->module_w)
 		canvas_text(c, y, tc->module, tc->module_w, "MODULE", ST_TITLE);
@@ -116,6 +126,16 @@ diff_cells(struct canvas *c, int y, const struct table_cols *tc,
 		canvas_restyle(c, y, x + 8, 7, ST_DIFF0 + diff_shade(ct, dt));
 }
 
+/* The PROCESS cell: "PID comm", or "several" for a function (a library's)
+ * sampled in more than one. */
+static const char *
+func_proc(const struct pview *v, const struct pview_func *f)
+{
+	if (f->proc < v->n_frames && v->frames[f->proc].name)
+		return v->frames[f->proc].name;
+	return "several";
+}
+
 static void
 table_row(struct canvas *c, int y, const struct table_cols *tc,
     const struct pview *v, const struct pview_func *f, bool sel, bool hit,
@@ -138,6 +158,10 @@ table_row(struct canvas *c, int y, const struct table_cols *tc,
 		diff_cells(c, y, tc, d, (uint32_t)(f - v->funcs), st);
 	else
 		canvas_text(c, y, 0, tc->name, buf, st);
+	if (tc->proc_w) {
+		text_fit(func_proc(v, f), tc->proc_w, c->g, buf, sizeof buf);
+		canvas_text(c, y, tc->proc, tc->proc_w, buf, st);
+	}
 	text_fit(fr && fr->name ? fr->name : "?", tc->name_w, c->g, buf,
 	    sizeof buf);
 	canvas_text(c, y, tc->name, tc->name_w, buf,
@@ -165,7 +189,7 @@ view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
 	struct table_cols tc;
 	long i, body = h - 1;
 
-	table_cols(c->w, no_where, &tc);
+	table_cols(c->w, no_where, v && v->n_procs > 1, &tc);
 	table_title(c, y0, &tc, key, diff != NULL);
 	if (!v || !t->n) {
 		canvas_text(c, y0 + 2, 2, -1, "no samples yet", ST_NORMAL);
@@ -211,6 +235,8 @@ static void
 batch_row(FILE *out, const struct pview *v, const struct pview_func *f,
     const struct frame *fr, bool any_where)
 {
+	char *proc = v->n_procs > 1 ? termsafe_dup(func_proc(v, f)) : NULL;
+
 	char where[256];
 	char *name = termsafe_dup(fr->name ? fr->name : "?");
 	char *mod = termsafe_dup(fr->module ? path_base(fr->module) : "-");
@@ -223,9 +249,15 @@ batch_row(FILE *out, const struct pview *v, const struct pview_func *f,
 	else if (fr->file)
 		snprintf(where, sizeof where, "%s", path_base(fr->file));
 	wh = termsafe_dup(where);
-	fprintf(out, "%6.1f %7.1f %9llu %9llu  %s", pct(f->self, v->total),
+	fprintf(out, "%6.1f %7.1f %9llu %9llu  ", pct(f->self, v->total),
 	    pct(f->total, v->total), (unsigned long long)f->self,
-	    (unsigned long long)f->total, name ? name : "?");
+	    (unsigned long long)f->total);
+	if (v->n_procs > 1) {
+		fprintf(out, "%s", proc ? proc : "?");
+		pad_to(out, text_cols(proc ? proc : "?"), 20);
+		fputc(' ', out);
+	}
+	fprintf(out, "%s", name ? name : "?");
 	if (any_where) {
 		pad_to(out, text_cols(name ? name : "?"), 40);
 		fprintf(out, " %s", mod ? mod : "?");
@@ -235,6 +267,7 @@ batch_row(FILE *out, const struct pview *v, const struct pview_func *f,
 		}
 	}
 	fputc('\n', out);
+	free(proc);
 	free(name);
 	free(mod);
 	free(wh);
@@ -259,12 +292,14 @@ batch_table(FILE *out, const struct pview *v, int rows)
 		any_where = v->frames[i].module || v->frames[i].file;
 	/* The headers say what each column holds: the module (ELF file)
 	 * and the source location are separate columns. */
+	fprintf(out, "%6s %7s %9s %9s  ", "SELF%", "TOTAL%", "SELF", "TOTAL");
+	if (v->n_procs > 1)
+		fprintf(out, "%-20s ", "PROCESS");
 	if (any_where)
-		fprintf(out, "%6s %7s %9s %9s  %-40s %-20s %s\n", "SELF%",
-		    "TOTAL%", "SELF", "TOTAL", "FUNCTION", "MODULE", "WHERE");
+		fprintf(out, "%-40s %-20s %s\n", "FUNCTION", "MODULE",
+		    "WHERE");
 	else
-		fprintf(out, "%6s %7s %9s %9s  %-40s %s\n", "SELF%", "TOTAL%",
-		    "SELF", "TOTAL", "FUNCTION",
+		fprintf(out, "%-40s %s\n", "FUNCTION",
 		    "(folded file: no module/line info)");
 	for (i = 0; i < v->n_funcs && shown < rows; i++) {
 		const struct pview_func *f = &v->funcs[order[i]];

@@ -243,11 +243,43 @@ test_gather(void)
 	ok(!f.seccomp_denies, "ESRCH: seccomp not even asked");
 }
 
+/* -a: CPU-wide events, allowed to the privileged or at paranoid <= 0. */
+static void
+test_all(void)
+{
+	struct gate_facts f = { BASE, .err = -EACCES, .pid = -1 };
+	char buf[512];
+
+	ok(!gates_all_allowed(&f), "-a: a user at paranoid 2 is refused");
+	gates_all_cause(&f, buf, sizeof buf);
+	ok(strstr(buf, "-a: sampling every CPU: not permitted: "
+	    "perf_event_paranoid is 2") == buf &&
+	    strstr(buf, "kernel.perf_event_paranoid=0") != NULL,
+	    "-a: the cause names the gate and the fix: %s", buf);
+	f.paranoid = 1;
+	ok(!gates_all_allowed(&f), "-a: paranoid 1 still refuses it");
+	f.paranoid = 0;
+	ok(gates_all_allowed(&f), "-a: paranoid 0 allows it");
+	f = (struct gate_facts){ BASE, .paranoid = 3, .perf_privileged = true };
+	ok(gates_all_allowed(&f), "-a: root or CAP_PERFMON at any paranoid");
+	f.seccomp_denies = true;
+	gates_all_cause(&f, buf, sizeof buf);
+	ok(strstr(buf, "seccomp") != NULL, "-a: a seccomp filter: %s", buf);
+	f = (struct gate_facts){ BASE, .err = -EMFILE, .paranoid = 0 };
+	gates_all_cause(&f, buf, sizeof buf);
+	ok(strstr(buf, "file descriptors") != NULL, "-a: other failures as "
+	    "for one process: %s", buf);
+	f.paranoid = -100;
+	ok(!gates_all_allowed(&f), "-a: an unknown paranoid level is no "
+	    "permission");
+}
+
 int
 main(void)
 {
 	test_causes();
 	test_order();
+	test_all();
 	test_gather();
 	return done_testing();
 }

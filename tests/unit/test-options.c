@@ -158,6 +158,23 @@ main(void)
 	USAGE("-p", "1", "--command-output", "c.out");
 	USAGE("--command-output", "-", "--", "true");
 	USAGE("--command-output", "", "--", "true");
+	/* -a: the machine, alone: no target, perf in cpu mode. */
+	is_int(parse(&o, &cause, "-a", "-o", "x.folded", NULL), OPTIONS_RUN,
+	    "-a -o FILE");
+	ok(o.all && o.pid == 0 && !o.pick, "-a parsed: no pid, no picker");
+	is_int(parse(&o, &cause, "--all", NULL), OPTIONS_RUN, "--all alone: "
+	    "the live view, not the picker");
+	ok(o.all && !o.pick, "--all is no picker");
+	USAGE("-a", "-p", "1");
+	USAGE("-a", "--", "true");
+	USAGE("-a", "--load", "x.folded");
+	USAGE("-a", "--backend", "ptrace");
+	USAGE("-a", "--mode", "wall");
+	USAGE("-a", "--children");
+	USAGE("-a", "--max-overhead", "1");
+	USAGE("-a", "--python", "on");
+	is_int(parse(&o, &cause, "-a", "--backend", "perf", "-b", "-n", "1",
+	    NULL), OPTIONS_RUN, "-a --backend perf");
 	free(cause);
 	return done_testing();
 }

@@ -19,7 +19,8 @@ fid(struct profile *p, const char *name)
 {
 	struct frame f = { .name = name, .kind = FRAME_FUNC };
 
-	if (strcmp(name, "proc") == 0)
+	/* "proc", or "PID comm" as under --children and -a. */
+	if (strcmp(name, "proc") == 0 || (name[0] >= '0' && name[0] <= '9'))
 		f.kind = FRAME_PROCESS;
 	return profile_intern(p, &f);
 }
@@ -131,6 +132,39 @@ test_intern(void)
 	is_str(profile_frame(p, a)->file, "x.c", "file copied");
 	is_int(profile_frame(p, a)->line, 7, "line kept");
 	ok(profile_frame(p, 99) == NULL, "unknown id gives NULL");
+	profile_free(p);
+}
+
+/* -a, --children: each row knows its process, or that several share
+ * it; the view counts the process frames under the root. */
+static void
+test_procs(void)
+{
+	struct profile *p = profile_new(NULL);
+	struct pview *v;
+
+	add(p, 1, 0, "11 ratio;main;work_a", 3);
+	add(p, 2, 0, "22 spin;main;spin_hot", 2);
+	add(p, 2, 0, "22 spin;memcpy", 1);
+	add(p, 1, 0, "11 ratio;memcpy", 1);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
+	is_int(v->n_procs, 2, "two process frames under the root");
+	is_str(v->frames[func_of(v, "work_a")->proc].name, "11 ratio",
+	    "work_a's process");
+	is_str(v->frames[func_of(v, "spin_hot")->proc].name, "22 spin",
+	    "spin_hot's process");
+	is_int(func_of(v, "main")->proc, PROFILE_NO_FRAME,
+	    "main in both: several");
+	is_int(func_of(v, "memcpy")->proc, PROFILE_NO_FRAME,
+	    "memcpy in both: several");
+	pview_unref(v);
+	profile_free(p);
+	p = profile_new(NULL);
+	add(p, 1, 0, "proc;a", 1);
+	v = profile_view(p, &(struct pview_params){ 0, 0, 0 }, 0);
+	ok(v->n_procs == 1 && func_of(v, "a")->proc == fid(p, "proc"),
+	    "one process: its frame");
+	pview_unref(v);
 	profile_free(p);
 }
 
@@ -954,6 +988,7 @@ main(void)
 {
 	test_intern();
 	test_lines();
+	test_procs();
 	test_recursion();
 	test_threads();
 	test_leaves();

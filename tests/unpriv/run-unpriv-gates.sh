@@ -101,4 +101,16 @@ rc=$?
 [ "$rc" = 1 ] && one_line "$WORKDIR/rolog.err" && [ ! -e "$UDIR/y.folded" ] &&
 	grep -q "^ctop-prof: cannot open the log $RODIR/ctop.log: Permission denied" "$WORKDIR/rolog.err"
 ok $? "--log into a directory it may not write: exit $rc: $(cat "$WORKDIR/rolog.err")"
+
+# 5. -a (every CPU) needs CPU-wide events: refused above paranoid 0
+# without CAP_PERFMON, in one line naming the gate and the fix, exit 1.
+if [ "$(perf_paranoid)" -gt 0 ]; then
+	as_user "$UCTOP" -a --duration 1 -o "$UDIR/all.folded" 2>"$WORKDIR/all.err"
+	rc=$?
+	[ "$rc" = 1 ] && one_line "$WORKDIR/all.err" && [ ! -e "$UDIR/all.folded" ] &&
+		grep -q "^ctop-prof: -a: sampling every CPU: not permitted: perf_event_paranoid is $(perf_paranoid) and we lack CAP_PERFMON (.*kernel.perf_event_paranoid=0" "$WORKDIR/all.err"
+	ok $? "-a as a user at perf_event_paranoid $(perf_paranoid): exit $rc: $(cat "$WORKDIR/all.err")"
+else
+	skip "-a refused as a user" "perf_event_paranoid is $(perf_paranoid): users may sample every CPU"
+fi
 done_testing
