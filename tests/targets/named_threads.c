@@ -5,6 +5,7 @@
  * in spin_late), and optionally K sleeping threads named sleeper-1.. that
  * block in sleep_forever (seen only in wall mode). Main blocks in
  * pthread_join. Expected: worker-K;...;spin_worker_K in each thread.
+ * Prints "ready" once the first threads run (before the late ones).
  * Usage: named_threads [--threads N] [--late M --after SECS]
  *                      [--sleepers K] [--seconds S] */
 #include "config.h"
@@ -187,6 +188,9 @@ main(int argc, char **argv)
 		    : spin_worker_n);
 	for (int k = 1; k <= sleepers; k++)
 		start_thread("sleeper", k, sleep_forever);
+	/* Tests attach now: the late threads are born after that. */
+	printf("ready\n");
+	fflush(stdout);
 	if (late > 0) {
 		struct timespec ts = {
 			.tv_sec = (time_t)after,
