@@ -9,7 +9,8 @@ libctop_a_SOURCES += \
 	src/sampler/ptrace_backend.c \
 	src/sampler/ptrace_threads.c \
 	src/sampler/python_side.c \
-	src/sampler/sampler.c
+	src/sampler/sampler.c \
+	src/sampler/stack_auto.c
 noinst_HEADERS += src/sampler/internal.h src/sampler/gates.h
 
 # Unit test: runs the sampler against the real targets below.
@@ -59,6 +60,13 @@ tests_unit_test_budget_SOURCES = tests/unit/test-budget.c
 tests_unit_test_budget_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_budget_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-budget
+
+# Unit test of --stack-size auto's rule.
+check_PROGRAMS += tests/unit/test-stack-auto
+tests_unit_test_stack_auto_SOURCES = tests/unit/test-stack-auto.c
+tests_unit_test_stack_auto_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_stack_auto_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-stack-auto
 
 # Unit test of the permission gates: every cause from simulated facts.
 check_PROGRAMS += tests/unit/test-gates
