@@ -7,6 +7,7 @@ noinst_HEADERS += \
 	include/ctop/ring.h \
 	include/ctop/sampler.h \
 	include/ctop/source.h \
+	include/ctop/stack_need.h \
 	include/ctop/symbols.h \
 	include/ctop/ui.h \
 	include/ctop/unwind.h

@@ -32,7 +32,9 @@ struct options {
 	enum sampler_mode mode;
 	enum sampler_backend backend;
 	enum unwind_choice unwind;
-	size_t stack_size;
+	size_t stack_size;		/* auto: the first size (perf), the
+					 * size (ptrace) */
+	bool stack_auto;		/* --stack-size auto */
 	double max_overhead_pct;	/* --max-overhead; 0: no budget */
 	const char *snapshot_dir;	/* NULL = working directory */
 	bool debuginfod;

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "ctop/ring.h"
+#include "ctop/stack_need.h"
 
 enum sampler_mode {
 	SAMPLER_MODE_CPU,	/* only threads running (state R) */
@@ -46,7 +47,14 @@ struct sampler_opts {
 	unsigned hz;		/* samples per second per thread */
 	enum sampler_mode mode;
 	enum sampler_backend backend;
-	size_t stack_size;	/* bytes of stack copied per sample */
+	size_t stack_size;	/* bytes of stack copied per sample (with
+				 * stack_auto: the first size on perf) */
+	bool stack_auto;	/* --stack-size auto (perf, one target):
+				 * the copy follows what the walks needed,
+				 * told through stack_need */
+	struct stack_need *stack_need; /* the worker's word (stack_need.h):
+				 * made by cli, outlives the sampler;
+				 * NULL without stack_auto */
 	bool unwind_fp;		/* perf: take the kernel's frame-pointer
 				 * chain, copy no stack (--unwind fp) */
 	unsigned perf_ring_pages; /* perf: data pages per CPU ring, a power
@@ -96,6 +104,13 @@ struct sampler_stats {
 				 * see (kernel time...), "" if nothing to
 				 * say; valid until sampler_free() */
 	uint64_t sample_bytes;	/* payload bytes of the samples pushed */
+	/* perf: the kernel's sample records, what its ring reserves per
+	 * sample (the whole stack size asked, however little was valid):
+	 * bytes in all, and the median (0 without perf samples). */
+	uint64_t record_bytes;
+	uint32_t record_bytes_p50;
+	uint32_t stack_size_now;	/* perf: the copy asked now */
+	uint32_t stack_changes;		/* --stack-size auto: reopenings */
 	/* --max-overhead: the rate asked now (-F without a budget), the
 	 * lowest it was, how many times it moved, the budget (percent of
 	 * the target's CPU time, 0: none) and the cost in the last window

@@ -15,6 +15,7 @@
 
 #include "ctop/export.h"
 #include "ctop/profile.h"
+#include "ctop/stack_need.h"
 #include "ctop/unwind.h"
 
 struct ring;
@@ -29,6 +30,9 @@ struct source_live_opts {
 					 * processes than pid come too */
 	bool all;			/* -a: every process's, pid 0 */
 	enum unwind_method unwind;	/* for samples with a stack copy */
+	struct stack_need *stack_need;	/* --stack-size auto: each walk of
+					 * a copy is told to it (how deep it
+					 * read), or NULL */
 	double publish_s;		/* how often views are rebuilt */
 	bool views;			/* someone reads views (UI, batch,
 					 * checkpoints): else none are built */
@@ -73,6 +77,11 @@ struct source_summary {
 	unsigned procs;
 	unsigned states, states_max;
 	uint64_t states_made, evicted;
+	/* Walks of stack copies: how many, the copies' bytes in all, and
+	 * the median of how deep they read (unwind_last_reach; the top of
+	 * a 256-byte step). */
+	uint64_t copies, copy_bytes;
+	uint32_t reach_p50;
 };
 
 struct source_status {

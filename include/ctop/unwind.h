@@ -81,4 +81,11 @@ const char *unwind_end_name(enum unwind_end end);
 int unwind_fp_note(struct unwinder *u, char *buf, size_t size);
 void unwind_get_stats(const struct unwinder *u, struct unwind_stats *out);
 
+/* How deep into its stack copy the last unwind_sample read: bytes from
+ * the copy's start (the sampled sp) to the end of the highest read, 0
+ * when it walked no copy. A complete walk needed no more than this; a
+ * truncated one needed more than the copy had. --stack-size auto sizes
+ * the copies from it. */
+uint32_t unwind_last_reach(const struct unwinder *u);
+
 #endif

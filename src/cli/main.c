@@ -482,6 +482,27 @@ python_summary(struct sampler *s, const struct sampler_stats *st,
 		    p99 / 1e6);
 }
 
+/* Where a sample's bytes go (--stack-size auto is about the first): the
+ * kernel's perf records, which reserve the whole copy asked; the valid
+ * part of the copies; how deep the walks read into them. */
+static void
+stack_summary(const struct sampler_stats *st, const struct source_summary *ws,
+    char *buf, size_t size)
+{
+	int n = 0;
+
+	buf[0] = '\0';
+	if (st->record_bytes && st->samples)
+		n = snprintf(buf, size, " (perf records %.0f, median %u; "
+		    "stack copy %u now, %u changes)", (double)st->record_bytes /
+		    st->samples, st->record_bytes_p50, st->stack_size_now,
+		    st->stack_changes);
+	if (ws->copies && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "; stack copies: %.0f "
+		    "bytes valid (mean), walks read %u (median)",
+		    (double)ws->copy_bytes / ws->copies, ws->reach_p50);
+}
+
 static void
 print_summary(struct sampler *s, struct source *src, const char *output)
 {
@@ -489,7 +510,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
-	char taken[96] = "", budget[160] = "", procs[160] = "";
+	char taken[96] = "", budget[160] = "", procs[160] = "", stk[224];
 	double secs;
 	int i;
 
@@ -511,6 +532,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	failed = ws.ends[UNWIND_NO_INFO] + ws.ends[UNWIND_BAD_FRAME];
 	secs = st.elapsed_ns / 1e9;
 	python_summary(s, &st, &ws, py, sizeof py);
+	stack_summary(&st, &ws, stk, sizeof stk);
 	/* ptrace weighs a sample by the CPU time since the thread's last
 	 * one: when the sampler was kept from running, fewer samples were
 	 * taken than the count says, and the noise is theirs. */
@@ -530,7 +552,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	    "(%.1f Hz per busy %s, %u threads%s%s), %llu dropped, %llu "
 	    "lost, "
 	    "unwind failed %llu (no info %llu, bad frame %llu), truncated "
-	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s%s",
+	    "%.1f%%, %.0f bytes/sample%s%s%s%s%s%s%s%s",
 	    st.backend ? st.backend : "ptrace",
 	    (unsigned long long)ws.samples, secs,
 	    st.rate_hz, ws.states_max > 0 ? "CPU" : "thread",
@@ -539,8 +561,8 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	    (unsigned long long)ws.ends[UNWIND_NO_INFO],
 	    (unsigned long long)ws.ends[UNWIND_BAD_FRAME],
 	    walks ? 100.0 * trunc / walks : 0.0,
-	    st.samples ? (double)st.sample_bytes / st.samples : 0.0, budget,
-	    fp, py,
+	    st.samples ? (double)st.sample_bytes / st.samples : 0.0, stk,
+	    budget, fp, py,
 	    output ? "; wrote " : "", output ? output : "",
 	    st.backend_note && *st.backend_note ? "; " : "",
 	    st.backend_note ? st.backend_note : "");
@@ -587,6 +609,9 @@ struct live {
 	struct launch launch;
 	struct sampler *sampler;
 	struct source src;		/* the live source (worker thread) */
+	/* --stack-size auto: what the worker's walks needed, for the
+	 * sampler; outlives both (stopped before run_live returns). */
+	struct stack_need stack_need;
 	bool launched;
 	pid_t pid;
 };
@@ -598,7 +623,8 @@ live_attach(struct live *lv, const struct options *o, enum run_kind kind,
 {
 	struct sampler_opts so = {
 		.hz = o->hz, .mode = o->mode, .backend = o->backend,
-		.stack_size = o->stack_size,
+		.stack_size = o->stack_size, .stack_auto = o->stack_auto,
+		.stack_need = o->stack_auto ? &lv->stack_need : NULL,
 		.max_overhead_pct = o->max_overhead_pct,
 		.children = o->children, .all = o->all,
 		.unwind_fp = o->unwind == UNWIND_CHOICE_FP,
@@ -806,6 +832,7 @@ run_live(const struct options *o, enum run_kind kind,
 	if (rc != 0)
 		goto out;
 	wo.pid = lv.pid;
+	wo.stack_need = o->stack_auto ? &lv.stack_need : NULL;
 	/* Checkpoints replace a file; a stream gets one profile, at the end.
 	 * Views are then built only when a checkpoint asks for one. */
 	if (kind == RUN_RECORD && o->checkpoint_s > 0 &&

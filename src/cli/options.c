@@ -152,7 +152,8 @@ options_usage(FILE *out)
 "      --unwind auto|dwarf|fp      unwinding method (auto)\n"
 "      --python auto|on|off  Python functions in the stacks of a CPython\n"
 "                           3.11+ process (auto: when it is one; off: never)\n"
-"      --stack-size BYTES   stack bytes copied per sample, 4096-65528 (16384)\n"
+"      --stack-size auto|BYTES  stack bytes copied per sample, 4096-65528,\n"
+"                           or auto: perf copies what the walks need (16384)\n"
 "      --max-overhead PCT|auto  keep the profiler's cost to the target under\n"
 "                           PCT% of its CPU time (0.1-50; auto: 1) by\n"
 "                           lowering the rate, never under 1 Hz (off)\n"
@@ -396,9 +397,13 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 			    "need auto, on or off", arg);
 		break;
 	case OPT_STACK_SIZE:
+		if ((o->stack_auto = strcmp(arg, "auto") == 0)) {
+			o->stack_size = 16384;
+			break;
+		}
 		if (parse_long(arg, 4096, 65528, &v) < 0 || v % 8 != 0)
 			return usage_error(cause, "bad stack size '%s': need "
-			    "a multiple of 8 from 4096 to 65528", arg);
+			    "auto or a multiple of 8 from 4096 to 65528", arg);
 		o->stack_size = (size_t)v;
 		break;
 	case OPT_MAX_OVERHEAD:

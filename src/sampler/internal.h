@@ -21,6 +21,9 @@
 #define SAMPLER_POLL_NS 100000000ull	/* /proc/PID/task safety-net poll */
 #define SAMPLER_MAPS_BUF 65536		/* /proc/PID/maps read chunk */
 #define SAMPLER_EXEC_MAX 1024		/* executable mappings watched */
+#define SAMPLER_STACK_MAX 65528u	/* perf's most: round_down(USHRT_MAX, 8) */
+#define SAMPLER_REC_BUCKET 128u		/* record sizes' histogram step */
+#define SAMPLER_REC_BUCKETS 514		/* up to 64 KiB and above */
 
 struct sampler_exec_range {
 	uint64_t lo, hi;
@@ -57,6 +60,16 @@ struct sthread {
 				 * (negative: weight given ahead) */
 	uint64_t next_ns;	/* next sample due (CLOCK_MONOTONIC) */
 	uint64_t stk_lo, stk_hi; /* cached mapping holding the stack */
+};
+
+/* stack_auto.c: --stack-size auto's state (sampler thread only). */
+struct stack_auto {
+	uint32_t size;		/* the copy asked now */
+	bool learned;		/* a window of walks was judged since the
+				 * start or the last growth */
+	uint32_t reach;		/* deepest read of the window's walks */
+	uint32_t walks;		/* walks in the window */
+	uint64_t since_ns;	/* the window's start */
 };
 
 /* budget.c: the overhead budget's window (sampler thread only). */
@@ -146,6 +159,11 @@ struct sampler {
 	char note[384];
 	_Atomic uint64_t lost;		/* perf: PERF_RECORD_LOST sums */
 	_Atomic uint64_t sample_bytes;	/* REC_SAMPLE payload pushed */
+	/* perf: the kernel's sample records (sampler_stats.record_bytes)
+	 * and how many fell in each SAMPLER_REC_BUCKET of size. */
+	_Atomic uint64_t record_bytes;
+	_Atomic uint64_t record_hist[SAMPLER_REC_BUCKETS];
+	_Atomic uint32_t stack_size_now, stack_changes;
 	struct perf_state *perf;	/* perf backend state, or NULL */
 	struct sampler_py *py;		/* Python frames, or NULL (off) */
 	char py_note[112];		/* under lock: sampler_stats.python */
@@ -243,6 +261,17 @@ size_t sampler__py_append(struct sampler *s, struct rec_sample *rec,
 void sampler__py_stats(struct sampler *s, struct sampler_stats *out);
 /* Whether Python chains are being read (a CPython target was found). */
 bool sampler__py_active(const struct sampler *s);
+
+/* stack_auto.c: the rule (pure, for the tests). The copy for walks that
+ * read reach bytes, margin included; then, after what the worker's walks
+ * needed since the last call, the size to open the events at (0: keep).
+ * Grows at once (a walk ran out of a copy of the size now, or came within
+ * the margin), shrinks at the end of a window of walks. */
+uint32_t sampler__stack_fit(uint32_t reach);
+void sampler__stack_auto_init(struct stack_auto *a, uint32_t size,
+    uint64_t now_ns);
+uint32_t sampler__stack_auto_next(struct stack_auto *a,
+    const struct stack_need_seen *seen, uint64_t now_ns);
 
 /* sampler.c: percentiles of a ring of values (pauses, Python delays). */
 void sampler__percentiles(_Atomic uint64_t *ring, size_t cap, uint64_t n,

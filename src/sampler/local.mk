@@ -9,7 +9,8 @@ libctop_a_SOURCES += \
 	src/sampler/ptrace_backend.c \
 	src/sampler/ptrace_threads.c \
 	src/sampler/python_side.c \
-	src/sampler/sampler.c
+	src/sampler/sampler.c \
+	src/sampler/stack_auto.c
 noinst_HEADERS += src/sampler/internal.h src/sampler/gates.h
 
 # Unit test: runs the sampler against the real targets below.
@@ -60,6 +61,13 @@ tests_unit_test_budget_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_budget_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-budget
 
+# Unit test of --stack-size auto's rule.
+check_PROGRAMS += tests/unit/test-stack-auto
+tests_unit_test_stack_auto_SOURCES = tests/unit/test-stack-auto.c
+tests_unit_test_stack_auto_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_stack_auto_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-stack-auto
+
 # Unit test of the permission gates: every cause from simulated facts.
 check_PROGRAMS += tests/unit/test-gates
 tests_unit_test_gates_SOURCES = tests/unit/test-gates.c
@@ -91,6 +99,12 @@ SCRIPT_TESTS += tests/integration/run-rate.sh
 EXTRA_DIST += tests/integration/run-rate.sh
 SCRIPT_TESTS += tests/integration/run-budget.sh
 EXTRA_DIST += tests/integration/run-budget.sh
+SCRIPT_TESTS += tests/integration/run-stack-auto.sh
+EXTRA_DIST += tests/integration/run-stack-auto.sh
+check_PROGRAMS += tests/targets/deepstack
+tests_targets_deepstack_SOURCES = tests/targets/deepstack.c
+tests_targets_deepstack_CFLAGS = -O2 -g -fomit-frame-pointer
+tests_targets_deepstack_LDFLAGS =
 SCRIPT_TESTS += tests/integration/run-children.sh
 EXTRA_DIST += tests/integration/run-children.sh
 SCRIPT_TESTS += tests/integration/run-all.sh

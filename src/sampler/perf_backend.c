@@ -38,6 +38,18 @@ count(_Atomic uint64_t *c, uint64_t n)
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
 }
 
+/* What the kernel's ring took for one sample: the figure --stack-size
+ * auto is about (the record reserves the whole copy asked). */
+static void
+count_record(struct sampler *s, size_t len)
+{
+	size_t b = len / SAMPLER_REC_BUCKET;
+
+	count(&s->record_bytes, len);
+	count(&s->record_hist[b < SAMPLER_REC_BUCKETS ? b :
+	    SAMPLER_REC_BUCKETS - 1], 1);
+}
+
 static bool
 stopping(struct sampler *s)
 {
@@ -124,6 +136,7 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	/* A forked child that inherited the events on an old kernel. */
 	if (!ours(s, (pid_t)ps.pid))
 		return;
+	count_record(s, len);
 	flush_side(s, p);
 	/* The Python chain now, as close to the sample as we can: the
 	 * kernel's copy has the native stack only (python_merge rejects a
@@ -807,8 +820,10 @@ perf_cost(struct sampler *s, const struct perf_state *p)
 	return taken * p->sample_cost_ns;
 }
 
-/* Samples at k times -F's period from now on. PERF_EVENT_IOC_PERIOD does
- * not reach the events the target's threads inherited, so every event is
+/* Samples at k times -F's period, copying stack bytes (--stack-size auto;
+ * the attr's own when 0), from now on. PERF_EVENT_IOC_PERIOD does
+ * not reach the events the target's threads inherited, and no ioctl
+ * changes sample_stack_user, so every event is
  * opened again: the old ones are disabled and drained (their samples keep
  * the old weight), new ones opened for every thread in /proc while the
  * old still exist (a thread born meanwhile inherits one or the other; a
@@ -817,7 +832,8 @@ perf_cost(struct sampler *s, const struct perf_state *p)
  * maps read the worker is asked for. False (the old events sampling
  * again) when the new ones cannot be opened. */
 static bool
-perf_reopen(struct sampler *s, struct perf_state *p, unsigned k)
+perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
+    uint32_t stack)
 {
 	unsigned was = atomic_load_explicit(&s->period_k,
 	    memory_order_relaxed);
@@ -833,15 +849,20 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k)
 	memset(&q, 0, sizeof q);
 	q.attr = p->attr;
 	q.attr.sample_period = p->base_period * k;
+	if (stack)
+		q.attr.sample_stack_user = stack;
 	q.kernel = p->kernel;
+	q.stack_auto = p->stack_auto;
+	q.stack = p->stack;
 	q.pages = p->pages;
 	q.base_period = p->base_period;
 	q.sample_cost_ns = p->sample_cost_ns;
 	q.throttled = p->throttled;
 	err = open_all(s, &q, p->pages, &cause, p);
 	if (err < 0 || q.nrings == 0) {
-		diag("budget: cannot reopen the perf events at %u Hz: %s",
-		    (unsigned)(1000000000ull / q.attr.sample_period),
+		diag("cannot reopen the perf events at %u Hz, %u stack "
+		    "bytes: %s", (unsigned)(1000000000ull /
+		    q.attr.sample_period), q.attr.sample_stack_user,
 		    cause ? cause : "no ring");
 		free(cause);
 		perf__close(&q);
@@ -859,6 +880,52 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k)
 	sampler__push_thread(s, REC_MAPS_CHANGED, s->opts.pid);
 	set_threads(s, p);
 	return true;
+}
+
+/* --stack-size auto: what the worker's walks needed since the last look;
+ * the events opened again at another size when the rule says so (at
+ * once to grow, after a window to shrink). True when they were. */
+static bool
+stack_tick(struct sampler *s, struct perf_state *p)
+{
+	struct stack_need_seen seen;
+	uint32_t was = p->stack.size, to;
+	unsigned k;
+
+	if (!p->stack_auto)
+		return false;
+	seen = stack_need_take(s->opts.stack_need);
+	to = sampler__stack_auto_next(&p->stack, &seen, util_now_ns());
+	if (to == 0 || to == was)
+		return false;
+	k = atomic_load_explicit(&s->period_k, memory_order_relaxed);
+	if (!perf_reopen(s, p, k, to)) {
+		p->stack.size = was;	/* try again after the next walks */
+		return false;
+	}
+	diag("stack-size auto: %u -> %u bytes (deepest read %u, %s)", was,
+	    to, seen.reach, seen.truncated_at >= was ? "a walk ran out" :
+	    to > was ? "within the margin" : "a window needed less");
+	atomic_store_explicit(&s->stack_size_now, to, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->stack_changes, 1, memory_order_relaxed);
+	return true;
+}
+
+/* Starts --stack-size auto after the attach, where it applies: one
+ * target (not -a, whose CPU-wide events are not reopened) with stack
+ * copies (not --unwind fp) and the worker's word to learn from. */
+static void
+stack_auto_start(struct sampler *s, struct perf_state *p)
+{
+	atomic_store_explicit(&s->stack_size_now, p->attr.sample_stack_user,
+	    memory_order_relaxed);
+	p->stack_auto = s->opts.stack_auto && s->opts.stack_need &&
+	    !s->opts.all && p->attr.sample_stack_user != 0;
+	if (!p->stack_auto)
+		return;
+	(void)stack_need_take(s->opts.stack_need);
+	sampler__stack_auto_init(&p->stack, p->attr.sample_stack_user,
+	    util_now_ns());
 }
 
 static int
@@ -900,6 +967,8 @@ perf_loop(struct sampler *s, struct perf_state *p)
 		if (atomic_load_explicit(&s->samples, memory_order_relaxed) !=
 		    seen)
 			busy_ns = util_now_ns();
+		if (stack_tick(s, p))
+			npfd = poll_fds(p, pfd);
 		sampler__py_tick(s);
 		now = util_now_ns();
 		if (now < next_check)
@@ -907,7 +976,7 @@ perf_loop(struct sampler *s, struct perf_state *p)
 		next_check = now + CHECK_NS;
 		sampler__note_cpu(s);
 		if ((k = sampler__budget_tick(s, perf_cost(s, p))) != 0 &&
-		    perf_reopen(s, p, k)) {
+		    perf_reopen(s, p, k, 0)) {
 			sampler__budget_commit(s, k);
 			npfd = poll_fds(p, pfd);
 		}
@@ -960,6 +1029,7 @@ sampler__perf_run(struct sampler *s)
 	}
 	s->perf = p;
 	s->backend_name = "perf";
+	stack_auto_start(s, p);
 	sampler__start_clocks(s);
 	sampler__attach_result(s, 0, NULL);
 	perf_loop(s, p);

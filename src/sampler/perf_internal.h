@@ -49,6 +49,9 @@ struct perf_state {
 	 * kernel's work per sample from perf__calibrate (0: no budget). */
 	uint32_t pages;
 	uint64_t base_period, sample_cost_ns;
+	/* --stack-size auto: the copy's size follows the walks. */
+	bool stack_auto;
+	struct stack_auto stack;
 };
 
 /* What a PERF_RECORD_SAMPLE holds, pointing into the record. */

@@ -457,6 +457,24 @@ target_cpu_since_start(struct sampler *s)
 	return start != 0 && now > start ? now - start : 0;
 }
 
+/* The median of the kernel's sample records, the top of its bucket (a
+ * fixed size falls in one: within 128 bytes). */
+static uint32_t
+record_median(struct sampler *s)
+{
+	uint64_t n = 0, seen = 0;
+	int i;
+
+	for (i = 0; i < SAMPLER_REC_BUCKETS; i++)
+		n += load(&s->record_hist[i]);
+	for (i = 0; n && i < SAMPLER_REC_BUCKETS; i++) {
+		seen += load(&s->record_hist[i]);
+		if (seen * 2 >= n)
+			return (uint32_t)(i + 1) * SAMPLER_REC_BUCKET;
+	}
+	return 0;
+}
+
 /* sampler_stats.rate_hz. */
 static double
 rate_hz(const struct sampler_stats *st, enum sampler_mode mode)
@@ -508,6 +526,12 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->backend = s->backend_name ? s->backend_name : "ptrace";
 	out->lost = load(&s->lost);
 	out->sample_bytes = load(&s->sample_bytes);
+	out->record_bytes = load(&s->record_bytes);
+	out->record_bytes_p50 = record_median(s);
+	out->stack_size_now = atomic_load_explicit(&s->stack_size_now,
+	    memory_order_relaxed);
+	out->stack_changes = atomic_load_explicit(&s->stack_changes,
+	    memory_order_relaxed);
 	out->backend_note = s->note;
 	sampler__py_stats(s, out);
 	out->rate_hz = rate_hz(out, s->opts.mode);

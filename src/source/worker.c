@@ -31,6 +31,8 @@
  * libraries; 64 bounds the worker to tens of MiB on a machine of
  * thousands of processes, and covers the busy ones of most. */
 #define WORKER_ALL_STATES 64
+#define WORKER_REACH_BUCKET 256		/* the walks' reach histogram */
+#define WORKER_REACH_BUCKETS 258	/* up to 64 KiB and above */
 
 struct worker {
 	struct ring *ring;
@@ -76,6 +78,7 @@ struct worker {
 	int exit_status;
 	char message[256];
 	struct source_summary summary;
+	uint64_t reach_hist[WORKER_REACH_BUCKETS];
 };
 
 /* Reads /proc/PID/comm: the name the process frame gets. */
@@ -382,6 +385,29 @@ worker_all_states(struct worker *w)
 	w->summary.evicted = w->children.evicted;
 }
 
+/* --stack-size auto: how deep the walk read into the copy, for the
+ * sampler (the only thing told back to it: stack_need.h), and the
+ * figures of the summary. */
+static void
+worker_note_reach(struct worker *w, const struct wproc *pr,
+    const struct rec_sample *s, enum unwind_end end)
+{
+	uint32_t reach = unwind_last_reach(pr->unwinder);
+	size_t b = reach / WORKER_REACH_BUCKET;
+
+	if (s->stack_len == 0)
+		return;
+	if (w->opts.stack_need)
+		stack_need_note(w->opts.stack_need, reach, s->stack_len,
+		    end == UNWIND_TRUNCATED);
+	pthread_mutex_lock(&w->lock);
+	w->reach_hist[b < WORKER_REACH_BUCKETS ? b :
+	    WORKER_REACH_BUCKETS - 1]++;
+	w->summary.copy_bytes += s->stack_len;
+	w->summary.copies++;
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
@@ -396,6 +422,7 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	 * still names and unwinds this sample's frames. */
 	symbols_set_sample_time(pr.symbols, s->time_ns);
 	n = unwind_sample(pr.unwinder, s, w->uframes, WORKER_MAX_FRAMES, &end);
+	worker_note_reach(w, &pr, s, end);
 	if (n <= 0)
 		return;
 	if (pr.target && w->py_pending)
@@ -731,11 +758,27 @@ worker_final_view(struct worker *w)
 	return profile_view(w->profile, &all, util_now_ns());
 }
 
+/* The median reach, the top of its bucket; under w->lock. */
+static uint32_t
+worker_reach_p50(const struct worker *w)
+{
+	uint64_t seen = 0;
+
+	for (size_t i = 0; w->summary.copies && i < WORKER_REACH_BUCKETS;
+	    i++) {
+		seen += w->reach_hist[i];
+		if (seen * 2 >= w->summary.copies)
+			return (uint32_t)(i + 1) * WORKER_REACH_BUCKET;
+	}
+	return 0;
+}
+
 void
 worker_get_summary(struct worker *w, struct source_summary *out)
 {
 	pthread_mutex_lock(&w->lock);
 	*out = w->summary;
+	out->reach_p50 = worker_reach_p50(w);
 	pthread_mutex_unlock(&w->lock);
 }
 

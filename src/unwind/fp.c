@@ -38,15 +38,15 @@ unwind__fp_trusted(const struct umod *um)
 /* The caller's registers by the frame pointer of frame r, read from the
  * copy; false when rbp does not point at a frame record in it. */
 static bool
-fp_read(const struct walk *w, const struct fp_regs *r, struct fp_regs *up)
+fp_read(struct walk *w, const struct fp_regs *r, struct fp_regs *up)
 {
 	uint64_t at = r->bp - w->s->stack_addr;
 
 	if (r->bp < r->sp || (r->bp & 7) != 0 ||
 	    !unwind__in_copy(w->s, r->bp, 16))
 		return false;
-	memcpy(&up->bp, w->stack + at, 8);
-	memcpy(&up->pc, w->stack + at + 8, 8);
+	unwind__read_copy(w, at, &up->bp, 8);
+	unwind__read_copy(w, at + 8, &up->pc, 8);
 	up->sp = r->bp + 16;
 	return true;
 }

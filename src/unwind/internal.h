@@ -7,6 +7,7 @@
 #include <gelf.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <libunwind.h>
 
@@ -45,6 +46,7 @@ struct unwinder {
 	size_t n_mods, cap_mods;
 	size_t last;		/* index of the last module used */
 	struct unwind_stats stats;
+	uint32_t last_reach;	/* the last walk's reach: unwind_last_reach */
 };
 
 /* The state of one walk, handed to every accessor as `arg`. */
@@ -55,6 +57,8 @@ struct walk {
 	const uint64_t *regs;	/* where libunwind starts: DWARF order */
 	bool beyond;		/* a stack read fell past the copy */
 	bool noinfo;		/* find_proc_info found no table entry */
+	uint64_t reach;		/* bytes of the copy read, from its start
+				 * to the end of the highest read */
 };
 
 /* Whether the n bytes at addr lie in the stack copy of s. Never computes
@@ -73,6 +77,17 @@ static inline bool
 unwind__in_span(const struct rec_sample *s, uint64_t addr)
 {
 	return addr >= s->stack_addr && addr - s->stack_addr < STACK_SPAN;
+}
+
+/* Copies n bytes at offset off of the stack copy (the caller checked
+ * they are in it) and notes how deep the walk has read: what the sampler
+ * learns --stack-size auto from (unwind_last_reach). */
+static inline void
+unwind__read_copy(struct walk *w, uint64_t off, void *dst, size_t n)
+{
+	memcpy(dst, w->stack + off, n);
+	if (off + n > w->reach)
+		w->reach = off + n;
 }
 
 /* The registers a frame-pointer step needs and gives. */

@@ -280,7 +280,7 @@ acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
 	if (write)
 		return -UNW_EINVAL;
 	if (unwind__in_copy(s, addr, sizeof *valp)) {
-		memcpy(valp, w->stack + (addr - s->stack_addr), sizeof *valp);
+		unwind__read_copy(w, addr - s->stack_addr, valp, sizeof *valp);
 		return 0;
 	}
 	um = unwind__umod_get(w, addr);
@@ -456,8 +456,8 @@ gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 	if (from->bp < from->sp || (from->bp & 7) != 0 || from->bp < lo ||
 	    from->bp > hi - 16 || hi < 16)
 		return false;
-	memcpy(&up->bp, w->stack + (from->bp - lo), 8);
-	memcpy(&up->pc, w->stack + (from->bp - lo) + 8, 8);
+	unwind__read_copy(w, from->bp - lo, &up->bp, 8);
+	unwind__read_copy(w, from->bp - lo + 8, &up->pc, 8);
 	up->sp = from->bp + 16;
 	if (up->pc == 0 || (up->bp != 0 && up->bp <= from->bp) ||
 	    !symbols_code_at(w->u->sym, up->pc - 1))
@@ -527,7 +527,7 @@ sampled_gap(struct walk *w, const struct fp_regs *cur, struct fp_regs *up,
 	}
 	if (cur->sp < lo || cur->sp > hi - 8 || hi < 8)
 		return DWARF_ENDED;
-	memcpy(&up->pc, w->stack + (cur->sp - lo), 8);
+	unwind__read_copy(w, cur->sp - lo, &up->pc, 8);
 	up->sp = cur->sp + 8;
 	up->bp = cur->bp;
 	return after_call(w, up->pc) ? DWARF_ENTRY_STEPPED : DWARF_ENDED;
@@ -697,6 +697,7 @@ walk_stack(struct unwinder *u, const struct rec_sample *s,
 	else if (max > 0)
 		walk_mixed(&w, frames, &n, max, &e);
 	u->stats.ends[e]++;
+	u->last_reach = (uint32_t)w.reach;
 	*end = e;
 	return n;
 }
@@ -721,6 +722,7 @@ unwind_sample(struct unwinder *u, const struct rec_sample *s,
 	int n = take_chain(rec_sample_kernel(s), s->kernel_len, frames, max);
 
 	*end = UNWIND_COMPLETE;
+	u->last_reach = 0;
 	if (s->user_len > 0) {
 		n += take_chain(rec_sample_user(s), s->user_len, frames + n,
 		    max - n);
@@ -741,6 +743,12 @@ int
 unwind_fp_note(struct unwinder *u, char *buf, size_t size)
 {
 	return unwind__fp_note(u, buf, size);
+}
+
+uint32_t
+unwind_last_reach(const struct unwinder *u)
+{
+	return u->last_reach;
 }
 
 void

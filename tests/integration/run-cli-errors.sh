@@ -35,6 +35,7 @@ expect_fail 2 'pid' -- -p -5
 expect_fail 2 'frequency' -- -p 1 -F 0
 expect_fail 2 'frequency' -- -p 1 -F 1000000
 expect_fail 2 'stack size' -- -p 1 --stack-size 12
+expect_fail 2 'auto or a multiple of 8' -- -p 1 --stack-size automatic
 expect_fail 2 'wall' -- -p 1 --backend perf --mode wall
 expect_fail 2 'unknown option' -- --bogus
 expect_fail 2 'nothing to profile' --

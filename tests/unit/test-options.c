@@ -43,6 +43,7 @@ main(void)
 	is_int(o.hz, 99, "default frequency 99");
 	ok(o.delay_s == 1.0, "default delay 1.0");
 	is_int(o.stack_size, 16384, "default stack size 16384");
+	ok(!o.stack_auto, "default stack size fixed, not auto");
 	is_int(o.mode, SAMPLER_MODE_CPU, "default mode cpu");
 	is_int(o.backend, SAMPLER_BACKEND_AUTO, "default backend auto");
 
@@ -58,7 +59,13 @@ main(void)
 	is_int(o.backend, SAMPLER_BACKEND_PTRACE, "--backend ptrace");
 	is_int(o.unwind, UNWIND_CHOICE_DWARF, "--unwind dwarf");
 	is_int(o.stack_size, 65528, "--stack-size 65528");
+	ok(!o.stack_auto, "--stack-size 65528: fixed");
 	ok(o.ascii && o.no_color && o.verbose == 1, "flags");
+
+	is_int(parse(&o, &cause, "-p", "1", "--stack-size", "auto", NULL),
+	    OPTIONS_RUN, "--stack-size auto");
+	ok(o.stack_auto && o.stack_size == 16384, "--stack-size auto: "
+	    "learned, from 16384");
 
 	is_int(parse(&o, &cause, "-F", "10", "--", "prog", "-p", "5", NULL),
 	    OPTIONS_RUN, "launch: options after -- belong to the command");

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Test target for --stack-size auto: dive recurses DEPTH times (argv[1],
+ * default 40) with a 1 KiB frame each, then spins at the bottom until
+ * SECONDS (argv[2], default 2) have passed, and exits. DEPTH 40 needs
+ * about 41 KiB of stack copy to reach main: deeper than 16384; DEPTH 0
+ * is a shallow program. */
+#include <stdlib.h>
+#include <time.h>
+
+#define NOINLINE __attribute__((noinline, noclone))
+#define FRAME_BYTES 1024
+
+volatile unsigned long sink;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+NOINLINE void
+spin(double until)
+{
+	while (now_s() < until)
+		for (unsigned long i = 0; i < 100000; i++)
+			sink += i;
+}
+
+NOINLINE unsigned long
+dive(int depth, double until)
+{
+	volatile char frame[FRAME_BYTES];
+
+	frame[0] = (char)depth;
+	frame[FRAME_BYTES - 1] = (char)depth;
+	if (depth <= 0)
+		spin(until);
+	else
+		dive(depth - 1, until);
+	/* Not a tail call: the frame lives until the return. */
+	return (unsigned long)frame[0] + (unsigned long)frame[FRAME_BYTES - 1];
+}
+
+int
+main(int argc, char **argv)
+{
+	int depth = argc > 1 ? atoi(argv[1]) : 40;
+	double secs = argc > 2 ? atof(argv[2]) : 2.0;
+
+	sink += dive(depth, now_s() + secs);
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit test of --stack-size auto (src/sampler/stack_auto.c and the word
+ * of include/ctop/stack_need.h): the copy grows at once when a walk ran
+ * out of it, shrinks slowly, and keeps a margin over the deepest read. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "../../src/sampler/internal.h"
+#include "tap.h"
+
+#define MS (1000ull * 1000)
+
+static struct stack_need_seen
+seen(uint32_t reach, uint32_t walks, uint32_t truncated_at)
+{
+	return (struct stack_need_seen){ reach, walks, truncated_at };
+}
+
+static void
+test_fit(void)
+{
+	is_int(sampler__stack_fit(0), 1024, "no reach: the smallest copy");
+	is_int(sampler__stack_fit(2000), 4096, "2000 bytes read: half as "
+	    "much again and 1 KiB, in 512-byte steps (4096)");
+	is_int(sampler__stack_fit(60000), 65528, "at most perf's 65528");
+}
+
+static void
+test_word(void)
+{
+	struct stack_need n = { 0 };
+	struct stack_need_seen s;
+
+	stack_need_note(&n, 800, 4096, false);
+	stack_need_note(&n, 3000, 4096, false);
+	stack_need_note(&n, 4096, 4096, true);
+	stack_need_note(&n, 100, 1024, true);
+	s = stack_need_take(&n);
+	ok(s.reach == 4096 && s.walks == 4 && s.truncated_at == 4096,
+	    "the word keeps the deepest reach, the walks and the longest copy "
+	    "that ran out (%u %u %u)", s.reach, s.walks, s.truncated_at);
+	s = stack_need_take(&n);
+	ok(s.reach == 0 && s.walks == 0 && s.truncated_at == 0,
+	    "taking it starts anew");
+	for (int i = 0; i < 70000; i++)
+		stack_need_note(&n, 8, 64, false);
+	s = stack_need_take(&n);
+	ok(s.walks == STACK_NEED_COUNT_MAX && s.reach == 8,
+	    "the count of walks saturates, the reach stays exact");
+}
+
+static void
+test_shrink(void)
+{
+	struct stack_auto a;
+	struct stack_need_seen s;
+	uint32_t to;
+
+	sampler__stack_auto_init(&a, 16384, 0);
+	s = seen(1500, 20, 0);
+	is_int(sampler__stack_auto_next(&a, &s, 10 * MS), 0,
+	    "too few walks yet: the size stays");
+	s = seen(1800, 20, 0);
+	to = sampler__stack_auto_next(&a, &s, 20 * MS);
+	is_int(to, sampler__stack_fit(1800), "after the first walks: down to "
+	    "the deepest read with its margin at once (%u)", to);
+	s = seen(600, 500, 0);
+	is_int(sampler__stack_auto_next(&a, &s, 1000 * MS), 0,
+	    "then shallower walks: no shrink before a window of 2 s");
+	s = seen(600, 10, 0);
+	to = sampler__stack_auto_next(&a, &s, 2100 * MS);
+	is_int(to, sampler__stack_fit(600), "after 2 s of them: shrinks (%u)",
+	    to);
+	s = seen(900, 500, 0);
+	sampler__stack_auto_next(&a, &s, 3000 * MS);
+	is_int(sampler__stack_auto_next(&a, &s, 4200 * MS), 0,
+	    "a window that needed about as much: no reopening for little");
+}
+
+static void
+test_grow(void)
+{
+	struct stack_auto a;
+	struct stack_need_seen s;
+	uint32_t to;
+
+	sampler__stack_auto_init(&a, 4096, 0);
+	a.learned = true;
+	s = seen(4096, 1, 4096);
+	to = sampler__stack_auto_next(&a, &s, 5 * MS);
+	is_int(to, 16384, "a walk ran out of the copy: four times as much "
+	    "at once (%u)", to);
+	s = seen(4096, 3, 4096);
+	is_int(sampler__stack_auto_next(&a, &s, 6 * MS), 0,
+	    "walks of copies taken before the change do not count");
+	s = seen(16384, 1, 16384);
+	is_int(sampler__stack_auto_next(&a, &s, 7 * MS), 65528,
+	    "again: up to perf's most");
+	s = seen(65528, 1, 65528);
+	is_int(sampler__stack_auto_next(&a, &s, 8 * MS), 0,
+	    "at the most: nothing more to do");
+	sampler__stack_auto_init(&a, 4096, 0);
+	a.learned = true;
+	s = seen(3000, 5, 0);
+	to = sampler__stack_auto_next(&a, &s, 5 * MS);
+	is_int(to, sampler__stack_fit(3000), "a walk came within the "
+	    "margin: grows before one runs out (%u)", to);
+	s = seen(20000, 40, 0);
+	is_int(sampler__stack_auto_next(&a, &s, 30 * MS),
+	    sampler__stack_fit(20000), "after a growth the rule relearns "
+	    "within the first walks");
+}
+
+int
+main(void)
+{
+	test_fit();
+	test_word();
+	test_shrink();
+	test_grow();
+	return done_testing();
+}
