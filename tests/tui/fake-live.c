@@ -181,7 +181,7 @@ fake_init(struct fake *f)
 int
 main(int argc, char **argv)
 {
-	struct ui_opts uo = { 1.0, 0, false, false, false, NULL, NULL };
+	struct ui_opts uo = { .delay_s = 1.0 };
 	struct batch_opts bo = { 1.0, 0, 0, 10, NULL, NULL, -1, NULL };
 	struct ui_signals sig = { .quit = &quit_flag };
 	struct fake f;
