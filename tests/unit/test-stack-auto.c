@@ -4,6 +4,9 @@
  * out of it, shrinks slowly, and keeps a margin over the deepest read. */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "../../src/sampler/internal.h"
@@ -112,11 +115,62 @@ test_grow(void)
 	    "within the first walks");
 }
 
+/* The hand-off across threads, as the worker (notes) and the sampler
+ * (takes) use it: every walk counted once, the deepest reach seen (run
+ * under TSan by .ci/run). */
+#define NOTES 20000u
+
+struct noting {
+	struct stack_need need;
+	atomic_bool done;
+};
+
+static void *
+noter(void *arg)
+{
+	struct noting *w = arg;
+
+	for (uint32_t i = 1; i <= NOTES; i++)
+		stack_need_note(&w->need, i % 5000 +
+		    (i == NOTES / 2 ? 60000 : 0), 65528, false);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	struct noting w = { { 0 }, false };
+	struct stack_need_seen s;
+	uint64_t walks = 0;
+	uint32_t reach = 0;
+	bool last = false;
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, noter, &w) != 0) {
+		ok(false, "pthread_create");
+		return;
+	}
+	/* Taken while it notes, then once more after it is done. */
+	while (!last) {
+		last = atomic_load(&w.done);
+		s = stack_need_take(&w.need);
+		walks += s.walks;
+		if (s.reach > reach)
+			reach = s.reach;
+	}
+	pthread_join(t, NULL);
+	ok(walks == NOTES && reach == 60000 + NOTES / 2 % 5000,
+	    "across threads: %llu of %u walks counted, deepest %u",
+	    (unsigned long long)walks, NOTES, reach);
+}
+
 int
 main(void)
 {
 	test_fit();
 	test_word();
+	test_threads();
 	test_shrink();
 	test_grow();
 	return done_testing();
