@@ -235,7 +235,14 @@ wait_interrupt(struct sampler *s, struct sthread *t)
 	pid_t r;
 
 	for (;;) {
-		r = waitpid(tid, &st, __WALL | __WNOTHREAD | WNOHANG);
+		/* Any tracee's report, not only t's: a child in its first
+		 * stop (--children), or a signal to hand back, waits for
+		 * no sample to end. */
+		r = waitpid(-1, &st, __WALL | __WNOTHREAD | WNOHANG);
+		if (r > 0 && r != tid) {
+			handle_status(s, r, st, 0);
+			continue;
+		}
 		if (r == tid) {
 			k = handle_status(s, tid, st, tid);
 			if (k == STOP_OURS)
