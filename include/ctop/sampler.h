@@ -62,7 +62,7 @@ struct sampler_opts {
 	enum sampler_python python;
 	bool all;		/* -a (perf): every process on every CPU,
 				 * pid 0; ctop-prof's own samples skipped */
-	bool children;		/* --children (perf): every process the
+	bool children;		/* --children (both backends): every process the
 				 * target forks is sampled too, and its
 				 * descendants at attach */
 	double max_overhead_pct; /* --max-overhead: the most the profiler

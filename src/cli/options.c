@@ -172,7 +172,8 @@ options_usage(FILE *out)
 "                           ctop-prof-PID-XXXXXX.out in $XDG_RUNTIME_DIR or\n"
 "                           the working directory)\n"
 "      --children           also sample every process the target forks, and\n"
-"                           its descendants at attach (perf backend)\n"
+"                           its descendants at attach (both backends; ptrace:\n"
+"                           traced from their fork, run at once)\n"
 "      --check [PID]        the permission doctor: the kernel's gates, which\n"
 "                           backend would run on PID (or a launched command),\n"
 "                           what each module gives for naming, and the\n"
@@ -625,11 +626,6 @@ options_check(struct options *o, char **cause)
 		    "it cannot be combined with --load");
 	if (o->iterations != 0 && !o->batch && o->output == NULL)
 		o->batch = true;	/* -n only means something in batch */
-	if (o->children && (o->backend == SAMPLER_BACKEND_PTRACE ||
-	    o->mode == SAMPLER_MODE_WALL))
-		return usage_error(cause, "--children needs the perf backend "
-		    "(ptrace does not follow children yet): drop --backend "
-		    "ptrace and --mode wall");
 	if (o->children && o->load != NULL)
 		return usage_error(cause, "--children is for sampling; it "
 		    "cannot be combined with --load");

@@ -42,6 +42,8 @@ enum sthread_state {
  * pointers stay valid while the table grows. */
 struct sthread {
 	pid_t tid;
+	pid_t pid;		/* its process: the target's, or with
+				 * --children a descendant's */
 	uint8_t state;		/* enum sthread_state */
 	bool foreign;		/* auto-attached clone that is not one of
 				 * the target's threads: detach on its first
@@ -70,6 +72,15 @@ struct stack_auto {
 	uint32_t reach;		/* deepest read of the window's walks */
 	uint32_t walks;		/* walks in the window */
 	uint64_t since_ns;	/* the window's start */
+};
+
+/* --children (ptrace): a process the target forked, or a descendant
+ * found at attach. Its threads are in the thread table with its pid. */
+struct schild {
+	pid_t pid;
+	long long watch_kb;	/* VmExe + VmLib at the last look; -1:
+				 * unknown (no event on the first look) */
+	uint64_t watch_read_ns;	/* the last look */
 };
 
 /* budget.c: the overhead budget's window (sampler thread only). */
@@ -130,6 +141,9 @@ struct sampler {
 	/* Sampler thread only. */
 	struct sthread **th;
 	size_t nth, cap;
+	struct schild *kids;		/* --children: processes besides the
+					 * target, alive as far as we know */
+	size_t nkids, kids_cap;
 	uint64_t rng;
 	uint64_t unit_ns;		/* -F's period: the unit of weights */
 	uint64_t held_ns_sum;		/* ptrace: time threads sat stopped
@@ -171,6 +185,10 @@ struct sampler {
 
 /* sampler.c */
 void sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid);
+/* The same for a thread of process pid (--children: a REC_EXEC,
+ * REC_PROC_NEW or REC_PROC_GONE of a child carries its pid). */
+void sampler__push_proc(struct sampler *s, uint32_t type, pid_t pid,
+    pid_t tid);
 void sampler__push_exit(struct sampler *s, int wait_status);
 void sampler__note_pause(struct sampler *s, uint64_t ns);
 int sampler__set_cause(char **cause, const char *fmt, ...)
@@ -284,6 +302,9 @@ bool sampler__py_wants_ptrace(struct sampler *s);
 int sampler__attach(struct sampler *s, char **cause);
 int sampler__seize(struct sampler *s, pid_t tid);
 int sampler__scan(struct sampler *s);
+/* Seizes every thread of process pid not traced yet; how many, or
+ * -errno. */
+int sampler__scan_proc(struct sampler *s, pid_t pid);
 /* keep: job control; threads that live on stay listed as STH_RELEASED,
  * for sampler__reattach(). */
 void sampler__detach_all(struct sampler *s, bool keep);
@@ -291,7 +312,15 @@ void sampler__reattach(struct sampler *s);
 
 /* ptrace_threads.c: the thread table */
 struct sthread *sampler__find(struct sampler *s, pid_t tid);
-struct sthread *sampler__add(struct sampler *s, pid_t tid);
+/* Adds tid, a thread of process pid traced by us (seized or
+ * auto-attached); pid 0: the target's, unless /proc says otherwise. */
+struct sthread *sampler__add(struct sampler *s, pid_t pid, pid_t tid);
+/* Whether t is one of the target's threads (not a child's). */
+static inline bool
+sampler__of_target(const struct sampler *s, const struct sthread *t)
+{
+	return t->pid == s->opts.pid;
+}
 void sampler__mark_dead(struct sampler *s, struct sthread *t);
 void sampler__sweep(struct sampler *s);
 void sampler__free_table(struct sampler *s);
@@ -299,7 +328,31 @@ void sampler__schedule(struct sampler *s, struct sthread *t, uint64_t now);
 void sampler__open_fds(struct sampler *s, struct sthread *t);
 void sampler__cpu_rebase(struct sampler *s, struct sthread *t);
 
+/* ptrace_children.c: --children on the ptrace backend. The options
+ * every seize sets (fork, vfork and exec followed with --children). */
+long sampler__seize_opts(const struct sampler *s);
+struct schild *sampler__child_find(struct sampler *s, pid_t pid);
+/* A task the kernel attached to us: new_tid reported by parent's fork,
+ * vfork or clone event (ev), or (parent NULL) a stop of a tid we did not
+ * know. Adds it as a thread or, with --children, as a new process
+ * (REC_PROC_NEW); returns its entry or NULL. */
+struct sthread *sampler__born(struct sampler *s, const struct sthread *parent,
+    int ev, pid_t new_tid);
+/* Process pid's leader is gone: REC_PROC_GONE, forgotten. */
+void sampler__child_gone(struct sampler *s, pid_t pid);
+/* Process pid (not the target) exec'd: REC_EXEC with its pid. */
+void sampler__child_exec(struct sampler *s, pid_t pid, pid_t tid);
+/* Before a sample of a child's thread: REC_MAPS_CHANGED with its pid
+ * when the size of its executable mappings changed (no mmap events). */
+void sampler__child_watch(struct sampler *s, pid_t pid);
+/* Seizes the target's descendants now (at attach, after a job-control
+ * stop), each a process of its own. */
+void sampler__children_attach(struct sampler *s);
+void sampler__children_free(struct sampler *s);
+
 /* procfs.c: small /proc readers; no stdio, no allocation. */
+/* The process (thread group) of tid and its parent; 0 when unknown. */
+pid_t sampler__proc_tgid(pid_t tid, pid_t *ppid);
 ssize_t sampler__proc_read(const char *path, char *buf, size_t size);
 int sampler__proc_stat(const char *stat, char *state, unsigned long *flags);
 char sampler__proc_state_fd(int fd);

@@ -7,6 +7,7 @@ libctop_a_SOURCES += \
 	src/sampler/procfs.c \
 	src/sampler/ptrace_attach.c \
 	src/sampler/ptrace_backend.c \
+	src/sampler/ptrace_children.c \
 	src/sampler/ptrace_threads.c \
 	src/sampler/python_side.c \
 	src/sampler/sampler.c \
@@ -27,12 +28,16 @@ UNIT_TESTS += tests/unit/test-sampler
 check_PROGRAMS += \
 	tests/targets/forkchurn \
 	tests/targets/forker \
+	tests/targets/forklat \
 	tests/targets/sigcount \
 	tests/targets/spin \
 	tests/targets/threadchurn
 tests_targets_forkchurn_SOURCES = tests/targets/forkchurn.c
 tests_targets_forkchurn_CFLAGS = -O2 -g
 tests_targets_forkchurn_LDFLAGS =
+tests_targets_forklat_SOURCES = tests/targets/forklat.c
+tests_targets_forklat_CFLAGS = -O2 -g
+tests_targets_forklat_LDFLAGS =
 tests_targets_forker_SOURCES = tests/targets/forker.c
 tests_targets_forker_CFLAGS = -O2 -g
 tests_targets_forker_LDFLAGS =
@@ -105,7 +110,9 @@ check_PROGRAMS += tests/targets/deepstack
 tests_targets_deepstack_SOURCES = tests/targets/deepstack.c
 tests_targets_deepstack_CFLAGS = -O2 -g -fomit-frame-pointer
 tests_targets_deepstack_LDFLAGS =
-SCRIPT_TESTS += tests/integration/run-children.sh
-EXTRA_DIST += tests/integration/run-children.sh
+SCRIPT_TESTS += tests/integration/run-children.sh \
+	tests/integration/run-children-ptrace.sh
+EXTRA_DIST += tests/integration/run-children.sh \
+	tests/integration/run-children-ptrace.sh
 SCRIPT_TESTS += tests/integration/run-all.sh
 EXTRA_DIST += tests/integration/run-all.sh

@@ -185,12 +185,27 @@ sampler__proc_auxv_id(pid_t pid)
 	return n > 0 ? h : 0;
 }
 
+/* The number after "key:" in a status text, -1 without one. */
+static long
+status_value(const char *text, const char *key)
+{
+	const char *p;
+	size_t klen = strlen(key);
+
+	for (p = text; p; ) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == ':')
+			return strtol(p + klen + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
 static long
 proc_status_field(pid_t pid, pid_t tid, const char *key)
 {
 	char path[64], buf[4096];
-	const char *p;
-	size_t klen = strlen(key);
 
 	if (tid > 0)
 		snprintf(path, sizeof path, "/proc/%d/task/%d/status", pid,
@@ -199,14 +214,24 @@ proc_status_field(pid_t pid, pid_t tid, const char *key)
 		snprintf(path, sizeof path, "/proc/%d/status", pid);
 	if (sampler__proc_read(path, buf, sizeof buf) < 0)
 		return -1;
-	for (p = buf; p; ) {
-		if (strncmp(p, key, klen) == 0 && p[klen] == ':')
-			return strtol(p + klen + 1, NULL, 10);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
+	return status_value(buf, key);
+}
+
+/* /proc/TID names any thread (hidden from the listing, not from open). */
+pid_t
+sampler__proc_tgid(pid_t tid, pid_t *ppid)
+{
+	char path[64], buf[4096];
+	long tgid, pp;
+
+	*ppid = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+	if (sampler__proc_read(path, buf, sizeof buf) < 0)
+		return 0;
+	tgid = status_value(buf, "Tgid");
+	pp = status_value(buf, "PPid");
+	*ppid = pp > 0 ? (pid_t)pp : 0;
+	return tgid > 0 ? (pid_t)tgid : 0;
 }
 
 /* TracerPid of a thread (tid 0: the process), -1 when unknown. */

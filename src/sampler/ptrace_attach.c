@@ -20,14 +20,10 @@
 #define PF_KTHREAD_FLAG 0x00200000ul	/* include/linux/sched.h */
 #define DETACH_WAIT_NS 200000000ull
 
-static const long seize_opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
-    PTRACE_O_TRACEEXIT;
-
 int
 sampler__seize(struct sampler *s, pid_t tid)
 {
-	(void)s;
-	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)seize_opts) < 0)
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)sampler__seize_opts(s)) < 0)
 		return -errno;
 	return 0;
 }
@@ -100,10 +96,15 @@ attach_precheck(pid_t pid, char **cause)
 }
 
 /* Seizes every thread listed in /proc/PID/task that is not traced yet:
- * at attach, and every 100 ms as a safety net behind TRACECLONE.
- * Returns how many were new, or -errno. */
+ * at attach, and every 100 ms as a safety net behind TRACECLONE. */
 int
 sampler__scan(struct sampler *s)
+{
+	return sampler__scan_proc(s, s->opts.pid);
+}
+
+int
+sampler__scan_proc(struct sampler *s, pid_t pid)
 {
 	char path[64], buf[512], state;
 	struct dirent *de;
@@ -111,7 +112,7 @@ sampler__scan(struct sampler *s)
 	pid_t tid;
 	int err, added = 0;
 
-	snprintf(path, sizeof path, "/proc/%d/task", s->opts.pid);
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
 		return -errno;
@@ -122,7 +123,7 @@ sampler__scan(struct sampler *s)
 		/* A zombie thread (a leader that called pthread_exit, a
 		 * thread not reaped yet) has nothing left to sample. */
 		snprintf(path, sizeof path, "/proc/%d/task/%d/stat",
-		    s->opts.pid, tid);
+		    pid, tid);
 		if (sampler__proc_read(path, buf, sizeof buf) < 0 ||
 		    sampler__proc_stat(buf, &state, NULL) < 0 ||
 		    state == 'Z' || state == 'X')
@@ -131,11 +132,11 @@ sampler__scan(struct sampler *s)
 		/* EPERM here: TRACECLONE attached it already and its stop is
 		 * not collected yet; ESRCH: it just exited. */
 		if (err == -EPERM &&
-		    sampler__proc_tracer(s->opts.pid, tid) != gettid())
+		    sampler__proc_tracer(pid, tid) != gettid())
 			continue;
 		if (err == -ESRCH)
 			continue;
-		if (!sampler__add(s, tid)) {
+		if (!sampler__add(s, pid, tid)) {
 			closedir(d);
 			return -ENOMEM;
 		}
@@ -175,7 +176,7 @@ sampler__attach(struct sampler *s, char **cause)
 		    "(check the PID)", pid, strerror(-err));
 		return err;
 	}
-	if (!s->leader_zombie && !sampler__add(s, pid)) {
+	if (!s->leader_zombie && !sampler__add(s, pid, pid)) {
 		sampler__set_cause(cause, "attach to %d: out of memory", pid);
 		return -ENOMEM;
 	}
@@ -195,7 +196,16 @@ sampler__attach(struct sampler *s, char **cause)
 		    "profile)", pid);
 		return -ESRCH;
 	}
+	sampler__children_attach(s);
 	return 0;
+}
+
+/* A stop that reports a new task (its tid in the event message). */
+static bool
+is_birth(int ev)
+{
+	return ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK ||
+	    ev == PTRACE_EVENT_VFORK;
 }
 
 /* Waits for the next stop or exit of one tracee, up to deadline.
@@ -256,9 +266,11 @@ detach_one(struct sampler *s, struct sthread *t, bool keep)
 		}
 		sig = WSTOPSIG(st);
 		ev = st >> 16;
-		if (ev == PTRACE_EVENT_CLONE &&
+		/* A task born now is ours too: detached later in the loop
+		 * of sampler__detach_all(). */
+		if (is_birth(ev) &&
 		    ptrace(PTRACE_GETEVENTMSG, t->tid, NULL, &msg) == 0)
-			sampler__add(s, (pid_t)msg);
+			sampler__born(s, t, ev, (pid_t)msg);
 		/* A signal-delivery-stop gives its signal back; every other
 		 * stop (ours, group-stop, exit, exec, clone) detaches with 0.
 		 * Our interrupt, if still pending, is cleared by the detach. */
@@ -304,9 +316,10 @@ sampler__detach_all(struct sampler *s, bool keep)
 				sampler__push_exit(s, st);
 			continue;
 		}
-		if (st >> 16 == PTRACE_EVENT_CLONE &&
+		if (is_birth(st >> 16) &&
 		    ptrace(PTRACE_GETEVENTMSG, r, NULL, &msg) == 0) {
-			t = sampler__add(s, (pid_t)msg);
+			t = sampler__born(s, sampler__find(s, r), st >> 16,
+			    (pid_t)msg);
 			if (t)
 				detach_one(s, t, keep);
 		}
@@ -361,6 +374,8 @@ sampler__reattach(struct sampler *s)
 	do {
 		n = sampler__scan(s);
 	} while (n > 0);
+	/* Children born while released were not attached by the kernel. */
+	sampler__children_attach(s);
 	if (s->nth == 0 && (!s->leader_zombie || s->opts.launched)) {
 		reattach_gone(s);
 		return;

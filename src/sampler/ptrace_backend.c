@@ -44,28 +44,26 @@ resume(pid_t tid, int sig)
 	ptrace(PTRACE_CONT, tid, NULL, (void *)(long)sig);
 }
 
-/* PTRACE_EVENT_EXEC: every other thread is gone (the execing one took the
- * leader's tid); the leader's /proc fd and stack cache are stale. */
+/* PTRACE_EVENT_EXEC: every other thread of t's process is gone (the
+ * execing one took the leader's tid, t's); the leader's /proc fd and
+ * stack cache are stale. */
 static void
-on_exec(struct sampler *s, pid_t tid)
+on_exec(struct sampler *s, struct sthread *t)
 {
-	struct sthread *t;
 	size_t i;
 
 	for (i = 0; i < s->nth; i++)
-		if (s->th[i]->tid != tid)
+		if (s->th[i] != t && s->th[i]->pid == t->pid)
 			sampler__mark_dead(s, s->th[i]);
-	t = sampler__find(s, tid);
-	if (!t)
-		t = sampler__add(s, tid);
-	if (!t)
-		return;
 	sampler__open_fds(s, t);
 	sampler__cpu_rebase(s, t);
 	t->stk_lo = t->stk_hi = 0;
 	t->state = STH_RUNNING;
 	t->exit_pushed = false;
-	sampler__push_thread(s, REC_EXEC, tid);
+	if (sampler__of_target(s, t))
+		sampler__push_thread(s, REC_EXEC, t->tid);
+	else
+		sampler__child_exec(s, t->pid, t->tid);
 }
 
 static int
@@ -73,6 +71,8 @@ on_exited(struct sampler *s, struct sthread *t, pid_t tid, int st)
 {
 	if (t)
 		sampler__mark_dead(s, t);
+	else if (tid != s->opts.pid)
+		sampler__child_gone(s, tid);	/* a child's leader, if one */
 	if (tid == s->opts.pid)
 		sampler__push_exit(s, st);
 	return STOP_GONE;
@@ -126,10 +126,10 @@ handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
 		return on_exited(s, t, tid, st);
 	if (!WIFSTOPPED(st))
 		return STOP_HANDLED;
-	/* A stop from a tid we do not know: a clone whose parent's
-	 * PTRACE_EVENT_CLONE we have not collected yet. */
+	/* A stop from a tid we do not know: a clone (or, with --children,
+	 * a fork) whose parent's event we have not collected yet. */
 	if (!t)
-		t = sampler__add(s, tid);
+		t = sampler__born(s, NULL, 0, tid);
 	if (!t) {
 		resume(tid, 0);
 		return STOP_HANDLED;
@@ -160,14 +160,19 @@ handle_status(struct sampler *s, pid_t tid, int st, pid_t want)
 	case PTRACE_EVENT_STOP:
 		return on_event_stop(s, t, sig, want);
 	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		/* The new task waits in its first stop until we see it
+		 * (often that stop came first); the parent goes on now. */
 		if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0)
-			sampler__add(s, (pid_t)msg);
+			sampler__born(s, t, ev, (pid_t)msg);
 		break;
 	case PTRACE_EVENT_EXEC:
-		on_exec(s, tid);
+		on_exec(s, t);
 		break;
 	case PTRACE_EVENT_EXIT:
-		if (!t->foreign && !t->exit_pushed) {
+		if (!t->foreign && !t->exit_pushed &&
+		    sampler__of_target(s, t)) {
 			sampler__push_thread(s, REC_THREAD_EXIT, tid);
 			t->exit_pushed = true;
 		}
@@ -230,7 +235,14 @@ wait_interrupt(struct sampler *s, struct sthread *t)
 	pid_t r;
 
 	for (;;) {
-		r = waitpid(tid, &st, __WALL | __WNOTHREAD | WNOHANG);
+		/* Any tracee's report, not only t's: a child in its first
+		 * stop (--children), or a signal to hand back, waits for
+		 * no sample to end. */
+		r = waitpid(-1, &st, __WALL | __WNOTHREAD | WNOHANG);
+		if (r > 0 && r != tid) {
+			handle_status(s, r, st, 0);
+			continue;
+		}
 		if (r == tid) {
 			k = handle_status(s, tid, st, tid);
 			if (k == STOP_OURS)
@@ -349,11 +361,14 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 		count(s, &s->failed);
 		return;
 	}
-	/* Before the sample: the worker must read new maps first. */
-	sampler__maps_watch_pc(s, t->tid, u.rip, ts);
+	/* Before the sample: the worker must read new maps first. A
+	 * child's are watched by size only (sampler__child_watch). */
+	if (sampler__of_target(s, t))
+		sampler__maps_watch_pc(s, t->tid, u.rip, ts);
 	/* The Python chain while the thread is held: it fits the native
-	 * stack read below exactly. */
-	py = sampler__py_walk(s, t->tid, 0);
+	 * stack read below exactly. The probe knows the target only. */
+	py = sampler__of_target(s, t) ? sampler__py_walk(s, t->tid, 0) :
+	    REC_PY_NONE;
 	cap = sizeof *rec + s->opts.stack_size;
 	cap += sampler__py_room(s, cap);
 	rec = ring_reserve(s->ring, REC_SAMPLE, cap);
@@ -383,7 +398,7 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 		flags |= SAMPLE_IN_KERNEL;
 	rec->time_ns = ts;
 	rec->tid = t->tid;
-	rec->pid = s->opts.pid;
+	rec->pid = t->pid;
 	rec->reserved = 0;
 	rec->flags = flags;
 	regs_to_dwarf(&u, rec->regs);
@@ -412,7 +427,7 @@ static uint64_t
 cpu_weight(struct sampler *s, struct sthread *t, bool *known)
 {
 	uint64_t ns = sampler__proc_cpu_ns(s->schedstat_ok ? t->sched_fd :
-	    t->stat_fd, s->opts.pid, t->tid, s->schedstat_ok);
+	    t->stat_fd, t->pid, t->tid, s->schedstat_ok);
 	int64_t period = (int64_t)s->unit_ns;
 
 	*known = ns != 0;
@@ -449,7 +464,7 @@ sample_thread(struct sampler *s, struct sthread *t)
 
 	/* No kept fd (the fd limit was hit): open the file each time. */
 	state = t->stat_fd >= 0 ? sampler__proc_state_fd(t->stat_fd) :
-	    sampler__proc_state_tid(s->opts.pid, t->tid);
+	    sampler__proc_state_tid(t->pid, t->tid);
 	/* Gone without a report to us: a thread that exited (and was
 	 * reaped) before its parent's PTRACE_EVENT_CLONE was collected is
 	 * added back by that event. Drop it, or its entry and its kept fd
@@ -470,7 +485,10 @@ sample_thread(struct sampler *s, struct sthread *t)
 		t->cpu_acc -= (int64_t)(weight * s->unit_ns);
 	if (s->lost_pending)
 		tell_lost(s);
-	sampler__maps_watch(s, t->tid);
+	if (sampler__of_target(s, t))
+		sampler__maps_watch(s, t->tid);
+	else
+		sampler__child_watch(s, t->pid);
 	t->irq_t0 = util_now_ns();
 	t->irq_flags = flags;
 	t->irq_weight = weight;
@@ -648,6 +666,7 @@ sampler__ptrace_run(struct sampler *s)
 			sampler__set_cause(&cause, "sampler: out of memory");
 		sampler__detach_all(s, false);
 		sampler__free_table(s);
+		sampler__children_free(s);
 		sampler__attach_result(s, err, cause);
 		return;
 	}
@@ -658,4 +677,5 @@ sampler__ptrace_run(struct sampler *s)
 	sampler__detach_all(s, false);
 	sampler__stop_clocks(s);
 	sampler__free_table(s);
+	sampler__children_free(s);
 }

@@ -61,14 +61,14 @@ sampler__open_fds(struct sampler *s, struct sthread *t)
 	if (t->sched_fd >= 0)
 		close(t->sched_fd);
 	t->sched_fd = -1;
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", s->opts.pid,
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", t->pid,
 	    t->tid);
 	t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (t->stat_fd < 0 || s->opts.mode != SAMPLER_MODE_CPU ||
 	    !s->schedstat_ok)
 		return;
 	snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat",
-	    s->opts.pid, t->tid);
+	    t->pid, t->tid);
 	t->sched_fd = open(path, O_RDONLY | O_CLOEXEC);
 }
 
@@ -80,15 +80,15 @@ sampler__cpu_rebase(struct sampler *s, struct sthread *t)
 	if (s->opts.mode != SAMPLER_MODE_CPU)
 		return;
 	t->cpu_last = sampler__proc_cpu_ns(s->schedstat_ok ? t->sched_fd :
-	    t->stat_fd, s->opts.pid, t->tid, s->schedstat_ok);
+	    t->stat_fd, t->pid, t->tid, s->schedstat_ok);
 	t->cpu_acc = 0;
 }
 
-/* Adds a thread that is traced by us (seized or auto-attached). A clone
- * that is not in /proc/PID/task is a new process, not a thread: it is
- * marked foreign and detached on its first stop. */
+/* Adds a thread that is traced by us (seized or auto-attached). Without
+ * --children, a clone that is not in /proc/PID/task is a new process,
+ * not a thread: it is marked foreign and detached on its first stop. */
 struct sthread *
-sampler__add(struct sampler *s, pid_t tid)
+sampler__add(struct sampler *s, pid_t pid, pid_t tid)
 {
 	struct sthread *t;
 	uint64_t now = util_now_ns();
@@ -102,17 +102,21 @@ sampler__add(struct sampler *s, pid_t tid)
 	if (!t)
 		return NULL;
 	t->tid = tid;
+	t->pid = pid ? pid : s->opts.pid;
 	t->state = STH_RUNNING;
 	t->stat_fd = t->sched_fd = -1;
 	sampler__open_fds(s, t);
 	/* ENOENT: not a thread of the target. Other errors (EMFILE) only
 	 * mean the state is read without a kept fd. */
-	t->foreign = t->stat_fd < 0 && errno == ENOENT;
+	t->foreign = t->stat_fd < 0 && errno == ENOENT &&
+	    sampler__of_target(s, t);
 	sampler__cpu_rebase(s, t);
 	t->next_ns = now;
 	sampler__schedule(s, t, now);
 	s->th[s->nth++] = t;
-	if (!t->foreign) {
+	/* A child's threads are not the target's: no thread records (as
+	 * with perf); the worker knows the process by its samples. */
+	if (!t->foreign && sampler__of_target(s, t)) {
 		atomic_fetch_add_explicit(&s->threads, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&s->threads_seen, 1,
 		    memory_order_relaxed);
@@ -122,13 +126,17 @@ sampler__add(struct sampler *s, pid_t tid)
 }
 
 /* The thread is gone (reaped, vanished or detached): tell the worker once
- * and drop it at the next sweep. */
+ * and drop it at the next sweep. A child's leader gone is its process
+ * gone (its exit is reported last, when the group is empty). */
 void
 sampler__mark_dead(struct sampler *s, struct sthread *t)
 {
 	if (t->state == STH_DEAD)
 		return;
-	if (!t->foreign) {
+	if (!sampler__of_target(s, t)) {
+		if (t->tid == t->pid)
+			sampler__child_gone(s, t->pid);
+	} else if (!t->foreign) {
 		if (!t->exit_pushed)
 			sampler__push_thread(s, REC_THREAD_EXIT, t->tid);
 		atomic_fetch_sub_explicit(&s->threads, 1, memory_order_relaxed);

@@ -68,16 +68,22 @@ sampler__push_mmap(struct sampler *s, uint64_t t,
 }
 
 void
-sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid)
+sampler__push_proc(struct sampler *s, uint32_t type, pid_t pid, pid_t tid)
 {
 	struct rec_thread r;
 
 	memset(&r, 0, sizeof r);
 	r.time_ns = util_now_ns();
-	r.pid = s->opts.pid;
+	r.pid = pid;
 	r.tid = tid;
-	sampler__proc_comm(s->opts.pid, tid, r.comm);
+	sampler__proc_comm(pid, tid, r.comm);
 	ring_push(s->ring, type, &r, sizeof r);
+}
+
+void
+sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid)
+{
+	sampler__push_proc(s, type, s->opts.pid, tid);
 	if (type == REC_EXEC)
 		sampler__py_exec(s);
 	else if (type == REC_MAPS_CHANGED)
@@ -219,16 +225,6 @@ sampler_thread(void *arg)
 	/* -a failed with its own cause (sampler__perf_run). */
 	if (s->opts.all)
 		return NULL;
-	/* ptrace does not follow children (yet): no silent fallback. */
-	if (s->opts.children) {
-		char *cause = NULL;
-
-		sampler__set_cause(&cause, "--children needs the perf "
-		    "backend, which cannot run here: %s", s->note[0] ?
-		    s->note : "perf_event_open refused");
-		sampler__attach_result(s, -EPERM, cause);
-		return NULL;
-	}
 	if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
 	    s->opts.mode == SAMPLER_MODE_WALL)
 		snprintf(s->note, sizeof s->note, "perf not used: --mode wall "

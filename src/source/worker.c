@@ -494,6 +494,23 @@ worker_handle_mmap(struct worker *w, const struct rec_mmap *m, size_t len)
 	symbols_note_mapping(sym, &map);
 }
 
+/* A child's maps changed (ptrace, which sees no mmap: its executable
+ * mappings grew or shrank): its image is its own from now on, read again
+ * (a state made just now has read them already). */
+static void
+worker_child_maps(struct worker *w, const struct rec_thread *t)
+{
+	struct child *c;
+	bool had_own;
+
+	if (!worker_children(w))
+		return;
+	c = children_get(&w->children, t->pid);
+	had_own = c != NULL && c->own;
+	if ((c = children_own(&w->children, t->pid)) != NULL && had_own)
+		symbols_reload_at(c->symbols, t->time_ns);
+}
+
 static void
 worker_handle_record(struct worker *w, uint32_t type, const void *data,
     size_t len)
@@ -543,7 +560,9 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 		}
 		break;
 	case REC_MAPS_CHANGED:
-		if (w->symbols != NULL && len >= sizeof *t)
+		if (len >= sizeof *t && worker_is_child(w, t->pid))
+			worker_child_maps(w, t);
+		else if (w->symbols != NULL && len >= sizeof *t)
 			symbols_reload_at(w->symbols, t->time_ns);
 		break;
 	case REC_MMAP:

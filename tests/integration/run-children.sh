@@ -145,12 +145,4 @@ ok $? "P: zoom into '$z1', then '$z2', then all ('$z3')" || show
 keys q
 wait_has "EXITED:"; ok $? "q quits" || show
 
-# 6. Usage.
-for bad in "--backend ptrace" "--mode wall"; do
-	# shellcheck disable=SC2086
-	"$CTOP" --children $bad -o "$WORKDIR/bad.folded" -- true >/dev/null 2>"$WORKDIR/err"
-	rc=$?
-	[ "$rc" = 2 ] && [ "$(wc -l <"$WORKDIR/err")" = 1 ]
-	ok $? "--children $bad: usage error (exit $rc): $(cat "$WORKDIR/err")"
-done
 done_testing
