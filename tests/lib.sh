@@ -106,37 +106,32 @@ sampling() {
 tracer_of() { awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
 # True when pid and all its threads run untraced and are not stopped.
-# Says why on stdout as a diag line when it is not (gone, a thread
-# stopped, or traced), so that a failure explains itself in the log.
 target_healthy() {
 	local pid=$1 t st tr
-	if [ ! -d "/proc/$pid" ]; then
-		diag "target $pid is gone$(wait_status "$pid")"
-		return 1
-	fi
+	[ -d "/proc/$pid" ] || return 1
 	for t in /proc/"$pid"/task/*; do
 		st=$(awk '/^State:/ {print $2}' "$t/status" 2>/dev/null)
 		tr=$(awk '/^TracerPid:/ {print $2}' "$t/status" 2>/dev/null)
-		case "$st" in t|T)
-			diag "target $pid: thread ${t##*/} in state $st"
-			return 1 ;;
-		esac
-		if [ "${tr:-0}" != 0 ]; then
-			diag "target $pid: thread ${t##*/} traced by $tr"
-			return 1
-		fi
+		case "$st" in t|T) return 1 ;; esac
+		[ "${tr:-0}" = 0 ] || return 1
 	done
 	return 0
 }
 
-# wait_status PID: ", exit status N" when PID is this shell's child that
-# ended (a signal shows as 128 + its number), else nothing.
-wait_status() {
-	local rc
-	kill -0 "$1" 2>/dev/null && return
-	wait "$1" 2>/dev/null
-	rc=$?
-	[ "$rc" = 127 ] || echo ", exit status $rc"
+# target_why PID: why target_healthy said no (gone; a thread stopped; a
+# thread traced), for a failure's diag line.
+target_why() {
+	local pid=$1 t st tr
+	if [ ! -d "/proc/$pid" ]; then
+		echo "target $pid is gone"
+		return
+	fi
+	for t in /proc/"$pid"/task/*; do
+		st=$(awk '/^State:/ {print $2}' "$t/status" 2>/dev/null)
+		tr=$(awk '/^TracerPid:/ {print $2}' "$t/status" 2>/dev/null)
+		case "$st" in t|T) echo "thread ${t##*/} in state $st" ;; esac
+		[ "${tr:-0}" = 0 ] || echo "thread ${t##*/} traced by $tr"
+	done
 }
 
 # Share (0-100, one decimal) of samples in folded FILE whose stack contains

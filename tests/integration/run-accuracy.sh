@@ -28,7 +28,13 @@ record() {
 		-o "$WORKDIR/$name.folded" 2>"$WORKDIR/$name.err"
 	ok $? "$name: recorded ($(cat "$WORKDIR/$name.err"))"
 	target_healthy "$pid"
-	ok $? "$name: target healthy afterwards"
+	if ! ok $? "$name: target healthy afterwards"; then
+		local why rc
+		why=$(target_why "$pid")
+		wait "$pid" 2>/dev/null	# its exit status, when it is gone
+		rc=$?
+		diag "$why, wait status $rc: $(tail -3 "$WORKDIR/$name.out")"
+	fi
 	kill "$pid" 2>/dev/null
 }
 
