@@ -118,6 +118,7 @@ struct sampler_stats {
 	double hz_now, hz_min;
 	uint64_t hz_changes;
 	double budget_pct, cost_pct;
+	double cost_median_pct;	/* the median of the last 5 windows' */
 	/* Python frames (python.h): what the probe found, e.g.
 	 * "python 3.12", "python off: CPython 3.9 not supported", "" when
 	 * not a CPython process under --python auto; and the walks. */

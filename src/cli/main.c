@@ -510,7 +510,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
-	char taken[96] = "", budget[160] = "", procs[160] = "", stk[224];
+	char taken[96] = "", budget[224] = "", procs[160] = "", stk[224];
 	double secs;
 	int i;
 
@@ -519,8 +519,10 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	if (st.budget_pct > 0)
 		snprintf(budget, sizeof budget, "; budget %g%%: asked %.1f Hz "
 		    "at the end, %.1f at the lowest, %llu changes, last cost "
-		    "%.2f%%", st.budget_pct, st.hz_now, st.hz_min,
-		    (unsigned long long)st.hz_changes, st.cost_pct);
+		    "%.2f%% (median of the last windows %.2f%%)",
+		    st.budget_pct, st.hz_now, st.hz_min,
+		    (unsigned long long)st.hz_changes, st.cost_pct,
+		    st.cost_median_pct);
 	source_summary(src, &ws);
 	frames = ws.fp_frames + ws.dwarf_frames;
 	if (ws.fp_note[0] != '\0' && frames > 0)

@@ -104,6 +104,40 @@ note_shared(struct sampler_budget *b, uint64_t now, uint64_t cpu)
  * its own cost to the target so far (ns). Returns the period multiple it
  * should now sample at when that changed, else 0; the backend applies it
  * and says so with sampler__budget_commit. */
+/* The median cost of the last BUDGET_RECENT windows (fewer at first):
+ * one window is noisy on a loaded machine (a thread held while the
+ * sampler waits for a CPU), a few of them say what the budget keeps. */
+static uint32_t
+recent_median(const struct sampler_budget *b)
+{
+	uint32_t v[BUDGET_RECENT], t;
+	unsigned n = b->n_recent < BUDGET_RECENT ? b->n_recent : BUDGET_RECENT;
+
+	for (unsigned i = 0; i < n; i++)
+		v[i] = b->recent_ppm[i];
+	for (unsigned i = 1; i < n; i++)	/* insertion sort of five */
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n ? v[n / 2] : 0;
+}
+
+static void
+note_window(struct sampler *s, double ratio)
+{
+	struct sampler_budget *b = &s->budget;
+	double ppm = ratio * 1e6;
+
+	b->recent_ppm[b->n_recent++ % BUDGET_RECENT] =
+	    ppm > UINT32_MAX ? UINT32_MAX : (uint32_t)ppm;
+	atomic_store_explicit(&s->budget_cost_ppm, (uint64_t)ppm,
+	    memory_order_relaxed);
+	atomic_store_explicit(&s->budget_median_ppm, recent_median(b),
+	    memory_order_relaxed);
+}
+
 unsigned
 sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
 {
@@ -133,8 +167,7 @@ sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
 	    now - b->t0 < BUDGET_MAX_WINDOW_NS))
 		return 0;
 	ratio = (double)(cost_ns - b->cost0) / (double)(cpu - b->cpu0);
-	atomic_store_explicit(&s->budget_cost_ppm, (uint64_t)(ratio * 1e6),
-	    memory_order_relaxed);
+	note_window(s, ratio);
 	b->t0 = now;
 	b->cost0 = cost_ns;
 	b->cpu0 = cpu;

@@ -84,11 +84,14 @@ struct schild {
 };
 
 /* budget.c: the overhead budget's window (sampler thread only). */
+#define BUDGET_RECENT 5		/* windows whose median the summary gives */
 struct sampler_budget {
 	double limit;		/* share of the target's CPU; 0: off */
 	uint64_t t0, cost0, cpu0, n0; /* the window's start (n: samples) */
 	uint64_t shared_ns;	/* ctop-prof's CPU time taken from it */
 	uint64_t tick_ns, tick_cpu, tick_own;	/* the last tick */
+	uint32_t recent_ppm[BUDGET_RECENT];	/* the last windows' costs */
+	unsigned n_recent;		/* windows judged so far */
 	double ncpu;		/* CPUs online at start */
 };
 
@@ -135,7 +138,7 @@ struct sampler {
 	 * moved, and the last window's cost (parts per million of the
 	 * target's CPU time). */
 	_Atomic unsigned period_k, period_k_max;
-	_Atomic uint64_t hz_changes, budget_cost_ppm;
+	_Atomic uint64_t hz_changes, budget_cost_ppm, budget_median_ppm;
 	struct sampler_budget budget;	/* sampler thread only */
 
 	/* Sampler thread only. */

@@ -538,6 +538,7 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->hz_changes = load(&s->hz_changes);
 	out->budget_pct = s->opts.max_overhead_pct;
 	out->cost_pct = (double)load(&s->budget_cost_ppm) / 1e4;
+	out->cost_median_pct = (double)load(&s->budget_median_ppm) / 1e4;
 }
 
 static int

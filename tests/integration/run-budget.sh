@@ -25,14 +25,16 @@ cleanup_pid "$t"
 	-o "$WORKDIR/ratio.folded" -p "$t" 2>"$WORKDIR/err"
 ok $? "ratio under --max-overhead 0.3: recorded ($(tail -1 "$WORKDIR/err" | cut -c1-300))"
 now=$(summary_field 'budget 0.3%: asked \([0-9.]*\) Hz at the end')
-cost=$(summary_field 'last cost \([0-9.]*\)%')
+cost=$(summary_field 'median of the last windows \([0-9.]*\)%')
 changes=$(summary_field ', \([0-9]*\) changes')
 taken=$(summary_field ', \([0-9]*\) taken')
 awk -v h="${now:-999}" 'BEGIN { exit !(h < 999 && h >= 1) }' && [ "${changes:-0}" -ge 1 ]
 ok $? "the rate was lowered: asked ${now:-?} Hz at the end (-F 999), ${changes:-?} changes"
-# One window's cost is noisy on a shared machine: within 2x of the budget.
+# One window's cost is noisy on a shared machine (1.00% once on a loaded
+# one: a thread held while the sampler waits for a CPU): the median of
+# the last five, within 2x of the budget.
 awk -v c="${cost:-99}" 'BEGIN { exit !(c <= 0.6) }'
-ok $? "the last window cost ${cost:-?}% of the target's CPU time (budget 0.3%, want <= 0.6)"
+ok $? "the last windows cost ${cost:-?}% of the target's CPU time (median; budget 0.3%, want <= 0.6)"
 # Fewer samples, more noise: 4 standard deviations of a share estimated
 # from the samples taken, weighted: ptrace weighs each by the CPU time since
 # the thread's last one, and exponential gaps make those weights as
@@ -53,10 +55,10 @@ ok $? "shares exact at the lowered rate: work_a $a% (75), work_b $b% (25), +- $t
 "$CTOP" --backend ptrace -F 999 --max-overhead 0.5 --duration 10 \
 	-o "$WORKDIR/spin.folded" -- "$TARGETS/spin" -b 16 -s 60 \
 	>/dev/null 2>"$WORKDIR/err"
-cost=$(summary_field 'last cost \([0-9.]*\)%')
+cost=$(summary_field 'median of the last windows \([0-9.]*\)%')
 now=$(summary_field 'budget 0.5%: asked \([0-9.]*\) Hz at the end')
 awk -v c="${cost:-99}" -v h="${now:-999}" 'BEGIN { exit !(c <= 1.0 || h <= 1) }'
-ok $? "16 busy threads, --max-overhead 0.5: last window cost ${cost:-?}% (want <= 1.0, or the rate at its 1 Hz floor: ${now:-?} Hz)" ||
+ok $? "16 busy threads, --max-overhead 0.5: last windows cost (median) ${cost:-?}% (want <= 1.0, or the rate at its 1 Hz floor: ${now:-?} Hz)" ||
 	tail -1 "$WORKDIR/err"
 
 # 3. A generous budget at a low rate moves nothing.
