@@ -6,6 +6,7 @@
 
 #include "ctop/sampler.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -355,12 +356,15 @@ sampler_target_exited(struct sampler *s, int *wait_status)
 	return exited;
 }
 
-/* The CPU time of every thread of pid so far, plus one (0: unknown). */
+/* pid's CPU time so far (every thread's, and with children also what
+ * its reaped children used: stat's cutime + cstime) in ns, plus one; 0:
+ * unknown. */
 static uint64_t
-target_cpu_plus_one(pid_t pid)
+proc_cpu_plus_one(pid_t pid, bool reaped_children)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long utime, stime;
+	long long cutime = 0, cstime = 0;
 	long tick = sysconf(_SC_CLK_TCK);
 	ssize_t n;
 	int fd;
@@ -375,10 +379,73 @@ target_cpu_plus_one(pid_t pid)
 	buf[n] = '\0';
 	/* After the comm, which may hold spaces and ')': fields 3.. */
 	if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %*c %*d %*d %*d %*d "
-	    "%*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+	    "%*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &utime, &stime,
+	    &cutime, &cstime) < 2)
 		return 0;
-	return (utime + stime) * (1000000000ull / (unsigned long long)tick) +
-	    1;
+	if (!reaped_children || cutime < 0 || cstime < 0)
+		cutime = cstime = 0;
+	return (utime + stime + (unsigned long long)(cutime + cstime)) *
+	    (1000000000ull / (unsigned long long)tick) + 1;
+}
+
+static uint64_t
+target_cpu_plus_one(pid_t pid)
+{
+	return proc_cpu_plus_one(pid, false);
+}
+
+/* Descendants visited for one reading at most: a fork bomb costs a
+ * bounded read. */
+#define FAMILY_MAX 4096
+
+/* Adds the CPU time of pid's live descendants (each with its reaped
+ * children's) to *sum; *left bounds the processes read. */
+static void
+add_descendants(pid_t pid, uint64_t *sum, int *left, int depth)
+{
+	char path[320], buf[4096], *p, *end;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	if (depth > 32 || !(d = opendir(path)))
+		return;
+	while (*left > 0 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/children",
+		    (int)pid, e->d_name);
+		if (sampler__proc_read(path, buf, sizeof buf) <= 0)
+			continue;
+		for (p = buf; *left > 0; p = end) {
+			long c = strtol(p, &end, 10);
+			uint64_t t;
+
+			if (end == p || c <= 0)
+				break;
+			(*left)--;
+			if ((t = proc_cpu_plus_one((pid_t)c, true)) > 0)
+				*sum += t - 1;
+			add_descendants((pid_t)c, sum, left, depth + 1);
+		}
+	}
+	closedir(d);
+}
+
+/* --children: the CPU time of the target and every descendant, live or
+ * reaped (a descendant that ends between two readings, reaped by a
+ * parent that is gone too, is lost: the reading is a maximum, never
+ * smaller than the last). */
+static uint64_t
+family_cpu_plus_one(pid_t pid)
+{
+	uint64_t sum = proc_cpu_plus_one(pid, true);
+	int left = FAMILY_MAX;
+
+	if (sum == 0)
+		return 0;
+	add_descendants(pid, &sum, &left, 0);
+	return sum;
 }
 
 /* -a: the machine's busy CPU time (every CPU's user, nice, system, irq,
@@ -408,7 +475,9 @@ machine_cpu_plus_one(void)
 static uint64_t
 cpu_plus_one(const struct sampler *s)
 {
-	return s->opts.all ? machine_cpu_plus_one() :
+	if (s->opts.all)
+		return machine_cpu_plus_one();
+	return s->opts.children ? family_cpu_plus_one(s->opts.pid) :
 	    target_cpu_plus_one(s->opts.pid);
 }
 

@@ -82,8 +82,11 @@ ok $? "within ratio's process, work_a has $a% of its $rn samples (truth 75, +- $
 rc=$?
 sn=$(proc_samples "$WORKDIR/pipe.folded" '^[0-9]+ spin$')
 rn=$(proc_samples "$WORKDIR/pipe.folded" '^[0-9]+ ratio$')
-[ "$rc" = 0 ] && [ "$sn" -ge 300 ] && [ "$rn" -ge 300 ]
-ok $? "sh -c 'spin | cat; ratio': exit $rc, spin $sn and ratio $rn samples (each burns 1.5 s at 499 Hz: >= 300)"
+# Each runs 1.5 s (750 samples of its CPU time at 499 Hz on a quiet
+# machine); on a loaded one it gets less CPU in that time (244 once at a
+# load of 8): at least 100 each, each its own process.
+[ "$rc" = 0 ] && [ "${sn:-0}" -ge 100 ] && [ "${rn:-0}" -ge 100 ]
+ok $? "sh -c 'spin | cat; ratio': exit $rc, spin $sn and ratio $rn samples (each runs 1.5 s at 499 Hz: >= 100)"
 grep -qE '^[0-9]+ spin;.*spin_hot ' "$WORKDIR/pipe.folded"
 ok $? "the exec'd child is named from its own program (spin_hot under 'PID spin')"
 

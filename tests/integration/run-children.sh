@@ -49,6 +49,11 @@ rn=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ ratio$/) n += $NF } END { pri
 tol=$(awk -v n="$rn" 'BEGIN { t = 400 * sqrt(0.75 * 0.25 / (n > 0 ? n : 1)); printf "%.1f", (t < 3 ? 3 : t) }')
 within "$a" 75 "$tol"
 ok $? "within ratio's process, work_a has $a% of its $rn samples (truth 75, +- $tol)"
+# The rate per CPU second counts the children's CPU time (make's is
+# nearly nothing: it was 936 Hz of 499 when only make's own counted).
+hz=$(sed -n 's/.*(\([0-9.]*\) Hz per busy thread.*/\1/p' "$WORKDIR/err" | head -1)
+awk -v h="${hz:-0}" 'BEGIN { exit !(h >= 499 * 0.8 && h <= 499 * 1.2) }'
+ok $? "the summary's rate counts the children's CPU time: ${hz:-?} Hz (-F 499, +- 20%)"
 grep -qE '^[0-9]+ make;' "$WORKDIR/make.folded" || grep -qE '^[0-9]+ make ' "$WORKDIR/make.folded"
 m=$?
 [ "$m" = 0 ] || diag "make itself was not sampled (it only waits)"
