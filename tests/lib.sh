@@ -134,6 +134,14 @@ target_why() {
 	done
 }
 
+# cpu_truth DIR: ratio's share (0-100) of the CPU time DIR/ratio.cpu and
+# DIR/spin.cpu report ("cpu_ms N", printed by the targets at exit).
+cpu_truth() {
+	awk '/^cpu_ms / { if (FILENAME ~ /ratio/) r = $2; else s = $2 }
+		END { printf "%.1f", (r + s > 0 ? 100 * r / (r + s) : 50) }' \
+		"$1/ratio.cpu" "$1/spin.cpu"
+}
+
 # Share (0-100, one decimal) of samples in folded FILE whose stack contains
 # frame NAME (exact frame match).
 folded_share() {

@@ -28,9 +28,9 @@ within_proc() {
 cat >"$WORKDIR/Makefile" <<MK
 all: a b
 a:
-	$TARGETS/ratio --seconds 2
+	$TARGETS/ratio --seconds 2 >ratio.cpu
 b:
-	$TARGETS/spin -b 1 -s 2
+	$TARGETS/spin -b 1 -s 2 >spin.cpu
 .PHONY: all a b
 MK
 "$CTOP" --children -F 499 -o "$WORKDIR/make.folded" -- make -s -j2 -C "$WORKDIR" \
@@ -38,9 +38,13 @@ MK
 ok $? "make -j2 under --children: exit 0 ($(tail -1 "$WORKDIR/err" | cut -c1-200))"
 r=$(top_share "$WORKDIR/make.folded" '^[0-9]+ ratio$')
 s=$(top_share "$WORKDIR/make.folded" '^[0-9]+ spin$')
-# Each job had a CPU of the two for 2 s: about half each.
-awk -v r="$r" -v s="$s" 'BEGIN { exit !(r >= 25 && s >= 25 && r + s >= 90) }'
-ok $? "the two jobs are processes of their own: ratio $r%, spin $s% (each >= 25, both >= 90)" ||
+# The truth: the CPU time each job reports it got (about half each on a
+# quiet machine; a loaded one gives them what it gives).
+truth=$(cpu_truth "$WORKDIR")
+total=$(folded_total "$WORKDIR/make.folded")
+tol=$(awk -v n="$total" 'BEGIN { printf "%.1f", 400 * sqrt(0.25 / (n > 0 ? n : 1)) + 3 }')
+within "$r" "$truth" "$tol" && awk -v r="$r" -v s="$s" 'BEGIN { exit !(r + s >= 90) }'
+ok $? "the two jobs are processes of their own: ratio $r%, spin $s% (ratio's CPU time says $truth% +- $tol; both >= 90)" ||
 	awk '{ split($0, f, ";"); print f[1] }' "$WORKDIR/make.folded" | sort | uniq -c | head
 a=$(within_proc "$WORKDIR/make.folded" '^[0-9]+ ratio$' work_a)
 rn=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ ratio$/) n += $NF } END { print n + 0 }' "$WORKDIR/make.folded")

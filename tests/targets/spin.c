@@ -8,7 +8,8 @@
  * (a test sends it once its profiler runs, however slow a loaded machine
  * is to start it).
  * Prints "ready" once the first threads run; the progress file (8 bytes)
- * holds a counter that advances while busy thread 0 runs. */
+ * holds a counter that advances while busy thread 0 runs. With -s, prints
+ * "cpu_ms N" (the CPU time it got) before it exits. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +19,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cpu_report.h"
 
 static volatile uint64_t *progress;
 static volatile uint64_t sink;
@@ -160,6 +163,7 @@ main(int argc, char **argv)
 	}
 	if (secs > 0) {
 		sleep_ms((long)(secs * 1000) - (nlate ? late_ms : 0));
+		report_cpu_time();
 		exit(code);
 	}
 	/* No remaining-time argument: the kernel would rewrite it on our
