@@ -357,6 +357,14 @@ void sampler__children_free(struct sampler *s);
 /* The process (thread group) of tid and its parent; 0 when unknown. */
 pid_t sampler__proc_tgid(pid_t tid, pid_t *ppid);
 ssize_t sampler__proc_read(const char *path, char *buf, size_t size);
+
+/* Calls fn for every descendant of pid, depth first (a process, then its
+ * own descendants), from each thread's /proc/PID/task/TID/children, at
+ * most SAMPLER_DESCEND_MAX generations down; fn returns false to stop
+ * the walk. One that ends meanwhile is skipped. */
+#define SAMPLER_DESCEND_MAX 64
+typedef bool (*sampler__child_fn)(pid_t child, void *arg);
+void sampler__proc_descendants(pid_t pid, sampler__child_fn fn, void *arg);
 int sampler__proc_stat(const char *stat, char *state, unsigned long *flags);
 char sampler__proc_state_fd(int fd);
 char sampler__proc_state_tid(pid_t pid, pid_t tid);

@@ -483,47 +483,28 @@ open_proc(struct sampler *s, struct perf_state *p, pid_t pid,
 }
 
 /* --children: the target's descendants now (a pre-forking server's
- * workers): each one's threads, from /proc/PID/task/TID/children, depth
- * first. Those born later inherit the events. One that ends meanwhile is
- * no failure. */
-static void
-open_descendants(struct sampler *s, struct perf_state *p, pid_t pid,
-    uint32_t pages, const struct perf_state *known, int depth)
+ * workers), each one's threads opened (sampler__proc_descendants's
+ * callback). Those born later inherit the events. One that ends
+ * meanwhile is no failure. */
+struct descent {
+	struct sampler *s;
+	struct perf_state *p;
+	uint32_t pages;
+	const struct perf_state *known;
+};
+
+static bool
+open_descendant(pid_t child, void *arg)
 {
-	char path[96], buf[4096], *tok, *save;
-	struct dirent *de;
-	DIR *d;
+	struct descent *d = arg;
+	char *cause = NULL;
 
-	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	if (depth > 64 || !(d = opendir(path)))
-		return;
-	while ((de = readdir(d)) != NULL) {
-		int tid = atoi(de->d_name);
-
-		if (tid <= 0)
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/task/%d/children",
-		    (int)pid, tid);
-		if (sampler__proc_read(path, buf, sizeof buf) <= 0)
-			continue;
-		for (tok = strtok_r(buf, " \n", &save); tok;
-		    tok = strtok_r(NULL, " \n", &save)) {
-			pid_t child = (pid_t)atoi(tok);
-			char *cause = NULL;
-
-			if (child <= 0)
-				continue;
-			if (open_proc(s, p, child, pages, &cause, known) == 0 &&
-			    !known)
-				on_child_task(s, &(struct perf_side){
-				    .kind = PERF_SIDE_FORK, .pid = child,
-				    .tid = child });
-			free(cause);
-			open_descendants(s, p, child, pages, known,
-			    depth + 1);
-		}
-	}
-	closedir(d);
+	if (open_proc(d->s, d->p, child, d->pages, &cause, d->known) == 0 &&
+	    !d->known)
+		on_child_task(d->s, &(struct perf_side){
+		    .kind = PERF_SIDE_FORK, .pid = child, .tid = child });
+	free(cause);
+	return true;
 }
 
 /* The target's threads, and with --children its descendants'. */
@@ -534,7 +515,8 @@ open_all(struct sampler *s, struct perf_state *p, uint32_t pages,
 	int err = open_proc(s, p, s->opts.pid, pages, cause, known);
 
 	if (err == 0 && s->opts.children)
-		open_descendants(s, p, s->opts.pid, pages, known, 0);
+		sampler__proc_descendants(s->opts.pid, open_descendant,
+		    &(struct descent){ s, p, pages, known });
 	return err;
 }
 

@@ -4,6 +4,7 @@
  * stdio and no allocation, so the sampler thread may call them any time. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -445,4 +446,41 @@ sampler__proc_has_cap(int cap)
 		return false;
 	eff = strtoull(p + 8, NULL, 16);
 	return (eff >> cap) & 1;
+}
+
+/* sampler__proc_descendants at one depth: false once fn said stop. */
+static bool
+descend(pid_t pid, int depth, sampler__child_fn fn, void *arg)
+{
+	char path[320], buf[4096], *tok, *save;
+	struct dirent *de;
+	bool go = true;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	if (depth > SAMPLER_DESCEND_MAX || !(d = opendir(path)))
+		return true;
+	while (go && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/children",
+		    (int)pid, de->d_name);
+		if (sampler__proc_read(path, buf, sizeof buf) <= 0)
+			continue;
+		for (tok = strtok_r(buf, " \n", &save); go && tok;
+		    tok = strtok_r(NULL, " \n", &save)) {
+			pid_t child = (pid_t)atoi(tok);
+
+			if (child > 0 && (go = fn(child, arg)))
+				go = descend(child, depth + 1, fn, arg);
+		}
+	}
+	closedir(d);
+	return go;
+}
+
+void
+sampler__proc_descendants(pid_t pid, sampler__child_fn fn, void *arg)
+{
+	descend(pid, 0, fn, arg);
 }

@@ -9,7 +9,6 @@
  * Descendants already there at attach are seized like the target. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,7 +20,6 @@
 #include "internal.h"
 
 #define CHILD_WATCH_NS (1000ull * 1000)	/* status read at most */
-#define DESCEND_MAX 64			/* depth of the walk at attach */
 
 long
 sampler__seize_opts(const struct sampler *s)
@@ -193,42 +191,17 @@ child_forget(struct sampler *s, pid_t pid)
 	atomic_fetch_sub_explicit(&s->procs_seen, 1, memory_order_relaxed);
 }
 
-/* The children of every thread of pid, and theirs, depth first. */
-static void
-descend(struct sampler *s, pid_t pid, int depth)
+/* A descendant found at attach: seized unless it already is. */
+static bool
+seize_descendant(pid_t child, void *arg)
 {
-	char path[96], buf[4096], *tok, *save;
-	struct dirent *de;
-	DIR *d;
+	struct sampler *s = arg;
 
-	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	if (depth > DESCEND_MAX || !(d = opendir(path)))
-		return;
-	while ((de = readdir(d)) != NULL) {
-		int tid = atoi(de->d_name);
-
-		if (tid <= 0)
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/task/%d/children",
-		    (int)pid, tid);
-		if (sampler__proc_read(path, buf, sizeof buf) <= 0)
-			continue;
-		for (tok = strtok_r(buf, " \n", &save); tok;
-		    tok = strtok_r(NULL, " \n", &save)) {
-			pid_t child = (pid_t)atoi(tok);
-
-			if (child <= 0 || child == s->opts.pid)
-				continue;
-			if (!sampler__child_find(s, child)) {
-				if (!child_register(s, child, 0))
-					continue;
-				if (!seize_proc(s, child))
-					child_forget(s, child);
-			}
-			descend(s, child, depth + 1);
-		}
-	}
-	closedir(d);
+	if (child == s->opts.pid || sampler__child_find(s, child))
+		return true;
+	if (child_register(s, child, 0) && !seize_proc(s, child))
+		child_forget(s, child);
+	return true;
 }
 
 void
@@ -238,8 +211,8 @@ sampler__children_attach(struct sampler *s)
 		return;
 	/* Twice: a descendant seized late may have forked before it was
 	 * (its children were not attached by the kernel). */
-	descend(s, s->opts.pid, 0);
-	descend(s, s->opts.pid, 0);
+	sampler__proc_descendants(s->opts.pid, seize_descendant, s);
+	sampler__proc_descendants(s->opts.pid, seize_descendant, s);
 }
 
 void

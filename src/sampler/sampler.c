@@ -6,7 +6,6 @@
 
 #include "ctop/sampler.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -398,38 +397,23 @@ target_cpu_plus_one(pid_t pid)
  * bounded read. */
 #define FAMILY_MAX 4096
 
-/* Adds the CPU time of pid's live descendants (each with its reaped
- * children's) to *sum; *left bounds the processes read. */
-static void
-add_descendants(pid_t pid, uint64_t *sum, int *left, int depth)
+/* A family's CPU time as it is summed: read at most `left` more. */
+struct family_sum {
+	uint64_t ns;
+	int left;
+};
+
+static bool
+add_cpu(pid_t child, void *arg)
 {
-	char path[320], buf[4096], *p, *end;
-	DIR *d;
-	struct dirent *e;
+	struct family_sum *f = arg;
+	uint64_t t;
 
-	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	if (depth > 32 || !(d = opendir(path)))
-		return;
-	while (*left > 0 && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/task/%s/children",
-		    (int)pid, e->d_name);
-		if (sampler__proc_read(path, buf, sizeof buf) <= 0)
-			continue;
-		for (p = buf; *left > 0; p = end) {
-			long c = strtol(p, &end, 10);
-			uint64_t t;
-
-			if (end == p || c <= 0)
-				break;
-			(*left)--;
-			if ((t = proc_cpu_plus_one((pid_t)c, true)) > 0)
-				*sum += t - 1;
-			add_descendants((pid_t)c, sum, left, depth + 1);
-		}
-	}
-	closedir(d);
+	if (f->left-- <= 0)
+		return false;
+	if ((t = proc_cpu_plus_one(child, true)) > 0)
+		f->ns += t - 1;
+	return true;
 }
 
 /* --children: the CPU time of the target and every descendant, live or
@@ -439,13 +423,12 @@ add_descendants(pid_t pid, uint64_t *sum, int *left, int depth)
 static uint64_t
 family_cpu_plus_one(pid_t pid)
 {
-	uint64_t sum = proc_cpu_plus_one(pid, true);
-	int left = FAMILY_MAX;
+	struct family_sum f = { proc_cpu_plus_one(pid, true), FAMILY_MAX };
 
-	if (sum == 0)
+	if (f.ns == 0)
 		return 0;
-	add_descendants(pid, &sum, &left, 0);
-	return sum;
+	sampler__proc_descendants(pid, add_cpu, &f);
+	return f.ns;
 }
 
 /* -a: the machine's busy CPU time (every CPU's user, nice, system, irq,
