@@ -608,6 +608,19 @@ all_refused(int err, char **cause)
 	return err;
 }
 
+/* Kernel samples refused (-EACCES, -EPERM from open): every event
+ * closed and the attributes made user-only; the caller opens again. */
+static void
+drop_kernel_samples(struct sampler *s, struct perf_state *p, uint32_t pages)
+{
+	unsigned char *b = p->bounce;
+
+	p->bounce = NULL;
+	perf__close(p);
+	p->bounce = b;
+	perf__attr_init(&p->attr, &s->opts, false, pages);
+}
+
 /* -a: the gate first (CPU-wide events are allowed to fewer than a
  * process's own), then one event per CPU; kernel samples when allowed,
  * as for one target. */
@@ -625,13 +638,8 @@ perf_attach_all(struct sampler *s, struct perf_state *p, uint32_t pages,
 	perf__attr_init(&p->attr, &s->opts, kernel, pages);
 	err = perf__open_cpus(p, pages);
 	if ((err == -EACCES || err == -EPERM) && kernel) {
-		unsigned char *b = p->bounce;
-
-		p->bounce = NULL;
-		perf__close(p);
-		p->bounce = b;
+		drop_kernel_samples(s, p, pages);
 		kernel = false;
-		perf__attr_init(&p->attr, &s->opts, kernel, pages);
 		err = perf__open_cpus(p, pages);
 	}
 	if (err)
@@ -665,14 +673,8 @@ perf_attach(struct sampler *s, struct perf_state *p, char **cause)
 	cost = budget_calibrate(s, &p->attr);
 	err = open_all(s, p, pages, cause, NULL);
 	if ((err == -EACCES || err == -EPERM) && kernel) {
-		/* Kernel samples refused: retry user-only. */
-		unsigned char *b = p->bounce;
-
-		p->bounce = NULL;
-		perf__close(p);
-		p->bounce = b;
+		drop_kernel_samples(s, p, pages);
 		kernel = false;
-		perf__attr_init(&p->attr, &s->opts, kernel, pages);
 		err = open_all(s, p, pages, cause, NULL);
 	}
 	p->pages = pages;
