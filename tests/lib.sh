@@ -51,6 +51,13 @@ wait_for() {
 		sleep 0.05
 	done
 }
+# wait_until SECS 'EXPR': wait_for a shell expression evaluated afresh
+# each time (wait_for 5 test "$(cmd)" -ge 2 would run cmd only once).
+wait_until() {
+	local limit=$1
+	shift
+	wait_for "$limit" eval "$1"
+}
 
 # Whether process $1 waits in open(2) (openat: 257, open: 2 on x86-64): a
 # reader of a FIFO counts for writers from then on, before any writer came.

@@ -117,7 +117,7 @@ fi
 sh -c "\"$TARGETS/spin\" -b 1 -s 120 & \"$TARGETS/ratio\" --seconds 120 & wait" >/dev/null &
 srv=$!
 cleanup_pid "$srv"
-wait_for 5 test "$(pgrep -P "$srv" | wc -l)" -ge 2
+wait_until 5 '[ "$(pgrep -P "$srv" | wc -l)" -ge 2 ]'
 w1=$(pgrep -P "$srv" spin) w2=$(pgrep -P "$srv" ratio)
 c1=$(proc_cpu_ms "$w1") c2=$(proc_cpu_ms "$w2")
 "$CTOP" "${P[@]}" -F 499 --duration 3 -o "$WORKDIR/srv.folded" -p "$srv" 2>"$WORKDIR/err"

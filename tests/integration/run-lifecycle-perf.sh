@@ -90,7 +90,7 @@ kill "$t"
 # 3. Stopped at attach: stays stopped, uses no CPU, untraced after.
 start_target t "$LC" --threads 3
 kill -STOP "$t"
-wait_for 2 test "$(proc_state "$t")" = T
+wait_until 2 '[ "$(proc_state "$t")" = T ]'
 u1=$(cpu_ticks "$t")
 "$CTOP" --backend perf -p "$t" -F 999 --duration 1 -o "$WORKDIR/stopped.folded" 2>"$WORKDIR/stopped.err"
 rc=$?

@@ -152,7 +152,7 @@ ok $? "zombie leader: its end seen $el ms after the kill"
 # 7. Stopped at attach: stays stopped, attach and detach are clean.
 start_target t "$LC" --threads 3
 kill -STOP "$t"
-wait_for 2 test "$(proc_state "$t")" = T
+wait_until 2 '[ "$(proc_state "$t")" = T ]'
 u1=$(cpu_ticks "$t")
 "$CTOP" -p "$t" -F 999 --duration 1 -o "$WORKDIR/stopped.folded" 2>"$WORKDIR/err"
 rc=$?

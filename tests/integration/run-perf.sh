@@ -58,7 +58,7 @@ wait_for 20 sampling "$c" "$t"
 kill -USR1 "$t"
 wait "$c"
 ok $? "multi-threaded exec: recorded ($(cat "$WORKDIR/spinexec.err"))"
-wait_for 2 test "$(grep -c ready "$WORKDIR/spinexec.out")" -ge 2
+wait_until 2 '[ "$(grep -c ready "$WORKDIR/spinexec.out")" -ge 2 ]'
 ok $? "multi-threaded exec: the new image runs"
 s=$(folded_share "$WORKDIR/spinexec.folded" spin_hot)
 at_least "$s" 90

@@ -192,7 +192,7 @@ ok $? "spin's locations ($(echo $spin)) lie in [$m_start, $m_limit)"
 
 # --- three named threads: thread labels -------------------------------------
 start_target t "$TARGETS/named_threads" --threads 3 --seconds 60
-wait_for 5 test "$(ls "/proc/$t/task" 2>/dev/null | wc -l)" -ge 4
+wait_until 5 '[ "$(ls "/proc/$t/task" 2>/dev/null | wc -l)" -ge 4 ]'
 timeout 30 "$CTOP" -p "$t" --duration 1.5 -o "$D/n.pb.gz" 2>"$D/err"
 ok $? "a 1.5 s recording of named_threads --threads 3"
 pprof -raw "$D/n.pb.gz" >"$D/raw"

@@ -42,7 +42,7 @@ start_server 200 || skip_all "the test server did not start"
 "$TARGETS/named_threads" --threads 2 --seconds 60 >/dev/null 2>&1 &
 t=$!
 cleanup_pid "$t"
-wait_for 5 test "$(ls /proc/$t/task 2>/dev/null | wc -l)" -ge 3
+wait_until 5 '[ "$(ls /proc/$t/task 2>/dev/null | wc -l)" -ge 3 ]'
 "$CTOP" -p "$t" --push "http://127.0.0.1:$PORT" --push-interval 1 \
 	-F 199 --batch -n 0 --duration 2.5 2>"$WORKDIR/err"
 ok $? "agent on two threads exits 0"

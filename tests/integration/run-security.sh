@@ -143,7 +143,7 @@ else
 	done
 	before=$(ls "$WORKDIR/snaps" | wc -l)
 	keys s
-	wait_for 10 test "$(ls "$WORKDIR/snaps" | wc -l)" -gt "$before"
+	wait_until 10 '[ "$(ls "$WORKDIR/snaps" | wc -l)" -gt "$before" ]'
 	new=$(ls "$WORKDIR/snaps" | grep -- '-2\.folded$')
 	[ "$(cat "$WORKDIR/victim")" = victim ]
 	ok $? "the symlink's target is untouched"

@@ -89,7 +89,7 @@ ok $? "a folded file (no threads) makes one profile, 'all threads'"
 
 # --- three named threads: a profile each -------------------------------------
 start_target t "$TARGETS/named_threads" --threads 3 --seconds 60
-wait_for 5 test "$(ls "/proc/$t/task" 2>/dev/null | wc -l)" -ge 4
+wait_until 5 '[ "$(ls "/proc/$t/task" 2>/dev/null | wc -l)" -ge 4 ]'
 timeout 30 "$CTOP" -p "$t" --duration 1.5 -o "$D/n.speedscope.json" 2>"$D/err"
 ok $? "a 1.5 s recording of named_threads --threads 3"
 python3 "$D/check.py" "$D/n.speedscope.json" >"$D/out" 2>"$D/err"

@@ -49,7 +49,7 @@ start_server 200 || skip_all "the test server did not start"
 tui_start 120 30 LC_ALL=C TERM=xterm-256color -- -p "$t" \
 	--push "http://127.0.0.1:$PORT" --push-interval 3600 --delay 0.5
 wait_has FUNCTION; ok $? "the live table shows again" || show
-wait_for 10 test "$(samples)" -ge 50
+wait_until 10 '[ "$(samples)" -ge 50 ]'
 pre=$(samples)
 keys r
 sleep 1.5
