@@ -155,7 +155,10 @@ plt_load(struct symbols *s, struct symbols__mod *m)
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_RELA)
 			slots_add(elf, scn, &sh, &b);
 	}
-	qsort(b.slots, b.n_slots, sizeof *b.slots, slot_cmp);
+	/* qsort's array must not be NULL, even empty (a module without
+	 * relocations: a static program, under -a). */
+	if (b.n_slots)
+		qsort(b.slots, b.n_slots, sizeof *b.slots, slot_cmp);
 	while (b.n_slots && (scn = elf_nextscn(elf, scn)) != NULL) {
 		GElf_Shdr sh;
 		const char *name;
@@ -167,7 +170,8 @@ plt_load(struct symbols *s, struct symbols__mod *m)
 			stubs_add(s, scn, &sh, &b);
 	}
 	free(b.slots);
-	qsort(b.v, b.n, sizeof *b.v, plt_cmp);
+	if (b.n)
+		qsort(b.v, b.n, sizeof *b.v, plt_cmp);
 	m->plts = b.v;
 	m->n_plts = b.n;
 }

@@ -28,8 +28,12 @@ now=$(summary_field 'budget 0.3%: asked \([0-9.]*\) Hz at the end')
 cost=$(summary_field 'median of the last windows \([0-9.]*\)%')
 changes=$(summary_field ', \([0-9]*\) changes')
 taken=$(summary_field ', \([0-9]*\) taken')
-awk -v h="${now:-999}" 'BEGIN { exit !(h < 999 && h >= 1) }' && [ "${changes:-0}" -ge 1 ]
-ok $? "the rate was lowered: asked ${now:-?} Hz at the end (-F 999), ${changes:-?} changes"
+# Lowered, unless sampling never cost the budget: a machine loaded enough
+# keeps the sampler from its rate (195 samples taken in 6 s once, 0.13%
+# of the target's time, while two suites ran): then nothing is to be done.
+awk -v h="${now:-999}" -v c="${cost:-99}" -v ch="${changes:-0}" \
+	'BEGIN { exit !((h < 999 && h >= 1 && ch >= 1) || (ch == 0 && c <= 0.3)) }'
+ok $? "the rate was lowered: asked ${now:-?} Hz at the end (-F 999), ${changes:-?} changes (or the cost never over the budget: ${cost:-?}%)"
 # One window's cost is noisy on a shared machine (1.00% once on a loaded
 # one: a thread held while the sampler waits for a CPU): the median of
 # the last five, within 2x of the budget. Where the machine's load makes

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Test target: spins in main until told on stdin "load PATH SYMBOL";
  * then dlcloses the previous library, dlopens PATH and spins in SYMBOL,
- * answering "loaded ADDRESS". Exercises module reloads and cache flushes
+ * answering "loaded ADDRESS" (after "spent SYMBOL cpu_ms N" for the one
+ * before). Exercises module reloads and cache flushes
  * (a new library at the address of a closed one).
  *   dlopener churn LIB1 SYM1 LIB2 SYM2 MS
  * loads LIB1 and LIB2 in turn, each for MS milliseconds spent in its SYM,
@@ -29,6 +30,31 @@ main_spin(unsigned long n)
 	return sink;
 }
 
+static double
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* "spent SYMBOL cpu_ms N": the CPU time the last library's SYMBOL had,
+ * for tests whose truth is the CPU time each library got (a loaded
+ * machine does not give it in proportion to the wall time). */
+static void
+report_spent(const char *sym)
+{
+	static char last[100];
+	static double since;
+	double now = cpu_ms();
+
+	if (last[0])
+		printf("spent %s cpu_ms %.1f\n", last, now - since);
+	snprintf(last, sizeof last, "%s", sym);
+	since = now;
+}
+
 /* Handles one command if one is waiting; never blocks. */
 static void
 poll_command(void **handle, hot_fn *fn)
@@ -40,6 +66,7 @@ poll_command(void **handle, hot_fn *fn)
 		return;
 	if (sscanf(line, "load %899s %99s", path, sym) != 2)
 		return;
+	report_spent(sym);
 	*fn = NULL;
 	if (*handle)
 		dlclose(*handle);
