@@ -113,6 +113,6 @@ tests_targets_deepstack_LDFLAGS =
 SCRIPT_TESTS += tests/integration/run-children.sh \
 	tests/integration/run-children-ptrace.sh
 EXTRA_DIST += tests/integration/run-children.sh \
-	tests/integration/run-children-ptrace.sh
+	tests/integration/run-children-ptrace.sh tests/targets/py_pool.py
 SCRIPT_TESTS += tests/integration/run-all.sh
 EXTRA_DIST += tests/integration/run-all.sh

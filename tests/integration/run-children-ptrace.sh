@@ -93,17 +93,8 @@ grep -qE '^[0-9]+ spin;.*spin_hot ' "$WORKDIR/pipe.folded"
 ok $? "the exec'd child is named from its own program (spin_hot under 'PID spin')"
 
 if python3 -c 'import multiprocessing.pool' 2>/dev/null; then
-	"$CTOP" "${P[@]}" -F 499 -o "$WORKDIR/mp.folded" -- python3 -c '
-import multiprocessing, time
-def burn(s):
-    end = time.process_time() + s
-    while time.process_time() < end:
-        sum(i * i for i in range(1000))
-    return s
-if __name__ == "__main__":
-    with multiprocessing.Pool(2) as p:
-        print(p.map(burn, [1.5, 1.5]))
-' >/dev/null 2>"$WORKDIR/err"
+	"$CTOP" "${P[@]}" -F 499 -o "$WORKDIR/mp.folded" -- python3 \
+		"$top_srcdir/tests/targets/py_pool.py" >/dev/null 2>"$WORKDIR/err"
 	rc=$?
 	n=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ python3$/) p[f[1]] += $NF } END { k = 0; for (x in p) if (p[x] >= 300) k++; print k }' "$WORKDIR/mp.folded")
 	[ "$rc" = 0 ] && [ "${n:-0}" = 2 ]

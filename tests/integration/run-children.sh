@@ -67,17 +67,8 @@ m=$?
 # (Debian's python3-minimal, which quickstart.sh installs, has no
 # multiprocessing: the check needs the full standard library.)
 if python3 -c 'import multiprocessing.pool' 2>/dev/null; then
-	"$CTOP" --children -F 499 -o "$WORKDIR/mp.folded" -- python3 -c '
-import multiprocessing, time
-def burn(s):
-    end = time.process_time() + s
-    while time.process_time() < end:
-        sum(i * i for i in range(1000))
-    return s
-if __name__ == "__main__":
-    with multiprocessing.Pool(2) as p:
-        print(p.map(burn, [1.5, 1.5]))
-' >/dev/null 2>"$WORKDIR/err"
+	"$CTOP" --children -F 499 -o "$WORKDIR/mp.folded" -- python3 \
+		"$top_srcdir/tests/targets/py_pool.py" >/dev/null 2>"$WORKDIR/err"
 	rc=$?
 	# Each worker burns 1.5 s of CPU: about 750 samples at 499 Hz.
 	n=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ python3$/) p[f[1]] += $NF } END { k = 0; for (x in p) if (p[x] >= 300) k++; print k }' "$WORKDIR/mp.folded")
