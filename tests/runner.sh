@@ -7,6 +7,7 @@
 # exit 77 without TAP lines counts one skip.
 #   RUNNER_JOBS  tests run at once (default 2)
 #   RUNNER_TIMEOUT seconds before a test is killed (default 300)
+# A script marked "# runner: alone" (below) runs with nothing beside it.
 set -u
 : "${top_builddir:=.}" "${top_srcdir:=.}"
 export top_builddir top_srcdir
@@ -70,10 +71,27 @@ summarize_one() {
 	total_skip=$((total_skip + skip))
 }
 
+# A script whose first lines say "# runner: alone" runs with no other
+# test beside it: it measures shares or costs that another test's load
+# (run-budget's 64 busy threads on two cores) would move, or it makes
+# such a load itself.
+alone() {
+	case "$1" in
+	*.sh) head -n 20 "$top_srcdir/$1" 2>/dev/null | grep -q '^# runner: alone' ;;
+	*) return 1 ;;
+	esac
+}
+
 total_pass=0 total_fail=0 total_skip=0
 tests=("$@")
 running=0
 for t in "${tests[@]}"; do
+	if alone "$t"; then
+		wait
+		run_one "$t"
+		running=0
+		continue
+	fi
 	if [ "$running" -ge "$jobs" ]; then
 		wait -n
 		running=$((running - 1))

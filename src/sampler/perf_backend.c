@@ -887,9 +887,13 @@ stack_tick(struct sampler *s, struct perf_state *p)
 		p->stack.size = was;	/* try again after the next walks */
 		return false;
 	}
-	diag("stack-size auto: %u -> %u bytes (deepest read %u, %s)", was,
-	    to, seen.reach, seen.truncated_at >= was ? "a walk ran out" :
-	    to > was ? "within the margin" : "a window needed less");
+	diag("stack-size auto: %u -> %u bytes (deepest read %u, %s) after "
+	    "%llu samples, %.2f s", was, to, seen.reach,
+	    seen.truncated_at >= was ? "a walk ran out" :
+	    to > was ? "within the margin" : "a window needed less",
+	    (unsigned long long)atomic_load_explicit(&s->samples,
+	    memory_order_relaxed), (double)(util_now_ns() -
+	    atomic_load_explicit(&s->start_ns, memory_order_relaxed)) / 1e9);
 	atomic_store_explicit(&s->stack_size_now, to, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->stack_changes, 1, memory_order_relaxed);
 	return true;

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# runner: alone: 64 busy threads on two cores would starve a neighbour,
+# and its cost figures are its own
 # --max-overhead (issue 14, item 3): what sampling costs the target (ptrace:
 # the time its threads sit stopped; perf: the calibrated kernel work per
 # sample) stays under the budget, in percent of its CPU time, by lowering

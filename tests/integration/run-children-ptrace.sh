@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# runner: alone: per-child shares against CPU time, on a machine another test would load
 # --children on the ptrace backend (issue 15, item 2): every process the
 # target forks arrives attached (PTRACE_O_TRACEFORK, TRACEVFORK), runs at
 # once and is sampled under its own top-level frame "PID comm"; the

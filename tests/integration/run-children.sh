@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# runner: alone: per-child shares against CPU time, on a machine another test would load
 # --children (issue 15, item 2; perf backend): every process the target
 # forks is sampled too, each under its own top-level frame "PID comm":
 # make -j2 running two known workloads (ratio: work_a 75% of its own

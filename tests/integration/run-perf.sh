@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# runner: alone: shares against CPU time under dlopen churn, moved by a neighbour's load
 # The perf backend end to end: auto's choice and its reason in the
 # summary, a target that exec()s another program, dlopen/dlclose churn
 # that puts two libraries at one address in turn (names must follow),

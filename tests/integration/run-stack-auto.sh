@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# runner: alone: how soon the copy changes is the worker's pace, which a
+# neighbour's load slows (beside run-budget: 6.3% truncated, no change)
 # --stack-size auto on the perf backend (issue 17 goal 2): the copy
 # follows how deep the walks read. A target built for it (deepstack:
 # recursion to a known depth, 1 KiB frames) needs about 41 KiB of copy at
@@ -39,25 +41,44 @@ record deep-auto auto 40 5
 ok $? "deepstack 40 with --stack-size auto: recorded ($(grep 'backend:' "$WORKDIR/deep-auto.err" | cut -c1-400))"
 ta=$(field deep-auto 'truncated \([0-9.]*\)%')
 ch=$(field deep-auto '; stack copy [0-9]* now, \([0-9]*\) changes')
-grep -q 'stack-size auto: 16384 -> 65528 bytes.*a walk ran out' "$WORKDIR/deep-auto.err"
+n=$(field deep-auto 'backend: \([0-9]*\) samples')
+grown=$(grep -m1 'stack-size auto: 16384 -> 65528 bytes.*a walk ran out' "$WORKDIR/deep-auto.err")
 ok $? "auto grows at once when a walk runs out ($(grep 'stack-size auto' "$WORKDIR/deep-auto.err" | head -3 | tr '\n' ' '))"
-# The samples already taken when the first walk ran out are truncated
-# (tens of milliseconds at 499 Hz); none after.
-awk -v t="${ta:-100}" 'BEGIN { exit !(t <= 5) }'
-ok $? "auto: ${ta:-?}% truncated (want <= 5; fixed 16384: ${tf:-?}%), ${ch:-?} changes"
+# The samples taken before the growth are truncated: those the worker had
+# not walked yet when the first walk ran out (25 of 1594 on a quiet
+# machine, 100 in a CI run whose worker came to its first walk late).
+# None after: the truncated share is at most theirs.
+before=$(printf '%s\n' "$grown" | sed -n 's/.* after \([0-9]*\) samples.*/\1/p')
+awk -v t="${ta:-100}" -v b="${before:-0}" -v n="${n:-0}" \
+	'BEGIN { exit !(n > 0 && b <= 0.4 * n && t <= 100 * b / n + 0.5) }'
+ok $? "auto: ${ta:-?}% truncated, the ${before:-?} of ${n:-?} samples taken before the growth at most (fixed 16384: ${tf:-?}%), ${ch:-?} changes"
 w=$(whole deep-auto)
 awk -v w="$w" 'BEGIN { exit !(w >= 90) }'
 ok $? "auto: $w% of the stacks are whole, main and 41 dive frames (want >= 90)"
 
-record shallow-fixed 16384 0
+record shallow-fixed 16384 0 3
 ok $? "deepstack 0 (shallow) with --stack-size 16384: recorded"
-record shallow-auto auto 0
+record shallow-auto auto 0 3
 ok $? "deepstack 0 with --stack-size auto: recorded ($(grep 'backend:' "$WORKDIR/shallow-auto.err" | cut -c1-400))"
 rf=$(field shallow-fixed 'perf records [0-9]*, median \([0-9]*\)')
 ra=$(field shallow-auto 'perf records [0-9]*, median \([0-9]*\)')
 ts=$(field shallow-auto 'truncated \([0-9.]*\)%')
-[ -n "$rf" ] && [ -n "$ra" ] && [ "$ra" -le $((rf / 2)) ]
-ok $? "shallow: auto's perf records are smaller, median $ra bytes (fixed 16384: $rf)"
+now=$(field shallow-auto '; stack copy \([0-9]*\) now')
+n=$(field shallow-auto 'backend: \([0-9]*\) samples')
+shrunk=$(grep -m1 'stack-size auto: 16384 -> [0-9]* bytes.*a window needed less' "$WORKDIR/shallow-auto.err")
+before=$(printf '%s\n' "$shrunk" | sed -n 's/.* after \([0-9]*\) samples.*/\1/p')
+[ -n "$shrunk" ] && [ -n "$now" ] && [ "$now" -le 8192 ]
+ok $? "shallow: auto shrinks the copy to ${now:-?} bytes (want <= 8192: ${shrunk#ctop-prof: })"
+# The records' median falls with it when the change came in the first
+# 40% of the samples (32 walks: 64 ms at 499 Hz, later when the worker
+# comes to its first walks late on a loaded machine).
+if [ -n "$before" ] && [ -n "$n" ] && [ "$before" -le $((n * 4 / 10)) ]; then
+	[ -n "$rf" ] && [ -n "$ra" ] && [ "$ra" -le $((rf / 2)) ]
+	ok $? "shallow: auto's perf records are smaller, median $ra bytes (fixed 16384: $rf; the change after $before of $n samples)"
+else
+	[ -n "$before" ] && [ -n "$n" ] && [ "$before" -le $((n * 8 / 10)) ]
+	ok $? "shallow: the change came late, after ${before:-?} of ${n:-?} samples (want within the first 80%; median $ra bytes, fixed 16384: $rf)"
+fi
 awk -v t="${ts:-100}" 'BEGIN { exit !(t == 0) }'
 ok $? "shallow: auto truncates nothing (${ts:-?}%)"
 
