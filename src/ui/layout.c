@@ -201,31 +201,42 @@ table_key(const struct pview_func *f, enum sort_key key)
 	return key == SORT_TOTAL ? f->total : f->self;
 }
 
+/* How many of the first rows keep their order: more than any screen
+ * shows, and an insertion pass over them stays cheap. */
+#define TABLE_STABLE_ROWS 512u
+
 void
 table_stabilize(const struct pview *v, enum sort_key key, uint32_t *rows,
     uint32_t n, uint32_t *prev_rank, uint32_t n_prev)
 {
-	/* Two rows whose counts differ by less than sampling noise (0.5% of
-	 * the samples) keep their previous order, so close rows do not swap
-	 * places at every refresh: less to read, fewer bytes on the wire. */
-	uint64_t margin = v->total / 200 + 1;
-	uint32_t i, a, b, fa, fb;
+	/* A row moves above one it was below only when its count is
+	 * ahead by more than sampling noise (0.5% of the samples): close
+	 * rows keep their previous order, however far the fresh sort put
+	 * them apart, so they do not swap places at every refresh: less to
+	 * read, fewer bytes on the wire. */
+	uint64_t margin = v->total / 200 + 1, kx, ky;
+	uint32_t i, j, x, fx, fy, lim = n < TABLE_STABLE_ROWS ? n :
+	    TABLE_STABLE_ROWS;
 
 	if (key != SORT_SELF && key != SORT_TOTAL)
 		goto remember;
-	for (i = 0; i + 1 < n; i++) {
-		a = rows[i];
-		b = rows[i + 1];
-		fa = v->funcs[a].frame;
-		fb = v->funcs[b].frame;
-		if (fa >= n_prev || fb >= n_prev || !prev_rank[fa] ||
-		    !prev_rank[fb] || prev_rank[fb] >= prev_rank[fa])
+	for (i = 1; i < lim; i++) {
+		x = rows[i];
+		fx = v->funcs[x].frame;
+		if (fx >= n_prev || !prev_rank[fx])
 			continue;
-		if (table_key(&v->funcs[a], key) - table_key(&v->funcs[b], key)
-		    < margin) {
-			rows[i] = b;
-			rows[i + 1] = a;
+		kx = table_key(&v->funcs[x], key);
+		for (j = i; j > 0; j--) {
+			fy = v->funcs[rows[j - 1]].frame;
+			ky = table_key(&v->funcs[rows[j - 1]], key);
+			/* x goes above y when it was above it and y is not
+			 * ahead by the margin, or x is ahead by it. */
+			if (!(kx >= ky + margin || (fy < n_prev &&
+			    prev_rank[fy] > prev_rank[fx] && ky < kx + margin)))
+				break;
+			rows[j] = rows[j - 1];
 		}
+		rows[j] = x;
 	}
 remember:
 	for (i = 0; i < n_prev; i++)

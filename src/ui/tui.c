@@ -275,16 +275,24 @@ tui_table_stabilize(struct tui *t, const struct pview *v,
 {
 	if (v->n_frames > tb->n_prev) {
 		uint32_t *r = realloc(tb->prev_rank, v->n_frames * sizeof *r);
+		int32_t *sh = r ? realloc(tb->shown, 2 * v->n_frames *
+		    sizeof *sh) : NULL;
 
-		if (!r)
+		if (r)
+			tb->prev_rank = r;
+		if (!sh)
 			return;
 		memset(r + tb->n_prev, 0, (v->n_frames - tb->n_prev) *
 		    sizeof *r);
-		tb->prev_rank = r;
+		memset(sh + 2 * tb->n_prev, 0xff, 2 * (v->n_frames -
+		    tb->n_prev) * sizeof *sh);
+		tb->shown = sh;
 		tb->n_prev = v->n_frames;
 	}
-	if (t->view.sort != tb->prev_sort || v->params.tid != tb->prev_tid)
+	if (t->view.sort != tb->prev_sort || v->params.tid != tb->prev_tid) {
 		memset(tb->prev_rank, 0, tb->n_prev * sizeof *tb->prev_rank);
+		memset(tb->shown, 0xff, 2 * tb->n_prev * sizeof *tb->shown);
+	}
 	tb->prev_sort = t->view.sort;
 	tb->prev_tid = v->params.tid;
 	table_stabilize(v, t->view.sort, tb->rows, tb->n, tb->prev_rank,
@@ -406,6 +414,7 @@ tui_free_state(struct tui *t)
 	t->cur = NULL;
 	free(t->table.rows);
 	free(t->table.prev_rank);
+	free(t->table.shown);
 	layout_free(&t->lay);
 	srcview_close(t);
 	search_fini(&t->search);

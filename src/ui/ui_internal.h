@@ -218,6 +218,8 @@ struct table_state {
 	uint32_t sel_frame;	/* frame id of the selection (stable) */
 	uint32_t *prev_rank;	/* by frame id: 1 + last row, 0 = none */
 	uint32_t n_prev;
+	int32_t *shown;		/* by frame id, 2 each: the self and total
+				 * shares last drawn, in tenths; -1 none */
 	enum sort_key prev_sort;	/* sort key prev_rank was made for */
 	int32_t prev_tid;	/* thread filter it was made for */
 };

@@ -136,23 +136,41 @@ func_proc(const struct pview *v, const struct pview_func *f)
 	return "several";
 }
 
+/* A share as drawn: the one drawn last (*shown, in tenths) while the
+ * exact share stays within 0.075 points of it, so a share on the edge of
+ * two tenths does not flip between them at every refresh (bytes on the
+ * wire, and an eye drawn to nothing); a new tenth once it moves on. */
+static double
+steady_pct(int32_t *shown, double exact)
+{
+	double tenths = exact * 10;
+
+	if (!shown)
+		return exact;
+	if (*shown < 0 || fabs(tenths - *shown) >= 0.75)
+		*shown = (int32_t)lround(tenths);
+	return *shown / 10.0;
+}
+
 static void
 table_row(struct canvas *c, int y, const struct table_cols *tc,
     const struct pview *v, const struct pview_func *f, bool sel, bool hit,
-    const struct pdiff *d)
+    const struct pdiff *d, int32_t *shown)
 {
 	const struct frame *fr = f->frame < v->n_frames ?
 	    &v->frames[f->frame] : NULL;
 	char buf[512], where[256];
 	int st = sel ? (hit ? ST_SEL_MATCH : ST_SELECTED) : ST_NORMAL;
+	double self = steady_pct(shown, pct(f->self, v->total));
+	double total = steady_pct(shown ? shown + 1 : NULL,
+	    pct(f->total, v->total));
 
 	if (tc->counts)
 		snprintf(buf, sizeof buf, "%6.1f %7.1f %9llu %9llu",
-		    pct(f->self, v->total), pct(f->total, v->total),
+		    self, total,
 		    (unsigned long long)f->self, (unsigned long long)f->total);
 	else
-		snprintf(buf, sizeof buf, "%6.1f %7.1f",
-		    pct(f->self, v->total), pct(f->total, v->total));
+		snprintf(buf, sizeof buf, "%6.1f %7.1f", self, total);
 	canvas_fill(c, y, 0, c->w, ' ', st);
 	if (d)
 		diff_cells(c, y, tc, d, (uint32_t)(f - v->funcs), st);
@@ -208,9 +226,11 @@ view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
 		t->top = 0;
 	for (i = 0; i < body && t->top + i < (long)t->n; i++) {
 		const struct pview_func *f = &v->funcs[t->rows[t->top + i]];
+		int32_t *shown = !diff && t->shown && f->frame < t->n_prev ?
+		    &t->shown[2 * f->frame] : NULL;
 
 		table_row(c, y0 + 1 + (int)i, &tc, v, f, t->top + i == t->sel,
-		    search_hit(s, f->frame), diff);
+		    search_hit(s, f->frame), diff, shown);
 	}
 }
 

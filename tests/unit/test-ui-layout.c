@@ -471,6 +471,86 @@ test_sort_stable(void)
 	    "aaa 340 vs bbb 301: a real difference reorders");
 }
 
+/* Several close rows keep their old order, however far the fresh sort
+ * puts them apart (not only neighbours). */
+static void
+test_sort_stable_far(void)
+{
+	static struct tb b1, b2;
+	struct pview *v;
+	uint32_t rows[MAXN], prev[64] = { 0 };
+
+	tb_init(&b1);
+	tb_add(&b1, "main;aaa", 200);
+	tb_add(&b1, "main;bbb", 201);
+	tb_add(&b1, "main;ccc", 202);
+	tb_add(&b1, "main;zzz", 1000);
+	v = tb_finish(&b1);
+	table_sort(v, SORT_SELF, rows);
+	table_stabilize(v, SORT_SELF, rows, v->n_funcs, prev, 64);
+	is_str(v->frames[v->funcs[rows[1]].frame].name, "ccc",
+	    "first refresh: ccc 202, bbb 201, aaa 200 under zzz");
+
+	tb_init(&b2);		/* reversed, all within 0.5% of 1609 + 1 */
+	tb_add(&b2, "main;aaa", 205);
+	tb_add(&b2, "main;bbb", 202);
+	tb_add(&b2, "main;ccc", 200);
+	tb_add(&b2, "main;zzz", 1002);
+	v = tb_finish(&b2);
+	table_sort(v, SORT_SELF, rows);
+	table_stabilize(v, SORT_SELF, rows, v->n_funcs, prev, 64);
+	ok(strcmp(v->frames[v->funcs[rows[0]].frame].name, "zzz") == 0 &&
+	    strcmp(v->frames[v->funcs[rows[1]].frame].name, "ccc") == 0 &&
+	    strcmp(v->frames[v->funcs[rows[2]].frame].name, "bbb") == 0 &&
+	    strcmp(v->frames[v->funcs[rows[3]].frame].name, "aaa") == 0,
+	    "aaa 205, bbb 202, ccc 200: within noise, the order stays "
+	    "ccc, bbb, aaa (aaa would pass two rows)");
+}
+
+/* A share on the edge of two tenths keeps the tenth drawn last. */
+static void
+test_table_steady_pct(void)
+{
+	static struct tb b1, b2, b3;
+	static const struct { struct tb *b; uint64_t x; const char *want; }
+	    step[] = { { &b1, 7660, "   7.7" }, { &b2, 7630, "   7.7" },
+	    { &b3, 7600, "   7.6" } };
+	struct glyphs g;
+	struct canvas c = { 0 };
+	struct table_state t = { 0 };
+	struct search s;
+	uint32_t rows[MAXN], prev[64] = { 0 };
+	int32_t shown[128];
+	char row[512];
+
+	memset(shown, 0xff, sizeof shown);
+	glyphs_get(&g, false);
+	c.g = &g;
+	canvas_resize(&c, 80, 4);
+	search_init(&s);
+	t.rows = rows;
+	t.prev_rank = prev;
+	t.shown = shown;
+	t.n_prev = 64;
+	for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+		struct pview *v;
+
+		tb_init(step[i].b);
+		tb_add(step[i].b, "main;edge", step[i].x);
+		tb_add(step[i].b, "main;rest", 100000 - step[i].x);
+		v = tb_finish(step[i].b);
+		t.n = v->n_funcs;
+		table_sort(v, SORT_SELF, rows);
+		view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL);
+		canvas_row(&c, 2, row, sizeof row);
+		ok(strncmp(row, step[i].want, 6) == 0, "share %.2f%% drawn "
+		    "as [%.6s], want [%s]", step[i].x / 1000.0, row,
+		    step[i].want);
+	}
+	canvas_free(&c);
+	search_fini(&s);
+}
+
 static void
 test_search(void)
 {
@@ -818,6 +898,8 @@ main(void)
 	test_glyphs();
 	test_sort();
 	test_sort_stable();
+	test_sort_stable_far();
+	test_table_steady_pct();
 	test_search();
 	test_table_view();
 	test_crumb();
