@@ -4,15 +4,20 @@
  * kept), prints the pause per sample (p50/p90/p99), then replays the same
  * raw samples through the worker (unwind + symbols + profile) twice: cold
  * caches, then warm; prints CPU microseconds per sample and the samples
- * per second the worker sustains.
- * Usage: bench-engine [-F HZ] [-s SECS] -- TARGET [ARGS...] */
+ * per second the worker sustains. With -b, first the bare round trip on
+ * the same thread at the same rate (PTRACE_INTERRUPT, wait, PTRACE_CONT,
+ * nothing read): the anchor of the pause (issue 17, goal 1).
+ * Usage: bench-engine [-F HZ] [-s SECS] [-S STACK] [-P auto|off] [-b]
+ *        -- TARGET [ARGS...] */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +39,73 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t
+pctl(const uint64_t *v, size_t n, double p)
+{
+	return n ? v[(size_t)(p * (double)(n - 1) + 0.5)] : 0;
+}
+
+/* The bare round trip: the thread seized, then at hz for secs seconds
+ * interrupted, waited for, resumed, with nothing read between; what no
+ * sampler can go under. Prints its p50/p90/p99. */
+static int
+bare_round_trips(pid_t tid, unsigned hz, double secs)
+{
+	size_t n = 0, max = (size_t)(hz * secs) + 1;
+	uint64_t *v = calloc(max, sizeof *v), period = 1000000000ull / hz;
+	uint64_t next = now_ns(), t0;
+	int st;
+
+	if (!v || ptrace(PTRACE_SEIZE, tid, NULL, NULL) < 0) {
+		perror("bench-engine: PTRACE_SEIZE");
+		free(v);
+		return -1;
+	}
+	while (n < max) {
+		struct timespec nap;
+		uint64_t now = now_ns();
+
+		if (now < next) {
+			nap.tv_sec = (time_t)((next - now) / 1000000000ull);
+			nap.tv_nsec = (long)((next - now) % 1000000000ull);
+			nanosleep(&nap, NULL);
+		}
+		next += period;
+		t0 = now_ns();
+		if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0 ||
+		    waitpid(tid, &st, __WALL) != tid || !WIFSTOPPED(st))
+			break;
+		ptrace(PTRACE_CONT, tid, NULL, NULL);
+		v[n++] = now_ns() - t0;
+	}
+	ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+	waitpid(tid, &st, __WALL);
+	ptrace(PTRACE_DETACH, tid, NULL, NULL);
+	qsort(v, n, sizeof *v, cmp_u64);
+	printf("bare    %u Hz %.1f s: %zu round trips; pause p50 %.1f us, "
+	    "p90 %.1f us, p99 %.1f us\n", hz, secs, n, pctl(v, n, 0.5) / 1e3,
+	    pctl(v, n, 0.9) / 1e3, pctl(v, n, 0.99) / 1e3);
+	free(v);
+	return 0;
 }
 
 /* Moves every record out of the ring into r (type, len, payload). */
@@ -113,12 +185,13 @@ main(int argc, char **argv)
 	struct worker *w;
 	uint64_t p50, p90, p99;
 	double secs = 3;
+	bool bare = false;
 	char *cause = NULL;
 	sigset_t set;
 	pid_t pid;
 	int c;
 
-	while ((c = getopt(argc, argv, "+F:s:P:")) != -1) {
+	while ((c = getopt(argc, argv, "+F:s:S:P:b")) != -1) {
 		if (c == 'F')
 			so.hz = wo.hz = (unsigned)atoi(optarg);
 		else if (c == 'P')	/* Python frames: auto (default), off */
@@ -126,12 +199,16 @@ main(int argc, char **argv)
 			    SAMPLER_PYTHON_OFF : SAMPLER_PYTHON_AUTO;
 		else if (c == 's')
 			secs = atof(optarg);
+		else if (c == 'S')
+			so.stack_size = (size_t)atoi(optarg);
+		else if (c == 'b')
+			bare = true;
 		else
 			return 2;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "usage: bench-engine [-F HZ] [-s SECS] "
-		    "[-P auto|off] -- "
+		    "[-S STACK] [-P auto|off] [-b] -- "
 		    "TARGET [ARGS...]\n");
 		return 2;
 	}
@@ -144,6 +221,10 @@ main(int argc, char **argv)
 		_exit(127);
 	}
 	usleep(300000);
+	if (bare && bare_round_trips(pid, so.hz, secs) < 0) {
+		kill(pid, SIGKILL);
+		return 1;
+	}
 	if (ring_init(&ring, 1u << 30) < 0 || ring_init(&replay, 1u << 30) < 0)
 		return 1;
 	so.pid = wo.pid = pid;
