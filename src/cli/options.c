@@ -194,7 +194,7 @@ options_usage(FILE *out)
 "\n"
 "Keys of the live view (press ? there for what each does):\n"
 "  t i f Up Down Left Right h j k l PgUp PgDn Home End Enter Esc Backspace u\n"
-"  / n N 1 2 3 4 5 < > T P space r w b B s L p ? q\n"
+"  / n N 1 2 3 4 5 < > T P space r c w b B s L p ? q\n"
 "\n"
 "Environment for --push (never on the command line, where ps shows it):\n"
 "  CTOP_PUSH_TOKEN (Authorization: Bearer), CTOP_PUSH_USER and\n"

@@ -510,6 +510,18 @@ key_reset(struct tui *t, int arg)
 	t->refetch = true;
 }
 
+/* The sample count columns of the table, shown or not whatever the
+ * width (by default from 160 columns). */
+static void
+key_counts(struct tui *t, int arg)
+{
+	bool shown = view_table_counts(&t->table, t->cv.w, t->diff != NULL);
+
+	t->table.counts = shown ? -1 : 1;
+	tui_message(t, false, shown ? "sample counts hidden (c shows them)" :
+	    "sample counts shown (c hides them)");
+}
+
 static void
 key_help(struct tui *t, int arg)
 {
@@ -578,6 +590,8 @@ const struct keymap_entry keymap[] = {
 	    key_procs, 0 },
 	{ "pause", { ' ' }, ALL, "pause the display", key_pause, 0 },
 	{ "reset", { 'r' }, ALL, "reset counts", key_reset, 0 },
+	{ "counts", { 'c' }, KEYS_IN(UI_TABLE),
+	    "table: sample counts shown or not", key_counts, 0 },
 	{ "window", { 'w' }, ALL, "window: all, 5 s, 30 s", key_window, 0 },
 	{ "baseline", { 'b' }, ALL, "diff against the view now",
 	    key_baseline, 0 },

@@ -220,9 +220,15 @@ struct table_state {
 	uint32_t n_prev;
 	int32_t *shown;		/* by frame id, 2 each: the self and total
 				 * shares last drawn, in tenths; -1 none */
+	int counts;		/* the sample count columns: 0 where they fit
+				 * with room to spare (TABLE_COUNTS_W, a diff's
+				 * change columns from 70), 1 shown, -1 not */
 	enum sort_key prev_sort;	/* sort key prev_rank was made for */
 	int32_t prev_tid;	/* thread filter it was made for */
 };
+
+/* Whether the sample count columns show at width w (t->counts). */
+bool view_table_counts(const struct table_state *t, int w, bool diff);
 
 /* Draws the column titles at y0 and the rows below, to y0+h. With a
  * diff (v is then diff->view), the count columns give way to the change

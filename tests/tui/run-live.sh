@@ -46,6 +46,10 @@ wait_line 2 "window last 30 s"; ok $? "w: last 30 s" || show
 keys w
 wait_line 2 "window cumulative"; ok $? "w: cumulative again" || show
 
+# The count columns (c; by default from 160 columns) move at every
+# refresh, where this fake source's shares stay put.
+keys c
+wait_line 3 "SELF%  TOTAL%      SELF     TOTAL"; ok $? "c: count columns" || show
 keys ' '
 wait_line 2 PAUSED; ok $? "space: PAUSED shows" || show
 sleep 0.6
@@ -60,6 +64,8 @@ ok $? "space again: resumed" || show
 sleep 1.2
 t3=$(screen | sed -n '3,38p')
 [ "$t3" != "$t2" ]; ok $? "resumed: the counts move again" || show
+keys c
+wait_line 3 "SELF%  TOTAL%  FUNCTION"; ok $? "c again: no count columns" || show
 
 # Selection and zoom stay put across refreshes.
 keys i Down Down Down Down Right

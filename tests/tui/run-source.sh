@@ -56,6 +56,10 @@ ok $? "80x24: 300 samples of hotlines" || show
 # Paused: every figure below comes from one view.
 keys space
 sleep 1
+# The count columns (c: from 160 columns by default).
+keys c
+wait_line 3 "SELF%  TOTAL%      SELF     TOTAL"
+ok $? "80x24: c shows the count columns" || show
 tbl() { screen | awk -v f="$1" -v c="$2" '$5 == f { print $c; exit }'; }
 w_tot=$(tbl work 4); c_fn=$(tbl callee 4); n_fn=$(tbl inl 4); n_fs=$(tbl inl 3)
 diag "table: work total $w_tot, callee total $c_fn, inl total $n_fn self $n_fs"

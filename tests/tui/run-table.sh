@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# TUI top table at 80x24 under LC_ALL=C: row order by self, the four sort
-# keys and < >, Enter opens the callees of a function and Esc comes back,
+# TUI top table at 80x24 under LC_ALL=C: row order by self, c for the
+# count columns (from 160 columns by default), the four sort keys and < >, Enter opens the callees of a function and Esc comes back,
 # the help lists every key, and q restores the terminal.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/tui/tuilib.sh"
@@ -13,9 +13,15 @@ wait_has FUNCTION; ok $? "the table shows" || show
 check "status: file name and total" -- line_has 1 "file ui-tree.folded  samples 1000"
 check "status says a folded file has no module/line info" -- \
 	line_has 1 "folded file: no module/line info"
-check "column titles on line 3" -- line_has 3 " SELF%  TOTAL%      SELF     TOTAL  FUNCTION"
-check "first row: multiply 30 %" -- line_has 4 "  30.0    30.0       300       300  multiply"
-check "then add" -- line_has 5 "  20.0    20.0       200       200  add"
+check "column titles on line 3, no count columns at 80" -- line_has 3 " SELF%  TOTAL%  FUNCTION"
+check "first row: multiply 30 %" -- line_has 4 "  30.0    30.0  multiply"
+check "then add" -- line_has 5 "  20.0    20.0  add"
+keys c
+wait_line 3 " SELF%  TOTAL%      SELF     TOTAL  FUNCTION"
+ok $? "c: the count columns" || show
+check "c: first row with counts" -- line_has 4 "  30.0    30.0       300       300  multiply"
+check "c: then add" -- line_has 5 "  20.0    20.0       200       200  add"
+check "c: said on the bottom line" -- line_has 24 "sample counts shown (c hides them)"
 check "then tokenize" -- line_has 6 "tokenize"
 check "then fwrite" -- line_has 7 "fwrite"
 check "then read_line" -- line_has 8 "read_line"

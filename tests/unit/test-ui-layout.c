@@ -607,8 +607,16 @@ test_table_view(void)
 	t.sel = 3;
 	view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL);
 	canvas_row(&c, 0, row, sizeof row);
+	ok(strncmp(row, " SELF%  TOTAL%  FUNCTION", 24) == 0,
+	    "80 columns: no count columns by default [%.40s]", row);
+	ok(view_table_counts(&t, 160, false) && !view_table_counts(&t, 159,
+	    false) && view_table_counts(&t, 70, true),
+	    "count columns by default from 160 columns, a diff's from 70");
+	t.counts = 1;
+	view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL);
+	canvas_row(&c, 0, row, sizeof row);
 	ok(strncmp(row, " SELF%  TOTAL%      SELF     TOTAL  FUNCTION", 44) == 0,
-	    "column titles");
+	    "column titles with counts (the c key)");
 	canvas_row(&c, 1, row, sizeof row);
 	ok(strncmp(row, "  30.0    30.0        30        30  b ", 38) == 0,
 	    "scrolled by one: b (30 %%) first, x (40 %%) above: [%s]", row);
