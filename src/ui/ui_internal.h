@@ -220,9 +220,9 @@ struct table_state {
 	uint32_t n_prev;
 	int32_t *shown;		/* by frame id, 2 each: the self and total
 				 * shares last drawn, in tenths; -1 none */
-	int counts;		/* the sample count columns: 0 where they fit
-				 * with room to spare (TABLE_COUNTS_W, a diff's
-				 * change columns from 70), 1 shown, -1 not */
+	int counts;		/* the sample count columns: 1 shown, -1 not
+				 * (the c key), 0 by the width
+				 * (view_table_counts) */
 	enum sort_key prev_sort;	/* sort key prev_rank was made for */
 	int32_t prev_tid;	/* thread filter it was made for */
 };

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # TUI top table at 80x24 under LC_ALL=C: row order by self, c for the
-# count columns (from 160 columns by default), the four sort keys and < >, Enter opens the callees of a function and Esc comes back,
-# the help lists every key, and q restores the terminal.
+# count columns (from 160 columns by default), the four sort keys and
+# < >, Enter opens the callees of a function and Esc comes back, the help
+# lists every key, and q restores the terminal.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/tui/tuilib.sh"
 tui_need_load
