@@ -23,16 +23,39 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 /* How many earlier entries to try when a pc is past the end of the
  * nearest function: covers functions nested in others (rare). */
 #define NESTED_TRIES 4
-/* A size-0 function symbol (an asm label like __restore_rt) names at
- * most this many bytes from its start when no sized function covers a pc;
- * kept short so PLT stubs and padding are not given a neighbour's name. */
-#define MARK_SPAN 16
+/* A size-0 function symbol (an asm label like __restore_rt, or crt code
+ * such as __do_global_dtors_aux, which dlclose runs) names the bytes from
+ * its start up to the next symbol, as perf does, but at most this many,
+ * never past the end of its section (_init's .init is followed by the
+ * PLT), and only where no sized function lies between: PLT stubs and
+ * padding after a sized function are not given a neighbour's name.
+ * MARK_SPAN_UNKNOWN when its section cannot be read. A mark's size in
+ * m->marks is the span it names. */
+#define MARK_SPAN 256
+#define MARK_SPAN_UNKNOWN 16
 
 struct func_tmp {
-	uint64_t start, size;
+	uint64_t start, size, mark_span;
 	const char *name;	/* in the ELF string table */
 	int rank;		/* 0 global, 1 weak, 2 local: lower wins */
 };
+
+/* The bytes a size-0 symbol at addr names (above): up to the end of its
+ * section, at most MARK_SPAN. */
+static uint64_t
+mark_span(Elf *elf, GElf_Word shndx, Dwarf_Addr bias, uint64_t addr)
+{
+	Elf_Scn *scn = elf ? elf_getscn(elf, shndx) : NULL;
+	GElf_Shdr sh;
+	uint64_t end;
+
+	if (scn == NULL || gelf_getshdr(scn, &sh) == NULL)
+		return MARK_SPAN_UNKNOWN;
+	end = sh.sh_addr + bias + sh.sh_size;
+	if (end <= addr)
+		return MARK_SPAN_UNKNOWN;
+	return end - addr < MARK_SPAN ? end - addr : MARK_SPAN;
+}
 
 static int
 func_cmp(const void *a, const void *b)
@@ -96,18 +119,23 @@ mod_load_funcs(struct symbols__mod *m)
 		GElf_Sym sym;
 		GElf_Addr addr;
 		GElf_Word shndx;
+		Dwarf_Addr bias = 0;
+		Elf *elf = NULL;
 		const char *name;
 		int type;
 
 		name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx,
-		    NULL, NULL);
+		    &elf, &bias);
 		if (!name || !*name || shndx == SHN_UNDEF)
 			continue;
 		type = GELF_ST_TYPE(sym.st_info);
 		if (type != STT_FUNC && type != STT_GNU_IFUNC)
 			continue;
-		tmp[n++] = (struct func_tmp){ addr, sym.st_size, name,
-		    sym_rank(sym.st_info) };
+		tmp[n++] = (struct func_tmp){ .start = addr,
+		    .size = sym.st_size, .name = name,
+		    .rank = sym_rank(sym.st_info),
+		    .mark_span = sym.st_size ? 0 :
+		    mark_span(elf, shndx, bias, addr) };
 	}
 	qsort(tmp, n, sizeof *tmp, func_cmp);
 	m->funcs = malloc((n ? n : 1) * sizeof *m->funcs);
@@ -123,6 +151,7 @@ mod_load_funcs(struct symbols__mod *m)
 		    tmp[i].name };
 
 		if (!f.size) {
+			f.size = tmp[i].mark_span;
 			if (!m->n_marks || m->marks[m->n_marks - 1].start !=
 			    f.start)
 				m->marks[m->n_marks++] = f;
@@ -151,6 +180,19 @@ func_floor(const struct symbols__func *v, size_t n, uint64_t pc)
 	return lo ? lo - 1 : n;
 }
 
+/* Whether marks[i], the last mark at or below pc, names pc: within its
+ * span, and no sized function starts between the mark and pc. */
+static bool
+mark_covers(const struct symbols__mod *m, size_t i, uint64_t pc)
+{
+	uint64_t start = m->marks[i].start;
+	size_t f = func_floor(m->funcs, m->n_funcs, pc);
+
+	if (pc - start >= m->marks[i].size)
+		return false;
+	return f >= m->n_funcs || m->funcs[f].start <= start;
+}
+
 /* The function containing pca; else an asm label just at or below pc
  * (for a return address pc = pca + 1: a signal frame's return address is
  * the first byte of __restore_rt, so pca is before it). */
@@ -171,7 +213,7 @@ mod_find_func(struct symbols__mod *m, uint64_t pca, uint64_t pc)
 			break;
 	}
 	i = func_floor(m->marks, m->n_marks, pc);
-	if (i < m->n_marks && pc - m->marks[i].start < MARK_SPAN)
+	if (i < m->n_marks && mark_covers(m, i, pc))
 		return &m->marks[i];
 	return NULL;
 }

@@ -7,8 +7,10 @@ tests_unit_test_unwind_SOURCES = tests/unit/test-unwind.c \
 	tests/unit/capture.c tests/unit/capture.h
 tests_unit_test_unwind_LDADD = $(CTOP_LIBS)
 EXTRA_tests_unit_test_unwind_DEPENDENCIES = tests/targets/chain-stripped \
-	tests/targets/libdlhot.so tests/targets/libdlhot2.so
+	tests/targets/libdlhot.so tests/targets/libdlhot2.so \
+	tests/targets/libdlfini.so
 UNIT_TESTS += tests/unit/test-unwind
+SCRIPT_TESTS += tests/integration/run-dlfini.sh
 
 # Targets: plain optimised code, never the sanitizer flags (per-target
 # flags replace AM_CFLAGS and AM_LDFLAGS).
@@ -51,5 +53,11 @@ tests/targets/libdlhot.so: $(DLHOT_SRC)
 tests/targets/libdlhot2.so: $(DLHOT_SRC)
 	$(AM_V_CC)$(MKDIR_P) tests/targets && \
 	$(CC) -O2 -g -fPIC -shared -DDLHOT_FN=dlhot2_spin -o $@ $(DLHOT_SRC)
+# The third spends 150 ms of CPU at dlclose, under crt code without CFI
+# (tests/integration/run-dlfini.sh).
+tests/targets/libdlfini.so: $(DLHOT_SRC)
+	$(AM_V_CC)$(MKDIR_P) tests/targets && \
+	$(CC) -O2 -g -fPIC -shared -DDLHOT_UNLOAD_MS=150 -o $@ $(DLHOT_SRC)
 EXTRA_DIST += tests/targets/libdlhot.c
-CLEANFILES += tests/targets/libdlhot.so tests/targets/libdlhot2.so
+CLEANFILES += tests/targets/libdlhot.so tests/targets/libdlhot2.so \
+	tests/targets/libdlfini.so

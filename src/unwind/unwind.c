@@ -438,16 +438,18 @@ after_call(struct walk *w, uint64_t ra)
  * __cxa_finalize), JIT code (V8 keeps rbp as a frame pointer in all of
  * it) or a copy of a file's text. One step by the frame pointer is taken,
  * as perf's fp mode and py-spy do, when the chain is plausible: rbp points
- * at a frame record in the copy above sp, the caller's saved rbp is higher
- * still (or 0, the outermost frame's), and the return address is in
- * executable memory; in a module it must also follow a call instruction
- * (rbp may be a general register there). Else the walk ends as before.
+ * at a frame record in the copy above sp, and the return address is in
+ * executable memory; outside any file (JIT code) the caller's saved rbp
+ * is higher still (or 0, the outermost frame's); in a file the return
+ * address must follow a call instruction (rbp may be a general register
+ * there). Else the walk ends as before.
  * It is taken wherever libunwind cannot step: no CFI, or CFI that gives
  * no plausible caller (V8's builtins, in node's own text, have neither
  * and keep rbp: without the step 80% of a sorting script's stacks ended
- * at the first builtin; with it 97% reach _start, as with perf's fp). A sampled pc in a prologue has
- * rbp still pointing at its caller's record: that caller is then missing
- * from the stack, and the walk goes on right. */
+ * at the first builtin; with it 97% reach _start, as with perf's fp).
+ * A sampled pc in a prologue has rbp still pointing at its caller's
+ * record: that caller is then missing from the stack, and the walk goes
+ * on right. */
 static bool
 gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 {
@@ -459,10 +461,20 @@ gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 	unwind__read_copy(w, from->bp - lo, &up->bp, 8);
 	unwind__read_copy(w, from->bp - lo + 8, &up->pc, 8);
 	up->sp = from->bp + 16;
-	if (up->pc == 0 || (up->bp != 0 && up->bp <= from->bp) ||
-	    !symbols_code_at(w->u->sym, up->pc - 1))
+	if (up->pc == 0 || !symbols_code_at(w->u->sym, up->pc - 1))
 		return false;
-	return unwind__umod_get(w, up->pc - 1) == NULL || after_call(w, up->pc);
+	if (unwind__umod_get(w, up->pc - 1) == NULL)
+		return up->bp == 0 || up->bp > from->bp;
+	/* A caller in a file must have called: the return address follows
+	 * a call instruction. Its saved rbp may then be any value: code
+	 * built without frame pointers keeps data in rbp (ld.so's
+	 * _dl_call_fini, which runs __do_global_dtors_aux at dlclose, has a
+	 * heap pointer there), and DWARF goes on from the caller. Only a
+	 * saved rbp in the stack must lie above this record, as a chain's
+	 * next link does. */
+	if (up->bp > lo && up->bp < hi && up->bp <= from->bp)
+		return false;
+	return after_call(w, up->pc);
 }
 
 /* Whether the instructions before ip are glibc's "mov $SYS_clone, %eax"
