@@ -30,6 +30,14 @@ share(uint64_t n, uint64_t all)
 	return all ? 100.0 * (double)n / (double)all : 0.0;
 }
 
+/* Decimals of an achieved rate: a tenth below 100 Hz, where it is one
+ * sample in a few hundred. */
+static int
+hz_digits(double hz)
+{
+	return hz < 99.95 ? 1 : 0;
+}
+
 void
 status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
     const char *window, const char *thread, bool paused, const char *note)
@@ -50,13 +58,15 @@ status_lines(char *l1, char *l2, size_t size, const struct source_status *st,
 		return;
 	}
 	/* The rate asked (lowered by an overhead budget: said so) and the
-	 * rate achieved. */
+	 * rate achieved, in whole hertz from 100 Hz: its tenths changed at
+	 * every refresh and were bytes on the wire that said nothing. */
 	if (st->budget_pct > 0)
-		snprintf(rate, sizeof rate, "%.0f/%5.1f Hz (budget %g%%)",
-		    st->hz_now, st->hz_achieved, st->budget_pct);
+		snprintf(rate, sizeof rate, "%.0f/%.*f Hz (budget %g%%)",
+		    st->hz_now, hz_digits(st->hz_achieved), st->hz_achieved,
+		    st->budget_pct);
 	else
-		snprintf(rate, sizeof rate, "%u/%5.1f Hz", st->hz_requested,
-		    st->hz_achieved);
+		snprintf(rate, sizeof rate, "%u/%.*f Hz", st->hz_requested,
+		    hz_digits(st->hz_achieved), st->hz_achieved);
 	procs[0] = '\0';
 	if (st->procs > 0)
 		snprintf(procs, sizeof procs, " +%u procs", st->procs);

@@ -13,7 +13,7 @@ samples() { line 1 | sed -n 's/.*samples *\([0-9]*\).*/\1/p'; }
 tui_start 120 40 LC_ALL=C TERM=xterm-256color -- --delay 0.5
 wait_has FUNCTION; ok $? "the live table shows" || show
 check "status: pid, command, backend/mode, rate" -- \
-	line_has 1 "pid 4242 fake-target  ptrace/cpu  100/100.0 Hz  samples"
+	line_has 1 "pid 4242 fake-target  ptrace/cpu  100/100 Hz  samples"
 check "status: window, thread, dropped and unwind failures" -- \
 	line_has 2 "window cumulative  thread all"
 check "dropped and unwind failures with %" -- \
