@@ -56,6 +56,11 @@ struct unwind_stats {
 struct unwinder;
 
 /* Returns a new unwinder over the modules of sym, or NULL with *cause. */
+/* Called first on the thread that unwinds (the worker): blocks every
+ * signal on it for good, so that libunwind's lock needs no system call
+ * there (src/unwind/sigmask.c). */
+void unwind_thread_init(void);
+
 struct unwinder *unwind_new(struct symbols *sym, char **cause);
 void unwind_free(struct unwinder *u);
 

@@ -726,6 +726,7 @@ worker_main(void *arg)
 	uint64_t last_publish = 0, next_cut = 0;
 	size_t n;
 
+	unwind_thread_init();
 	for (;;) {
 		n = worker_drain(w);
 		worker_maybe_publish(w, &last_publish);

@@ -107,6 +107,9 @@ kallsyms_load(struct kallsyms *k)
 	f = fopen("/proc/kallsyms", "re");
 	if (!f)
 		return;
+	/* A /proc file's stdio buffer is 1 KiB: 5300 reads for 120000
+	 * symbols, a third of the load's time; 64 KiB makes it 85. */
+	setvbuf(f, NULL, _IOFBF, 64 * 1024);
 	/* Offset 0 is a real string ("") so that module 0 means none. */
 	names_add(k, "", 0);
 	while (fgets(line, sizeof line, f))

@@ -1,5 +1,6 @@
 # unwind module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
-libctop_a_SOURCES += src/unwind/unwind.c src/unwind/fp.c src/unwind/internal.h
+libctop_a_SOURCES += src/unwind/unwind.c src/unwind/fp.c src/unwind/internal.h \
+	src/unwind/sigmask.c
 
 # Accuracy tests: real targets sampled through a test-only ptrace capture.
 check_PROGRAMS += tests/unit/test-unwind
@@ -10,6 +11,11 @@ EXTRA_tests_unit_test_unwind_DEPENDENCIES = tests/targets/chain-stripped \
 	tests/targets/libdlhot.so tests/targets/libdlhot2.so \
 	tests/targets/libdlfini.so
 UNIT_TESTS += tests/unit/test-unwind
+check_PROGRAMS += tests/unit/test-sigmask
+tests_unit_test_sigmask_SOURCES = tests/unit/test-sigmask.c tests/tap.h
+tests_unit_test_sigmask_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-sigmask
+SCRIPT_TESTS += tests/integration/run-sigmask.sh
 SCRIPT_TESTS += tests/integration/run-dlfini.sh
 
 # Targets: plain optimised code, never the sanitizer flags (per-target
