@@ -91,7 +91,11 @@ kill "$t"
 # threads spend their time, is sampled. Not how much: ptrace cpu mode
 # weighs a thread's samples by the CPU time it used up to its last one, and
 # a thread that lives about one period loses most of its time that way
-# (ctop-prof(1)), so clone3 in the creating thread may well come first.
+# (ctop-prof(1)), so clone3 in the creating thread may well come first:
+# 62-64% of the samples on a quiet machine, 2.4% beside two busy loops,
+# where each short thread gets its CPU in slices. A bound on the share
+# would follow from the machine's load, not from the test: it is
+# sampled (1% of the samples, and 3 at least), no more is asked here.
 "$CTOP" --backend ptrace -F 999 -o "$WORKDIR/churn.folded" -- \
 	"$TARGETS/threadchurn" 3 >"$WORKDIR/churn.out" 2>"$WORKDIR/err"
 rc=$?
@@ -108,8 +112,9 @@ top=$(awk '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); k = split(s, f, ";")
 	self[f[k]] += n } END { for (x in self) if (self[x] > m) { m = self[x]; b = x }
 	print b }' "$WORKDIR/churn.folded")
 w=$(folded_leaf_share "$WORKDIR/churn.folded" churn_work)
-awk -v w="$w" 'BEGIN { exit !(w >= 5) }'
-ok $? "thread churn: churn_work is sampled ($w% of the samples, want >= 5%; hottest leaf: $top)"
+wn=$(awk '/;churn_work [0-9]+$/ { n += $NF } END { print n + 0 }' "$WORKDIR/churn.folded")
+awk -v w="$w" -v n="$wn" 'BEGIN { exit !(w >= 1 && n >= 3) }'
+ok $? "thread churn: churn_work is sampled ($wn samples, $w% of them, want >= 1% and 3; hottest leaf: $top)"
 
 # 5. 1000 threads: all attached, all detached.
 start_target t "$LC" --threads 1000
