@@ -51,6 +51,11 @@ struct source_live_opts {
 	/* Words for the status line (push health), or NULL. Any thread. */
 	void (*status_note)(void *arg, char *buf, size_t size);
 	void *status_arg;
+	/* After stop, how long the worker may go on turning the ring's
+	 * queued samples into the profile: 0 = until the ring is empty (a
+	 * recording's file wants every one); the TUI's q wants to quit now,
+	 * even when the worker is seconds behind a busy machine. */
+	double exit_drain_s;
 };
 
 /* End-of-run figures of a live source, for the summary line. */
@@ -58,6 +63,8 @@ struct source_summary {
 	uint64_t samples;		/* stacks added to the profile */
 	uint64_t ends[UNWIND_END_COUNT];/* how the walks ended */
 	uint64_t records;		/* ring records consumed */
+	uint64_t unprocessed;		/* samples still queued when the exit
+					 * drain's time ran out (exit_drain_s) */
 	double cpu_s;			/* worker thread CPU time */
 	uint64_t fp_frames;		/* frames found by frame pointer */
 	uint64_t dwarf_frames;		/* ... and by DWARF */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,6 +41,8 @@
 
 /* RUN_AGENT: --push headless, a recording without a file. */
 enum run_kind { RUN_RECORD, RUN_BATCH, RUN_TUI, RUN_AGENT };
+
+#define TUI_EXIT_DRAIN_S 1.0	/* see source_live_opts.exit_drain_s */
 
 static volatile sig_atomic_t quit_signal;
 /* Job control: the sampler to release before stopping (NULL: none yet),
@@ -777,6 +780,18 @@ push_open(struct live *lv, const struct options *o,
 	return 0;
 }
 
+/* After the TUI: the samples its quick exit left out, if any. */
+static void
+note_unprocessed(struct source *src)
+{
+	struct source_summary sum;
+
+	source_summary(src, &sum);
+	if (sum.unprocessed > 0)
+		diag("quit with %" PRIu64 " samples not yet processed (the "
+		    "worker was behind)", sum.unprocessed);
+}
+
 /* Stops everything in order and returns the exit code of the run. */
 static int
 live_finish(struct live *lv, const struct options *o, enum run_kind kind,
@@ -790,6 +805,8 @@ live_finish(struct live *lv, const struct options *o, enum run_kind kind,
 	if (lv->launched && !exited)
 		status = launch_terminate(lv->pid, 2.0);
 	source_stop(&lv->src);
+	if (kind == RUN_TUI)
+		note_unprocessed(&lv->src);
 	if (lv->out != NULL)
 		rc = write_output(&lv->src, lv->out, o, fail_code);
 	if (lv->push != NULL)
@@ -835,6 +852,10 @@ run_live(const struct options *o, enum run_kind kind,
 		goto out;
 	wo.pid = lv.pid;
 	wo.stack_need = o->stack_auto ? &lv.stack_need : NULL;
+	/* q quits within a second even when the worker is behind; with a
+	 * file to write, every queued sample goes into it first. */
+	if (kind == RUN_TUI && out == NULL)
+		wo.exit_drain_s = TUI_EXIT_DRAIN_S;
 	/* Checkpoints replace a file; a stream gets one profile, at the end.
 	 * Views are then built only when a checkpoint asks for one. */
 	if (kind == RUN_RECORD && o->checkpoint_s > 0 &&

@@ -41,6 +41,7 @@ struct worker {
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
+	uint64_t drain_until_ns;	/* set before stop; 0 = no limit */
 	atomic_bool has_readers;	/* a UI or batch printer reads views */
 
 	/* Worker-thread state. */
@@ -583,6 +584,33 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 	}
 }
 
+/* Stopping, with the exit drain's time spent (worker_stop). */
+static bool
+worker_out_of_time(struct worker *w)
+{
+	return atomic_load_explicit(&w->stop, memory_order_acquire) &&
+	    w->drain_until_ns != 0 && util_now_ns() > w->drain_until_ns;
+}
+
+/* Empties the ring without handling what it holds, counting the samples
+ * left out: the exit drain ran out of time. */
+static void
+worker_discard_rest(struct worker *w)
+{
+	const void *data;
+	uint32_t type;
+	size_t len;
+	uint64_t left = 0;
+
+	while ((data = ring_peek(w->ring, &type, &len)) != NULL) {
+		left += type == REC_SAMPLE;
+		ring_release(w->ring);
+	}
+	pthread_mutex_lock(&w->lock);
+	w->summary.unprocessed = left;
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* Consumes up to WORKER_BATCH records; returns how many. */
 static size_t
 worker_drain(struct worker *w)
@@ -591,7 +619,7 @@ worker_drain(struct worker *w)
 	uint32_t type;
 	size_t len, n = 0;
 
-	while (n < WORKER_BATCH &&
+	while (n < WORKER_BATCH && !worker_out_of_time(w) &&
 	    (data = ring_peek(w->ring, &type, &len)) != NULL) {
 		worker_handle_record(w, type, data, len);
 		ring_release(w->ring);
@@ -729,6 +757,10 @@ worker_main(void *arg)
 	unwind_thread_init();
 	for (;;) {
 		n = worker_drain(w);
+		if (worker_out_of_time(w)) {
+			worker_discard_rest(w);
+			break;
+		}
 		worker_maybe_publish(w, &last_publish);
 		worker_maybe_cut(w, &next_cut);
 		if (n == 0) {
@@ -764,7 +796,11 @@ worker_stop(struct worker *w)
 		return;
 	/* Release pairs with the acquire in worker_main: the thread sees
 	 * stop only after the sampler, already joined, pushed its last
-	 * record, so the drain that follows empties the ring. */
+	 * record, so the drain that follows empties the ring (or, with an
+	 * exit_drain_s, as much of it as that time allows). */
+	if (w->opts.exit_drain_s > 0)
+		w->drain_until_ns = util_now_ns() +
+		    (uint64_t)(w->opts.exit_drain_s * 1e9);
 	atomic_store_explicit(&w->stop, true, memory_order_release);
 	pthread_join(w->thread, NULL);
 	w->started = false;
