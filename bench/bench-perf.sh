@@ -7,7 +7,8 @@
 # 99 Hz; samples, dropped, lost and bytes per sample; medians of RUNS
 # interleaved rounds; last, profiler CPU per 1000 samples (compare-perf.sh).
 # Usage: bench/bench-perf.sh [BUILD_DIR]
-#   env: RUNS=5 WORK=1500 THREADS=32 SECS=3 SKIP_CPU=0
+#   env: RUNS=5 WORK=1500 THREADS=32 SECS=3 SKIP_CPU=0, and SINGLE and
+#   MULTI, the configurations of each table (MULTI="" skips the second)
 set -u
 build=${1:-build}
 RUNS=${RUNS:-5} WORK=${WORK:-1500} THREADS=${THREADS:-32} SECS=${SECS:-3}
@@ -67,14 +68,14 @@ table() {
 	done
 }
 
-single="base perf99 perf999 ptrace99 ptrace999 rec99 rec999"
-multi="base perf99 ptrace99 rec99"
+single=${SINGLE-base perf99 perf999 ptrace99 ptrace999 rec99 rec999}
+multi=${MULTI-base perf99 ptrace99 rec99}
 for i in $(seq 1 "$RUNS"); do
 	for c in $single; do run "$c" 1; done
 	for c in $multi; do run "$c" "$THREADS"; done
 done
-table 1 "$single"
-table "$THREADS" "$multi"
+[ -n "$single" ] && table 1 "$single"
+[ -n "$multi" ] && table "$THREADS" "$multi"
 if [ "${SKIP_CPU:-0}" != 1 ] && [ "$have_perf" = 1 ]; then
 	here=$(dirname "$0")
 	for b in perf ptrace; do

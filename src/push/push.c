@@ -613,6 +613,7 @@ push_main(void *arg)
 	struct push *p = arg;
 	struct item it;
 
+	pthread_setname_np(pthread_self(), "ctop-push");
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (p->q_len == 0 && !p->finishing)

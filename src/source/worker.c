@@ -754,6 +754,7 @@ worker_main(void *arg)
 	uint64_t last_publish = 0, next_cut = 0;
 	size_t n;
 
+	pthread_setname_np(pthread_self(), "ctop-worker");
 	unwind_thread_init();
 	for (;;) {
 		n = worker_drain(w);
