@@ -97,6 +97,11 @@ int push_encode(enum push_format fmt, const struct pview *const *views,
 struct pview *push_interval(const struct pview *prev, const struct pview *cur);
 void push_interval_free(struct pview *v);
 
+/* Loads libcurl (once): 0, or -1 with *cause naming what is missing.
+ * Called before the target is attached or a command started, so that a
+ * missing library costs nothing but the message. Thread: main. */
+int push_load(char **cause);
+
 /* Makes the pusher and starts its thread. NULL with *cause on failure.
  * Thread: main. */
 struct push *push_new(const struct push_opts *opts, char **cause);

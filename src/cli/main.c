@@ -843,6 +843,11 @@ run_live(const struct options *o, enum run_kind kind,
 	char *cause = NULL;
 	sigset_t old;
 
+	if (o->push != NULL && push_load(&cause) < 0) {
+		rc = fail(fail_code, "%s", cause);
+		free(cause);
+		return rc;
+	}
 	if (ring_init(&lv.ring, RING_BYTES) < 0)
 		return fail(fail_code, "out of memory for the sample ring");
 	signal(SIGPIPE, SIG_IGN);

@@ -6,12 +6,13 @@
 
 #include "ctop/push.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "curl_dl.h"
 
 #define PUSH_VALUE_MAX 128
 
@@ -30,11 +31,16 @@ refuse(char **cause, const char *fmt, ...)
 int
 push_check_url(const char *url, char **cause)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *scheme = NULL, *host = NULL, *pass = NULL;
 	int err = 0;
 
 	*cause = NULL;
+	/* Without libcurl there is nothing to check with; push_new() then
+	 * says what is missing, as the run-time failure it is. */
+	if (curl_dl_load(NULL) < 0)
+		return 0;
+	u = curl_url();
 	if (u == NULL)
 		return refuse(cause, "out of memory");
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||

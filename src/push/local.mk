@@ -2,6 +2,8 @@
 # sources go into libctop.a.
 libctop_a_SOURCES += \
 	src/push/encode.c \
+	src/push/curl_dl.c \
+	src/push/curl_dl.h \
 	src/push/labels.c \
 	src/push/push.c
 noinst_HEADERS += include/ctop/push.h

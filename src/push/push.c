@@ -7,7 +7,6 @@
 
 #include "ctop/push.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "ctop/util.h"
+#include "curl_dl.h"
 
 #define PUSH_BACKOFF_BASE_MS 500	/* first retry after 0.25-0.5 s */
 #define PUSH_BACKOFF_MAX_MS 30000
@@ -691,6 +691,13 @@ push_build_headers(struct push *p)
 	return p->headers != NULL ? 0 : -ENOMEM;
 }
 
+int
+push_load(char **cause)
+{
+	*cause = NULL;
+	return curl_dl_load(cause);
+}
+
 struct push *
 push_new(const struct push_opts *opts, char **cause)
 {
@@ -698,6 +705,10 @@ push_new(const struct push_opts *opts, char **cause)
 	pthread_condattr_t ca;
 
 	*cause = NULL;
+	if (curl_dl_load(cause) < 0) {
+		free(p);
+		return NULL;
+	}
 	if (p == NULL || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		goto fail;
 	p->o = *opts;

@@ -36,6 +36,34 @@ done
 "$CTOP" -p 1 --tag env=a 2>"$WORKDIR/err"
 [ $? = 2 ]; ok $? "--tag without --push refused: $(cat "$WORKDIR/err")"
 
+# libcurl is loaded when --push needs it, not at every start: without it
+# ctop-prof runs, and --push says in one line what is missing, before it
+# attaches or starts anything (exit 1; 125 when it would have launched).
+! readelf -d "$CTOP" | grep -q 'NEEDED.*libcurl'
+ok $? "ctop-prof does not need libcurl to start: $(readelf -d "$CTOP" | grep -c NEEDED) libraries named"
+curl_so=$(ldconfig -p | awk '/libcurl\.so\.4 .*x86-64/ { print $NF; exit }')
+curl_so=${curl_so:+$(readlink -f "$curl_so")}
+if [ "$(id -u)" != 0 ] || [ -z "$curl_so" ] || ! unshare -m true 2>/dev/null; then
+	skip "libcurl hidden" "needs root, unshare -m and libcurl.so.4"
+else
+	# In a mount namespace of its own, /dev/null stands for the library.
+	unshare -m --propagation private sh -c '
+		mount --bind /dev/null "$1" || exit 9
+		"$2" -p 1 --push http://127.0.0.1:9 --batch -n 0 --duration 1 2>"$3/e1"
+		echo $? >"$3/rc1"
+		"$2" --push http://127.0.0.1:9 -b -n 0 -- touch "$3/ran" 2>"$3/e2"
+		echo $? >"$3/rc2"
+		"$2" --version >/dev/null; echo $? >"$3/rc3"' sh "$curl_so" "$CTOP" "$WORKDIR"
+	[ "$(cat "$WORKDIR/rc1")" = 1 ] && [ "$(wc -l <"$WORKDIR/e1")" = 1 ] &&
+		grep -q 'needs libcurl (the Debian package libcurl4)' "$WORKDIR/e1"
+	ok $? "libcurl hidden, attach: exit $(cat "$WORKDIR/rc1"), one line: $(cat "$WORKDIR/e1")"
+	[ "$(cat "$WORKDIR/rc2")" = 125 ] && [ ! -e "$WORKDIR/ran" ] &&
+		grep -q 'needs libcurl' "$WORKDIR/e2"
+	ok $? "libcurl hidden, launch: exit $(cat "$WORKDIR/rc2"), the command not started ($( [ -e "$WORKDIR/ran" ] && echo ran || echo 'not run'))"
+	[ "$(cat "$WORKDIR/rc3")" = 0 ]
+	ok $? "libcurl hidden: ctop-prof --version runs (exit $(cat "$WORKDIR/rc3"))"
+fi
+
 # Threads go as pprof sample labels (thread, thread_id): two workers that
 # spin alike get about half the samples each (199 Hz for enough of them).
 start_server 200 || skip_all "the test server did not start"
