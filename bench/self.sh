@@ -7,8 +7,8 @@
 # per thread of the subject (ctop-sampler, ctop-worker, main: start-up,
 # the end and the output; told apart by their start functions), its share
 # of the subject's samples and its hottest functions by self time; and the
-# share of the whole that is start-up (symbols and unwind info loaded
-# before the first sample) and the kernel's.
+# share of the whole spent loading what names frames (libdw's symbol
+# tables and debug info, /proc/kallsyms), which a run pays once.
 # Usage: bench/self.sh [BUILD_DIR]
 #   (env: SECS=5 HZ=999 BACKEND=perf OHZ=999 OUT=self.folded TOP=8)
 set -u
@@ -41,15 +41,18 @@ function thread_of(s) {
 	n = $NF; s = $0; sub(/ [0-9]+$/, "", s); s = s ";"
 	k = split(s, f, ";"); leaf = f[k - 1]
 	th = thread_of(s); total += n; by[th] += n; self[th SUBSEP leaf] += n
-	if (leaf ~ /^\[kernel\]|_\[k\]$/ || index(s, "[kernel.kallsyms]")) kern += n
-	if (index(s, ";symbols_new;") || index(s, ";unwind_new;") ||
-	    index(s, ";dwfl_linux_proc_report;") || index(s, "symbols_load"))
-		start += n
+	# Loading what names frames, once per module: the symbol tables
+	# and debug info (and their decompression), the kernel symbols.
+	if (index(s, ";dwfl_module_getdwarf;") || index(s, ";dwfl_module_getsymtab;") ||
+	    index(s, ";dwfl_linux_proc_report;"))
+		dbg += n
+	if (index(s, ";kallsyms_load;"))
+		ksyms += n
 }
 END {
 	if (!total) { print "no samples"; exit 1 }
-	printf "%d samples of the subject; symbols and unwinder made (start-up): %.1f%%\n",
-		total, 100 * start / total
+	printf "%d samples of the subject; loading symbol tables and debug info: %.1f%%, kernel symbols: %.1f%%\n",
+		total, 100 * dbg / total, 100 * ksyms / total
 	for (th in by) printf "%s %d\n", th, by[th] | "sort -k2 -n -r > \"'"$tmp"'/threads\""
 	close("sort -k2 -n -r > \"'"$tmp"'/threads\"")
 	while ((getline line < "'"$tmp"'/threads") > 0) {
