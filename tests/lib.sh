@@ -168,6 +168,14 @@ folded_leaf_share() {
 }
 folded_total() { awk '{ t += $NF } END { print t + 0 }' "$1"; }
 
+# share_tol P N [MIN]: four standard deviations (points) of a share P (%)
+# estimated from N samples, at least MIN (3): a loaded machine gives the
+# target less CPU time, so fewer samples, and the bound must widen with it.
+share_tol() {
+	awk -v p="$1" -v n="$2" -v m="${3:-3}" 'BEGIN { p /= 100
+		t = 400 * sqrt(p * (1 - p) / (n > 0 ? n : 1)); printf "%.1f", (t < m ? m : t) }'
+}
+
 # within A B TOL: |A - B| <= TOL (floating point).
 # samples_taken ERR COUNT: the samples a recording took, from ctop-prof's
 # summary in ERR ("N taken, weighed by CPU time": ptrace weighs a sample

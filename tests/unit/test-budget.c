@@ -46,5 +46,26 @@ main(void)
 	    "-F 1: nothing lower");
 	is_int(sampler__budget_next_k(lim, -1, 3, 999), 3,
 	    "an unknown cost: the rate stays");
+	/* The cost judged by: none from one window alone (a spike while
+	 * the worker loads debug information moves nothing), then the lower
+	 * median of the windows since the rate last moved. */
+	{
+		const uint32_t spike[] = { 90000 }, two[] = { 90000, 10000 };
+		const uint32_t three[] = { 30000, 90000, 10000 };
+		const uint32_t six[] = { 1, 2, 3, 4, 5, 6 };
+
+		ok(sampler__budget_judged(spike, 1) < 0,
+		    "one window (9%%): no judgement yet");
+		ok(sampler__budget_judged(spike, 0) < 0, "no window: none");
+		ok(sampler__budget_judged(two, 2) == 0.01,
+		    "two windows, 9%% and 1%%: judged by 1%% (the lower)");
+		ok(sampler__budget_judged(three, 3) == 0.03,
+		    "three: by their median, 3%%");
+		ok(sampler__budget_judged(six, 5) == 3e-6,
+		    "more than five: the five kept (ring), their median");
+		is_int(sampler__budget_next_k(lim,
+		    sampler__budget_judged(spike, 1), 1, 999), 1,
+		    "... and the rule leaves the rate where it is");
+	}
 	return done_testing();
 }
