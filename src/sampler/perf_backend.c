@@ -485,7 +485,12 @@ open_proc(struct sampler *s, struct perf_state *p, pid_t pid,
 /* --children: the target's descendants now (a pre-forking server's
  * workers), each one's threads opened (sampler__proc_descendants's
  * callback). Those born later inherit the events. One that ends
- * meanwhile is no failure. */
+ * meanwhile is no failure. They are counted, not told as forks: a
+ * REC_PROC_NEW would name one with its parent's modules until it execs,
+ * and one that exec'd before the attach (a supervisor's workers, make's
+ * jobs) never does again, so every frame of it went unnamed; the worker
+ * gives a process it meets in a sample a state of its own, read from its
+ * maps (as for ptrace's descendants found at attach). */
 struct descent {
 	struct sampler *s;
 	struct perf_state *p;
@@ -501,8 +506,8 @@ open_descendant(pid_t child, void *arg)
 
 	if (open_proc(d->s, d->p, child, d->pages, &cause, d->known) == 0 &&
 	    !d->known)
-		on_child_task(d->s, &(struct perf_side){
-		    .kind = PERF_SIDE_FORK, .pid = child, .tid = child });
+		atomic_fetch_add_explicit(&d->s->procs_seen, 1,
+		    memory_order_relaxed);
 	free(cause);
 	return true;
 }

@@ -92,6 +92,14 @@ ok $? "attach to a parent with two workers: recorded"
 n=$(awk '{ split($0, f, ";"); if (f[1] ~ /^[0-9]+ spin$/) p[f[1]] += $NF } END { k = 0; for (x in p) if (p[x] >= 20) k++; print k }' "$WORKDIR/srv.folded")
 [ "${n:-0}" = 2 ]
 ok $? "both workers there at attach are sampled, each its own process ($n with >= 20 samples)"
+# ... and named from their own image: they exec'd spin before the attach
+# (a REC_PROC_NEW told for them once named them with sh's modules, and
+# every stack was "PID spin;[incomplete];[unknown]").
+named=$(awk '{ split($0, f, ";"); if (f[1] !~ /^[0-9]+ spin$/) next; t += $NF
+	if ($0 ~ /;spin_hot(;|_\[k\]|$| )/) h += $NF } END { printf "%.1f", t ? 100 * h / t : 0 }' "$WORKDIR/srv.folded")
+awk -v s="$named" 'BEGIN { exit !(s >= 90) }'
+ok $? "the workers' stacks are named: $named% of their samples in spin_hot (want >= 90)" ||
+	head -3 "$WORKDIR/srv.folded"
 # kill -9 of ctop-prof: nothing stopped, nothing traced.
 "$CTOP" --children -F 999 --duration 30 -o "$WORKDIR/k.folded" -p "$srv" 2>/dev/null &
 c=$!
