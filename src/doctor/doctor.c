@@ -85,6 +85,26 @@ print_ptrace(FILE *out, const struct sampler_access *a, const char *on)
 		fprintf(out, "ptrace: refused: %s\n", a->ptrace_why);
 }
 
+/* Why /proc/kallsyms shows zeros, and the least change that shows
+ * addresses. The kernel's rule (kallsyms_show_value): kptr_restrict 0
+ * shows them with perf_event_paranoid <= 1 or CAP_SYSLOG; 1, with
+ * CAP_SYSLOG only; 2, to nobody. */
+static const char *
+kallsyms_fix(const struct sampler_access *a)
+{
+	switch (a->kptr_restrict) {
+	case 0:
+		return "CAP_SYSLOG, or `sysctl kernel.perf_event_paranoid=1`";
+	case 1:
+		return "CAP_SYSLOG (root has it)";
+	case 2:
+		return "`sysctl kernel.kptr_restrict=1`, then run with "
+		    "CAP_SYSLOG (root has it)";
+	default:
+		return "CAP_SYSLOG";
+	}
+}
+
 static void
 print_visibility(FILE *out, const struct sampler_access *a)
 {
@@ -93,11 +113,14 @@ print_visibility(FILE *out, const struct sampler_access *a)
 	if (a->kallsyms_addrs)
 		fprintf(out, "kernel symbols: /proc/kallsyms shows addresses: "
 		    "kernel frames are named\n");
+	else if (a->kptr_restrict == 0)
+		fprintf(out, "kernel symbols: /proc/kallsyms hides addresses "
+		    "(kptr_restrict 0, perf_event_paranoid %d): kernel frames "
+		    "unnamed (fix: %s)\n", a->paranoid, kallsyms_fix(a));
 	else
 		fprintf(out, "kernel symbols: /proc/kallsyms hides addresses "
-		    "(kptr_restrict %d): kernel frames unnamed (fix: "
-		    "CAP_SYSLOG, or `sysctl kernel.kptr_restrict=0`)\n",
-		    a->kptr_restrict);
+		    "(kptr_restrict %d): kernel frames unnamed (fix: %s)\n",
+		    a->kptr_restrict, kallsyms_fix(a));
 	fprintf(out, "other users' processes: %s\n", priv ? "can be "
 	    "profiled (root or CAP_SYS_PTRACE)" : "cannot be profiled (fix: "
 	    "run as their user, or with CAP_SYS_PTRACE and CAP_PERFMON)");

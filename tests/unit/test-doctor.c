@@ -43,7 +43,17 @@ static const struct doctor_case cases[] = {
 	{ "own process, scope 0: perf runs, kernel hidden",
 	  { BASE }, false, true, "runs perf",
 	  { "perf: allowed on 4242, user space only", "ptrace: allowed on "
-	    "4242", "kptr_restrict 0): kernel frames unnamed" } },
+	    "4242", "(kptr_restrict 0, perf_event_paranoid 2): kernel "
+	    "frames unnamed (fix: CAP_SYSLOG, or `sysctl "
+	    "kernel.perf_event_paranoid=1`)" } },
+	{ "kptr_restrict 1: CAP_SYSLOG alone shows kernel symbols",
+	  { BASE, .kptr_restrict = 1 }, false, true, "runs perf",
+	  { "(kptr_restrict 1): kernel frames unnamed (fix: CAP_SYSLOG "
+	    "(root has it))" } },
+	{ "kptr_restrict 2: hidden from everyone, root too",
+	  { BASE, .kptr_restrict = 2, .euid = 0 }, false, true, "runs perf",
+	  { "(kptr_restrict 2): kernel frames unnamed (fix: `sysctl "
+	    "kernel.kptr_restrict=1`, then run with CAP_SYSLOG" } },
 	{ "root: kernel frames and other users visible",
 	  { BASE, .euid = 0, .target_uid = OTHER, .cap_sys_ptrace = true,
 	    .cap_perfmon = true, .perf_kernel_err = 0,
