@@ -202,6 +202,10 @@ struct sampler_access {
 	bool container;		/* another pid namespace than init's, or a
 				 * container marker (/.dockerenv, ...) */
 	char container_why[96];
+	int target_ns;		/* pid > 0: 1 the target has namespaces
+				 * of its own (target_ns_names), 0 it
+				 * shares ours, -1 not readable */
+	char target_ns_names[32];	/* "mnt, pid" */
 	int perf_err;		/* perf_event_open, user only: 0 or -errno */
 	int perf_kernel_err;	/* ... with kernel samples */
 	bool kallsyms_addrs;	/* /proc/kallsyms shows real addresses */

@@ -59,6 +59,23 @@ print_kernel(FILE *out, const struct sampler_access *a)
 	    yes_no(a->cap_syslog));
 }
 
+/* A target in a container of its own: what ctop-prof does about it. */
+static void
+print_namespaces(FILE *out, const struct sampler_access *a)
+{
+	if (a->pid <= 0)
+		return;
+	if (a->target_ns < 0)
+		fprintf(out, "namespaces: the target's are not readable "
+		    "(another user's process)\n");
+	else if (a->target_ns == 0)
+		fprintf(out, "namespaces: the target shares ours (mnt, pid)\n");
+	else
+		fprintf(out, "namespaces: the target has its own (%s): its "
+		    "files are read through /proc/%d/root, its JIT map by "
+		    "its pid in there\n", a->target_ns_names, (int)a->pid);
+}
+
 static void
 print_perf(FILE *out, const struct sampler_access *a, const char *on)
 {
@@ -155,6 +172,7 @@ doctor_print_access(FILE *out, const struct sampler_access *a, bool python,
 	else
 		snprintf(on, sizeof on, "a launched command");
 	print_kernel(out, a);
+	print_namespaces(out, a);
 	print_perf(out, a, on);
 	print_ptrace(out, a, on);
 	print_visibility(out, a);

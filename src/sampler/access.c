@@ -209,6 +209,39 @@ judge_perf(struct sampler_access *a)
 	gates_perf_cause(&f, a->perf_why, sizeof a->perf_why);
 }
 
+/* Which of the namespaces that matter to a profiler (mnt: the paths in
+ * its maps; pid: its pids, and the name of its JIT map) the target does
+ * not share with us. */
+static void
+target_ns_check(struct sampler_access *a)
+{
+	static const char *const kinds[] = { "mnt", "pid" };
+	char path[64], ours[64], theirs[64];
+	size_t used = 0;
+
+	if (a->pid <= 0)
+		return;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		ssize_t n1, n2;
+
+		snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[i]);
+		n1 = readlink(path, ours, sizeof ours - 1);
+		snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)a->pid,
+		    kinds[i]);
+		n2 = readlink(path, theirs, sizeof theirs - 1);
+		if (n1 <= 0 || n2 <= 0) {
+			a->target_ns = -1;
+			return;
+		}
+		ours[n1] = theirs[n2] = '\0';
+		if (strcmp(ours, theirs) != 0)
+			used += (size_t)snprintf(a->target_ns_names + used,
+			    sizeof a->target_ns_names - used, "%s%s",
+			    used ? ", " : "", kinds[i]);
+	}
+	a->target_ns = used > 0;
+}
+
 void
 sampler_access_check(pid_t pid, struct sampler_access *a)
 {
@@ -225,6 +258,7 @@ sampler_access_check(pid_t pid, struct sampler_access *a)
 	a->euid = geteuid();
 	target_facts(a);
 	container_check(a);
+	target_ns_check(a);
 	a->seccomp_ptrace = gates_seccomp_denies(GATE_PTRACE);
 	a->seccomp_perf = gates_seccomp_denies(GATE_PERF);
 	a->perf_err = a->pid > 0 && a->state == 0 ? -ESRCH :

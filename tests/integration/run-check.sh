@@ -30,15 +30,33 @@ has "module $(readlink -f "$T/spin"):" &&
 ok $? "spin's module: its own .symtab and DWARF" || diag "$(grep module "$out")"
 grep -q "^module .*libc.so.6: [0-9]* symbols" "$out"
 ok $? "libc's module line" || diag "$(grep module "$out")"
-for l in kernel: us: perf: ptrace: "kernel symbols:" "other users' processes:" backend:; do
+for l in kernel: namespaces: us: perf: ptrace: "kernel symbols:" "other users' processes:" backend:; do
 	has "$l" || { diag "no '$l' line"; false; } || break
 done
-ok $? "one line each: kernel, us, perf, ptrace, kernel symbols, other users, backend"
+ok $? "one line each: kernel, namespaces, us, perf, ptrace, kernel symbols, other users, backend"
+has "namespaces: the target shares ours (mnt, pid)"
+ok $? "spin shares our namespaces" || diag "$(grep namespaces "$out")"
 if perf_allowed; then
 	has "backend: --backend auto runs perf"
 	ok $? "auto runs perf on a C program here"
 else
 	skip "auto runs perf" "perf not usable here ($PERF_WHY)"
+fi
+# A target in mount and pid namespaces of its own (a container's view):
+# --check says so, and how its files are read.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	unshare -m -p -f --mount-proc "$T/spin" -b 1 -s 30 >/dev/null 2>&1 &
+	us=$!
+	cleanup_pid "$us"
+	wait_until 5 '[ -n "$(pgrep -P "$us")" ]'
+	inner=$(pgrep -P "$us" | head -1)
+	check "${inner:-0}"
+	has "namespaces: the target has its own (mnt, pid): its files are read through /proc/$inner/root"
+	ok $? "spin in namespaces of its own: named, and how its files are read" ||
+		diag "$(grep namespaces "$out")"
+	kill "$us" $inner 2>/dev/null
+else
+	skip "namespaces of its own" "needs root and unshare"
 fi
 st=$(proc_state "$pid")
 [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$pid/status")" = 0 ] &&
