@@ -37,6 +37,8 @@ thread_labels() {
 	done
 }
 
+table_row() { line 4 | grep -qE '^ *[0-9]+\.[0-9] '; }
+
 run_threads() {	# run_threads LABEL PY BACKEND
 	local label=$1 py=$2 be=$3 labels comm i
 	comm=$(basename "$py" | cut -c1-15)
@@ -44,6 +46,11 @@ run_threads() {	# run_threads LABEL PY BACKEND
 		"$py" "$mixed" 120
 	wait_has "python 3."
 	ok $? "$label $be: the live view shows Python frames" || show
+	# T before the first sample is named finds no thread to show (and
+	# says so): wait for the table's first row. A loaded machine makes
+	# each capture slow, and a T pressed too early cost 10 polls' worth
+	# of seconds each time (28 to 49 s, 165 s for the file once).
+	wait_for 20 table_row
 	# The side thread's Python name comes with its first chain, and a
 	# loaded machine may take a while to sample it: cycle until both
 	# threads are listed (at most 20 s).
