@@ -62,6 +62,8 @@ struct sthread {
 				 * (negative: weight given ahead) */
 	uint64_t next_ns;	/* next sample due (CLOCK_MONOTONIC) */
 	uint64_t stk_lo, stk_hi; /* cached mapping holding the stack */
+	uint64_t comm_read_ns;	/* its comm's last read (ptrace) */
+	char comm[16];		/* ... and what it said */
 };
 
 /* stack_auto.c: --stack-size auto's state (sampler thread only). */
@@ -332,6 +334,9 @@ sampler__of_target(const struct sampler *s, const struct sthread *t)
 	return t->pid == s->opts.pid;
 }
 void sampler__mark_dead(struct sampler *s, struct sthread *t);
+/* A rename ptrace tells nothing of (pthread_setname_np, prctl): t's comm
+ * read again at most once a second, a change told as REC_THREAD_NAME. */
+void sampler__comm_watch(struct sampler *s, struct sthread *t);
 void sampler__sweep(struct sampler *s);
 void sampler__free_table(struct sampler *s);
 void sampler__schedule(struct sampler *s, struct sthread *t, uint64_t now);

@@ -489,6 +489,7 @@ sample_thread(struct sampler *s, struct sthread *t)
 		sampler__maps_watch(s, t->tid);
 	else
 		sampler__child_watch(s, t->pid);
+	sampler__comm_watch(s, t);
 	t->irq_t0 = util_now_ns();
 	t->irq_flags = flags;
 	t->irq_weight = weight;

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -128,6 +129,32 @@ sampler__add(struct sampler *s, pid_t pid, pid_t tid)
 /* The thread is gone (reaped, vanished or detached): tell the worker once
  * and drop it at the next sweep. A child's leader gone is its process
  * gone (its exit is reported last, when the group is empty). */
+#define COMM_WATCH_NS (1000ull * 1000 * 1000)
+
+/* perf tells every rename as a COMM record; ptrace has no event for it,
+ * and a thread named just after it starts (a pool's workers) kept the
+ * name it was cloned with. One read of a small file per thread and
+ * second, taken before the thread is interrupted, never while held. */
+void
+sampler__comm_watch(struct sampler *s, struct sthread *t)
+{
+	uint64_t now = util_now_ns();
+	struct rec_thread r;
+
+	if (t->comm_read_ns && now - t->comm_read_ns < COMM_WATCH_NS)
+		return;
+	t->comm_read_ns = now;
+	memset(&r, 0, sizeof r);
+	sampler__proc_comm(t->pid, t->tid, r.comm);
+	if (r.comm[0] == '\0' || memcmp(r.comm, t->comm, sizeof r.comm) == 0)
+		return;
+	memcpy(t->comm, r.comm, sizeof t->comm);
+	r.time_ns = now;
+	r.pid = t->pid;
+	r.tid = t->tid;
+	ring_push(s->ring, REC_THREAD_NAME, &r, sizeof r);
+}
+
 void
 sampler__mark_dead(struct sampler *s, struct sthread *t)
 {

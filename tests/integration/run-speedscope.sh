@@ -104,6 +104,16 @@ for k in 1 2 3; do
 		! echo "$line" | grep -q "spin_worker_[^$k]"
 	ok $? "profile 'worker-$k $tid': spin_worker_$k and no other worker's function"
 done
+# Launched under ptrace, the threads are named after their clone
+# (pthread_setname_np): ptrace tells no rename, and each thread kept the
+# name it was cloned with (named_threads) until its comm was read again.
+timeout 30 "$CTOP" --backend ptrace --duration 1.5 -o "$D/l.speedscope.json" \
+	-- "$TARGETS/named_threads" --threads 2 --seconds 3 >/dev/null 2>"$D/err"
+python3 "$D/check.py" "$D/l.speedscope.json" >"$D/out" 2>"$D/err"
+grep "^profile worker-1_[0-9]* " "$D/out" | grep -q " spin_worker_1" &&
+	grep "^profile worker-2_[0-9]* " "$D/out" | grep -q " spin_worker_2"
+ok $? "ptrace, launched: threads renamed after they start carry their names (worker-1, worker-2)" ||
+	diag "$(grep '^profile' "$D/out" | cut -c1-100)"
 read -r _ active n <<<"$(grep '^active ' "$D/out")"
 grep -q "^profile $active $n " "$D/out"
 ok $? "activeProfileIndex is the busiest thread ($active, $n samples)"
