@@ -42,7 +42,9 @@ enum frame_kind {
 struct frame {
 	const char *name;	/* demangled name, or "module+0x1f0" */
 	const char *module;	/* file name of the ELF object, or NULL */
-	const char *file;	/* source file, or NULL */
+	const char *file;	/* source file, or NULL; from DWARF, joined
+				 * with an absolute compilation directory
+				 * when relative to it */
 	uint32_t line;		/* 0 when unknown */
 	uint8_t kind;		/* enum frame_kind */
 	uint32_t start_line;	/* the function's declaration line (DWARF

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* util: the small helpers every module would otherwise write again: the
- * monotonic clock, a growable array, opening a regular file. Any module may use them; util
- * depends on none.
+ * monotonic clock, a growable array, opening a regular file, joining a
+ * path. Any module may use them; util depends on none.
  * Thread: any (nothing here keeps state). */
 #ifndef CTOP_UTIL_H
 #define CTOP_UTIL_H
@@ -60,5 +60,14 @@ int util_grow(void *arrp, size_t *cap, size_t need, size_t size,
  * hang a reader such as libelf). For files of the target, opened through
  * /proc/PID/map_files or /proc/PID/root. */
 int util_open_regular(const char *path);
+
+/* name under dir when name is relative and dir is neither NULL nor
+ * empty (else name alone), with empty and "." segments dropped and
+ * each ".." taking away the segment before it, lexically: the file
+ * system is not asked, so a ".." after a symbolic link goes back to the
+ * link's parent, not its target's. A ".." at the root stays at the root;
+ * one at the start of a relative result is kept. An empty result is "/"
+ * or ".". Returns a malloc'd string, or NULL without memory. */
+char *util_path_join(const char *dir, const char *name);
 
 #endif

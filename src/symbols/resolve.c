@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctop/util.h"
 #include "internal.h"
 
 /* The C++ runtime's demangler (libstdc++, linked through DEMANGLE_LIBS);
@@ -293,6 +294,35 @@ is_function_tag(int tag)
 	    tag == DW_TAG_entry_point;
 }
 
+/* A source file as its CU's line table names it, made absolute. libdw
+ * gives a file of a relative directory entry (a build out of tree names
+ * ../src/x.c) relative to the CU's compilation directory: left so, the UI
+ * would look for it from wherever ctop-prof runs. The join resolves ".."
+ * lexically (util_path_join) so that one header named from two CUs is
+ * one string. An absolute name stays as the debug info gives it. So does
+ * any name under a relative comp_dir (-fdebug-prefix-map=DIR=., as
+ * distributions build): nothing makes it absolute, and libdw has already
+ * put that comp_dir before the names of directory entry 0. */
+static const char *
+src_file(struct symbols *s, Dwarf_Die *cudie, const char *name)
+{
+	Dwarf_Attribute attr;
+	const char *dir, *out;
+	char *joined;
+
+	if (!name || name[0] == '/')
+		return symbols__intern(s, name);
+	/* _integrate: a split unit's comp_dir is on its skeleton. */
+	dir = dwarf_formstring(dwarf_attr_integrate(cudie, DW_AT_comp_dir,
+	    &attr));
+	if (!dir || dir[0] != '/')
+		return symbols__intern(s, name);
+	joined = util_path_join(dir, name);
+	out = symbols__intern(s, joined ? joined : name);
+	free(joined);
+	return out;
+}
+
 /* Where an inlined instance was called from: its caller's file:line. */
 static void
 call_site(struct symbols *s, Dwarf_Die *cudie, Dwarf_Die *inl,
@@ -305,7 +335,8 @@ call_site(struct symbols *s, Dwarf_Die *cudie, Dwarf_Die *inl,
 
 	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &attr), &v) == 0 &&
 	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && v < nfiles)
-		*file = symbols__intern(s, dwarf_filesrc(files, v, NULL, NULL));
+		*file = src_file(s, cudie, dwarf_filesrc(files, v, NULL,
+		    NULL));
 	else
 		*file = NULL;
 	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &attr), &v) == 0)
@@ -339,7 +370,8 @@ resolve_dwarf(struct symbols *s, struct symbols__mod *m, uint64_t pca,
 	dl = dwfl_module_getsrc(m->mod, pca);
 	if (dl)
 		file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
-	file = symbols__intern(s, file);
+	/* dl is in cudie's line table: both are found by pca's CU. */
+	file = src_file(s, cudie, file);
 	for (int i = 0; i < nchain && n < max; i++) {
 		Dwarf_Die *sc = &chain[i];
 		int tag = dwarf_tag(sc);

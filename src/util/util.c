@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* util: the growable array (the clock is inline in the header). */
+/* util: the growable array, opening a regular file and joining a path
+ * (the clock is inline in the header). */
 #include "config.h"
 
 #include "ctop/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,4 +57,57 @@ util_open_regular(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+/* Whether the n bytes at seg are "..". */
+static bool
+is_dotdot(const char *seg, size_t n)
+{
+	return n == 2 && seg[0] == '.' && seg[1] == '.';
+}
+
+/* Normalises p in place (util_path_join). The output never runs ahead of
+ * the input, so one buffer does. kept counts the output's segments a
+ * ".." may take away (those after any leading ".."). */
+static void
+path_normalise(char *p)
+{
+	bool abs = p[0] == '/';
+	char *base = p + abs, *out = base, *in = base;
+	size_t kept = 0, n;
+
+	while (*in) {
+		n = strcspn(in, "/");
+		if (n == 0 || (n == 1 && in[0] == '.')) {
+			/* nothing: "//" and "/./" are "/" */
+		} else if (is_dotdot(in, n) && kept) {
+			while (out > base && *--out != '/')
+				;
+			kept--;
+		} else if (!is_dotdot(in, n) || !abs) {
+			if (out > base)
+				*out++ = '/';
+			memmove(out, in, n);
+			out += n;
+			kept += !is_dotdot(in, n);
+		}
+		in += n + (in[n] == '/');
+	}
+	if (out == p)
+		*out++ = '.';
+	*out = '\0';
+}
+
+char *
+util_path_join(const char *dir, const char *name)
+{
+	char *p;
+
+	if (name[0] == '/' || !dir || !*dir)
+		p = strdup(name);
+	else if (asprintf(&p, "%s/%s", dir, name) < 0)
+		p = NULL;
+	if (p)
+		path_normalise(p);
+	return p;
 }

@@ -2,7 +2,8 @@
 /* Unit tests of the symbols module: names in this very process (own code,
  * libc, vDSO, no symbol, pc-1, cache, dlopen after creation and dlclose),
  * then in targets: a stripped binary with a .gnu_debuglink file and a C++
- * template that must come out demangled. */
+ * template that must come out demangled. A file name from DWARF is
+ * absolute. */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -113,6 +114,12 @@ test_self(void)
 	ok(has_suffix(f[n - 1].file, "test-symbols.c") && f[n - 1].line > 0,
 	    "file:line from DWARF (%s:%u)", f[n - 1].file ? f[n - 1].file :
 	    "-", f[n - 1].line);
+	/* Built out of tree, the line table says ../tests/unit/...: joined
+	 * with the CU's comp_dir, it opens from any directory. */
+	ok(f[n - 1].file && f[n - 1].file[0] == '/' &&
+	    !strstr(f[n - 1].file, "/../") && access(f[n - 1].file, R_OK) == 0,
+	    "the file is absolute, without \"..\", and opens (%s)",
+	    f[n - 1].file ? f[n - 1].file : "-");
 
 	/* A return address is looked up at pc - 1. */
 	n = symbols_resolve(s, pc + 1, false, f, 8);

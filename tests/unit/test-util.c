@@ -2,7 +2,8 @@
 /* util: the monotonic clock moves forward and agrees with itself in ns and
  * s; util_grow doubles from its first capacity, keeps what the array
  * held, refuses a size that would overflow, and leaves the array and its
- * capacity as they were when realloc fails. */
+ * capacity as they were when realloc fails; util_path_join puts a relative
+ * name under its directory and resolves "." and ".." lexically. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,6 +141,40 @@ test_open_regular(void)
 	rmdir(dir);
 }
 
+/* util_path_join DIR NAME gives WANT. */
+static void
+join_is(const char *dir, const char *name, const char *want)
+{
+	char *got = util_path_join(dir, name);
+
+	ok(got && strcmp(got, want) == 0, "path_join(%s, %s): %s (want %s)",
+	    dir ? dir : "NULL", name, got ? got : "NULL", want);
+	free(got);
+}
+
+/* util_path_join: the names debug info gives (a build out of tree names
+ * ../src/x.c under its build directory) and the edges of "..". */
+static void
+test_path_join(void)
+{
+	join_is("/b/build", "../src/demo/demo.c", "/b/src/demo/demo.c");
+	join_is("/b/build", "demo.c", "/b/build/demo.c");
+	join_is("/b/build/", "./x//y/./z.c", "/b/build/x/y/z.c");
+	join_is("/b/build", "/usr/include/stdio.h", "/usr/include/stdio.h");
+	join_is("/b/build", "/usr/lib/gcc/../../include/x.h",
+	    "/usr/include/x.h");
+	join_is("/b", "../../../x.c", "/x.c");
+	join_is("/", "..", "/");
+	join_is("/b", "..", "/");
+	join_is(NULL, "../src/x.c", "../src/x.c");
+	join_is("", "src/x.c", "src/x.c");
+	join_is(".", "../src/x.c", "../src/x.c");
+	join_is("build", "../src/x.c", "src/x.c");
+	join_is("a/b", "../../../../x.c", "../../x.c");
+	join_is("a", "..", ".");
+	join_is("/b/..x/...", "..y/x.c", "/b/..x/.../..y/x.c");
+}
+
 int
 main(void)
 {
@@ -146,5 +182,6 @@ main(void)
 	test_grow();
 	test_refusals();
 	test_open_regular();
+	test_path_join();
 	return done_testing();
 }
