@@ -34,8 +34,10 @@ file_new(const char *path, const char *snapshot_dir, char **cause)
 	char *copy, *dot;
 
 	*cause = NULL;
+	/* Standard input ("-") is called stdin on the status line and in the
+	 * names of snapshots saved from it: "-" read as a stray dash. */
 	if (ls == NULL || (ls->profile = profile_new(NULL)) == NULL ||
-	    (ls->path = strdup(path)) == NULL) {
+	    (ls->path = strdup(strcmp(path, "-") ? path : "stdin")) == NULL) {
 		file_free(ls);
 		*cause = strdup("out of memory");
 		return NULL;
@@ -50,7 +52,7 @@ file_new(const char *path, const char *snapshot_dir, char **cause)
 		*cause = strdup("out of memory");
 		return NULL;
 	}
-	copy = strdup(path);
+	copy = strdup(ls->path);
 	snprintf(ls->name, sizeof ls->name, "%s", copy ? basename(copy) : "snapshot");
 	free(copy);
 	dot = strrchr(ls->name, '.');
