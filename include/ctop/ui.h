@@ -42,11 +42,14 @@ struct ui_signals {
 };
 
 /* Checks, without drawing anything, that the TUI can run here: a
- * terminal on stdin and stdout, TERM set, known, and able to move the
- * cursor. Returns 0, or -errno with *cause (one line naming the fix).
- * Main calls it before attaching or launching, so that a refusal leaves
- * nothing half-done. Thread: main. */
-int ui_check_terminal(char **cause);
+ * terminal on keys_fd (where keys will come from) and on stdout, TERM set,
+ * known, and able to move the cursor. Returns 0, or -errno with *cause
+ * (one line naming the fix). Main calls it before attaching, launching or
+ * reading a profile from standard input (keys_fd is then the controlling
+ * terminal, which the TUI's stdin becomes once the profile is read), so
+ * that a refusal leaves nothing half-done. The TUI itself reads keys from
+ * stdin. Thread: main. */
+int ui_check_terminal(int keys_fd, char **cause);
 
 /* Runs the TUI until `q`, a quit signal, or the duration. Returns 0, 1
  * when the user pressed p to go back to the process picker (opts->picker

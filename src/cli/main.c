@@ -299,19 +299,61 @@ struct output_spec;
 static int write_output(struct source *src, const struct output_spec *out,
     const struct options *o, int fail_code);
 
+/* Where the TUI takes its keys: standard input, or with --load - the
+ * controlling terminal, as less and git log do when the text comes on
+ * standard input. The terminal is opened now, before anything is read, so
+ * that a run without one is refused at once; it becomes standard input
+ * once the profile is read (keys_from_tty). *tty is -1 when standard input
+ * is the terminal. Returns 0, or the exit status of the refusal. */
+static int
+open_keys(const struct options *o, int fail_code, int *tty)
+{
+	*tty = -1;
+	if (isatty(STDIN_FILENO))
+		return 0;
+	if (o->load == NULL || strcmp(o->load, "-") != 0)
+		return fail(fail_code, "cannot start the live view: standard "
+		    "input is not a terminal (use --batch or --output FILE)");
+	*tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*tty < 0)
+		return fail(1, "cannot show the profile read from standard "
+		    "input: no terminal to take keys from, /dev/tty: %s "
+		    "(use --batch or --output FILE)", strerror(errno));
+	return 0;
+}
+
+/* The profile is read: the terminal open_keys opened becomes standard
+ * input, where ncurses and job control expect it. The pipe's end of file
+ * must not stick to stdin. Returns 0 or -errno. */
+static int
+keys_from_tty(int tty)
+{
+	int err = dup2(tty, STDIN_FILENO) < 0 ? -errno : 0;
+
+	close(tty);
+	clearerr(stdin);
+	return err;
+}
+
+/* keys_tty: see open_keys (-1: none). */
 static int
 run_load(const struct options *o, enum run_kind kind,
-    const struct output_spec *out)
+    const struct output_spec *out, int keys_tty)
 {
 	struct source src;
 	char *cause = NULL;
-	int rc;
+	int err, rc;
 
 	if (source_open_file(&src, o->load, o->snapshot_dir,
 	    snapshot_format(o), &cause) < 0) {
 		rc = fail(1, "cannot load %s", cause ? cause : o->load);
 		free(cause);
 		return rc;
+	}
+	if (keys_tty >= 0 && (err = keys_from_tty(keys_tty)) < 0) {
+		source_close(&src);
+		return fail(1, "cannot take keys from the terminal: %s "
+		    "(use --batch or --output FILE)", strerror(-err));
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signals_main_unblock();
@@ -1052,7 +1094,7 @@ main(int argc, char **argv)
 	struct options o;
 	enum run_kind kind;
 	char *cause = NULL;
-	int fail_code, rc;
+	int fail_code, rc, keys_tty = -1;
 
 	setlocale(LC_ALL, "");
 	if (getuid() != geteuid() || getgid() != getegid())
@@ -1092,11 +1134,11 @@ main(int argc, char **argv)
 		return fail(2, "nothing to profile: give -p PID, -- COMMAND, "
 		    "or --load FILE (the process list needs a terminal; see "
 		    "--help)");
-	if (kind == RUN_TUI && !isatty(STDIN_FILENO))
-		return fail(fail_code, "cannot start the live view: standard "
-		    "input is not a terminal (use --batch or --output FILE)");
+	if (kind == RUN_TUI && (rc = open_keys(&o, fail_code, &keys_tty)))
+		return rc;
 	/* Before anything is attached or launched: nothing half-done. */
-	if (kind == RUN_TUI && ui_check_terminal(&cause) < 0) {
+	if (kind == RUN_TUI && ui_check_terminal(keys_tty >= 0 ? keys_tty :
+	    STDIN_FILENO, &cause) < 0) {
 		rc = fail(fail_code, "%s", cause ? cause : "unusable terminal");
 		free(cause);
 		return rc;
@@ -1111,8 +1153,8 @@ main(int argc, char **argv)
 		rc = run_picker(&o);
 	else
 		rc = o.load != NULL ? run_load(&o, kind, o.output != NULL ?
-		    &out : NULL) : run_live(&o, kind, o.output != NULL ? &out :
-		    NULL);
+		    &out : NULL, keys_tty) : run_live(&o, kind,
+		    o.output != NULL ? &out : NULL);
 	baseline_close();
 	diag_set(NULL);
 	if (log != NULL)

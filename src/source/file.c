@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* A folded file as a source: one profile, views built on demand. Folded
- * carries no threads and no times, so every view is the whole file. */
+/* A snapshot file as a source: one profile read once, views built on
+ * demand. No format --load reads keeps times, so a view is cumulative
+ * whatever window it is asked for; threads are kept where the format has
+ * them (pprof, speedscope, perf script; folded has none), and T filters
+ * by them as in a live view. */
 #include "config.h"
 
 #include "ctop/source.h"
@@ -17,7 +20,8 @@
 
 struct file_source {
 	struct profile *profile;
-	struct pview *view;
+	struct pview *view;		/* all threads */
+	struct pview *thread_view;	/* the last one-thread view, or NULL */
 	char *path;
 	char name[64];		/* the file's name without its extension */
 	const char *snapshot_dir;
@@ -34,8 +38,10 @@ file_new(const char *path, const char *snapshot_dir, char **cause)
 	char *copy, *dot;
 
 	*cause = NULL;
+	/* Standard input ("-") is called stdin on the status line and in the
+	 * names of snapshots saved from it: "-" read as a stray dash. */
 	if (ls == NULL || (ls->profile = profile_new(NULL)) == NULL ||
-	    (ls->path = strdup(path)) == NULL) {
+	    (ls->path = strdup(strcmp(path, "-") ? path : "stdin")) == NULL) {
 		file_free(ls);
 		*cause = strdup("out of memory");
 		return NULL;
@@ -50,7 +56,7 @@ file_new(const char *path, const char *snapshot_dir, char **cause)
 		*cause = strdup("out of memory");
 		return NULL;
 	}
-	copy = strdup(path);
+	copy = strdup(ls->path);
 	snprintf(ls->name, sizeof ls->name, "%s", copy ? basename(copy) : "snapshot");
 	free(copy);
 	dot = strrchr(ls->name, '.');
@@ -60,13 +66,26 @@ file_new(const char *path, const char *snapshot_dir, char **cause)
 	return ls;
 }
 
+/* The view of params' thread. The UI asks again at every refresh, so the
+ * last thread's view is kept rather than built each time. NULL when out
+ * of memory (the UI keeps what it shows). */
 static struct pview *
 file_view(void *ctx, const struct pview_params *params)
 {
 	struct file_source *ls = ctx;
+	struct pview_params one = { params->tid, 0, 0 };
+	struct pview *v;
 
-	(void)params;
-	return pview_ref(ls->view);
+	if (!params->tid)
+		return pview_ref(ls->view);
+	if (ls->thread_view && ls->thread_view->params.tid == params->tid)
+		return pview_ref(ls->thread_view);
+	v = profile_view(ls->profile, &one, 0);
+	if (v == NULL)
+		return NULL;
+	pview_unref(ls->thread_view);
+	ls->thread_view = v;
+	return pview_ref(v);
 }
 
 static void
@@ -142,6 +161,7 @@ file_free(struct file_source *ls)
 	if (ls == NULL)
 		return;
 	pview_unref(ls->view);
+	pview_unref(ls->thread_view);
 	profile_free(ls->profile);
 	free(ls->path);
 	free(ls);

@@ -135,7 +135,7 @@ locale_utf8(void)
 }
 
 int
-ui_check_terminal(char **cause)
+ui_check_terminal(int keys_fd, char **cause)
 {
 	const char *term = getenv("TERM");
 	char *cup;
@@ -143,7 +143,7 @@ ui_check_terminal(char **cause)
 	bool can_move;
 
 	*cause = NULL;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+	if (!isatty(keys_fd) || !isatty(STDOUT_FILENO)) {
 		*cause = strdup("the TUI needs a terminal on stdin and stdout "
 		    "(use --batch)");
 		return -ENOTTY;
@@ -177,7 +177,7 @@ draw_init(struct draw *d, bool ascii, bool no_color, char **cause)
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	rc = ui_check_terminal(cause);
+	rc = ui_check_terminal(STDIN_FILENO, cause);
 	if (rc < 0)
 		return rc;
 	setlocale(LC_ALL, "");

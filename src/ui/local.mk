@@ -57,7 +57,8 @@ TUI_TESTS = \
 	tests/tui/run-table-wide.sh \
 	tests/tui/run-table.sh \
 	tests/tui/run-term.sh \
-	tests/tui/run-tui-diff.sh
+	tests/tui/run-tui-diff.sh \
+	tests/tui/run-tui-load.sh
 SCRIPT_TESTS += $(TUI_TESTS)
 EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/data/ui-tree.folded \
 	tests/targets/py_lines.py
