@@ -204,7 +204,15 @@ key_threads(struct tui *t, int arg)
 	const struct pview *v = t->cur;
 	uint32_t i;
 
-	if (!v || !v->n_threads || (v->n_threads == 1 && !v->threads[0].tid)) {
+	/* Before the first sample is named there is nothing to tell yet
+	 * (a live view a moment old); after it, a source with no thread
+	 * level (folded text) has none to give. */
+	if (!v || (!v->total && !v->n_threads)) {
+		tui_message(t, false, "no samples yet: T cycles through the "
+		    "threads once they are sampled");
+		return;
+	}
+	if (!v->n_threads || (v->n_threads == 1 && !v->threads[0].tid)) {
 		tui_message(t, false, "no thread information in this source");
 		return;
 	}
