@@ -97,6 +97,36 @@ else
 	skip "perf script | ctop-prof --load -" "perf record cannot run here"
 	skip "ratio's shares through perf script" "perf record cannot run here"
 fi
+# Inline frames (perf's "(inlined)" where the module goes) and -F +srcline
+# (a FILE:LINE line after each frame, the inline mark there instead): the
+# frames are inline frames of the module they sit in (they were named as
+# from a module "inlined", and +srcline was refused as frames without an
+# address), with their lines from perf.
+# (inline runs until killed: timeout ends it, and perf record passes on
+# its status, 124.)
+command -v perf >/dev/null && ptrace_allowed &&
+	timeout 20 perf record -q -F 199 --call-graph dwarf,8192 -o "$D/inl.data" -- \
+		timeout 1 "$TARGETS/inline" >/dev/null 2>&1
+if [ -s "$D/inl.data" ]; then
+	for how in plain srcline; do
+		f=; [ "$how" = srcline ] && f="-F +srcline"
+		perf script -i "$D/inl.data" $f 2>/dev/null >"$D/inl-$how.txt"
+		"$CTOP" --load "$D/inl-$how.txt" -o "$D/inl-$how.folded" 2>"$D/err" &&
+			"$CTOP" --load "$D/inl-$how.txt" --batch >"$D/inl-$how.top" 2>>"$D/err"
+		ok $? "perf script ($how) of the inline target: read $(cat "$D/err")"
+		n=$(awk '/;parent;middle_\[i\];leaf_\[i\]( |;)/ { m += $NF } { t += $NF } END { printf "%d", t ? 100 * m / t : 0 }' "$D/inl-$how.folded")
+		leafrow=$(grep -m1 ' leaf ' "$D/inl-$how.top")
+		[ "${n:-0}" -ge 80 ] && echo "$leafrow" | grep -qE ' leaf +inline( |$)'
+		ok $? "$how: parent;middle_[i];leaf_[i] in $n% of the samples (want >= 80), leaf in module inline" ||
+			diag "$leafrow"
+	done
+	grep -m1 ' leaf ' "$D/inl-srcline.top" | grep -q 'inline\.c:15' &&
+		grep -m1 ' main ' "$D/inl-srcline.top" | grep -q 'inline\.c:4[0-9]'
+	ok $? "srcline: leaf at inline.c:15, main at its call line" ||
+		diag "$(sed -n 1,6p "$D/inl-srcline.top")"
+else
+	skip "perf script of the inline target" "perf record cannot run here"
+fi
 
 # --- a Go program's own pprof ------------------------------------------------
 if ! command -v go >/dev/null; then
