@@ -79,8 +79,11 @@ format_row(const struct proc_row *r, char *buf, size_t size)
 	else
 		snprintf(rss, sizeof rss, "%lluK",
 		    (unsigned long long)r->rss_kb);
-	snprintf(buf, size, "%7d %-9.9s %5.1f %4u %6s  %s", (int)r->pid,
-	    r->user, r->cpu, r->threads, rss, r->cmd);
+	/* '!' marks a process we may not profile, where dim is not drawn
+	 * (vt100, --no-color) as where it is. */
+	snprintf(buf, size, "%c%7d %-9.9s %5.1f %4u %6s  %s",
+	    r->profilable ? ' ' : '!', (int)r->pid, r->user, r->cpu,
+	    r->threads, rss, r->cmd);
 }
 
 static void
@@ -98,9 +101,10 @@ picker_render(struct picker *p, struct canvas *cv, int w, int h)
 	canvas_fill(cv, 0, 0, w, ' ', ST_HEADER);
 	canvas_text(cv, 0, 0, w, line, ST_HEADER);
 	canvas_text(cv, 1, 0, w, "Up/Down move  Enter profile  Esc clear the "
-	    "filter (twice: quit)  q quit (empty filter)", ST_NORMAL);
+	    "filter (twice: quit)  q quit (empty filter)  ! not profilable",
+	    ST_NORMAL);
 	canvas_fill(cv, 2, 0, w, ' ', ST_TITLE);
-	canvas_text(cv, 2, 0, w, "    PID USER       CPU%  THR    RSS  "
+	canvas_text(cv, 2, 0, w, "     PID USER       CPU%  THR    RSS  "
 	    "COMMAND", ST_TITLE);
 	if (rows < 1)
 		return;

@@ -85,6 +85,9 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
 	keys "$name" Down Up
 	wait_line 30 "belongs to uid 0"
 	ok $? "as nobody: root's process selected, the gate on the bottom line" || show
+	# Dim is not the only sign (vt100 has none): a '!' before the pid.
+	screen | grep -qE "^!  *$pid " && ! screen | grep -qE "^! *[0-9]+ nobody "
+	ok $? "as nobody: root's process marked '!', nobody's not" || show
 	keys Enter
 	wait_line 30 "cannot profile $pid: attach to $pid: not permitted"
 	ok $? "Enter on it: refused with the reason, still in the list" || show
