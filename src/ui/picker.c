@@ -100,9 +100,9 @@ picker_render(struct picker *p, struct canvas *cv, int w, int h)
 	    p->filter[0] ? "" : "(type to filter)");
 	canvas_fill(cv, 0, 0, w, ' ', ST_HEADER);
 	canvas_text(cv, 0, 0, w, line, ST_HEADER);
-	canvas_text(cv, 1, 0, w, "Up/Down move  Enter profile  Esc clear the "
-	    "filter (twice: quit)  q quit (empty filter)  ! not profilable",
-	    ST_NORMAL);
+	/* Within 80 columns: the legend of '!' must not be cut. */
+	canvas_text(cv, 1, 0, w, "Up/Down move  Enter profile  Esc clear "
+	    "(twice: quit)  q quit  ! not profilable", ST_NORMAL);
 	canvas_fill(cv, 2, 0, w, ' ', ST_TITLE);
 	canvas_text(cv, 2, 0, w, "     PID USER       CPU%  THR    RSS  "
 	    "COMMAND", ST_TITLE);
