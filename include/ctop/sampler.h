@@ -74,6 +74,14 @@ struct sampler_opts {
 };
 
 /* Counters, read with sampler_get_stats() from any thread. */
+/* A change of the rate under --max-overhead: the rate from at_ms (since
+ * the start) on. */
+#define SAMPLER_HZ_HIST 8
+struct sampler_hz_step {
+	uint32_t at_ms;
+	double hz;
+};
+
 struct sampler_stats {
 	uint64_t samples;	/* pushed into the ring */
 	uint64_t dropped;	/* ring full */
@@ -119,6 +127,11 @@ struct sampler_stats {
 	uint64_t hz_changes;
 	double budget_pct, cost_pct;
 	double cost_median_pct;	/* the median of the last 5 windows' */
+	/* ... the rate over time: -F, then each change (the first
+	 * SAMPLER_HZ_HIST - 1 of them, then the last one). */
+	unsigned hz_want;
+	struct sampler_hz_step hz_hist[SAMPLER_HZ_HIST];
+	unsigned n_hz_hist;
 	/* Python frames (python.h): what the probe found, e.g.
 	 * "python 3.12", "python off: CPython 3.9 not supported", "" when
 	 * not a CPython process under --python auto; and the walks. */

@@ -548,6 +548,29 @@ stack_summary(const struct sampler_stats *st, const struct source_summary *ws,
 		    (double)ws->copy_bytes / ws->copies, ws->reach_p50);
 }
 
+/* "; budget 2%: asked 62.4 Hz at the end, ..., rate over time: 999 Hz,
+ * 124.9 at 2.0 s, 62.4 at 4.1 s" (the first changes, "..." for those
+ * not kept, then the last). */
+static void
+budget_summary(const struct sampler_stats *st, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "; budget %g%%: asked %.1f Hz at the end, "
+	    "%.1f at the lowest, %llu changes, last cost %.2f%% (median of "
+	    "the last windows %.2f%%); rate over time: %u Hz", st->budget_pct,
+	    st->hz_now, st->hz_min, (unsigned long long)st->hz_changes,
+	    st->cost_pct, st->cost_median_pct, st->hz_want);
+
+	for (unsigned i = 0; i < st->n_hz_hist && n > 0 && (size_t)n < size;
+	    i++) {
+		if (i == SAMPLER_HZ_HIST - 1 && st->hz_changes > SAMPLER_HZ_HIST)
+			n += snprintf(buf + n, size - (size_t)n, ", ...");
+		if (n > 0 && (size_t)n < size)
+			n += snprintf(buf + n, size - (size_t)n, ", %.1f at "
+			    "%.1f s", st->hz_hist[i].hz,
+			    st->hz_hist[i].at_ms / 1000.0);
+	}
+}
+
 static void
 print_summary(struct sampler *s, struct source *src, const char *output)
 {
@@ -555,19 +578,14 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
-	char taken[96] = "", budget[224] = "", procs[160] = "", stk[224];
+	char taken[96] = "", budget[512] = "", procs[160] = "", stk[224];
 	double secs;
 	int i;
 
 	sampler_get_stats(s, &st);
 	/* The budget's rate over the run. */
 	if (st.budget_pct > 0)
-		snprintf(budget, sizeof budget, "; budget %g%%: asked %.1f Hz "
-		    "at the end, %.1f at the lowest, %llu changes, last cost "
-		    "%.2f%% (median of the last windows %.2f%%)",
-		    st.budget_pct, st.hz_now, st.hz_min,
-		    (unsigned long long)st.hz_changes, st.cost_pct,
-		    st.cost_median_pct);
+		budget_summary(&st, budget, sizeof budget);
 	source_summary(src, &ws);
 	frames = ws.fp_frames + ws.dwarf_frames;
 	if (ws.fp_note[0] != '\0' && frames > 0)

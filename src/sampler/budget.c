@@ -204,6 +204,25 @@ sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
 	return next == k ? 0 : next;
 }
 
+/* Keeps the change for the summary's rate over time: the first ones,
+ * then the last in the final slot (the main thread reads them). */
+static void
+note_step(struct sampler *s, unsigned k)
+{
+	uint64_t t0 = atomic_load_explicit(&s->start_ns, memory_order_relaxed);
+	uint64_t now = util_now_ns();
+	struct sampler_hz_step step = {
+		.at_ms = (uint32_t)(t0 && now > t0 ? (now - t0) / 1000000 : 0),
+		.hz = (double)s->opts.hz / k,
+	};
+
+	pthread_mutex_lock(&s->lock);
+	if (s->n_hz_hist < SAMPLER_HZ_HIST)
+		s->n_hz_hist++;
+	s->hz_hist[s->n_hz_hist - 1] = step;
+	pthread_mutex_unlock(&s->lock);
+}
+
 void
 sampler__budget_commit(struct sampler *s, unsigned k)
 {
@@ -213,4 +232,5 @@ sampler__budget_commit(struct sampler *s, unsigned k)
 		atomic_store_explicit(&s->period_k_max, k,
 		    memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->hz_changes, 1, memory_order_relaxed);
+	note_step(s, k);
 }

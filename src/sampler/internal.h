@@ -144,6 +144,9 @@ struct sampler {
 	_Atomic unsigned period_k, period_k_max;
 	_Atomic uint64_t hz_changes, budget_cost_ppm, budget_median_ppm;
 	struct sampler_budget budget;	/* sampler thread only */
+	/* The budget's rate changes, for the summary (under lock). */
+	struct sampler_hz_step hz_hist[SAMPLER_HZ_HIST];
+	unsigned n_hz_hist;
 
 	/* Sampler thread only. */
 	struct sthread **th;

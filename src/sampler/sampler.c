@@ -593,6 +593,11 @@ sampler_get_stats(struct sampler *s, struct sampler_stats *out)
 	out->budget_pct = s->opts.max_overhead_pct;
 	out->cost_pct = (double)load(&s->budget_cost_ppm) / 1e4;
 	out->cost_median_pct = (double)load(&s->budget_median_ppm) / 1e4;
+	pthread_mutex_lock(&s->lock);
+	memcpy(out->hz_hist, s->hz_hist, sizeof out->hz_hist);
+	out->n_hz_hist = s->n_hz_hist;
+	out->hz_want = s->opts.hz;
+	pthread_mutex_unlock(&s->lock);
 }
 
 static int

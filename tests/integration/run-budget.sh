@@ -36,6 +36,21 @@ taken=$(summary_field ', \([0-9]*\) taken')
 awk -v h="${now:-999}" -v c="${cost:-99}" -v ch="${changes:-0}" \
 	'BEGIN { exit !((h < 999 && h >= 1 && ch >= 1) || (ch == 0 && c <= 0.3)) }'
 ok $? "the rate was lowered: asked ${now:-?} Hz at the end (-F 999), ${changes:-?} changes (or the cost never over the budget: ${cost:-?}%)"
+# The rate over time: -F, then each change with its time, ending at the
+# rate asked at the end, times rising.
+hist=$(summary_field 'rate over time: \([^;]*\)')
+echo "$hist" | awk -v ch="${changes:-0}" -v now="${now:-x}" -F', ' '{
+	if ($1 != "999 Hz") exit 1
+	steps = NF - 1; last = -1
+	for (i = 2; i <= NF; i++) {
+		if ($i == "...") { steps--; continue }
+		if (split($i, w, " ") != 4 || w[2] != "at" || w[4] != "s" || w[3] + 0 < last) exit 1
+		last = w[3] + 0; hz = w[1]
+	}
+	if (ch <= 7 && steps != ch) exit 1
+	if (ch > 0 && hz != now) exit 1
+}'
+ok $? "the summary's rate over time: ${hist:-none} (${changes:-?} changes, ${now:-?} Hz at the end)"
 # One window's cost is noisy on a shared machine (1.00% once on a loaded
 # one: a thread held while the sampler waits for a CPU): the median of
 # the last five, within 2x of the budget. Where the machine's load makes
