@@ -215,7 +215,7 @@ export_read(struct profile *p, const char *path, char **cause)
 	int err = 0;
 
 	if (!in)
-		return read_fail(cause, -errno, "cannot open %s: %s", path,
+		return read_fail(cause, -errno, "%s: %s", path,
 		    strerror(errno));
 	if (!(head = malloc(READ_PEEK + 1))) {
 		if (!std)
