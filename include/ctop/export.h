@@ -61,7 +61,10 @@ int folded_write_diff(FILE *out, const struct pdiff *d, uint32_t node);
  * perftools.profiles.Profile, the bytes of a .pb.gz file, in *buf (caller
  * frees; *len bytes). Sample types samples/count and, when meta gives the
  * rate, cpu/nanoseconds (wall/nanoseconds in wall mode); one Sample per
- * (stack, thread), labelled thread, thread_id and pid. meta may be NULL.
+ * (stack, thread), labelled thread, thread_id, process (the stack's
+ * process frame, which is not a location: it is no code) and pid (the
+ * one "PID comm" names with --children and -a, else meta's). meta may
+ * be NULL.
  * Returns 0, or -ENOMEM, -EINVAL (node out of range) or -ERANGE (a count
  * over INT64_MAX, which pprof's int64 values cannot hold). */
 int export_pprof_encode(const struct pview *v, uint32_t node,

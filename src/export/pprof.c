@@ -8,7 +8,9 @@
  * inlined there innermost first, each with its line at that pc), or, for
  * frames without a pc (loaded files, focus views, Python, markers), one per
  * run of frames (a function with those inlined into it); one Sample per
- * (stack by address, thread) with the thread as labels. */
+ * (stack by address, thread) with the thread and the process as labels:
+ * the process frame that begins every stack of the tree is no code, so it
+ * is a label, not a location (the reader makes it a frame again). */
 #include "config.h"
 
 #include "ctop/export.h"
@@ -39,6 +41,15 @@ typedef Perftools__Profiles__Function pb_function;
 struct itab {
 	uint32_t *slot;
 	uint32_t cap;
+};
+
+/* The labels of the samples of one thread and process frame. */
+struct lset {
+	uint32_t ti;			/* thread index, UINT32_MAX: none */
+	uint32_t proc;			/* process frame, or PROFILE_NO_FRAME */
+	size_t n;
+	pb_label l[4];
+	pb_label *ptr[4];
 };
 
 /* What one encoding builds; everything is freed by pp_fini. */
@@ -81,9 +92,9 @@ struct pp {
 	size_t cap_values;
 	size_t n_values;
 
-	pb_label *labels;		/* 3 per thread of the view */
-	pb_label **label_ptrs;
-	uint8_t *label_made;
+	struct lset **lsets;		/* the samples' label sets */
+	size_t n_lsets, cap_lsets;
+	struct itab lset_tab;
 	uint32_t last_ti;		/* pp_thread_index's last answer */
 	int64_t period_ns;		/* 0 when the rate is unknown */
 	const struct pview *v;
@@ -491,35 +502,106 @@ pp_location(struct pp *pp, const uint32_t *run, uint32_t n)
  * Samples
  * ------------------------------------------------------------------------ */
 
-/* Labels of thread index ti of the view: thread name, thread_id, pid. */
-static pb_label **
-pp_thread_labels(struct pp *pp, uint32_t ti, size_t *n)
+/* The pid a process frame stands for: "PID comm" (--children, -a: one
+ * process frame per process) says it; the target's name alone is the
+ * target's, which the run tells. 0 when unknown. */
+static int64_t
+pp_pid_of(const struct pp *pp, uint32_t proc)
 {
-	const struct pview_thread *t = &pp->v->threads[ti];
-	pb_label init = PERFTOOLS__PROFILES__LABEL__INIT, *l = pp->labels +
-	    3 * (size_t)ti;
-	int64_t k_thread, k_tid, k_pid, name;
+	const char *name = proc != PROFILE_NO_FRAME ?
+	    pp->v->frames[proc].name : NULL;
+	char *end;
+	long pid;
 
-	*n = pp->meta && pp->meta->pid > 0 ? 3 : 2;
-	if (pp->label_made[ti])
-		return pp->label_ptrs + 3 * (size_t)ti;
-	k_thread = pp_str(pp, "thread");
-	k_tid = pp_str(pp, "thread_id");
-	k_pid = pp_str(pp, "pid");
-	name = pp_str(pp, t->name[0] ? t->name : "?");
-	if (k_thread < 0 || k_tid < 0 || k_pid < 0 || name < 0)
+	if (name && name[0] >= '1' && name[0] <= '9') {
+		pid = strtol(name, &end, 10);
+		if (*end == ' ' && pid > 0 && pid <= INT32_MAX)
+			return pid;
+	}
+	return pp->meta && pp->meta->pid > 0 ? pp->meta->pid : 0;
+}
+
+static uint32_t
+lset_hash(uint32_t ti, uint32_t proc)
+{
+	uint32_t k[2] = { ti, proc };
+
+	return hash_bytes(k, sizeof(k), 3);
+}
+
+static uint32_t
+lset_rehash(struct pp *pp, uint32_t i)
+{
+	return lset_hash(pp->lsets[i]->ti, pp->lsets[i]->proc);
+}
+
+/* Fills a new label set: the thread (name, thread_id) when known, the
+ * process frame as the label "process" (its name, which reading the
+ * file turns back into that frame) and the pid. */
+static int
+lset_fill(struct pp *pp, struct lset *ls)
+{
+	pb_label init = PERFTOOLS__PROFILES__LABEL__INIT;
+	const struct pview_thread *t = ls->ti != UINT32_MAX ?
+	    &pp->v->threads[ls->ti] : NULL;
+	int64_t pid = pp_pid_of(pp, ls->proc);
+	size_t n = 0, i;
+
+	if (t) {
+		ls->l[n] = init;
+		ls->l[n].key = pp_str(pp, "thread");
+		ls->l[n++].str = pp_str(pp, t->name[0] ? t->name : "?");
+		ls->l[n] = init;
+		ls->l[n].key = pp_str(pp, "thread_id");
+		ls->l[n++].num = t->tid;
+	}
+	if (ls->proc != PROFILE_NO_FRAME) {
+		ls->l[n] = init;
+		ls->l[n].key = pp_str(pp, "process");
+		ls->l[n++].str = pp_str(pp, pp->v->frames[ls->proc].name);
+	}
+	if (pid) {
+		ls->l[n] = init;
+		ls->l[n].key = pp_str(pp, "pid");
+		ls->l[n++].num = pid;
+	}
+	for (i = 0; i < n; i++) {
+		if (ls->l[i].key < 0 || ls->l[i].str < 0)
+			return -ENOMEM;
+		ls->ptr[i] = &ls->l[i];
+	}
+	ls->n = n;
+	return 0;
+}
+
+/* The labels of a sample of thread index ti (UINT32_MAX: unknown) whose
+ * stack began with the process frame proc (PROFILE_NO_FRAME: none); one
+ * set per pair, shared by its samples. NULL when out of memory. */
+static struct lset *
+pp_labels(struct pp *pp, uint32_t ti, uint32_t proc)
+{
+	uint32_t j, mask;
+	struct lset *ls;
+
+	if (itab_reserve(&pp->lset_tab, pp->n_lsets, lset_rehash, pp))
 		return NULL;
-	l[0] = l[1] = l[2] = init;
-	l[0].key = k_thread;
-	l[0].str = name;
-	l[1].key = k_tid;
-	l[1].num = t->tid;
-	l[2].key = k_pid;
-	l[2].num = pp->meta ? pp->meta->pid : 0;
-	for (int i = 0; i < 3; i++)
-		pp->label_ptrs[3 * (size_t)ti + i] = &l[i];
-	pp->label_made[ti] = 1;
-	return pp->label_ptrs + 3 * (size_t)ti;
+	mask = pp->lset_tab.cap - 1;
+	for (j = lset_hash(ti, proc) & mask; pp->lset_tab.slot[j] !=
+	    UINT32_MAX; j = (j + 1) & mask) {
+		ls = pp->lsets[pp->lset_tab.slot[j]];
+		if (ls->ti == ti && ls->proc == proc)
+			return ls;
+	}
+	if (util_grow(&pp->lsets, &pp->cap_lsets, pp->n_lsets + 1,
+	    sizeof(*pp->lsets), 16) || !(ls = calloc(1, sizeof(*ls))))
+		return NULL;
+	pp->lsets[pp->n_lsets++] = ls;	/* freed with the others */
+	ls->ti = ti;
+	ls->proc = proc;
+	if (lset_fill(pp, ls))
+		return NULL;
+	pp->lset_tab.slot[j] = (uint32_t)(pp->n_lsets - 1);
+	return ls;
 }
 
 /* The index in v->threads of tid, or UINT32_MAX (also for tid 0, a
@@ -574,13 +656,19 @@ pp_sample(struct pp *pp, uint32_t node, uint32_t pcnode, int32_t tid,
 	pb_sample init = PERFTOOLS__PROFILES__SAMPLE__INIT;
 	const struct pview *v = pp->v;
 	const uint32_t *locs = pcnode ? pp->stack_locs : NULL;
-	uint32_t n, start = 0, i, ti, run;
+	uint32_t n, start = 0, i, ti, run, proc = PROFILE_NO_FRAME;
+	struct lset *ls;
 	uint64_t id;
 
 	/* pprof's values are int64: a folded count past that cannot go. */
 	if (count > INT64_MAX)
 		return -ERANGE;
 	n = pp_stack(pp, node, pcnode, frames);
+	/* The process frame, first of every stack in the tree, is no code
+	 * of the program: pprof would show it as a function at 100%. It
+	 * goes to the labels. */
+	if (n && v->frames[frames[n - 1]].kind == FRAME_PROCESS)
+		proc = frames[--n];
 	if (util_grow(&pp->smp, &pp->cap_smp, pp->n_smp + 1,
 	    sizeof(*pp->smp), 256) ||
 	    util_grow(&pp->ids_at, &pp->cap_ids_at, pp->n_smp + 2,
@@ -620,9 +708,12 @@ pp_sample(struct pp *pp, uint32_t node, uint32_t pcnode, int32_t tid,
 		    (uint64_t)(INT64_MAX / pp->period_ns) ? INT64_MAX :
 		    (int64_t)count * pp->period_ns;
 	ti = pp_thread_index(pp, tid);
-	if (ti != UINT32_MAX &&
-	    !(init.label = pp_thread_labels(pp, ti, &init.n_label)))
-		return -ENOMEM;
+	if (ti != UINT32_MAX || proc != PROFILE_NO_FRAME) {
+		if (!(ls = pp_labels(pp, ti, proc)))
+			return -ENOMEM;
+		init.label = ls->ptr;
+		init.n_label = ls->n;
+	}
 	pp->smp[pp->n_smp++] = init;
 	return 0;
 }
@@ -675,8 +766,6 @@ pp_samples(struct pp *pp, uint32_t node)
 static int
 pp_init(struct pp *pp, const struct pview *v, const struct export_meta *meta)
 {
-	size_t nt = v->n_threads ? v->n_threads : 1;
-
 	memset(pp, 0, sizeof(*pp));
 	pp->v = v;
 	pp->meta = meta;
@@ -687,12 +776,9 @@ pp_init(struct pp *pp, const struct pview *v, const struct export_meta *meta)
 	    sizeof(*pp->fn_of_frame));
 	pp->loc_of_addr = calloc(v->n_locs ? v->n_locs : 1,
 	    sizeof(*pp->loc_of_addr));
-	pp->labels = calloc(3 * nt, sizeof(*pp->labels));
-	pp->label_ptrs = calloc(3 * nt, sizeof(*pp->label_ptrs));
-	pp->label_made = calloc(nt, 1);
-	if (!pp->fn_of_frame || !pp->loc_of_addr || !pp->labels || !pp->label_ptrs ||
-	    !pp->label_made || itab_init(&pp->str_tab) ||
-	    itab_init(&pp->fn_tab) || itab_init(&pp->loc_tab))
+	if (!pp->fn_of_frame || !pp->loc_of_addr || itab_init(&pp->str_tab) ||
+	    itab_init(&pp->fn_tab) || itab_init(&pp->loc_tab) ||
+	    itab_init(&pp->lset_tab))
 		return -ENOMEM;
 	/* string_table[0] must be "". */
 	return pp_str(pp, "") == 0 ? 0 : -ENOMEM;
@@ -726,9 +812,10 @@ pp_fini(struct pp *pp)
 	free(pp->ids);
 	free(pp->ids_at);
 	free(pp->values);
-	free(pp->labels);
-	free(pp->label_ptrs);
-	free(pp->label_made);
+	for (i = 0; i < pp->n_lsets; i++)
+		free(pp->lsets[i]);
+	free(pp->lsets);
+	free(pp->lset_tab.slot);
 }
 
 /* The comments: what the view does not say about the run. */
@@ -1233,11 +1320,13 @@ pr_process(struct pr *r, uint32_t l)
 	return r->proc_of_loc[l] - 1;
 }
 
-/* The sample's thread, from the labels thread_id and thread. */
+/* The sample's thread, from the labels thread_id and thread, and in
+ * *proc its process frame as our files keep it (the label "process"),
+ * else PROFILE_NO_FRAME (or ENOMEM). */
 static int32_t
-pr_thread(struct pr *r, const pb_sample *s)
+pr_thread(struct pr *r, const pb_sample *s, uint32_t *proc)
 {
-	const char *name = NULL;
+	const char *name = NULL, *pname = NULL;
 	int32_t tid = 0;
 	size_t i;
 
@@ -1251,9 +1340,18 @@ pr_thread(struct pr *r, const pb_sample *s)
 			tid = (int32_t)s->label[i]->num;
 		else if (strcmp(key, "thread") == 0)
 			name = pr_str(r, s->label[i]->str);
+		else if (strcmp(key, "process") == 0)
+			pname = pr_str(r, s->label[i]->str);
 	}
 	if (tid && name && *name)
 		profile_set_thread_name(r->p, tid, name);
+	*proc = PROFILE_NO_FRAME;
+	if (pname && *pname) {
+		struct frame pf = { pname, NULL, NULL, 0, FRAME_PROCESS, 0,
+		    NULL };
+
+		*proc = profile_intern(r->p, &pf);
+	}
 	return tid;
 }
 
@@ -1263,6 +1361,7 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 	const pb_profile *pb = r->pb;
 	uint32_t *stack = NULL;
 	size_t cap = 0, i, k, n;
+	int32_t tid;
 	int err = 0;
 
 	for (i = 0; i < pb->n_sample && !err; i++) {
@@ -1300,14 +1399,15 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 			}
 		}
 		/* Root first: the last location's last line first. Our own
-		 * files begin with the process frame; others get one. */
-		n = 0;
+		 * files name the process frame in a label (older ones as the
+		 * outermost location); others get one. */
 		k = s->n_location_id;
-		if (k && (stack[0] = pr_process(r, id_find(locs,
-		    pb->n_location, s->location_id[k - 1]))) !=
-		    PROFILE_NO_FRAME)
+		tid = pr_thread(r, s, &stack[0]);
+		if (stack[0] == PROFILE_NO_FRAME && k && (stack[0] =
+		    pr_process(r, id_find(locs, pb->n_location,
+		    s->location_id[k - 1]))) != PROFILE_NO_FRAME)
 			k--;
-		else
+		if (stack[0] == PROFILE_NO_FRAME)
 			stack[0] = r->proc_frame;
 		n = 1;
 		while (k-- > 0) {
@@ -1317,8 +1417,7 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 			for (j = r->loc_frames[l + 1]; j-- > r->loc_frames[l];)
 				stack[n++] = r->frames[j];
 		}
-		err = profile_add(r->p, pr_thread(r, s), 0, stack, n,
-		    (uint64_t)count);
+		err = profile_add(r->p, tid, 0, stack, n, (uint64_t)count);
 	}
 	free(stack);
 	return err;
