@@ -518,7 +518,9 @@ pp_pid_of(const struct pp *pp, uint32_t proc)
 		if (*end == ' ' && pid > 0 && pid <= INT32_MAX)
 			return pid;
 	}
-	return pp->meta && pp->meta->pid > 0 ? pp->meta->pid : 0;
+	if (pp->meta && pp->meta->pid > 0)
+		return pp->meta->pid;
+	return pp->v->run ? pp->v->run->pid : 0;
 }
 
 static uint32_t
@@ -769,7 +771,9 @@ pp_init(struct pp *pp, const struct pview *v, const struct export_meta *meta)
 	memset(pp, 0, sizeof(*pp));
 	pp->v = v;
 	pp->meta = meta;
-	if (meta && meta->hz)
+	if (v->run && v->run->time_type)
+		pp->period_ns = v->run->period;
+	else if (!v->run && meta && meta->hz)
 		pp->period_ns = 1000000000 / meta->hz;
 	pp->n_values = pp->period_ns ? 2 : 1;
 	pp->fn_of_frame = calloc(v->n_frames ? v->n_frames : 1,
@@ -818,14 +822,39 @@ pp_fini(struct pp *pp)
 	free(pp->lset_tab.slot);
 }
 
-/* The comments: what the view does not say about the run. */
+/* A loaded file's comments as they were; ours first when it had none. */
 static int
-pp_comments(struct pp *pp, int64_t *out, size_t *n)
+pp_run_comments(struct pp *pp, int64_t **out, size_t *n)
+{
+	const struct profile_run *r = pp->v->run;
+	size_t k = 0, i;
+
+	if (!(*out = malloc((r->n_comments + 1) * sizeof(**out))))
+		return -ENOMEM;
+	if (!r->n_comments)
+		(*out)[k++] = pp_str(pp, PACKAGE_STRING);
+	for (i = 0; i < r->n_comments; i++)
+		(*out)[k++] = pp_str(pp, r->comments[i]);
+	for (i = 0; i < k; i++)
+		if ((*out)[i] < 0)
+			return -ENOMEM;
+	*n = k;
+	return 0;
+}
+
+/* The comments: what the view does not say about the run (*out is the
+ * caller's to free). */
+static int
+pp_comments(struct pp *pp, int64_t **out, size_t *n)
 {
 	const struct export_meta *m = pp->meta;
 	int64_t c[9];
 	size_t k = 0, i;
 
+	if (pp->v->run)
+		return pp_run_comments(pp, out, n);
+	if (!(*out = malloc(sizeof(c))))
+		return -ENOMEM;
 	c[k++] = pp_str(pp, PACKAGE_STRING);
 	if (m && m->command)
 		c[k++] = pp_strf(pp, "command: %s", m->command);
@@ -845,9 +874,37 @@ pp_comments(struct pp *pp, int64_t *out, size_t *n)
 		    (unsigned long long)m->truncated);
 	}
 	for (i = 0; i < k; i++)
-		if ((out[i] = c[i]) < 0)
+		if (((*out)[i] = c[i]) < 0)
 			return -ENOMEM;
 	*n = k;
+	return 0;
+}
+
+/* A loaded file's sample types, period and times, as it had them: its
+ * count (and the time each stands for, when it had that), its period. */
+static int
+pp_run_header(struct pp *pp, pb_profile *prof, pb_vtype *vt)
+{
+	const struct profile_run *r = pp->v->run;
+	pb_vtype init = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
+
+	vt[0] = vt[1] = vt[2] = init;
+	vt[0].type = pp_str(pp, r->count_type ? r->count_type : "samples");
+	vt[0].unit = pp_str(pp, r->count_unit ? r->count_unit : "count");
+	vt[1].type = pp_str(pp, r->time_type);
+	vt[1].unit = pp_str(pp, "nanoseconds");
+	vt[2].type = pp_str(pp, r->period_type);
+	vt[2].unit = pp_str(pp, r->period_unit);
+	if (vt[0].type < 0 || vt[0].unit < 0 || vt[1].type < 0 ||
+	    vt[1].unit < 0 || vt[2].type < 0 || vt[2].unit < 0)
+		return -ENOMEM;
+	if (r->period_type || r->period_unit)
+		prof->period_type = &vt[2];
+	prof->period = r->period;
+	if (r->time_type)
+		prof->default_sample_type = vt[1].type;
+	prof->time_nanos = r->time_nanos;
+	prof->duration_nanos = r->duration_nanos;
 	return 0;
 }
 
@@ -861,6 +918,8 @@ pp_header(struct pp *pp, pb_profile *prof, pb_vtype *vt)
 	    "wall" : "cpu";
 	pb_vtype init = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
 
+	if (pp->v->run)
+		return pp_run_header(pp, prof, vt);
 	vt[0] = vt[1] = vt[2] = init;
 	vt[0].type = pp_str(pp, "samples");
 	vt[0].unit = pp_str(pp, "count");
@@ -958,7 +1017,7 @@ pp_encode_raw(const struct pview *v, uint32_t node,
 	pb_profile prof = PERFTOOLS__PROFILES__PROFILE__INIT;
 	pb_vtype vt[3], *types[2] = { &vt[0], &vt[1] };
 	pb_line *lines = NULL;
-	int64_t comments[9];
+	int64_t *comments = NULL;
 	struct pp pp;
 	int err;
 
@@ -966,7 +1025,7 @@ pp_encode_raw(const struct pview *v, uint32_t node,
 		return -EINVAL;
 	if ((err = pp_init(&pp, v, meta)) ||
 	    (err = pp_header(&pp, &prof, vt)) ||
-	    (err = pp_comments(&pp, comments, &prof.n_comment)) ||
+	    (err = pp_comments(&pp, &comments, &prof.n_comment)) ||
 	    (err = pp_samples(&pp, node)) ||
 	    util_grow(&pp.ids_at, &pp.cap_ids_at, pp.n_smp + 1,
 	    sizeof(*pp.ids_at), 256) ||
@@ -985,6 +1044,7 @@ out:
 	if (prof.sample)
 		free(prof.sample);
 	free(lines);
+	free(comments);
 	pp_fini(&pp);
 	return err ? (err < 0 ? err : -ENOMEM) : 0;
 }
@@ -1075,7 +1135,14 @@ struct pr {
 					 * process frame + 1 (0: not yet) */
 	uint8_t *bare;			/* location: no mapping, one line, a
 					 * function without file or line */
+	uint32_t *loc_ids;		/* location -> ours (PROFILE_NO_LOC:
+					 * no address) */
 	size_t vi;			/* the value used as the count */
+	size_t ti;			/* the value that is count * period
+					 * (run.time_type), if any */
+	struct profile_run run;		/* what the file says of its run */
+	int64_t pid;			/* its samples' pid label: 0 none yet,
+					 * -1 several */
 };
 
 static int
@@ -1201,6 +1268,61 @@ base_name(const char *s)
 	return slash ? slash + 1 : s;
 }
 
+/* Location i as ours, where it has an address: its frames (innermost
+ * first) with the line each has there, so that a function sampled at
+ * several lines keeps them apart (its frame has only the first). */
+static int
+pr_loc_address(struct pr *r, size_t i)
+{
+	const pb_location *l = r->pb->location[i];
+	uint32_t first = r->loc_frames[i], n = r->loc_frames[i + 1] - first;
+	struct profile_line *lines;
+	uint32_t k;
+
+	r->loc_ids[i] = PROFILE_NO_LOC;
+	if (!l->address || !n)
+		return 0;
+	if (!(lines = malloc(n * sizeof(*lines))))
+		return -ENOMEM;
+	for (k = 0; k < n; k++) {
+		int64_t ln = k < l->n_line ? l->line[k]->line : 0;
+
+		lines[k].frame = r->frames[first + k];
+		lines[k].line = ln > 0 && ln <= INT32_MAX ? (uint32_t)ln : 0;
+	}
+	r->loc_ids[i] = profile_intern_loc(r->p, l->address, lines, n);
+	free(lines);
+	return r->loc_ids[i] == PROFILE_NO_LOC ? -ENOMEM : 0;
+}
+
+/* Every named mapping as a module of the profile, keyed by its file as
+ * the frames' module is: its range, offset and build id stay. */
+static int
+pr_modules(struct pr *r)
+{
+	const pb_profile *pb = r->pb;
+	size_t i;
+
+	for (i = 0; i < pb->n_mapping; i++) {
+		const pb_mapping *m = pb->mapping[i];
+		const char *file = pr_str(r, m->filename);
+		const char *bid = pr_str(r, m->build_id);
+		struct profile_module pm = { file, file, m->memory_start,
+		    m->memory_limit, m->file_offset, bid && *bid ? bid : NULL,
+		    0 };
+
+		if (!file || !*file)
+			continue;
+		if (m->has_functions)
+			pm.flags |= PROFILE_MOD_FUNCTIONS;
+		if (m->has_filenames || m->has_line_numbers)
+			pm.flags |= PROFILE_MOD_LINES;
+		if (profile_set_module(r->p, &pm))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Interns the frames of every location (innermost first, as its lines),
  * and remembers where each location's run starts in r->frames. */
 static int
@@ -1209,6 +1331,7 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 {
 	const pb_profile *pb = r->pb;
 	size_t i, k, nf = 0;
+	int err;
 
 	for (i = 0; i < pb->n_location; i++)
 		nf += pb->location[i]->n_line ? pb->location[i]->n_line : 1;
@@ -1297,6 +1420,9 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 		}
 	}
 	r->loc_frames[pb->n_location] = (uint32_t)nf;
+	for (i = 0; i < pb->n_location; i++)
+		if ((err = pr_loc_address(r, i)))
+			return err;
 	return 0;
 }
 
@@ -1342,6 +1468,9 @@ pr_thread(struct pr *r, const pb_sample *s, uint32_t *proc)
 			name = pr_str(r, s->label[i]->str);
 		else if (strcmp(key, "process") == 0)
 			pname = pr_str(r, s->label[i]->str);
+		else if (strcmp(key, "pid") == 0 && r->pid != -1)
+			r->pid = !r->pid || r->pid == s->label[i]->num ?
+			    s->label[i]->num : -1;
 	}
 	if (tid && name && *name)
 		profile_set_thread_name(r->p, tid, name);
@@ -1355,11 +1484,62 @@ pr_thread(struct pr *r, const pb_sample *s, uint32_t *proc)
 	return tid;
 }
 
+/* The second value is kept as count * period only while every sample
+ * says so (Go's CPU profiles, ours): else writing it so would lie. */
+static void
+pr_check_time(struct pr *r, const pb_sample *s, int64_t count)
+{
+	int64_t want;
+
+	if (r->run.time_type && (__builtin_mul_overflow(count,
+	    r->run.period, &want) || s->value[r->ti] != want))
+		r->run.time_type = NULL;
+}
+
+/* What the file says of its run: the counted value's type, a second
+ * value in nanoseconds that is count * period (checked by the samples),
+ * the period, times and comments. */
+static int
+pr_run(struct pr *r)
+{
+	const pb_profile *pb = r->pb;
+	const pb_vtype *pt = pb->period_type;
+	size_t i;
+
+	if (r->vi < pb->n_sample_type) {
+		r->run.count_type = pr_str(r, pb->sample_type[r->vi]->type);
+		r->run.count_unit = pr_str(r, pb->sample_type[r->vi]->unit);
+	}
+	r->run.period = pb->period;
+	if (pt) {
+		r->run.period_type = pr_str(r, pt->type);
+		r->run.period_unit = pr_str(r, pt->unit);
+	}
+	r->ti = r->vi ? 0 : 1;
+	if (pb->n_sample_type == 2 && pb->period > 0 && r->run.period_unit &&
+	    strcmp(r->run.period_unit, "nanoseconds") == 0 &&
+	    pb->sample_type[r->ti]->type == pt->type &&
+	    pb->sample_type[r->ti]->unit == pt->unit)
+		r->run.time_type = r->run.period_type;
+	r->run.time_nanos = pb->time_nanos;
+	r->run.duration_nanos = pb->duration_nanos;
+	if (pb->n_comment && !(r->run.comments = calloc(pb->n_comment,
+	    sizeof(*r->run.comments))))
+		return -ENOMEM;
+	for (i = 0; i < pb->n_comment; i++) {
+		const char *c = pr_str(r, pb->comment[i]);
+
+		if (c)
+			((const char **)r->run.comments)[r->run.n_comments++] = c;
+	}
+	return 0;
+}
+
 static int
 pr_samples(struct pr *r, struct id_at *locs, char **cause)
 {
 	const pb_profile *pb = r->pb;
-	uint32_t *stack = NULL;
+	uint32_t *stack = NULL, *lids = NULL;
 	size_t cap = 0, i, k, n;
 	int32_t tid;
 	int err = 0;
@@ -1376,6 +1556,7 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 		}
 		if (count <= 0)
 			continue;
+		pr_check_time(r, s, count);
 		n = 1;
 		for (k = 0; k < s->n_location_id && !err; k++) {
 			uint32_t l = id_find(locs, pb->n_location,
@@ -1393,10 +1574,11 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 		if (n > cap) {
 			free(stack);
 			cap = n * 2;
-			if (!(stack = malloc(cap * sizeof(*stack)))) {
+			if (!(stack = malloc(2 * cap * sizeof(*stack)))) {
 				err = -ENOMEM;
 				break;
 			}
+			lids = stack + cap;
 		}
 		/* Root first: the last location's last line first. Our own
 		 * files name the process frame in a label (older ones as the
@@ -1409,15 +1591,19 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 			k--;
 		if (stack[0] == PROFILE_NO_FRAME)
 			stack[0] = r->proc_frame;
+		lids[0] = PROFILE_NO_LOC;
 		n = 1;
 		while (k-- > 0) {
 			uint32_t l = id_find(locs, pb->n_location,
 			    s->location_id[k]), j;
 
-			for (j = r->loc_frames[l + 1]; j-- > r->loc_frames[l];)
+			for (j = r->loc_frames[l + 1]; j-- > r->loc_frames[l];) {
+				lids[n] = r->loc_ids[l];
 				stack[n++] = r->frames[j];
+			}
 		}
-		err = profile_add(r->p, tid, 0, stack, n, (uint64_t)count);
+		err = profile_add_locs(r->p, tid, 0, stack, lids, n,
+		    (uint64_t)count);
 	}
 	free(stack);
 	return err;
@@ -1458,10 +1644,22 @@ export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
 	    sizeof(*r.proc_of_loc))) || !(r.bare = calloc(pb->n_location + 1,
 	    1))))
 		err = -ENOMEM;
+	if (!err && !(r.loc_ids = malloc((pb->n_location + 1) *
+	    sizeof(*r.loc_ids))))
+		err = -ENOMEM;
+	if (!err)
+		err = pr_modules(&r);
+	if (!err)
+		err = pr_run(&r);
 	if (!err)
 		err = pr_locations(&r, fns, maps, cause);
 	if (!err)
 		err = pr_samples(&r, locs, cause);
+	if (!err) {
+		r.run.pid = r.pid > 0 && r.pid <= INT32_MAX ? (int32_t)r.pid :
+		    0;
+		err = profile_set_run(p, &r.run);
+	}
 	if (err == -ENOMEM && cause && !*cause)
 		pr_fail(&r, cause, "out of memory");
 out:
@@ -1472,6 +1670,8 @@ out:
 	free(r.loc_frames);
 	free(r.proc_of_loc);
 	free(r.bare);
+	free(r.loc_ids);
+	free((void *)r.run.comments);
 	perftools__profiles__profile__free_unpacked(pb, NULL);
 	return err;
 }

@@ -165,6 +165,31 @@ done
 awk '/^Mappings/ { on = 1; next } on && /\/inline /' "$D/raw" | grep -q '\[FN\]\[FL\]\[LN\]\[IN\]'
 ok $? "the target's mapping says functions, files, lines and inline frames"
 
+# --- the recording converted: --load i.pprof --output again.pb.gz ----------
+# It says what the recording said: sample types, period, duration, labels,
+# one location per address with its own lines, mappings with ranges and
+# build ids (it had samples/count, period 1, addresses and ranges 0x0 and
+# a location per call tree node, whose lines collapsed).
+raw_parts() {	# the parts of go tool pprof -raw both must have alike
+	awk '/^Samples:/ { getline; print; s = 1; next }
+		/^Locations/ { s = 0; l = 1; next } /^Mappings/ { l = 0; m = 1; next }
+		/^(PeriodType|Period|Duration|Comment):/ { print }
+		s && /:\[/ { gsub(/[ \t]+/, " "); print }
+		l && $1 ~ /:$/ { n++; print "loc", $2, $3, $4, $5 }
+		l && $1 !~ /:$/ { print "loc", $1, $2 }
+		m { $1 = ""; print "map", $0 } END { print "locations", n }' "$1" | sort -u
+}
+"$CTOP" --load "$D/i.pprof" --output "$D/again.pb.gz" 2>"$D/err"
+ok $? "--load i.pprof --output again.pb.gz $(cat "$D/err")"
+pprof -raw "$D/i.pprof" | raw_parts /dev/stdin >"$D/want"
+pprof -raw "$D/again.pb.gz" | raw_parts /dev/stdin >"$D/got"
+diff "$D/want" "$D/got" >"$D/diff"
+ok $? "converted: the same sample types, period, duration, comments, labels, $(grep -c '^loc 0x' "$D/want") locations by address, their lines and $(grep -c '^map' "$D/want") mappings" ||
+	head -20 "$D/diff" | sed 's/^/# /'
+fl() { awk '$1 == "loc" { print $(NF - 1), $NF }' "$1" | sort -u | wc -l; }
+[ "$(fl "$D/want")" = "$(fl "$D/got")" ]
+ok $? "distinct function:line pairs: $(fl "$D/want") recorded, $(fl "$D/got") converted"
+
 # --- a C++ target: mangled system_name, start line -------------------------
 src=$top_srcdir/tests/targets/cxxtmpl.cc
 decl=$(grep -n '^Worker<T>::run()' "$src" | cut -d: -f1)
