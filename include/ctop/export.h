@@ -61,7 +61,10 @@ int folded_write_diff(FILE *out, const struct pdiff *d, uint32_t node);
  * perftools.profiles.Profile, the bytes of a .pb.gz file, in *buf (caller
  * frees; *len bytes). Sample types samples/count and, when meta gives the
  * rate, cpu/nanoseconds (wall/nanoseconds in wall mode); one Sample per
- * (stack, thread), labelled thread, thread_id and pid. meta may be NULL.
+ * (stack, thread), labelled thread, thread_id, process (the stack's
+ * process frame, which is not a location: it is no code) and pid (the
+ * one "PID comm" names with --children and -a, else meta's). meta may
+ * be NULL.
  * Returns 0, or -ENOMEM, -EINVAL (node out of range) or -ERANGE (a count
  * over INT64_MAX, which pprof's int64 values cannot hold). */
 int export_pprof_encode(const struct pview *v, uint32_t node,
@@ -118,10 +121,12 @@ int export_write_new(const char *dir, const char *base, enum export_format fmt,
  * file DIR/ctop-prof-LABEL-YYYYmmdd-HHMMSS.EXT (dir NULL = working
  * directory; EXT the format's: folded, pb.gz, speedscope.json, svg), never
  * overwriting (export_write_new). LABEL is the pid, or the name of a
- * loaded file. Returns 0 and *path_out, or -errno and *cause. */
+ * loaded file. meta is the run, as for --output (NULL: unknown; a loaded
+ * file's view tells its own). Returns 0 and *path_out, or -errno and
+ * *cause. */
 int export_write_snapshot(const char *dir, const char *label,
     enum export_format fmt, const struct pview *v, uint32_t node,
-    char **path_out, char **cause);
+    const struct export_meta *meta, char **path_out, char **cause);
 
 /* The diff's snapshot beside it (the s key in a diff): the two-count
  * folded stacks of d through node (folded_write_diff) in a new file

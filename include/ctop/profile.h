@@ -67,6 +67,26 @@ struct profile_module {
 	uint8_t flags;		/* PROFILE_MOD_* */
 };
 
+/* What a loaded file said of the run that made it besides the stacks
+ * (pprof's sample types, period, times and comments), kept so that the
+ * file converted, or a view of it saved, says it again. A live profile
+ * has none: its run is what the caller knows (export_meta). Zero or NULL:
+ * unknown. */
+struct profile_run {
+	const char *count_type;	/* what a count is (pprof's sample type and */
+	const char *count_unit;	/* unit: "samples", "count"); NULL: that */
+	const char *time_type;	/* "cpu", "wall": each count stands for
+				 * period nanoseconds of it (a second value,
+				 * count * period); NULL: no such value */
+	const char *period_type, *period_unit;	/* NULL: none said */
+	int64_t period;
+	int64_t time_nanos;	/* when it began (Unix ns) */
+	int64_t duration_nanos;
+	int32_t pid;		/* the one process its samples were of */
+	const char *const *comments;
+	uint32_t n_comments;
+};
+
 /* A location: one code address and the frames it names, innermost first
  * (inlined callees, then the function holding them), each with the line
  * executing at that address (for a caller: its call site). The frames'
@@ -116,6 +136,11 @@ void profile_free(struct profile *p);
  * start at 0, and never change for the life of the profile. Returns
  * PROFILE_NO_FRAME when out of memory. */
 uint32_t profile_intern(struct profile *p, const struct frame *f);
+
+/* Records what a loaded file said of its run (strings are copied; a
+ * second call replaces the first). Call it before building views.
+ * Returns 0 or -ENOMEM. */
+int profile_set_run(struct profile *p, const struct profile_run *r);
 
 /* Records a module (strings are copied); the first record of a name
  * stays (two files of one basename: the first one sampled). Returns 0 or
@@ -247,6 +272,8 @@ struct pview {
 
 	const struct profile_module *modules;	/* as recorded so far */
 	uint32_t n_modules;
+
+	const struct profile_run *run;	/* a loaded file's; NULL: none */
 
 	const struct profile_loc *locs;		/* indexed by location id */
 	uint32_t n_locs;

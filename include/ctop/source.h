@@ -40,6 +40,9 @@ struct source_live_opts {
 	enum export_format snapshot_format;	/* what save writes */
 	const char *output_note;	/* shown in the status (launch mode:
 					 * where the command's output goes) */
+	const char *command;		/* the launched command line, for
+					 * the snapshots that say it (pprof's
+					 * comments), or NULL; borrowed */
 	/* --push: at every multiple of cut_s seconds of CLOCK_REALTIME, and
 	 * before the counts are reset, the worker builds a cumulative view
 	 * of all threads and hands it to cut (which takes the reference).

@@ -363,6 +363,19 @@ run_load(const struct options *o, enum run_kind kind,
 	return rc;
 }
 
+/* The launched command line in cmd (cmd_size bytes), or NULL when none. */
+static const char *
+command_line(const struct options *o, char *cmd, size_t cmd_size)
+{
+	size_t at = 0;
+	int i;
+
+	for (i = 0; o->command && o->command[i] && at + 1 < cmd_size; i++)
+		at += (size_t)snprintf(cmd + at, cmd_size - at, "%s%s",
+		    i ? " " : "", o->command[i]);
+	return at ? cmd : NULL;
+}
+
 /* What the richer formats say about the run besides the stacks (pprof's
  * period, times and comments): from the source's status and the options.
  * cmd (cmd_size bytes) holds the command line m->command points to. */
@@ -372,8 +385,6 @@ run_meta(struct source *src, const struct options *o, struct export_meta *m,
 {
 	static const char *const unwind[] = { "auto", "dwarf", "fp" };
 	struct source_status st;
-	size_t at = 0;
-	int i;
 
 	memset(m, 0, sizeof(*m));
 	memset(&st, 0, sizeof(st));
@@ -390,11 +401,7 @@ run_meta(struct source *src, const struct options *o, struct export_meta *m,
 	m->elapsed_s = st.elapsed_s;
 	if ((unsigned)o->unwind < sizeof(unwind) / sizeof(unwind[0]))
 		m->unwind = unwind[o->unwind];
-	for (i = 0; o->command && o->command[i] && at + 1 < cmd_size; i++)
-		at += (size_t)snprintf(cmd + at, cmd_size - at, "%s%s",
-		    i ? " " : "", o->command[i]);
-	if (at)
-		m->command = cmd;
+	m->command = command_line(o, cmd, cmd_size);
 }
 
 /* Checkpoints of a long recording: every checkpoint_s a partial profile
@@ -900,7 +907,7 @@ run_live(const struct options *o, enum run_kind kind,
 	    .out = out };
 	struct checkpoint cp = { 0 };
 	int fail_code = lv.launched ? 125 : 1, rc;
-	char *cause = NULL;
+	char *cause = NULL, cmd[512];
 	sigset_t old;
 
 	if (o->push != NULL && push_load(&cause) < 0) {
@@ -943,6 +950,7 @@ run_live(const struct options *o, enum run_kind kind,
 	/* Under the TUI: where the command's output goes, or why not. */
 	if (kind == RUN_TUI && lv.launch.out_note[0] != '\0')
 		wo.output_note = lv.launch.out_note;
+	wo.command = command_line(o, cmd, sizeof(cmd));
 	if (source_open_live(&lv.src, &lv.ring, lv.sampler, &wo, &cause) < 0) {
 		rc = fail(fail_code, "cannot start the worker: %s",
 		    cause ? cause : "out of resources");

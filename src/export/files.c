@@ -221,6 +221,7 @@ struct contents {
 	uint32_t node;
 	const char *text;
 	size_t len;
+	const struct export_meta *meta;	/* the run, or NULL */
 };
 
 static int
@@ -248,7 +249,7 @@ write_contents_fd(int fd, const struct contents *c)
 	if (c->text)
 		return write_all(fd, c->text, c->len);
 	if (!c->diff)
-		return write_view_fd(fd, c->fmt, c->v, c->node, NULL);
+		return write_view_fd(fd, c->fmt, c->v, c->node, c->meta);
 	if ((dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
 		return -errno;
 	if (!(f = fdopen(dup_fd, "w"))) {
@@ -373,7 +374,7 @@ int
 export_write_new(const char *dir, const char *base, enum export_format fmt,
     const struct pview *v, uint32_t node, char **path_out, char **cause)
 {
-	struct contents c = { fmt, v, NULL, node, NULL, 0 };
+	struct contents c = { fmt, v, NULL, node, NULL, 0, NULL };
 
 	return write_new(dir, base, format_ext(fmt), &c, path_out, cause);
 }
@@ -394,12 +395,13 @@ snapshot_base(char *base, size_t size, const char *label)
 int
 export_write_snapshot(const char *dir, const char *label,
     enum export_format fmt, const struct pview *v, uint32_t node,
-    char **path_out, char **cause)
+    const struct export_meta *meta, char **path_out, char **cause)
 {
+	struct contents c = { fmt, v, NULL, node, NULL, 0, meta };
 	char base[160];
 
 	snapshot_base(base, sizeof base, label);
-	return export_write_new(dir ? dir : ".", base, fmt, v, node,
+	return write_new(dir ? dir : ".", base, format_ext(fmt), &c,
 	    path_out, cause);
 }
 
@@ -407,7 +409,7 @@ int
 export_write_diff_snapshot(const char *dir, const char *label,
     const struct pdiff *d, uint32_t node, char **path_out, char **cause)
 {
-	struct contents c = { EXPORT_FOLDED, NULL, d, node, NULL, 0 };
+	struct contents c = { EXPORT_FOLDED, NULL, d, node, NULL, 0, NULL };
 	char base[180];
 
 	snapshot_base(base, sizeof base - 8, label);
@@ -421,7 +423,7 @@ export_write_text(const char *dir, const char *label, const char *what,
     const char *text, size_t len, char **path_out, char **cause)
 {
 	struct contents c = { EXPORT_FOLDED, NULL, NULL, 0, text ? text : "",
-	    len };
+	    len, NULL };
 	char named[128], base[200];
 
 	/* ctop-prof-LABEL-WHAT-YYYYmmdd-HHMMSS: what comes before the time. */

@@ -8,7 +8,9 @@
  * inlined there innermost first, each with its line at that pc), or, for
  * frames without a pc (loaded files, focus views, Python, markers), one per
  * run of frames (a function with those inlined into it); one Sample per
- * (stack by address, thread) with the thread as labels. */
+ * (stack by address, thread) with the thread and the process as labels:
+ * the process frame that begins every stack of the tree is no code, so it
+ * is a label, not a location (the reader makes it a frame again). */
 #include "config.h"
 
 #include "ctop/export.h"
@@ -39,6 +41,15 @@ typedef Perftools__Profiles__Function pb_function;
 struct itab {
 	uint32_t *slot;
 	uint32_t cap;
+};
+
+/* The labels of the samples of one thread and process frame. */
+struct lset {
+	uint32_t ti;			/* thread index, UINT32_MAX: none */
+	uint32_t proc;			/* process frame, or PROFILE_NO_FRAME */
+	size_t n;
+	pb_label l[4];
+	pb_label *ptr[4];
 };
 
 /* What one encoding builds; everything is freed by pp_fini. */
@@ -81,9 +92,9 @@ struct pp {
 	size_t cap_values;
 	size_t n_values;
 
-	pb_label *labels;		/* 3 per thread of the view */
-	pb_label **label_ptrs;
-	uint8_t *label_made;
+	struct lset **lsets;		/* the samples' label sets */
+	size_t n_lsets, cap_lsets;
+	struct itab lset_tab;
 	uint32_t last_ti;		/* pp_thread_index's last answer */
 	int64_t period_ns;		/* 0 when the rate is unknown */
 	const struct pview *v;
@@ -491,35 +502,108 @@ pp_location(struct pp *pp, const uint32_t *run, uint32_t n)
  * Samples
  * ------------------------------------------------------------------------ */
 
-/* Labels of thread index ti of the view: thread name, thread_id, pid. */
-static pb_label **
-pp_thread_labels(struct pp *pp, uint32_t ti, size_t *n)
+/* The pid a process frame stands for: "PID comm" (--children, -a: one
+ * process frame per process) says it; the target's name alone is the
+ * target's, which the run tells. 0 when unknown. */
+static int64_t
+pp_pid_of(const struct pp *pp, uint32_t proc)
 {
-	const struct pview_thread *t = &pp->v->threads[ti];
-	pb_label init = PERFTOOLS__PROFILES__LABEL__INIT, *l = pp->labels +
-	    3 * (size_t)ti;
-	int64_t k_thread, k_tid, k_pid, name;
+	const char *name = proc != PROFILE_NO_FRAME ?
+	    pp->v->frames[proc].name : NULL;
+	char *end;
+	long pid;
 
-	*n = pp->meta && pp->meta->pid > 0 ? 3 : 2;
-	if (pp->label_made[ti])
-		return pp->label_ptrs + 3 * (size_t)ti;
-	k_thread = pp_str(pp, "thread");
-	k_tid = pp_str(pp, "thread_id");
-	k_pid = pp_str(pp, "pid");
-	name = pp_str(pp, t->name[0] ? t->name : "?");
-	if (k_thread < 0 || k_tid < 0 || k_pid < 0 || name < 0)
+	if (name && name[0] >= '1' && name[0] <= '9') {
+		pid = strtol(name, &end, 10);
+		if (*end == ' ' && pid > 0 && pid <= INT32_MAX)
+			return pid;
+	}
+	if (pp->meta && pp->meta->pid > 0)
+		return pp->meta->pid;
+	return pp->v->run ? pp->v->run->pid : 0;
+}
+
+static uint32_t
+lset_hash(uint32_t ti, uint32_t proc)
+{
+	uint32_t k[2] = { ti, proc };
+
+	return hash_bytes(k, sizeof(k), 3);
+}
+
+static uint32_t
+lset_rehash(struct pp *pp, uint32_t i)
+{
+	return lset_hash(pp->lsets[i]->ti, pp->lsets[i]->proc);
+}
+
+/* Fills a new label set: the thread (name, thread_id) when known, the
+ * process frame as the label "process" (its name, which reading the
+ * file turns back into that frame) and the pid. */
+static int
+lset_fill(struct pp *pp, struct lset *ls)
+{
+	pb_label init = PERFTOOLS__PROFILES__LABEL__INIT;
+	const struct pview_thread *t = ls->ti != UINT32_MAX ?
+	    &pp->v->threads[ls->ti] : NULL;
+	int64_t pid = pp_pid_of(pp, ls->proc);
+	size_t n = 0, i;
+
+	if (t) {
+		ls->l[n] = init;
+		ls->l[n].key = pp_str(pp, "thread");
+		ls->l[n++].str = pp_str(pp, t->name[0] ? t->name : "?");
+		ls->l[n] = init;
+		ls->l[n].key = pp_str(pp, "thread_id");
+		ls->l[n++].num = t->tid;
+	}
+	if (ls->proc != PROFILE_NO_FRAME) {
+		ls->l[n] = init;
+		ls->l[n].key = pp_str(pp, "process");
+		ls->l[n++].str = pp_str(pp, pp->v->frames[ls->proc].name);
+	}
+	if (pid) {
+		ls->l[n] = init;
+		ls->l[n].key = pp_str(pp, "pid");
+		ls->l[n++].num = pid;
+	}
+	for (i = 0; i < n; i++) {
+		if (ls->l[i].key < 0 || ls->l[i].str < 0)
+			return -ENOMEM;
+		ls->ptr[i] = &ls->l[i];
+	}
+	ls->n = n;
+	return 0;
+}
+
+/* The labels of a sample of thread index ti (UINT32_MAX: unknown) whose
+ * stack began with the process frame proc (PROFILE_NO_FRAME: none); one
+ * set per pair, shared by its samples. NULL when out of memory. */
+static struct lset *
+pp_labels(struct pp *pp, uint32_t ti, uint32_t proc)
+{
+	uint32_t j, mask;
+	struct lset *ls;
+
+	if (itab_reserve(&pp->lset_tab, pp->n_lsets, lset_rehash, pp))
 		return NULL;
-	l[0] = l[1] = l[2] = init;
-	l[0].key = k_thread;
-	l[0].str = name;
-	l[1].key = k_tid;
-	l[1].num = t->tid;
-	l[2].key = k_pid;
-	l[2].num = pp->meta ? pp->meta->pid : 0;
-	for (int i = 0; i < 3; i++)
-		pp->label_ptrs[3 * (size_t)ti + i] = &l[i];
-	pp->label_made[ti] = 1;
-	return pp->label_ptrs + 3 * (size_t)ti;
+	mask = pp->lset_tab.cap - 1;
+	for (j = lset_hash(ti, proc) & mask; pp->lset_tab.slot[j] !=
+	    UINT32_MAX; j = (j + 1) & mask) {
+		ls = pp->lsets[pp->lset_tab.slot[j]];
+		if (ls->ti == ti && ls->proc == proc)
+			return ls;
+	}
+	if (util_grow(&pp->lsets, &pp->cap_lsets, pp->n_lsets + 1,
+	    sizeof(*pp->lsets), 16) || !(ls = calloc(1, sizeof(*ls))))
+		return NULL;
+	pp->lsets[pp->n_lsets++] = ls;	/* freed with the others */
+	ls->ti = ti;
+	ls->proc = proc;
+	if (lset_fill(pp, ls))
+		return NULL;
+	pp->lset_tab.slot[j] = (uint32_t)(pp->n_lsets - 1);
+	return ls;
 }
 
 /* The index in v->threads of tid, or UINT32_MAX (also for tid 0, a
@@ -574,13 +658,19 @@ pp_sample(struct pp *pp, uint32_t node, uint32_t pcnode, int32_t tid,
 	pb_sample init = PERFTOOLS__PROFILES__SAMPLE__INIT;
 	const struct pview *v = pp->v;
 	const uint32_t *locs = pcnode ? pp->stack_locs : NULL;
-	uint32_t n, start = 0, i, ti, run;
+	uint32_t n, start = 0, i, ti, run, proc = PROFILE_NO_FRAME;
+	struct lset *ls;
 	uint64_t id;
 
 	/* pprof's values are int64: a folded count past that cannot go. */
 	if (count > INT64_MAX)
 		return -ERANGE;
 	n = pp_stack(pp, node, pcnode, frames);
+	/* The process frame, first of every stack in the tree, is no code
+	 * of the program: pprof would show it as a function at 100%. It
+	 * goes to the labels. */
+	if (n && v->frames[frames[n - 1]].kind == FRAME_PROCESS)
+		proc = frames[--n];
 	if (util_grow(&pp->smp, &pp->cap_smp, pp->n_smp + 1,
 	    sizeof(*pp->smp), 256) ||
 	    util_grow(&pp->ids_at, &pp->cap_ids_at, pp->n_smp + 2,
@@ -620,9 +710,12 @@ pp_sample(struct pp *pp, uint32_t node, uint32_t pcnode, int32_t tid,
 		    (uint64_t)(INT64_MAX / pp->period_ns) ? INT64_MAX :
 		    (int64_t)count * pp->period_ns;
 	ti = pp_thread_index(pp, tid);
-	if (ti != UINT32_MAX &&
-	    !(init.label = pp_thread_labels(pp, ti, &init.n_label)))
-		return -ENOMEM;
+	if (ti != UINT32_MAX || proc != PROFILE_NO_FRAME) {
+		if (!(ls = pp_labels(pp, ti, proc)))
+			return -ENOMEM;
+		init.label = ls->ptr;
+		init.n_label = ls->n;
+	}
 	pp->smp[pp->n_smp++] = init;
 	return 0;
 }
@@ -675,24 +768,21 @@ pp_samples(struct pp *pp, uint32_t node)
 static int
 pp_init(struct pp *pp, const struct pview *v, const struct export_meta *meta)
 {
-	size_t nt = v->n_threads ? v->n_threads : 1;
-
 	memset(pp, 0, sizeof(*pp));
 	pp->v = v;
 	pp->meta = meta;
-	if (meta && meta->hz)
+	if (v->run && v->run->time_type)
+		pp->period_ns = v->run->period;
+	else if (!v->run && meta && meta->hz)
 		pp->period_ns = 1000000000 / meta->hz;
 	pp->n_values = pp->period_ns ? 2 : 1;
 	pp->fn_of_frame = calloc(v->n_frames ? v->n_frames : 1,
 	    sizeof(*pp->fn_of_frame));
 	pp->loc_of_addr = calloc(v->n_locs ? v->n_locs : 1,
 	    sizeof(*pp->loc_of_addr));
-	pp->labels = calloc(3 * nt, sizeof(*pp->labels));
-	pp->label_ptrs = calloc(3 * nt, sizeof(*pp->label_ptrs));
-	pp->label_made = calloc(nt, 1);
-	if (!pp->fn_of_frame || !pp->loc_of_addr || !pp->labels || !pp->label_ptrs ||
-	    !pp->label_made || itab_init(&pp->str_tab) ||
-	    itab_init(&pp->fn_tab) || itab_init(&pp->loc_tab))
+	if (!pp->fn_of_frame || !pp->loc_of_addr || itab_init(&pp->str_tab) ||
+	    itab_init(&pp->fn_tab) || itab_init(&pp->loc_tab) ||
+	    itab_init(&pp->lset_tab))
 		return -ENOMEM;
 	/* string_table[0] must be "". */
 	return pp_str(pp, "") == 0 ? 0 : -ENOMEM;
@@ -726,19 +816,45 @@ pp_fini(struct pp *pp)
 	free(pp->ids);
 	free(pp->ids_at);
 	free(pp->values);
-	free(pp->labels);
-	free(pp->label_ptrs);
-	free(pp->label_made);
+	for (i = 0; i < pp->n_lsets; i++)
+		free(pp->lsets[i]);
+	free(pp->lsets);
+	free(pp->lset_tab.slot);
 }
 
-/* The comments: what the view does not say about the run. */
+/* A loaded file's comments as they were; ours first when it had none. */
 static int
-pp_comments(struct pp *pp, int64_t *out, size_t *n)
+pp_run_comments(struct pp *pp, int64_t **out, size_t *n)
+{
+	const struct profile_run *r = pp->v->run;
+	size_t k = 0, i;
+
+	if (!(*out = malloc((r->n_comments + 1) * sizeof(**out))))
+		return -ENOMEM;
+	if (!r->n_comments)
+		(*out)[k++] = pp_str(pp, PACKAGE_STRING);
+	for (i = 0; i < r->n_comments; i++)
+		(*out)[k++] = pp_str(pp, r->comments[i]);
+	for (i = 0; i < k; i++)
+		if ((*out)[i] < 0)
+			return -ENOMEM;
+	*n = k;
+	return 0;
+}
+
+/* The comments: what the view does not say about the run (*out is the
+ * caller's to free). */
+static int
+pp_comments(struct pp *pp, int64_t **out, size_t *n)
 {
 	const struct export_meta *m = pp->meta;
 	int64_t c[9];
 	size_t k = 0, i;
 
+	if (pp->v->run)
+		return pp_run_comments(pp, out, n);
+	if (!(*out = malloc(sizeof(c))))
+		return -ENOMEM;
 	c[k++] = pp_str(pp, PACKAGE_STRING);
 	if (m && m->command)
 		c[k++] = pp_strf(pp, "command: %s", m->command);
@@ -758,9 +874,37 @@ pp_comments(struct pp *pp, int64_t *out, size_t *n)
 		    (unsigned long long)m->truncated);
 	}
 	for (i = 0; i < k; i++)
-		if ((out[i] = c[i]) < 0)
+		if (((*out)[i] = c[i]) < 0)
 			return -ENOMEM;
 	*n = k;
+	return 0;
+}
+
+/* A loaded file's sample types, period and times, as it had them: its
+ * count (and the time each stands for, when it had that), its period. */
+static int
+pp_run_header(struct pp *pp, pb_profile *prof, pb_vtype *vt)
+{
+	const struct profile_run *r = pp->v->run;
+	pb_vtype init = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
+
+	vt[0] = vt[1] = vt[2] = init;
+	vt[0].type = pp_str(pp, r->count_type ? r->count_type : "samples");
+	vt[0].unit = pp_str(pp, r->count_unit ? r->count_unit : "count");
+	vt[1].type = pp_str(pp, r->time_type);
+	vt[1].unit = pp_str(pp, "nanoseconds");
+	vt[2].type = pp_str(pp, r->period_type);
+	vt[2].unit = pp_str(pp, r->period_unit);
+	if (vt[0].type < 0 || vt[0].unit < 0 || vt[1].type < 0 ||
+	    vt[1].unit < 0 || vt[2].type < 0 || vt[2].unit < 0)
+		return -ENOMEM;
+	if (r->period_type || r->period_unit)
+		prof->period_type = &vt[2];
+	prof->period = r->period;
+	if (r->time_type)
+		prof->default_sample_type = vt[1].type;
+	prof->time_nanos = r->time_nanos;
+	prof->duration_nanos = r->duration_nanos;
 	return 0;
 }
 
@@ -774,6 +918,8 @@ pp_header(struct pp *pp, pb_profile *prof, pb_vtype *vt)
 	    "wall" : "cpu";
 	pb_vtype init = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
 
+	if (pp->v->run)
+		return pp_run_header(pp, prof, vt);
 	vt[0] = vt[1] = vt[2] = init;
 	vt[0].type = pp_str(pp, "samples");
 	vt[0].unit = pp_str(pp, "count");
@@ -871,7 +1017,7 @@ pp_encode_raw(const struct pview *v, uint32_t node,
 	pb_profile prof = PERFTOOLS__PROFILES__PROFILE__INIT;
 	pb_vtype vt[3], *types[2] = { &vt[0], &vt[1] };
 	pb_line *lines = NULL;
-	int64_t comments[9];
+	int64_t *comments = NULL;
 	struct pp pp;
 	int err;
 
@@ -879,7 +1025,7 @@ pp_encode_raw(const struct pview *v, uint32_t node,
 		return -EINVAL;
 	if ((err = pp_init(&pp, v, meta)) ||
 	    (err = pp_header(&pp, &prof, vt)) ||
-	    (err = pp_comments(&pp, comments, &prof.n_comment)) ||
+	    (err = pp_comments(&pp, &comments, &prof.n_comment)) ||
 	    (err = pp_samples(&pp, node)) ||
 	    util_grow(&pp.ids_at, &pp.cap_ids_at, pp.n_smp + 1,
 	    sizeof(*pp.ids_at), 256) ||
@@ -898,6 +1044,7 @@ out:
 	if (prof.sample)
 		free(prof.sample);
 	free(lines);
+	free(comments);
 	pp_fini(&pp);
 	return err ? (err < 0 ? err : -ENOMEM) : 0;
 }
@@ -988,7 +1135,14 @@ struct pr {
 					 * process frame + 1 (0: not yet) */
 	uint8_t *bare;			/* location: no mapping, one line, a
 					 * function without file or line */
+	uint32_t *loc_ids;		/* location -> ours (PROFILE_NO_LOC:
+					 * no address) */
 	size_t vi;			/* the value used as the count */
+	size_t ti;			/* the value that is count * period
+					 * (run.time_type), if any */
+	struct profile_run run;		/* what the file says of its run */
+	int64_t pid;			/* its samples' pid label: 0 none yet,
+					 * -1 several */
 };
 
 static int
@@ -1114,6 +1268,61 @@ base_name(const char *s)
 	return slash ? slash + 1 : s;
 }
 
+/* Location i as ours, where it has an address: its frames (innermost
+ * first) with the line each has there, so that a function sampled at
+ * several lines keeps them apart (its frame has only the first). */
+static int
+pr_loc_address(struct pr *r, size_t i)
+{
+	const pb_location *l = r->pb->location[i];
+	uint32_t first = r->loc_frames[i], n = r->loc_frames[i + 1] - first;
+	struct profile_line *lines;
+	uint32_t k;
+
+	r->loc_ids[i] = PROFILE_NO_LOC;
+	if (!l->address || !n)
+		return 0;
+	if (!(lines = malloc(n * sizeof(*lines))))
+		return -ENOMEM;
+	for (k = 0; k < n; k++) {
+		int64_t ln = k < l->n_line ? l->line[k]->line : 0;
+
+		lines[k].frame = r->frames[first + k];
+		lines[k].line = ln > 0 && ln <= INT32_MAX ? (uint32_t)ln : 0;
+	}
+	r->loc_ids[i] = profile_intern_loc(r->p, l->address, lines, n);
+	free(lines);
+	return r->loc_ids[i] == PROFILE_NO_LOC ? -ENOMEM : 0;
+}
+
+/* Every named mapping as a module of the profile, keyed by its file as
+ * the frames' module is: its range, offset and build id stay. */
+static int
+pr_modules(struct pr *r)
+{
+	const pb_profile *pb = r->pb;
+	size_t i;
+
+	for (i = 0; i < pb->n_mapping; i++) {
+		const pb_mapping *m = pb->mapping[i];
+		const char *file = pr_str(r, m->filename);
+		const char *bid = pr_str(r, m->build_id);
+		struct profile_module pm = { file, file, m->memory_start,
+		    m->memory_limit, m->file_offset, bid && *bid ? bid : NULL,
+		    0 };
+
+		if (!file || !*file)
+			continue;
+		if (m->has_functions)
+			pm.flags |= PROFILE_MOD_FUNCTIONS;
+		if (m->has_filenames || m->has_line_numbers)
+			pm.flags |= PROFILE_MOD_LINES;
+		if (profile_set_module(r->p, &pm))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Interns the frames of every location (innermost first, as its lines),
  * and remembers where each location's run starts in r->frames. */
 static int
@@ -1122,6 +1331,7 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 {
 	const pb_profile *pb = r->pb;
 	size_t i, k, nf = 0;
+	int err;
 
 	for (i = 0; i < pb->n_location; i++)
 		nf += pb->location[i]->n_line ? pb->location[i]->n_line : 1;
@@ -1210,6 +1420,9 @@ pr_locations(struct pr *r, struct id_at *fns, struct id_at *maps,
 		}
 	}
 	r->loc_frames[pb->n_location] = (uint32_t)nf;
+	for (i = 0; i < pb->n_location; i++)
+		if ((err = pr_loc_address(r, i)))
+			return err;
 	return 0;
 }
 
@@ -1233,11 +1446,13 @@ pr_process(struct pr *r, uint32_t l)
 	return r->proc_of_loc[l] - 1;
 }
 
-/* The sample's thread, from the labels thread_id and thread. */
+/* The sample's thread, from the labels thread_id and thread, and in
+ * *proc its process frame as our files keep it (the label "process"),
+ * else PROFILE_NO_FRAME (or ENOMEM). */
 static int32_t
-pr_thread(struct pr *r, const pb_sample *s)
+pr_thread(struct pr *r, const pb_sample *s, uint32_t *proc)
 {
-	const char *name = NULL;
+	const char *name = NULL, *pname = NULL;
 	int32_t tid = 0;
 	size_t i;
 
@@ -1251,18 +1466,82 @@ pr_thread(struct pr *r, const pb_sample *s)
 			tid = (int32_t)s->label[i]->num;
 		else if (strcmp(key, "thread") == 0)
 			name = pr_str(r, s->label[i]->str);
+		else if (strcmp(key, "process") == 0)
+			pname = pr_str(r, s->label[i]->str);
+		else if (strcmp(key, "pid") == 0 && r->pid != -1)
+			r->pid = !r->pid || r->pid == s->label[i]->num ?
+			    s->label[i]->num : -1;
 	}
 	if (tid && name && *name)
 		profile_set_thread_name(r->p, tid, name);
+	*proc = PROFILE_NO_FRAME;
+	if (pname && *pname) {
+		struct frame pf = { pname, NULL, NULL, 0, FRAME_PROCESS, 0,
+		    NULL };
+
+		*proc = profile_intern(r->p, &pf);
+	}
 	return tid;
+}
+
+/* The second value is kept as count * period only while every sample
+ * says so (Go's CPU profiles, ours): else writing it so would lie. */
+static void
+pr_check_time(struct pr *r, const pb_sample *s, int64_t count)
+{
+	int64_t want;
+
+	if (r->run.time_type && (__builtin_mul_overflow(count,
+	    r->run.period, &want) || s->value[r->ti] != want))
+		r->run.time_type = NULL;
+}
+
+/* What the file says of its run: the counted value's type, a second
+ * value in nanoseconds that is count * period (checked by the samples),
+ * the period, times and comments. */
+static int
+pr_run(struct pr *r)
+{
+	const pb_profile *pb = r->pb;
+	const pb_vtype *pt = pb->period_type;
+	size_t i;
+
+	if (r->vi < pb->n_sample_type) {
+		r->run.count_type = pr_str(r, pb->sample_type[r->vi]->type);
+		r->run.count_unit = pr_str(r, pb->sample_type[r->vi]->unit);
+	}
+	r->run.period = pb->period;
+	if (pt) {
+		r->run.period_type = pr_str(r, pt->type);
+		r->run.period_unit = pr_str(r, pt->unit);
+	}
+	r->ti = r->vi ? 0 : 1;
+	if (pb->n_sample_type == 2 && pb->period > 0 && r->run.period_unit &&
+	    strcmp(r->run.period_unit, "nanoseconds") == 0 &&
+	    pb->sample_type[r->ti]->type == pt->type &&
+	    pb->sample_type[r->ti]->unit == pt->unit)
+		r->run.time_type = r->run.period_type;
+	r->run.time_nanos = pb->time_nanos;
+	r->run.duration_nanos = pb->duration_nanos;
+	if (pb->n_comment && !(r->run.comments = calloc(pb->n_comment,
+	    sizeof(*r->run.comments))))
+		return -ENOMEM;
+	for (i = 0; i < pb->n_comment; i++) {
+		const char *c = pr_str(r, pb->comment[i]);
+
+		if (c)
+			((const char **)r->run.comments)[r->run.n_comments++] = c;
+	}
+	return 0;
 }
 
 static int
 pr_samples(struct pr *r, struct id_at *locs, char **cause)
 {
 	const pb_profile *pb = r->pb;
-	uint32_t *stack = NULL;
+	uint32_t *stack = NULL, *lids = NULL;
 	size_t cap = 0, i, k, n;
+	int32_t tid;
 	int err = 0;
 
 	for (i = 0; i < pb->n_sample && !err; i++) {
@@ -1277,6 +1556,7 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 		}
 		if (count <= 0)
 			continue;
+		pr_check_time(r, s, count);
 		n = 1;
 		for (k = 0; k < s->n_location_id && !err; k++) {
 			uint32_t l = id_find(locs, pb->n_location,
@@ -1294,30 +1574,35 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 		if (n > cap) {
 			free(stack);
 			cap = n * 2;
-			if (!(stack = malloc(cap * sizeof(*stack)))) {
+			if (!(stack = malloc(2 * cap * sizeof(*stack)))) {
 				err = -ENOMEM;
 				break;
 			}
+			lids = stack + cap;
 		}
 		/* Root first: the last location's last line first. Our own
-		 * files begin with the process frame; others get one. */
-		n = 0;
+		 * files name the process frame in a label (older ones as the
+		 * outermost location); others get one. */
 		k = s->n_location_id;
-		if (k && (stack[0] = pr_process(r, id_find(locs,
-		    pb->n_location, s->location_id[k - 1]))) !=
-		    PROFILE_NO_FRAME)
+		tid = pr_thread(r, s, &stack[0]);
+		if (stack[0] == PROFILE_NO_FRAME && k && (stack[0] =
+		    pr_process(r, id_find(locs, pb->n_location,
+		    s->location_id[k - 1]))) != PROFILE_NO_FRAME)
 			k--;
-		else
+		if (stack[0] == PROFILE_NO_FRAME)
 			stack[0] = r->proc_frame;
+		lids[0] = PROFILE_NO_LOC;
 		n = 1;
 		while (k-- > 0) {
 			uint32_t l = id_find(locs, pb->n_location,
 			    s->location_id[k]), j;
 
-			for (j = r->loc_frames[l + 1]; j-- > r->loc_frames[l];)
+			for (j = r->loc_frames[l + 1]; j-- > r->loc_frames[l];) {
+				lids[n] = r->loc_ids[l];
 				stack[n++] = r->frames[j];
+			}
 		}
-		err = profile_add(r->p, pr_thread(r, s), 0, stack, n,
+		err = profile_add_locs(r->p, tid, 0, stack, lids, n,
 		    (uint64_t)count);
 	}
 	free(stack);
@@ -1359,10 +1644,22 @@ export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
 	    sizeof(*r.proc_of_loc))) || !(r.bare = calloc(pb->n_location + 1,
 	    1))))
 		err = -ENOMEM;
+	if (!err && !(r.loc_ids = malloc((pb->n_location + 1) *
+	    sizeof(*r.loc_ids))))
+		err = -ENOMEM;
+	if (!err)
+		err = pr_modules(&r);
+	if (!err)
+		err = pr_run(&r);
 	if (!err)
 		err = pr_locations(&r, fns, maps, cause);
 	if (!err)
 		err = pr_samples(&r, locs, cause);
+	if (!err) {
+		r.run.pid = r.pid > 0 && r.pid <= INT32_MAX ? (int32_t)r.pid :
+		    0;
+		err = profile_set_run(p, &r.run);
+	}
 	if (err == -ENOMEM && cause && !*cause)
 		pr_fail(&r, cause, "out of memory");
 out:
@@ -1373,6 +1670,8 @@ out:
 	free(r.loc_frames);
 	free(r.proc_of_loc);
 	free(r.bare);
+	free(r.loc_ids);
+	free((void *)r.run.comments);
 	perftools__profiles__profile__free_unpacked(pb, NULL);
 	return err;
 }

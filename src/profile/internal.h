@@ -61,6 +61,10 @@ struct profile {
 					 * linear search is enough */
 	uint32_t n_mods, cap_mods;
 
+	struct profile_run run;		/* strings in the arena */
+	const char **run_comments;	/* run.comments, ours to free */
+	bool has_run;
+
 	struct profile_loc *locs;
 	uint32_t n_locs, cap_locs;
 	uint32_t *ltab, ltab_cap;	/* location ids keyed by (address,

@@ -403,6 +403,48 @@ profile_module(const struct profile *p, const char *name)
 	return NULL;
 }
 
+/* A copy of s in the arena; NULL stays NULL. *bad is set when out of
+ * memory. */
+static const char *
+arena_strdup_opt(struct profile *p, const char *s, bool *bad)
+{
+	const char *d = s ? arena_strdup(p, s) : NULL;
+
+	if (s && !d)
+		*bad = true;
+	return d;
+}
+
+int
+profile_set_run(struct profile *p, const struct profile_run *r)
+{
+	struct profile_run nr = *r;
+	const char **c = NULL;
+	bool bad = false;
+	uint32_t i;
+
+	if (r->n_comments && !(c = calloc(r->n_comments, sizeof(*c))))
+		return -ENOMEM;
+	nr.count_type = arena_strdup_opt(p, r->count_type, &bad);
+	nr.count_unit = arena_strdup_opt(p, r->count_unit, &bad);
+	nr.time_type = arena_strdup_opt(p, r->time_type, &bad);
+	nr.period_type = arena_strdup_opt(p, r->period_type, &bad);
+	nr.period_unit = arena_strdup_opt(p, r->period_unit, &bad);
+	for (i = 0; i < r->n_comments; i++)
+		c[i] = arena_strdup_opt(p, r->comments[i] ? r->comments[i] :
+		    "", &bad);
+	if (bad) {
+		free(c);
+		return -ENOMEM;
+	}
+	free(p->run_comments);
+	p->run_comments = c;
+	nr.comments = c;
+	p->run = nr;
+	p->has_run = true;
+	return 0;
+}
+
 int
 profile_set_module(struct profile *p, const struct profile_module *m)
 {
@@ -689,6 +731,7 @@ profile_free(struct profile *p)
 	free(p->frames);
 	free(p->frame_hash);
 	free(p->mods);
+	free(p->run_comments);
 	free(p->ftab);
 	free(p->lntab);
 	free(p->line_hash);

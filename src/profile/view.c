@@ -20,6 +20,7 @@ struct vpriv {
 	uint32_t find_cap;
 	struct frame *frames;	/* owned copy, or NULL when borrowed */
 	struct profile_module *modules;	/* likewise */
+	struct profile_run run;		/* v->run's copy (strings borrowed) */
 	struct profile_loc *locs;	/* likewise */
 	struct profile_line *lines;	/* likewise */
 	uint32_t *canon;	/* copies of the profile's per-frame arrays */
@@ -768,6 +769,18 @@ view_copy_lines(const struct profile *p, struct vpriv *pr)
 	    pr->line_callee ? 0 : -ENOMEM;
 }
 
+/* The run a view tells, copied into it: a view outlives the one it was
+ * made from (its strings are the profile's, which outlives both). */
+static void
+view_set_run(struct pview *v, const struct profile_run *r)
+{
+	struct vpriv *pr = v->priv;
+
+	if (r)
+		pr->run = *r;
+	v->run = r ? &pr->run : NULL;
+}
+
 struct pview *
 profile_view(const struct profile *p, const struct pview_params *params,
     uint64_t now_ns)
@@ -799,6 +812,7 @@ profile_view(const struct profile *p, const struct pview_params *params,
 		memcpy(pr->modules, p->mods, p->n_mods * sizeof(*pr->modules));
 	v->modules = pr->modules;
 	v->n_modules = p->n_mods;
+	view_set_run(v, p->has_run ? &p->run : NULL);
 	if (view_copy_locs(p, v) || view_copy_lines(p, pr))
 		goto fail;
 	if (!now_ns)
@@ -890,6 +904,7 @@ pview_focus(const struct pview *v, uint32_t frame)
 	f->n_frames = v->n_frames;
 	f->modules = v->modules;
 	f->n_modules = v->n_modules;
+	view_set_run(f, v->run);
 	f->locs = v->locs;
 	f->n_locs = v->n_locs;
 	f->lines = v->lines;
@@ -946,6 +961,7 @@ profile__view_extend(const struct pview *v, const struct frame *extra,
 	x->n_funcs = v->n_funcs + n_extra;
 	x->n_procs = v->n_procs;
 	x->n_threads = v->n_threads;
+	view_set_run(x, v->run);
 	pr->keep = pview_ref(keep);
 	pr->frames = malloc((x->n_frames ? x->n_frames : 1) *
 	    sizeof(*pr->frames));

@@ -117,8 +117,9 @@ file_save(void *ctx, const struct pview *v, uint32_t node, char **path,
 {
 	struct file_source *ls = ctx;
 
+	/* The file's own run, as it said it, comes with its views. */
 	return export_write_snapshot(ls->snapshot_dir, ls->name,
-	    ls->snapshot_format, v, node, path, cause);
+	    ls->snapshot_format, v, node, NULL, path, cause);
 }
 
 static int

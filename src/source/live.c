@@ -47,6 +47,28 @@ snapshot_label(const struct worker *w, char *buf, size_t size)
 		snprintf(buf, size, "all");
 }
 
+/* What a snapshot says of the run (pprof's period, times, comments), as
+ * --output's file does: the status now, and what the options said. */
+static void
+live_meta(struct worker *w, struct export_meta *m)
+{
+	const struct source_live_opts *o = worker_opts(w);
+	struct source_status st;
+
+	worker_status(w, &st);
+	memset(m, 0, sizeof(*m));
+	m->pid = st.pid;
+	m->backend = st.backend;
+	m->mode = st.mode;
+	m->hz = st.hz_requested;
+	m->lost = st.dropped;
+	m->truncated = st.truncated;
+	m->elapsed_s = st.elapsed_s;
+	m->command = o->command;
+	m->unwind = o->unwind == UNWIND_METHOD_FP ? "fp" :
+	    o->unwind == UNWIND_METHOD_DWARF ? "dwarf" : "auto";
+}
+
 /* Saving runs on the caller's thread: the view is immutable and the file
  * is written from it alone, so the worker's state is not touched. */
 static int
@@ -54,11 +76,13 @@ live_save(void *ctx, const struct pview *v, uint32_t node, char **path,
     char **cause)
 {
 	struct worker *w = ctx;
+	struct export_meta meta;
 	char label[16];
 
 	snapshot_label(w, label, sizeof label);
+	live_meta(w, &meta);
 	return export_write_snapshot(worker_snapshot_dir(w), label,
-	    worker_snapshot_format(w), v, node, path, cause);
+	    worker_snapshot_format(w), v, node, &meta, path, cause);
 }
 
 static int

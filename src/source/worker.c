@@ -882,6 +882,12 @@ worker_snapshot_format(const struct worker *w)
 	return w->opts.snapshot_format;
 }
 
+const struct source_live_opts *
+worker_opts(const struct worker *w)
+{
+	return &w->opts;
+}
+
 void
 worker_want_views(struct worker *w)
 {

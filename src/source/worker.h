@@ -41,6 +41,8 @@ void worker_want_views(struct worker *w);
 pid_t worker_pid(const struct worker *w);
 const char *worker_snapshot_dir(const struct worker *w);
 enum export_format worker_snapshot_format(const struct worker *w);
+/* The options it was made with (for what snapshots say of the run). */
+const struct source_live_opts *worker_opts(const struct worker *w);
 
 /* The newest published view (a new reference) after asking for params. */
 struct pview *worker_view(struct worker *w, const struct pview_params *p);

@@ -115,8 +115,9 @@ def pb_int(fields, num, default=0):
 
 def parse_pprof(body):
     """({folded stack: samples}, {"tid name": samples}) of a pprof profile:
-    frames root first, an inlined line suffixed _[i], a kernel frame _[k],
-    a JIT frame _[j], as ctop-prof's folded files write them."""
+    frames root first (the label process the first one), an inlined line
+    suffixed _[i], a kernel frame _[k], a JIT frame _[j], as ctop-prof's
+    folded files write them."""
     data = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
     top = pb_fields(data)
     strings = [v.decode("utf-8", "replace") for f, _, v in top if f == 6]
@@ -158,14 +159,17 @@ def parse_pprof(body):
                 for c in ";\n\r":
                     name = name.replace(c, "_")
                 names.append(name + ("_[i]" if k + 1 < len(lines) else kind))
-        stack = ";".join(reversed(names))
-        stacks[stack] = stacks.get(stack, 0) + values[0]
         labels = {}
         for lf, _, lv in sm:
             if lf == 3:
                 lab = pb_fields(lv)
                 labels[s(pb_int(lab, 1))] = (s(pb_int(lab, 2)) or
                                              str(pb_int(lab, 3)))
+        # The process frame, first in folded files, is the label process.
+        if labels.get("process"):
+            names.append(labels["process"])
+        stack = ";".join(reversed(names))
+        stacks[stack] = stacks.get(stack, 0) + values[0]
         if "thread_id" in labels:
             key = "%s %s" % (labels["thread_id"], labels.get("thread", ""))
             threads[key] = threads.get(key, 0) + values[0]

@@ -157,6 +157,26 @@ else
 		ok $? "the batch table's top function is pprof's: $top_us ($top_go)"
 		grep -q ';main.main;main.hotA;main.work ' "$D/go.folded"
 		ok $? "Go's stacks: ...;main.main;main.hotA;main.work"
+		# Converted to pprof it is still Go's: Type cpu, its period,
+		# a location per address with its own line (main.main calls
+		# hotA and hotB from two lines: one line per node gave one).
+		"$CTOP" --load "$D/go.pprof" -o "$D/go2.pb.gz" 2>"$D/err"
+		ok $? "--load go.pprof -o go2.pb.gz: exit 0 $(cat "$D/err")"
+		go tool pprof -top "$D/go2.pb.gz" 2>/dev/null | grep -q '^Type: cpu$'
+		ok $? "converted: Type: cpu (go tool pprof -top)"
+		gr() { go tool pprof -raw "$1" 2>/dev/null | awk '
+			/^(PeriodType|Period):/ { print }
+			/^Locations/ { l = 1; next } /^Mappings/ { l = 0; m = 1; next }
+			l && $1 ~ /:$/ { print $2, $3, $4, $5 }
+			m { print $2, $3, $4 }' | sort; }
+		gr "$D/go.pprof" >"$D/want"
+		gr "$D/go2.pb.gz" >"$D/got"
+		diff "$D/want" "$D/got" >"$D/diff"
+		ok $? "converted: the same period, $(grep -c '^0x' "$D/want") locations (address, function, file:line) and mappings" ||
+			sed 's/^/# /' "$D/diff" | head
+		lines=$(grep ' main\.main ' "$D/got" | awk '{ print $4 }' | sort -u | tr '\n' ' ')
+		[ "$(echo $lines | wc -w)" -ge 2 ]
+		ok $? "main.main keeps its call lines: $lines"
 	else
 		skip "a Go runtime/pprof profile" "go build failed offline: $(head -1 "$D/err")"
 	fi

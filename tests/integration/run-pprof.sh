@@ -32,10 +32,11 @@ ok $? "--load r.folded --output r.pb.gz: exit 0 $(cat "$D/err")"
 ok $? "the file is gzipped (1f 8b)"
 # Per function (suffixes _[i] _[k] _[j] dropped: pprof keeps the kind in
 # the location, not the name): flat = samples ending there, cum = samples
-# with it anywhere in the stack (once per stack).
+# with it anywhere in the stack (once per stack). The first frame, the
+# process, is no function: pprof has it as the label "process".
 awk '{ n = $NF; line = $0; sub(/ [0-9]+$/, "", line)
 	k = split(line, fr, ";"); delete seen
-	for (i = 1; i <= k; i++) {
+	for (i = 2; i <= k; i++) {
 		f = fr[i]; sub(/_\[[ikj]\]$/, "", f)
 		if (!(f in seen)) { cum[f] += n; seen[f] = 1 }
 		if (i == k) flat[f] += n
@@ -56,6 +57,15 @@ top_f=$(sort -k2,2nr "$D/want" | head -1 | cut -d' ' -f1)
 top_p=$(awk '$1 ~ /^[0-9]/ && $2 ~ /%$/ { print $6; exit }' "$D/top")
 [ -n "$top_f" ] && [ "$top_f" = "$top_p" ]
 ok $? "the same top function: folded $top_f, pprof $top_p"
+proc=$(head -1 "$D/r.folded" | cut -d';' -f1)
+! awk -v p="$proc" '$1 ~ /^[0-9]/ && $2 ~ /%$/ && $6 == p' "$D/top" | grep -q .
+ok $? "the process frame $proc is no function of pprof's -top"
+pprof -raw "$D/r.pb.gz" >"$D/raw"
+! awk '/^Locations/ { on = 1; next } /^Mappings/ { on = 0 }
+	on && $2 == "0x0" && $3 !~ /^M=/' "$D/raw" | grep -q .
+ok $? "no location without an address and a mapping (the process frame was one)"
+grep -q "process:\[$proc\]" "$D/raw"
+ok $? "the samples are labelled process:[$proc]"
 kill "$t" 2>/dev/null
 
 # --- a recording of the inline target -------------------------------------
@@ -82,6 +92,19 @@ ok $? "duration ${dur:-?} s for --duration 2"
 grep -q '^Comment: ctop-prof ' "$D/raw" && grep -q '^Comment: backend: ' "$D/raw" &&
 	grep -q '^Comment: rate: 99 Hz' "$D/raw" && grep -q '^Comment: command: .*inline' "$D/raw"
 ok $? "comments: version, backend, rate, command"
+# The root of every stack is code: _start (or clone's), never the
+# process frame "inline" of ctop-prof's tree, which would be a function
+# at 100% cum; it is the label process:[inline].
+pprof -traces "$D/i.pprof" >"$D/traces"
+roots=$(awk '/^-----------/ { if (last != "") print last; last = ""; on = 1
+		next }
+	on && $1 !~ /^(thread|pid|process|thread_id):/ && NF { last = $NF }
+	END { if (last != "") print last }' "$D/traces" | sort | uniq -c | sort -rn)
+! echo "$roots" | awk '{ print $2 }' | grep -qx inline &&
+	echo "$roots" | awk '{ print $2 }' | grep -q '^_start$'
+ok $? "stack roots in -traces: $(echo $roots | head -c 200)"
+grep -q 'process:\[inline\]' "$D/raw"
+ok $? "samples labelled process:[inline]"
 # Enough nodes that middle, leaf's caller, stays: pprof's "(inline)"
 # comes from the edges into a node, which trimming removes.
 pprof -top -lines -nodecount=1000 "$D/i.pprof" >"$D/top"
@@ -141,6 +164,31 @@ for fn in leaf middle parent; do
 done
 awk '/^Mappings/ { on = 1; next } on && /\/inline /' "$D/raw" | grep -q '\[FN\]\[FL\]\[LN\]\[IN\]'
 ok $? "the target's mapping says functions, files, lines and inline frames"
+
+# --- the recording converted: --load i.pprof --output again.pb.gz ----------
+# It says what the recording said: sample types, period, duration, labels,
+# one location per address with its own lines, mappings with ranges and
+# build ids (it had samples/count, period 1, addresses and ranges 0x0 and
+# a location per call tree node, whose lines collapsed).
+raw_parts() {	# the parts of go tool pprof -raw both must have alike
+	awk '/^Samples:/ { getline; print; s = 1; next }
+		/^Locations/ { s = 0; l = 1; next } /^Mappings/ { l = 0; m = 1; next }
+		/^(PeriodType|Period|Duration|Comment):/ { print }
+		s && /:\[/ { gsub(/[ \t]+/, " "); print }
+		l && $1 ~ /:$/ { n++; print "loc", $2, $3, $4, $5 }
+		l && $1 !~ /:$/ { print "loc", $1, $2 }
+		m { $1 = ""; print "map", $0 } END { print "locations", n }' "$1" | sort -u
+}
+"$CTOP" --load "$D/i.pprof" --output "$D/again.pb.gz" 2>"$D/err"
+ok $? "--load i.pprof --output again.pb.gz $(cat "$D/err")"
+pprof -raw "$D/i.pprof" | raw_parts /dev/stdin >"$D/want"
+pprof -raw "$D/again.pb.gz" | raw_parts /dev/stdin >"$D/got"
+diff "$D/want" "$D/got" >"$D/diff"
+ok $? "converted: the same sample types, period, duration, comments, labels, $(grep -c '^loc 0x' "$D/want") locations by address, their lines and $(grep -c '^map' "$D/want") mappings" ||
+	head -20 "$D/diff" | sed 's/^/# /'
+fl() { awk '$1 == "loc" { print $(NF - 1), $NF }' "$1" | sort -u | wc -l; }
+[ "$(fl "$D/want")" = "$(fl "$D/got")" ]
+ok $? "distinct function:line pairs: $(fl "$D/want") recorded, $(fl "$D/got") converted"
 
 # --- a C++ target: mangled system_name, start line -------------------------
 src=$top_srcdir/tests/targets/cxxtmpl.cc

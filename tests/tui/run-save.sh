@@ -55,4 +55,58 @@ sys.exit(0 if r.get("data-total") == "550" else r.get("data-total"))' "$f3" 2>/d
 ok $? "it is an SVG of the zoomed subtree: 550 samples"
 keys q
 wait_has "EXITED:0"; ok $? "q quits" || show
+
+# --snapshot-format pprof (issue 12): s writes what --output would, from a
+# live run (rate, times, pid, comments) and from a loaded pprof (its own
+# sample types, period, labels, addresses, mappings).
+raw_head() {	# the parts of go tool pprof -raw both must have alike
+	awk '/^Samples:/ { getline; print; s = 1; next }
+		/^Locations/ { s = 0; l = 1; next } /^Mappings/ { l = 0; m = 1; next }
+		/^(PeriodType|Period):/ { print }
+		s && /:\[/ { gsub(/[ \t]+/, " "); print }
+		l && $1 ~ /:$/ { n++; print $2, $3, $4, $5 }
+		l && $1 !~ /:$/ { print $1, $2 }
+		m { $1 = ""; print } END { print "locations", n }' "$1" | sort -u
+}
+if ! command -v go >/dev/null || ! ptrace_allowed; then
+	skip "pprof snapshots" "go tool pprof or ptrace missing"
+else
+	export GOCACHE=$WORKDIR/gocache PPROF_TMPDIR=$WORKDIR GOTOOLCHAIN=local
+	rm -f "$WORKDIR"/ctop-prof-*
+	start_target t "$TARGETS/ratio" --seconds 60
+	tui_start 120 30 LC_ALL=C TERM=xterm-256color -- -p "$t" -F 99 \
+		--snapshot-format pprof
+	wait_has FUNCTION || show
+	sleep 1.5
+	keys s
+	saved_pb() { ls "$WORKDIR"/ctop-prof-*.pb.gz 2>/dev/null | grep -q .; }
+	wait_for 10 saved_pb
+	f4=$(ls "$WORKDIR"/ctop-prof-*.pb.gz 2>/dev/null | head -1)
+	keys q
+	HOME=$WORKDIR go tool pprof -raw "$f4" >"$WORKDIR/live.raw" 2>/dev/null
+	grep -q '^PeriodType: cpu nanoseconds$' "$WORKDIR/live.raw" &&
+		grep -q '^Period: 10101010$' "$WORKDIR/live.raw" &&
+		grep -q '^samples/count cpu/nanoseconds\[dflt\]$' "$WORKDIR/live.raw" &&
+		grep -q '^Duration: [1-9]' "$WORKDIR/live.raw" &&
+		grep -q "pid:\[$t\]" "$WORKDIR/live.raw" &&
+		grep -q '^Comment: backend: ' "$WORKDIR/live.raw"
+	ok $? "s in a live run writes $(basename "${f4:-none}"): cpu/nanoseconds, period 1e9/99, duration, pid $t, comments" ||
+		head -20 "$WORKDIR/live.raw" | sed 's/^/# /'
+	kill "$t" 2>/dev/null
+	mv "$f4" "$WORKDIR/live.pb.gz"
+	tui_start 120 30 LC_ALL=C TERM=xterm-256color -- --load live.pb.gz \
+		--snapshot-format pprof
+	wait_has FUNCTION || show
+	keys s
+	wait_for 10 saved_pb
+	f5=$(ls "$WORKDIR"/ctop-prof-*.pb.gz 2>/dev/null | head -1)
+	keys q
+	HOME=$WORKDIR go tool pprof -raw "$f5" >"$WORKDIR/load.raw" 2>/dev/null
+	# Both with code addresses in mappings with a range (not 0x0).
+	grep -q ' 0x[1-9a-f][0-9a-f]* M=[0-9]' "$WORKDIR/load.raw" &&
+		grep -q '^1: 0x[1-9a-f]' "$WORKDIR/load.raw" &&
+		diff <(raw_head "$WORKDIR/live.raw") <(raw_head "$WORKDIR/load.raw") >"$WORKDIR/diff"
+	ok $? "s on a loaded pprof: the same sample types, period, labels, locations, lines and mappings ($(raw_head "$WORKDIR/live.raw" | wc -l) lines)" ||
+		head -20 "$WORKDIR/diff" | sed 's/^/# /'
+fi
 done_testing
