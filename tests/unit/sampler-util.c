@@ -456,6 +456,13 @@ collect_drain(struct collect *c, struct ring *r)
 			if (th->pid != c->pid)
 				c->bad_records++;
 			break;
+		case REC_THREAD_NAME:
+			/* ptrace: a comm read again (a rename); perf: COMM */
+			th = p;
+			c->thread_names++;
+			if (th->pid != c->pid || th->comm[0] == '\0')
+				c->bad_records++;
+			break;
 		case REC_THREAD_EXIT:
 			th = p;
 			c->thread_exit++;

@@ -76,6 +76,7 @@ struct collect {
 	unsigned thread_new, thread_exit, execs, proc_exit, lost_recs,
 	    maps_changed, mmaps;
 	unsigned bad_records;
+	unsigned thread_names;	/* REC_THREAD_NAME */
 	unsigned after_exec;		/* samples taken after REC_EXEC */
 	/* The same weighted: cpu mode weighs a sample by the CPU time the
 	 * thread used since its last one (in sampling periods). */
