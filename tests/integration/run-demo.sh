@@ -55,7 +55,11 @@ if ptrace_allowed; then
 	# machine now (idle: 58/31; loaded: 20/69).
 	awk -v l="$l1" -v d="$d1" 'BEGIN { exit !(l >= 10 && d >= 10 && l + d >= 60) }'
 	ok $? "profiled unfixed: the two hot spots take $l1% + $d1% of the samples$why"
-	awk -v l="$l2" -v d="$d2" 'BEGIN { exit !(l <= 2 && d <= 2) }'
+	# log_debug stays called once an hour and returns at once: 0.1-0.4%
+	# on a quiet machine, 2.4% once beside a CI run and two builds (its
+	# loads from memory, probably missing caches the others share): gone
+	# is under 4%, and a quarter of what it was.
+	awk -v l="$l2" -v d="$d2" -v l1="$l1" 'BEGIN { exit !(l <= 4 && l <= l1 / 4 && d <= 2) }'
 	ok $? "profiled with --fixed: they are gone ($l2% + $d2%)"
 else
 	skip "the demo's hot spots in a profile" "ptrace not permitted"
