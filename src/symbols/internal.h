@@ -166,6 +166,7 @@ struct symbols {
 	uint32_t scratch_ids[SYMBOLS_MAX_INLINE]; /* for an uncached pc */
 
 	struct kallsyms *kallsyms;	/* kernel pcs; loaded on first one */
+	bool kernel_told;	/* the kernel's module told the profile */
 
 	struct symbols__perfmap jit;
 	/* Executable mappings of no file (JIT code), from the last maps

@@ -19,6 +19,7 @@ struct ksym {
 
 struct kallsyms {
 	bool loaded;
+	uint64_t stext, etext;	/* the kernel image's text, 0: unknown */
 	struct ksym *syms;
 	size_t n, cap;
 	char *names;
@@ -78,6 +79,10 @@ add_line(struct kallsyms *k, char *line)
 	type = strtok(end, " \t\n");
 	name = strtok(NULL, " \t\n");
 	mod = strtok(NULL, " \t\n");
+	if (name && !mod && strcmp(name, "_stext") == 0)
+		k->stext = addr;
+	else if (name && !mod && strcmp(name, "_etext") == 0)
+		k->etext = addr;
 	if (!type || !name || addr == 0 || (type[0] != 't' && type[0] != 'T'))
 		return;
 	if (util_grow(&k->syms, &k->cap, k->n + 1, sizeof *k->syms, 65536))
@@ -124,6 +129,51 @@ kallsyms_usable(struct kallsyms *k)
 	if (!k->loaded)
 		kallsyms_load(k);
 	return k->n > 0;
+}
+
+bool
+kallsyms_text(struct kallsyms *k, uint64_t *lo, uint64_t *hi)
+{
+	if (!kallsyms_usable(k) || !k->stext || k->etext <= k->stext)
+		return false;
+	*lo = k->stext;
+	*hi = k->etext;
+	return true;
+}
+
+/* /sys/kernel/notes is the kernel image's ELF notes: 4-byte words
+ * namesz, descsz, type, then the name and the description, each padded
+ * to 4 bytes. The GNU build id is type 3 (NT_GNU_BUILD_ID) of "GNU". */
+bool
+kallsyms_build_id(char *hex, size_t size)
+{
+	unsigned char buf[4096];
+	size_t n, at = 0;
+	FILE *f = fopen("/sys/kernel/notes", "re");
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	while (at + 12 <= n) {
+		uint32_t w[3];
+		size_t name, desc;
+
+		memcpy(w, buf + at, sizeof w);
+		name = (w[0] + 3u) & ~3u;
+		desc = (w[1] + 3u) & ~3u;
+		if (at + 12 + name + desc > n)
+			return false;
+		if (w[2] == 3 && w[0] == 4 && memcmp(buf + at + 12, "GNU", 4) == 0 &&
+		    w[1] > 0 && 2 * (size_t)w[1] < size) {
+			for (uint32_t i = 0; i < w[1]; i++)
+				snprintf(hex + 2 * i, 3, "%02x",
+				    buf[at + 12 + name + i]);
+			return true;
+		}
+		at += 12 + name + desc;
+	}
+	return false;
 }
 
 const char *

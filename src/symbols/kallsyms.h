@@ -7,6 +7,7 @@
 #define CTOP_SYMBOLS_KALLSYMS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Lowest kernel address on x86-64: anything at or above is kernel. */
@@ -24,5 +25,13 @@ const char *kallsyms_name(struct kallsyms *k, uint64_t pc,
 
 /* True once the table is loaded with real addresses. */
 bool kallsyms_usable(struct kallsyms *k);
+
+/* The kernel image's text [_stext, _etext), for pprof's Mapping; false
+ * when the table has no real addresses or lacks them. */
+bool kallsyms_text(struct kallsyms *k, uint64_t *lo, uint64_t *hi);
+
+/* The running kernel's GNU build id in hex (from /sys/kernel/notes);
+ * false when not readable. size: at least 2 * 20 + 1. */
+bool kallsyms_build_id(char *hex, size_t size);
 
 #endif

@@ -1163,6 +1163,26 @@ symbols_func_entry(struct symbols *s, uint64_t pc)
 	return m != NULL && symbols__mod_func_entry(m, pc);
 }
 
+/* The kernel image as a module of the profile (pprof's Mapping: its text
+ * range and build id, as perf reports [kernel.kallsyms]), once. */
+static void
+kernel_tell_profile(struct symbols *s, struct kallsyms *ks)
+{
+	struct profile_module pm = { .name = "[kernel.kallsyms]",
+	    .path = "[kernel.kallsyms]", .flags = PROFILE_MOD_FUNCTIONS };
+	char hex[2 * 64 + 1];
+
+	if (s->kernel_told || !s->opts.profile)
+		return;
+	s->kernel_told = true;
+	if (!kallsyms_text(ks, &pm.start, &pm.limit))
+		return;
+	if (kallsyms_build_id(hex, sizeof hex))
+		pm.build_id = hex;
+	/* Out of memory only costs the Mapping its details. */
+	(void)profile_set_module(s->opts.profile, &pm);
+}
+
 /* A kernel pc (from a perf call chain): one FRAME_KERNEL frame, named by
  * the shared table when there is one. */
 static int
@@ -1180,6 +1200,7 @@ resolve_kernel(struct symbols *s, uint64_t pc, struct frame *f)
 		return 1;
 	}
 	f->name = kallsyms_name(ks, pc, &f->module);
+	kernel_tell_profile(s, ks);
 	return 1;
 }
 

@@ -264,4 +264,24 @@ for k in 1 2 3; do
 	grep -A1 "thread:\[worker-$k\]" "$D/raw" | grep -q "pid:\[$t\] thread_id:\[$tid\]"
 	ok $? "worker-$k's samples are labelled pid $t, thread_id ${tid:-?}"
 done
+# --- the kernel's Mapping -------------------------------------------------
+# Where kernel frames are named (kallsyms shows addresses), the kernel is
+# one Mapping with the image's text range (_stext, _etext) and the running
+# kernel's build id; it was 0x0/0x0/0x0 without one.
+st=$(awk '$3 == "_stext" && NF == 3 { print $1; exit }' /proc/kallsyms)
+et=$(awk '$3 == "_etext" && NF == 3 { print $1; exit }' /proc/kallsyms)
+if [ -n "$st" ] && [ "$st" != 0000000000000000 ] && [ -n "$et" ]; then
+	timeout 30 "$CTOP" --duration 2 -o "$D/k.pb.gz" -- "$top_builddir/ctop-demo" \
+		>/dev/null 2>&1
+	pprof -raw "$D/k.pb.gz" >"$D/kraw"
+	km=$(awk '/^Mappings/ { on = 1; next } on && /\[kernel.kallsyms\]/' "$D/kraw")
+	if [ -z "$km" ]; then
+		skip "the kernel's Mapping" "no kernel frame sampled (perf hides kernel time here, or ptrace ran)"
+	else
+		echo "$km" | grep -qE "0x0*${st#0x}/0x0*${et#0x}/0x0 \[kernel.kallsyms\] [0-9a-f]{40} "
+		ok $? "the kernel's Mapping: _stext to _etext ($st-$et) and a build id: $km"
+	fi
+else
+	skip "the kernel's Mapping" "kallsyms hides addresses here"
+fi
 done_testing
