@@ -6,6 +6,8 @@ libctop_a_SOURCES += \
 	src/export/internal.h \
 	src/export/perf_script.c \
 	src/export/pprof.c \
+	src/export/pprof_pb.h \
+	src/export/pprof_read.c \
 	src/export/read.c \
 	src/export/speedscope.c \
 	src/export/speedscope_read.c \
