@@ -66,9 +66,13 @@ struct proclist;
  * arrows move, Enter chooses; a process we may not profile is dimmed and
  * the bottom line says why when it is selected. Returns 1 with *pid
  * chosen, 0 when the user quit (q on an empty filter, Esc twice, a quit
- * signal), or -errno with *cause (no usable terminal). Thread: main. */
+ * signal), or -errno with *cause (no usable terminal). filter (a
+ * UI_PICK_FILTER_MAX buffer, "" at first) is the typed filter, kept from
+ * one call to the next: back from a live view, the list is as it was left.
+ * Thread: main. */
+#define UI_PICK_FILTER_MAX 64
 int ui_pick(struct proclist *pl, const struct ui_opts *opts,
-    const struct ui_signals *sig, pid_t *pid, char **cause);
+    const struct ui_signals *sig, char *filter, pid_t *pid, char **cause);
 
 /* --fail-above: what the last table found. */
 struct batch_verdict {

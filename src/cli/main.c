@@ -992,7 +992,7 @@ run_picker(struct options *o)
 	    o->no_color || getenv("NO_COLOR") != NULL, true, NULL, NULL, NULL,
 	    NULL, 0 };
 	struct proclist *pl = proclist_new();
-	char *cause = NULL;
+	char *cause = NULL, filter[UI_PICK_FILTER_MAX] = "";
 	pid_t pid;
 	int rc = 0;
 
@@ -1001,7 +1001,7 @@ run_picker(struct options *o)
 	for (;;) {
 		/* Ctrl-Z is the picker's loop to serve, as the TUI's. */
 		tui_active = 1;
-		rc = ui_pick(pl, &uo, &sig, &pid, &cause);
+		rc = ui_pick(pl, &uo, &sig, filter, &pid, &cause);
 		tui_active = 0;
 		if (rc < 0) {
 			rc = fail(1, "%s", cause ? cause : strerror(-rc));

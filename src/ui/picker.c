@@ -22,7 +22,7 @@
 
 #define KEY_ESC 27
 #define KEY_CTRL_U 21
-#define FILTER_MAX 64
+#define FILTER_MAX UI_PICK_FILTER_MAX
 #define HEAD_ROWS 3		/* status, keys, column titles */
 
 struct picker {
@@ -222,7 +222,7 @@ picker_should_quit(const struct picker *p, const struct ui_signals *sig)
 
 int
 ui_pick(struct proclist *pl, const struct ui_opts *opts,
-    const struct ui_signals *sig, pid_t *pid, char **cause)
+    const struct ui_signals *sig, char *filter, pid_t *pid, char **cause)
 {
 	struct picker p = { .pl = pl };
 	struct canvas cv = { 0 };
@@ -235,6 +235,7 @@ ui_pick(struct proclist *pl, const struct ui_opts *opts,
 	if ((rc = draw_init(&d, opts->ascii, opts->no_color, cause)) < 0)
 		return rc;
 	cv.g = &d.g;
+	snprintf(p.filter, sizeof p.filter, "%s", filter);
 	while (!picker_should_quit(&p, sig)) {
 		double now = util_now_s();
 
@@ -267,6 +268,7 @@ ui_pick(struct proclist *pl, const struct ui_opts *opts,
 	draw_fini(&d);
 	canvas_free(&cv);
 	free(p.shown);
+	snprintf(filter, UI_PICK_FILTER_MAX, "%s", p.filter);
 	if (!p.chosen)
 		return 0;
 	*pid = p.selected;

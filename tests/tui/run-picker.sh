@@ -4,7 +4,8 @@
 # terminal lists the processes like top (pid, user, CPU %, threads, RSS,
 # command, by CPU), typing filters, kernel threads are hidden, Enter
 # opens the live view of the chosen one, p there detaches and comes back
-# to the list, q quits; the target is never left traced or stopped. As
+# to the list (its filter kept), q quits; the target is never left traced
+# or stopped. As
 # another user (nobody, when we are root) root's process is dimmed with
 # the gate that refuses it. Without a terminal: one line pointing to -p.
 # 120x30 in colour, and 80x24 with TERM=vt100 LANG=C.
@@ -62,7 +63,9 @@ keys p
 wait_has "pick a process to profile"; ok $? "p: back to the list" || show
 sleep 0.3
 untraced; ok $? "after p: the target runs untraced ($(proc_state "$pid"))"
-keys "$name" Enter
+wait_line 1 "2 shown  filter: $name"
+ok $? "back in the list, the filter is as it was left" || show
+keys Home Enter
 wait_line 1 "pid $pid $name"; ok $? "and Enter again attaches again" || show
 keys q
 wait_has "EXITED:0"; ok $? "q in the live view: ctop-prof exits 0" || show
