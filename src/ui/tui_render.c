@@ -167,13 +167,29 @@ render_help(struct tui *t, int y0, int h)
 	}
 }
 
+/* Before the first row: samples taken but none named yet is the worker
+ * reading symbol tables and debug information (seconds under -a, where
+ * every process brings its own), not an empty profile. */
+static const char *
+empty_table_text(const struct tui *t, char *buf, size_t size)
+{
+	if (!t->st.samples || t->view.params.tid || t->view.params.window_s)
+		return NULL;
+	snprintf(buf, size, "%llu samples taken, none named yet: reading "
+	    "symbols and debug information", (unsigned long long)t->st.samples);
+	return buf;
+}
+
 static void
 render_table(struct tui *t, int y0, int h)
 {
+	char empty[128];
+
 	tui_table(t);
 	tui_search(t);
 	view_table_draw(&t->cv, y0, h, tui_rows(t), &t->table, t->view.sort,
-	    &t->search, !tui_has_where(t), t->diff);
+	    &t->search, !tui_has_where(t), t->diff,
+	    empty_table_text(t, empty, sizeof empty));
 }
 
 /* Shares are of every sample shown (the whole view, also when focused on

@@ -233,9 +233,10 @@ bool view_table_counts(const struct table_state *t, int w, bool diff);
 /* Draws the column titles at y0 and the rows below, to y0+h. With a
  * diff (v is then diff->view), the count columns give way to the change
  * of the self and total shares in points and a mark column. */
+/* empty: what to say when there is no row (NULL: "no samples yet"). */
 void view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
     struct table_state *t, enum sort_key key, const struct search *s,
-    bool no_where, const struct pdiff *diff);
+    bool no_where, const struct pdiff *diff, const char *empty);
 
 /* ------------------------------------------------------------------------
  * Breadcrumb and status

@@ -217,7 +217,7 @@ table_row(struct canvas *c, int y, const struct table_cols *tc,
 void
 view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
     struct table_state *t, enum sort_key key, const struct search *s,
-    bool no_where, const struct pdiff *diff)
+    bool no_where, const struct pdiff *diff, const char *empty)
 {
 	struct table_cols tc;
 	long i, body = h - 1;
@@ -226,7 +226,8 @@ view_table_draw(struct canvas *c, int y0, int h, const struct pview *v,
 	    v && v->n_procs > 1, &tc);
 	table_title(c, y0, &tc, key, diff != NULL);
 	if (!v || !t->n) {
-		canvas_text(c, y0 + 2, 2, -1, "no samples yet", ST_NORMAL);
+		canvas_text(c, y0 + 2, 2, -1, empty ? empty : "no samples yet",
+		    ST_NORMAL);
 		return;
 	}
 	if (body < 1)
