@@ -299,6 +299,23 @@ tui_table_stabilize(struct tui *t, const struct pview *v,
 	    tb->n_prev);
 }
 
+/* The n sorted rows less those of process frames, which root the stacks
+ * and are no functions (the batch table leaves them out too): how many
+ * are left. */
+static uint32_t
+drop_process_rows(const struct pview *v, uint32_t *rows, uint32_t n)
+{
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t f = v->funcs[rows[i]].frame;
+
+		if (f >= v->n_frames || v->frames[f].kind != FRAME_PROCESS)
+			rows[kept++] = rows[i];
+	}
+	return kept;
+}
+
 /* Sorts the table of v, keeping the selected function by frame id. */
 static void
 tui_table_sort(struct tui *t, const struct pview *v)
@@ -324,6 +341,7 @@ tui_table_sort(struct tui *t, const struct pview *v)
 		table_sort_diff(t->diff, t->view.sort, tb->rows);
 	else
 		table_sort(v, t->view.sort, tb->rows);
+	tb->n = drop_process_rows(v, tb->rows, tb->n);
 	tui_table_stabilize(t, v, tb);
 	if (tb->sel_frame != PROFILE_NO_FRAME)
 		for (i = 0; i < tb->n; i++)

@@ -51,6 +51,10 @@ if ptrace_allowed && command -v perf >/dev/null &&
 	[ "$(row work_a 3)" -gt 0 ] 2>/dev/null &&
 		[ "$(screen | grep -c 'work_[ab] ')" = 2 ]
 	ok $? "their counts: $(row work_a 3) and $(row work_b 3)" || show
+	# The process frame roots every stack and is no function: no row
+	# of its own (it was '0.0 100.0 ... ratio', no module), as in batch.
+	! screen | awk 'NR > 3 && $NF == "ratio" && $2 == "100.0"' | grep -q .
+	ok $? "no table row for the process frame (ratio)" || show
 	keys i
 	wait_line 3 "icicle"
 	ok $? "i: the icicle, keys read from the terminal" || show
