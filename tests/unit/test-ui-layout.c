@@ -541,7 +541,7 @@ test_table_steady_pct(void)
 		v = tb_finish(step[i].b);
 		t.n = v->n_funcs;
 		table_sort(v, SORT_SELF, rows);
-		view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL);
+		view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL, NULL);
 		canvas_row(&c, 2, row, sizeof row);
 		ok(strncmp(row, step[i].want, 6) == 0, "share %.2f%% drawn "
 		    "as [%.6s], want [%s]", step[i].x / 1000.0, row,
@@ -605,7 +605,7 @@ test_table_view(void)
 	t.n = v->n_funcs;
 	table_sort(v, SORT_SELF, rows);
 	t.sel = 3;
-	view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL);
+	view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL, NULL);
 	canvas_row(&c, 0, row, sizeof row);
 	ok(strncmp(row, " SELF%  TOTAL%  FUNCTION", 24) == 0,
 	    "80 columns: no count columns by default [%.40s]", row);
@@ -613,7 +613,7 @@ test_table_view(void)
 	    false) && view_table_counts(&t, 70, true),
 	    "count columns by default from 160 columns, a diff's from 70");
 	t.counts = 1;
-	view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL);
+	view_table_draw(&c, 0, 4, v, &t, SORT_SELF, &s, true, NULL, NULL);
 	canvas_row(&c, 0, row, sizeof row);
 	ok(strncmp(row, " SELF%  TOTAL%      SELF     TOTAL  FUNCTION", 44) == 0,
 	    "column titles with counts (the c key)");
@@ -775,7 +775,7 @@ test_diff(void)
 	t.rows = rows;
 	t.n = d->view->n_funcs;
 	t.sel = 5;
-	view_table_draw(&c, 0, 6, d->view, &t, SORT_DELTA, &s, true, d);
+	view_table_draw(&c, 0, 6, d->view, &t, SORT_DELTA, &s, true, d, NULL);
 	canvas_row(&c, 0, row, sizeof row);
 	ok(strncmp(row, " SELF%  TOTAL%   dSELF  dTOTAL", 30) == 0,
 	    "diff column titles: %.40s", row);
