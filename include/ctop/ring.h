@@ -99,4 +99,11 @@ uint64_t ring_pushed(const struct ring *r);
 /* Bytes currently in use (approximate when read outside the two ends). */
 uint64_t ring_used(const struct ring *r);
 
+/* The producer's mark of everything pushed so far, and whether the
+ * consumer has released every record up to that mark (processed them:
+ * the consumer releases a record after it is done with it). Thread: the
+ * producer. */
+uint64_t ring_mark(const struct ring *r);
+bool ring_passed(const struct ring *r, uint64_t mark);
+
 #endif

@@ -268,6 +268,22 @@ ring_pushed(const struct ring *r)
 }
 
 uint64_t
+ring_mark(const struct ring *r)
+{
+	/* relaxed: the producer reads its own end. */
+	return atomic_load_explicit(&r->head, memory_order_relaxed);
+}
+
+bool
+ring_passed(const struct ring *r, uint64_t mark)
+{
+	/* acquire, pairs with the consumer's release of the tail: what it
+	 * did with the records before it (a walk folded into the stack-need
+	 * word) happened before. */
+	return atomic_load_explicit(&r->tail, memory_order_acquire) >= mark;
+}
+
+uint64_t
 ring_used(const struct ring *r)
 {
 	uint64_t tail, head;

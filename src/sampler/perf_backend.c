@@ -843,6 +843,8 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	q.kernel = p->kernel;
 	q.stack_auto = p->stack_auto;
 	q.stack = p->stack;
+	q.stack_stale = p->stack_stale;
+	q.stack_stale_mark = p->stack_stale_mark;
 	q.pages = p->pages;
 	q.base_period = p->base_period;
 	q.sample_cost_ns = p->sample_cost_ns;
@@ -883,6 +885,19 @@ stack_tick(struct sampler *s, struct perf_state *p)
 
 	if (!p->stack_auto)
 		return false;
+	/* The walks of copies taken before the last change (the worker may
+	 * be far behind on a slow machine) are dropped until it has passed
+	 * them: their reach, cut at the old size, once shrank a copy just
+	 * grown to 65528 bytes back to 24576 a few samples later, and the
+	 * 41 KiB stack was truncated again. */
+	if (p->stack_stale) {
+		bool passed = ring_passed(s->ring, p->stack_stale_mark);
+
+		(void)stack_need_take(s->opts.stack_need);
+		if (passed)
+			p->stack_stale = false;
+		return false;
+	}
 	seen = stack_need_take(s->opts.stack_need);
 	to = sampler__stack_auto_next(&p->stack, &seen, util_now_ns());
 	if (to == 0 || to == was)
@@ -901,6 +916,8 @@ stack_tick(struct sampler *s, struct perf_state *p)
 	    atomic_load_explicit(&s->start_ns, memory_order_relaxed)) / 1e9);
 	atomic_store_explicit(&s->stack_size_now, to, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->stack_changes, 1, memory_order_relaxed);
+	p->stack_stale = true;
+	p->stack_stale_mark = ring_mark(s->ring);
 	return true;
 }
 

@@ -52,6 +52,10 @@ struct perf_state {
 	/* --stack-size auto: the copy's size follows the walks. */
 	bool stack_auto;
 	struct stack_auto stack;
+	/* After a size change, the samples of the old size still in the
+	 * ring up to this mark: their walks say nothing of the new size. */
+	bool stack_stale;
+	uint64_t stack_stale_mark;
 };
 
 /* What a PERF_RECORD_SAMPLE holds, pointing into the record. */

@@ -559,10 +559,46 @@ test_prefault(void)
 	ring_fini(&r);
 }
 
+/* ring_mark / ring_passed: the records pushed before a mark are all
+ * released (processed) before it counts as passed; later ones do not
+ * matter. */
+static void
+test_mark(void)
+{
+	struct ring r;
+	uint32_t type, v = 7;
+	size_t len;
+	uint64_t mark;
+
+	if (ring_init(&r, SMALL) != 0) {
+		ok(0, "mark: init");
+		return;
+	}
+	ok(ring_passed(&r, ring_mark(&r)), "mark: an empty ring has passed "
+	    "its mark");
+	for (int i = 0; i < 3; i++)
+		ring_push(&r, 1, &v, sizeof v);
+	mark = ring_mark(&r);
+	ring_push(&r, 1, &v, sizeof v);	/* after the mark */
+	ok(!ring_passed(&r, mark), "mark: 3 records before it, none read");
+	ring_peek(&r, &type, &len);
+	ring_release(&r);
+	ring_peek(&r, &type, &len);
+	ok(!ring_passed(&r, mark), "mark: one released, one peeked: not yet");
+	ring_release(&r);
+	ring_peek(&r, &type, &len);
+	ok(!ring_passed(&r, mark), "mark: the last one peeked, not released");
+	ring_release(&r);
+	ok(ring_passed(&r, mark), "mark: all three released: passed (the one "
+	    "after it still queued)");
+	ring_fini(&r);
+}
+
 int
 main(void)
 {
 	test_init();
+	test_mark();
 	test_prefault();
 	test_empty();
 	test_invalid();
