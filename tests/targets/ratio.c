@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Accuracy target: work_a and work_b have identical bodies and are called
- * A:B times per round (default 3:1), so work_a holds A/(A+B) of the CPU
- * time (75%) by construction. Expected hot path:
+ * A:B times per round (default 3:1), in an order drawn afresh each round,
+ * so work_a holds A/(A+B) of the CPU time (75%) by construction. Expected hot path:
  *   main;ratio_round;work_a  75%   main;ratio_round;work_b  25%
  * Usage: ratio [--seconds N] [--ratio A:B | A:B]. Runs until killed
  * unless --seconds is given. */
@@ -54,13 +54,36 @@ work_b(void)
 	sink = x;
 }
 
+/* xorshift64: the order of a round's calls, nothing else. */
+static uint64_t
+next_random(void)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+/* A calls of work_a and B of work_b in an order drawn afresh each round
+ * (each call work_a with the chance of the work_a calls left): a fixed
+ * order repeats every A + B calls, and a sampler whose period is a
+ * multiple of a round (perf's cpu-clock at a fixed period on a quiet
+ * machine) would see the same call every time. Counts per round stay
+ * exact. */
 static TARGET_FRAME void
 ratio_round(long a, long b)
 {
-	for (long i = 0; i < a; i++)
-		work_a();
-	for (long i = 0; i < b; i++)
-		work_b();
+	while (a + b > 0) {
+		if ((long)(next_random() % (uint64_t)(a + b)) < a) {
+			work_a();
+			a--;
+		} else {
+			work_b();
+			b--;
+		}
+	}
 }
 
 static double
