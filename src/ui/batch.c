@@ -72,26 +72,48 @@ batch_header(FILE *out, const struct source_status *st)
 	    st->target_exited ? "  (target exited)" : "");
 }
 
+/* Samples taken, none in v yet: the worker is still reading symbols and
+ * debug information for the first ones. */
+static bool
+none_named_yet(struct source *src, const struct pview *v)
+{
+	struct source_status st;
+
+	memset(&st, 0, sizeof st);
+	src->ops->status(src->ctx, &st);
+	return st.samples > 0 && (!v || v->total == 0);
+}
+
 /* A live source builds views on its own clock: ask for one built now and
  * wait for it (briefly), so that a table is never a period behind or, the
- * first time, empty while samples already came in. */
+ * first time, empty while samples already came in: then up to 5 s more
+ * (under ASan beside a CI run the first table once had 0 of 16 samples
+ * after 0.5 s). */
 static struct pview *
 fresh_view(struct source *src, const struct pview_params *params)
 {
 	struct pview *old = src->ops->view(src->ctx, params), *v;
-	double limit = util_now_s() + 0.5;
+	double now = util_now_s(), limit = now + 0.5, first = now + 5.0;
 
 	if (src->ops->refresh == NULL)
 		return old;
 	src->ops->refresh(src->ctx);
 	for (;;) {
 		v = src->ops->view(src->ctx, params);
-		if (v != old || util_now_s() >= limit)
+		now = util_now_s();
+		if ((v != old && !none_named_yet(src, v)) || now >= first ||
+		    (now >= limit && !none_named_yet(src, v)))
 			break;
-		pview_unref(v);
-		nap_until(util_now_s() + 0.005, NULL);
+		if (v != old) {
+			pview_unref(old);
+			old = v;
+			src->ops->refresh(src->ctx);
+		} else {
+			pview_unref(v);
+		}
+		nap_until(now + 0.005, NULL);
 	}
-	pview_unref(old);
+	pview_unref(old);	/* v holds its own reference, also when v == old */
 	return v;
 }
 
