@@ -199,6 +199,14 @@ if ! grep -q 'ctop-demo\.py:[0-9]*)' "$WORKDIR/slow.folded"; then
 fi
 profile "$WORKDIR/fast" --fixed
 IFS=$'\t' read -r l1 d1 o1 on1 <<<"$(py_shares "$WORKDIR/slow.folded")"
+# Once more when neither hot spot has a sample: under ASan beside a CI
+# run the 2 s held only the interpreter's start (widest frame
+# _find_and_load at 2.6%); the second run decides.
+if awk -v l="$l1" -v d="$d1" 'BEGIN { exit !(l == 0 && d == 0) }'; then
+	diag "unfixed: no sample in either hot spot (widest $on1 $o1%): once more"
+	profile "$WORKDIR/slow"
+	IFS=$'\t' read -r l1 d1 o1 on1 <<<"$(py_shares "$WORKDIR/slow.folded")"
+fi
 IFS=$'\t' read -r l2 d2 o2 on2 <<<"$(py_shares "$WORKDIR/fast.folded")"
 diag "unfixed: log_debug $l1%, data_dir_exists $d1%, widest other $on1 $o1%"
 diag "fixed: log_debug $l2%, data_dir_exists $d2%, widest other $on2 $o2%"
