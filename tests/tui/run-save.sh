@@ -76,8 +76,10 @@ else
 	start_target t "$TARGETS/ratio" --seconds 60
 	tui_start 120 30 LC_ALL=C TERM=xterm-256color -- -p "$t" -F 99 \
 		--snapshot-format pprof
-	wait_has FUNCTION || show
-	sleep 1.5
+	# A row first: the column titles show before the worker has named
+	# a sample, and an s then saved an empty profile (beside a CI run).
+	wait_for 20 has work_a || show
+	sleep 1
 	keys s
 	saved_pb() { ls "$WORKDIR"/ctop-prof-*.pb.gz 2>/dev/null | grep -q .; }
 	wait_for 10 saved_pb

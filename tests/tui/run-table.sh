@@ -29,12 +29,14 @@ check "then read_line" -- line_has 8 "read_line"
 
 keys 2
 wait_line 4 main; ok $? "2: by total, main (1000, self 50) first" || show
-check "2: then prog (1000, self 0)" -- line_has 5 prog
-check "2: then compute (550)" -- line_has 6 "  5.0    55.0        50       550  compute"
+# The process frame (prog, 1000, self 0) roots every stack and is no
+# row of the table (as in batch).
+check "2: then compute (550), not the process frame prog" -- line_has 5 "  5.0    55.0        50       550  compute"
+check "2: prog is no row" -- eval '! screen | sed -n "4,30p" | grep -q " prog *$"'
 keys 3
 wait_line 4 add; ok $? "3: by name, add first" || show
 check "3: then compute" -- line_has 5 compute
-check "3: write_output last" -- line_has 13 write_output
+check "3: write_output last" -- line_has 12 write_output
 keys '<'
 wait_line 4 main; ok $? "<: back to total" || show
 keys '>' '>'
