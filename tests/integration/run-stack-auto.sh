@@ -72,9 +72,15 @@ ok $? "shallow: auto shrinks the copy to ${now:-?} bytes (want <= 8192: ${shrunk
 # The records' median falls with it when the change came in the first
 # 40% of the samples (32 walks: 64 ms at 499 Hz, later when the worker
 # comes to its first walks late on a loaded machine).
+# The first decision reads 32 walks; when one of them went deeper (the
+# process's start, likely: 16384 -> 8704 once in a CI-equivalent run,
+# then 3584 a window later), the median falls by a quarter rather than
+# a half.
+first=$(printf '%s\n' "$shrunk" | sed -n 's/.*16384 -> \([0-9]*\) bytes.*/\1/p')
+cut=2; [ "${first:-0}" -gt 8192 ] && cut=4
 if [ -n "$before" ] && [ -n "$n" ] && [ "$before" -le $((n * 4 / 10)) ]; then
-	[ -n "$rf" ] && [ -n "$ra" ] && [ "$ra" -le $((rf / 2)) ]
-	ok $? "shallow: auto's perf records are smaller, median $ra bytes (fixed 16384: $rf; the change after $before of $n samples)"
+	[ -n "$rf" ] && [ -n "$ra" ] && [ "$ra" -le $((rf - rf / cut)) ]
+	ok $? "shallow: auto's perf records are smaller, median $ra bytes (fixed 16384: $rf; the change to ${first:-?} after $before of $n samples)"
 else
 	[ -n "$before" ] && [ -n "$n" ] && [ "$before" -le $((n * 8 / 10)) ]
 	ok $? "shallow: the change came late, after ${before:-?} of ${n:-?} samples (want within the first 80%; median $ra bytes, fixed 16384: $rf)"
