@@ -67,8 +67,11 @@ now=$(field shallow-auto '; stack copy \([0-9]*\) now')
 n=$(field shallow-auto 'backend: \([0-9]*\) samples')
 shrunk=$(grep -m1 'stack-size auto: 16384 -> [0-9]* bytes.*a window needed less' "$WORKDIR/shallow-auto.err")
 before=$(printf '%s\n' "$shrunk" | sed -n 's/.* after \([0-9]*\) samples.*/\1/p')
-[ -n "$shrunk" ] && [ -n "$now" ] && [ "$now" -le 8192 ]
-ok $? "shallow: auto shrinks the copy to ${now:-?} bytes (want <= 8192: ${shrunk#ctop-prof: })"
+# 3584 when the first 32 walks were all of the shallow loop; 8704 when
+# one went deeper (twice beside a CI run's build, the decision then at
+# 1.07 s): at most half the fixed size and 1 KiB.
+[ -n "$shrunk" ] && [ -n "$now" ] && [ "$now" -le 9216 ]
+ok $? "shallow: auto shrinks the copy to ${now:-?} bytes (want <= 9216: ${shrunk#ctop-prof: })"
 # The records' median falls with it when the change came in the first
 # 40% of the samples (32 walks: 64 ms at 499 Hz, later when the worker
 # comes to its first walks late on a loaded machine).
