@@ -180,6 +180,10 @@ void source_stop(struct source *src);
 struct pview *source_final_view(struct source *src);
 /* Zeroes *out for a file. */
 void source_summary(struct source *src, struct source_summary *out);
+/* The run's figures a live status gives a snapshot's meta (pid, backend,
+ * mode, rate, lost, truncated, elapsed); the rest of *m is left as it is. */
+void source_status_meta(const struct source_status *st,
+    struct export_meta *m);
 /* Frees everything; src is empty afterwards. NULL ops: nothing. */
 void source_close(struct source *src);
 

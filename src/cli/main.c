@@ -392,13 +392,7 @@ run_meta(struct source *src, const struct options *o, struct export_meta *m,
 	src->ops->status(src->ctx, &st);
 	if (!st.live)
 		return;
-	m->pid = st.pid;
-	m->backend = st.backend;
-	m->mode = st.mode;
-	m->hz = st.hz_requested;
-	m->lost = st.dropped;
-	m->truncated = st.truncated;
-	m->elapsed_s = st.elapsed_s;
+	source_status_meta(&st, m);
 	if ((unsigned)o->unwind < sizeof(unwind) / sizeof(unwind[0]))
 		m->unwind = unwind[o->unwind];
 	m->command = command_line(o, cmd, cmd_size);

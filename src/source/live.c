@@ -57,13 +57,7 @@ live_meta(struct worker *w, struct export_meta *m)
 
 	worker_status(w, &st);
 	memset(m, 0, sizeof(*m));
-	m->pid = st.pid;
-	m->backend = st.backend;
-	m->mode = st.mode;
-	m->hz = st.hz_requested;
-	m->lost = st.dropped;
-	m->truncated = st.truncated;
-	m->elapsed_s = st.elapsed_s;
+	source_status_meta(&st, m);
 	m->command = o->command;
 	m->unwind = o->unwind == UNWIND_METHOD_FP ? "fp" :
 	    o->unwind == UNWIND_METHOD_DWARF ? "dwarf" : "auto";
@@ -162,6 +156,18 @@ source_stop(struct source *src)
 {
 	if (src->ops != NULL && src->ops->stop != NULL)
 		src->ops->stop(src->ctx);
+}
+
+void
+source_status_meta(const struct source_status *st, struct export_meta *m)
+{
+	m->pid = st->pid;
+	m->backend = st->backend;
+	m->mode = st->mode;
+	m->hz = st->hz_requested;
+	m->lost = st->dropped;
+	m->truncated = st->truncated;
+	m->elapsed_s = st->elapsed_s;
 }
 
 struct pview *
