@@ -24,8 +24,12 @@ def recurse(n):
 
 
 def hasher():
-    data = b"x" * 65536
-    for _ in range(20):
+    # Under 2 KiB hashlib keeps the GIL: larger data would release it 20
+    # times a round, and each time the side thread holds it for the whole
+    # switch interval (5 ms), leaving main a few percent of the run (a
+    # CI run once had no sample of generated()).
+    data = b"x" * 2000
+    for _ in range(400):
         hashlib.sha256(data).digest()
 
 
