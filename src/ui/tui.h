@@ -49,6 +49,10 @@ struct tui {
 	 * to tui.c, which clears them once served. */
 	bool help, prompt, quit;
 	bool back_to_picker;	/* p: quit to the process picker */
+	/* P: the processes zoomed into since the cycle began (their node
+	 * ids), so that each comes once however their sizes change. */
+	uint64_t procs_done[256];
+	int n_procs_done;
 	char prompt_buf[128];
 	bool refetch, search_new;
 

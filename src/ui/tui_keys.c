@@ -255,9 +255,20 @@ process_nodes(const struct pview *v, uint32_t *out, int max)
 	return n;
 }
 
+/* Whether P zoomed into node id since its cycle began. */
+static bool
+proc_done(const struct tui *t, uint64_t id)
+{
+	for (int i = 0; i < t->n_procs_done; i++)
+		if (t->procs_done[i] == id)
+			return true;
+	return false;
+}
+
 /* P: with --children or -a, each process in turn (largest first; the
  * 256 largest) as the zoom root of the icicle or flame, then all of them
- * again. */
+ * again. Each once: two of about the same size may swap places between
+ * presses. */
 static void
 key_procs(struct tui *t, int arg)
 {
@@ -270,21 +281,23 @@ key_procs(struct tui *t, int arg)
 		    "each process the target forks, -a every process)");
 		return;
 	}
-	if (t->view.n_zoom == 1)
-		for (i = 0; i < n && v->nodes[procs[i]].id != t->view.zoom[0];
-		    i++)
-			;
-	i = t->view.n_zoom == 1 && i < n ? i + 1 : 0;
+	/* A new cycle unless a process is what P zoomed into last. */
+	if (t->view.n_zoom != 1 || !proc_done(t, t->view.zoom[0]))
+		t->n_procs_done = 0;
+	while (i < n && proc_done(t, v->nodes[procs[i]].id))
+		i++;
 	if (t->view.mode == UI_TABLE)
 		t->view.mode = UI_ICICLE;
-	if (i == n) {
+	if (i == n || t->n_procs_done == 256) {
 		t->view.n_zoom = 0;
+		t->n_procs_done = 0;
 		tui_message(t, false, "all %d processes", n);
 		return;
 	}
 	t->view.zoom[0] = v->nodes[procs[i]].id;
 	t->view.n_zoom = 1;
-	tui_message(t, false, "process %d of %d", i + 1, n);
+	t->procs_done[t->n_procs_done++] = t->view.zoom[0];
+	tui_message(t, false, "process %d of %d", t->n_procs_done, n);
 }
 
 static void
