@@ -163,7 +163,8 @@ struct rec_exit {
 struct rec_python {
 	uint64_t time_ns;
 	int32_t status;
-	int32_t reserved;
+	int32_t pid;			/* the process probed: the target or,
+					 * with --children, a descendant */
 	struct python_layout layout;
 	char cause[96];
 };

@@ -267,23 +267,28 @@ long long sampler__status_exec_kb(const char *text);
 /* python_side.c: Python frames (python.h). The probe runs on the sampler
  * thread between samples (after attach and exec, and again on maps
  * changes for 3 s after them: libpython is mapped after the exec); each
- * sample walks the sampled thread's chain into s->py's buffer.
- * sampler__py_new allocates once (NULL: --python off or no memory). */
+ * sample walks the sampled thread's chain into s->py's buffer. With
+ * --children each process has its own probe, made when it is first
+ * sampled. sampler__py_new allocates once (NULL: --python off or no
+ * memory). */
 struct sampler_py *sampler__py_new(struct sampler *s);
 void sampler__py_free(struct sampler_py *py);
-/* An exec (probe again from scratch) or a maps change (probe again if
- * nothing was found yet). */
-void sampler__py_exec(struct sampler *s);
-void sampler__py_maps(struct sampler *s);
+/* Process pid exec'd (probe again from scratch), its maps changed (probe
+ * again if nothing was found yet), or it is gone (its state freed). */
+void sampler__py_exec(struct sampler *s, pid_t pid);
+void sampler__py_maps(struct sampler *s, pid_t pid);
+void sampler__py_gone(struct sampler *s, pid_t pid);
 /* Probes when one is due; call between samples, never with a thread
  * held stopped. */
 void sampler__py_tick(struct sampler *s);
-/* Walks thread tid (held stopped by ptrace, or just sampled by perf);
- * returns the walk's result (python_walk) and keeps the chain for
- * sampler__py_append; REC_PY_NONE when Python is off or not found.
+/* Walks thread tid of process pid (held stopped by ptrace, or just
+ * sampled by perf); returns the walk's result (python_walk) and keeps
+ * the chain for sampler__py_append; REC_PY_NONE when Python is off or
+ * not found (yet: a child's first sample asks for its probe).
  * capture_ns: the sample's capture time, for the delay figures (0: no
  * delay to measure). */
-int sampler__py_walk(struct sampler *s, pid_t tid, uint64_t capture_ns);
+int sampler__py_walk(struct sampler *s, pid_t pid, pid_t tid,
+    uint64_t capture_ns);
 /* Bytes sampler__py_append may add after a payload of len bytes. */
 size_t sampler__py_room(const struct sampler *s, size_t len);
 /* Appends the chain of the last walk to rec (payload len bytes so far,

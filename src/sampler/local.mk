@@ -111,8 +111,10 @@ tests_targets_deepstack_SOURCES = tests/targets/deepstack.c
 tests_targets_deepstack_CFLAGS = -O2 -g -fomit-frame-pointer
 tests_targets_deepstack_LDFLAGS =
 SCRIPT_TESTS += tests/integration/run-children.sh \
-	tests/integration/run-children-ptrace.sh
+	tests/integration/run-children-ptrace.sh \
+	tests/integration/run-children-python.sh
 EXTRA_DIST += tests/integration/run-children.sh \
-	tests/integration/run-children-ptrace.sh tests/targets/py_pool.py
+	tests/integration/run-children-ptrace.sh tests/targets/py_pool.py \
+	tests/integration/run-children-python.sh tests/targets/py_children.py
 SCRIPT_TESTS += tests/integration/run-all.sh
 EXTRA_DIST += tests/integration/run-all.sh

@@ -90,7 +90,7 @@ push_maps_changed(struct sampler *s)
 	memset(&r, 0, sizeof r);
 	r.pid = r.tid = s->opts.pid;
 	ring_push(s->ring, REC_MAPS_CHANGED, &r, sizeof r);
-	sampler__py_maps(s);
+	sampler__py_maps(s, s->opts.pid);
 }
 
 struct collect {

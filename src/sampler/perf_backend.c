@@ -93,7 +93,7 @@ flush_side(struct sampler *s, struct perf_state *p)
 		memset(&t, 0, sizeof t);
 		t.pid = t.tid = s->opts.pid;
 		ring_push(s->ring, REC_MAPS_CHANGED, &t, sizeof t);
-		sampler__py_maps(s);
+		sampler__py_maps(s, s->opts.pid);
 		p->maps_dirty = false;
 	}
 }
@@ -141,7 +141,7 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	/* The Python chain now, as close to the sample as we can: the
 	 * kernel's copy has the native stack only (python_merge rejects a
 	 * chain that no longer fits it). */
-	py = sampler__py_walk(s, (pid_t)ps.tid, ps.time);
+	py = sampler__py_walk(s, (pid_t)ps.pid, (pid_t)ps.tid, ps.time);
 	nr = ps.nr > PERF_MAX_CHAIN ? PERF_MAX_CHAIN : ps.nr;
 	cap = ps.dyn_size;
 	need = sizeof *r + nr * 8 + cap;
@@ -177,6 +177,8 @@ on_child_task(struct sampler *s, const struct perf_side *sb)
 	sampler__proc_comm(sb->pid, sb->pid, t.comm);
 	ring_push(s->ring, sb->kind == PERF_SIDE_FORK ? REC_PROC_NEW :
 	    REC_PROC_GONE, &t, sizeof t);
+	if (sb->kind != PERF_SIDE_FORK)
+		sampler__py_gone(s, (pid_t)sb->pid);
 	if (sb->kind == PERF_SIDE_FORK)
 		atomic_fetch_add_explicit(&s->procs_seen, 1,
 		    memory_order_relaxed);
@@ -227,8 +229,8 @@ on_comm(struct sampler *s, struct perf_state *p, const void *rec,
 	memcpy(t.comm, sb->comm, sizeof t.comm);
 	ring_push(s->ring, sb->exec ? REC_EXEC : REC_THREAD_NAME, &t,
 	    sizeof t);
-	if (sb->exec && sb->pid == s->opts.pid)
-		sampler__py_exec(s);
+	if (sb->exec)
+		sampler__py_exec(s, (pid_t)sb->pid);
 }
 
 /* An MMAP or MMAP2 of the target. A file's mapping goes to the worker as

@@ -366,9 +366,8 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	if (sampler__of_target(s, t))
 		sampler__maps_watch_pc(s, t->tid, u.rip, ts);
 	/* The Python chain while the thread is held: it fits the native
-	 * stack read below exactly. The probe knows the target only. */
-	py = sampler__of_target(s, t) ? sampler__py_walk(s, t->tid, 0) :
-	    REC_PY_NONE;
+	 * stack read below exactly. */
+	py = sampler__py_walk(s, t->pid, t->tid, 0);
 	cap = sizeof *rec + s->opts.stack_size;
 	cap += sampler__py_room(s, cap);
 	rec = ring_reserve(s->ring, REC_SAMPLE, cap);

@@ -82,6 +82,7 @@ sampler__child_gone(struct sampler *s, pid_t pid)
 	if (!k)
 		return;
 	*k = s->kids[--s->nkids];
+	sampler__py_gone(s, pid);
 	memset(&r, 0, sizeof r);
 	r.time_ns = util_now_ns();
 	r.pid = r.tid = pid;
@@ -160,6 +161,7 @@ sampler__child_watch(struct sampler *s, pid_t pid)
 		memset(&r, 0, sizeof r);
 		r.pid = r.tid = pid;
 		ring_push(s->ring, REC_MAPS_CHANGED, &r, sizeof r);
+		sampler__py_maps(s, pid);
 	}
 	k->watch_kb = kb;
 }

@@ -19,18 +19,34 @@
 #include "internal.h"
 
 #define PY_RETRY_NS (3000ull * 1000 * 1000)	/* re-probe after an exec */
-#define PY_PROBE_GAP_NS (20ull * 1000 * 1000)	/* probes at most */
+#define PY_PROBE_GAP_NS (20ull * 1000 * 1000)	/* probes of one process */
+#define PY_CHILD_GAP_NS (2ull * 1000 * 1000)	/* children's probes at most */
 #define PY_DELAY_RING 4096			/* delays for percentiles */
+#define PY_PROCS 64				/* processes probed at once */
 
-struct sampler_py {
-	enum sampler_python mode;
+/* What the probe found in one process: the target's, or with --children
+ * a descendant's, probed once it is sampled (a short-lived child that
+ * never is costs nothing). */
+struct py_proc {
+	pid_t pid;
 	int status;			/* enum python_status; -1: none yet */
 	bool due;			/* a probe is wanted */
 	bool unsent;			/* REC_PYTHON not yet in the ring */
 	uint64_t retry_until;		/* maps changes re-probe until then */
 	uint64_t last_probe;
+	uint64_t used;			/* the clock at its last walk */
 	struct rec_python rec;
 	struct python_walker walker;
+};
+
+struct sampler_py {
+	enum sampler_python mode;
+	bool children;			/* other processes are probed too */
+	struct py_proc *procs[PY_PROCS];	/* [0]: the target */
+	size_t n;
+	uint64_t clock;
+	uint64_t last_child_probe;
+	struct py_proc *cur;		/* the last walk's process */
 	struct python_chain chain;
 	int last;			/* the last walk's result */
 	_Atomic uint64_t walks, noent, fault, nospace;
@@ -50,6 +66,68 @@ bump(_Atomic uint64_t *v)
 	atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
 }
 
+/* A probe is due in p now, and maps changes probe again for 3 s. */
+static void
+proc_reset(struct py_proc *p, uint64_t now)
+{
+	p->status = -1;
+	p->due = true;
+	p->unsent = false;
+	p->retry_until = now + PY_RETRY_NS;
+}
+
+static struct py_proc *
+proc_new(pid_t pid)
+{
+	struct py_proc *p = calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return NULL;
+	p->pid = pid;
+	proc_reset(p, util_now_ns());
+	return p;
+}
+
+static struct py_proc *
+proc_find(struct sampler_py *py, pid_t pid)
+{
+	for (size_t i = 0; i < py->n; i++)
+		if (py->procs[i]->pid == pid)
+			return py->procs[i];
+	return NULL;
+}
+
+static void
+proc_drop(struct sampler_py *py, size_t i)
+{
+	if (py->cur == py->procs[i])
+		py->cur = NULL;
+	free(py->procs[i]);
+	py->procs[i] = py->procs[--py->n];
+}
+
+/* A child's entry, made (the least recently walked child's dropped when
+ * the table is full) unless children are not probed. */
+static struct py_proc *
+proc_get(struct sampler_py *py, pid_t pid)
+{
+	struct py_proc *p = proc_find(py, pid);
+	size_t old = 1;
+
+	if (p != NULL || !py->children)
+		return p;
+	if (py->n == PY_PROCS) {
+		for (size_t i = 2; i < py->n; i++)
+			if (py->procs[i]->used < py->procs[old]->used)
+				old = i;
+		proc_drop(py, old);
+	}
+	if ((p = proc_new(pid)) == NULL)
+		return NULL;
+	py->procs[py->n++] = p;
+	return p;
+}
+
 struct sampler_py *
 sampler__py_new(struct sampler *s)
 {
@@ -58,102 +136,145 @@ sampler__py_new(struct sampler *s)
 	if (s->opts.python == SAMPLER_PYTHON_OFF)
 		return NULL;
 	py = calloc(1, sizeof *py);
-	if (py == NULL)
+	if (py == NULL || (py->procs[0] = proc_new(s->opts.pid)) == NULL) {
+		free(py);
 		return NULL;
+	}
+	py->n = 1;
 	py->mode = s->opts.python;
-	py->status = -1;
-	py->due = true;
-	py->retry_until = util_now_ns() + PY_RETRY_NS;
+	py->children = s->opts.children;
 	return py;
 }
 
 void
 sampler__py_free(struct sampler_py *py)
 {
+	if (py == NULL)
+		return;
+	while (py->n > 0)
+		proc_drop(py, py->n - 1);
 	free(py);
 }
 
 void
-sampler__py_exec(struct sampler *s)
+sampler__py_exec(struct sampler *s, pid_t pid)
 {
-	struct sampler_py *py = s->py;
+	struct py_proc *p;
 
-	if (py == NULL)
-		return;
-	py->status = -1;
-	py->due = true;
-	py->retry_until = util_now_ns() + PY_RETRY_NS;
+	if (s->py != NULL && (p = proc_find(s->py, pid)) != NULL)
+		proc_reset(p, util_now_ns());
 }
 
 void
-sampler__py_maps(struct sampler *s)
+sampler__py_maps(struct sampler *s, pid_t pid)
+{
+	struct py_proc *p;
+
+	if (s->py == NULL || (p = proc_find(s->py, pid)) == NULL)
+		return;
+	if (p->status != PYTHON_OK && p->status != PYTHON_UNSUPPORTED &&
+	    util_now_ns() < p->retry_until)
+		p->due = true;
+}
+
+void
+sampler__py_gone(struct sampler *s, pid_t pid)
 {
 	struct sampler_py *py = s->py;
 
-	if (py != NULL && py->status != PYTHON_OK &&
-	    py->status != PYTHON_UNSUPPORTED &&
-	    util_now_ns() < py->retry_until)
-		py->due = true;
+	if (py == NULL || pid == s->opts.pid)
+		return;
+	for (size_t i = 1; i < py->n; i++)
+		if (py->procs[i]->pid == pid) {
+			proc_drop(py, i);
+			return;
+		}
 }
 
-/* The status line's words for a probe's answer. */
+/* The status line's words for a probe's answer: the target's, or a
+ * child's CPython when the target runs none (--children -- make). */
 static void
-py_set_note(struct sampler *s, const struct sampler_py *py)
+py_set_note(struct sampler *s, const struct sampler_py *py,
+    const struct py_proc *p)
 {
+	const struct py_proc *t = py->procs[0];
 	char note[sizeof ((struct sampler_stats *)0)->python];
 
-	if (py->status == PYTHON_OK)
-		snprintf(note, sizeof note, "%s", py->rec.layout.label);
-	else if (py->status == PYTHON_NOT_PYTHON)
+	if (p != t && (t->status == PYTHON_OK || p->status != PYTHON_OK))
+		return;
+	if (p->status == PYTHON_OK)
+		snprintf(note, sizeof note, "%s", p->rec.layout.label);
+	else if (p->status == PYTHON_NOT_PYTHON)
 		snprintf(note, sizeof note, "%s", py->mode ==
 		    SAMPLER_PYTHON_ON ? "python off: not a CPython process" :
 		    "");
 	else
-		snprintf(note, sizeof note, "python off: %s", py->rec.cause);
+		snprintf(note, sizeof note, "python off: %s", p->rec.cause);
 	pthread_mutex_lock(&s->lock);
 	snprintf(s->py_note, sizeof s->py_note, "%s", note);
 	pthread_mutex_unlock(&s->lock);
 }
 
 static void
-py_probe(struct sampler *s, struct sampler_py *py, uint64_t now)
+py_probe(struct sampler *s, struct sampler_py *py, struct py_proc *p,
+    uint64_t now)
 {
 	char *cause = NULL;
 	int st;
 
-	py->last_probe = now;
-	py->due = false;
-	memset(&py->rec, 0, sizeof py->rec);
-	st = python_probe(s->opts.pid, &py->rec.layout, &cause);
-	py->rec.time_ns = now;
-	py->rec.status = st;
+	p->last_probe = now;
+	p->due = false;
+	memset(&p->rec, 0, sizeof p->rec);
+	st = python_probe(p->pid, &p->rec.layout, &cause);
+	p->rec.time_ns = now;
+	p->rec.status = st;
+	p->rec.pid = p->pid;
 	if (cause != NULL)
-		snprintf(py->rec.cause, sizeof py->rec.cause, "%s", cause);
+		snprintf(p->rec.cause, sizeof p->rec.cause, "%s", cause);
 	free(cause);
 	/* A walker's cache belongs to one image. */
-	if (st == PYTHON_OK && py->status != PYTHON_OK)
-		python_walker_init(&py->walker);
-	py->status = st;
+	if (st == PYTHON_OK && p->status != PYTHON_OK)
+		python_walker_init(&p->walker);
+	p->status = st;
 	/* The worker needs the layout only: a process that is not Python
 	 * (or not one we can read) sends nothing. */
-	py->unsent = st == PYTHON_OK;
-	py_set_note(s, py);
+	p->unsent = st == PYTHON_OK;
+	py_set_note(s, py, p);
+}
+
+/* Whether p's probe may run now: its own gap since its last one, and
+ * for a child the children's gap since any child's (500 new processes a
+ * second must not each cost a probe at once). */
+static bool
+probe_allowed(struct sampler_py *py, const struct py_proc *p, uint64_t now)
+{
+	if (now - p->last_probe < PY_PROBE_GAP_NS)
+		return false;
+	return p == py->procs[0] ||
+	    now - py->last_child_probe >= PY_CHILD_GAP_NS;
 }
 
 void
 sampler__py_tick(struct sampler *s)
 {
 	struct sampler_py *py = s->py;
+	struct py_proc *p;
 	uint64_t now;
 
 	if (py == NULL)
 		return;
 	now = util_now_ns();
-	if (py->due && now - py->last_probe >= PY_PROBE_GAP_NS)
-		py_probe(s, py, now);
-	if (py->unsent && ring_push(s->ring, REC_PYTHON, &py->rec,
-	    sizeof py->rec))
-		py->unsent = false;
+	for (size_t i = 0; i < py->n; i++) {
+		p = py->procs[i];
+		if (p->due && probe_allowed(py, p, now)) {
+			py_probe(s, py, p, now);
+			if (i > 0)
+				py->last_child_probe = now;
+		}
+		if (p->unsent && ring_push(s->ring, REC_PYTHON, &p->rec,
+		    sizeof p->rec))
+			p->unsent = false;
+	}
 }
 
 static void
@@ -169,15 +290,20 @@ note_delay(struct sampler_py *py, uint64_t capture_ns)
 }
 
 int
-sampler__py_walk(struct sampler *s, pid_t tid, uint64_t capture_ns)
+sampler__py_walk(struct sampler *s, pid_t pid, pid_t tid,
+    uint64_t capture_ns)
 {
 	struct sampler_py *py = s->py;
+	struct py_proc *p;
 	int err;
 
-	if (py == NULL || py->status != PYTHON_OK || py->unsent)
-		return py != NULL ? (py->last = REC_PY_NONE) : REC_PY_NONE;
-	err = python_walk(&py->rec.layout, &py->walker, s->opts.pid, tid,
-	    &py->chain);
+	if (py == NULL)
+		return REC_PY_NONE;
+	py->cur = p = proc_get(py, pid);
+	if (p == NULL || p->status != PYTHON_OK || p->unsent)
+		return py->last = REC_PY_NONE;
+	p->used = ++py->clock;
+	err = python_walk(&p->rec.layout, &p->walker, pid, tid, &py->chain);
 	note_delay(py, capture_ns);
 	if (err == 0) {
 		bump(&py->walks);
@@ -193,7 +319,12 @@ sampler__py_walk(struct sampler *s, pid_t tid, uint64_t capture_ns)
 bool
 sampler__py_active(const struct sampler *s)
 {
-	return s->py != NULL && s->py->status == PYTHON_OK;
+	if (s->py == NULL)
+		return false;
+	for (size_t i = 0; i < s->py->n; i++)
+		if (s->py->procs[i]->status == PYTHON_OK)
+			return true;
+	return false;
 }
 
 size_t
@@ -277,6 +408,6 @@ sampler__py_wants_ptrace(struct sampler *s)
 	if (s->opts.launched)
 		return s->opts.python_hint;
 	/* The first probe, done now: sampler__py_tick does not repeat it. */
-	py_probe(s, py, util_now_ns());
-	return py->status == PYTHON_OK;
+	py_probe(s, py, py->procs[0], util_now_ns());
+	return py->procs[0]->status == PYTHON_OK;
 }

@@ -63,7 +63,7 @@ sampler__push_mmap(struct sampler *s, uint64_t t,
 	memcpy(m + 1, f->path, f->path_len);
 	((char *)(m + 1))[f->path_len] = '\0';
 	ring_commit(s->ring, len);
-	sampler__py_maps(s);
+	sampler__py_maps(s, f->pid ? f->pid : s->opts.pid);
 	return true;
 }
 
@@ -78,16 +78,16 @@ sampler__push_proc(struct sampler *s, uint32_t type, pid_t pid, pid_t tid)
 	r.tid = tid;
 	sampler__proc_comm(pid, tid, r.comm);
 	ring_push(s->ring, type, &r, sizeof r);
+	if (type == REC_EXEC)
+		sampler__py_exec(s, pid);
+	else if (type == REC_MAPS_CHANGED)
+		sampler__py_maps(s, pid);
 }
 
 void
 sampler__push_thread(struct sampler *s, uint32_t type, pid_t tid)
 {
 	sampler__push_proc(s, type, s->opts.pid, tid);
-	if (type == REC_EXEC)
-		sampler__py_exec(s);
-	else if (type == REC_MAPS_CHANGED)
-		sampler__py_maps(s);
 }
 
 void
@@ -212,8 +212,7 @@ sampler_thread(void *arg)
 	 * the start keeps ctop-prof's memory flat over a run. */
 	ring_prefault(s->ring);
 	if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
-	    s->opts.mode == SAMPLER_MODE_CPU && !s->opts.children &&
-	    sampler__py_wants_ptrace(s))
+	    s->opts.mode == SAMPLER_MODE_CPU && sampler__py_wants_ptrace(s))
 		snprintf(s->note, sizeof s->note, "perf not used: a Python "
 		    "target: perf reads its Python frames after the sample "
 		    "and misses a stack that changed, ptrace in the same stop "

@@ -128,11 +128,12 @@ own_room(struct children *c, pid_t pid)
 }
 
 /* Gives pid's entry symbols and an unwinder of its own, from its maps
- * (none when it is gone: then from the mappings told later). Returns the
- * entry (an eviction may move it), or NULL. */
+ * (none when it is gone: then from the mappings told later, unless
+ * need_maps). Returns the entry (an eviction may move it), or NULL. */
 static struct child *
-child_make_own(struct children *c, pid_t pid)
+child_make_own(struct children *c, pid_t pid, bool need_maps)
 {
+	struct symbols_opts so = c->so;
 	struct child *ch;
 	struct unwinder *unw = NULL;
 	struct symbols *sym;
@@ -141,13 +142,15 @@ child_make_own(struct children *c, pid_t pid)
 	own_room(c, pid);
 	if ((ch = child_find(c, pid)) == NULL)
 		return NULL;
-	sym = symbols_new(ch->pid, &c->so, &cause);
+	so.maps_optional = !need_maps;
+	sym = symbols_new(ch->pid, &so, &cause);
 	if (sym)
 		unw = unwind_new(sym, &cause);
 	free(cause);
 	if (!unw) {
 		symbols_free(sym);
-		c->failed++;
+		if (!need_maps)		/* else gone: nothing failed */
+			c->failed++;
 		return NULL;
 	}
 	unwind_set_method(unw, c->method);
@@ -182,7 +185,7 @@ children_get(struct children *c, pid_t pid)
 	if (!ch)
 		ch = child_add(c, pid, NULL);
 	ch->used = ++c->clock;
-	if (!ch->symbols && (ch = child_make_own(c, pid)) == NULL) {
+	if (!ch->symbols && (ch = child_make_own(c, pid, false)) == NULL) {
 		children_gone(c, pid);
 		return NULL;
 	}
@@ -195,7 +198,17 @@ children_own(struct children *c, pid_t pid)
 	struct child *ch = children_get(c, pid);
 
 	if (ch && !ch->own)
-		return child_make_own(c, pid);
+		return child_make_own(c, pid, false);
+	return ch;
+}
+
+struct child *
+children_own_live(struct children *c, pid_t pid)
+{
+	struct child *ch = children_get(c, pid);
+
+	if (ch && !ch->own)
+		return child_make_own(c, pid, true);
 	return ch;
 }
 

@@ -64,6 +64,10 @@ struct child *children_get(struct children *c, pid_t pid);
 /* pid's state, its own from now on (it maps a file: its image is no
  * longer its parent's); NULL when it cannot be made. */
 struct child *children_own(struct children *c, pid_t pid);
+/* The same for what needs its live memory (a Python probe's answer):
+ * NULL, and a borrowed state kept, when its maps cannot be read (gone,
+ * its samples handled late). */
+struct child *children_own_live(struct children *c, pid_t pid);
 /* pid exec'd: its own modules, read again, and its frame's name (comm:
  * the exec's, from the record; NULL or "": read from /proc, which a
  * process gone by then no longer has). */

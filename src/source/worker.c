@@ -232,8 +232,7 @@ worker_build_stack(struct worker *w, const struct wproc *pr, int n,
 		w->ids[k++] = w->incomplete_frame;
 	for (i = 0; i < (int)k; i++)	/* no code address */
 		w->locs[i] = PROFILE_NO_LOC;
-	symbols_stack_begin(pr->symbols, pr->target ? rec_sample_python(s) :
-	    NULL, s->time_ns);
+	symbols_stack_begin(pr->symbols, rec_sample_python(s), s->time_ns);
 	for (i = 0; i < n; i++)
 		symbols_stack_push(pr->symbols, w->uframes[i].pc,
 		    w->uframes[i].exact);
@@ -317,38 +316,57 @@ worker_python_apply(struct worker *w)
 	}
 }
 
-/* The Python figures of the summary; under w->lock. */
+/* --children: process pid's probe answer, given to its own symbols (a
+ * forked child's borrowed ones are its parent's: its code objects are
+ * read from its own memory). */
 static void
-worker_python_summary(struct worker *w, const struct rec_sample *s)
+worker_child_python(struct worker *w, const struct rec_python *py)
 {
-	struct symbols_python_stats ps;
+	struct child *c;
 
+	if (!worker_children(w) ||
+	    (c = children_own_live(&w->children, py->pid)) == NULL)
+		return;
+	symbols_python_set(c->symbols, py->status == PYTHON_OK ?
+	    &py->layout : NULL);
+}
+
+/* The Python figures of the summary, what naming sample s added to the
+ * counts of its process's symbols (before: those counts before it);
+ * under w->lock. */
+static void
+worker_python_summary(struct worker *w, const struct rec_sample *s,
+    const struct symbols_python_stats *before,
+    const struct symbols_python_stats *after)
+{
 	if (s->py_status == REC_PY_NONE)
 		return;
-	symbols_python_stats(w->symbols, &ps);
 	w->summary.py_samples++;
-	w->summary.py_chains = ps.chains;
-	w->summary.py_merged = ps.merged;
-	w->summary.py_mismatch = ps.mismatch + ps.truncated;
-	w->summary.py_unnamed = ps.unnamed;
+	w->summary.py_chains += after->chains - before->chains;
+	w->summary.py_merged += after->merged - before->merged;
+	w->summary.py_mismatch += after->mismatch - before->mismatch +
+	    after->truncated - before->truncated;
+	w->summary.py_unnamed += after->unnamed - before->unnamed;
 }
 
 /* A Python thread started by threading: the name it was given becomes
  * its thread's name (the T key), asked again only when the thread's
  * outermost frame changes (a new thread with a reused tid). */
 static void
-worker_python_thread_name(struct worker *w, const struct rec_sample *s)
+worker_python_thread_name(struct worker *w, struct symbols *sym,
+    const struct rec_sample *s)
 {
 	const struct python_chain *c = rec_sample_python(s);
 	size_t slot = (uint32_t)s->tid % WORKER_PYNAME_SLOTS;
 	char name[64];
 
 	if (c == NULL || c->n == 0 || s->tid == w->opts.pid ||
+	    s->tid == s->pid ||
 	    (w->pyname[slot].tid == s->tid && w->pyname[slot].root == c->root))
 		return;
 	w->pyname[slot].tid = s->tid;
 	w->pyname[slot].root = c->root;
-	if (symbols_python_thread_name(w->symbols, c, s->time_ns, name,
+	if (symbols_python_thread_name(sym, c, s->time_ns, name,
 	    sizeof name) == 0 && name[0] != '\0')
 		profile_set_thread_name(w->profile, s->tid, name);
 }
@@ -412,6 +430,7 @@ worker_note_reach(struct worker *w, const struct wproc *pr,
 static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
+	struct symbols_python_stats py_before, py_after;
 	enum unwind_end end;
 	struct wproc pr;
 	size_t k;
@@ -428,17 +447,17 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 		return;
 	if (pr.target && w->py_pending)
 		worker_python_apply(w);
+	symbols_python_stats(pr.symbols, &py_before);
 	k = worker_build_stack(w, &pr, n, end, s);
+	symbols_python_stats(pr.symbols, &py_after);
 	if (profile_add_locs(w->profile, s->tid, s->time_ns, w->ids, w->locs,
 	    k, s->weight ? s->weight : 1) < 0)
 		return;
-	if (pr.target)
-		worker_python_thread_name(w, s);
+	worker_python_thread_name(w, pr.symbols, s);
 	pthread_mutex_lock(&w->lock);
 	if (w->opts.all)
 		worker_all_summary(w, pr.process_frame);
-	if (pr.target)
-		worker_python_summary(w, s);
+	worker_python_summary(w, s, &py_before, &py_after);
 	w->summary.samples += s->weight ? s->weight : 1;
 	w->summary.ends[end]++;
 	pthread_mutex_unlock(&w->lock);
@@ -554,7 +573,10 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 			children_gone(&w->children, t->pid);
 		break;
 	case REC_PYTHON:
-		if (len >= sizeof w->py) {
+		if (len >= sizeof w->py && worker_is_child(w,
+		    ((const struct rec_python *)data)->pid))
+			worker_child_python(w, data);
+		else if (len >= sizeof w->py) {
 			memcpy(&w->py, data, sizeof w->py);
 			w->py_pending = true;
 			worker_python_apply(w);

@@ -68,7 +68,7 @@ m=$?
 # (Debian's python3-minimal, which quickstart.sh installs, has no
 # multiprocessing: the check needs the full standard library.)
 if python3 -c 'import multiprocessing.pool' 2>/dev/null; then
-	"$CTOP" --children -F 499 -o "$WORKDIR/mp.folded" -- python3 \
+	"$CTOP" --children --backend perf -F 499 -o "$WORKDIR/mp.folded" -- python3 \
 		"$top_srcdir/tests/targets/py_pool.py" >/dev/null 2>"$WORKDIR/err"
 	rc=$?
 	# Each worker burns 1.5 s of CPU: about 750 samples at 499 Hz.
