@@ -219,6 +219,37 @@ int python_namer_lookup(struct python_namer *n, uint64_t code,
 void python_namer_stats(const struct python_namer *n,
     struct python_namer_stats *out);
 
+/* A code object's bytes as the sampler saw them, soon after a sample: its
+ * header (the fields an entry is checked by) and the first bytes of its
+ * qualname, filename and line table objects. A namer that learns it can
+ * name the code after the process is gone (a short-lived child, or the
+ * samples the worker names after the end). */
+#define PYTHON_CAPTURE_HEAD 256
+#define PYTHON_CAPTURE_OBJ 512
+
+struct python_code_capture {
+	uint64_t code;
+	uint64_t addr[3];	/* co_qualname, co_filename, co_linetable */
+	uint32_t have[3];	/* bytes of obj[i] read */
+	uint32_t head_len;
+	unsigned char head[PYTHON_CAPTURE_HEAD];
+	unsigned char obj[3][PYTHON_CAPTURE_OBJ];
+};
+
+/* Reads code object code of process pid into *out: two reads, no
+ * allocation. Returns 0, -EFAULT (not readable, or not a code object
+ * where the probe found PyCode_Type), -EINVAL (a layout whose header does
+ * not fit) or -ESRCH. Thread: the sampler. */
+int python_code_capture(const struct python_layout *l, pid_t pid,
+    uint64_t code, struct python_code_capture *out);
+
+/* Makes a captured code object the namer's entry for its address, checked
+ * in epoch (a capture of other code at that address replaces it). Strings
+ * and line tables longer than the capture are read from the process.
+ * Returns 0, -EFAULT or -ENOMEM. Thread: the worker. */
+int python_namer_learn(struct python_namer *n,
+    const struct python_code_capture *c, uint64_t epoch);
+
 /* The name the threading module gave the thread whose chain c is: its
  * outermost frame runs Thread._bootstrap, whose first local is the
  * Thread; its _name attribute, as UTF-8 into buf. Returns 0, -ENOENT (not

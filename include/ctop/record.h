@@ -34,6 +34,9 @@ enum record_type {
 	REC_MMAP,		/* struct rec_mmap + path: a file was mapped
 				 * executable at time_ns (perf's MMAP2): the
 				 * module the samples after it are in */
+	REC_PY_CODE,		/* struct rec_py_code: a code object of a
+				 * Python chain, as read soon after its
+				 * sample (named also once it is gone) */
 };
 
 /* DWARF register numbers for x86-64. */
@@ -167,6 +170,13 @@ struct rec_python {
 					 * with --children, a descendant */
 	struct python_layout layout;
 	char cause[96];
+};
+
+struct rec_py_code {
+	uint64_t time_ns;
+	int32_t pid;			/* whose code */
+	int32_t reserved;
+	struct python_code_capture cap;
 };
 
 /* Followed in the same record by the file's path, path_len bytes and a

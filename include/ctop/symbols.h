@@ -169,6 +169,12 @@ void symbols_get_stats(const struct symbols *s, struct symbols_stats *out);
  * until the next probe). Returns 0 or -ENOMEM. */
 int symbols_python_set(struct symbols *s, const struct python_layout *l);
 
+/* A code object the sampler captured at time_ns (python_code_capture):
+ * its name is known from now on, also once the process is gone. Ignored
+ * without a layout. Returns 0 or -errno. */
+int symbols_python_learn(struct symbols *s,
+    const struct python_code_capture *c, uint64_t time_ns);
+
 /* One sample's stack, built in three steps: begin with its Python chain
  * (NULL: none) and capture time; push its native pcs innermost first, as
  * unwound; end writes the profile ids root first into out (at most cap)

@@ -197,8 +197,9 @@ ucs_to_utf8(const unsigned char *data, size_t len, unsigned kind)
 #define PREFETCH 256
 
 struct prefetch {
-	unsigned char buf[PREFETCH];
+	const unsigned char *buf;	/* own[], or a capture's bytes */
 	size_t have;
+	unsigned char own[PREFETCH];
 };
 
 static void
@@ -210,7 +211,8 @@ prefetch3(struct python_namer *n, const uint64_t addr[3],
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		local[i].iov_base = pf[i].buf;
+		pf[i].buf = pf[i].own;
+		local[i].iov_base = pf[i].own;
 		local[i].iov_len = PREFETCH;
 		remote[i].iov_base = (void *)(uintptr_t)addr[i];
 		remote[i].iov_len = PREFETCH;
@@ -273,7 +275,7 @@ read_str(struct python_namer *n, uint64_t addr, const struct prefetch *pf,
 int
 python__namer_str(struct python_namer *n, uint64_t addr, char **out)
 {
-	struct prefetch none = { .have = 0 };
+	struct prefetch none = { .buf = NULL, .have = 0 };
 
 	return read_str(n, addr, &none, out);
 }
@@ -290,7 +292,8 @@ python__namer_layout(const struct python_namer *n)
 	return &n->l;
 }
 
-/* co_linetable's bytes. */
+/* co_linetable's bytes (an entry without them names its code, with no
+ * line). */
 static int
 read_table(struct python_namer *n, uint64_t addr, const struct prefetch *pf,
     struct namer_entry *e)
@@ -309,31 +312,46 @@ read_table(struct python_namer *n, uint64_t addr, const struct prefetch *pf,
 	return obj_bytes(n, addr, pf, l->bytes_sval, e->table, size);
 }
 
-/* Reads the fields an entry is checked by, in one read. */
-static int
-read_key(struct python_namer *n, uint64_t code, struct namer_key *k)
+/* The bytes of a code object's header that hold the fields an entry is
+ * checked by. */
+static size_t
+key_span(const struct python_layout *l)
 {
-	const struct python_layout *l = &n->l;
-	unsigned char h[CODE_SPAN_MAX];
-	size_t span = 0;
 	uint16_t f[] = { l->ob_type, l->co_filename, l->co_qualname,
 	    l->co_linetable, l->co_firstlineno };
-	size_t i;
-	int rc;
+	size_t span = 0;
 
-	for (i = 0; i < sizeof f / sizeof f[0]; i++)
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
 		if (f[i] + 8u > span)
 			span = f[i] + 8u;
-	if (span > sizeof h)
-		return -EINVAL;
-	if ((rc = python__read(n->pid, code, h, span)) < 0)
-		return rc;
+	return span;
+}
+
+static void
+key_parse(const struct python_layout *l, const unsigned char *h,
+    struct namer_key *k)
+{
 	memset(k, 0, sizeof *k);
 	k->type = python__u64(h, l->ob_type);
 	k->filename = python__u64(h, l->co_filename);
 	k->qualname = python__u64(h, l->co_qualname);
 	k->linetable = python__u64(h, l->co_linetable);
 	k->firstlineno = (int32_t)python__u32(h, l->co_firstlineno);
+}
+
+/* Reads the fields an entry is checked by, in one read. */
+static int
+read_key(struct python_namer *n, uint64_t code, struct namer_key *k)
+{
+	unsigned char h[CODE_SPAN_MAX];
+	size_t span = key_span(&n->l);
+	int rc;
+
+	if (span > sizeof h)
+		return -EINVAL;
+	if ((rc = python__read(n->pid, code, h, span)) < 0)
+		return rc;
+	key_parse(&n->l, h, k);
 	return 0;
 }
 
@@ -345,6 +363,35 @@ key_equal(const struct namer_key *a, const struct namer_key *b)
 	    a->firstlineno == b->firstlineno;
 }
 
+/* Fills a (cleared) entry from its objects' first bytes in pf, the rest
+ * read from the target. */
+static int
+entry_load_from(struct python_namer *n, struct namer_entry *e,
+    const struct prefetch pf[3])
+{
+	uint64_t addr[3] = { e->key.qualname, e->key.filename,
+	    e->key.linetable };
+	size_t len;
+	int rc;
+
+	if ((rc = read_str(n, addr[0], &pf[0], &e->qualname)) < 0 ||
+	    (rc = read_str(n, addr[1], &pf[1], &e->file)) < 0)
+		return rc;
+	if ((rc = read_table(n, addr[2], &pf[2], e)) < 0) {
+		if (rc == -ENOMEM)
+			return rc;
+		free(e->table);
+		e->table = NULL;
+		e->table_len = 0;
+	}
+	len = strlen(e->qualname) + strlen(e->file) + 32;
+	if (!(e->name = malloc(len)))
+		return -ENOMEM;
+	snprintf(e->name, len, "%s (%s:%d)", e->qualname, e->file,
+	    (int)e->key.firstlineno);
+	return 0;
+}
+
 /* Fills a (cleared) entry from the target. */
 static int
 entry_load(struct python_namer *n, struct namer_entry *e)
@@ -352,20 +399,9 @@ entry_load(struct python_namer *n, struct namer_entry *e)
 	uint64_t addr[3] = { e->key.qualname, e->key.filename,
 	    e->key.linetable };
 	struct prefetch pf[3];
-	size_t len;
-	int rc;
 
 	prefetch3(n, addr, pf);
-	if ((rc = read_str(n, addr[0], &pf[0], &e->qualname)) < 0 ||
-	    (rc = read_str(n, addr[1], &pf[1], &e->file)) < 0 ||
-	    (rc = read_table(n, addr[2], &pf[2], e)) < 0)
-		return rc;
-	len = strlen(e->qualname) + strlen(e->file) + 32;
-	if (!(e->name = malloc(len)))
-		return -ENOMEM;
-	snprintf(e->name, len, "%s (%s:%d)", e->qualname, e->file,
-	    (int)e->key.firstlineno);
-	return 0;
+	return entry_load_from(n, e, pf);
 }
 
 /* Makes e (code's slot) current: checked this epoch, loaded. A slot
@@ -440,5 +476,82 @@ python_namer_lookup(struct python_namer *n, uint64_t code, int32_t lasti,
 	    e->key.firstlineno, lasti < 0 ? -1 : lasti * 2);
 	if (out->line < 0)
 		out->line = 0;
+	return 0;
+}
+
+int
+python_code_capture(const struct python_layout *l, pid_t pid, uint64_t code,
+    struct python_code_capture *out)
+{
+	struct iovec local[3], remote[3];
+	struct namer_key k;
+	size_t span = key_span(l);
+	ssize_t got;
+	int rc;
+
+	if (span > sizeof out->head)
+		return -EINVAL;
+	if ((rc = python__read(pid, code, out->head, span)) < 0)
+		return rc;
+	key_parse(l, out->head, &k);
+	if (l->code_type && k.type != l->code_type)
+		return -EFAULT;
+	out->code = code;
+	out->head_len = (uint32_t)span;
+	out->addr[0] = k.qualname;
+	out->addr[1] = k.filename;
+	out->addr[2] = k.linetable;
+	for (size_t i = 0; i < 3; i++) {
+		local[i].iov_base = out->obj[i];
+		local[i].iov_len = sizeof out->obj[i];
+		remote[i].iov_base = (void *)(uintptr_t)out->addr[i];
+		remote[i].iov_len = sizeof out->obj[i];
+		out->have[i] = 0;
+	}
+	got = process_vm_readv(pid, local, 3, remote, 3, 0);
+	for (size_t i = 0; i < 3 && got > 0; i++) {
+		out->have[i] = got < (ssize_t)sizeof out->obj[i] ?
+		    (uint32_t)got : (uint32_t)sizeof out->obj[i];
+		got -= (ssize_t)out->have[i];
+	}
+	return 0;
+}
+
+int
+python_namer_learn(struct python_namer *n,
+    const struct python_code_capture *c, uint64_t epoch)
+{
+	struct prefetch pf[3];
+	struct namer_entry *e;
+	struct namer_key k;
+	int rc;
+
+	if (c->head_len < key_span(&n->l) || c->code == 0)
+		return -EFAULT;
+	key_parse(&n->l, c->head, &k);
+	if (n->l.code_type && k.type != n->l.code_type)
+		return -EFAULT;
+	if (n->used * 10 >= n->cap * 7 && namer_grow(n) < 0)
+		return -ENOMEM;
+	e = namer_slot(n, c->code);
+	if (e->code && e->name && key_equal(&k, &e->key)) {
+		e->epoch = epoch;
+		return 0;
+	}
+	if (!e->code)
+		n->used++;
+	entry_clear(e);
+	e->code = c->code;
+	e->key = k;
+	for (size_t i = 0; i < 3; i++) {
+		pf[i].buf = c->obj[i];
+		pf[i].have = c->have[i] < sizeof c->obj[i] ? c->have[i] :
+		    sizeof c->obj[i];
+	}
+	if ((rc = entry_load_from(n, e, pf)) < 0) {
+		entry_clear(e);
+		return rc == -ENOMEM ? rc : -EFAULT;
+	}
+	e->epoch = epoch;
 	return 0;
 }

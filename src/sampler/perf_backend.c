@@ -157,6 +157,7 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	r->weight = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 	need = sampler__py_append(s, r, need, room, py);
 	ring_commit(s->ring, need);
+	sampler__py_codes(s);
 	count(&s->samples, 1);
 	count(&s->sample_bytes, need);
 }

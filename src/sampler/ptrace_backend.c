@@ -409,6 +409,7 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	rec->weight = weight;
 	len = sampler__py_append(s, rec, sizeof *rec + got, cap, py);
 	ring_commit(s->ring, len);
+	sampler__py_codes(s);
 	count(s, &s->samples);
 	atomic_fetch_add_explicit(&s->sample_bytes, len,
 	    memory_order_relaxed);

@@ -23,6 +23,9 @@
 #define PY_CHILD_GAP_NS (2ull * 1000 * 1000)	/* children's probes at most */
 #define PY_DELAY_RING 4096			/* delays for percentiles */
 #define PY_PROCS 64				/* processes probed at once */
+#define PY_SEEN 512				/* code objects sent, per process */
+#define PY_RESEND_NS (1000ull * 1000 * 1000)	/* a code sent again after */
+#define PY_CODES_PER_SAMPLE 16			/* captures after one sample */
 
 /* What the probe found in one process: the target's, or with --children
  * a descendant's, probed once it is sampled (a short-lived child that
@@ -37,6 +40,9 @@ struct py_proc {
 	uint64_t used;			/* the clock at its last walk */
 	struct rec_python rec;
 	struct python_walker walker;
+	struct {
+		uint64_t code, sent_ns;
+	} seen[PY_SEEN];		/* code objects sent (REC_PY_CODE) */
 };
 
 struct sampler_py {
@@ -49,7 +55,8 @@ struct sampler_py {
 	struct py_proc *cur;		/* the last walk's process */
 	struct python_chain chain;
 	int last;			/* the last walk's result */
-	_Atomic uint64_t walks, noent, fault, nospace;
+	struct rec_py_code code_rec;	/* a capture, before its push */
+	_Atomic uint64_t walks, noent, fault, nospace, codes;
 	_Atomic uint64_t delay_n;
 	_Atomic uint64_t delay_ring[PY_DELAY_RING];
 };
@@ -74,6 +81,7 @@ proc_reset(struct py_proc *p, uint64_t now)
 	p->due = true;
 	p->unsent = false;
 	p->retry_until = now + PY_RETRY_NS;
+	memset(p->seen, 0, sizeof p->seen);	/* another image's codes */
 }
 
 static struct py_proc *
@@ -314,6 +322,48 @@ sampler__py_walk(struct sampler *s, pid_t pid, pid_t tid,
 	else if (err == -EFAULT)
 		bump(&py->fault);
 	return py->last = err;
+}
+
+/* The code objects of the last walk's chain not sent in the last second,
+ * captured and sent as REC_PY_CODE: the worker names a sample late (the
+ * first seconds of a run reading debug information), and a process gone
+ * by then can no longer be read. A few per sample: a deep new chain is
+ * sent over the next samples. */
+void
+sampler__py_codes(struct sampler *s)
+{
+	struct sampler_py *py = s->py;
+	struct rec_py_code *r;
+	struct py_proc *p;
+	uint64_t now, code;
+	unsigned sent = 0;
+	size_t slot;
+
+	if (py == NULL || py->last != REC_PY_OK || (p = py->cur) == NULL)
+		return;
+	now = util_now_ns();
+	r = &py->code_rec;
+	for (uint16_t i = 0; i < py->chain.n && sent < PY_CODES_PER_SAMPLE;
+	    i++) {
+		code = py->chain.frames[i].code;
+		slot = (size_t)(code >> 4) * 0x9e3779b97f4a7c15ull >> 40 &
+		    (PY_SEEN - 1);
+		if (code == 0 || (p->seen[slot].code == code &&
+		    now - p->seen[slot].sent_ns < PY_RESEND_NS))
+			continue;
+		memset(r, 0, offsetof(struct rec_py_code, cap));
+		r->time_ns = now;
+		r->pid = p->pid;
+		if (python_code_capture(&p->rec.layout, p->pid, code,
+		    &r->cap) < 0)
+			continue;
+		if (!ring_push(s->ring, REC_PY_CODE, r, sizeof *r))
+			return;
+		p->seen[slot].code = code;
+		p->seen[slot].sent_ns = now;
+		sent++;
+		bump(&py->codes);
+	}
 }
 
 bool

@@ -331,6 +331,27 @@ worker_child_python(struct worker *w, const struct rec_python *py)
 	    &py->layout : NULL);
 }
 
+/* A code object the sampler captured (REC_PY_CODE), learnt by the namer
+ * of its process: the target's, or a child's own (a borrowed state's
+ * namer reads another process). */
+static void
+worker_python_code(struct worker *w, const struct rec_py_code *r)
+{
+	struct child *c;
+
+	if (worker_is_child(w, r->pid)) {
+		if (worker_children(w) &&
+		    (c = children_get(&w->children, r->pid)) != NULL &&
+		    c->own)
+			symbols_python_learn(c->symbols, &r->cap, r->time_ns);
+		return;
+	}
+	if (w->py_pending)
+		worker_python_apply(w);
+	if (w->symbols != NULL)
+		symbols_python_learn(w->symbols, &r->cap, r->time_ns);
+}
+
 /* The Python figures of the summary, what naming sample s added to the
  * counts of its process's symbols (before: those counts before it);
  * under w->lock. */
@@ -571,6 +592,10 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 	case REC_PROC_GONE:
 		if (len >= sizeof *t && w->children_ready)
 			children_gone(&w->children, t->pid);
+		break;
+	case REC_PY_CODE:
+		if (len >= sizeof(struct rec_py_code))
+			worker_python_code(w, data);
 		break;
 	case REC_PYTHON:
 		if (len >= sizeof w->py && worker_is_child(w,

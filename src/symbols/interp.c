@@ -93,6 +93,17 @@ symbols_python_set(struct symbols *s, const struct python_layout *l)
 	return in->namer ? 0 : -ENOMEM;
 }
 
+int
+symbols_python_learn(struct symbols *s, const struct python_code_capture *c,
+    uint64_t time_ns)
+{
+	struct symbols__interp *in = s->interp;
+
+	if (in == NULL || in->namer == NULL)
+		return 0;
+	return python_namer_learn(in->namer, c, time_ns >> EPOCH_SHIFT);
+}
+
 void
 symbols_stack_begin(struct symbols *s, const struct python_chain *chain,
     uint64_t time_ns)

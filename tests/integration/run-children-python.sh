@@ -37,14 +37,15 @@ procs_with() {
 
 # check_child FOLDED LABEL FUNC MIN_PCT: the process with the most
 # samples in FUNC has them in at least MIN_PCT% of its samples, and any
-# other in under 2% of its own (a code object freed and its memory reused
-# before the worker names a sample: its name is read late, from the live
-# process); the owner's samples in FUNC go to $in_fn.
+# other in under 2% of its own or in at most 2 samples (a code object
+# freed and its memory reused before the worker names a sample; seen
+# once, in 1 of the parent's 49 samples, with ASan); the owner's samples
+# in FUNC go to $in_fn.
 check_child() {
 	local out=$1 label=$2 fn=$3 min=$4 rows pct others
 	rows=$(procs_with "$out" "$fn" | sort -k3,3nr)
 	pct=$(printf '%s\n' "$rows" | awk 'NF { printf "%.1f", 100 * $(NF-1) / $NF; exit }')
-	others=$(printf '%s\n' "$rows" | awk 'NR > 1 && NF && 100 * $(NF-1) / $NF >= 2' | grep -c .)
+	others=$(printf '%s\n' "$rows" | awk 'NR > 1 && NF && $(NF-1) >= 3 && 100 * $(NF-1) / $NF >= 2' | grep -c .)
 	awk -v p="${pct:-0}" -v m="$min" 'BEGIN { exit !(p >= m) }' && [ "$others" = 0 ]
 	ok $? "$label: $fn() in $pct% of its process's samples (>= $min), in no other's ($others)" ||
 		diag "$rows"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../tap.h"
@@ -42,7 +43,7 @@ struct obj {
 	_Alignas(16) unsigned char b[256];
 };
 
-static struct obj runtime, interp, ts[3], fr[8], code[2], str[6], tab[2];
+static struct obj runtime, interp, ts[3], fr[8], code[3], str[8], tab[2];
 
 /* ---- frames and thread states ---------------------------------------- */
 
@@ -293,6 +294,62 @@ test_namer_reuse(struct python_namer *nm)
 	    "-EFAULT");
 }
 
+/* A pid no process has: a child's, reaped. */
+static pid_t
+dead_pid(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	waitpid(p, NULL, 0);
+	return p;
+}
+
+/* A code object captured (the sampler's python_code_capture) names its
+ * code in a namer of a process that is gone: the worker names samples
+ * late, after a short-lived child's exit. */
+static void
+test_namer_learn(void)
+{
+	struct python_code_capture cap;
+	struct python_namer *gone = python_namer_new(dead_pid(), &L);
+	struct python_name n;
+	int rc;
+
+	str_ascii(&str[6], "short_lived");
+	str_ascii(&str[7], "child.py");
+	table_set(&tab[1]);
+	code_set(&code[2], &str[6], &str[7], &tab[1], 7);
+	is_int(python_code_capture(&L, getpid(), (uintptr_t)&code[2], &cap),
+	    0, "capture: read");
+	is_int((int)(cap.have[0] > 0 && cap.have[1] > 0 && cap.have[2] > 0),
+	    1, "capture: the first bytes of its three objects");
+	is_int(python_namer_lookup(gone, (uintptr_t)&code[2], 4, 1, &n) < 0,
+	    1, "a gone process: not named without a capture");
+	is_int(python_namer_learn(gone, &cap, 1), 0, "learnt");
+	rc = python_namer_lookup(gone, (uintptr_t)&code[2], 4, 1, &n);
+	is_str(rc == 0 ? n.name : NULL, "short_lived (child.py:7)",
+	    "a learnt code is named in its epoch");
+	is_int(rc == 0 ? n.line : -1, 8, "... with its line (the table was "
+	    "captured)");
+	rc = python_namer_lookup(gone, (uintptr_t)&code[2], 0, 5, &n);
+	is_str(rc == 0 ? n.name : NULL, "short_lived (child.py:7)",
+	    "a later epoch: the process is gone, the learnt name stands");
+	/* Another code at that address, captured: it replaces the first. */
+	code_set(&code[2], &str[7], &str[7], &tab[1], 70);
+	python_code_capture(&L, getpid(), (uintptr_t)&code[2], &cap);
+	python_namer_learn(gone, &cap, 6);
+	rc = python_namer_lookup(gone, (uintptr_t)&code[2], 0, 6, &n);
+	is_str(rc == 0 ? n.name : NULL, "child.py (child.py:70)",
+	    "a new capture at the address replaces the old name");
+	/* Not a code object where the probe found PyCode_Type. */
+	U64(&code[2], L.ob_type) = 0x7777770;
+	is_int(python_code_capture(&L, getpid(), (uintptr_t)&code[2], &cap),
+	    -EFAULT, "capture: another type refused");
+	python_namer_free(gone);
+}
+
 /* ---- the location table ---------------------------------------------- */
 
 static void
@@ -346,6 +403,7 @@ main(void)
 	nm = python_namer_new(getpid(), &L);
 	test_namer_strings(nm);
 	test_namer_reuse(nm);
+	test_namer_learn();
 	python_namer_free(nm);
 	test_linetable();
 	return done_testing();
