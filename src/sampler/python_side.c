@@ -56,7 +56,7 @@ struct sampler_py {
 	struct python_chain chain;
 	int last;			/* the last walk's result */
 	struct rec_py_code code_rec;	/* a capture, before its push */
-	_Atomic uint64_t walks, noent, fault, nospace, codes;
+	_Atomic uint64_t walks, noent, fault, nospace;
 	_Atomic uint64_t delay_n;
 	_Atomic uint64_t delay_ring[PY_DELAY_RING];
 };
@@ -210,6 +210,10 @@ py_set_note(struct sampler *s, const struct sampler_py *py,
 
 	if (p != t && (t->status == PYTHON_OK || p->status != PYTHON_OK))
 		return;
+	/* The target found no CPython (again): a child's still counts. */
+	for (size_t i = 1; p == t && p->status != PYTHON_OK && i < py->n; i++)
+		if (py->procs[i]->status == PYTHON_OK)
+			p = py->procs[i];
 	if (p->status == PYTHON_OK)
 		snprintf(note, sizeof note, "%s", p->rec.layout.label);
 	else if (p->status == PYTHON_NOT_PYTHON)
@@ -362,7 +366,6 @@ sampler__py_codes(struct sampler *s)
 		p->seen[slot].code = code;
 		p->seen[slot].sent_ns = now;
 		sent++;
-		bump(&py->codes);
 	}
 }
 
