@@ -192,24 +192,26 @@ children_get(struct children *c, pid_t pid)
 	return ch;
 }
 
-struct child *
-children_own(struct children *c, pid_t pid)
+static struct child *
+own(struct children *c, pid_t pid, bool need_maps)
 {
 	struct child *ch = children_get(c, pid);
 
 	if (ch && !ch->own)
-		return child_make_own(c, pid, false);
+		return child_make_own(c, pid, need_maps);
 	return ch;
+}
+
+struct child *
+children_own(struct children *c, pid_t pid)
+{
+	return own(c, pid, false);
 }
 
 struct child *
 children_own_live(struct children *c, pid_t pid)
 {
-	struct child *ch = children_get(c, pid);
-
-	if (ch && !ch->own)
-		return child_make_own(c, pid, true);
-	return ch;
+	return own(c, pid, true);
 }
 
 void
