@@ -27,6 +27,12 @@ E='LC_ALL=C TERM=xterm-256color'
 # row FUNCTION FIELD: a field of FUNCTION's row in the table at 160
 # columns (1 SELF%, 2 TOTAL%, 3 SELF, 4 TOTAL).
 row() { screen | awk -v f="$1" -v k="$2" '$5 == f { print $k; exit }'; }
+# worker_near K N: spin_worker_K's total is N samples or at most 3 fewer.
+worker_near() {
+	local t
+	t=$(row "spin_worker_$1" 4)
+	[ "${t:-0}" -le "$2" ] && [ "${t:-0}" -ge $(($2 - 3)) ]
+}
 thread_label() { line 2 | sed -n 's/.*thread \(all\|.*([0-9]*)\).*/\1/p'; }
 label_is() { [ "$(thread_label)" = "$1" ]; }
 label_changed() { [ "$(thread_label)" != "$1" ]; }
@@ -106,9 +112,11 @@ ok $? "converted to pprof $(cat "$D/err")"
 # with the thread's N samples from the file, and not the other's.
 check_worker() {
 	local what=$1 k=$2 n=$3 other=$((3 - $2))
-	wait_for 5 test "$(row "spin_worker_$k" 4)" = "${n:-none}"
-	ok $? "$what: spin_worker_$k has the thread's $n samples" || show
-	check "$what: at 100.0% total" -- test "$(row "spin_worker_$k" 2)" = 100.0
+	# All of the thread's samples but those of its start and exit (libc's
+	# thread exit, __resolv_context_freeres, was sampled once: 182 of 183).
+	wait_for 5 worker_near "$k" "${n:-0}"
+	ok $? "$what: spin_worker_$k has the thread's $n samples (but for at most 3)" || show
+	check "$what: at 97% total or more" -- awk -v p="$(row "spin_worker_$k" 2)" 'BEGIN { exit !(p >= 97) }'
 	! has "spin_worker_$other"
 	ok $? "$what: no spin_worker_$other" || show
 	check "$what: no (updating)" -- eval '! has "(updating)"'
