@@ -306,6 +306,16 @@ struct pview {
 	void *priv;
 };
 
+/* Whether function i of v is a process frame ("PID comm", rooting the
+ * stacks under --children and -a): not a function a table lists. */
+static inline bool
+pview_func_is_process(const struct pview *v, uint32_t i)
+{
+	uint32_t f = v->funcs[i].frame;
+
+	return f < v->n_frames && v->frames[f].kind == FRAME_PROCESS;
+}
+
 /* Builds an immutable view. now_ns anchors the window (samples with time
  * in (now_ns - window, now_ns]). Returns NULL when out of memory. The view
  * has one reference. */

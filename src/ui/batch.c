@@ -131,8 +131,7 @@ batch_judge(const struct pdiff *d, const struct batch_opts *o)
 		return;
 	memset(vd, 0, sizeof *vd);
 	for (i = 0; i < d->view->n_funcs; i++) {
-		if (d->view->frames[d->view->funcs[i].frame].kind ==
-		    FRAME_PROCESS)
+		if (pview_func_is_process(d->view, i))
 			continue;
 		pdiff_func(d, i, false, &ds);
 		if (ds <= o->fail_above)

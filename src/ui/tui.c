@@ -307,12 +307,9 @@ drop_process_rows(const struct pview *v, uint32_t *rows, uint32_t n)
 {
 	uint32_t kept = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t f = v->funcs[rows[i]].frame;
-
-		if (f >= v->n_frames || v->frames[f].kind != FRAME_PROCESS)
+	for (uint32_t i = 0; i < n; i++)
+		if (!pview_func_is_process(v, rows[i]))
 			rows[kept++] = rows[i];
-	}
 	return kept;
 }
 

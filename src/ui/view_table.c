@@ -424,9 +424,7 @@ batch_diff_table(FILE *out, const struct pdiff *d, int rows)
 	    "SELF%B", "dSELF", "TOTAL%A", "TOTAL%B", "dTOTAL", "CHG",
 	    "FUNCTION");
 	for (i = 0; i < d->view->n_funcs && shown < rows; i++) {
-		const struct pview_func *f = &d->view->funcs[order[i]];
-
-		if (d->view->frames[f->frame].kind == FRAME_PROCESS)
+		if (pview_func_is_process(d->view, order[i]))
 			continue;
 		batch_diff_row(out, d, order[i]);
 		shown++;
