@@ -39,7 +39,9 @@ check() {	# check DESCRIPTION -- COMMAND...: passes when COMMAND succeeds
 }
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP ${2:-}"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 77; }
-diag() { echo "# $*"; }
+# diag TEXT: a TAP comment; every line of TEXT gets its "# ", so a runner
+# that shows only comments shows all of it.
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" = 0 ]; }
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (0) or time out (1).

@@ -209,7 +209,7 @@ struct python_namer_stats {
  * cached by address and re-validated (one read of the code object's
  * header fields) once per epoch: pass a number that changes when the
  * caller wants freed-and-reused code objects noticed again (e.g. each
- * batch of samples). The strings stay valid until the next lookup of the
+ * batch of samples); a learnt entry is not re-read. The strings stay valid until the next lookup of the
  * same code address or python_namer_free. Returns 0, -EFAULT (the object
  * could not be read or is not a code object) or -ENOMEM.
  * Thread: the worker. */
@@ -243,10 +243,23 @@ struct python_code_capture {
 int python_code_capture(const struct python_layout *l, pid_t pid,
     uint64_t code, struct python_code_capture *out);
 
-/* Makes a captured code object the namer's entry for its address, checked
- * in epoch (a capture of other code at that address replaces it). Strings
- * and line tables longer than the capture are read from the process.
- * Returns 0, -EFAULT or -ENOMEM. Thread: the worker. */
+/* The fingerprints of chain c's code objects as they are now in process
+ * pid, out[i] for c->frames[i]: a hash of the fields a namer entry is
+ * checked by, never 0; 0 where the object cannot be read or is not a
+ * code object. A capture sent earlier for an address whose fingerprint
+ * changed is out of date: the address holds other code now. One
+ * process_vm_readv per 32 frames, no allocation. Thread: the sampler. */
+void python_chain_fingerprints(const struct python_layout *l, pid_t pid,
+    const struct python_chain *c, uint64_t *out);
+
+/* Makes a captured code object the namer's entry for its address (a
+ * capture of other code at that address replaces it), trusted for every
+ * lookup after it without reading the process again: the sampler sends a
+ * capture ahead of the first sample that has the code, and again when the
+ * address holds other code. A capture with head_len 0 is a forget: the
+ * entry is read from the process at its next lookup. Strings and line
+ * tables longer than the capture are read from the process. Returns 0,
+ * -EFAULT or -ENOMEM. Thread: the worker. */
 int python_namer_learn(struct python_namer *n,
     const struct python_code_capture *c, uint64_t epoch);
 

@@ -37,6 +37,7 @@ struct namer_key {
 struct namer_entry {
 	uint64_t code;		/* 0: empty slot */
 	uint64_t epoch;		/* the epoch it was last checked in */
+	bool learnt;		/* from a capture: true until the next */
 	struct namer_key key;
 	char *name, *qualname, *file;
 	unsigned char *table;
@@ -79,6 +80,7 @@ entry_clear(struct namer_entry *e)
 	e->name = e->qualname = e->file = NULL;
 	e->table = NULL;
 	e->table_len = 0;
+	e->learnt = false;
 }
 
 void
@@ -460,7 +462,10 @@ python_namer_lookup(struct python_namer *n, uint64_t code, int32_t lasti,
 	if (n->used * 10 >= n->cap * 7 && namer_grow(n) < 0)
 		return -ENOMEM;
 	e = namer_slot(n, code);
-	if (!e->name || e->epoch != epoch) {
+	/* A learnt entry is what the sampler saw at this address just
+	 * before the samples that follow it in the ring: the live object
+	 * may since be other code. */
+	if (!e->name || (!e->learnt && e->epoch != epoch)) {
 		if ((rc = entry_refresh(n, e, code, epoch)) < 0) {
 			n->st.read_fail++;
 			return rc == -ENOMEM ? rc : -EFAULT;
@@ -517,6 +522,95 @@ python_code_capture(const struct python_layout *l, pid_t pid, uint64_t code,
 	return 0;
 }
 
+/* The key's fingerprint: never 0. */
+static uint64_t
+key_fingerprint(const struct namer_key *k)
+{
+	uint64_t v[] = { k->type, k->filename, k->qualname, k->linetable,
+	    (uint64_t)(uint32_t)k->firstlineno };
+	uint64_t h = 0x243f6a8885a308d3ull;
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		h ^= v[i];
+		h *= 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return h ? h : 1;
+}
+
+static uint64_t
+head_fingerprint(const struct python_layout *l, const unsigned char *h)
+{
+	struct namer_key k;
+
+	key_parse(l, h, &k);
+	if (l->code_type && k.type != l->code_type)
+		return 0;
+	return key_fingerprint(&k);
+}
+
+#define FP_BATCH 32
+
+/* One batch of python_chain_fingerprints: frames [at, at + m). After a
+ * fault process_vm_readv stops: the rest are read one by one. */
+static void
+fingerprint_batch(const struct python_layout *l, pid_t pid,
+    const struct python_chain *c, size_t at, size_t m, uint64_t *out)
+{
+	unsigned char buf[FP_BATCH][CODE_SPAN_MAX];
+	struct iovec local[FP_BATCH], remote[FP_BATCH];
+	size_t span = key_span(l), need = 0;
+	ssize_t got;
+	bool ok;
+
+	for (size_t i = 0; i < m; i++) {
+		uint64_t code = c->frames[at + i].code;
+
+		local[i].iov_base = buf[i];
+		local[i].iov_len = code ? span : 0;
+		remote[i].iov_base = (void *)(uintptr_t)code;
+		remote[i].iov_len = local[i].iov_len;
+	}
+	got = process_vm_readv(pid, local, m, remote, m, 0);
+	for (size_t i = 0; i < m; i++) {
+		if (local[i].iov_len == 0) {
+			out[at + i] = 0;
+			continue;
+		}
+		need += span;
+		ok = got >= (ssize_t)need ||
+		    python__read(pid, c->frames[at + i].code, buf[i], span) == 0;
+		out[at + i] = ok ? head_fingerprint(l, buf[i]) : 0;
+	}
+}
+
+void
+python_chain_fingerprints(const struct python_layout *l, pid_t pid,
+    const struct python_chain *c, uint64_t *out)
+{
+	size_t m;
+
+	if (key_span(l) > CODE_SPAN_MAX) {
+		memset(out, 0, c->n * sizeof *out);
+		return;
+	}
+	for (size_t at = 0; at < c->n; at += m) {
+		m = c->n - at < FP_BATCH ? c->n - at : FP_BATCH;
+		fingerprint_batch(l, pid, c, at, m, out);
+	}
+}
+
+/* A forget (head_len 0): the address's entry, if any, is read from the
+ * process at its next lookup. */
+static void
+namer_forget(struct python_namer *n, uint64_t code)
+{
+	struct namer_entry *e = namer_slot(n, code);
+
+	if (e->code == code)
+		entry_clear(e);		/* keeps code: the probe chain */
+}
+
 int
 python_namer_learn(struct python_namer *n,
     const struct python_code_capture *c, uint64_t epoch)
@@ -526,6 +620,10 @@ python_namer_learn(struct python_namer *n,
 	struct namer_key k;
 	int rc;
 
+	if (c->head_len == 0 && c->code != 0) {
+		namer_forget(n, c->code);
+		return 0;
+	}
 	if (c->head_len < key_span(&n->l) || c->code == 0)
 		return -EFAULT;
 	key_parse(&n->l, c->head, &k);
@@ -536,6 +634,7 @@ python_namer_learn(struct python_namer *n,
 	e = namer_slot(n, c->code);
 	if (e->code && e->name && key_equal(&k, &e->key)) {
 		e->epoch = epoch;
+		e->learnt = true;
 		return 0;
 	}
 	if (!e->code)
@@ -553,5 +652,6 @@ python_namer_learn(struct python_namer *n,
 		return rc == -ENOMEM ? rc : -EFAULT;
 	}
 	e->epoch = epoch;
+	e->learnt = true;
 	return 0;
 }

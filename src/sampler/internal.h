@@ -297,9 +297,10 @@ size_t sampler__py_room(const struct sampler *s, size_t len);
 size_t sampler__py_append(struct sampler *s, struct rec_sample *rec,
     size_t len, size_t cap, int status);
 void sampler__py_stats(struct sampler *s, struct sampler_stats *out);
-/* After a sample's record: sends the code objects of its Python chain the
- * worker was not sent lately (REC_PY_CODE). */
-void sampler__py_codes(struct sampler *s);
+/* After the walk, before the sample's record: sends the code objects of
+ * its Python chain the worker does not have as they are now (REC_PY_CODE).
+ * False: the ring is full (drop the sample). */
+bool sampler__py_codes(struct sampler *s);
 /* Whether Python chains are being read (a CPython target was found). */
 bool sampler__py_active(const struct sampler *s);
 

@@ -146,7 +146,8 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	cap = ps.dyn_size;
 	need = sizeof *r + nr * 8 + cap;
 	room = need + sampler__py_room(s, need);
-	r = ring_reserve(s->ring, REC_SAMPLE, room);
+	r = sampler__py_codes(s) ? ring_reserve(s->ring, REC_SAMPLE, room) :
+	    NULL;
 	if (!r) {
 		count(&s->dropped, 1);
 		s->lost_pending++;
@@ -157,7 +158,6 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	r->weight = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 	need = sampler__py_append(s, r, need, room, py);
 	ring_commit(s->ring, need);
-	sampler__py_codes(s);
 	count(&s->samples, 1);
 	count(&s->sample_bytes, need);
 }

@@ -370,7 +370,8 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	py = sampler__py_walk(s, t->pid, t->tid, 0);
 	cap = sizeof *rec + s->opts.stack_size;
 	cap += sampler__py_room(s, cap);
-	rec = ring_reserve(s->ring, REC_SAMPLE, cap);
+	rec = sampler__py_codes(s) ? ring_reserve(s->ring, REC_SAMPLE, cap) :
+	    NULL;
 	if (!rec) {
 		resume(t->tid, 0);
 		s->held_ns_sum += util_now_ns() - ts;
@@ -409,7 +410,6 @@ capture(struct sampler *s, struct sthread *t, uint64_t t0, uint32_t flags,
 	rec->weight = weight;
 	len = sampler__py_append(s, rec, sizeof *rec + got, cap, py);
 	ring_commit(s->ring, len);
-	sampler__py_codes(s);
 	count(s, &s->samples);
 	atomic_fetch_add_explicit(&s->sample_bytes, len,
 	    memory_order_relaxed);

@@ -24,8 +24,6 @@
 #define PY_DELAY_RING 4096			/* delays for percentiles */
 #define PY_PROCS 64				/* processes probed at once */
 #define PY_SEEN 512				/* code objects sent, per process */
-#define PY_RESEND_NS (1000ull * 1000 * 1000)	/* a code sent again after */
-#define PY_CODES_PER_SAMPLE 16			/* captures after one sample */
 
 /* What the probe found in one process: the target's, or with --children
  * a descendant's, probed once it is sampled (a short-lived child that
@@ -41,7 +39,7 @@ struct py_proc {
 	struct rec_python rec;
 	struct python_walker walker;
 	struct {
-		uint64_t code, sent_ns;
+		uint64_t code, fp;	/* fp 0: a forget was sent */
 	} seen[PY_SEEN];		/* code objects sent (REC_PY_CODE) */
 };
 
@@ -56,6 +54,7 @@ struct sampler_py {
 	struct python_chain chain;
 	int last;			/* the last walk's result */
 	struct rec_py_code code_rec;	/* a capture, before its push */
+	uint64_t fps[PYTHON_MAX_DEPTH];	/* the chain's fingerprints */
 	_Atomic uint64_t walks, noent, fault, nospace;
 	_Atomic uint64_t delay_n;
 	_Atomic uint64_t delay_ring[PY_DELAY_RING];
@@ -328,45 +327,58 @@ sampler__py_walk(struct sampler *s, pid_t pid, pid_t tid,
 	return py->last = err;
 }
 
-/* The code objects of the last walk's chain not sent in the last second,
- * captured and sent as REC_PY_CODE: the worker names a sample late (the
- * first seconds of a run reading debug information), and a process gone
- * by then can no longer be read. A few per sample: a deep new chain is
- * sent over the next samples. */
-void
+/* Sends code of p as the worker should know it: a capture of it now, or
+ * (fp 0) a forget; false when the ring is full. */
+static bool
+send_code(struct sampler *s, struct py_proc *p, uint64_t code, uint64_t fp)
+{
+	struct rec_py_code *r = &s->py->code_rec;
+
+	memset(r, 0, offsetof(struct rec_py_code, cap));
+	r->time_ns = util_now_ns();
+	r->pid = p->pid;
+	if (fp == 0 ||
+	    python_code_capture(&p->rec.layout, p->pid, code, &r->cap) < 0) {
+		r->cap.code = code;
+		r->cap.head_len = 0;
+	}
+	return ring_push(s->ring, REC_PY_CODE, r, sizeof *r);
+}
+
+/* Before a sample's record, the code objects of its Python chain that the
+ * worker does not have as they are now (new to it, or the address holds
+ * other code since it was sent) captured and pushed as REC_PY_CODE: the
+ * worker names the sample from what the sampler saw, however late it gets
+ * to it (the first seconds of a run reading debug information; a process
+ * gone by then; a code object freed and its address reused by other code
+ * meanwhile). One read of the chain's headers per sample; a capture costs
+ * two more and 1.9 KiB of ring, once per code object. False: the ring is
+ * full, and the sample is to be dropped with them. */
+bool
 sampler__py_codes(struct sampler *s)
 {
 	struct sampler_py *py = s->py;
-	struct rec_py_code *r;
 	struct py_proc *p;
-	uint64_t now, code;
-	unsigned sent = 0;
+	uint64_t code, fp;
 	size_t slot;
 
 	if (py == NULL || py->last != REC_PY_OK || (p = py->cur) == NULL)
-		return;
-	now = util_now_ns();
-	r = &py->code_rec;
-	for (uint16_t i = 0; i < py->chain.n && sent < PY_CODES_PER_SAMPLE;
-	    i++) {
+		return true;
+	python_chain_fingerprints(&p->rec.layout, p->pid, &py->chain, py->fps);
+	for (uint16_t i = 0; i < py->chain.n; i++) {
 		code = py->chain.frames[i].code;
+		fp = py->fps[i];
 		slot = (size_t)(code >> 4) * 0x9e3779b97f4a7c15ull >> 40 &
 		    (PY_SEEN - 1);
-		if (code == 0 || (p->seen[slot].code == code &&
-		    now - p->seen[slot].sent_ns < PY_RESEND_NS))
+		if (code == 0 ||
+		    (p->seen[slot].code == code && p->seen[slot].fp == fp))
 			continue;
-		memset(r, 0, offsetof(struct rec_py_code, cap));
-		r->time_ns = now;
-		r->pid = p->pid;
-		if (python_code_capture(&p->rec.layout, p->pid, code,
-		    &r->cap) < 0)
-			continue;
-		if (!ring_push(s->ring, REC_PY_CODE, r, sizeof *r))
-			return;
+		if (!send_code(s, p, code, fp))
+			return false;
 		p->seen[slot].code = code;
-		p->seen[slot].sent_ns = now;
-		sent++;
+		p->seen[slot].fp = fp;
 	}
+	return true;
 }
 
 bool

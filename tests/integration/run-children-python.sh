@@ -37,9 +37,11 @@ procs_with() {
 
 # check_child FOLDED LABEL FUNC MIN_PCT: the process with the most
 # samples in FUNC has them in at least MIN_PCT% of its samples, and any
-# other in under 2% of its own or in at most 2 samples (a code object
-# freed and its memory reused before the worker names a sample; seen
-# once, in 1 of the parent's 49 samples, with ASan); the owner's samples
+# other in under 2% of its own or in at most 2 samples (a code object the
+# sampler could not capture, read late by the worker after its address
+# was reused; before the sampler sent captures ahead of each sample and
+# again on reuse, 1-3 of a process's start-up samples were named after a
+# function compiled later at their code's address); the owner's samples
 # in FUNC go to $in_fn.
 check_child() {
 	local out=$1 label=$2 fn=$3 min=$4 rows pct others

@@ -43,7 +43,7 @@ struct obj {
 	_Alignas(16) unsigned char b[256];
 };
 
-static struct obj runtime, interp, ts[3], fr[8], code[3], str[8], tab[2];
+static struct obj runtime, interp, ts[3], fr[8], code[4], str[10], tab[2];
 
 /* ---- frames and thread states ---------------------------------------- */
 
@@ -350,6 +350,50 @@ test_namer_learn(void)
 	python_namer_free(gone);
 }
 
+/* A sample's code object can be freed and its address reused by other
+ * code before the worker names the sample: a learnt entry stands however
+ * late the lookup (the sampler captured it just before the sample), until
+ * a new capture or a forget; the sampler sees the reuse by fingerprint. */
+static void
+test_namer_trusts_learnt(void)
+{
+	struct python_code_capture cap, forget = { 0 };
+	struct python_namer *live = python_namer_new(getpid(), &L);
+	struct python_chain chain = { .n = 2 };
+	struct python_name n;
+	uint64_t fp[2], fp_then;
+	int rc;
+
+	str_ascii(&str[8], "addsitedir");
+	str_ascii(&str[9], "site.py");
+	code_set(&code[3], &str[8], &str[9], &tab[1], 20);
+	chain.frames[0].code = (uintptr_t)&code[3];
+	python_chain_fingerprints(&L, getpid(), &chain, fp);
+	fp_then = fp[0];
+	is_int((int)(fp[0] != 0 && fp[1] == 0), 1,
+	    "fingerprints: a code object's is not 0, a frame without one's is");
+	python_code_capture(&L, getpid(), (uintptr_t)&code[3], &cap);
+	python_namer_learn(live, &cap, 1);
+	/* Freed, and other code made at its address. */
+	code_set(&code[3], &str[6], &str[7], &tab[1], 7);
+	python_chain_fingerprints(&L, getpid(), &chain, fp);
+	is_int((int)(fp[0] != 0 && fp[0] != fp_then), 1,
+	    "fingerprints: other code at the address changes it");
+	rc = python_namer_lookup(live, (uintptr_t)&code[3], 0, 9, &n);
+	is_str(rc == 0 ? n.name : NULL, "addsitedir (site.py:20)",
+	    "a learnt entry stands in a later epoch: the live object is not "
+	    "the sample's");
+	forget.code = (uintptr_t)&code[3];
+	is_int(python_namer_learn(live, &forget, 9), 0, "a forget learnt");
+	rc = python_namer_lookup(live, (uintptr_t)&code[3], 0, 9, &n);
+	is_str(rc == 0 ? n.name : NULL, "short_lived (child.py:7)",
+	    "after a forget the entry is read from the process");
+	U64(&code[3], L.ob_type) = 0x7777770;
+	python_chain_fingerprints(&L, getpid(), &chain, fp);
+	is_int((int)fp[0], 0, "fingerprints: not a code object: 0");
+	python_namer_free(live);
+}
+
 /* ---- the location table ---------------------------------------------- */
 
 static void
@@ -404,6 +448,7 @@ main(void)
 	test_namer_strings(nm);
 	test_namer_reuse(nm);
 	test_namer_learn();
+	test_namer_trusts_learnt();
 	python_namer_free(nm);
 	test_linetable();
 	return done_testing();
