@@ -110,7 +110,9 @@ struct source_status {
 	bool all;		/* -a: the machine (pid 0) */
 	unsigned states, states_max;	/* -a: per-process states */
 	uint64_t evicted;	/* -a: states evicted (least recently used) */
-	uint64_t samples;
+	uint64_t samples;	/* named and in the profile */
+	uint64_t taken;		/* taken by the sampler (live: some may
+				 * not be named yet) */
 	uint64_t dropped;	/* ring full + lost upstream */
 	uint64_t unwind_failed;	/* stacks that did not reach their root */
 	uint64_t truncated;	/* stacks cut short by the stack copy */

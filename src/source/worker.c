@@ -1000,6 +1000,7 @@ worker_status(struct worker *w, struct source_status *out)
 	out->procs = st.procs_seen;
 	out->all = w->opts.all;
 	out->dropped = st.dropped + st.lost;
+	out->taken = st.samples;
 	out->threads = st.threads;
 	pthread_mutex_lock(&w->lock);
 	out->samples = w->summary.samples;

@@ -73,7 +73,7 @@ batch_header(FILE *out, const struct source_status *st)
 }
 
 /* Samples taken, none in v yet: the worker is still reading symbols and
- * debug information for the first ones. */
+ * debug information for the first ones (seconds under ASan). */
 static bool
 none_named_yet(struct source *src, const struct pview *v)
 {
@@ -81,19 +81,21 @@ none_named_yet(struct source *src, const struct pview *v)
 
 	memset(&st, 0, sizeof st);
 	src->ops->status(src->ctx, &st);
-	return st.samples > 0 && (!v || v->total == 0);
+	return (st.taken > 0 || st.samples > 0) && (!v || v->total == 0);
 }
 
 /* A live source builds views on its own clock: ask for one built now and
  * wait for it (briefly), so that a table is never a period behind or, the
- * first time, empty while samples already came in: then up to 5 s more
- * (under ASan beside a CI run the first table once had 0 of 16 samples
- * after 0.5 s). */
+ * first time (first), empty while samples already came in: then up to 5 s
+ * more (under ASan beside a CI run the first table once had 0 of 16
+ * samples after 0.5 s, and once none when the worker had not yet named
+ * any of the samples taken). */
 static struct pview *
-fresh_view(struct source *src, const struct pview_params *params)
+fresh_view(struct source *src, const struct pview_params *params, bool first)
 {
 	struct pview *old = src->ops->view(src->ctx, params), *v;
-	double now = util_now_s(), limit = now + 0.5, first = now + 5.0;
+	double now = util_now_s(), limit = now + 0.5;
+	double most = first ? now + 5.0 : limit;
 
 	if (src->ops->refresh == NULL)
 		return old;
@@ -101,7 +103,7 @@ fresh_view(struct source *src, const struct pview_params *params)
 	for (;;) {
 		v = src->ops->view(src->ctx, params);
 		now = util_now_s();
-		if ((v != old && !none_named_yet(src, v)) || now >= first ||
+		if ((v != old && !none_named_yet(src, v)) || now >= most ||
 		    (now >= limit && !none_named_yet(src, v)))
 			break;
 		if (v != old) {
@@ -184,12 +186,12 @@ batch_diff(FILE *out, struct pview *v, const struct source_status *st,
  * the reader went away, as `| head` does). */
 static int
 batch_print(struct source *src, const struct pview_params *params,
-    const struct batch_opts *o, int rows, FILE *out)
+    const struct batch_opts *o, int rows, bool first, FILE *out)
 {
 	struct source_status st;
 	struct pview *v;
 
-	v = fresh_view(src, params);
+	v = fresh_view(src, params, first);
 	memset(&st, 0, sizeof st);
 	st.exit_status = -1;
 	src->ops->status(src->ctx, &st);
@@ -231,7 +233,7 @@ batch_run(struct source *src, const struct batch_opts *opts,
 		    !(v = src->ops->view(src->ctx, &params)))
 			nap_until(util_now_s() + 0.02, sig);
 		pview_unref(v);
-		return batch_print(src, &params, opts, rows, out);
+		return batch_print(src, &params, opts, rows, true, out);
 	}
 	while (!quitting(sig)) {
 		bool last;
@@ -245,7 +247,7 @@ batch_run(struct source *src, const struct batch_opts *opts,
 		    (opts->duration_s > 0 &&
 		    util_now_s() - start >= opts->duration_s - 0.001) ||
 		    (opts->iterations > 0 && n + 1 >= opts->iterations);
-		err = batch_print(src, &params, opts, rows, out);
+		err = batch_print(src, &params, opts, rows, n == 0, out);
 		n++;
 		if (err < 0)
 			return err;

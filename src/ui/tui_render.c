@@ -173,10 +173,13 @@ render_help(struct tui *t, int y0, int h)
 static const char *
 empty_table_text(const struct tui *t, char *buf, size_t size)
 {
-	if (!t->st.samples || t->view.params.tid || t->view.params.window_s)
+	uint64_t taken = t->st.taken > t->st.samples ? t->st.taken :
+	    t->st.samples;
+
+	if (!taken || t->view.params.tid || t->view.params.window_s)
 		return NULL;
 	snprintf(buf, size, "%llu samples taken, none named yet: reading "
-	    "symbols and debug information", (unsigned long long)t->st.samples);
+	    "symbols and debug information", (unsigned long long)taken);
 	return buf;
 }
 
