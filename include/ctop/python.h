@@ -205,6 +205,15 @@ struct python_namer_stats {
 	uint64_t read_fail;
 };
 
+/* The epoch of a sample taken at time_ns, for the namer: 2^27 ns of
+ * sample time (134 ms), so a freed and reused code address is noticed
+ * within that of the samples that see it. */
+static inline uint64_t
+python_epoch(uint64_t time_ns)
+{
+	return time_ns >> 27;
+}
+
 /* Names code object code executing at instruction lasti. Entries are
  * cached by address and re-validated (one read of the code object's
  * header fields) once per epoch: pass a number that changes when the

@@ -164,19 +164,11 @@ void symbols_get_stats(const struct symbols *s, struct symbols_stats *out);
 
 /* ---- interpreter frames (interp.c) ------------------------------------ */
 
-/* The CPython layout of the process (python.h), from the sampler's probe,
- * or NULL: no Python frames (not Python, --python off, after an exec
- * until the next probe). Returns 0 or -ENOMEM. */
-int symbols_python_set(struct symbols *s, const struct python_layout *l);
-
-/* A code object the sampler captured at time_ns (python_code_capture):
- * its name is known from now on, also once the process is gone. Ignored
- * without a layout. Returns 0 or -errno. */
-int symbols_python_learn(struct symbols *s,
-    const struct python_code_capture *c, uint64_t time_ns);
-
 /* One sample's stack, built in three steps: begin with its Python chain
- * (NULL: none) and capture time; push its native pcs innermost first, as
+ * (NULL: none), the namer of its process's code objects (python.h; NULL:
+ * no Python frames; the caller owns it: a forked child's is its own while
+ * its native frames are named by the symbols it borrows) and capture
+ * time; push its native pcs innermost first, as
  * unwound; end writes the profile ids root first into out (at most cap)
  * and returns how many: each native frame's ids (function, then inlined
  * callees), with each _PyEval_EvalFrameDefault activation replaced by the
@@ -184,8 +176,8 @@ int symbols_python_learn(struct symbols *s,
  * stack; else the native stack alone, counted in the stats. A Python frame
  * is a FRAME_FUNC named "qualname (file.py:firstlineno)", its file the
  * code's co_filename and its line the line executing. */
-void symbols_stack_begin(struct symbols *s, const struct python_chain *chain,
-    uint64_t time_ns);
+void symbols_stack_begin(struct symbols *s, struct python_namer *namer,
+    const struct python_chain *chain, uint64_t time_ns);
 void symbols_stack_push(struct symbols *s, uint64_t pc, bool exact);
 size_t symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap);
 /* symbols_stack_end, writing also into locs[i] the profile's location
@@ -195,12 +187,6 @@ size_t symbols_stack_end(struct symbols *s, uint32_t *out, size_t cap);
  * profile_add_locs. */
 size_t symbols_stack_end_locs(struct symbols *s, uint32_t *out,
     uint32_t *locs, size_t cap);
-
-/* The name threading gave the thread whose Python chain c is (see
- * python_thread_name), into buf. Returns 0, or -ENOENT (none: not a
- * threading thread, no Python) or another -errno. */
-int symbols_python_thread_name(struct symbols *s, const struct python_chain *c,
-    uint64_t time_ns, char *buf, size_t size);
 
 struct symbols_python_stats {
 	uint64_t chains;	/* stacks that came with a Python chain */

@@ -58,22 +58,33 @@ child_find(struct children *c, pid_t pid)
 	return NULL;
 }
 
-/* Frees what a child owns; the children that borrowed it fall back to
- * the target's state. */
+/* Frees a child's state of its own, if it has one; the children that
+ * borrowed it fall back to the target's. Its entry stays, stateless
+ * (made again from its maps when sampled) unless it had borrowed. */
+static void
+child_release(struct children *c, size_t i)
+{
+	if (!c->v[i].own)
+		return;
+	for (size_t j = 0; j < c->n; j++)
+		if (!c->v[j].own && c->v[j].symbols == c->v[i].symbols) {
+			c->v[j].symbols = c->target_symbols;
+			c->v[j].unwinder = c->target_unwinder;
+		}
+	unwind_free(c->v[i].unwinder);
+	symbols_free(c->v[i].symbols);
+	c->v[i].symbols = NULL;
+	c->v[i].unwinder = NULL;
+	c->v[i].own = false;
+	c->n_own--;
+}
+
+/* Frees all a child has and its entry. */
 static void
 child_drop(struct children *c, size_t i)
 {
-	if (c->v[i].own) {
-		for (size_t j = 0; j < c->n; j++)
-			if (!c->v[j].own &&
-			    c->v[j].symbols == c->v[i].symbols) {
-				c->v[j].symbols = c->target_symbols;
-				c->v[j].unwinder = c->target_unwinder;
-			}
-		unwind_free(c->v[i].unwinder);
-		symbols_free(c->v[i].symbols);
-		c->n_own--;
-	}
+	child_release(c, i);
+	python_namer_free(c->v[i].namer);
 	c->v[i] = c->v[--c->n];
 }
 
@@ -123,15 +134,15 @@ own_room(struct children *c, pid_t pid)
 			old = i;
 	if (old == c->n)
 		return;
-	child_drop(c, old);
+	child_release(c, old);
 	c->evicted++;
 }
 
 /* Gives pid's entry symbols and an unwinder of its own, from its maps
- * (none when it is gone: then from the mappings told later, unless
- * need_maps). Returns the entry (an eviction may move it), or NULL. */
+ * (none when it is gone: then from the mappings told later). Returns the
+ * entry, or NULL. */
 static struct child *
-child_make_own(struct children *c, pid_t pid, bool need_maps)
+child_make_own(struct children *c, pid_t pid)
 {
 	struct symbols_opts so = c->so;
 	struct child *ch;
@@ -142,15 +153,13 @@ child_make_own(struct children *c, pid_t pid, bool need_maps)
 	own_room(c, pid);
 	if ((ch = child_find(c, pid)) == NULL)
 		return NULL;
-	so.maps_optional = !need_maps;
 	sym = symbols_new(ch->pid, &so, &cause);
 	if (sym)
 		unw = unwind_new(sym, &cause);
 	free(cause);
 	if (!unw) {
 		symbols_free(sym);
-		if (!need_maps)		/* else gone: nothing failed */
-			c->failed++;
+		c->failed++;
 		return NULL;
 	}
 	unwind_set_method(unw, c->method);
@@ -185,33 +194,33 @@ children_get(struct children *c, pid_t pid)
 	if (!ch)
 		ch = child_add(c, pid, NULL);
 	ch->used = ++c->clock;
-	if (!ch->symbols && (ch = child_make_own(c, pid, false)) == NULL) {
+	if (!ch->symbols && (ch = child_make_own(c, pid)) == NULL) {
 		children_gone(c, pid);
 		return NULL;
 	}
 	return ch;
 }
 
-static struct child *
-own(struct children *c, pid_t pid, bool need_maps)
+struct child *
+children_own(struct children *c, pid_t pid)
 {
 	struct child *ch = children_get(c, pid);
 
 	if (ch && !ch->own)
-		return child_make_own(c, pid, need_maps);
+		return child_make_own(c, pid);
 	return ch;
 }
 
 struct child *
-children_own(struct children *c, pid_t pid)
+children_python(struct children *c, pid_t pid, const struct python_layout *l)
 {
-	return own(c, pid, false);
-}
+	struct child *ch = children_get(c, pid);
 
-struct child *
-children_own_live(struct children *c, pid_t pid)
-{
-	return own(c, pid, true);
+	if (ch == NULL)
+		return NULL;
+	python_namer_free(ch->namer);
+	ch->namer = l != NULL ? python_namer_new(pid, l) : NULL;
+	return ch;
 }
 
 void
@@ -219,6 +228,10 @@ children_exec(struct children *c, pid_t pid, const char *comm)
 {
 	struct child *ch = child_find(c, pid);
 
+	if (ch != NULL) {	/* a new image: its probe comes again */
+		python_namer_free(ch->namer);
+		ch->namer = NULL;
+	}
 	if (!ch || !ch->own) {
 		if ((ch = children_own(c, pid)) != NULL)
 			ch->process_frame = children_process_frame(c->profile,

@@ -9,8 +9,9 @@
  * One found some other way (a descendant at attach) gets its own, read
  * from its maps. Freed when it exits; at most CHILDREN_MAX at once, and
  * at most max_own with state of their own (-a: the whole machine; the
- * least recently used is evicted, and counted; one sampled again later
- * reads its maps again). Worker thread only. */
+ * least recently used state is evicted, and counted; one sampled again
+ * later reads its maps again, its entry and Python namer kept). Worker
+ * thread only. */
 #ifndef CTOP_SOURCE_CHILDREN_H
 #define CTOP_SOURCE_CHILDREN_H
 
@@ -18,6 +19,7 @@
 #include <sys/types.h>
 
 #include "ctop/profile.h"
+#include "ctop/python.h"
 #include "ctop/symbols.h"
 #include "ctop/unwind.h"
 
@@ -29,6 +31,10 @@ struct child {
 	struct unwinder *unwinder;
 	bool own;			/* symbols and unwinder are its own
 					 * (else its parent's or the target's) */
+	struct python_namer *namer;	/* its code objects' names, read
+					 * from its own memory and learnt
+					 * from the sampler's captures; NULL:
+					 * not CPython (yet) */
 	uint32_t process_frame;
 	uint64_t used;			/* LRU stamp */
 };
@@ -64,10 +70,12 @@ struct child *children_get(struct children *c, pid_t pid);
 /* pid's state, its own from now on (it maps a file: its image is no
  * longer its parent's); NULL when it cannot be made. */
 struct child *children_own(struct children *c, pid_t pid);
-/* The same for what needs its live memory (a Python probe's answer):
- * NULL, and a borrowed state kept, when its maps cannot be read (gone,
- * its samples handled late). */
-struct child *children_own_live(struct children *c, pid_t pid);
+/* pid's probe answer (l: its CPython layout, NULL: not CPython): a namer
+ * of its own, whatever state it borrows (a forked child's memory is its
+ * own from the fork; one gone by now is named from the captures). NULL
+ * when pid has no entry and none can be made. */
+struct child *children_python(struct children *c, pid_t pid,
+    const struct python_layout *l);
 /* pid exec'd: its own modules, read again, and its frame's name (comm:
  * the exec's, from the record; NULL or "": read from /proc, which a
  * process gone by then no longer has). */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctop/python.h"
 #include "ctop/record.h"
 #include "ctop/symbols.h"
 #include "ctop/util.h"
@@ -62,8 +63,8 @@ struct worker {
 	uint32_t *ids;
 	uint32_t *locs;		/* each id's location (for pprof) */
 	bool symbols_failed;
-	struct rec_python py;		/* the probe's last answer */
-	bool py_pending;		/* not yet given to symbols */
+	struct python_namer *py_namer;	/* the target's code objects'
+					 * names (NULL: not CPython) */
 	struct {			/* thread names from threading: */
 		int32_t tid;		/* asked once per outermost frame */
 		uint64_t root;
@@ -214,6 +215,7 @@ worker_ensure_symbols(struct worker *w)
 struct wproc {
 	struct symbols *symbols;
 	struct unwinder *unwinder;
+	struct python_namer *namer;	/* its Python code's names, or NULL */
 	uint32_t process_frame;
 	bool target;
 };
@@ -232,7 +234,8 @@ worker_build_stack(struct worker *w, const struct wproc *pr, int n,
 		w->ids[k++] = w->incomplete_frame;
 	for (i = 0; i < (int)k; i++)	/* no code address */
 		w->locs[i] = PROFILE_NO_LOC;
-	symbols_stack_begin(pr->symbols, rec_sample_python(s), s->time_ns);
+	symbols_stack_begin(pr->symbols, pr->namer, rec_sample_python(s),
+	    s->time_ns);
 	for (i = 0; i < n; i++)
 		symbols_stack_push(pr->symbols, w->uframes[i].pc,
 		    w->uframes[i].exact);
@@ -294,62 +297,49 @@ worker_proc_of(struct worker *w, const struct rec_sample *s,
 	if (worker_is_child(w, s->pid)) {
 		if ((c = worker_child(w, s->pid)) == NULL)
 			return false;
-		*pr = (struct wproc){ c->symbols, c->unwinder,
+		*pr = (struct wproc){ c->symbols, c->unwinder, c->namer,
 		    c->process_frame, false };
 		return true;
 	}
 	if (!worker_ensure_symbols(w))
 		return false;
-	*pr = (struct wproc){ w->symbols, w->unwinder, w->process_frame,
-	    true };
+	*pr = (struct wproc){ w->symbols, w->unwinder, w->py_namer,
+	    w->process_frame, true };
 	return true;
 }
 
-/* The probe's answer (REC_PYTHON), given to symbols once they exist. */
+/* A probe's answer (REC_PYTHON): a namer for the process's code objects,
+ * the target's or a child's own (a forked child that borrows its parent's
+ * symbols has memory of its own from the fork). */
 static void
-worker_python_apply(struct worker *w)
+worker_python(struct worker *w, const struct rec_python *py)
 {
-	if (w->py_pending && w->symbols != NULL) {
-		symbols_python_set(w->symbols, w->py.status == PYTHON_OK ?
-		    &w->py.layout : NULL);
-		w->py_pending = false;
-	}
-}
+	const struct python_layout *l = py->status == PYTHON_OK ?
+	    &py->layout : NULL;
 
-/* --children: process pid's probe answer, given to its own symbols (a
- * forked child's borrowed ones are its parent's: its code objects are
- * read from its own memory). */
-static void
-worker_child_python(struct worker *w, const struct rec_python *py)
-{
-	struct child *c;
-
-	if (!worker_children(w) ||
-	    (c = children_own_live(&w->children, py->pid)) == NULL)
+	if (worker_is_child(w, py->pid)) {
+		if (worker_children(w))
+			children_python(&w->children, py->pid, l);
 		return;
-	symbols_python_set(c->symbols, py->status == PYTHON_OK ?
-	    &py->layout : NULL);
+	}
+	python_namer_free(w->py_namer);
+	w->py_namer = l != NULL ? python_namer_new(w->opts.pid, l) : NULL;
 }
 
 /* A code object the sampler captured (REC_PY_CODE), learnt by the namer
- * of its process: the target's, or a child's own (a borrowed state's
- * namer reads another process). */
+ * of its process. */
 static void
 worker_python_code(struct worker *w, const struct rec_py_code *r)
 {
+	struct python_namer *n = w->py_namer;
 	struct child *c;
 
-	if (worker_is_child(w, r->pid)) {
-		if (worker_children(w) &&
-		    (c = children_get(&w->children, r->pid)) != NULL &&
-		    c->own)
-			symbols_python_learn(c->symbols, &r->cap, r->time_ns);
-		return;
-	}
-	if (w->py_pending)
-		worker_python_apply(w);
-	if (w->symbols != NULL)
-		symbols_python_learn(w->symbols, &r->cap, r->time_ns);
+	if (worker_is_child(w, r->pid))
+		n = worker_children(w) &&
+		    (c = children_get(&w->children, r->pid)) != NULL ?
+		    c->namer : NULL;
+	if (n != NULL)
+		python_namer_learn(n, &r->cap, python_epoch(r->time_ns));
 }
 
 /* The Python figures of the summary, what naming sample s added to the
@@ -374,20 +364,20 @@ worker_python_summary(struct worker *w, const struct rec_sample *s,
  * its thread's name (the T key), asked again only when the thread's
  * outermost frame changes (a new thread with a reused tid). */
 static void
-worker_python_thread_name(struct worker *w, struct symbols *sym,
+worker_python_thread_name(struct worker *w, struct python_namer *namer,
     const struct rec_sample *s)
 {
 	const struct python_chain *c = rec_sample_python(s);
 	size_t slot = (uint32_t)s->tid % WORKER_PYNAME_SLOTS;
 	char name[64];
 
-	if (c == NULL || c->n == 0 || s->tid == w->opts.pid ||
-	    s->tid == s->pid ||
+	if (namer == NULL || c == NULL || c->n == 0 ||
+	    s->tid == w->opts.pid || s->tid == s->pid ||
 	    (w->pyname[slot].tid == s->tid && w->pyname[slot].root == c->root))
 		return;
 	w->pyname[slot].tid = s->tid;
 	w->pyname[slot].root = c->root;
-	if (symbols_python_thread_name(sym, c, s->time_ns, name,
+	if (python_thread_name(namer, c, python_epoch(s->time_ns), name,
 	    sizeof name) == 0 && name[0] != '\0')
 		profile_set_thread_name(w->profile, s->tid, name);
 }
@@ -466,15 +456,13 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	worker_note_reach(w, &pr, s, end);
 	if (n <= 0)
 		return;
-	if (pr.target && w->py_pending)
-		worker_python_apply(w);
 	symbols_python_stats(pr.symbols, &py_before);
 	k = worker_build_stack(w, &pr, n, end, s);
 	symbols_python_stats(pr.symbols, &py_after);
 	if (profile_add_locs(w->profile, s->tid, s->time_ns, w->ids, w->locs,
 	    k, s->weight ? s->weight : 1) < 0)
 		return;
-	worker_python_thread_name(w, pr.symbols, s);
+	worker_python_thread_name(w, pr.namer, s);
 	pthread_mutex_lock(&w->lock);
 	if (w->opts.all)
 		worker_all_summary(w, pr.process_frame);
@@ -493,6 +481,9 @@ worker_handle_exec(struct worker *w)
 	}
 	if (w->unwinder != NULL)
 		unwind_flush(w->unwinder);
+	/* Python frames wait for the new image's probe. */
+	python_namer_free(w->py_namer);
+	w->py_namer = NULL;
 	read_comm(w->opts.pid, w->comm, sizeof w->comm);
 	w->process_frame = worker_process_frame(w);
 	/* The thread that exec'd is the process's only one now, and has the
@@ -598,14 +589,8 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 			worker_python_code(w, data);
 		break;
 	case REC_PYTHON:
-		if (len >= sizeof w->py && worker_is_child(w,
-		    ((const struct rec_python *)data)->pid))
-			worker_child_python(w, data);
-		else if (len >= sizeof w->py) {
-			memcpy(&w->py, data, sizeof w->py);
-			w->py_pending = true;
-			worker_python_apply(w);
-		}
+		if (len >= sizeof(struct rec_python))
+			worker_python(w, data);
 		break;
 	case REC_MAPS_CHANGED:
 		if (len >= sizeof *t && worker_is_child(w, t->pid))
@@ -896,6 +881,7 @@ worker_free(struct worker *w)
 	if (w->children_ready)
 		children_fini(&w->children);
 	symbols_shared_free(w->shared);
+	python_namer_free(w->py_namer);
 	unwind_free(w->unwinder);
 	symbols_free(w->symbols);
 	profile_free(w->profile);

@@ -19,15 +19,10 @@
 #include "internal.h"
 
 #define EVAL_NAME "_PyEval_EvalFrameDefault"
-/* The namer re-checks a cached code object once per epoch: 2^27 ns of
- * sample time (134 ms), so a freed and reused code address is noticed
- * within that of the samples that see it. */
-#define EPOCH_SHIFT 27
-
 enum { EVAL_UNKNOWN, EVAL_NO, EVAL_YES };
 
 struct symbols__interp {
-	struct python_namer *namer;		/* NULL: no Python */
+	struct python_namer *namer;		/* this stack's; NULL: none */
 	/* The stack being built: native pcs innermost first. */
 	uint64_t *pcs;
 	bool *exact;
@@ -64,7 +59,6 @@ symbols__interp_free(struct symbols *s)
 
 	if (in == NULL)
 		return;
-	python_namer_free(in->namer);
 	free(in->pcs);
 	free(in->exact);
 	free(in->first);
@@ -78,43 +72,18 @@ symbols__interp_free(struct symbols *s)
 	s->interp = NULL;
 }
 
-int
-symbols_python_set(struct symbols *s, const struct python_layout *l)
-{
-	struct symbols__interp *in = interp(s);
-
-	if (in == NULL)
-		return -ENOMEM;
-	python_namer_free(in->namer);
-	in->namer = NULL;
-	if (l == NULL)
-		return 0;
-	in->namer = python_namer_new(s->pid, l);
-	return in->namer ? 0 : -ENOMEM;
-}
-
-int
-symbols_python_learn(struct symbols *s, const struct python_code_capture *c,
-    uint64_t time_ns)
-{
-	struct symbols__interp *in = s->interp;
-
-	if (in == NULL || in->namer == NULL)
-		return 0;
-	return python_namer_learn(in->namer, c, time_ns >> EPOCH_SHIFT);
-}
-
 void
-symbols_stack_begin(struct symbols *s, const struct python_chain *chain,
-    uint64_t time_ns)
+symbols_stack_begin(struct symbols *s, struct python_namer *namer,
+    const struct python_chain *chain, uint64_t time_ns)
 {
 	struct symbols__interp *in = interp(s);
 
 	if (in == NULL)
 		return;
 	in->n = 0;
-	in->chain = in->namer != NULL ? chain : NULL;
-	in->epoch = time_ns >> EPOCH_SHIFT;
+	in->namer = namer;
+	in->chain = namer != NULL ? chain : NULL;
+	in->epoch = python_epoch(time_ns);
 }
 
 void
@@ -204,18 +173,6 @@ name_native(struct symbols *s, struct symbols__interp *in)
 		k += n;
 	}
 	return evals;
-}
-
-int
-symbols_python_thread_name(struct symbols *s, const struct python_chain *c,
-    uint64_t time_ns, char *buf, size_t size)
-{
-	struct symbols__interp *in = s->interp;
-
-	if (in == NULL || in->namer == NULL || c == NULL)
-		return -ENOENT;
-	return python_thread_name(in->namer, c, time_ns >> EPOCH_SHIFT, buf,
-	    size);
 }
 
 /* The frame id of Python frame i of the chain; PROFILE_NO_FRAME when the

@@ -1060,8 +1060,6 @@ symbols_reset(struct symbols *s)
 	s->n_anon_exec = 0;
 	symbols__cache_free(s);
 	symbols__intern_free(s);
-	/* Python frames wait for the new image's probe. */
-	symbols_python_set(s, NULL);
 	s->generation++;
 }
 
