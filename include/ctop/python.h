@@ -216,12 +216,11 @@ python_epoch(uint64_t time_ns)
 
 /* Names code object code executing at instruction lasti. Entries are
  * cached by address and re-validated (one read of the code object's
- * header fields) once per epoch: pass a number that changes when the
- * caller wants freed-and-reused code objects noticed again (e.g. each
- * batch of samples); a learnt entry is not re-read. The strings stay valid until the next lookup of the
- * same code address or python_namer_free. Returns 0, -EFAULT (the object
- * could not be read or is not a code object) or -ENOMEM.
- * Thread: the worker. */
+ * header fields) once per epoch (python_epoch of the sample's time); a
+ * learnt entry is not re-read. The strings stay valid until the next
+ * lookup of the same code address or python_namer_free. Returns 0,
+ * -EFAULT (the object could not be read or is not a code object) or
+ * -ENOMEM. Thread: the worker. */
 int python_namer_lookup(struct python_namer *n, uint64_t code,
     int32_t lasti, uint64_t epoch, struct python_name *out);
 

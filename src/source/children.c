@@ -58,9 +58,9 @@ child_find(struct children *c, pid_t pid)
 	return NULL;
 }
 
-/* Frees a child's state of its own, if it has one; the children that
- * borrowed it fall back to the target's. Its entry stays, stateless
- * (made again from its maps when sampled) unless it had borrowed. */
+/* Frees a child's state of its own, if it has one: its entry stays,
+ * stateless (made again from its maps when next sampled), and the
+ * children that borrowed the state fall back to the target's. */
 static void
 child_release(struct children *c, size_t i)
 {

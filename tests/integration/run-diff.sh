@@ -137,8 +137,11 @@ else
 		diag "$f: total $a% -> $b% ($d points); by awk $fa% -> $fb%"
 		# a: the slow run's share, a cost ratio (stat() against the
 		# formatting), 6-15% for log_debug on one machine in one day.
-		awk -v a="$a" -v b="$b" -v d="$d" 'BEGIN {
-			exit !(a >= 3 && b <= 1 && d <= 1.5 - a && (a - b - -d) ^ 2 < 0.03) }'
+		# About 0: at most a tenth of a, or 1 point (the fixed demo
+		# still calls log_debug, which returns at once: 1.2% of 339
+		# samples once in five quiet runs).
+		awk -v a="$a" -v b="$b" -v d="$d" 'BEGIN { m = a / 10 > 1 ? a / 10 : 1
+			exit !(a >= 3 && b <= m && d <= m - a + 0.1 && (a - b - -d) ^ 2 < 0.03) }'
 		ok $? "$f shrinks to about 0 against the fix ($a% -> $b%, $d)"
 		within "$a" "$fa" 0.15 && within "$b" "$fb" 0.15
 		ok $? "$f: the shares are the folded files' ($fa%, $fb%)"
