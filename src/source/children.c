@@ -138,22 +138,19 @@ own_room(struct children *c, pid_t pid)
 	c->evicted++;
 }
 
-/* Gives pid's entry symbols and an unwinder of its own, from its maps
- * (none when it is gone: then from the mappings told later). Returns the
- * entry, or NULL. */
+/* Gives entry ch symbols and an unwinder of its own, from its maps (none
+ * when it is gone: then from the mappings told later); an eviction to
+ * make room releases another's state and moves no entry. Returns ch, or
+ * NULL. */
 static struct child *
-child_make_own(struct children *c, pid_t pid)
+child_make_own(struct children *c, struct child *ch)
 {
-	struct symbols_opts so = c->so;
-	struct child *ch;
 	struct unwinder *unw = NULL;
 	struct symbols *sym;
 	char *cause = NULL;
 
-	own_room(c, pid);
-	if ((ch = child_find(c, pid)) == NULL)
-		return NULL;
-	sym = symbols_new(ch->pid, &so, &cause);
+	own_room(c, ch->pid);
+	sym = symbols_new(ch->pid, &c->so, &cause);
 	if (sym)
 		unw = unwind_new(sym, &cause);
 	free(cause);
@@ -194,7 +191,7 @@ children_get(struct children *c, pid_t pid)
 	if (!ch)
 		ch = child_add(c, pid, NULL);
 	ch->used = ++c->clock;
-	if (!ch->symbols && (ch = child_make_own(c, pid)) == NULL) {
+	if (!ch->symbols && child_make_own(c, ch) == NULL) {
 		children_gone(c, pid);
 		return NULL;
 	}
@@ -207,7 +204,7 @@ children_own(struct children *c, pid_t pid)
 	struct child *ch = children_get(c, pid);
 
 	if (ch && !ch->own)
-		return child_make_own(c, pid);
+		return child_make_own(c, ch);
 	return ch;
 }
 
