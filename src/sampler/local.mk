@@ -33,8 +33,8 @@ check_PROGRAMS += \
 	tests/targets/spin \
 	tests/targets/threadchurn
 tests_targets_forkchurn_SOURCES = tests/targets/forkchurn.c
-tests_targets_forkchurn_CFLAGS = -O2 -g
-tests_targets_forkchurn_LDFLAGS =
+tests_targets_forkchurn_CFLAGS = -O2 -g -pthread
+tests_targets_forkchurn_LDFLAGS = -pthread
 tests_targets_forklat_SOURCES = tests/targets/forklat.c
 tests_targets_forklat_CFLAGS = -O2 -g
 tests_targets_forklat_LDFLAGS =

@@ -130,6 +130,25 @@ procs=$(awk '{ split($0, f, ";"); p[f[1]] = 1 } END { print length(p) }' "$WORKD
 [ "$cb" -ge 20 ] && [ "$procs" -ge 20 ]
 ok $? "children named: $cb samples in child_burst, $procs process frames"
 
+# 4b. At 99 Hz the parent's own samples follow its CPU time while it forks
+# 500 times a second, running less than the 10 ms period between forks
+# (the kernel lost most of them, uncounted, while each child's events
+# were a copy of the parent's: 9 of 71 due). Kernel time is the fork's.
+if [ "$(id -u)" = 0 ] || [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -le 1 ]; then
+	"$CTOP" --children -F 99 -o "$WORKDIR/churn99.folded" -- \
+		"$TARGETS/forkchurn" 500 3 >"$WORKDIR/churn99.out" 2>"$WORKDIR/err"
+	pid=$(sed -n 's/^pid //p' "$WORKDIR/churn99.out")
+	ms=$(sed -n 's/^main_ms //p' "$WORKDIR/churn99.out")
+	got=$(awk -v p="${pid:-x}" '{ split($0, f, ";"); split(f[1], g, " ")
+		if (g[1] == p) n += $NF } END { print n + 0 }' "$WORKDIR/churn99.folded")
+	due=$(( ${ms:-0} * 99 / 1000 ))
+	[ "$due" -ge 20 ] && [ "$got" -ge $((due * 85 / 100)) ] &&
+		[ "$got" -le $((due * 110 / 100 + 3)) ]
+	ok $? "forkchurn at 99 Hz: the parent has $got samples, its ${ms:-?} ms of CPU make $due (85-110%)"
+else
+	skip "forkchurn's parent at 99 Hz" "its forks are kernel time, not visible here"
+fi
+
 # 5. The live view: the header counts the processes, P zooms into each
 # in turn (the one with most samples first), then shows all again; at
 # 80x24 with TERM=vt100 LANG=C.

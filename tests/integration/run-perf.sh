@@ -129,6 +129,20 @@ bad=$(dlchurn_bad "$WORKDIR/churn.folded" | head -2)
 [ "$u" = 0 ] && [ -z "$bad" ]
 ok $? "dlopen churn: $u samples [unknown], no hot function cut loose${bad:+ (bad: $bad)}"
 
+# A thread that starts a short thread and joins it, with 4 ms of its own
+# CPU between two, at 99 Hz: its own samples follow its CPU time (the
+# kernel lost about half of them, uncounted, while a new thread's events
+# were a copy of its creator's: 29-33 of 59-75 due). Its samples are
+# those under main().
+"$CTOP" --backend perf -F 99 -o "$WORKDIR/tchurn.folded" -- \
+	"$TARGETS/forkchurn" 250 3 thread >"$WORKDIR/tchurn.out" 2>"$WORKDIR/tchurn.err"
+ms=$(sed -n 's/^main_ms //p' "$WORKDIR/tchurn.out")
+got=$(awk '/;main;|;main$/ { n += $NF } END { print n + 0 }' "$WORKDIR/tchurn.folded")
+due=$(( ${ms:-0} * 99 / 1000 ))
+[ "$due" -ge 20 ] && [ "$got" -ge $((due * 85 / 100)) ] &&
+	[ "$got" -le $((due * 110 / 100 + 3)) ]
+ok $? "thread churn at 99 Hz: the main thread has $got samples, its ${ms:-?} ms of CPU make $due (85-110%)"
+
 # Kernel frames: root sees them, named from /proc/kallsyms.
 if [ "$(id -u)" = 0 ] || [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -le 1 ]; then
 	"$CTOP" --backend perf -F 499 --duration 1 -o "$WORKDIR/kern.folded" -- \
