@@ -87,6 +87,9 @@ struct source_summary {
 	unsigned procs;
 	unsigned states, states_max;
 	uint64_t states_made, evicted;
+	/* -a: debug files decompressed once for every state, how often a
+	 * state used one again, their bytes (symbols_debug_stats). */
+	uint64_t debug_files, debug_reused, debug_bytes;
 	/* Walks of stack copies: how many, the copies' bytes in all, and
 	 * the median of how deep they read (unwind_last_reach; the top of
 	 * a 256-byte step). */

@@ -41,6 +41,16 @@ struct symbols_shared *symbols_shared_new(struct profile *p,
     bool shares_code);
 void symbols_shared_free(struct symbols_shared *sh);
 
+/* Separate debug files with compressed sections (Debian's -dbg and
+ * -dbgsym) are decompressed once for all the processes that share sh:
+ * how many (files), how often a later process's symbols used a copy
+ * (reused), and the memory the copies hold (bytes). */
+struct symbols_debug_stats {
+	uint64_t files, reused, bytes;
+};
+void symbols_shared_debug_stats(const struct symbols_shared *sh,
+    struct symbols_debug_stats *out);
+
 /* Frames one pc may expand to (inlined callees and their function). */
 #define SYMBOLS_MAX_INLINE 64
 

@@ -579,7 +579,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
-	char taken[96] = "", budget[512] = "", procs[160] = "", stk[224];
+	char taken[96] = "", budget[512] = "", procs[256] = "", stk[224];
 	double secs;
 	int i;
 
@@ -604,10 +604,15 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	 * taken than the count says, and the noise is theirs. */
 	if (ws.states_max > 0)
 		snprintf(procs, sizeof procs, ", %u processes sampled, %u born; "
-		    "states: %u held of at most %u, %llu made, %llu evicted",
+		    "states: %u held of at most %u, %llu made, %llu evicted; "
+		    "%llu debug files decompressed once (%.1f MiB), used "
+		    "again %llu times",
 		    ws.procs, st.procs_seen, ws.states, ws.states_max,
 		    (unsigned long long)ws.states_made,
-		    (unsigned long long)ws.evicted);
+		    (unsigned long long)ws.evicted,
+		    (unsigned long long)ws.debug_files,
+		    ws.debug_bytes / 1048576.0,
+		    (unsigned long long)ws.debug_reused);
 	else if (st.procs_seen > 0)
 		snprintf(procs, sizeof procs, ", %u more processes",
 		    st.procs_seen);

@@ -407,12 +407,18 @@ worker_all_summary(struct worker *w, uint32_t process_frame)
 static void
 worker_all_states(struct worker *w)
 {
+	struct symbols_debug_stats d;
+
 	if (!w->opts.all || !w->children_ready)
 		return;
 	w->summary.states = (unsigned)w->children.n_own;
 	w->summary.states_max = (unsigned)w->children.max_own;
 	w->summary.states_made = w->children.made;
 	w->summary.evicted = w->children.evicted;
+	symbols_shared_debug_stats(w->shared, &d);
+	w->summary.debug_files = d.files;
+	w->summary.debug_reused = d.reused;
+	w->summary.debug_bytes = d.bytes;
 }
 
 /* --stack-size auto: how deep the walk read into the copy, for the

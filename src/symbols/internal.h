@@ -46,6 +46,26 @@ struct symbols__anon {
 	uint64_t twin_lo;	/* where the module maps those bytes */
 };
 
+/* Separate debug files kept decompressed for every process's symbols
+ * (debugcache.c). */
+struct symbols__debug_cache;
+struct symbols__debug_cache *symbols__debug_cache_new(void);
+void symbols__debug_cache_free(struct symbols__debug_cache *c);
+/* A descriptor of the decompressed copy of the debug file of the module
+ * with build id id (len bytes), and its path in *name (malloc'd), or -1:
+ * none kept (c may be NULL). */
+int symbols__debug_copy_find(struct symbols__debug_cache *c,
+    const unsigned char *id, int len, char **name);
+/* fd (at path name) is the debug file of the module with build id id: a
+ * decompressed copy of it is kept when it has compressed sections. fd
+ * stays the caller's. */
+void symbols__debug_copy_add(struct symbols__debug_cache *c,
+    const unsigned char *id, int len, int fd, const char *name);
+void symbols__debug_cache_stats(const struct symbols__debug_cache *c,
+    uint64_t *made, uint64_t *reused, uint64_t *bytes);
+/* The shared debug cache of sh. */
+struct symbols__debug_cache *symbols__shared_debug(struct symbols_shared *sh);
+
 /* One ELF object mapped into the target (every mapping of one file). */
 struct symbols__mod {
 	uint64_t lo, hi;	/* reported range: first start to last end */

@@ -1,5 +1,6 @@
 # symbols module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
+	src/symbols/debugcache.c \
 	src/symbols/debuginfod.c \
 	src/symbols/fde.c \
 	src/symbols/intern.c \
@@ -19,7 +20,8 @@ tests_unit_test_symbols_SOURCES = tests/unit/test-symbols.c \
 	tests/unit/capture.c tests/unit/capture.h
 tests_unit_test_symbols_LDADD = $(CTOP_LIBS) -ldl
 EXTRA_tests_unit_test_symbols_DEPENDENCIES = tests/targets/chain-stripped \
-	tests/targets/chain-nosym tests/targets/libdlhot.so
+	tests/targets/chain-zstripped tests/targets/chain-nosym \
+	tests/targets/libdlhot.so
 UNIT_TESTS += tests/unit/test-symbols
 
 # A C++ target for demangling (no sanitizer flags, see src/unwind/local.mk).
@@ -43,6 +45,21 @@ tests/targets/chain-stripped: tests/targets/chain$(EXEEXT)
 	mv $@.tmp $@
 CLEANFILES += tests/targets/chain-stripped \
 	tests/targets/.debug/chain-stripped.debug
+
+# The same with its debug file's sections zlib-compressed, as Debian's
+# -dbg and -dbgsym files are.
+tests/targets/chain-zstripped: tests/targets/chain$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) tests/targets/.debug && \
+	$(TARGET_OBJCOPY) --only-keep-debug --compress-debug-sections=zlib \
+		tests/targets/chain$(EXEEXT) \
+		tests/targets/.debug/chain-zstripped.debug && \
+	$(TARGET_STRIP) --strip-all -o $@.tmp tests/targets/chain$(EXEEXT) && \
+	$(TARGET_OBJCOPY) \
+		--add-gnu-debuglink=tests/targets/.debug/chain-zstripped.debug \
+		$@.tmp && \
+	mv $@.tmp $@
+CLEANFILES += tests/targets/chain-zstripped \
+	tests/targets/.debug/chain-zstripped.debug
 
 # A stripped copy of chain with no symbols anywhere: its functions can be
 # told apart only by their .eh_frame entries.

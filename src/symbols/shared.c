@@ -27,6 +27,7 @@ struct shared_slot {
 
 struct symbols_shared {
 	struct kallsyms *ks;
+	struct symbols__debug_cache *debug;
 	struct profile *profile;
 	bool shares_code;
 	struct shared_slot *tab;
@@ -45,12 +46,13 @@ symbols_shared_new(struct profile *p, bool shares_code)
 	sh->profile = p;
 	sh->shares_code = shares_code;
 	sh->ks = kallsyms_new();
+	sh->debug = symbols__debug_cache_new();
 	if (shares_code) {
 		sh->tab = calloc(SHARED_SLOTS, sizeof *sh->tab);
 		sh->ids = malloc(SHARED_IDS * sizeof *sh->ids);
 		sh->lines = malloc(SHARED_IDS * sizeof *sh->lines);
 	}
-	if (sh->ks == NULL || (shares_code && (sh->tab == NULL ||
+	if (sh->ks == NULL || sh->debug == NULL || (shares_code && (sh->tab == NULL ||
 	    sh->ids == NULL || sh->lines == NULL))) {
 		symbols_shared_free(sh);
 		return NULL;
@@ -64,6 +66,7 @@ symbols_shared_free(struct symbols_shared *sh)
 	if (sh == NULL)
 		return;
 	kallsyms_free(sh->ks);
+	symbols__debug_cache_free(sh->debug);
 	free(sh->tab);
 	free(sh->ids);
 	free(sh->lines);
@@ -74,6 +77,20 @@ struct kallsyms *
 symbols__shared_kallsyms(struct symbols_shared *sh)
 {
 	return sh->ks;
+}
+
+struct symbols__debug_cache *
+symbols__shared_debug(struct symbols_shared *sh)
+{
+	return sh->debug;
+}
+
+void
+symbols_shared_debug_stats(const struct symbols_shared *sh,
+    struct symbols_debug_stats *out)
+{
+	symbols__debug_cache_stats(sh ? sh->debug : NULL, &out->files,
+	    &out->reused, &out->bytes);
 }
 
 static size_t

@@ -99,6 +99,32 @@ symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	return fd;
 }
 
+/* Dwfl_Callbacks.find_debuginfo: for the symbols of many processes, the
+ * decompressed copy of the module's debug file that they all share
+ * (debugcache.c), made from what the standard search found the first
+ * time. */
+static int
+symbols_find_debuginfo(Dwfl_Module *mod, void **userdata,
+    const char *modname, Dwarf_Addr base, const char *file_name,
+    const char *debuglink_file, GElf_Word debuglink_crc,
+    char **debuginfo_file_name)
+{
+	struct symbols__mod *m = *userdata;
+	struct symbols__debug_cache *c = m && m->owner->opts.shared ?
+	    symbols__shared_debug(m->owner->opts.shared) : NULL;
+	const unsigned char *id = NULL;
+	GElf_Addr id_vaddr;
+	int id_len = c ? dwfl_module_build_id(mod, &id, &id_vaddr) : 0;
+	int fd = symbols__debug_copy_find(c, id, id_len, debuginfo_file_name);
+
+	if (fd >= 0)
+		return fd;
+	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base,
+	    file_name, debuglink_file, debuglink_crc, debuginfo_file_name);
+	symbols__debug_copy_add(c, id, id_len, fd, *debuginfo_file_name);
+	return fd;
+}
+
 /* ------------------------------------------------------------------------
  * Reading /proc/PID/maps
  * ------------------------------------------------------------------------ */
@@ -995,7 +1021,7 @@ symbols_new(pid_t pid, const struct symbols_opts *opts, char **cause)
 	/* debuginfod is governed by DEBUGINFOD_URLS, which the cli unsets
 	 * unless --debuginfod; nothing here sets it. */
 	s->callbacks.find_elf = symbols_find_elf;
-	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->callbacks.find_debuginfo = symbols_find_debuginfo;
 	s->callbacks.debuginfo_path = &s->debuginfo_path;
 	s->dwfl = dwfl_new(s);
 	if (!s->dwfl) {

@@ -415,6 +415,59 @@ test_target_leaf(const char *target, const char *want, const char *what)
 	symbols_free(s);
 }
 
+/* Two processes of a binary whose debug file is compressed (as Debian's
+ * are), named through one symbols_shared: the first makes the file's
+ * decompressed copy, the second uses it, and both name the leaf with
+ * its line from that DWARF. */
+static void
+test_debug_copy(void)
+{
+	char *argv[] = { (char *)capture_target("chain-zstripped"), NULL };
+	struct profile *p = profile_new(NULL);
+	struct symbols_shared *sh = p ? symbols_shared_new(p, false) : NULL;
+	struct symbols_opts so = { .profile = p, .shared = sh };
+	struct symbols_debug_stats st;
+	uint32_t lines[2] = { 0, 0 };
+
+	for (int run = 0; sh && run < 2; run++) {
+		struct rec_sample *smp[NSAMPLES];
+		struct capture c;
+		struct symbols *s;
+		int n;
+
+		if (capture_start(&c, argv) < 0) {
+			ok(0, "debug copy: start chain-zstripped");
+			break;
+		}
+		s = symbols_new(c.pid, &so, NULL);
+		n = capture_samples(&c, 4096, smp, NSAMPLES);
+		capture_stop(&c);
+		for (int i = 0; s && i < n; i++) {
+			struct frame f[8];
+			int k = symbols_resolve(s, smp[i]->regs[CTOP_REG_RIP],
+			    true, f, 8);
+
+			if (lines[run] == 0 && k > 0 &&
+			    strcmp(f[k - 1].name, "spin") == 0 &&
+			    has_suffix(f[k - 1].file, "chain.c"))
+				lines[run] = f[k - 1].line;
+		}
+		for (int i = 0; i < n; i++)
+			free(smp[i]);
+		symbols_free(s);
+	}
+	symbols_shared_debug_stats(sh, &st);
+	ok(lines[0] > 0 && lines[1] > 0, "debug copy: spin named with its "
+	    "line from the compressed debug file in both processes (%u, %u)",
+	    lines[0], lines[1]);
+	ok(st.files == 1 && st.reused >= 1 && st.bytes > 0, "debug copy: "
+	    "decompressed once (%" PRIu64 " files, %" PRIu64 " bytes), used "
+	    "again by the second process (%" PRIu64 " times)", st.files,
+	    st.bytes, st.reused);
+	symbols_shared_free(sh);
+	profile_free(p);
+}
+
 static double
 now_us(void)
 {
@@ -503,6 +556,7 @@ main(void)
 	}
 	test_target_leaf("chain-stripped", "spin",
 	    "stripped binary + .gnu_debuglink");
+	test_debug_copy();
 	test_target_leaf("cxxtmpl", "ns::Worker<int>::run()",
 	    "C++ template demangled");
 	return done_testing();
