@@ -14,7 +14,6 @@
  * decompressed in place, the file laid out again. */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdlib.h>

@@ -52,8 +52,8 @@ symbols_shared_new(struct profile *p, bool shares_code)
 		sh->ids = malloc(SHARED_IDS * sizeof *sh->ids);
 		sh->lines = malloc(SHARED_IDS * sizeof *sh->lines);
 	}
-	if (sh->ks == NULL || sh->debug == NULL || (shares_code && (sh->tab == NULL ||
-	    sh->ids == NULL || sh->lines == NULL))) {
+	if (sh->ks == NULL || sh->debug == NULL || (shares_code &&
+	    (sh->tab == NULL || sh->ids == NULL || sh->lines == NULL))) {
 		symbols_shared_free(sh);
 		return NULL;
 	}
