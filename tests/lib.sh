@@ -178,6 +178,15 @@ share_tol() {
 		t = 400 * sqrt(p * (1 - p) / (n > 0 ? n : 1)); printf "%.1f", (t < m ? m : t) }'
 }
 
+# cpu_due MS HZ: the samples MS ms of CPU time make at HZ (0 without MS).
+cpu_due() { echo $(( ${1:-0} * $2 / 1000 )); }
+# follows_due GOT DUE MIN LO [HI]: DUE is at least MIN, and GOT at least
+# LO% of it and, with HI, at most HI% of it + 3.
+follows_due() {
+	[ "$2" -ge "$3" ] && [ "$1" -ge $(($2 * $4 / 100)) ] &&
+		{ [ -z "${5:-}" ] || [ "$1" -le $(($2 * $5 / 100 + 3)) ]; }
+}
+
 # within A B TOL: |A - B| <= TOL (floating point).
 # samples_taken ERR COUNT: the samples a recording took, from ctop-prof's
 # summary in ERR ("N taken, weighed by CPU time": ptrace weighs a sample

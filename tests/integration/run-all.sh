@@ -139,8 +139,8 @@ rc=$?
 h=$(func_samples "$WORKDIR/late.folded" "$lp" spin_hot)
 # Due: its CPU time at HZ (a loaded machine gives it less than 1 s).
 ms=$(sed -n 's/^cpu_ms //p' "$WORKDIR/late.out")
-due=$(( ${ms:-0} * HZ / 1000 ))
-[ "$rc" = 0 ] && [ "$due" -ge 10 ] && [ "$h" -ge $((due * 80 / 100)) ]
+due=$(cpu_due "$ms" "$HZ")
+[ "$rc" = 0 ] && follows_due "$h" "$due" 10 80
 ok $? "spin started 1 s in, gone after 1 s: frame '$lp spin', spin_hot in $h samples (its ${ms:-?} ms of CPU make $due; >= 80%)" ||
 	grep "^$lp " "$WORKDIR/late.folded" | head -3
 

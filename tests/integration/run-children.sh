@@ -141,9 +141,8 @@ if [ "$(id -u)" = 0 ] || [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -le 1 ]
 	ms=$(sed -n 's/^main_ms //p' "$WORKDIR/churn99.out")
 	got=$(awk -v p="${pid:-x}" '{ split($0, f, ";"); split(f[1], g, " ")
 		if (g[1] == p) n += $NF } END { print n + 0 }' "$WORKDIR/churn99.folded")
-	due=$(( ${ms:-0} * 99 / 1000 ))
-	[ "$due" -ge 20 ] && [ "$got" -ge $((due * 85 / 100)) ] &&
-		[ "$got" -le $((due * 110 / 100 + 3)) ]
+	due=$(cpu_due "$ms" 99)
+	follows_due "$got" "$due" 20 85 110
 	ok $? "forkchurn at 99 Hz: the parent has $got samples, its ${ms:-?} ms of CPU make $due (85-110%)"
 else
 	skip "forkchurn's parent at 99 Hz" "its forks are kernel time, not visible here"

@@ -138,9 +138,8 @@ ok $? "dlopen churn: $u samples [unknown], no hot function cut loose${bad:+ (bad
 	"$TARGETS/forkchurn" 250 3 thread >"$WORKDIR/tchurn.out" 2>"$WORKDIR/tchurn.err"
 ms=$(sed -n 's/^main_ms //p' "$WORKDIR/tchurn.out")
 got=$(awk '/;main;|;main$/ { n += $NF } END { print n + 0 }' "$WORKDIR/tchurn.folded")
-due=$(( ${ms:-0} * 99 / 1000 ))
-[ "$due" -ge 20 ] && [ "$got" -ge $((due * 85 / 100)) ] &&
-	[ "$got" -le $((due * 110 / 100 + 3)) ]
+due=$(cpu_due "$ms" 99)
+follows_due "$got" "$due" 20 85 110
 ok $? "thread churn at 99 Hz: the main thread has $got samples, its ${ms:-?} ms of CPU make $due (85-110%)"
 
 # Kernel frames: root sees them, named from /proc/kallsyms.

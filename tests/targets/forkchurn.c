@@ -54,12 +54,13 @@ child_burst(void)
 
 static double tick_cpu;	/* the parent's CPU time in parent_tick() */
 
+/* Spins until the clock reads until and cpu s of CPU time have passed. */
 static void __attribute__((noinline, noclone))
-parent_tick(double until)
+parent_tick(double until, double cpu)
 {
 	double from = cpu_now();
 
-	while (wall_now() < until)
+	while (wall_now() < until || cpu_now() < from + cpu)
 		for (int i = 0; i < 1000; i++)
 			sink += (unsigned long)i * 3;
 	tick_cpu += cpu_now() - from;
@@ -86,18 +87,6 @@ fork_child(void)
 	return c > 0;
 }
 
-/* Spins for secs of the thread's CPU time. */
-static void __attribute__((noinline, noclone))
-parent_work(double secs)
-{
-	double from = cpu_now();
-
-	while (cpu_now() < from + secs)
-		for (int i = 0; i < 1000; i++)
-			sink += (unsigned long)i * 3;
-	tick_cpu += cpu_now() - from;
-}
-
 static void
 thread_churn(int rate, double secs, long *started)
 {
@@ -108,7 +97,7 @@ thread_churn(int rate, double secs, long *started)
 		if (pthread_create(&t, NULL, thread_burst, NULL) == 0 &&
 		    pthread_join(t, NULL) == 0)
 			++*started;
-		parent_work(1.0 / rate);
+		parent_tick(0, 1.0 / rate);
 	}
 }
 
@@ -136,7 +125,7 @@ main(int argc, char **argv)
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			reaped++;
 		next = t0 + (double)forks / rate;
-		parent_tick(next);
+		parent_tick(next, 0);
 	}
 	while (waitpid(-1, NULL, 0) > 0)
 		reaped++;
