@@ -2,11 +2,12 @@
 /* sampler: the overhead budget (--max-overhead). Every BUDGET_WINDOW_NS of
  * sampling, the cost the profiler put on the target in that time is
  * compared with the target's CPU time: the backend's own (ptrace: the
- * time its threads were held stopped; perf: the kernel's work per sample,
- * from a calibration at start, times the samples), plus ctop-prof's own CPU time in the
- * stretches when the target and ctop-prof together kept every CPU busy
- * (then what ctop-prof ran came out of the target's time: with 64 busy
- * threads on 2 CPUs, that is most of the cost). Over the budget, the rate is
+ * time its threads were held stopped, in the stretches when no sibling
+ * waited to run in their place; perf: the kernel's work per sample, from
+ * a calibration at start, times the samples), plus ctop-prof's own CPU
+ * time in the stretches when no CPU of the machine was idle (then what
+ * ctop-prof ran came out of someone's time: with 64 busy threads on 2
+ * CPUs, that is most of the cost). Over the budget, the rate is
  * lowered to aim at BUDGET_AIM of it (never below 1 Hz); well under it,
  * raised again towards -F. The rule judges by the lower median of the
  * windows since the rate last moved, and only from the second of them on:
@@ -34,6 +35,7 @@
 #define BUDGET_AIM 0.8		/* of the budget, when the rate moves */
 #define BUDGET_ROOM 0.5		/* under this share of it: raise */
 #define BUDGET_STEP 8.0		/* the most one window moves the rate */
+#define BUDGET_MIN_SEEN 16	/* looks at threads to tell how many run */
 
 static uint64_t
 load64(_Atomic uint64_t *v)
@@ -49,6 +51,7 @@ sampler__budget_init(struct sampler *s)
 	s->budget.limit = s->opts.max_overhead_pct / 100.0;
 	s->budget.ncpu = ncpu > 0 ? (double)ncpu : 1;
 	s->budget.t0 = 0;
+	s->budget.runnable = -1;
 	s->budget.n_since = 0;
 	atomic_store_explicit(&s->period_k, 1, memory_order_relaxed);
 	atomic_store_explicit(&s->period_k_max, 1, memory_order_relaxed);
@@ -89,20 +92,75 @@ own_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Adds ctop-prof's CPU time since the last tick to b->shared_ns when the
- * two processes used (nearly) every CPU in that time. */
-static void
-note_shared(struct sampler_budget *b, uint64_t now, uint64_t cpu)
+/* The target's runnable threads (running or waiting for a CPU) of late:
+ * its threads times the share of the ptrace sampler's looks at them that
+ * found one runnable, over the looks since the last estimate once they
+ * are BUDGET_MIN_SEEN; -1 before (and with perf, which looks at none). */
+static double
+runnable_threads(struct sampler *s)
 {
-	uint64_t own = own_cpu_ns();
+	struct sampler_budget *b = &s->budget;
+	uint64_t seen = s->seen_threads - b->tick_seen;
+
+	if (seen >= BUDGET_MIN_SEEN) {
+		b->runnable = (double)s->nth *
+		    (double)(s->seen_runnable - b->tick_runnable) /
+		    (double)seen;
+		b->tick_seen = s->seen_threads;
+		b->tick_runnable = s->seen_runnable;
+	}
+	return b->runnable;
+}
+
+/* True when no CPU of the machine sat idle for half the tick (/proc/stat);
+ * where that cannot be read, when the target and ctop-prof together used
+ * nearly every CPU. */
+static bool
+machine_full(struct sampler_budget *b, double wall, uint64_t idle,
+    double used)
+{
+	if (idle && b->tick_idle && idle >= b->tick_idle)
+		return (double)(idle - b->tick_idle) / wall < 0.5;
+	return used / wall > b->ncpu - 0.5;
+}
+
+/* What of one tick the target lost to ctop-prof besides the kernel's
+ * work: the time its threads were held stopped, unless a runnable
+ * sibling waited for a CPU and ran in their place (64 busy threads on 2
+ * CPUs lose nothing to one held: the wait for the sampler to be scheduled
+ * among them, 0.5 ms a stop, once made the budget count 1.5% at 30 Hz,
+ * and lowering the rate lowered nothing); and ctop-prof's own CPU time
+ * when no CPU was idle (then it came out of someone's, the target's as
+ * likely as not). */
+uint64_t
+sampler__budget_lost(uint64_t held, uint64_t own, double got,
+    double runnable, bool full)
+{
+	return (full ? own : 0) +
+	    (runnable < 0 || runnable <= got + 0.5 ? held : 0);
+}
+
+/* Adds the last tick's loss to b->counted_ns. */
+static void
+note_tick(struct sampler *s, uint64_t now, uint64_t cpu, uint64_t held)
+{
+	struct sampler_budget *b = &s->budget;
+	uint64_t own = own_cpu_ns(), idle = sampler__proc_idle_ns();
+	double wall, got, runnable = runnable_threads(s);
 
 	if (b->tick_ns && now > b->tick_ns && cpu >= b->tick_cpu &&
-	    own >= b->tick_own && (double)(cpu - b->tick_cpu + own -
-	    b->tick_own) / (double)(now - b->tick_ns) > b->ncpu - 0.5)
-		b->shared_ns += own - b->tick_own;
+	    own >= b->tick_own && held >= b->tick_held) {
+		wall = (double)(now - b->tick_ns);
+		got = (double)(cpu - b->tick_cpu) / wall;	/* CPUs */
+		b->counted_ns += sampler__budget_lost(held - b->tick_held,
+		    own - b->tick_own, got, runnable, machine_full(b, wall,
+		    idle, (double)(cpu - b->tick_cpu + own - b->tick_own)));
+	}
 	b->tick_ns = now;
 	b->tick_cpu = cpu;
 	b->tick_own = own;
+	b->tick_held = held;
+	b->tick_idle = idle;
 }
 
 /* Sorts n (at most BUDGET_RECENT) costs into v and returns them. */
@@ -166,7 +224,7 @@ note_window(struct sampler *s, double ratio)
  * should now sample at when that changed, else 0; the backend applies it
  * and says so with sampler__budget_commit. */
 unsigned
-sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
+sampler__budget_tick(struct sampler *s, uint64_t kernel_ns, uint64_t held_ns)
 {
 	struct sampler_budget *b = &s->budget;
 	uint64_t now = util_now_ns(), cpu = load64(&s->cpu_last_ns);
@@ -179,8 +237,8 @@ sampler__budget_tick(struct sampler *s, uint64_t stopped_ns)
 
 	if (b->limit <= 0 || cpu == 0)
 		return 0;
-	note_shared(b, now, cpu);
-	cost_ns = stopped_ns + b->shared_ns;
+	note_tick(s, now, cpu, held_ns);
+	cost_ns = kernel_ns + b->counted_ns;
 	if (b->t0 == 0 || cost_ns < b->cost0 || cpu < b->cpu0) {
 		b->t0 = now;
 		b->cost0 = cost_ns;

@@ -90,8 +90,11 @@ struct schild {
 struct sampler_budget {
 	double limit;		/* share of the target's CPU; 0: off */
 	uint64_t t0, cost0, cpu0, n0; /* the window's start (n: samples) */
-	uint64_t shared_ns;	/* ctop-prof's CPU time taken from it */
-	uint64_t tick_ns, tick_cpu, tick_own;	/* the last tick */
+	uint64_t counted_ns;	/* held time and ctop-prof's CPU time
+				 * that came out of the target's */
+	uint64_t tick_ns, tick_cpu, tick_own, tick_held, tick_idle;
+	uint64_t tick_seen, tick_runnable;	/* at the last tick */
+	double runnable;	/* the target's runnable threads (ptrace) */
 	uint32_t recent_ppm[BUDGET_RECENT];	/* the last windows' costs */
 	unsigned n_recent;		/* windows judged so far */
 	uint32_t since_ppm[BUDGET_RECENT];	/* ... since the rate moved */
@@ -158,6 +161,8 @@ struct sampler {
 	uint64_t unit_ns;		/* -F's period: the unit of weights */
 	uint64_t held_ns_sum;		/* ptrace: time threads sat stopped
 					 * in capture(), the budget's cost */
+	uint64_t seen_threads;		/* ptrace: threads looked at, and */
+	uint64_t seen_runnable;		/* ... those found runnable (R) */
 	uint64_t mean_gap_ns;		/* unit_ns times the budget's k */
 	uint64_t lost_pending;		/* drops not yet told by REC_LOST */
 	bool leader_zombie;		/* the leader had exited at attach:
@@ -236,18 +241,26 @@ void sampler__maps_watch(struct sampler *s, pid_t tid);
 void sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
     uint64_t sample_ns);
 void sampler__maps_watch_close(struct sampler *s);
-/* budget.c: --max-overhead. The backend calls sampler__budget_tick with
- * its own cost to the target so far (ns) after each CPU time reading,
- * applies the period multiple it returns (0: unchanged), and commits it
- * (period_k: the weight of the samples from then on). */
+/* budget.c: --max-overhead. The backend calls sampler__budget_tick after
+ * each CPU time reading with its own cost to the target so far (ns): the
+ * kernel's work in the target's time (perf), and the time its threads
+ * were held stopped (ptrace), which is a cost only when no sibling ran in
+ * their place; it applies the period multiple returned (0: unchanged),
+ * and commits it (period_k: the weight of the samples from then on). */
 void sampler__budget_init(struct sampler *s);
-unsigned sampler__budget_tick(struct sampler *s, uint64_t cost_ns);
+unsigned sampler__budget_tick(struct sampler *s, uint64_t kernel_ns,
+    uint64_t held_ns);
 void sampler__budget_commit(struct sampler *s, unsigned k);
 /* The rule itself (a pure function, for the tests): the period multiple
  * after a window that cost `ratio` of the target's CPU at multiple k,
  * with the budget limit (a share) and -F want. */
 unsigned sampler__budget_next_k(double limit, double ratio, unsigned k,
     unsigned want);
+/* ... and what of one tick counts: held ns when the target's runnable
+ * threads (-1: unknown) were no more than the CPUs it got, ctop-prof's own
+ * CPU ns when the machine was full. */
+uint64_t sampler__budget_lost(uint64_t held, uint64_t own, double got,
+    double runnable, bool full);
 /* The cost (a share) the rule judges by after n windows since the rate
  * last moved, costs in ppm: the lower median of the last few, and -1 (no
  * judgement yet) for fewer than BUDGET_JUDGE_MIN of them. */
@@ -396,6 +409,9 @@ char sampler__proc_state_tid(pid_t pid, pid_t tid);
  * without one); with schedstat false, utime + stime of its stat file at
  * tick resolution. 0 when unreadable. */
 uint64_t sampler__proc_cpu_ns(int fd, pid_t pid, pid_t tid, bool schedstat);
+/* Idle time of the whole machine so far (every CPU's summed), ns; 0 when
+ * unreadable. */
+uint64_t sampler__proc_idle_ns(void);
 pid_t sampler__proc_tracer(pid_t pid, pid_t tid);
 long sampler__proc_uid(pid_t pid);
 void sampler__proc_comm(pid_t pid, pid_t tid, char comm[16]);

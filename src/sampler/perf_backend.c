@@ -988,7 +988,7 @@ perf_loop(struct sampler *s, struct perf_state *p)
 			continue;
 		next_check = now + CHECK_NS;
 		sampler__note_cpu(s);
-		if ((k = sampler__budget_tick(s, perf_cost(s, p))) != 0 &&
+		if ((k = sampler__budget_tick(s, perf_cost(s, p), 0)) != 0 &&
 		    perf_reopen(s, p, k, 0)) {
 			sampler__budget_commit(s, k);
 			npfd = poll_fds(p, pfd);

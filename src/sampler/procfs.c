@@ -116,6 +116,27 @@ parse_u64(const char *p)
 	return v;
 }
 
+/* The whole machine's idle time so far (idle + iowait of /proc/stat's
+ * "cpu" line, every CPU's summed), in ns; 0 when unreadable. */
+uint64_t
+sampler__proc_idle_ns(void)
+{
+	char buf[256];
+	const char *p = buf;
+	uint64_t field[5] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (sampler__proc_read("/proc/stat", buf, sizeof(buf)) <= 0 ||
+	    strncmp(buf, "cpu ", 4) != 0 || hz <= 0)
+		return 0;
+	for (unsigned i = 0; i < 5; i++) {	/* user nice system idle iowait */
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+		field[i] = parse_u64(p);
+	}
+	return (field[3] + field[4]) * (1000000000ull / (uint64_t)hz);
+}
+
 /* utime + stime (fields 14 and 15) of a stat line, in ns. */
 static uint64_t
 stat_cpu_ns(const char *stat)

@@ -457,6 +457,7 @@ sample_thread(struct sampler *s, struct sthread *t)
 	if (s->opts.mode == SAMPLER_MODE_CPU) {
 		weight = cpu_weight(s, t, &known);
 		if (known && weight == 0) {
+			s->seen_threads++;	/* it barely ran: not runnable */
 			count(s, &s->skipped_idle);
 			return;
 		}
@@ -473,6 +474,8 @@ sample_thread(struct sampler *s, struct sthread *t)
 		sampler__mark_dead(s, t);
 		return;
 	}
+	s->seen_threads++;
+	s->seen_runnable += state == 'R';
 	if (state != 'R') {
 		if (s->opts.mode == SAMPLER_MODE_CPU) {
 			count(s, &s->skipped_idle);
@@ -621,8 +624,10 @@ sampler_loop(struct sampler *s)
 			/* The budget's cost: the time threads were held
 			 * stopped (from the stop seen to the CONT; the wait
 			 * for a thread to reach its stop is not: another of
-			 * its threads, or nothing of it, ran meanwhile). */
-			if ((k = sampler__budget_tick(s, s->held_ns_sum))) {
+			 * its threads, or nothing of it, ran meanwhile),
+			 * which budget.c counts when no sibling took the
+			 * CPU. */
+			if ((k = sampler__budget_tick(s, 0, s->held_ns_sum))) {
 				s->mean_gap_ns = s->unit_ns * k;
 				sampler__budget_commit(s, k);
 			}

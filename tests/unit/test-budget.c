@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit test of the overhead budget's rule (src/sampler/budget.c): the
  * period multiple k (the rate -F/k) after a window that cost a share of
- * the target's CPU time. */
+ * the target's CPU time, and what of a tick counts as that cost. */
 #include "config.h"
 
 #include <stdio.h>
@@ -67,5 +67,20 @@ main(void)
 		    sampler__budget_judged(spike, 1), 1, 999), 1,
 		    "... and the rule leaves the rate where it is");
 	}
+	/* What of a tick counts: 1 ms held, 0.5 ms of ctop-prof's CPU. */
+	is_int((int)sampler__budget_lost(1000000, 500000, 1.95, 64, true),
+	    500000, "64 runnable threads on 2 CPUs, machine full: the held "
+	    "time is not lost (a sibling ran), ctop-prof's CPU is");
+	is_int((int)sampler__budget_lost(1000000, 500000, 1.0, 64, true),
+	    500000, "... the same beside another busy program (1 CPU got)");
+	is_int((int)sampler__budget_lost(1000000, 500000, 0.98, 1, false),
+	    1000000, "one busy thread, a CPU idle: the held time is lost, "
+	    "ctop-prof's CPU is not");
+	is_int((int)sampler__budget_lost(1000000, 500000, 0.98, 1, true),
+	    1500000, "one busy thread on a full machine: both");
+	is_int((int)sampler__budget_lost(1000000, 500000, 2.0, 2.4, false),
+	    1000000, "two busy threads on 2 CPUs: no sibling waits, held lost");
+	is_int((int)sampler__budget_lost(1000000, 0, 1.9, -1, false),
+	    1000000, "runnable threads unknown: the held time counts");
 	return done_testing();
 }
