@@ -781,15 +781,48 @@ worker_summarize_unwind(struct worker *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* The worker's sleep when the ring is empty. The ring holds seconds of
+ * samples: waking every 10 ms keeps it far from full and costs a fifth of
+ * the wake-ups of 2 ms, which on a VM were a third of the worker's CPU at
+ * 999 Hz. When little comes (a low rate, a budget's 1 Hz, an idle
+ * target), each wake-up still costs about 0.1 ms here, 9 ms a second at
+ * 100 a second, most of ctop-prof's CPU then: the sleep doubles while a
+ * nap brought under WORKER_TRICKLE bytes, up to a longest nap that
+ * shrinks with the CPUs (the most a burst can bring in one nap grows with
+ * them: 50 ms on 2 CPUs, down to 10 ms, today's, from 10 CPUs on). */
+#define WORKER_NAP_MIN_NS (10ull * 1000 * 1000)
+#define WORKER_NAP_MAX_NS (100ull * 1000 * 1000)	/* ... over the CPUs */
+#define WORKER_TRICKLE (256u << 10)
+
+static uint64_t
+worker_longest_nap(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t ns = WORKER_NAP_MAX_NS / (uint64_t)(ncpu > 1 ? ncpu : 1);
+
+	return ns > WORKER_NAP_MIN_NS ? ns : WORKER_NAP_MIN_NS;
+}
+
+/* Sleeps nap_ns, and returns the next nap: longer while naps bring
+ * little, back to the shortest once one brings more. */
+static uint64_t
+worker_nap(struct worker *w, uint64_t nap_ns, uint64_t longest)
+{
+	struct timespec ts = { 0, (long)nap_ns };
+
+	nanosleep(&ts, NULL);
+	if (ring_used(w->ring) >= WORKER_TRICKLE)
+		return WORKER_NAP_MIN_NS;
+	return nap_ns * 2 < longest ? nap_ns * 2 : longest;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	/* The ring holds seconds of samples: waking every 10 ms keeps it far
-	 * from full and costs a fifth of the wake-ups of 2 ms, which on a VM
-	 * were a third of the worker's CPU at 999 Hz. */
-	struct timespec nap = { 0, 10 * 1000 * 1000 }, cpu;
+	struct timespec cpu;
 	uint64_t last_publish = 0, next_cut = 0;
+	uint64_t nap_ns = WORKER_NAP_MIN_NS, longest = worker_longest_nap();
 	size_t n;
 
 	pthread_setname_np(pthread_self(), "ctop-worker");
@@ -806,7 +839,7 @@ worker_main(void *arg)
 			if (atomic_load_explicit(&w->stop,
 			    memory_order_acquire))
 				break;
-			nanosleep(&nap, NULL);
+			nap_ns = worker_nap(w, nap_ns, longest);
 		}
 	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
