@@ -225,6 +225,8 @@ struct table_state {
 				 * (view_table_counts) */
 	enum sort_key prev_sort;	/* sort key prev_rank was made for */
 	int32_t prev_tid;	/* thread filter it was made for */
+	uint32_t prev_window;	/* time window it was made for */
+	uint64_t prev_total;	/* samples of the view it was made for */
 };
 
 /* Whether the sample count columns show at width w (t->counts). */
