@@ -507,6 +507,37 @@ test_sort_stable_far(void)
 	    "ccc, bbb, aaa (aaa would pass two rows)");
 }
 
+/* A settled profile: the noise margin (twice sqrt(a + b)) is far less
+ * than half a point, and rows a tenth of a point apart take their true
+ * order; closer than the noise, they keep the last. */
+static void
+test_sort_settled(void)
+{
+	static struct tb b[3];	/* same frame ids: same insert order */
+	static const uint64_t aaa[] = { 1100, 1000, 1000 },
+	    bbb[] = { 1000, 1040, 1100 };
+	static const char *const want[] = { "aaa", "aaa", "bbb" },
+	    *const why[] = { "first refresh: aaa (1100) above bbb (1000)",
+	    "bbb 1040 vs aaa 1000 of 100000: 40 within the noise margin "
+	    "(2 sqrt(2040) = 90), aaa keeps its place",
+	    "bbb 1100 vs aaa 1000 of 100000: 0.1 points, over the noise "
+	    "margin (92) though under half a point (500): bbb goes first" };
+	struct pview *v;
+	uint32_t rows[MAXN], prev[64] = { 0 };
+
+	for (int i = 0; i < 3; i++) {
+		tb_init(&b[i]);
+		tb_add(&b[i], "main;aaa", aaa[i]);
+		tb_add(&b[i], "main;bbb", bbb[i]);
+		tb_add(&b[i], "main;zzz", 100000 - aaa[i] - bbb[i]);
+		v = tb_finish(&b[i]);
+		table_sort(v, SORT_SELF, rows);
+		table_stabilize(v, SORT_SELF, rows, v->n_funcs, prev, 64);
+		is_str(v->frames[v->funcs[rows[1]].frame].name, want[i], "%s",
+		    why[i]);
+	}
+}
+
 /* Draws a table of main;x (self, and total through a callee), rest and
  * kid, N samples in all, with the shares remembered in t; the row of x
  * into row. */
@@ -986,6 +1017,7 @@ main(void)
 	test_sort_stable();
 	test_sort_stable_far();
 	test_table_steady_pct();
+	test_sort_settled();
 	test_table_steady_young();
 	test_search();
 	test_table_view();
