@@ -10,14 +10,26 @@
 #   ctop-icicle the same with the icicle (i)
 #   htop        htop -d 10 (one refresh a second), the demo running
 #   top         top -d 1, the demo running
-# Usage: bench/wire.sh [BUILD_DIR]  (env: RUNS=5 SECS=20 WARM=10 W=120 H=40
-#   TERM_NAME=xterm-256color). htop: apt-get install htop.
+# With a second build directory (a build of the commit before a change),
+# base-table and base-icicle are that build's, measured in the same
+# rounds: a before and after on one machine in one state.
+# Usage: bench/wire.sh [BUILD_DIR [BASE_BUILD_DIR]]  (env: RUNS=5 SECS=20
+#   WARM=10 W=120 H=40 TERM_NAME=xterm-256color). htop: apt-get install
+#   htop.
 set -u
-build=${1:-build}
+build=${1:-build} base=${2:-}
 RUNS=${RUNS:-5} SECS=${SECS:-20} WARM=${WARM:-10} W=${W:-120} H=${H:-40}
 TERM_NAME=${TERM_NAME:-xterm-256color}
 ctop=$build/ctop-prof demo=$build/ctop-demo
 [ -x "$ctop" ] && [ -x "$demo" ] || { echo "build first: $ctop, $demo"; exit 1; }
+names="ctop-table ctop-icicle htop top"
+if [ -n "$base" ]; then
+	[ -x "$base/ctop-prof" ] && [ -x "$base/ctop-demo" ] || {
+		echo "build first: $base/ctop-prof, $base/ctop-demo"
+		exit 1
+	}
+	names="ctop-table base-table ctop-icicle base-icicle htop top"
+fi
 command -v tmux >/dev/null || { echo "tmux not installed"; exit 1; }
 tmp=$(mktemp -d)
 TM=(tmux -L "wire$$" -f /dev/null)
@@ -68,15 +80,19 @@ mkdir -p "$tmp/home"
 have_htop=$(command -v htop || true)
 for r in $(seq 1 "$RUNS"); do
 	measure ctop-table "" "$ctop" -d 1 -- "$demo"
+	[ -n "$base" ] && measure base-table "" "$base/ctop-prof" -d 1 -- \
+		"$base/ctop-demo"
 	measure ctop-icicle i "$ctop" -d 1 -- "$demo"
+	[ -n "$base" ] && measure base-icicle i "$base/ctop-prof" -d 1 -- \
+		"$base/ctop-demo"
 	[ -n "$have_htop" ] && with_demo measure htop "" htop -d 10
 	with_demo measure top "" top -d 1
-	echo "round $r of $RUNS: $(for n in ctop-table ctop-icicle htop top; do
+	echo "round $r of $RUNS: $(for n in $names; do
 		[ -f "$tmp/$n" ] && printf '%s %s B/s  ' "$n" "$(tail -1 "$tmp/$n")"; done)"
 done
 echo
 echo "bytes per second at ${W}x$H, $TERM_NAME, $SECS s per run, medians of $RUNS interleaved runs (range):"
-for n in ctop-table ctop-icicle htop top; do
+for n in $names; do
 	if [ -f "$tmp/$n" ]; then
 		printf '  %-12s %6s B/s  (%s)\n' "$n" "$(median <"$tmp/$n")" "$(range <"$tmp/$n")"
 	else
@@ -86,4 +102,7 @@ done
 if [ -f "$tmp/htop" ]; then
 	awk -v c="$(median <"$tmp/ctop-table")" -v h="$(median <"$tmp/htop")" \
 		'BEGIN { printf "ctop-table / htop: %.2fx (goal <= 1)\n", h ? c / h : 0 }'
+	[ -n "$base" ] && awk -v c="$(median <"$tmp/base-table")" \
+		-v h="$(median <"$tmp/htop")" \
+		'BEGIN { printf "base-table / htop: %.2fx\n", h ? c / h : 0 }'
 fi

@@ -205,16 +205,35 @@ table_key(const struct pview_func *f, enum sort_key key)
  * shows, and an insertion pass over them stays cheap. */
 #define TABLE_STABLE_ROWS 512u
 
+/* How far one count must be ahead of another before their rows trade
+ * places: 0.5% of the samples (half a point of share), or twice the
+ * sampling noise of the two counts (the standard deviation of their
+ * difference, sqrt(a + b)) where that is less. The first holds close
+ * rows still in a young profile, whose counts are mostly noise; the
+ * second shrinks, next to the samples taken, as the profile settles, so
+ * rows a tenth of a point apart end up in their true order (after about
+ * 85,000 samples for two rows near 1%), where a fixed half point kept
+ * them wrong for good. Always at least one sample: equal counts keep
+ * their order. */
+static double
+table_margin(uint64_t all, uint64_t a, uint64_t b)
+{
+	double share = (double)all / 200.0, noise = 2.0 * sqrt((double)(a + b));
+	double m = share < noise ? share : noise;
+
+	return m > 1.0 ? m : 1.0;
+}
+
 void
 table_stabilize(const struct pview *v, enum sort_key key, uint32_t *rows,
     uint32_t n, uint32_t *prev_rank, uint32_t n_prev)
 {
-	/* A row moves above one it was below only when its count is
-	 * ahead by more than sampling noise (0.5% of the samples): close
-	 * rows keep their previous order, however far the fresh sort put
-	 * them apart, so they do not swap places at every refresh: less to
-	 * read, fewer bytes on the wire. */
-	uint64_t margin = v->total / 200 + 1, kx, ky;
+	/* A row moves above one it was below only when its count is ahead
+	 * by the margin; close rows keep their previous order, however far
+	 * the fresh sort put them apart, so they do not swap places at
+	 * every refresh: less to read, fewer bytes on the wire. */
+	uint64_t kx, ky;
+	double m;
 	uint32_t i, j, x, fx, fy, lim = n < TABLE_STABLE_ROWS ? n :
 	    TABLE_STABLE_ROWS;
 
@@ -229,10 +248,12 @@ table_stabilize(const struct pview *v, enum sort_key key, uint32_t *rows,
 		for (j = i; j > 0; j--) {
 			fy = v->funcs[rows[j - 1]].frame;
 			ky = table_key(&v->funcs[rows[j - 1]], key);
+			m = table_margin(v->total, kx, ky);
 			/* x goes above y when it was above it and y is not
 			 * ahead by the margin, or x is ahead by it. */
-			if (!(kx >= ky + margin || (fy < n_prev &&
-			    prev_rank[fy] > prev_rank[fx] && ky < kx + margin)))
+			if (!((double)kx >= (double)ky + m || (fy < n_prev &&
+			    prev_rank[fy] > prev_rank[fx] &&
+			    (double)ky < (double)kx + m)))
 				break;
 			rows[j] = rows[j - 1];
 		}

@@ -54,6 +54,7 @@ TUI_TESTS = \
 	tests/tui/run-save.sh \
 	tests/tui/run-source.sh \
 	tests/tui/run-spark.sh \
+	tests/tui/run-table-steady.sh \
 	tests/tui/run-table-wide.sh \
 	tests/tui/run-table.sh \
 	tests/tui/run-term.sh \

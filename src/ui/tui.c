@@ -289,12 +289,19 @@ tui_table_stabilize(struct tui *t, const struct pview *v,
 		tb->shown = sh;
 		tb->n_prev = v->n_frames;
 	}
-	if (t->view.sort != tb->prev_sort || v->params.tid != tb->prev_tid) {
+	/* Another sort key, thread or window, or the counts reset (a
+	 * cumulative view has fewer samples than the last): other rows,
+	 * whose old order and shares say nothing. */
+	if (t->view.sort != tb->prev_sort || v->params.tid != tb->prev_tid ||
+	    v->params.window_s != tb->prev_window ||
+	    (!v->params.window_s && v->total < tb->prev_total)) {
 		memset(tb->prev_rank, 0, tb->n_prev * sizeof *tb->prev_rank);
 		memset(tb->shown, 0xff, 2 * tb->n_prev * sizeof *tb->shown);
 	}
 	tb->prev_sort = t->view.sort;
 	tb->prev_tid = v->params.tid;
+	tb->prev_window = v->params.window_s;
+	tb->prev_total = v->total;
 	table_stabilize(v, t->view.sort, tb->rows, tb->n, tb->prev_rank,
 	    tb->n_prev);
 }

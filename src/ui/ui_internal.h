@@ -127,9 +127,11 @@ void table_sort_diff(const struct pdiff *d, enum sort_key key,
 enum diff_shade diff_shade(enum pdiff_change c, double delta);
 char diff_mark(enum pdiff_change c);
 
-/* Keeps the previous order of neighbouring rows whose counts differ by
- * less than sampling noise, then remembers this order: prev_rank[frame] is
- * 1 + the row of that frame last time (0: not shown), n_prev entries. */
+/* Keeps the previous order of rows whose counts differ by less than a
+ * margin (half a point of share, or twice the sampling noise of the two
+ * counts where that is less: layout.c), then remembers this order:
+ * prev_rank[frame] is 1 + the row of that frame last time (0: not
+ * shown), n_prev entries. */
 void table_stabilize(const struct pview *v, enum sort_key key, uint32_t *rows,
     uint32_t n, uint32_t *prev_rank, uint32_t n_prev);
 
@@ -225,6 +227,8 @@ struct table_state {
 				 * (view_table_counts) */
 	enum sort_key prev_sort;	/* sort key prev_rank was made for */
 	int32_t prev_tid;	/* thread filter it was made for */
+	uint32_t prev_window;	/* time window it was made for */
+	uint64_t prev_total;	/* samples of the view it was made for */
 };
 
 /* Whether the sample count columns show at width w (t->counts). */

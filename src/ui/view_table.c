@@ -152,17 +152,31 @@ func_proc(const struct pview *v, const struct pview_func *f)
 }
 
 /* A share as drawn: the one drawn last (*shown, in tenths) while the
- * exact share stays within 0.075 points of it, so a share on the edge of
- * two tenths does not flip between them at every refresh (bytes on the
- * wire, and an eye drawn to nothing); a new tenth once it moves on. */
+ * exact share n/all stays within 0.075 points of it or within half its
+ * sampling error (the standard error of a share of all samples,
+ * sqrt(n (all - n) / all) samples), whichever is wider; a new tenth once
+ * it moves on. A young profile's shares wander by about their error from
+ * one refresh to the next, and their last digit flipped at every
+ * refresh: bytes on the wire, and an eye drawn to nothing. The error
+ * shrinks as samples come, so a settled profile shows its shares to
+ * the tenth (a share on the edge of two tenths keeps the one drawn
+ * last). */
 static double
-steady_pct(int32_t *shown, double exact)
+steady_pct(int32_t *shown, uint64_t n, uint64_t all)
 {
-	double tenths = exact * 10;
+	double exact = pct(n, all), tenths = exact * 10, hold = 0.75;
+	double noise;
 
 	if (!shown)
 		return exact;
-	if (*shown < 0 || fabs(tenths - *shown) >= 0.75)
+	if (all && n < all) {
+		/* Half the standard error, in tenths of a point. */
+		noise = 5.0 * 100.0 * sqrt((double)n * (double)(all - n) /
+		    (double)all) / (double)all;
+		if (noise > hold)
+			hold = noise;
+	}
+	if (*shown < 0 || fabs(tenths - *shown) >= hold)
 		*shown = (int32_t)lround(tenths);
 	return *shown / 10.0;
 }
@@ -176,9 +190,19 @@ table_row(struct canvas *c, int y, const struct table_cols *tc,
 	    &v->frames[f->frame] : NULL;
 	char buf[512], where[256];
 	int st = sel ? (hit ? ST_SEL_MATCH : ST_SELECTED) : ST_NORMAL;
-	double self = steady_pct(shown, pct(f->self, v->total));
-	double total = steady_pct(shown ? shown + 1 : NULL,
-	    pct(f->total, v->total));
+	double total = steady_pct(shown ? shown + 1 : NULL, f->total,
+	    v->total);
+	double self = steady_pct(shown, f->self, v->total);
+
+	/* Held apart, the two could tell a leaf's equal shares apart, or
+	 * a self share above its total. */
+	if (shown && (f->self == f->total || shown[0] > shown[1])) {
+		shown[0] = f->self == f->total ? shown[1] :
+		    (int32_t)lround(10 * pct(f->self, v->total));
+		if (shown[0] > shown[1])
+			shown[0] = shown[1];
+		self = shown[0] / 10.0;
+	}
 
 	if (tc->counts)
 		snprintf(buf, sizeof buf, "%6.1f %7.1f %9llu %9llu",

@@ -7,8 +7,15 @@
  * --burst A:B adds, from A to B seconds after the start, a "burst" stack
  * of worker-a as heavy as the other three (the rate doubles): a spike and
  * its cause for the header's sparkline.
+ * --close makes two rows of the top table close, for their order: the
+ * pattern at 1500 samples a tick, and worker-a's "alpha" and "beta", 1000
+ * each, alpha ahead by 20 a tick after beta was for the first second
+ * (0.18 points apart, below the half point of a young profile's margin,
+ * over the noise margin of a settled one from about 3 s), and ahead or
+ * behind by 500 more at alternate ticks, so that a fresh sort swaps the
+ * two at every refresh around the second second.
  * Usage: fake-live [--batch N] [--ascii] [--no-color] [--delay S]
- *        [--duration S] [--burst A:B] */
+ *        [--duration S] [--burst A:B] [--close] */
 #include "config.h"
 
 #include <errno.h>
@@ -33,6 +40,9 @@ struct fake {
 	uint32_t st[2][5];	/* stacks of thread a and b */
 	uint32_t burst;		/* its frame */
 	double burst_from, burst_to;	/* seconds after the start */
+	bool close;		/* --close: alpha and beta */
+	uint32_t alpha, beta;	/* their frames */
+	uint64_t ticks;
 };
 
 static volatile sig_atomic_t quit_flag;
@@ -69,6 +79,22 @@ fake_bursting(const struct fake *f)
 	return at >= f->burst_from && at < f->burst_to;
 }
 
+/* --close: alpha and beta's samples of one tick (see the top). */
+static void
+fake_close(struct fake *f)
+{
+	uint32_t alpha[] = { f->st[0][0], f->st[0][1], f->st[0][2], f->alpha };
+	uint32_t beta[] = { f->st[0][0], f->st[0][1], f->st[0][2], f->beta };
+	bool first = f->ticks < 100, odd = f->ticks & 1;
+	uint64_t a = 1000 + (first ? 0 : 20) + (odd ? 500 : 0);
+	uint64_t b = 1000 + (first ? 20 : 0) + (odd ? 0 : 500);
+
+	profile_add(f->p, 101, f->added_ns, alpha, 4, a);
+	profile_add(f->p, 101, f->added_ns, beta, 4, b);
+	f->samples += a + b;
+	f->ticks++;
+}
+
 /* Every 10 ms: worker-a runs hot (3) and warm (1); worker-b waits (2). */
 static void
 fake_advance(struct fake *f)
@@ -80,12 +106,16 @@ fake_advance(struct fake *f)
 	uint32_t b_wait[] = { f->st[1][0], f->st[1][1], f->st[1][2],
 	    f->st[1][3] };
 
+	uint64_t k = f->close ? 1500 : 1;
+
 	while (f->added_ns + 10000000u <= now) {
 		f->added_ns += 10000000u;
-		profile_add(f->p, 101, f->added_ns, a_hot, 4, 3);
-		profile_add(f->p, 101, f->added_ns, a_warm, 4, 1);
-		profile_add(f->p, 102, f->added_ns, b_wait, 4, 2);
-		f->samples += 6;
+		profile_add(f->p, 101, f->added_ns, a_hot, 4, 3 * k);
+		profile_add(f->p, 101, f->added_ns, a_warm, 4, k);
+		profile_add(f->p, 102, f->added_ns, b_wait, 4, 2 * k);
+		f->samples += 6 * k;
+		if (f->close)
+			fake_close(f);
 		if (fake_bursting(f)) {
 			uint32_t burst[] = { f->st[0][0], f->st[0][1],
 			    f->st[0][2], f->burst };
@@ -173,6 +203,8 @@ fake_init(struct fake *f)
 	f->st[1][2] = fn(f, "io", "fake-target");
 	f->st[1][3] = fn(f, "wait", "libc.so.6");
 	f->burst = fn(f, "burst", "libhot.so");
+	f->alpha = fn(f, "alpha", "libhot.so");
+	f->beta = fn(f, "beta", "libhot.so");
 	profile_set_thread_name(f->p, 101, "worker-a");
 	profile_set_thread_name(f->p, 102, "worker-b");
 	f->start_ns = f->added_ns = mono_ns();
@@ -189,6 +221,7 @@ main(int argc, char **argv)
 	char *cause = NULL;
 	long batch = -1;
 	const char *burst = NULL;
+	bool close_rows = false;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -204,11 +237,14 @@ main(int argc, char **argv)
 			uo.duration_s = bo.duration_s = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--burst") && i + 1 < argc)
 			burst = argv[++i];
+		else if (!strcmp(argv[i], "--close"))
+			close_rows = true;
 	}
 	signal(SIGINT, on_quit);
 	signal(SIGTERM, on_quit);
 	signal(SIGHUP, on_quit);
 	fake_init(&f);
+	f.close = close_rows;
 	if (burst && sscanf(burst, "%lf:%lf", &f.burst_from, &f.burst_to) != 2)
 		return 2;
 	if (batch >= 0) {

@@ -507,6 +507,115 @@ test_sort_stable_far(void)
 	    "ccc, bbb, aaa (aaa would pass two rows)");
 }
 
+/* A settled profile: the noise margin (twice sqrt(a + b)) is far less
+ * than half a point, and rows a tenth of a point apart take their true
+ * order; closer than the noise, they keep the last. */
+static void
+test_sort_settled(void)
+{
+	static struct tb b[3];	/* same frame ids: same insert order */
+	static const uint64_t aaa[] = { 1100, 1000, 1000 },
+	    bbb[] = { 1000, 1040, 1100 };
+	static const char *const want[] = { "aaa", "aaa", "bbb" },
+	    *const why[] = { "first refresh: aaa (1100) above bbb (1000)",
+	    "bbb 1040 vs aaa 1000 of 100000: 40 within the noise margin "
+	    "(2 sqrt(2040) = 90), aaa keeps its place",
+	    "bbb 1100 vs aaa 1000 of 100000: 0.1 points, over the noise "
+	    "margin (92) though under half a point (500): bbb goes first" };
+	struct pview *v;
+	uint32_t rows[MAXN], prev[64] = { 0 };
+
+	for (int i = 0; i < 3; i++) {
+		tb_init(&b[i]);
+		tb_add(&b[i], "main;aaa", aaa[i]);
+		tb_add(&b[i], "main;bbb", bbb[i]);
+		tb_add(&b[i], "main;zzz", 100000 - aaa[i] - bbb[i]);
+		v = tb_finish(&b[i]);
+		table_sort(v, SORT_SELF, rows);
+		table_stabilize(v, SORT_SELF, rows, v->n_funcs, prev, 64);
+		is_str(v->frames[v->funcs[rows[1]].frame].name, want[i], "%s",
+		    why[i]);
+	}
+}
+
+/* Draws a table of main;x (self, and total through a callee), rest and
+ * kid, N samples in all, with the shares remembered in t; the row of x
+ * into row. */
+static void
+draw_x(struct tb *b, struct canvas *c, struct table_state *t, uint64_t self,
+    uint64_t total, uint64_t n, char *row, size_t size)
+{
+	struct search s;
+	struct pview *v;
+
+	search_init(&s);
+	tb_init(b);
+	tb_add(b, "main;x", self);
+	if (total > self)
+		tb_add(b, "main;x;kid", total - self);
+	tb_add(b, "main;rest", n - total);
+	v = tb_finish(b);
+	t->n = v->n_funcs;
+	table_sort(v, SORT_SELF, t->rows);
+	view_table_draw(c, 0, 6, v, t, SORT_SELF, &s, true, NULL, NULL);
+	row[0] = '\0';
+	for (int y = 1; y < 6; y++) {
+		canvas_row(c, y, row, size);
+		if (strstr(row, "  x "))
+			break;
+		row[0] = '\0';
+	}
+	search_fini(&s);
+}
+
+/* A young profile's shares hold within half their sampling error; the
+ * error shrinks with the samples, and a settled profile shows its share
+ * to the tenth. Self never shows above total, and a leaf's two are one. */
+static void
+test_table_steady_young(void)
+{
+	static struct tb b[6];
+	static const struct {
+		uint64_t self, total, n;
+		const char *want, *why;
+	} step[] = {
+		{ 390, 390, 1500, "  26.0    26.0", "26.0% of 1500" },
+		{ 411, 411, 1600, "  26.0    26.0", "25.69% of 1600: within "
+		    "half its error (0.55 points), 26.0 stays" },
+		{ 25690, 25690, 100000, "  25.7    25.7", "25.69% of 100000: "
+		    "half its error is 0.07 points, 25.7" },
+		{ 26, 30, 1000, "   2.6     3.0", "a new table: 2.6 and 3.0 "
+		    "of 1000" },
+		{ 24, 25, 1000, "   2.4     2.5", "self 2.4% within half its "
+		    "error, total 2.5% not: self not above total" },
+		{ 24, 24, 1000, "   2.5     2.5", "a leaf: self is total, "
+		    "held at 2.5" },
+	};
+	struct glyphs g;
+	struct canvas c = { 0 };
+	struct table_state t = { 0 };
+	uint32_t rows[MAXN], prev[64] = { 0 };
+	int32_t shown[128];
+	char row[512];
+
+	glyphs_get(&g, false);
+	c.g = &g;
+	canvas_resize(&c, 80, 6);
+	t.rows = rows;
+	t.prev_rank = prev;
+	t.shown = shown;
+	t.n_prev = 64;
+	for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+		if (i == 0 || i == 3)
+			memset(shown, 0xff, sizeof shown);
+		draw_x(&b[i], &c, &t, step[i].self, step[i].total, step[i].n,
+		    row, sizeof row);
+		ok(strncmp(row, step[i].want, strlen(step[i].want)) == 0,
+		    "%s: [%.14s], want [%s]", step[i].why, row, step[i].want);
+	}
+	canvas_free(&c);
+}
+
 /* A share on the edge of two tenths keeps the tenth drawn last. */
 static void
 test_table_steady_pct(void)
@@ -908,6 +1017,8 @@ main(void)
 	test_sort_stable();
 	test_sort_stable_far();
 	test_table_steady_pct();
+	test_sort_settled();
+	test_table_steady_young();
 	test_search();
 	test_table_view();
 	test_crumb();
