@@ -146,15 +146,16 @@ note_tick(struct sampler *s, uint64_t now, uint64_t cpu, uint64_t held)
 {
 	struct sampler_budget *b = &s->budget;
 	uint64_t own = own_cpu_ns(), idle = sampler__proc_idle_ns();
-	double wall, got, runnable = runnable_threads(s);
+	double wall, target, mine, runnable = runnable_threads(s);
 
 	if (b->tick_ns && now > b->tick_ns && cpu >= b->tick_cpu &&
 	    own >= b->tick_own && held >= b->tick_held) {
 		wall = (double)(now - b->tick_ns);
-		got = (double)(cpu - b->tick_cpu) / wall;	/* CPUs */
+		target = (double)(cpu - b->tick_cpu);
+		mine = (double)(own - b->tick_own);
 		b->counted_ns += sampler__budget_lost(held - b->tick_held,
-		    own - b->tick_own, got, runnable, machine_full(b, wall,
-		    idle, (double)(cpu - b->tick_cpu + own - b->tick_own)));
+		    own - b->tick_own, target / wall, runnable,
+		    machine_full(b, wall, idle, target + mine));
 	}
 	b->tick_ns = now;
 	b->tick_cpu = cpu;

@@ -126,7 +126,7 @@ sampler__proc_idle_ns(void)
 	uint64_t field[5] = { 0 };
 	long hz = sysconf(_SC_CLK_TCK);
 
-	if (sampler__proc_read("/proc/stat", buf, sizeof(buf)) <= 0 ||
+	if (sampler__proc_read("/proc/stat", buf, sizeof buf) <= 0 ||
 	    strncmp(buf, "cpu ", 4) != 0 || hz <= 0)
 		return 0;
 	for (unsigned i = 0; i < 5; i++) {	/* user nice system idle iowait */
