@@ -83,6 +83,8 @@ struct schild {
 	long long watch_kb;	/* VmExe + VmLib at the last look; -1:
 				 * unknown (no event on the first look) */
 	uint64_t watch_read_ns;	/* the last look */
+	uint64_t files_since_ns; /* files a look finds mapped since then:
+				  * the last look, or the exec */
 };
 
 /* budget.c: the overhead budget's window (sampler thread only). */

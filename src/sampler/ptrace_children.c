@@ -5,7 +5,8 @@
  * stop until we see it; the backend lets it run at once and samples its
  * threads like the target's. The worker hears of it as perf's children
  * are told: REC_PROC_NEW (with the parent, whose image it has until it
- * execs), REC_EXEC and REC_MAPS_CHANGED with its pid, REC_PROC_GONE.
+ * execs), REC_EXEC and REC_MAPS_CHANGED with its pid (each change with
+ * every file it maps executable as REC_MMAP first), REC_PROC_GONE.
  * Descendants already there at attach are seized like the target. */
 #include "config.h"
 
@@ -61,6 +62,7 @@ child_register(struct sampler *s, pid_t pid, pid_t ppid)
 	k->pid = pid;
 	k->watch_kb = -1;
 	k->watch_read_ns = 0;
+	k->files_since_ns = 0;
 	atomic_fetch_add_explicit(&s->procs_seen, 1, memory_order_relaxed);
 	if (ppid == 0)
 		return k;
@@ -98,8 +100,10 @@ sampler__child_exec(struct sampler *s, pid_t pid, pid_t tid)
 	/* The worker reads the maps when it handles the exec, maybe before
 	 * the loader mapped the libraries: the first look after it says
 	 * "changed" whatever it finds. */
-	if (k)
+	if (k) {
 		k->watch_kb = 0;
+		k->files_since_ns = util_now_ns();
+	}
 }
 
 /* A thread new to us whose process the kernel's event does not say (a
@@ -141,6 +145,42 @@ sampler__born(struct sampler *s, const struct sthread *parent, int ev,
 	return born_by_proc(s, parent, tid);
 }
 
+struct child_maps {
+	struct sampler *s;
+	pid_t pid;
+	uint64_t t;
+};
+
+static bool
+tell_exec_file(void *ctx, const char *line)
+{
+	struct child_maps *c = ctx;
+	struct sampler_map_file f;
+	uint64_t lo, hi;
+	bool x;
+
+	if (sampler__maps_line_range(line, &lo, &hi, &x) && x &&
+	    sampler__maps_line_file(line, &f)) {
+		f.pid = c->pid;
+		sampler__push_mmap(c->s, c->t, &f);
+	}
+	return true;
+}
+
+/* Every file process pid maps executable now, told as REC_MMAP mapped
+ * since t: the worker may get to the change after pid is gone (an exec'd
+ * interpreter of half a second, behind a worker still reading debug
+ * information), when its maps can no longer be read. All of them, not
+ * the new ones only: a state made then has nothing else. */
+static void
+tell_child_files(struct sampler *s, pid_t pid, uint64_t t)
+{
+	struct child_maps c = { s, pid, t };
+
+	sampler__proc_maps_each(pid, s->mapsbuf, SAMPLER_MAPS_BUF,
+	    tell_exec_file, &c);
+}
+
 void
 sampler__child_watch(struct sampler *s, pid_t pid)
 {
@@ -158,12 +198,14 @@ sampler__child_watch(struct sampler *s, pid_t pid)
 	    (kb = sampler__status_exec_kb(buf)) < 0)
 		return;
 	if (k->watch_kb >= 0 && kb != k->watch_kb) {
+		tell_child_files(s, pid, k->files_since_ns);
 		memset(&r, 0, sizeof r);
 		r.pid = r.tid = pid;
 		ring_push(s->ring, REC_MAPS_CHANGED, &r, sizeof r);
 		sampler__py_maps(s, pid);
 	}
 	k->watch_kb = kb;
+	k->files_since_ns = now;
 }
 
 /* Seizes process pid's threads (again until a scan finds none new: a

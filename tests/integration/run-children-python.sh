@@ -50,7 +50,10 @@ check_child() {
 	others=$(printf '%s\n' "$rows" | awk 'NR > 1 && NF && $(NF-1) >= 3 && 100 * $(NF-1) / $NF >= 2' | grep -c .)
 	awk -v p="${pct:-0}" -v m="$min" 'BEGIN { exit !(p >= m) }' && [ "$others" = 0 ]
 	ok $? "$label: $fn() in $pct% of its process's samples (>= $min), in no other's ($others)" ||
-		diag "$rows"
+		diag "$rows
+every process: $(awk '{ split($0, f, ";"); t[f[1]] += $NF }
+	END { for (p in t) printf "%s: %d; ", p, t[p] }' "$out")
+$(tail -1 "$WORKDIR/err")"
 	in_fn=$(printf '%s\n' "$rows" | awk 'NF { print $(NF-1); exit }')
 	in_fn=${in_fn:-0}
 	in_proc=$(printf '%s\n' "$rows" | awk 'NF { print $NF; exit }')
@@ -103,7 +106,10 @@ for_each_python for_each_python_backend
 # run's first second, reaches their records after they exited. Their
 # Python frames come from the code objects the sampler captured before
 # each sample, learnt by a namer of each child's own (b borrows its
-# parent's symbols, c exec'd). A short run per interpreter would add
+# parent's symbols, c exec'd); c's native frames, which place them, from
+# the files the sampler told c mapped (two CI runs, before it did, had
+# none of c's samples in work_c(): the worker, 1 s behind, found no maps
+# of c to unwind by). A short run per interpreter would add
 # little: one, ptrace (the backend that reads a chain in the sample's
 # stop).
 short_run() {	# short_run LABEL PY
