@@ -105,9 +105,12 @@ for sig in INT TERM HUP; do
 	kill "$t"
 done
 
-# The target exits while being recorded: exit 0, data kept.
-"$TARGETS/ratio" --seconds 1 >/dev/null 2>&1 &
+# The target exits while being recorded: exit 0, data kept. It lives 5 s
+# (not 1: a loaded machine may take longer than that to attach, and the
+# target would be gone before).
+"$TARGETS/ratio" --seconds 5 >/dev/null 2>&1 &
 t=$!
+cleanup_pid "$t"
 "$CTOP" $CTOP_BACKEND_ARGS -p "$t" -o "$WORKDIR/gone.folded" 2>"$WORKDIR/err"
 ok $? "target exit ends an attach recording with 0"
 [ "$(folded_total "$WORKDIR/gone.folded")" -gt 0 ]
