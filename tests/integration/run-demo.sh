@@ -33,18 +33,24 @@ diag "hours/s: unfixed $r1, fixed $r2 (timings vary with the machine's load)"
 
 # Profiled, both hot spots are obvious, and the fix makes them vanish
 # (ctop-prof's own recording, not a timing: the machine may be busy).
+# Each profile is a fixed amount of the demo's work (about 0.7 s of CPU
+# alone), not 2 s of wall time, which beside a test of 64 busy threads
+# held a few dozen samples; the --duration is only a limit.
+SLOW=(--hours 10000) FAST=(--fixed --hours 400000)
 if ptrace_allowed; then
-	"$CTOP" -F 499 --duration 2 -o "$WORKDIR/slow.folded" -- "$DEMO" >/dev/null 2>"$WORKDIR/slow.err"
+	"$CTOP" -F 499 --duration 120 -o "$WORKDIR/slow.folded" -- "$DEMO" "${SLOW[@]}" \
+		>/dev/null 2>"$WORKDIR/slow.err"
 	# data_dir_exists is a stat(), mostly kernel time, which perf does
 	# not sample for a user at perf_event_paranoid 2 (it took 0-8% there,
 	# 62% as root): then ptrace, which sees it, shows the hot spots.
 	why=
 	if grep -q 'kernel time not visible' "$WORKDIR/slow.err"; then
 		why=" (--backend ptrace: kernel time not visible to perf here)"
-		"$CTOP" --backend ptrace -F 499 --duration 2 -o "$WORKDIR/slow.folded" -- \
-			"$DEMO" >/dev/null 2>&1
+		"$CTOP" --backend ptrace -F 499 --duration 120 -o "$WORKDIR/slow.folded" -- \
+			"$DEMO" "${SLOW[@]}" >/dev/null 2>&1
 	fi
-	"$CTOP" -F 499 --duration 2 -o "$WORKDIR/fast.folded" -- "$DEMO" --fixed >/dev/null 2>&1
+	"$CTOP" -F 499 --duration 120 -o "$WORKDIR/fast.folded" -- "$DEMO" "${FAST[@]}" \
+		>/dev/null 2>&1
 	l1=$(folded_share "$WORKDIR/slow.folded" log_debug)
 	d1=$(folded_share "$WORKDIR/slow.folded" data_dir_exists)
 	l2=$(folded_share "$WORKDIR/fast.folded" log_debug)
@@ -76,10 +82,16 @@ ok $? "--help lists the options"
 ok $? "a missing --data-dir exits 1 and names it"
 
 # Without --hours it runs until a signal, then prints the result line.
+# The signal goes once the demo has its handler (set just before the
+# loop; bash's fork may catch SIGTERM too, before the exec) and has run
+# in its loop (10 ms of CPU time since: a hundred hours or more): a
+# fixed 0.3 s could end it before the handler on a loaded machine.
 "$DEMO" --data-dir "$WORKDIR" >"$WORKDIR/sig" 2>&1 &
 pid=$!
 cleanup_pid "$pid"
-sleep 0.3
+wait_for 30 eval 'runs_exe "$pid" "$DEMO" && catches_signal "$pid" TERM'
+cpu0=$(proc_cpu_ms "$pid")
+wait_until 30 '[ $(( $(proc_cpu_ms "$pid") - cpu0 )) -ge 10 ]'
 kill -TERM "$pid"
 wait "$pid"
 ok $? "SIGTERM ends an endless run with status 0"

@@ -101,7 +101,9 @@ tracers=$(awk '/^TracerPid:/ { print $2 }' /proc/"$t"/task/*/status | sort -u | 
 	[ "$tracers" = "0 " ] && on_perf "$WORKDIR/stopped.err"
 ok $? "perf: stopped at attach: exit $rc, no CPU used ($u1 -> $u2 ticks), after: states$states, TracerPid $tracers"
 kill -CONT "$t"
-sleep 0.3
+# Until its CPU time grows: 0.3 s of wall time may hold no tick of it
+# on a loaded machine (1-3% of a CPU beside 64 busy threads).
+wait_until 10 '[ "$(cpu_ticks "$t")" -gt "$u2" ]'
 u3=$(cpu_ticks "$t")
 [ "$u3" -gt "$u2" ] && target_healthy "$t"
 ok $? "perf: stopped at attach: SIGCONT afterwards resumes it ($u2 -> $u3 ticks)"

@@ -49,17 +49,42 @@ want=$(( ${cpu_ms:-0} * 999 / 2000 )); [ "$want" -lt 1 ] && want=1
 [ "$rc" = 7 ] && [ "$n" -ge "$want" ]
 ok $? "launched command exits 7: ctop-prof exits $rc, $n samples written (want $want for ${cpu_ms:-?} ms of CPU)"
 
-# 2. exec: frames of the program before and of the one after.
-start_target t "$LC" --exec-after 800 "$TARGETS/ratio" --seconds 1.5
-"$CTOP" -p "$t" -F 499 -o "$WORKDIR/exec.folded" 2>"$WORKDIR/err"
+# 2. exec: frames of the program before and of the one after. Each image
+# runs for 200 ms of its CPU time while sampled, and how many samples each
+# has follows from the CPU time it got: the old one's from the attach to
+# the exec (told by SIGUSR1; lifecycle prints its cpu_ms as it execs),
+# ratio's from then (rusage outlives exec) until it is killed. Fixed
+# counts (>= 5 before, >= 30 after) in 0.8 + 1.5 s of wall time failed
+# beside 64 busy threads, where a single thread gets 1-3% of a CPU; with
+# a longer delay (3 s), the attach and the test's own look at it took
+# longer than that there. Now: 164 samples where 130 were due before,
+# 105 of 103 after, alone; 141 of 116 and 99 of 92 beside 64 busy
+# threads (before gets the samples from the attach to the first look).
+"$LC" --exec-on-usr1 "$TARGETS/ratio" >"$WORKDIR/exec.out" 2>&1 &
+t=$!
+cleanup_pid "$t"
+wait_for 5 grep -q ready "$WORKDIR/exec.out"
+"$CTOP" -p "$t" -F 499 -o "$WORKDIR/exec.folded" 2>"$WORKDIR/err" &
+c=$!
+wait_for 20 sampling "$c" "$t"
+cpu0=$(proc_cpu_ms "$t")
+wait_until 60 '[ $(( $(proc_cpu_ms "$t") - cpu0 )) -ge 200 ]'
+kill -USR1 "$t"
+wait_for 20 grep -q '^cpu_ms' "$WORKDIR/exec.out"
+cpu1=$(awk '/^cpu_ms/ { print $2; exit }' "$WORKDIR/exec.out")
+wait_until 60 '[ $(( $(proc_cpu_ms "$t") - ${cpu1:-0} )) -ge 200 ]'
+cpu2=$(proc_cpu_ms "$t")
+kill "$t"
+wait "$c"
 rc=$?
-# How much of the 0.8 s before the exec was recorded depends on how soon a
-# loaded machine let ctop-prof attach (5.9% of the samples once, where a
-# share over 10 was asked): counts, not shares.
 before=$(awk '/^lifecycle;/ && /lc_before_exec/ { n += $NF } END { print n + 0 }' "$WORKDIR/exec.folded")
 after=$(awk '/^ratio;/ && /work_a/ { n += $NF } END { print n + 0 }' "$WORKDIR/exec.folded")
-[ "$rc" = 0 ] && [ "$before" -ge 5 ] && [ "$after" -ge 30 ]
-ok $? "exec: old program's frames ($before samples of lc_before_exec) and the new one's ($after samples of ratio;...;work_a), exit $rc" ||
+ms_b=$(( ${cpu1:-0} - cpu0 )) ms_a=$(( cpu2 - ${cpu1:-0} ))
+due_b=$(cpu_due "$ms_b" 499)
+# work_a holds 3/4 of ratio's CPU time.
+due_a=$(( $(cpu_due "$ms_a" 499) * 3 / 4 ))
+[ "$rc" = 0 ] && follows_due "$before" "$due_b" 50 50 && follows_due "$after" "$due_a" 50 50
+ok $? "exec: old program's frames ($before samples of lc_before_exec; its $ms_b ms of CPU make $due_b) and the new one's ($after of ratio;...;work_a; 3/4 of its $ms_a ms make $due_a; >= 50% each), exit $rc" ||
 	head -5 "$WORKDIR/exec.folded" | sed 's/^/# /'
 ! grep -q '^lifecycle;.*work_a' "$WORKDIR/exec.folded"
 ok $? "exec: no new-program frame under the old program's name"
@@ -168,7 +193,9 @@ tracers=$(awk '/^TracerPid:/ { print $2 }' /proc/"$t"/task/*/status | sort -u | 
 [ "$rc" = 0 ] && [ "$u1" = "$u2" ] && [ "$states" = " 3 T " ] && [ "$tracers" = "0 " ]
 ok $? "stopped at attach: exit $rc, no CPU used ($u1 -> $u2 ticks), after: states$states, TracerPid $tracers"
 kill -CONT "$t"
-sleep 0.3
+# Until its CPU time grows: 0.3 s of wall time may hold no tick of it
+# on a loaded machine (1-3% of a CPU beside 64 busy threads).
+wait_until 10 '[ "$(cpu_ticks "$t")" -gt "$u2" ]'
 u3=$(cpu_ticks "$t")
 [ "$u3" -gt "$u2" ] && target_healthy "$t"
 ok $? "stopped at attach: SIGCONT afterwards resumes it ($u2 -> $u3 ticks)"

@@ -140,7 +140,10 @@ run_shares() {	# run_shares LABEL PY BACKEND: launched, then attached
 		"$CTOP" --backend "$be" -F 999 -o "$out" -- "$py" "$shares" 3
 
 	out=$WORKDIR/attach-$be.folded err=$WORKDIR/attach-$be.err
-	start_target pid "$py" "$shares" 30
+	# Up to three 6 s recordings of it, each with an attach that a
+	# loaded machine makes slow: it lives past them (600 s, not 30) and
+	# is killed below.
+	start_target pid "$py" "$shares" 600
 	"$CTOP" --backend "$be" -F 999 -p "$pid" --duration 6 -o "$out" \
 		2>"$err"
 	ok $? "$label $be attached: ctop-prof ran" || diag "$(cat "$err")"
@@ -213,7 +216,8 @@ run_mixed() {	# run_mixed LABEL PY
 
 run_off() {	# run_off LABEL PY
 	local label=$1 py=$2 out=$WORKDIR/off.folded pid
-	start_target pid "$py" "$shares" 4
+	# Killed below; 4 s could end before a slow attach on a loaded machine.
+	start_target pid "$py" "$shares" 600
 	"$CTOP" --backend ptrace --python off -p "$pid" --duration 1 \
 		-o "$out" 2>"$WORKDIR/off.err"
 	! grep -q '\.py:[0-9]*)' "$out" &&

@@ -6,6 +6,10 @@
  *       idle_thread (nanosleep) plus the main thread in lc_spin_many
  *   lifecycle --exec-after MS PROG [ARG...]  spin in lc_before_exec for MS
  *       ms, then execvp(PROG, ARGS) (a new program, new symbols)
+ *   lifecycle --exec-on-usr1 PROG [ARG...]  the same, but spin until a
+ *       SIGUSR1 comes, and print "cpu_ms N" (this image's CPU time)
+ *       before the exec: a test execs it once the old image was sampled
+ *       for long enough, however loaded the machine
  *   lifecycle --leader-exit             start a thread spinning in
  *       lc_orphan_spin, then pthread_exit() the main thread: the leader is
  *       a zombie (Z) while the process runs on
@@ -31,6 +35,7 @@
 #define TARGET_FRAME __attribute__((noinline, noclone))
 
 static volatile unsigned long sink;
+static volatile sig_atomic_t exec_go;
 
 static double
 now_s(void)
@@ -56,10 +61,11 @@ lc_spin_many(double until)
 			sink += i;
 }
 
+/* Until the clock reads until, or with until 0 until exec_go is set. */
 TARGET_FRAME static void
 lc_before_exec(double until)
 {
-	while (now_s() < until)
+	while (until > 0 ? now_s() < until : !exec_go)
 		for (unsigned i = 0; i < 100000; i++)
 			sink += i * 3;
 }
@@ -127,11 +133,25 @@ run_threads(int n, double secs)
 	return 0;
 }
 
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	exec_go = 1;
+}
+
+/* ms < 0: until SIGUSR1, and the CPU time so far said before the exec
+ * (a target that reports its own counts it in too: rusage outlives
+ * exec). */
 static int
 run_exec(long ms, char **argv)
 {
+	if (ms < 0)
+		signal(SIGUSR1, on_usr1);
 	ready();
-	lc_before_exec(now_s() + ms / 1e3);
+	lc_before_exec(ms < 0 ? 0 : now_s() + ms / 1e3);
+	if (ms < 0)
+		report_cpu_time();
 	execvp(argv[0], argv);
 	perror("execvp");
 	return 127;
@@ -193,6 +213,8 @@ main(int argc, char **argv)
 		    strcmp(argv[3], "--seconds") == 0 ? atof(argv[4]) : 0);
 	if (argc >= 4 && strcmp(argv[1], "--exec-after") == 0)
 		return run_exec(atol(argv[2]), argv + 3);
+	if (argc >= 3 && strcmp(argv[1], "--exec-on-usr1") == 0)
+		return run_exec(-1, argv + 2);
 	if (argc == 2 && strcmp(argv[1], "--leader-exit") == 0)
 		return run_leader_exit();
 	if (argc == 2 && strcmp(argv[1], "--watch") == 0)
@@ -204,7 +226,8 @@ main(int argc, char **argv)
 		return argc >= 4 ? atoi(argv[3]) : 0;
 	}
 	fprintf(stderr, "usage: lifecycle --threads N [--seconds S] | "
-	    "--exec-after MS PROG [ARG...] | --leader-exit | --watch | "
+	    "--exec-after MS PROG [ARG...] | --exec-on-usr1 PROG [ARG...] | "
+	    "--leader-exit | --watch | "
 	    "--exit-after MS [CODE]\n");
 	return 2;
 }

@@ -93,6 +93,13 @@ keys q
 wait_has EXITED:; has EXITED:3; ok $? "q: exit status 3, the command's own" || show
 
 # Tiny terminals at start: the message, then the view once it grows.
+# too_small: the screen holds the start of $want, the message (a 1x1
+# pane has room for its first letter only).
+too_small() {
+	local got
+	got=$(screen | tr -d ' \n')
+	[ -n "$got" ] && [ "${want#"$got"}" != "$want" ]
+}
 for size in "20 5" "10 2" "1 1"; do
 	set -- $size
 	tui_start "$1" "$2" LC_ALL=C TERM=xterm -- --load "$FIXTURE"
@@ -100,10 +107,6 @@ for size in "20 5" "10 2" "1 1"; do
 	# Until it is drawn (a fixed 0.5 s may come before the first frame
 	# on a loaded machine); that it does not exit is seen below too,
 	# where it draws the table once the terminal grows.
-	too_small() {
-		got=$(screen | tr -d ' \n')
-		[ -n "$got" ] && [ "${want#"$got"}" != "$want" ]
-	}
 	wait_for 10 too_small
 	! has EXITED: && too_small
 	ok $? "${1}x$2 at start: the too-small message (or its start), no exit" || show

@@ -12,9 +12,9 @@ ptrace_allowed || skip_all "ptrace not permitted here"
 samples() { line 1 | sed -n 's/.*samples *\([0-9]*\).*/\1/p'; }
 
 start_server 'hang:60' || skip_all "the test server did not start"
-# It lives past the test (600 s, not 120: "target healthy" at the end
-# must not find it ended by its own clock on a loaded machine) and is
-# killed at the end.
+# It lives past the test (600 s, not 120: 15 s alone, 96 s beside 64
+# busy threads, and "target healthy" at the end must not find it ended
+# by its own clock) and is killed at the end.
 "$TARGETS/ratio" --seconds 600 >/dev/null 2>&1 &
 t=$!
 cleanup_pid "$t"
