@@ -478,8 +478,10 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* The target exec'd; comm: the new program's name, from the record (the
+ * process may be gone when the worker gets here), or "" to read it. */
 static void
-worker_handle_exec(struct worker *w)
+worker_handle_exec(struct worker *w, const char *comm)
 {
 	if (w->symbols != NULL) {
 		symbols_reset(w->symbols);
@@ -490,8 +492,13 @@ worker_handle_exec(struct worker *w)
 	/* Python frames wait for the new image's probe. */
 	python_namer_free(w->py_namer);
 	w->py_namer = NULL;
-	read_comm(w->opts.pid, w->comm, sizeof w->comm);
-	w->process_frame = worker_process_frame(w);
+	if (comm[0] != '\0')
+		snprintf(w->comm, sizeof w->comm, "%s", comm);
+	else
+		read_comm(w->opts.pid, w->comm, sizeof w->comm);
+	w->process_frame = w->opts.children ?
+	    children_process_frame(w->profile, w->opts.pid, w->comm) :
+	    worker_process_frame(w);
 	/* The thread that exec'd is the process's only one now, and has the
 	 * new program's name (T showed a launched program as ctop-prof). */
 	profile_set_thread_name(w->profile, w->opts.pid, w->comm);
@@ -568,13 +575,16 @@ worker_handle_record(struct worker *w, uint32_t type, const void *data,
 			profile_set_thread_name(w->profile, t->tid, t->comm);
 		break;
 	case REC_EXEC:
-		if (len >= sizeof *t && worker_is_child(w, t->pid)) {
+		comm[0] = '\0';
+		if (len >= sizeof *t) {
 			memcpy(comm, t->comm, sizeof t->comm);
 			comm[sizeof t->comm] = '\0';
+		}
+		if (len >= sizeof *t && worker_is_child(w, t->pid)) {
 			if (worker_children(w))
 				children_exec(&w->children, t->pid, comm);
 		} else {
-			worker_handle_exec(w);
+			worker_handle_exec(w, comm);
 		}
 		break;
 	case REC_PROC_NEW:
