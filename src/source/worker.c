@@ -83,8 +83,9 @@ struct worker {
 	uint64_t reach_hist[WORKER_REACH_BUCKETS];
 };
 
-/* Reads /proc/PID/comm: the name the process frame gets. */
-static void
+/* Reads /proc/PID/comm: the name the process frame gets; false when the
+ * process is gone (buf then says pid-N). */
+static bool
 read_comm(pid_t pid, char *buf, size_t size)
 {
 	char path[64];
@@ -98,10 +99,11 @@ read_comm(pid_t pid, char *buf, size_t size)
 		close(fd);
 	if (n <= 0) {
 		snprintf(buf, size, "pid-%d", (int)pid);
-		return;
+		return false;
 	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+	return true;
 }
 
 static void
@@ -478,8 +480,9 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* The target exec'd; comm: the new program's name, from the record (the
- * process may be gone when the worker gets here), or "" to read it. */
+/* The target exec'd; comm: the new program's name as the sampler read it
+ * at the exec, for a process gone when the worker gets here (else the
+ * name now, which the program may have set since: prctl). */
 static void
 worker_handle_exec(struct worker *w, const char *comm)
 {
@@ -492,10 +495,9 @@ worker_handle_exec(struct worker *w, const char *comm)
 	/* Python frames wait for the new image's probe. */
 	python_namer_free(w->py_namer);
 	w->py_namer = NULL;
-	if (comm[0] != '\0')
+	if (!read_comm(w->opts.pid, w->comm, sizeof w->comm) &&
+	    comm[0] != '\0')
 		snprintf(w->comm, sizeof w->comm, "%s", comm);
-	else
-		read_comm(w->opts.pid, w->comm, sizeof w->comm);
 	w->process_frame = w->opts.children ?
 	    children_process_frame(w->profile, w->opts.pid, w->comm) :
 	    worker_process_frame(w);
