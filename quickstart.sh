@@ -16,7 +16,7 @@ BUILD_PACKAGES="gcc g++ make libc6-dev autoconf automake autoconf-archive \
 pkg-config libncurses-dev libunwind-dev libdw-dev libelf-dev binutils \
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libcurl4-openssl-dev"
 RUN_PACKAGES="libdebuginfod1"
-TEST_PACKAGES="tmux procps man-db groff-base strace python3-minimal linux-perf \
+TEST_PACKAGES="tmux procps man-db groff-base strace gdb python3-minimal linux-perf \
 golang-go nodejs chromium"
 
 install_packages() {
