@@ -128,7 +128,7 @@ static uint32_t
 worker_process_frame(struct worker *w)
 {
 	if (w->opts.children)
-		return children_process_frame(w->profile, w->opts.pid, NULL);
+		return children_process_frame(w->profile, w->opts.pid, w->comm);
 	return intern_marker(w->profile, w->comm, FRAME_PROCESS);
 }
 
@@ -498,9 +498,7 @@ worker_handle_exec(struct worker *w, const char *comm)
 	if (!read_comm(w->opts.pid, w->comm, sizeof w->comm) &&
 	    comm[0] != '\0')
 		snprintf(w->comm, sizeof w->comm, "%s", comm);
-	w->process_frame = w->opts.children ?
-	    children_process_frame(w->profile, w->opts.pid, w->comm) :
-	    worker_process_frame(w);
+	w->process_frame = worker_process_frame(w);
 	/* The thread that exec'd is the process's only one now, and has the
 	 * new program's name (T showed a launched program as ctop-prof). */
 	profile_set_thread_name(w->profile, w->opts.pid, w->comm);
