@@ -242,6 +242,8 @@ int sampler__perf_run(struct sampler *s);
 void sampler__maps_watch(struct sampler *s, pid_t tid);
 void sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
     uint64_t sample_ns);
+/* The target exec'd: the next read tells every file (REC_MMAP). */
+void sampler__maps_watch_exec(struct sampler *s);
 void sampler__maps_watch_close(struct sampler *s);
 /* budget.c: --max-overhead. The backend calls sampler__budget_tick after
  * each CPU time reading with its own cost to the target so far (ns): the
@@ -276,6 +278,11 @@ struct sampler_map_file;
  * no room. */
 bool sampler__push_mmap(struct sampler *s, uint64_t t,
     const struct sampler_map_file *f);
+/* Tells every file process pid maps executable now as mapped since t
+ * (REC_MMAP each), its maps read through buf: for a process the worker
+ * may meet only after it is gone. */
+void sampler__tell_files(struct sampler *s, pid_t pid, uint64_t t, char *buf,
+    size_t size);
 /* VmExe + VmLib in kB from a /proc status text, -1 without them. */
 long long sampler__status_exec_kb(const char *text);
 

@@ -118,3 +118,11 @@ EXTRA_DIST += tests/integration/run-children.sh \
 	tests/integration/run-children-python.sh tests/targets/py_children.py
 SCRIPT_TESTS += tests/integration/run-all.sh
 EXTRA_DIST += tests/integration/run-all.sh
+# A target gone before the worker's first record (holdthread holds the
+# worker thread stopped meanwhile).
+check_PROGRAMS += tests/targets/holdthread
+tests_targets_holdthread_SOURCES = tests/targets/holdthread.c
+tests_targets_holdthread_CFLAGS = -O2 -g
+tests_targets_holdthread_LDFLAGS =
+SCRIPT_TESTS += tests/integration/run-gone-early.sh
+EXTRA_DIST += tests/integration/run-gone-early.sh

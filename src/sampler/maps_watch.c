@@ -14,7 +14,8 @@
  *     (at most every WATCH_MISS_NS) and the event sent if they changed.
  * Each file a read finds mapped at a new range goes first as a REC_MMAP,
  * as perf's MMAP2 records do: the worker's own read comes later, maybe
- * after a dlclose, and would miss it. */
+ * after a dlclose or the program's end, and would miss it. The first
+ * read, and the first after an exec, find every file new. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -212,9 +213,11 @@ changed_at(struct sampler *s, uint64_t now)
 	s->watch_sent_ns = now;
 }
 
-/* The range tables, once. */
+/* The range tables, once; the first read tells every file mapped (as
+ * at capture t): the worker's own read may come after a short program is
+ * gone. */
 static bool
-watch_ready(struct sampler *s, pid_t tid)
+watch_ready(struct sampler *s, pid_t tid, uint64_t t)
 {
 	if (s->exec != NULL)
 		return true;
@@ -226,7 +229,7 @@ watch_ready(struct sampler *s, pid_t tid)
 		s->exec = s->exec_old = NULL;
 		return false;
 	}
-	read_exec_ranges(s, tid, 0);
+	read_exec_ranges(s, tid, t);
 	return true;
 }
 
@@ -249,13 +252,21 @@ sampler__maps_watch_pc(struct sampler *s, pid_t tid, uint64_t pc,
 {
 	uint64_t now;
 
-	if (!watch_ready(s, tid) || in_exec(s, pc))
+	if (!watch_ready(s, tid, sample_ns) || in_exec(s, pc))
 		return;
 	now = util_now_ns();
 	/* The thread is stopped in the file: mapped at its capture. */
 	if (now - s->watch_maps_ns >= WATCH_MISS_NS &&
 	    read_exec_ranges(s, tid, sample_ns))
 		changed_at(s, now);
+}
+
+void
+sampler__maps_watch_exec(struct sampler *s)
+{
+	/* No range known: the next read finds every file new. */
+	s->n_exec = 0;
+	s->watch_maps_ns = 0;
 }
 
 void

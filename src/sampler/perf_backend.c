@@ -1015,10 +1015,27 @@ reset_counters(struct sampler *s)
 	s->lost_pending = 0;
 }
 
+/* Attached: the kernel reports no MMAP for the files mapped before (perf
+ * record makes them from the maps too); told here, before any sample, for
+ * a target that may be gone when the worker gets to it. A launched one's
+ * come from the kernel after its exec. */
+static void
+tell_target_files(struct sampler *s, uint64_t since)
+{
+	char *buf;
+
+	if (s->opts.all || s->opts.launched ||
+	    (buf = malloc(SAMPLER_MAPS_BUF)) == NULL)
+		return;
+	sampler__tell_files(s, s->opts.pid, since, buf, SAMPLER_MAPS_BUF);
+	free(buf);
+}
+
 int
 sampler__perf_run(struct sampler *s)
 {
 	struct perf_state *p = calloc(1, sizeof *p);
+	uint64_t t0 = util_now_ns();
 	char *cause = NULL;
 	int err;
 
@@ -1042,6 +1059,7 @@ sampler__perf_run(struct sampler *s)
 	}
 	s->perf = p;
 	s->backend_name = "perf";
+	tell_target_files(s, t0);
 	stack_auto_start(s, p);
 	sampler__start_clocks(s);
 	sampler__attach_result(s, 0, NULL);

@@ -389,5 +389,6 @@ sampler__reattach(struct sampler *s)
 		sampler__cpu_rebase(s, t);
 		t->stk_lo = t->stk_hi = 0;
 		sampler__push_thread(s, REC_EXEC, t->tid);
+		sampler__maps_watch_exec(s);
 	}
 }

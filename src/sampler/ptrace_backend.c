@@ -60,10 +60,12 @@ on_exec(struct sampler *s, struct sthread *t)
 	t->stk_lo = t->stk_hi = 0;
 	t->state = STH_RUNNING;
 	t->exit_pushed = false;
-	if (sampler__of_target(s, t))
+	if (sampler__of_target(s, t)) {
 		sampler__push_thread(s, REC_EXEC, t->tid);
-	else
+		sampler__maps_watch_exec(s);
+	} else {
 		sampler__child_exec(s, t->pid, t->tid);
+	}
 }
 
 static int

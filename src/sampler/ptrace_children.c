@@ -145,28 +145,6 @@ sampler__born(struct sampler *s, const struct sthread *parent, int ev,
 	return born_by_proc(s, parent, tid);
 }
 
-struct child_maps {
-	struct sampler *s;
-	pid_t pid;
-	uint64_t t;
-};
-
-static bool
-tell_exec_file(void *ctx, const char *line)
-{
-	struct child_maps *c = ctx;
-	struct sampler_map_file f;
-	uint64_t lo, hi;
-	bool x;
-
-	if (sampler__maps_line_range(line, &lo, &hi, &x) && x &&
-	    sampler__maps_line_file(line, &f)) {
-		f.pid = c->pid;
-		sampler__push_mmap(c->s, c->t, &f);
-	}
-	return true;
-}
-
 /* Every file process pid maps executable now, told as REC_MMAP mapped
  * since t: the worker may get to the change after pid is gone (an exec'd
  * interpreter of half a second, behind a worker still reading debug
@@ -175,10 +153,7 @@ tell_exec_file(void *ctx, const char *line)
 static void
 tell_child_files(struct sampler *s, pid_t pid, uint64_t t)
 {
-	struct child_maps c = { s, pid, t };
-
-	sampler__proc_maps_each(pid, s->mapsbuf, SAMPLER_MAPS_BUF,
-	    tell_exec_file, &c);
+	sampler__tell_files(s, pid, t, s->mapsbuf, SAMPLER_MAPS_BUF);
 }
 
 void

@@ -67,6 +67,37 @@ sampler__push_mmap(struct sampler *s, uint64_t t,
 	return true;
 }
 
+struct tell_files {
+	struct sampler *s;
+	pid_t pid;
+	uint64_t t;
+};
+
+static bool
+tell_exec_file(void *ctx, const char *line)
+{
+	struct tell_files *c = ctx;
+	struct sampler_map_file f;
+	uint64_t lo, hi;
+	bool x;
+
+	if (sampler__maps_line_range(line, &lo, &hi, &x) && x &&
+	    sampler__maps_line_file(line, &f)) {
+		f.pid = c->pid == c->s->opts.pid ? 0 : c->pid;
+		sampler__push_mmap(c->s, c->t, &f);
+	}
+	return true;
+}
+
+void
+sampler__tell_files(struct sampler *s, pid_t pid, uint64_t t, char *buf,
+    size_t size)
+{
+	struct tell_files c = { s, pid, t };
+
+	sampler__proc_maps_each(pid, buf, size, tell_exec_file, &c);
+}
+
 void
 sampler__push_proc(struct sampler *s, uint32_t type, pid_t pid, pid_t tid)
 {

@@ -184,8 +184,11 @@ nomem:
 static bool
 worker_ensure_symbols(struct worker *w)
 {
+	/* A target gone before its first record (a short program behind a
+	 * busy worker) starts with no module: the files it mapped come as
+	 * REC_MMAP, from the kernel (perf) or the sampler's reads. */
 	struct symbols_opts so = { .debuginfod = w->opts.debuginfod,
-		.profile = w->profile };
+		.profile = w->profile, .maps_optional = true };
 	char *cause = NULL, msg[256];
 
 	if (w->unwinder != NULL)

@@ -3,14 +3,17 @@
  * A:B times per round (default 3:1), in an order drawn afresh each round,
  * so work_a holds A/(A+B) of the CPU time (75%) by construction. Expected hot path:
  *   main;ratio_round;work_a  75%   main;ratio_round;work_b  25%
- * Usage: ratio [--seconds N] [--ratio A:B | A:B]. Runs until killed
- * unless --seconds is given. */
+ * Usage: ratio [--seconds N] [--after-usr1] [--ratio A:B | A:B]. Runs
+ * until killed unless --seconds is given; with --after-usr1 it sleeps
+ * (no CPU, no sample) until a SIGUSR1, and the seconds count from it. */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -114,7 +117,7 @@ parse_ratio(const char *s, long *a, long *b)
 static void
 usage_error(void)
 {
-	fprintf(stderr, "usage: ratio [--seconds N] [--ratio A:B | A:B]\n");
+	fprintf(stderr, "usage: ratio [--seconds N] [--after-usr1] [--ratio A:B | A:B]\n");
 	exit(2);
 }
 
@@ -124,12 +127,15 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "seconds", required_argument, NULL, 's' },
 		{ "ratio", required_argument, NULL, 'r' },
+		{ "after-usr1", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	double seconds = 0, deadline;
 	long a = 3, b = 1;
+	bool after_usr1 = false;
+	sigset_t usr1;
 	char *end;
-	int c;
+	int c, sig;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -142,6 +148,9 @@ main(int argc, char **argv)
 			if (parse_ratio(optarg, &a, &b) < 0)
 				usage_error();
 			break;
+		case 'u':
+			after_usr1 = true;
+			break;
 		default:
 			usage_error();
 		}
@@ -150,6 +159,13 @@ main(int argc, char **argv)
 		usage_error();
 	if (optind < argc)
 		usage_error();
+	if (after_usr1) {
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
+		while (sigwait(&usr1, &sig) != 0)
+			;
+	}
 	deadline = now_s() + seconds;
 	while (seconds == 0 || now_s() < deadline)
 		ratio_round(a, b);
