@@ -339,10 +339,11 @@ test_wall(void)
 		    ts->shortst);
 		/* Our own interrupt wakes a sleeper for a moment (py-spy
 		 * notes the same), and on a loaded machine it may then wait
-		 * a while for a CPU: a few samples find it runnable (>= 80%
-		 * off-CPU). */
+		 * a while for a CPU: some samples find it runnable (79.8%
+		 * off-CPU once beside a second test suite). More than half
+		 * off-CPU tells it from the busy thread (under a quarter). */
 		if (ts->samples >= 10 && ts->samples * 2 >= most &&
-		    ts->samples <= 140 && ts->offcpu * 10 >= ts->samples * 8 &&
+		    ts->samples <= 140 && ts->offcpu * 2 > ts->samples &&
 		    ts->inkern * 10 >= ts->samples * 9)
 			idle_ok++;
 		else if (ts->samples >= 10 && ts->samples * 2 >= most &&
