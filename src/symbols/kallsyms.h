@@ -23,6 +23,10 @@ void kallsyms_free(struct kallsyms *k);
 const char *kallsyms_name(struct kallsyms *k, uint64_t pc,
     const char **module);
 
+/* Loads the table from a file in /proc/kallsyms' format (the tests' own;
+ * kallsyms_usable reads /proc/kallsyms), once. True when it named text. */
+bool kallsyms_load_file(struct kallsyms *k, const char *path);
+
 /* True once the table is loaded with real addresses. */
 bool kallsyms_usable(struct kallsyms *k);
 

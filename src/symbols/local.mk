@@ -24,6 +24,13 @@ EXTRA_tests_unit_test_symbols_DEPENDENCIES = tests/targets/chain-stripped \
 	tests/targets/libdlhot.so
 UNIT_TESTS += tests/unit/test-symbols
 
+# kallsyms' parser, on files of its format and the real table.
+check_PROGRAMS += tests/unit/test-kallsyms
+tests_unit_test_kallsyms_SOURCES = tests/unit/test-kallsyms.c
+tests_unit_test_kallsyms_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_kallsyms_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-kallsyms
+
 # A C++ target for demangling (no sanitizer flags, see src/unwind/local.mk).
 check_PROGRAMS += tests/targets/cxxtmpl
 tests_targets_cxxtmpl_SOURCES = tests/targets/cxxtmpl.cc

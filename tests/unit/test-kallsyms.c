@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* kallsyms' parser on files in /proc/kallsyms' format: names and modules,
+ * text symbols only, _stext/_etext, a table the kernel did not sort, a
+ * line longer than a read, a last line without a newline; and the real
+ * /proc/kallsyms where it shows addresses. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "../src/symbols/kallsyms.h"
+
+static char path[] = "/tmp/ctop-kallsyms.XXXXXX";
+
+static void
+write_file(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* pc's "name module", the module "-" for the kernel image. */
+static const char *
+named(struct kallsyms *k, uint64_t pc)
+{
+	static char out[256];
+	const char *mod, *name = kallsyms_name(k, pc, &mod);
+
+	snprintf(out, sizeof out, "%s %s", name,
+	    strcmp(mod, "[kernel.kallsyms]") == 0 ? "-" : mod);
+	return out;
+}
+
+static void
+test_format(void)
+{
+	struct kallsyms *k = kallsyms_new();
+	uint64_t lo = 0, hi = 0;
+	bool text;
+
+	/* Module lines after the kernel's, one of them out of order; data
+	 * symbols (D, b) between; a module name without brackets ignored. */
+	write_file(
+	    "ffffffff81000000 T _stext\n"
+	    "ffffffff81000000 T startup_64\n"
+	    "ffffffff81000100 t secondary_startup\n"
+	    "ffffffff81000200 D some_data\n"
+	    "ffffffff81000300 T do_syscall_64\n"
+	    "ffffffff82000000 T _etext\n"
+	    "ffffffff82000010 b bss_thing\n"
+	    "ffffffffc0002000 t ext4_read\t[ext4]\n"
+	    "ffffffffc0001000 T ext4_write\t[ext4]\n"
+	    "ffffffffc0003000 t xfs_thing\t[xfs]\n"
+	    "ffffffffc0004000 t last_one");
+	ok(kallsyms_load_file(k, path), "a table loads");
+	is_str(named(k, 0xffffffff81000050ull), "startup_64 -",
+	    "a pc in the kernel image: its function");
+	is_str(named(k, 0xffffffff81000250ull), "secondary_startup -",
+	    "a data symbol names nothing");
+	is_str(named(k, 0xffffffff81000310ull), "do_syscall_64 -",
+	    "the next text symbol");
+	is_str(named(k, 0xffffffffc0001010ull), "ext4_write ext4",
+	    "a module's symbol, sorted into place, with its module");
+	is_str(named(k, 0xffffffffc0002010ull), "ext4_read ext4",
+	    "the module's other symbol");
+	is_str(named(k, 0xffffffffc0003010ull), "xfs_thing xfs",
+	    "the next module's");
+	is_str(named(k, 0xffffffffc0004010ull), "last_one -",
+	    "a last line without a newline");
+	text = kallsyms_text(k, &lo, &hi);
+	ok(text && lo == 0xffffffff81000000ull &&
+	    hi == 0xffffffff82000000ull, "_stext and _etext: %#llx-%#llx",
+	    (unsigned long long)lo, (unsigned long long)hi);
+	kallsyms_free(k);
+}
+
+static void
+test_long_line(void)
+{
+	struct kallsyms *k = kallsyms_new();
+	size_t n = 70 * 1024;
+	char *text = malloc(n + 200);
+
+	if (!text || !k) {
+		ok(0, "long line: memory");
+		return;
+	}
+	/* A name longer than a read (64 KiB) is dropped, not half read as
+	 * a line of its own; the lines around it stay. */
+	static const char head[] = "ffffffff81000000 T before\n"
+	    "ffffffff81000100 T ";
+	size_t at = sizeof head - 1;
+
+	memcpy(text, head, at);
+	memset(text + at, 'x', n);
+	strcpy(text + at + n, "\nffffffff81000200 T after\n");
+	write_file(text);
+	free(text);
+	ok(kallsyms_load_file(k, path), "long line: the table loads");
+	is_str(named(k, 0xffffffff81000150ull), "before -",
+	    "long line: dropped (its range is its predecessor's)");
+	is_str(named(k, 0xffffffff81000210ull), "after -",
+	    "long line: the line after it read");
+	kallsyms_free(k);
+}
+
+static void
+test_real(void)
+{
+	struct kallsyms *k = kallsyms_new();
+	uint64_t lo = 0, hi = 0;
+	bool text;
+
+	if (!kallsyms_usable(k)) {
+		skip("/proc/kallsyms shows no addresses here",
+		    "real table");
+		kallsyms_free(k);
+		return;
+	}
+	text = kallsyms_text(k, &lo, &hi);
+	ok(text && hi > lo, "/proc/kallsyms: the kernel's text %#llx-%#llx",
+	    (unsigned long long)lo, (unsigned long long)hi);
+	ok(strcmp(kallsyms_name(k, lo, &(const char *){ NULL }), "[kernel]")
+	    != 0, "/proc/kallsyms: _stext's address is named (%s)",
+	    kallsyms_name(k, lo, &(const char *){ NULL }));
+	kallsyms_free(k);
+}
+
+int
+main(void)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		printf("1..0 # SKIP no temporary file\n");
+		return 77;
+	}
+	close(fd);
+	test_format();
+	test_long_line();
+	test_real();
+	unlink(path);
+	return done_testing();
+}
