@@ -46,7 +46,7 @@ function thread_of(s) {
 	if (index(s, ";dwfl_module_getdwarf;") || index(s, ";dwfl_module_getsymtab;") ||
 	    index(s, ";dwfl_linux_proc_report;"))
 		dbg += n
-	if (index(s, ";kallsyms_load;"))
+	if (index(s, ";kallsyms_load_file;"))
 		ksyms += n
 }
 END {
