@@ -42,12 +42,32 @@ named(struct kallsyms *k, uint64_t pc)
 static void
 test_format(void)
 {
+	static const struct {
+		uint64_t pc;
+		const char *want, *what;
+	} cases[] = {
+		{ 0xffffffff81000050ull, "startup_64 -",
+		  "a pc in the kernel image: its function" },
+		{ 0xffffffff81000250ull, "secondary_startup -",
+		  "a data symbol names nothing" },
+		{ 0xffffffff81000310ull, "do_syscall_64 -",
+		  "the next text symbol" },
+		{ 0xffffffffc0001010ull, "ext4_write ext4",
+		  "a module's symbol, sorted into place, with its module" },
+		{ 0xffffffffc0002010ull, "ext4_read ext4",
+		  "the module's other symbol" },
+		{ 0xffffffffc0003010ull, "xfs_thing xfs", "the next module's" },
+		{ 0xffffffffc0004010ull, "odd_mod -",
+		  "a module not in brackets: none" },
+		{ 0xffffffffc0005010ull, "last_one -",
+		  "a last line without a newline" },
+	};
 	struct kallsyms *k = kallsyms_new();
 	uint64_t lo = 0, hi = 0;
 	bool text;
 
 	/* Module lines after the kernel's, one of them out of order; data
-	 * symbols (D, b) between; a module name without brackets ignored. */
+	 * symbols (D, b) between. */
 	write_file(
 	    "ffffffff81000000 T _stext\n"
 	    "ffffffff81000000 T startup_64\n"
@@ -59,22 +79,12 @@ test_format(void)
 	    "ffffffffc0002000 t ext4_read\t[ext4]\n"
 	    "ffffffffc0001000 T ext4_write\t[ext4]\n"
 	    "ffffffffc0003000 t xfs_thing\t[xfs]\n"
-	    "ffffffffc0004000 t last_one");
+	    "ffffffffc0004000 t odd_mod\tnobrackets\n"
+	    "ffffffffc0005000 t last_one");
 	ok(kallsyms_load_file(k, path), "a table loads");
-	is_str(named(k, 0xffffffff81000050ull), "startup_64 -",
-	    "a pc in the kernel image: its function");
-	is_str(named(k, 0xffffffff81000250ull), "secondary_startup -",
-	    "a data symbol names nothing");
-	is_str(named(k, 0xffffffff81000310ull), "do_syscall_64 -",
-	    "the next text symbol");
-	is_str(named(k, 0xffffffffc0001010ull), "ext4_write ext4",
-	    "a module's symbol, sorted into place, with its module");
-	is_str(named(k, 0xffffffffc0002010ull), "ext4_read ext4",
-	    "the module's other symbol");
-	is_str(named(k, 0xffffffffc0003010ull), "xfs_thing xfs",
-	    "the next module's");
-	is_str(named(k, 0xffffffffc0004010ull), "last_one -",
-	    "a last line without a newline");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		is_str(named(k, cases[i].pc), cases[i].want, "%s",
+		    cases[i].what);
 	text = kallsyms_text(k, &lo, &hi);
 	ok(text && lo == 0xffffffff81000000ull &&
 	    hi == 0xffffffff82000000ull, "_stext and _etext: %#llx-%#llx",
