@@ -36,8 +36,8 @@ find_thread(pid_t pid, const char *name)
 
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid,
-		    e->d_name);
+		snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)pid,
+		    atoi(e->d_name));
 		if ((f = fopen(path, "re")) == NULL)
 			continue;
 		if (fgets(comm, sizeof comm, f)) {
