@@ -73,9 +73,8 @@ ksym_cmp(const void *a, const void *b)
 /* One load's parse state: the module name of the last symbol (a
  * module's symbols come together: one copy of its name for all). */
 struct parse {
-	const char *mod;
 	size_t mod_len;
-	uint32_t mod_at;
+	uint32_t mod_at;	/* in the arena, which may move: no pointer */
 	bool sorted;		/* every address so far at or above the last */
 };
 
@@ -95,17 +94,20 @@ field_len(const char *p, const char *end)
 static uint32_t
 module_at(struct kallsyms *k, struct parse *ps, const char *mod, size_t len)
 {
+	uint32_t at;
+
 	if (len < 2 || mod[0] != '[' || mod[len - 1] != ']')
 		return 0;
 	mod++;
 	len -= 2;
 	if (ps->mod_at != 0 && ps->mod_len == len &&
-	    memcmp(ps->mod, mod, len) == 0)
+	    memcmp(k->names + ps->mod_at, mod, len) == 0)
 		return ps->mod_at;
-	ps->mod_at = names_add(k, mod, len);
-	ps->mod = k->names + ps->mod_at;
-	ps->mod_len = len;
-	return ps->mod_at;
+	if ((at = names_add(k, mod, len)) != UINT32_MAX) {
+		ps->mod_at = at;
+		ps->mod_len = len;
+	}
+	return at;
 }
 
 /* Adds one "ADDR TYPE NAME[\t[MODULE]]" line (no newline) if it names

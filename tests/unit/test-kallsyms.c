@@ -122,6 +122,35 @@ test_long_line(void)
 	kallsyms_free(k);
 }
 
+/* A module of more symbols than the arena's first megabyte holds: its
+ * name, kept once, must be found again after the arena moved. */
+static void
+test_arena_moves(void)
+{
+	enum { N = 60000 };
+	struct kallsyms *k = kallsyms_new();
+	char *text = malloc((size_t)N * 64 + 256), *p = text;
+
+	if (!text || !k) {
+		ok(0, "arena: memory");
+		free(text);
+		kallsyms_free(k);
+		return;
+	}
+	for (int i = 0; i < N; i++)
+		p += sprintf(p, "ffffffffc0%06x t function_number_%06d_x"
+		    "\t[snd_hda]\n", i * 16, i);
+	write_file(text);
+	free(text);
+	ok(kallsyms_load_file(k, path), "arena: the table loads");
+	is_str(named(k, 0xffffffffc0000015ull),
+	    "function_number_000001_x snd_hda", "arena: an early symbol");
+	is_str(named(k, (uint64_t)0xffffffffc0000000ull + (N - 1) * 16 + 4),
+	    "function_number_059999_x snd_hda",
+	    "arena: the last, after the arena grew");
+	kallsyms_free(k);
+}
+
 static void
 test_real(void)
 {
@@ -156,6 +185,7 @@ main(void)
 	close(fd);
 	test_format();
 	test_long_line();
+	test_arena_moves();
 	test_real();
 	unlink(path);
 	return done_testing();
