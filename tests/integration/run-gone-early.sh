@@ -35,7 +35,10 @@ attached() {
 		# TracerPid is the tracing thread, ctop-prof's sampler.
 		tracer=$(tracer_of "$3")
 		[ "${tracer:-0}" != 0 ] && [ -d "/proc/$2/task/$tracer" ]
-	else ls -l "/proc/$2/fd" 2>/dev/null | grep -q 'perf_event'; fi
+	else
+		# An event per CPU (a probe that comes and goes is one).
+		[ "$(ls -l "/proc/$2/fd" 2>/dev/null | grep -c 'perf_event')" -ge "$(nproc)" ]
+	fi
 }
 
 for b in $backends; do
