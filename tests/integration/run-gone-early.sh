@@ -54,7 +54,8 @@ for b in $backends; do
 	"$TARGETS/holdthread" "$c" ctop-worker < "$WORKDIR/$b.hold" > "$WORKDIR/$b.held" &
 	h=$!
 	cleanup_pid "$h"
-	exec 7> "$WORKDIR/$b.hold"
+	# Read-write: opening never waits, should the holder be gone.
+	exec 7<> "$WORKDIR/$b.hold"
 	wait_for 10 grep -q '^held' "$WORKDIR/$b.held"
 	ok $? "$b: the worker thread held ($(cat "$WORKDIR/$b.held"))"
 	wait_for 10 attached "$b" "$c" "$t"
