@@ -25,7 +25,8 @@ struct symbols_opts {
 				  * out; may be NULL without that call */
 	bool maps_optional;	/* a process whose maps cannot be read
 				 * (gone) starts with no module rather
-				 * than failing (--children) */
+				 * than failing; its files come later
+				 * (symbols_note_mapping) */
 	struct symbols_shared *shared;	/* names shared by the symbols of
 				 * many processes (-a, --children); NULL:
 				 * this one's own */

@@ -145,17 +145,6 @@ sampler__born(struct sampler *s, const struct sthread *parent, int ev,
 	return born_by_proc(s, parent, tid);
 }
 
-/* Every file process pid maps executable now, told as REC_MMAP mapped
- * since t: the worker may get to the change after pid is gone (an exec'd
- * interpreter of half a second, behind a worker still reading debug
- * information), when its maps can no longer be read. All of them, not
- * the new ones only: a state made then has nothing else. */
-static void
-tell_child_files(struct sampler *s, pid_t pid, uint64_t t)
-{
-	sampler__tell_files(s, pid, t, s->mapsbuf, SAMPLER_MAPS_BUF);
-}
-
 void
 sampler__child_watch(struct sampler *s, pid_t pid)
 {
@@ -173,7 +162,14 @@ sampler__child_watch(struct sampler *s, pid_t pid)
 	    (kb = sampler__status_exec_kb(buf)) < 0)
 		return;
 	if (k->watch_kb >= 0 && kb != k->watch_kb) {
-		tell_child_files(s, pid, k->files_since_ns);
+		/* Every file it maps executable, told as REC_MMAP mapped
+		 * since the look before: the worker may get to the change after
+		 * pid is gone (an exec'd interpreter of half a second, behind a
+		 * worker still reading debug information), when its maps can no
+		 * longer be read. All of them, not the new ones only: a state
+		 * made then has nothing else. */
+		sampler__tell_files(s, pid, k->files_since_ns, s->mapsbuf,
+		    SAMPLER_MAPS_BUF);
 		memset(&r, 0, sizeof r);
 		r.pid = r.tid = pid;
 		ring_push(s->ring, REC_MAPS_CHANGED, &r, sizeof r);
