@@ -4,6 +4,7 @@
 #ifndef CTOP_EXPORT_INTERNAL_H
 #define CTOP_EXPORT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,9 +17,11 @@ int export__folded_read_stream(struct profile *p, FILE *in,
 
 /* The readers of the other formats, over the whole input in memory (path
  * names it in messages). Each returns 0, or -EINVAL with *cause "PATH:
- * byte N: what" or "PATH:LINE: what", or -ENOMEM. */
+ * byte N: what" or "PATH:LINE: what", or -ENOMEM. A pprof gunzipped first
+ * (inflated) has its byte named in the inflated bytes: "PATH: pprof: byte
+ * N of the inflated ...", not a byte of the file. */
 int export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
-    const char *path, char **cause);
+    bool inflated, const char *path, char **cause);
 int export__speedscope_read(struct profile *p, const char *buf, size_t len,
     const char *path, char **cause);
 int export__perf_script_read(struct profile *p, const char *buf, size_t len,

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,32 @@ pr_fail(const struct pr *r, char **cause, const char *fmt, ...)
 	    "malformed") < 0)
 		*cause = NULL;
 	free(what);
+	return -EINVAL;
+}
+
+/* A message that does not parse, named by the byte where it breaks: in
+ * the file as the other readers' errors ("FILE: byte N: ..."), or in the
+ * inflated bytes of a gzipped one. */
+static int
+pr_fail_at(const struct pr *r, char **cause, size_t at, size_t len,
+    bool inflated)
+{
+	int n;
+
+	if (!cause)
+		return -EINVAL;
+	if (at == SIZE_MAX)
+		at = 0;
+	if (inflated)
+		n = asprintf(cause, "%s: pprof: byte %zu of the %zu inflated "
+		    "bytes does not parse (cut short or not a profile)", r->path,
+		    at, len);
+	else
+		n = asprintf(cause, "%s: byte %zu: pprof: the protobuf message "
+		    "of %zu bytes does not parse there (cut short or not a "
+		    "profile)", r->path, at, len);
+	if (n < 0)
+		*cause = NULL;
 	return -EINVAL;
 }
 
@@ -509,9 +537,91 @@ pr_samples(struct pr *r, struct id_at *locs, char **cause)
 	return err;
 }
 
+/* One varint at b[*at] (of n bytes), *at moved past it; false when it is
+ * cut short or longer than 10 bytes. */
+static bool
+pb_varint(const uint8_t *b, size_t n, size_t *at, uint64_t *v)
+{
+	unsigned shift;
+
+	*v = 0;
+	for (shift = 0; shift < 70 && *at < n; shift += 7) {
+		uint8_t c = b[(*at)++];
+
+		*v |= (uint64_t)(c & 0x7f) << (shift < 64 ? shift : 0);
+		if (!(c & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* The end of the field at b[at] (tag and value), or 0 when its tag, length
+ * or wire type does not parse (groups are not read by protobuf-c). */
+static size_t
+pb_field_end(const uint8_t *b, size_t n, size_t at, uint64_t *tag)
+{
+	uint64_t len;
+
+	if (!pb_varint(b, n, &at, tag) || *tag >> 3 == 0)
+		return 0;
+	switch (*tag & 7) {
+	case 0:
+		return pb_varint(b, n, &at, &len) ? at : 0;
+	case 1:
+		return n - at >= 8 ? at + 8 : 0;
+	case 2:
+		return pb_varint(b, n, &at, &len) && len <= n - at ?
+		    at + (size_t)len : 0;
+	case 5:
+		return n - at >= 4 ? at + 4 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Where a message that protobuf-c refused breaks: the byte (from b) of the
+ * first field that does not parse alone, looked into when it is a message
+ * itself; SIZE_MAX when every field parses alone. The message is the only
+ * thing protobuf-c reports, and a user given "byte N" can look there. */
+static size_t
+pb_break_at(const ProtobufCMessageDescriptor *d, const uint8_t *b, size_t n)
+{
+	size_t at = 0, end, inner;
+	uint64_t tag;
+	unsigned i;
+
+	for (; at < n; at = end) {
+		ProtobufCMessage *m;
+		const ProtobufCFieldDescriptor *f = NULL;
+
+		if (!(end = pb_field_end(b, n, at, &tag)))
+			return at;
+		if ((m = protobuf_c_message_unpack(d, NULL, end - at, b + at))) {
+			protobuf_c_message_free_unpacked(m, NULL);
+			continue;
+		}
+		for (i = 0; i < d->n_fields && !f; i++)
+			if (d->fields[i].id == tag >> 3)
+				f = &d->fields[i];
+		if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && (tag & 7) == 2) {
+			size_t value = at, vn;
+			uint64_t len;
+
+			pb_varint(b, n, &value, &tag);
+			pb_varint(b, n, &value, &len);
+			vn = (size_t)len;
+			inner = pb_break_at(f->descriptor, b + value, vn);
+			if (inner != SIZE_MAX)
+				return value + inner;
+		}
+		return at;
+	}
+	return SIZE_MAX;
+}
+
 int
 export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
-    const char *path, char **cause)
+    bool inflated, const char *path, char **cause)
 {
 	struct pr r = { .path = path, .p = p };
 	struct id_at *locs = NULL, *fns = NULL, *maps = NULL;
@@ -521,8 +631,9 @@ export__pprof_read(struct profile *p, const uint8_t *buf, size_t len,
 
 	pb = perftools__profiles__profile__unpack(NULL, len, buf);
 	if (!pb)
-		return pr_fail(&r, cause, "the protobuf message of %zu bytes "
-		    "does not parse (truncated or not a profile)", len);
+		return pr_fail_at(&r, cause, pb_break_at(
+		    &perftools__profiles__profile__descriptor, buf, len), len,
+		    inflated);
 	r.pb = pb;
 	if (!pb->n_string_table || pb->string_table[0][0]) {
 		err = pr_fail(&r, cause, "string_table[0] is not \"\"");

@@ -3,8 +3,8 @@
  * gzip (pprof, as stored), a raw pprof protobuf, speedscope JSON (a JSON
  * object), `perf script` text (what stackcollapse-perf.pl reads), or
  * folded stacks. The input is untrusted:
- * sizes are bounded, and every error names the file and the byte offset or
- * line. */
+ * sizes are bounded, and every error names the file and where: the line,
+ * the byte offset, or a pprof's element (its sample or location). */
 #include "config.h"
 
 #include "ctop/export.h"
@@ -243,9 +243,11 @@ export_read(struct profile *p, const char *path, char **cause)
 	if (n >= 2 && (uint8_t)buf[0] == 0x1f && (uint8_t)buf[1] == 0x8b) {
 		err = gunzip(buf, n, &raw, &rn, name, cause);
 		if (!err)
-			err = export__pprof_read(p, raw, rn, name, cause);
+			err = export__pprof_read(p, raw, rn, true, name,
+			    cause);
 	} else if (looks_raw_pprof(buf, n)) {
-		err = export__pprof_read(p, (uint8_t *)buf, n, name, cause);
+		err = export__pprof_read(p, (uint8_t *)buf, n, false, name,
+		    cause);
 	} else if (n && buf[strspn(buf, " \t\r\n")] == '{') {
 		err = export__speedscope_read(p, buf, n, name, cause);
 	} else {
