@@ -545,10 +545,10 @@ pb_varint(const uint8_t *b, size_t n, size_t *at, uint64_t *v)
 	unsigned shift;
 
 	*v = 0;
-	for (shift = 0; shift < 70 && *at < n; shift += 7) {
+	for (shift = 0; shift <= 63 && *at < n; shift += 7) {
 		uint8_t c = b[(*at)++];
 
-		*v |= (uint64_t)(c & 0x7f) << (shift < 64 ? shift : 0);
+		*v |= (uint64_t)(c & 0x7f) << shift;
 		if (!(c & 0x80))
 			return true;
 	}
