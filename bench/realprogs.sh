@@ -24,7 +24,19 @@ ctop=$build/ctop-prof
 command -v perf >/dev/null || { echo "perf not installed"; exit 1; }
 [ -x "$ctop" ] || { echo "build first: $ctop"; exit 1; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# node --perf-basic-prof leaves /tmp/perf-PID.map: work.js writes its pid
+# to NODE_PIDS, and the maps of those pids go with the rest.
+export NODE_PIDS=$tmp/node.pids
+: >"$NODE_PIDS"
+cleanup() {
+	local p
+	while read -r p; do
+		[ -f "/tmp/perf-$p.map" ] && [ ! -L "/tmp/perf-$p.map" ] &&
+			rm -f "/tmp/perf-$p.map"
+	done <"$NODE_PIDS"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 # Workloads: one to a few seconds of CPU each (hundreds to a thousand
 # samples at 499 Hz: fewer make the L1 mostly noise).
@@ -36,6 +48,7 @@ def main():
 main()
 PY
 cat >"$tmp/work.js" <<'JS'
+require('fs').appendFileSync(process.env.NODE_PIDS, process.pid + '\n');
 function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 let x = 0;
 for (let i = 0; i < 100; i++) x += fib(30);

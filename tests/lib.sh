@@ -12,6 +12,7 @@ TARGETS=$top_builddir/tests/targets
 WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/ctop-test.XXXXXX")
 tap_n=0 tap_failed=0
 _cleanup_pids=()
+_cleanup_files=()
 
 _lib_cleanup() {
 	local p
@@ -19,12 +20,28 @@ _lib_cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	for p in "${_cleanup_files[@]}"; do
+		[ -f "$p" ] && [ ! -L "$p" ] && rm -f "$p"
+	done
 	rm -rf "$WORKDIR"
 }
 trap _lib_cleanup EXIT
 
 # Kill this pid when the test ends, whatever happens.
 cleanup_pid() { _cleanup_pids+=("$1"); }
+# Remove this file (a regular one, never through a link) when the test
+# ends: what a program the test ran leaves outside WORKDIR.
+cleanup_file() { _cleanup_files+=("$1"); }
+# cleanup_node_maps PIDFILE: node --perf-basic-prof writes
+# /tmp/perf-PID.map and leaves it; in /tmp for good, one would stop a
+# later process given that pid by the kernel (run-perfmap's fakejit, run
+# as another user) from writing its own. PIDFILE holds the pids.
+cleanup_node_maps() {
+	local p
+	while read -r p; do
+		[ -n "$p" ] && cleanup_file "/tmp/perf-$p.map"
+	done <"$1" 2>/dev/null
+}
 
 ok() {	# ok COND_STATUS DESCRIPTION...; use: ok $? "what"
 	local st=$1; shift

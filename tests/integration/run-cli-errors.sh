@@ -83,7 +83,7 @@ fi
 # --load of bad files.
 expect_fail 1 'No such file|cannot load' -- --load "$WORKDIR/none.folded"
 # Binary bytes, the same each run (random ones chose another reader one
-# run in 230; test-folded gives each reader thousands of seeded ones): a text
+# run in 227; test-folded gives each reader thousands of seeded ones): a text
 # reader names the line, a binary one the byte.
 printf '\177ELF\2\1\1\0\377\376;\1 9\n\200' >"$WORKDIR/binary.folded"
 expect_fail 1 'binary.folded:1: NUL' -- --load "$WORKDIR/binary.folded"

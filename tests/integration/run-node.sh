@@ -21,8 +21,11 @@ command -v node >/dev/null || skip_all "node is not installed (Debian: nodejs)"
 [ "$(uname -m)" = x86_64 ] || skip_all "the checks assume x86-64 V8 code"
 ptrace_allowed || skip_all "ptrace not permitted here"
 
-# hotLoop does all the work; driver and the top level only call it.
+# hotLoop does all the work; driver and the top level only call it. Its
+# pid goes to NODE_PIDS: the perf map node leaves is removed at the end.
+export NODE_PIDS=$WORKDIR/node.pids
 cat >"$WORKDIR/app.js" <<'JS'
+require('fs').appendFileSync(process.env.NODE_PIDS, process.pid + '\n');
 function hotLoop(n) {
 	let s = 0;
 	for (let i = 0; i < n; i++)
@@ -79,6 +82,7 @@ for backend in ptrace perf; do
 		-o "$f" -- node --perf-basic-prof "$WORKDIR/app.js" 2500 \
 		2>"$WORKDIR/err")
 	rc=$?
+	cleanup_node_maps "$NODE_PIDS"
 	hot=$(share_regex "$f" '^(JS|LazyCompile):[*~^+]?hotLoop ')
 	any=$(share_regex "$f" '_\[j\]$')
 	n=$(folded_total "$f")
