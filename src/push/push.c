@@ -503,9 +503,12 @@ push_account(struct push *p, enum outcome oc, long code, CURLcode err,
 		p->st.retries++;
 		if (code != 0)
 			snprintf(p->last_err, sizeof p->last_err, "%ld", code);
-		else
+		else if (err != CURLE_ABORTED_BY_CALLBACK ||
+		    p->last_err[0] == '\0')
 			snprintf(p->last_err, sizeof p->last_err, "%s",
 			    curl_failure(err));
+		/* else our own exit deadline ended the attempt: the server's
+		 * failure before it ("connect", "503") stays the reason. */
 		break;
 	case REJECTED:
 		p->st.dropped++;
