@@ -556,22 +556,27 @@ pb_varint(const uint8_t *b, size_t n, size_t *at, uint64_t *v)
 }
 
 /* The end of the field at b[at] (tag and value), or 0 when its tag, length
- * or wire type does not parse (groups are not read by protobuf-c). */
+ * or wire type does not parse (groups are not read by protobuf-c); *value
+ * is where its value starts. */
 static size_t
-pb_field_end(const uint8_t *b, size_t n, size_t at, uint64_t *tag)
+pb_field_end(const uint8_t *b, size_t n, size_t at, uint64_t *tag,
+    size_t *value)
 {
 	uint64_t len;
 
 	if (!pb_varint(b, n, &at, tag) || *tag >> 3 == 0)
 		return 0;
+	*value = at;
 	switch (*tag & 7) {
 	case 0:
 		return pb_varint(b, n, &at, &len) ? at : 0;
 	case 1:
 		return n - at >= 8 ? at + 8 : 0;
 	case 2:
-		return pb_varint(b, n, &at, &len) && len <= n - at ?
-		    at + (size_t)len : 0;
+		if (!pb_varint(b, n, &at, &len) || len > n - at)
+			return 0;
+		*value = at;
+		return at + (size_t)len;
 	case 5:
 		return n - at >= 4 ? at + 4 : 0;
 	default:
@@ -586,34 +591,26 @@ pb_field_end(const uint8_t *b, size_t n, size_t at, uint64_t *tag)
 static size_t
 pb_break_at(const ProtobufCMessageDescriptor *d, const uint8_t *b, size_t n)
 {
-	size_t at = 0, end, inner;
+	size_t at, end, value, inner;
 	uint64_t tag;
-	unsigned i;
 
-	for (; at < n; at = end) {
+	for (at = 0; at < n; at = end) {
+		const ProtobufCFieldDescriptor *f;
 		ProtobufCMessage *m;
-		const ProtobufCFieldDescriptor *f = NULL;
 
-		if (!(end = pb_field_end(b, n, at, &tag)))
+		if (!(end = pb_field_end(b, n, at, &tag, &value)))
 			return at;
 		if ((m = protobuf_c_message_unpack(d, NULL, end - at, b + at))) {
 			protobuf_c_message_free_unpacked(m, NULL);
 			continue;
 		}
-		for (i = 0; i < d->n_fields && !f; i++)
-			if (d->fields[i].id == tag >> 3)
-				f = &d->fields[i];
-		if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && (tag & 7) == 2) {
-			size_t value = at, vn;
-			uint64_t len;
-
-			pb_varint(b, n, &value, &tag);
-			pb_varint(b, n, &value, &len);
-			vn = (size_t)len;
-			inner = pb_break_at(f->descriptor, b + value, vn);
-			if (inner != SIZE_MAX)
-				return value + inner;
-		}
+		f = tag >> 3 <= UINT32_MAX ?
+		    protobuf_c_message_descriptor_get_field(d,
+		    (unsigned)(tag >> 3)) : NULL;
+		if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && (tag & 7) == 2 &&
+		    (inner = pb_break_at(f->descriptor, b + value,
+		    end - value)) != SIZE_MAX)
+			return value + inner;
 		return at;
 	}
 	return SIZE_MAX;
