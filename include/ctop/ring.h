@@ -19,6 +19,13 @@
  * would straddle the end is preceded by a padding record and placed at the
  * start. A full ring never blocks the producer: the reservation fails and
  * the record is counted as dropped.
+ *
+ * A window (ring_set_window) keeps the bytes used, and so the memory the
+ * ring makes resident, to the buffer's first part while the consumer
+ * keeps up: at the window's end the producer pads to the buffer's end and
+ * starts again at 0, as at the end itself. When the consumer lags there
+ * (a quarter of the window unread), or a record is dropped, the window
+ * doubles, up to the whole buffer: a burst still has all of it.
  */
 #ifndef CTOP_RING_H
 #define CTOP_RING_H
@@ -40,6 +47,11 @@ struct ring {
 	uint32_t reserved_len;		/* its payload capacity, 0 if none */
 	_Atomic uint64_t dropped;	/* reservations refused (full) */
 	_Atomic uint64_t pushed;	/* records committed */
+	uint64_t window;		/* bytes used while the consumer keeps
+					 * up: size when no window was set */
+	uint64_t touched;		/* bytes of the buffer written so far */
+	bool prefaulted;		/* ring_prefault ran: a window that
+					 * grows faults its new part in too */
 
 	/* Consumer's line: written by the consumer only. */
 	alignas(RING_CACHELINE) _Atomic uint64_t tail;
@@ -56,9 +68,17 @@ struct ring {
  * Returns 0 or -EINVAL / -ENOMEM. Thread: any, before sharing. */
 int ring_init(struct ring *r, size_t bytes);
 
-/* Faults every page of the buffer in, keeping what it holds, so that the
- * producer takes no page fault later (the ptrace sampler writes into a
- * reservation while the target is stopped). Thread: producer. */
+/* Keeps the bytes used to the first `bytes` of the buffer (a power of
+ * two, 4 KiB up to the size) while the consumer keeps up; the window
+ * grows when it lags or a record is dropped. Thread: producer, or any
+ * before sharing. */
+int ring_set_window(struct ring *r, size_t bytes);
+
+/* Faults every page of the window in (the whole buffer without one),
+ * keeping what it holds, so that the producer takes no page fault later
+ * (the ptrace sampler writes into a reservation while the target is
+ * stopped); a window that grows faults its new part in as it grows.
+ * Thread: producer. */
 void ring_prefault(struct ring *r);
 
 /* Frees the buffer. Thread: any, after both ends stopped. */

@@ -35,6 +35,10 @@
 #include "launch.h"
 
 #define RING_BYTES (32u << 20)
+/* What the ring uses, and keeps resident, while the worker keeps up: one
+ * thread at 999 Hz sends about 4 MB/s, and the worker naps 50 ms at most.
+ * More threads or a worker held up grow it (ring.h), up to RING_BYTES. */
+#define RING_WINDOW (4u << 20)
 /* For the sampler to release the target before ctop-prof stops: a
  * loaded machine took more than 3 s to detach a few hundred threads. */
 #define SUSPEND_WAIT_MS 30000
@@ -916,6 +920,7 @@ run_live(const struct options *o, enum run_kind kind,
 	}
 	if (ring_init(&lv.ring, RING_BYTES) < 0)
 		return fail(fail_code, "out of memory for the sample ring");
+	(void)ring_set_window(&lv.ring, RING_WINDOW);
 	signal(SIGPIPE, SIG_IGN);
 	signals_block_for_threads(&old);
 	rc = live_attach(&lv, o, kind, fail_code);

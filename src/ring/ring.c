@@ -74,6 +74,17 @@ ring_init(struct ring *r, size_t bytes)
 	r->buf = buf;
 	r->size = bytes;
 	r->mask = bytes - 1;
+	r->window = bytes;
+	return 0;
+}
+
+int
+ring_set_window(struct ring *r, size_t bytes)
+{
+	if (r == NULL || bytes < RING_MIN_BYTES || bytes > r->size ||
+	    (bytes & (bytes - 1)) != 0)
+		return -EINVAL;
+	r->window = bytes;
 	return 0;
 }
 
@@ -81,17 +92,38 @@ ring_init(struct ring *r, size_t bytes)
 #define MADV_POPULATE_WRITE 23		/* Linux 5.14 */
 #endif
 
+/* Faults [from, to) of the buffer in. The kernel populates writable
+ * pages and keeps their content, so records already there are safe.
+ * Older kernels refuse: then touch only the bytes no record has reached
+ * yet (past r->touched), which no one reads. */
+static void
+ring_fault_in(struct ring *r, uint64_t from, uint64_t to)
+{
+	if (madvise(r->buf + from, to - from, MADV_POPULATE_WRITE) == 0)
+		return;
+	if (from < r->touched)
+		from = r->touched;
+	if (from < to)
+		memset(r->buf + from, 0, to - from);
+}
+
 void
 ring_prefault(struct ring *r)
 {
-	/* The kernel populates writable pages and keeps their content, so
-	 * records already in the ring are safe. Older kernels refuse: then
-	 * touch every page while the ring is still empty, when the consumer
-	 * reads none of it. */
-	if (madvise(r->buf, r->size, MADV_POPULATE_WRITE) == 0)
-		return;
-	if (atomic_load_explicit(&r->head, memory_order_relaxed) == 0)
-		memset(r->buf, 0, r->size);
+	r->prefaulted = true;
+	ring_fault_in(r, 0, r->window);
+}
+
+/* Doubles the window until it holds [0, end), up to the size. */
+static void
+ring_grow_window(struct ring *r, uint64_t end)
+{
+	uint64_t was = r->window;
+
+	while (r->window < r->size && (r->window == was || r->window < end))
+		r->window *= 2;
+	if (r->prefaulted && r->window > was)
+		ring_fault_in(r, was, r->window);
 }
 
 void
@@ -126,6 +158,29 @@ ring_has_room(struct ring *r, uint64_t head, uint64_t need)
 	return r->size - (head - r->tail_cache) >= need;
 }
 
+/* Whether a record of rec bytes at head, which fits before the buffer's
+ * end, goes to 0 instead because it would cross the window's end. Only
+ * while the unread bytes are few: what then lies between 0 and the
+ * consumer is all the room a burst has until the consumer passes the
+ * padding; else the window grows and this lap goes on past it. */
+static bool
+ring_wrap_early(struct ring *r, uint64_t head, uint64_t rec)
+{
+	uint64_t pos = head & r->mask, unread;
+
+	if (pos + rec <= r->window)
+		return false;
+	/* (A) acquire, as in ring_has_room: the bytes at 0 this lap reuses
+	 * were read. Once per lap, when the window's end is reached. */
+	r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+	unread = head - r->tail_cache;
+	if (pos > 0 && rec <= r->window && unread <= r->window / 4 &&
+	    pos >= unread + rec)
+		return true;
+	ring_grow_window(r, pos + rec);
+	return false;
+}
+
 static void
 ring_put_hdr(struct ring *r, uint64_t pos, uint32_t type, uint64_t len)
 {
@@ -150,10 +205,13 @@ ring_reserve(struct ring *r, uint32_t type, size_t len)
 	head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	rec = RING_HDR + ring_align(len);
 	to_end = r->size - (head & r->mask);
-	/* A record never straddles the end: pad to the end and start at 0. */
-	need = rec <= to_end ? rec : to_end + rec;
+	/* A record never straddles the end, nor the window's while the
+	 * consumer keeps up: pad to the end and start at 0. */
+	need = rec <= to_end && !ring_wrap_early(r, head, rec) ? rec :
+	    to_end + rec;
 	if (!ring_has_room(r, head, need)) {
 		ring_count(&r->dropped);
+		ring_grow_window(r, 0);
 		return NULL;
 	}
 	start = head + (need - rec);
@@ -162,6 +220,8 @@ ring_reserve(struct ring *r, uint32_t type, size_t len)
 	if (start != head)
 		ring_put_hdr(r, head, RING_TYPE_PAD, to_end - RING_HDR);
 	ring_put_hdr(r, start, type, len);
+	if ((start & r->mask) + rec > r->touched)
+		r->touched = (start & r->mask) + rec;
 	r->reserved_at = start;
 	r->reserved_len = (uint32_t)len;
 	return r->buf + ((start + RING_HDR) & r->mask);

@@ -239,8 +239,10 @@ sampler_thread(void *arg)
 	struct sampler *s = arg;
 
 	/* ptrace copies stacks into the ring while the target is stopped,
-	 * so no page fault may lengthen that pause; and a ring resident from
-	 * the start keeps ctop-prof's memory flat over a run. */
+	 * so no page fault may lengthen that pause; and a window resident
+	 * from the start keeps ctop-prof's memory flat over a run (a window
+	 * that grows faults its new part in at once, in the sample that
+	 * grew it). */
 	ring_prefault(s->ring);
 	if (s->opts.backend == SAMPLER_BACKEND_AUTO &&
 	    s->opts.mode == SAMPLER_MODE_CPU && sampler__py_wants_ptrace(s))

@@ -2,6 +2,9 @@
 /* Two-thread stress test of the ring: a producer sends numbered, checksummed
  * records of random length into a small ring, never waiting; the consumer
  * checks order, integrity and that every gap is a drop the producer saw.
+ * The producer sets a window of a quarter of the ring again every
+ * STRESS_WINDOW_EVERY records (the consumer's lags grow it back), so
+ * records also go to 0 early, at the window's end.
  * Usage: test-ring-stress [RECORDS]  (or RING_STRESS_RECORDS=N). */
 #include "config.h"
 
@@ -32,6 +35,8 @@
 #define STRESS_TYPE	1u
 #define STRESS_JUNK	2u
 #define STRESS_PAUSE	32768		/* the consumer naps every N records */
+#define STRESS_WINDOW	(STRESS_RING / 4)
+#define STRESS_WINDOW_EVERY 1024
 
 struct stress {
 	struct ring ring;
@@ -44,6 +49,7 @@ struct stress {
 
 	/* Producer's figures (read after join). */
 	uint64_t drops, junk_drops, aborts, shorts, pushes, large;
+	uint64_t early;			/* records put at 0 before the end */
 
 	/* Consumer's figures (read after join). */
 	uint64_t received, bytes, last, bad_order, bad_sum, bad_gap, bad_type;
@@ -203,8 +209,7 @@ stress_producer(void *arg)
 	uint64_t rng = st->seed;
 	static unsigned char scratch[STRESS_RING / 2];
 	unsigned in_a_row = 0;
-
-	uint64_t seq;
+	uint64_t seq, at;
 
 	for (seq = 0; seq < st->records; seq++) {
 		size_t len = stress_len(&rng, max);
@@ -218,6 +223,9 @@ stress_producer(void *arg)
 		if (how % 32 == 31)
 			stress_junk(st, 8 + (how >> 32) % 1024);
 		st->large += len > 600;
+		if (seq % STRESS_WINDOW_EVERY == 0)
+			ring_set_window(&st->ring, STRESS_WINDOW);
+		at = ring_mark(&st->ring) & st->ring.mask;
 		if (!stress_send(st, seq, len, how >> 5, scratch)) {
 			/* A sampler pays for the capture either way; so
 			 * does this producer, or it would race ahead and
@@ -231,6 +239,10 @@ stress_producer(void *arg)
 				sched_yield();
 		} else {
 			in_a_row = 0;
+			/* At 0 now, though the record fitted before the end. */
+			st->early += (ring_mark(&st->ring) & st->ring.mask) <
+			    at && at + 8 + ((len + 7) & ~(size_t)7) <=
+			    st->ring.size;
 		}
 	}
 	st->sent = seq;
@@ -418,6 +430,8 @@ main(int argc, char **argv)
 	    " laps)", st.bytes / STRESS_RING);
 	ok(st.shorts > 0 && st.aborts > 0 && st.pushes > 0 && st.large > 0,
 	    "shrunk, aborted, pushed and large records all exercised");
+	ok(st.early > 0, "records put at 0 at the window's end (%" PRIu64 ")",
+	    st.early);
 	ring_fini(&st.ring);
 	free(st.dropped_map);
 	return done_testing();

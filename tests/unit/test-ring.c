@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -594,12 +596,114 @@ test_mark(void)
 	ring_fini(&r);
 }
 
+/* Pushes record seq of len bytes; false when dropped. */
+static bool
+push_seq(struct ring *r, uint64_t seq, size_t len)
+{
+	unsigned char *w = ring_reserve(r, 3, len);
+
+	if (w == NULL)
+		return false;
+	fill(w, len, seq);
+	ring_commit(r, len);
+	return true;
+}
+
+/* Pops the oldest record and checks it is seq; false when not. */
+static bool
+pop_seq(struct ring *r, uint64_t seq, size_t len)
+{
+	uint32_t type;
+	size_t got;
+	const unsigned char *p = ring_peek(r, &type, &got);
+	bool good = p != NULL && type == 3 && got == len && check(p, len, seq);
+
+	if (p != NULL)
+		ring_release(r);
+	return good;
+}
+
+/* A window keeps a ring whose consumer keeps up within its first bytes
+ * (what the ring makes resident); a consumer that lags, or a drop, grows
+ * it back to the whole buffer, so a burst loses nothing to it. */
+static void
+test_window(void)
+{
+	enum { SIZE = 1 << 20, WINDOW = 64 << 10, LEN = 1000 };
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint64_t seq = 0, first;
+	size_t resident, held = 0;
+	struct ring r;
+	int good = 0;
+
+	if (ring_init(&r, SIZE) != 0) {
+		ok(0, "window: ring_init");
+		return;
+	}
+	ok(ring_set_window(&r, 1000) == -EINVAL &&
+	    ring_set_window(&r, 2 * SIZE) == -EINVAL &&
+	    ring_set_window(&r, WINDOW) == 0, "window: not a power of two "
+	    "or past the size refused, 64 KiB taken");
+	/* 3000 records of 1000 bytes (about 46 windows), each read at once. */
+	for (int i = 0; i < 3000; i++, seq++)
+		good += push_seq(&r, seq, LEN) && pop_seq(&r, seq, LEN);
+	resident = resident_pages(r.buf, SIZE);
+	is_int(good, 3000, "window: 3000 records through, each intact");
+	ok(resident <= WINDOW / page && r.window == WINDOW,
+	    "window: a consumer that keeps up: %zu of %zu pages resident, the "
+	    "window still %" PRIu64 " bytes", resident, (size_t)SIZE / page,
+	    r.window);
+	/* The consumer stops: the producer fills the whole buffer. */
+	for (first = seq; push_seq(&r, seq, LEN); seq++)
+		held++;
+	ok(held >= (SIZE - 2 * 1008) / 1008 && r.window == SIZE,
+	    "window: a consumer that stopped: %zu records held (%d fit the "
+	    "buffer), the window grown to %" PRIu64, held, SIZE / 1008,
+	    r.window);
+	good = 0;
+	for (uint64_t s = first; s < seq; s++)
+		good += pop_seq(&r, s, LEN);
+	ok(good == (int)held && ring_used(&r) == 0, "window: the %zu held "
+	    "come out in order, intact", held);
+	ring_fini(&r);
+}
+
+/* With a window, ring_prefault faults in the window only, and a window
+ * that grows faults its new part in. */
+static void
+test_window_prefault(void)
+{
+	enum { SIZE = 1 << 20, WINDOW = 64 << 10, LEN = 1000 };
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t before, after;
+	uint64_t seq = 0;
+	struct ring r;
+
+	if (ring_init(&r, SIZE) != 0 || ring_set_window(&r, WINDOW) != 0) {
+		ok(0, "window prefault: ring_init");
+		return;
+	}
+	ring_prefault(&r);
+	before = resident_pages(r.buf, SIZE);
+	/* 100 KiB unread: the window's end reached with a quarter of it
+	 * unread, so it doubles. */
+	while (seq < 100)
+		push_seq(&r, seq++, LEN);
+	after = resident_pages(r.buf, SIZE);
+	ok(before == WINDOW / page && r.window == 2 * WINDOW &&
+	    after == 2 * WINDOW / page, "window prefault: %zu pages resident, "
+	    "%zu after the window grew to %" PRIu64, before, after, r.window);
+	ring_fini(&r);
+}
+
 int
 main(void)
 {
 	test_init();
 	test_mark();
 	test_prefault();
+	test_window();
+	test_window_prefault();
 	test_empty();
 	test_invalid();
 	test_alignment();
