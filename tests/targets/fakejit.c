@@ -119,8 +119,11 @@ write_map(loop_fn jit)
 	snprintf(map_path, sizeof map_path, "/tmp/perf-%d.map", (int)getpid());
 	fd = open(map_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0644);
-	if (fd < 0)
+	if (fd < 0) {
+		/* Not ours (a link, another user's file): never removed. */
+		map_path[0] = '\0';
 		return -1;
+	}
 	n = snprintf(line, sizeof line, "%lx %zx jit_hot_loop\n",
 	    (unsigned long)(uintptr_t)jit, sizeof loop_code);
 	if (fchmod(fd, 0644) < 0 || write(fd, line, (size_t)n) != n) {

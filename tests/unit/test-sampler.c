@@ -848,7 +848,8 @@ profiler_child(pid_t pid)
 }
 
 /* A profiler SIGKILLed at random moments leaves the target running and
- * untraced every time. */
+ * untraced every time. The moments come from a seed the test prints
+ * (CTOP_TEST_SEED=N replays a failing round's). */
 static void
 test_profiler_killed(void)
 {
@@ -856,6 +857,7 @@ test_profiler_killed(void)
 	struct target t;
 	char why[256] = "";
 	int i, healthy = 0;
+	unsigned seed;
 	long cpu0;
 	pid_t p;
 
@@ -863,7 +865,10 @@ test_profiler_killed(void)
 		ok(0, "sigkill: start");
 		return;
 	}
-	srand((unsigned)getpid());
+	seed = getenv("CTOP_TEST_SEED") ? (unsigned)strtoul(
+	    getenv("CTOP_TEST_SEED"), NULL, 10) : (unsigned)getpid();
+	diag("sigkill: kill moments from seed %u", seed);
+	srand(seed);
 	for (i = 0; i < 20; i++) {
 		p = fork();
 		if (p == 0)
