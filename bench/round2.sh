@@ -7,12 +7,15 @@
 #   3 profiler CPU against perf record + perf script,
 #     a short run and a 60 s one                            compare-perf.sh
 #   4 first table after attach and peak memory, beside perf first.sh
+#     and memory over a long run of the demo                memory.sh
 #   5 bytes on the wire against htop -d 10                  wire.sh
 #   6 target slowdown at 999 Hz against perf record         bench-perf.sh
 # Each bench's whole output is kept in OUT (default: a new directory
 # under /tmp, named at the end); the summary quotes their result lines.
-# Takes about 30 minutes; run it on an otherwise idle machine.
-# Usage: bench/round2.sh [BUILD_DIR]   (env: RUNS=5 OUT=DIR ONLY="1 2 ...")
+# Takes about 40 minutes (10 of them the demo's long run, MEM_SECS); run
+# it on an otherwise idle machine.
+# Usage: bench/round2.sh [BUILD_DIR]   (env: RUNS=5 OUT=DIR ONLY="1 2 ..."
+#   MEM_SECS=600)
 set -u
 build=${1:-build}
 RUNS=${RUNS:-5} ONLY=${ONLY:-1 2 3 4 5 6}
@@ -38,6 +41,7 @@ if want 3; then
 	step 3 cpu-short-ptrace RUNS="$RUNS" SECS=5 HZ=999 BACKEND=ptrace bash "$here/compare-perf.sh"
 fi
 want 4 && step 4 first RUNS="$RUNS" DELAY=0.5 HZ=999 bash "$here/first.sh"
+want 4 && step 4 memory SECS="${MEM_SECS:-600}" STEP=60 HZ=999 bash "$here/memory.sh"
 want 5 && step 5 wire RUNS="$RUNS" SECS=15 WARM=10 bash "$here/wire.sh"
 want 6 && step 6 slowdown RUNS="$RUNS" SINGLE="base perf999 rec999" MULTI= \
 	SKIP_CPU=1 bash "$here/bench-perf.sh"
@@ -56,7 +60,9 @@ want 3 && { echo "3 profiler CPU against perf record + perf script (goal: <= 0.3
 		quote "$f.log" '/^median CPU/,$p'
 	done; }
 want 4 && { echo "4 first table after attach, peak RSS (goal: as now, about 0.55 s at -d 0.5; RSS < 100 MB)"
-	quote first.log '/^first table/,$p'; }
+	quote first.log '/^first table/,$p'
+	echo "  memory over a long run of the demo (goal: <= 30 MB for a million samples, stable):"
+	quote memory.log '/^peak RSS/,$p'; }
 want 5 && { echo "5 bytes on the wire (goal: the table at most htop -d 10's)"
 	quote wire.log '/^bytes per second/,$p'; }
 want 6 && { echo "6 target slowdown at 999 Hz (goal: the perf backend at most perf record's)"
