@@ -79,6 +79,10 @@ wait_for 5 grep -q ready "$WORKDIR/att.out"
 "$CTOP" -p "$t" -F 999 --backend "$BACKEND" -o "$WORKDIR/att.folded" 2>"$WORKDIR/att.err" &
 c=$!
 cleanup_pid "$c"
+# The CPU it gets from here on is what ctop-prof samples: counted from
+# ctop-prof's start, before an ASan build had attached, 15 ticks once got
+# 57 samples (half of 999 Hz asked, as for the job-control check below).
+wait_for 10 sampling "$c" "$t"
 u0=$(cpu_ticks "$t")
 sleep 0.5
 start=$(date +%s%3N)

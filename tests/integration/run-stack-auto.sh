@@ -56,9 +56,14 @@ before=$(printf '%s\n' "$grown" | sed -n 's/.* after \([0-9]*\) samples.*/\1/p')
 awk -v t="${ta:-100}" -v b="${before:-0}" -v n="${n:-0}" \
 	'BEGIN { exit !(n > 0 && b <= 0.4 * n && t <= 100 * b / n + 0.5) }'
 ok $? "auto: ${ta:-?}% truncated, the ${before:-?} of ${n:-?} samples taken before the growth at most (fixed 16384: ${tf:-?}%), ${ch:-?} changes"
+# Every stack after the growth is whole, but for a point of them (the
+# target's start and end, not yet or no longer 40 deep): the share asked
+# follows from the samples taken before it (156 of 1545 in a CI run's ASan
+# build, whose worker came to its first walk at 0.57 s: 89.9% whole).
 w=$(whole deep-auto)
-awk -v w="$w" 'BEGIN { exit !(w >= 90) }'
-ok $? "auto: $w% of the stacks are whole, main and 41 dive frames (want >= 90)"
+awk -v w="$w" -v b="${before:-0}" -v n="${n:-0}" \
+	'BEGIN { exit !(n > 0 && w >= 100 - 100 * b / n - 1) }'
+ok $? "auto: $w% of the stacks are whole, main and 41 dive frames (want all but the ${before:-?} of ${n:-?} taken before the growth, and 1%)"
 
 record shallow-fixed 16384 0 3
 ok $? "deepstack 0 (shallow) with --stack-size 16384: recorded"
