@@ -32,13 +32,13 @@ for build in "$@"; do
 	pids="$d $c"
 	echo "== $build: ctop-demo at $HZ Hz for $SECS s"
 	printf '%6s %10s\n' secs RSS_kB
-	t=0 hwm= rss_min1=
+	t=0 hwm= rss_min1= last= t_last=
 	while kill -0 "$c" 2>/dev/null && [ "$t" -lt "$SECS" ]; do
 		sleep "$STEP"
 		t=$((t + STEP))
 		rss=$(kb VmRSS "$c")
-		[ -n "$rss" ] || break
-		hwm=$(kb VmHWM "$c")
+		[ -n "$rss" ] || break	# it ended meanwhile
+		hwm=$(kb VmHWM "$c") last=$rss t_last=$t
 		[ "$t" -ge 60 ] && [ -z "$rss_min1" ] && rss_min1=$rss t_min1=$t
 		printf '%6d %10s\n' "$t" "$rss"
 	done
@@ -48,8 +48,10 @@ for build in "$@"; do
 	pids=
 	n=$(grep -o '[0-9]* samples in' "$tmp/err" | head -1 | awk '{ print $1 }')
 	echo "peak RSS ${hwm:-?} kB ($(awk -v k="${hwm:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB) for ${n:-?} samples"
-	if [ -n "$rss_min1" ] && [ -n "$n" ] && [ "$SECS" -gt "$t_min1" ]; then
-		awk -v a="$rss_min1" -v b="$rss" -v n="$n" -v t0="$t_min1" -v t1="$t" \
-		    'BEGIN { s = n * (t1 - t0) / t1; printf "growth after %d s: %d kB in about %d samples, %.1f kB per 100000\n", t0, b - a, s, s ? (b - a) * 100000 / s : 0 }'
+	# The samples between the two reads, at the run's mean rate.
+	if [ -n "$rss_min1" ] && [ -n "$n" ] && [ "$t_last" -gt "$t_min1" ]; then
+		awk -v a="$rss_min1" -v b="$last" -v n="$n" -v t0="$t_min1" \
+		    -v t1="$t_last" -v secs="$SECS" 'BEGIN { s = n * (t1 - t0) / secs
+			printf "growth from %d to %d s: %d kB in about %d samples, %.1f kB per 100000\n", t0, t1, b - a, s, s ? (b - a) * 100000 / s : 0 }'
 	fi
 done
