@@ -186,8 +186,10 @@ void sampler_pause_percentiles(struct sampler *s, uint64_t *p50,
     uint64_t *p90, uint64_t *p99);
 
 /* perf: the delay (ns) between a sample's capture and the read of its
- * Python chain, percentiles over the last walks; 0 without any. */
-void sampler_python_delay_percentiles(struct sampler *s, uint64_t *p50,
+ * Python chain, median, mean and p99 over the last walks; 0 without any.
+ * The mean tells how many samples share one late read (the test of
+ * shares bounds its noise by it). */
+void sampler_python_delays(struct sampler *s, uint64_t *p50, uint64_t *mean,
     uint64_t *p99);
 
 void sampler_free(struct sampler *s);

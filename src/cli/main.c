@@ -505,7 +505,7 @@ static void
 python_summary(struct sampler *s, const struct sampler_stats *st,
     const struct source_summary *ws, char *buf, size_t size)
 {
-	uint64_t p50, p99;
+	uint64_t p50, mean, p99;
 	int n;
 
 	buf[0] = '\0';
@@ -525,11 +525,11 @@ python_summary(struct sampler *s, const struct sampler_stats *st,
 	    (unsigned long long)st->py_fault,
 	    (unsigned long long)ws->py_mismatch,
 	    (unsigned long long)ws->py_unnamed);
-	sampler_python_delay_percentiles(s, &p50, &p99);
+	sampler_python_delays(s, &p50, &mean, &p99);
 	if (n > 0 && (size_t)n < size && p50 > 0)
 		snprintf(buf + n, size - (size_t)n, ", chain read %.2f ms "
-		    "after the sample (p50; p99 %.2f ms)", p50 / 1e6,
-		    p99 / 1e6);
+		    "after the sample (p50; mean %.2f, p99 %.2f ms)", p50 / 1e6,
+		    mean / 1e6, p99 / 1e6);
 }
 
 /* Where a sample's bytes go (--stack-size auto is about the first): the

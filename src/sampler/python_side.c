@@ -448,15 +448,23 @@ sampler__py_stats(struct sampler *s, struct sampler_stats *out)
 }
 
 void
-sampler_python_delay_percentiles(struct sampler *s, uint64_t *p50,
+sampler_python_delays(struct sampler *s, uint64_t *p50, uint64_t *mean,
     uint64_t *p99)
 {
 	struct sampler_py *py = s->py;
+	uint64_t n, i, sum = 0;
 
-	*p50 = *p99 = 0;
-	if (py != NULL)
-		sampler__percentiles(py->delay_ring, PY_DELAY_RING,
-		    load(&py->delay_n), p50, NULL, p99);
+	*p50 = *mean = *p99 = 0;
+	if (py == NULL)
+		return;
+	n = load(&py->delay_n);
+	sampler__percentiles(py->delay_ring, PY_DELAY_RING, n, p50, NULL, p99);
+	if (n > PY_DELAY_RING)
+		n = PY_DELAY_RING;
+	for (i = 0; i < n; i++)
+		sum += load(&py->delay_ring[i]);
+	if (n > 0)
+		*mean = sum / n;
 }
 
 /* --backend auto: perf reads a thread's Python chain after the sample,

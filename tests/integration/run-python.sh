@@ -80,23 +80,32 @@ check_names() {	# check_names LABEL FOLDED
 
 # share_ok FOLDED TOLERANCE ERR: one()'s share within TOLERANCE points
 # of 25%, or of three binomial standard deviations when a loaded machine
-# gave too few samples for TOLERANCE to be above the noise (3 sd = 2
-# points takes 3500 samples). The noise is that of the samples taken ("N
-# taken" in ERR's summary when it differs), not of the folded counts:
-# ptrace weighs a sample by the CPU time since the thread's last one, so
-# a starved sampler's few samples stand for several periods. Sets
-# SHARE_MSG.
+# gave too few independent samples for TOLERANCE to be above the noise
+# (3 sd = 2 points takes 3500 samples). The noise is that of the samples
+# taken ("N taken" in ERR's summary when it differs), not of the folded
+# counts: ptrace weighs a sample by the CPU time since the thread's last
+# one, so a starved sampler's few samples stand for several periods. And
+# perf reads a sample's Python chain after it ("chain read ... mean M"
+# in ERR): the samples a late sampler finds waiting are read together,
+# see one moment of the target and count as one. At 999 Hz a batch read
+# M ms late on average holds about 2M samples (their delays spread from
+# 0 to 2M), so the independent samples are the taken ones over 2M (never
+# more than taken). Sets SHARE_MSG.
 share_ok() {
-	local s n taken total tol
+	local s n taken total tol mean
 	s=$(share_one "$1")
 	n=$(( $(frame_sum "$1" "one (") + $(frame_sum "$1" "three (") ))
 	total=$(awk '{ n += $NF } END { print n + 0 }' "$1")
 	taken=$(samples_taken "$3" "$total")
-	tol=$(awk -v t="$2" -v n="$n" -v k="$taken" -v c="$total" 'BEGIN {
+	mean=$(grep -o 'after the sample (p50; mean [0-9.]*' "$3" |
+		sed 's/.* //')
+	tol=$(awk -v t="$2" -v n="$n" -v k="$taken" -v c="$total" \
+		-v m="${mean:-0}" 'BEGIN {
 		if (k > 0 && k < c) n = n * k / c
+		if (2 * m > 1) n = n / (2 * m)
 		sd3 = n ? 300 * sqrt(0.1875 / n) : 100
 		printf "%.1f", (sd3 > t ? sd3 : t) }')
-	SHARE_MSG="one() has $s% of one()+three() (truth 25%, +-$tol; $n samples; $taken taken for $total)"
+	SHARE_MSG="one() has $s% of one()+three() (truth 25%, +-$tol; $n samples; $taken taken for $total${mean:+; chain read $mean ms late on average})"
 	within "$s" 25 "$tol"
 }
 
