@@ -65,6 +65,10 @@ void symbols__debug_cache_stats(const struct symbols__debug_cache *c,
     uint64_t *made, uint64_t *reused, uint64_t *bytes);
 /* The shared debug cache of sh. */
 struct symbols__debug_cache *symbols__shared_debug(struct symbols_shared *sh);
+/* Once mod's DWARF is read: the pages of its separate debug file that
+ * libdw no longer reads (its compressed sections, inflated) given back
+ * (debugpages.c). */
+void symbols__debug_pages_drop(Dwfl_Module *mod);
 
 /* One ELF object mapped into the target (every mapping of one file). */
 struct symbols__mod {
@@ -91,6 +95,7 @@ struct symbols__mod {
 	size_t n_plts;
 	bool plts_loaded;
 	bool profiled;		/* told to the profile (profile_set_module) */
+	bool dwarf_read;	/* its DWARF read once (debugpages.c) */
 	/* Lifetime, CLOCK_MONOTONIC like the samples' time_ns (symbols.c
 	 * "Module lifetimes"): mapped since from_ns (0: before we looked);
 	 * a retired module was seen gone at gone_ns. */

@@ -1,6 +1,7 @@
 # symbols module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += \
 	src/symbols/debugcache.c \
+	src/symbols/debugpages.c \
 	src/symbols/debuginfod.c \
 	src/symbols/fde.c \
 	src/symbols/intern.c \

@@ -359,6 +359,10 @@ resolve_dwarf(struct symbols *s, struct symbols__mod *m, uint64_t pca,
 	int nscopes, nchain, n = 0, line = 0;
 
 	cudie = dwfl_module_addrdie(m->mod, pca, &bias);
+	if (!m->dwarf_read) {
+		m->dwarf_read = true;
+		symbols__debug_pages_drop(m->mod);
+	}
 	if (!cudie)
 		return 0;
 	nscopes = dwarf_getscopes(cudie, pca - bias, &scopes);

@@ -415,6 +415,71 @@ test_target_leaf(const char *target, const char *want, const char *what)
 	symbols_free(s);
 }
 
+/* Our mappings of files whose path has part: their size and the kB of
+ * them resident as the file's own pages (Rss less Anonymous: a page
+ * libelf wrote to is ours, not the file's), from /proc/self/smaps. The
+ * size is 0 when none is mapped. */
+static void
+mapped_file_kb(const char *part, long *size_kb, long *file_kb)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/smaps", "re");
+	bool in = false;
+	long v;
+
+	*size_kb = *file_kb = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		const char *dash = strchr(line, '-'), *sp = strchr(line, ' ');
+
+		if (dash && sp && dash < sp && strchr(line, ':') > sp)
+			in = strstr(line, part) != NULL;
+		else if (in && sscanf(line, "Size: %ld kB", &v) == 1)
+			*size_kb += v;
+		else if (in && sscanf(line, "Rss: %ld kB", &v) == 1)
+			*file_kb += v;
+		else if (in && sscanf(line, "Anonymous: %ld kB", &v) == 1)
+			*file_kb -= v;
+	}
+	if (f)
+		fclose(f);
+}
+
+/* Names a pc of this process's libc: when libc has a separate debug file
+ * (Debian's libc6-dbg, zlib-compressed), once libdw has inflated it
+ * almost none of the file's own pages stay resident (debugpages.c;
+ * the few left are its uncompressed sections, read in place), and the
+ * name still comes. */
+static void
+test_debug_pages(void)
+{
+	struct symbols *s = symbols_new(getpid(), NULL, NULL);
+	uint64_t pc = (uint64_t)(uintptr_t)&qsort;
+	struct frame f[8];
+	long size_kb, file_kb;
+	int k;
+
+	if (!s) {
+		ok(0, "debug pages: symbols_new");
+		return;
+	}
+	k = symbols_resolve(s, pc, true, f, 8);
+	mapped_file_kb("/usr/lib/debug/", &size_kb, &file_kb);
+	if (size_kb == 0) {
+		skip("libc has no separate debug file here (Debian's "
+		    "libc6-dbg)", "debug pages: qsort named");
+		skip("libc has no separate debug file here", "debug pages: "
+		    "libc's debug file's pages given back");
+		symbols_free(s);
+		return;
+	}
+	ok(k > 0 && strstr(f[k - 1].name, "qsort") != NULL, "debug pages: "
+	    "qsort named (%s)", k > 0 ? f[k - 1].name : "nothing");
+	ok(file_kb * 10 <= size_kb, "debug pages: libc's debug file mapped "
+	    "(%ld kB) with %ld kB of it resident once its DWARF was read "
+	    "(want at most a tenth)", size_kb, file_kb);
+	symbols_free(s);
+}
+
 /* Two processes of a binary whose debug file is compressed (as Debian's
  * are), named through one symbols_shared: the first makes the file's
  * decompressed copy, the second uses it, and both name the leaf with
@@ -557,6 +622,7 @@ main(void)
 	test_target_leaf("chain-stripped", "spin",
 	    "stripped binary + .gnu_debuglink");
 	test_debug_copy();
+	test_debug_pages();
 	test_target_leaf("cxxtmpl", "ns::Worker<int>::run()",
 	    "C++ template demangled");
 	return done_testing();
