@@ -77,8 +77,9 @@ drop_file_pages(int pagemap, uintptr_t lo, uintptr_t hi)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	uint64_t e[512];
 	uintptr_t run = 0;	/* start of the run of droppable pages, 0: none */
+	uintptr_t a = lo;	/* pages before a were looked at */
 
-	for (uintptr_t a = lo; a < hi;) {
+	while (a < hi) {
 		size_t want = (hi - a) / page, got;
 		ssize_t n;
 
@@ -101,8 +102,9 @@ drop_file_pages(int pagemap, uintptr_t lo, uintptr_t hi)
 			}
 		}
 	}
+	/* Up to a only: a pagemap read that failed told nothing of the rest. */
 	if (run != 0)
-		(void)madvise((void *)run, hi - run, MADV_DONTNEED);
+		(void)madvise((void *)run, a - run, MADV_DONTNEED);
 }
 
 /* fm: the mappings of the file st is of. */
