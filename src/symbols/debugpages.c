@@ -107,23 +107,21 @@ drop_file_pages(int pagemap, uintptr_t lo, uintptr_t hi)
 		(void)madvise((void *)run, a - run, MADV_DONTNEED);
 }
 
-/* fm: the mappings of the file st is of. */
+/* fm: the mappings of the file st is of (symbols.c's maps parser). */
 static void
 maps_of(const struct stat *st, struct file_maps *fm)
 {
+	uint64_t dev = (uint64_t)major(st->st_dev) << 32 | minor(st->st_dev);
 	char line[4096];
 	FILE *maps = fopen("/proc/self/maps", "re");
+	struct symbols__maps_line ml;
 
 	fm->n = 0;
 	while (maps && fgets(line, sizeof line, maps) && fm->n < 8) {
-		unsigned long lo, hi, ino;
-		unsigned major, minor;
-
-		if (sscanf(line, "%lx-%lx %*s %*x %x:%x %lu", &lo, &hi, &major,
-		    &minor, &ino) == 5 && ino == st->st_ino &&
-		    makedev(major, minor) == st->st_dev) {
-			fm->lo[fm->n] = lo;
-			fm->hi[fm->n++] = hi;
+		if (symbols__maps_parse(line, &ml) && ml.ino == st->st_ino &&
+		    ml.dev == dev) {
+			fm->lo[fm->n] = (uintptr_t)ml.lo;
+			fm->hi[fm->n++] = (uintptr_t)ml.hi;
 		}
 	}
 	if (maps)

@@ -32,7 +32,7 @@ ptrace_allowed || skip_all "ptrace not permitted here"
 weighed_rate() {
 	local n k
 	n=$(sed -n 's/.*: \([0-9]*\) samples in .*/\1/p' "$WORKDIR/err" | head -1)
-	k=$(sed -n 's/.*, \([0-9]*\) taken, weighed.*/\1/p' "$WORKDIR/err" | head -1)
+	k=$(samples_taken "$WORKDIR/err" 0)
 	awk -v r="$1" -v n="${n:-0}" -v k="${k:-0}" \
 		'BEGIN { printf "%.1f", (k > 0 && n > 0 ? r * n / k : r) }'
 }
