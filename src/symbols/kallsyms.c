@@ -13,19 +13,51 @@
 
 #include "ctop/util.h"
 
-struct ksym {
+/* While loading: one text symbol, its whole address. */
+struct ksym_load {
 	uint64_t addr;
-	uint32_t name;		/* offset into names */
+	uint32_t name;		/* offset into names, maybe with NAME_PFX */
 	uint32_t module;	/* offset into names, 0 = the kernel */
+};
+
+/* Loaded, 8 bytes a symbol where the load's are 16 (121,000 of them
+ * here): the low half of the address; the high half is its segment's,
+ * the module its run's (kernel text spans far less than 4 GiB, and a
+ * module's symbols lie together). */
+struct ksym {
+	uint32_t lo;
+	uint32_t name;
+};
+
+/* Symbols [first, the next one's first) share hi (or a module). */
+struct kspan {
+	uint32_t first;
+	uint32_t value;
+};
+
+/* A name "__pfx_X" is kept as X with this bit: kernels built with call
+ * padding give every function X a "__pfx_X" at the 16 bytes before it,
+ * half the symbols, whose names were half the arena (1.6 of 3.1 MB). */
+#define NAME_PFX 0x80000000u
+
+/* A "__pfx_X" spelled out for a caller, once: pcs there are rare. */
+struct pfx_name {
+	struct pfx_name *next;
+	uint32_t of;		/* X's offset */
+	char s[];
 };
 
 struct kallsyms {
 	bool loaded;
 	uint64_t stext, etext;	/* the kernel image's text, 0: unknown */
 	struct ksym *syms;
-	size_t n, cap;
+	size_t n;
+	struct kspan *segs, *runs;	/* high halves; modules */
+	size_t n_segs, n_runs;
 	char *names;
 	size_t n_names, cap_names;
+	size_t last_at;		/* the last string added, kept once if twice */
+	struct pfx_name *pfx;
 };
 
 static const char *const kernel_module = "[kernel.kallsyms]";
@@ -41,31 +73,45 @@ kallsyms_free(struct kallsyms *k)
 {
 	if (!k)
 		return;
+	while (k->pfx) {
+		struct pfx_name *next = k->pfx->next;
+
+		free(k->pfx);
+		k->pfx = next;
+	}
 	free(k->syms);
+	free(k->segs);
+	free(k->runs);
 	free(k->names);
 	free(k);
 }
 
-/* Appends a string to the arena; returns its offset or UINT32_MAX. */
+/* Appends a string to the arena, or finds it there when it is the last
+ * one added (X after "__pfx_X"); returns its offset or UINT32_MAX. */
 static uint32_t
 names_add(struct kallsyms *k, const char *s, size_t len)
 {
 	uint32_t at;
 
-	if (util_grow(&k->names, &k->cap_names, k->n_names + len + 1,
+	if (k->n_names > 0 && k->n_names - k->last_at == len + 1 &&
+	    memcmp(k->names + k->last_at, s, len) == 0)
+		return (uint32_t)k->last_at;
+	if (k->n_names + len + 1 >= NAME_PFX ||
+	    util_grow(&k->names, &k->cap_names, k->n_names + len + 1,
 	    sizeof *k->names, 1 << 20))
 		return UINT32_MAX;
 	at = (uint32_t)k->n_names;
 	memcpy(k->names + at, s, len);
 	k->names[at + len] = '\0';
 	k->n_names += len + 1;
+	k->last_at = at;
 	return at;
 }
 
 static int
 ksym_cmp(const void *a, const void *b)
 {
-	const struct ksym *x = a, *y = b;
+	const struct ksym_load *x = a, *y = b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
@@ -73,6 +119,8 @@ ksym_cmp(const void *a, const void *b)
 /* One load's parse state: the module name of the last symbol (a
  * module's symbols come together: one copy of its name for all). */
 struct parse {
+	struct ksym_load *syms;
+	size_t n, cap;
 	size_t mod_len;
 	uint32_t mod_at;	/* in the arena, which may move: no pointer */
 	bool sorted;		/* every address so far at or above the last */
@@ -119,7 +167,7 @@ add_line(struct kallsyms *k, struct parse *ps, const char *line, size_t len)
 	const char *p = line, *end = line + len, *name;
 	size_t name_len, mod_len = 0;
 	uint64_t addr = 0;
-	struct ksym s;
+	struct ksym_load s;
 	char type;
 
 	for (; p < end && *p != ' '; p++) {
@@ -146,16 +194,59 @@ add_line(struct kallsyms *k, struct parse *ps, const char *line, size_t len)
 		k->etext = addr;
 	if (name_len == 0 || addr == 0 || (type != 't' && type != 'T'))
 		return;
-	if (util_grow(&k->syms, &k->cap, k->n + 1, sizeof *k->syms, 65536))
+	if (util_grow(&ps->syms, &ps->cap, ps->n + 1, sizeof *ps->syms,
+	    65536))
 		return;
 	s.addr = addr;
-	s.name = names_add(k, name, name_len);
+	if (name_len > 6 && memcmp(name, "__pfx_", 6) == 0)
+		s.name = names_add(k, name + 6, name_len - 6) | NAME_PFX;
+	else
+		s.name = names_add(k, name, name_len);
 	s.module = mod_len ? module_at(k, ps, p, mod_len) : 0;
 	if (s.name == UINT32_MAX || s.module == UINT32_MAX)
 		return;
-	if (k->n > 0 && addr < k->syms[k->n - 1].addr)
+	if (ps->n > 0 && addr < ps->syms[ps->n - 1].addr)
 		ps->sorted = false;
-	k->syms[k->n++] = s;
+	ps->syms[ps->n++] = s;
+}
+
+/* Appends {first, value} to a span list when value is not its last's. */
+static bool
+span_note(struct kspan **spans, size_t *n, size_t *cap, size_t first,
+    uint32_t value)
+{
+	if (*n > 0 && (*spans)[*n - 1].value == value)
+		return true;
+	if (util_grow(spans, cap, *n + 1, sizeof **spans, 16))
+		return false;
+	(*spans)[(*n)++] = (struct kspan){ (uint32_t)first, value };
+	return true;
+}
+
+/* The loaded table from the load's sorted one; false out of memory. */
+static bool
+pack(struct kallsyms *k, const struct ksym_load *t, size_t n)
+{
+	size_t cap_segs = 0, cap_runs = 0;
+	char *names;
+
+	if (n >= UINT32_MAX || (k->syms = malloc(n * sizeof *k->syms)) == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		k->syms[i] = (struct ksym){ (uint32_t)t[i].addr, t[i].name };
+		if (!span_note(&k->segs, &k->n_segs, &cap_segs, i,
+		    (uint32_t)(t[i].addr >> 32)) ||
+		    !span_note(&k->runs, &k->n_runs, &cap_runs, i,
+		    t[i].module))
+			return false;
+	}
+	k->n = n;
+	/* The arena grew by doubling: give back what it did not use. */
+	if ((names = realloc(k->names, k->n_names)) != NULL) {
+		k->names = names;
+		k->cap_names = k->n_names;
+	}
+	return true;
 }
 
 /* Read in 64 KiB chunks (a /proc file's stdio buffer is 1 KiB: 5300
@@ -199,7 +290,10 @@ kallsyms_load_file(struct kallsyms *k, const char *path)
 	close(fd);
 	free(buf);
 	if (!ps.sorted)
-		qsort(k->syms, k->n, sizeof *k->syms, ksym_cmp);
+		qsort(ps.syms, ps.n, sizeof *ps.syms, ksym_cmp);
+	if (ps.n > 0 && !pack(k, ps.syms, ps.n))
+		k->n = 0;
+	free(ps.syms);
 	return k->n > 0;
 }
 
@@ -256,25 +350,93 @@ kallsyms_build_id(char *hex, size_t size)
 	return false;
 }
 
-const char *
-kallsyms_name(struct kallsyms *k, uint64_t pc, const char **module)
+/* The span holding symbol i: the last whose first is at or below i. */
+static size_t
+span_last_first(const struct kspan *sp, size_t n, size_t i)
 {
-	size_t lo = 0, hi;
+	size_t lo = 0, hi = n;
 
-	*module = kernel_module;
-	if (!kallsyms_usable(k) || pc < k->syms[0].addr)
-		return "[kernel]";
-	/* The last symbol at or below pc. */
-	hi = k->n;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (k->syms[mid].addr <= pc)
+		if (sp[mid].first <= i)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	if (k->syms[lo].module)
-		*module = k->names + k->syms[lo].module;
-	return k->names + k->syms[lo].name;
+	return lo;
+}
+
+/* The index of the last symbol at or below pc, or SIZE_MAX. */
+static size_t
+sym_at(const struct kallsyms *k, uint64_t pc)
+{
+	uint32_t hi_half = (uint32_t)(pc >> 32), lo_half = (uint32_t)pc;
+	size_t s = 0, n_s = k->n_segs, first, end;
+
+	/* The last segment whose high half is at or below pc's. */
+	while (n_s - s > 1) {
+		size_t mid = s + (n_s - s) / 2;
+
+		if (k->segs[mid].value <= hi_half)
+			s = mid;
+		else
+			n_s = mid;
+	}
+	first = k->segs[s].first;
+	end = s + 1 < k->n_segs ? k->segs[s + 1].first : k->n;
+	if (k->segs[s].value > hi_half)
+		return SIZE_MAX;	/* below the first segment */
+	if (k->segs[s].value < hi_half)
+		return end - 1;
+	if (lo_half < k->syms[first].lo)
+		return first == 0 ? SIZE_MAX : first - 1;
+	while (end - first > 1) {
+		size_t mid = first + (end - first) / 2;
+
+		if (k->syms[mid].lo <= lo_half)
+			first = mid;
+		else
+			end = mid;
+	}
+	return first;
+}
+
+/* Symbol i's name; "__pfx_X" spelled out on first use. */
+static const char *
+sym_name(struct kallsyms *k, size_t i)
+{
+	uint32_t of = k->syms[i].name & ~NAME_PFX;
+	size_t len;
+	struct pfx_name *p;
+
+	if (!(k->syms[i].name & NAME_PFX))
+		return k->names + of;
+	for (p = k->pfx; p; p = p->next)
+		if (p->of == of)
+			return p->s;
+	len = strlen(k->names + of);
+	if ((p = malloc(sizeof *p + 6 + len + 1)) == NULL)
+		return k->names + of;	/* X: the function it pads */
+	p->of = of;
+	memcpy(p->s, "__pfx_", 6);
+	memcpy(p->s + 6, k->names + of, len + 1);
+	p->next = k->pfx;
+	k->pfx = p;
+	return p->s;
+}
+
+const char *
+kallsyms_name(struct kallsyms *k, uint64_t pc, const char **module)
+{
+	size_t i;
+	uint32_t mod;
+
+	*module = kernel_module;
+	if (!kallsyms_usable(k) || (i = sym_at(k, pc)) == SIZE_MAX)
+		return "[kernel]";
+	mod = k->runs[span_last_first(k->runs, k->n_runs, i)].value;
+	if (mod)
+		*module = k->names + mod;
+	return sym_name(k, i);
 }

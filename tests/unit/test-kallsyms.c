@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* kallsyms' parser on files in /proc/kallsyms' format: names and modules,
  * text symbols only, _stext/_etext, a table the kernel did not sort, a
- * line longer than a read, a last line without a newline; and the real
- * /proc/kallsyms where it shows addresses. */
+ * line longer than a read, a last line without a newline, "__pfx_"
+ * names kept once, addresses across high halves; and the real
+ * /proc/kallsyms where it shows addresses, every symbol of it. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -151,6 +152,119 @@ test_arena_moves(void)
 	kallsyms_free(k);
 }
 
+/* Call padding: "__pfx_X" at the 16 bytes before X, kept as X with a
+ * flag; pcs there named "__pfx_X", one string however often asked. */
+static void
+test_pfx(void)
+{
+	struct kallsyms *k = kallsyms_new();
+	const char *mod, *a, *b;
+
+	write_file(
+	    "ffffffff81000000 T first\n"
+	    "ffffffff810000f0 T __pfx_do_fork\n"
+	    "ffffffff81000100 T do_fork\n"
+	    "ffffffff810001f0 t __pfx_\n"
+	    "ffffffff81000200 t __pfx_lonely\n"
+	    "ffffffff81000300 t other\n");
+	ok(kallsyms_load_file(k, path), "pfx: the table loads");
+	is_str(named(k, 0xffffffff810000f4ull), "__pfx_do_fork -",
+	    "pfx: a pc in the padding names the padding");
+	is_str(named(k, 0xffffffff81000104ull), "do_fork -",
+	    "pfx: a pc in the function names the function");
+	is_str(named(k, 0xffffffff810001f4ull), "__pfx_ -",
+	    "pfx: a bare \"__pfx_\" is a name of its own");
+	is_str(named(k, 0xffffffff81000204ull), "__pfx_lonely -",
+	    "pfx: a padding whose function is elsewhere");
+	a = kallsyms_name(k, 0xffffffff810000f8ull, &mod);
+	b = kallsyms_name(k, 0xffffffff810000fcull, &mod);
+	ok(a == b, "pfx: one string for every pc of one padding");
+	is_str(named(k, 0xffffffff81000304ull), "other -",
+	    "pfx: the symbol after");
+	kallsyms_free(k);
+}
+
+/* Addresses whose high 32 bits differ (a kernel image and modules apart
+ * by more than 4 GiB, as on other architectures): each in its segment;
+ * a pc between segments is the last symbol below it. */
+static void
+test_segments(void)
+{
+	static const struct {
+		uint64_t pc;
+		const char *want, *what;
+	} cases[] = {
+		{ 0xffff7fffffffffffull, "[kernel] -", "below every symbol" },
+		{ 0xffff800000001004ull, "mod_a m1", "the first segment" },
+		{ 0xffff8000fffffff0ull, "mod_b m1",
+		  "past its last symbol, within its high half" },
+		{ 0xffff900000000000ull, "mod_b m1",
+		  "a high half without symbols: the last below" },
+		{ 0xffffffff80fffff0ull, "mod_b m1",
+		  "the next segment, below its first symbol" },
+		{ 0xffffffff81000004ull, "startup -", "the next segment's first" },
+		{ 0xffffffff81000104ull, "tail -", "and its last" },
+	};
+	struct kallsyms *k = kallsyms_new();
+
+	write_file(
+	    "ffffffff81000000 T startup\n"
+	    "ffffffff81000100 T tail\n"
+	    "ffff800000001000 t mod_a\t[m1]\n"
+	    "ffff800000002000 t mod_b\t[m1]\n");
+	ok(kallsyms_load_file(k, path), "segments: the table loads");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		is_str(named(k, cases[i].pc), cases[i].want, "segments: %s",
+		    cases[i].what);
+	kallsyms_free(k);
+}
+
+/* Every text symbol of /proc/kallsyms at an address of its own is what
+ * its address is named. */
+static void
+test_real_every(struct kallsyms *k)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], prev_name[256] = "";
+	unsigned long long addr, prev = 0;
+	size_t checked = 0, wrong = 0, prev_dup = 0;
+	int dup = 0;
+
+	if (!f) {
+		ok(0, "/proc/kallsyms: open");
+		return;
+	}
+	/* A symbol is checked when the next line's address differs (the
+	 * kernel lists them by address; modules and others after). */
+	while (fgets(line, sizeof line, f)) {
+		char type, name[256];
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 ||
+		    (type != 't' && type != 'T'))
+			continue;
+		if (addr == prev)
+			dup = 1;
+		else {
+			if (prev && !dup) {
+				const char *m, *got = kallsyms_name(k, prev, &m);
+
+				checked++;
+				if (strcmp(got, prev_name) != 0 && wrong++ < 3)
+					diag("%#llx: %s, want %s", prev, got,
+					    prev_name);
+			} else if (prev)
+				prev_dup++;
+			dup = 0;
+		}
+		prev = addr;
+		snprintf(prev_name, sizeof prev_name, "%s", name);
+	}
+	fclose(f);
+	ok(checked > 1000 && wrong == 0, "/proc/kallsyms: %zu symbols named "
+	    "as listed, %zu not (%zu at a shared address not checked)",
+	    checked, wrong, prev_dup);
+}
+
 static void
 test_real(void)
 {
@@ -170,6 +284,7 @@ test_real(void)
 	ok(strcmp(kallsyms_name(k, lo, &(const char *){ NULL }), "[kernel]")
 	    != 0, "/proc/kallsyms: _stext's address is named (%s)",
 	    kallsyms_name(k, lo, &(const char *){ NULL }));
+	test_real_every(k);
 	kallsyms_free(k);
 }
 
@@ -186,6 +301,8 @@ main(void)
 	test_format();
 	test_long_line();
 	test_arena_moves();
+	test_pfx();
+	test_segments();
 	test_real();
 	unlink(path);
 	return done_testing();
