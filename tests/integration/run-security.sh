@@ -70,17 +70,24 @@ else
 		# LeakSanitizer cannot run under ptrace (strace): off in that build.
 		ASAN_OPTIONS=detect_leaks=0 HOME=$WORKDIR DEBUGINFOD_CACHE_PATH=$WORKDIR/dcache \
 			DEBUGINFOD_URLS=http://127.0.0.1:8002 \
-			unshare -n strace -f -qq -e trace=%network -o "$WORKDIR/net$opt.log" \
+			unshare -n strace -f -qq -e trace=%network,open,openat -o "$WORKDIR/net$opt.log" \
 			"$CTOP" -p "$t" --duration 1 -o "$WORKDIR/d.folded" $opt 2>/dev/null
 		rc=$?
 		el=$(( $(date +%s%3N) - s ))
 		n=$(grep -cE 'connect\(|socket\(' "$WORKDIR/net$opt.log")
+		# The client library (and libcurl with it) is loaded only to
+		# be used: libdw would load it for nothing (debuginfod.c).
+		lib=$(grep -c 'libdebuginfod\.so.*= [0-9]' "$WORKDIR/net$opt.log")
 		if [ -z "$opt" ]; then
 			[ "$rc" = 0 ] && [ "$n" = 0 ] && [ "$el" -lt $((3 * base + 2000)) ]
 			ok $? "DEBUGINFOD_URLS set, no --debuginfod: $n socket/connect calls, exit $rc, $el ms (without a server named: $base ms)"
+			[ "$lib" = 0 ]
+			ok $? "no --debuginfod: the client library is not loaded ($lib opens)"
 		else
 			[ "$rc" = 0 ] && [ "$n" -gt 0 ]
 			ok $? "with --debuginfod: the server is asked ($n socket/connect calls; no route, so $el ms)"
+			[ "$lib" -gt 0 ]
+			ok $? "with --debuginfod: the client library is loaded ($lib opens)"
 		fi
 	done
 	kill "$t"
