@@ -32,6 +32,7 @@ RELIAB_TESTS = \
 	tests/integration/run-seccomp.sh \
 	tests/integration/run-badinput.sh \
 	tests/integration/run-security.sh \
+	tests/integration/run-debug-cache.sh \
 	tests/integration/run-soak-short.sh \
 	tests/tui/run-hangup.sh
 SCRIPT_TESTS += $(RELIAB_TESTS)

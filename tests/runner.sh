@@ -15,6 +15,10 @@ jobs=${RUNNER_JOBS:-2}
 limit=${RUNNER_TIMEOUT:-300}
 logdir=$top_builddir/tests/logs
 mkdir -p "$logdir"
+# ctop-prof's decompressed debug files (--debug-cache) go to the build
+# directory, not the user's cache; `make clean` removes them.
+XDG_CACHE_HOME=$(cd "$top_builddir" && pwd)/tests/cache
+export XDG_CACHE_HOME
 # Logs are named after a test's file name: two tests of one name would
 # write one log, and one could hide the other's failure.
 dups=$(for t in "$@"; do basename "$t"; done | sort | uniq -d | tr '\n' ' ')

@@ -38,6 +38,8 @@ struct options {
 	double max_overhead_pct;	/* --max-overhead; 0: no budget */
 	const char *snapshot_dir;	/* NULL = working directory */
 	bool debuginfod;
+	const char *debug_cache;	/* --debug-cache DIR or "off"; NULL:
+					 * the default place */
 	bool ascii;
 	bool no_color;
 	int verbose;

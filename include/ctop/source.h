@@ -26,6 +26,7 @@ struct source_live_opts {
 	unsigned hz;
 	const char *mode_name;		/* "cpu" or "wall" */
 	bool debuginfod;
+	const char *debug_cache;	/* symbols_opts.debug_cache */
 	bool children;			/* --children: samples of other
 					 * processes than pid come too */
 	bool all;			/* -a: every process's, pid 0 */

@@ -30,6 +30,10 @@ struct symbols_opts {
 	struct symbols_shared *shared;	/* names shared by the symbols of
 				 * many processes (-a, --children); NULL:
 				 * this one's own */
+	const char *debug_cache;	/* where decompressed copies of debug
+				 * files are kept between runs (an
+				 * absolute path, made when missing);
+				 * NULL: none */
 };
 
 /* What the symbols of many processes share: the kernel's symbol table

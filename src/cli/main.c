@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -892,6 +893,34 @@ live_finish(struct live *lv, const struct options *o, enum run_kind kind,
 	return rc;
 }
 
+/* Where decompressed debug files are kept (--debug-cache): the
+ * user's cache directory by the XDG rule, an absolute path; NULL for
+ * none. */
+static const char *
+debug_cache_dir(const struct options *o)
+{
+	static char dir[PATH_MAX];
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char cwd[PATH_MAX];
+	int n;
+
+	if (o->debug_cache != NULL && strcmp(o->debug_cache, "off") == 0)
+		return NULL;
+	if (o->debug_cache != NULL)
+		n = o->debug_cache[0] == '/' ?
+		    snprintf(dir, sizeof dir, "%s", o->debug_cache) :
+		    getcwd(cwd, sizeof cwd) ?
+		    snprintf(dir, sizeof dir, "%s/%s", cwd, o->debug_cache) : -1;
+	else if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(dir, sizeof dir, "%s/ctop-prof/debug", xdg);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(dir, sizeof dir, "%s/.cache/ctop-prof/debug",
+		    home);
+	else
+		return NULL;
+	return n > 0 && (size_t)n < sizeof dir ? dir : NULL;
+}
+
 static int
 run_live(const struct options *o, enum run_kind kind,
     const struct output_spec *out)
@@ -899,6 +928,7 @@ run_live(const struct options *o, enum run_kind kind,
 	struct source_live_opts wo = {
 		.hz = o->hz, .mode_name = options_mode_name(o->mode),
 		.debuginfod = o->debuginfod, .publish_s = o->delay_s,
+		.debug_cache = debug_cache_dir(o),
 		.children = o->children, .all = o->all,
 		.snapshot_dir = o->snapshot_dir,
 		.snapshot_format = snapshot_format(o),

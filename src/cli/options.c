@@ -25,6 +25,7 @@ enum long_only {
 	OPT_STACK_SIZE,
 	OPT_SNAPSHOT_DIR,
 	OPT_DEBUGINFOD,
+	OPT_DEBUG_CACHE,
 	OPT_ASCII,
 	OPT_NO_COLOR,
 	OPT_LOG,
@@ -65,6 +66,7 @@ static const struct option long_options[] = {
 	{ "max-overhead",	required_argument, NULL, OPT_MAX_OVERHEAD },
 	{ "snapshot-dir",	required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "debuginfod",		no_argument,	   NULL, OPT_DEBUGINFOD },
+	{ "debug-cache",	required_argument, NULL, OPT_DEBUG_CACHE },
 	{ "ascii",		no_argument,	   NULL, OPT_ASCII },
 	{ "no-color",		no_argument,	   NULL, OPT_NO_COLOR },
 	{ "verbose",		no_argument,	   NULL, 'v' },
@@ -164,6 +166,10 @@ options_usage(FILE *out)
 "      --snapshot-format FMT  what the s key writes: folded, pprof,\n"
 "                           speedscope or svg (folded)\n"
 "      --debuginfod         allow debuginfod downloads (network; off)\n"
+"      --debug-cache DIR|off  keep decompressed copies of compressed debug\n"
+"                           files in DIR between runs, or none\n"
+"                           ($XDG_CACHE_HOME/ctop-prof/debug, else\n"
+"                           ~/.cache/ctop-prof/debug)\n"
 "      --ascii              draw with ASCII only\n"
 "      --no-color           no colours (also NO_COLOR)\n"
 "  -v, --verbose            more diagnostics\n"
@@ -419,6 +425,12 @@ options_apply(int c, const char *arg, struct options *o, char **cause)
 		break;
 	case OPT_DEBUGINFOD:
 		o->debuginfod = true;
+		break;
+	case OPT_DEBUG_CACHE:
+		if (arg[0] == '\0')
+			return usage_error(cause, "empty --debug-cache: need a "
+			    "directory, or off");
+		o->debug_cache = arg;
 		break;
 	case OPT_ASCII:
 		o->ascii = true;

@@ -188,7 +188,8 @@ worker_ensure_symbols(struct worker *w)
 	 * busy worker) starts with no module: the files it mapped come as
 	 * REC_MMAP, from the kernel (perf) or the sampler's reads. */
 	struct symbols_opts so = { .debuginfod = w->opts.debuginfod,
-		.profile = w->profile, .maps_optional = true };
+		.profile = w->profile, .maps_optional = true,
+		.debug_cache = w->opts.debug_cache };
 	char *cause = NULL, msg[256];
 
 	if (w->unwinder != NULL)
@@ -262,7 +263,7 @@ static bool
 worker_children(struct worker *w)
 {
 	struct symbols_opts so = { .debuginfod = w->opts.debuginfod,
-		.profile = w->profile };
+		.profile = w->profile, .debug_cache = w->opts.debug_cache };
 
 	if (w->children_ready)
 		return true;

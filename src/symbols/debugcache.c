@@ -88,7 +88,7 @@ has_compressed_sections(Elf *e)
 	return false;
 }
 
-/* Copies fd's size bytes into the memory file out. 0 or -1. */
+/* Copies fd's size bytes into out. 0 or -1. */
 static int
 copy_bytes(int fd, int out, off_t size)
 {
@@ -130,6 +130,13 @@ decompress_in_place(int fd)
 	return rc;
 }
 
+int
+symbols__debug_decompress_into(int fd, off_t size, int out)
+{
+	return copy_bytes(fd, out, size) < 0 || decompress_in_place(out) < 0 ?
+	    -1 : 0;
+}
+
 /* A decompressed copy of the ELF file in fd (size bytes), or -1. */
 static int
 copy_decompressed(int fd, off_t size)
@@ -138,17 +145,15 @@ copy_decompressed(int fd, off_t size)
 
 	if (out < 0)
 		return -1;
-	if (copy_bytes(fd, out, size) < 0 || decompress_in_place(out) < 0) {
+	if (symbols__debug_decompress_into(fd, size, out) < 0) {
 		close(out);
 		return -1;
 	}
 	return out;
 }
 
-/* Whether the file in fd needs a copy: an ELF file with a compressed
- * section. */
-static bool
-wants_copy(int fd)
+bool
+symbols__debug_wants_copy(int fd)
 {
 	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	bool yes = e != NULL && elf_kind(e) == ELF_K_ELF &&
@@ -193,7 +198,7 @@ symbols__debug_copy_add(struct symbols__debug_cache *c,
 	memcpy(f->id, id, (size_t)len);
 	f->id_len = len;
 	f->copy = -1;
-	if (!wants_copy(fd) || c->bytes >= DEBUG_COPY_BYTES_MAX ||
+	if (!symbols__debug_wants_copy(fd) || c->bytes >= DEBUG_COPY_BYTES_MAX ||
 	    (f->copy = copy_decompressed(fd, st.st_size)) < 0)
 		return;
 	f->name = name ? strdup(name) : NULL;

@@ -63,6 +63,22 @@ void symbols__debug_copy_add(struct symbols__debug_cache *c,
     const unsigned char *id, int len, int fd, const char *name);
 void symbols__debug_cache_stats(const struct symbols__debug_cache *c,
     uint64_t *made, uint64_t *reused, uint64_t *bytes);
+/* Whether the ELF file in fd has a compressed section. */
+bool symbols__debug_wants_copy(int fd);
+/* Writes into the empty file out the ELF file in fd (size bytes) with
+ * its compressed sections decompressed. 0 or -1. */
+int symbols__debug_decompress_into(int fd, off_t size, int out);
+/* debugstore.c: decompressed copies of debug files kept in the
+ * directory dir (made when missing) between runs. A descriptor of the
+ * copy of the debug file with build id id, its path in *path
+ * (malloc'd), or -1: none there (dir may be NULL). */
+int symbols__debug_store_find(const char *dir, const unsigned char *id,
+    int len, char **path);
+/* fd is the debug file with build id id: a copy of it is kept when it
+ * has compressed sections; true when one was made. fd stays the
+ * caller's. */
+bool symbols__debug_store_add(const char *dir, const unsigned char *id,
+    int len, int fd);
 /* The shared debug cache of sh. */
 struct symbols__debug_cache *symbols__shared_debug(struct symbols_shared *sh);
 /* Once mod's DWARF is read: the pages of its separate debug file that

@@ -2,6 +2,7 @@
 libctop_a_SOURCES += \
 	src/symbols/debugcache.c \
 	src/symbols/debugpages.c \
+	src/symbols/debugstore.c \
 	src/symbols/debuginfod.c \
 	src/symbols/fde.c \
 	src/symbols/intern.c \

@@ -99,10 +99,16 @@ symbols_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	return fd;
 }
 
-/* Dwfl_Callbacks.find_debuginfo: for the symbols of many processes, the
- * decompressed copy of the module's debug file that they all share
- * (debugcache.c), made from what the standard search found the first
- * time. */
+/* Dwfl_Callbacks.find_debuginfo: for a debug file with compressed
+ * sections, its decompressed copy when there is one: kept on disk
+ * between runs (debugstore.c), or, for the symbols of many processes,
+ * the one they share (debugcache.c); else what the standard search
+ * finds, of which copies are then made. Copies are looked for before
+ * the search: when it finds a file by build id, libdwfl keeps its own
+ * handle of it, whatever is returned here. libdwfl asks here again for
+ * the file a module's DWARF refers to (.gnu_debugaltlink), naming it
+ * without a CRC: that file has a build id of its own, not the module's,
+ * and is given as found. */
 static int
 symbols_find_debuginfo(Dwfl_Module *mod, void **userdata,
     const char *modname, Dwarf_Addr base, const char *file_name,
@@ -110,18 +116,26 @@ symbols_find_debuginfo(Dwfl_Module *mod, void **userdata,
     char **debuginfo_file_name)
 {
 	struct symbols__mod *m = *userdata;
-	struct symbols__debug_cache *c = m && m->owner->opts.shared ?
+	bool alt = debuglink_file != NULL && debuglink_crc == 0;
+	const char *store = m && !alt ? m->owner->opts.debug_cache : NULL;
+	struct symbols__debug_cache *c = m && !alt && m->owner->opts.shared ?
 	    symbols__shared_debug(m->owner->opts.shared) : NULL;
 	const unsigned char *id = NULL;
 	GElf_Addr id_vaddr;
-	int id_len = c ? dwfl_module_build_id(mod, &id, &id_vaddr) : 0;
-	int fd = symbols__debug_copy_find(c, id, id_len, debuginfo_file_name);
+	int id_len = c || store ? dwfl_module_build_id(mod, &id, &id_vaddr) : 0;
+	int fd;
 
-	if (fd >= 0)
+	if ((fd = symbols__debug_store_find(store, id, id_len,
+	    debuginfo_file_name)) >= 0 ||
+	    (fd = symbols__debug_copy_find(c, id, id_len,
+	    debuginfo_file_name)) >= 0)
 		return fd;
 	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base,
 	    file_name, debuglink_file, debuglink_crc, debuginfo_file_name);
-	symbols__debug_copy_add(c, id, id_len, fd, *debuginfo_file_name);
+	/* A copy on disk serves the other processes too. */
+	if (!symbols__debug_store_add(store, id, id_len, fd))
+		symbols__debug_copy_add(c, id, id_len, fd,
+		    *debuginfo_file_name);
 	return fd;
 }
 

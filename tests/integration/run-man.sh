@@ -16,7 +16,7 @@ long_opts="--pid --frequency --delay --duration --output --format --load
 --debuginfod --ascii --no-color --verbose --log --help --version --children
 --python --check --svg-icicle --snapshot-format --push --push-interval
 --push-queue --app --tag --max-overhead --baseline --diff --fail-above
---source-path --all"
+--source-path --all --debug-cache"
 short_opts="-p -a -F -d -o -b -n -v -h -V"
 values="cpu wall auto perf ptrace dwarf fp folded pprof speedscope svg"
 sections=(NAME SYNOPSIS DESCRIPTION OPTIONS "INTERACTIVE COMMANDS" VIEWS

@@ -537,6 +537,177 @@ test_debug_copy(void)
 	profile_free(p);
 }
 
+/* One process of chain-zstripped named with the store dir: spin's line
+ * (0: not named with one), and whether, while its symbols lived, the
+ * store's copy and the original compressed debug file were mapped. */
+struct store_run {
+	uint32_t line;
+	bool copy_mapped, original_mapped;
+};
+
+static struct store_run
+store_run(const char *dir)
+{
+	char *argv[] = { (char *)capture_target("chain-zstripped"), NULL };
+	struct symbols_opts so = { .debug_cache = dir };
+	struct store_run r = { 0, false, false };
+	struct rec_sample *smp[NSAMPLES];
+	struct capture c;
+	struct symbols *s;
+	long size_kb, file_kb;
+	int n;
+
+	if (capture_start(&c, argv) < 0)
+		return r;
+	s = symbols_new(c.pid, &so, NULL);
+	n = capture_samples(&c, 4096, smp, NSAMPLES);
+	capture_stop(&c);
+	for (int i = 0; s && i < n; i++) {
+		struct frame f[8];
+		int k = symbols_resolve(s, smp[i]->regs[CTOP_REG_RIP], true, f,
+		    8);
+
+		if (r.line == 0 && k > 0 && strcmp(f[k - 1].name, "spin") == 0 &&
+		    has_suffix(f[k - 1].file, "chain.c"))
+			r.line = f[k - 1].line;
+	}
+	mapped_file_kb(dir, &size_kb, &file_kb);
+	r.copy_mapped = size_kb > 0;
+	mapped_file_kb(".debug/chain-zstripped.debug", &size_kb, &file_kb);
+	r.original_mapped = size_kb > 0;
+	for (int i = 0; i < n; i++)
+		free(smp[i]);
+	symbols_free(s);
+	return r;
+}
+
+/* The one entry of dir (a malloc'd name), or NULL for none or more. */
+static char *
+only_entry(const char *dir)
+{
+	char cmd[600], name[256] = "";
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof cmd, "ls -A '%s' 2>/dev/null", dir);
+	if ((p = popen(cmd, "r")) == NULL)
+		return NULL;
+	while (fgets(name, sizeof name, p))
+		n++;
+	pclose(p);
+	name[strcspn(name, "\n")] = '\0';
+	return n == 1 ? strdup(name) : NULL;
+}
+
+/* Whether the ELF file at path has a compressed section. */
+static bool
+has_compressed(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	bool yes = false;
+
+	while (e && (scn = elf_nextscn(e, scn)) != NULL)
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_COMPRESSED))
+			yes = true;
+	elf_end(e);
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+/* Decompressed copies kept on disk between runs (debugstore.c): the
+ * first process's symbols make the copy of chain-zstripped's compressed
+ * debug file, the second's map it instead of the original; both name
+ * spin with its line. A store others may write or reached through a
+ * link is not used; a link or a wrong file planted at the copy's name
+ * is replaced, its target untouched. */
+static void
+test_debug_store(void)
+{
+	char base[] = "/tmp/ctop-store.XXXXXX", dir[256], path[600], *name;
+	struct store_run r1, r2, r;
+	struct stat st;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	if (mkdtemp(base) == NULL) {
+		ok(0, "debug store: a temporary directory");
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s/cache/debug", base);
+	r1 = store_run(dir);
+	name = only_entry(dir);
+	snprintf(path, sizeof path, "%s/%s", dir, name ? name : "?");
+	ok(r1.line > 0 && r1.original_mapped && name != NULL &&
+	    stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 0777) == 0600 && !has_compressed(path),
+	    "debug store: the first run names spin at line %u from the "
+	    "compressed file and leaves a decompressed copy (%s)", r1.line,
+	    name ? name : "none");
+	if (stat(dir, &st) != 0)
+		st.st_mode = 0;
+	ok((st.st_mode & 0777) == 0700, "debug store: the store made private "
+	    "(%o)", (unsigned)(st.st_mode & 0777));
+	r2 = store_run(dir);
+	ok(r2.line > 0 && r2.copy_mapped && !r2.original_mapped,
+	    "debug store: the second run reads the copy, not the original "
+	    "(line %u, copy %s, original %s)", r2.line,
+	    r2.copy_mapped ? "mapped" : "not mapped",
+	    r2.original_mapped ? "mapped" : "not mapped");
+
+	/* A link planted at the copy's name: replaced, not followed. */
+	snprintf(dir, sizeof dir, "%s/s2", base);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof path, "%s/victim", base);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0) {
+		(void)!write(fd, "keep", 4);
+		close(fd);
+	}
+	snprintf(path, sizeof path, "%s/s2/%s", base, name ? name : "?");
+	(void)!symlink("../victim", path);
+	r = store_run(dir);
+	r = store_run(dir);
+	ok(r.line > 0 && r.copy_mapped && lstat(path, &st) == 0 &&
+	    S_ISREG(st.st_mode) && stat(strcat(strcpy(path, base),
+	    "/victim"), &st) == 0 && st.st_size == 4, "debug store: a link "
+	    "at the copy's name is replaced by the copy, its target kept");
+
+	/* A store others may write, and one reached through a link. */
+	snprintf(dir, sizeof dir, "%s/open", base);
+	mkdir(dir, 0700);
+	chmod(dir, 0777);
+	r = store_run(dir);
+	name = (free(name), only_entry(dir));
+	ok(r.line > 0 && name == NULL, "debug store: a directory others may "
+	    "write is not used (spin still at line %u)", r.line);
+	snprintf(path, sizeof path, "%s/real", base);
+	mkdir(path, 0700);
+	snprintf(dir, sizeof dir, "%s/link", base);
+	(void)!symlink("real", dir);
+	r = store_run(dir);
+	name = (free(name), only_entry(path));
+	ok(r.line > 0 && name == NULL, "debug store: a store reached through "
+	    "a link is not used");
+	if (geteuid() == 0) {
+		snprintf(dir, sizeof dir, "%s/theirs", base);
+		mkdir(dir, 0700);
+		(void)!chown(dir, 65534, 65534);
+		r = store_run(dir);
+		name = (free(name), only_entry(dir));
+		ok(r.line > 0 && name == NULL, "debug store: another user's "
+		    "directory is not used");
+	} else
+		skip("needs root to give a directory away", "debug store: "
+		    "another user's directory");
+	free(name);
+	snprintf(path, sizeof path, "rm -rf '%s'", base);
+	(void)!system(path);
+}
+
 static double
 now_us(void)
 {
@@ -626,6 +797,7 @@ main(void)
 	test_target_leaf("chain-stripped", "spin",
 	    "stripped binary + .gnu_debuglink");
 	test_debug_copy();
+	test_debug_store();
 	test_debug_pages();
 	test_target_leaf("cxxtmpl", "ns::Worker<int>::run()",
 	    "C++ template demangled");
