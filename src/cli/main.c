@@ -906,11 +906,11 @@ debug_cache_dir(const struct options *o)
 
 	if (o->debug_cache != NULL && strcmp(o->debug_cache, "off") == 0)
 		return NULL;
-	if (o->debug_cache != NULL)
-		n = o->debug_cache[0] == '/' ?
-		    snprintf(dir, sizeof dir, "%s", o->debug_cache) :
-		    getcwd(cwd, sizeof cwd) ?
-		    snprintf(dir, sizeof dir, "%s/%s", cwd, o->debug_cache) : -1;
+	if (o->debug_cache != NULL && o->debug_cache[0] == '/')
+		n = snprintf(dir, sizeof dir, "%s", o->debug_cache);
+	else if (o->debug_cache != NULL)
+		n = getcwd(cwd, sizeof cwd) == NULL ? -1 :
+		    snprintf(dir, sizeof dir, "%s/%s", cwd, o->debug_cache);
 	else if (xdg != NULL && xdg[0] == '/')
 		n = snprintf(dir, sizeof dir, "%s/ctop-prof/debug", xdg);
 	else if (home != NULL && home[0] == '/')

@@ -198,7 +198,8 @@ symbols__debug_copy_add(struct symbols__debug_cache *c,
 	memcpy(f->id, id, (size_t)len);
 	f->id_len = len;
 	f->copy = -1;
-	if (!symbols__debug_wants_copy(fd) || c->bytes >= DEBUG_COPY_BYTES_MAX ||
+	if (!symbols__debug_wants_copy(fd) ||
+	    c->bytes >= DEBUG_COPY_BYTES_MAX ||
 	    (f->copy = copy_decompressed(fd, st.st_size)) < 0)
 		return;
 	f->name = name ? strdup(name) : NULL;

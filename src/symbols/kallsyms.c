@@ -16,7 +16,7 @@
 /* While loading: one text symbol, its whole address. */
 struct ksym_load {
 	uint64_t addr;
-	uint32_t name;		/* offset into names, maybe with NAME_PFX */
+	uint32_t name;		/* offset into names, NAME_PFX maybe */
 	uint32_t module;	/* offset into names, 0 = the kernel */
 };
 
@@ -56,7 +56,7 @@ struct kallsyms {
 	size_t n_segs, n_runs;
 	char *names;
 	size_t n_names, cap_names;
-	size_t last_at;		/* the last string added, kept once if twice */
+	size_t last_at;		/* the last string added (kept once) */
 	struct pfx_name *pfx;
 };
 
