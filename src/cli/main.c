@@ -37,9 +37,11 @@
 
 #define RING_BYTES (32u << 20)
 /* What the ring uses, and keeps resident, while the worker keeps up: one
- * thread at 999 Hz sends about 4 MB/s, and the worker naps 50 ms at most.
- * More threads or a worker held up grow it (ring.h), up to RING_BYTES. */
-#define RING_WINDOW (4u << 20)
+ * thread at 999 Hz sends about 4 MB/s (6.5 with the demo's deeper
+ * stacks), and the worker naps 50 ms at most: 325 KB unread, under the
+ * quarter of the window past which a lap grows it. More threads or a
+ * worker held up grow it (ring.h), up to RING_BYTES. */
+#define RING_WINDOW (2u << 20)
 /* For the sampler to release the target before ctop-prof stops: a
  * loaded machine took more than 3 s to detach a few hundred threads. */
 #define SUSPEND_WAIT_MS 30000
