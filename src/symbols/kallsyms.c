@@ -350,16 +350,17 @@ kallsyms_build_id(char *hex, size_t size)
 	return false;
 }
 
-/* The span holding symbol i: the last whose first is at or below i. */
+/* The last of n spans (n > 0) whose key, its value or its first, is at
+ * or below x; 0 when none is (the caller tells that case apart). */
 static size_t
-span_last_first(const struct kspan *sp, size_t n, size_t i)
+span_last(const struct kspan *sp, size_t n, uint32_t x, bool by_value)
 {
 	size_t lo = 0, hi = n;
 
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (sp[mid].first <= i)
+		if ((by_value ? sp[mid].value : sp[mid].first) <= x)
 			lo = mid;
 		else
 			hi = mid;
@@ -372,17 +373,8 @@ static size_t
 sym_at(const struct kallsyms *k, uint64_t pc)
 {
 	uint32_t hi_half = (uint32_t)(pc >> 32), lo_half = (uint32_t)pc;
-	size_t s = 0, n_s = k->n_segs, first, end;
+	size_t s = span_last(k->segs, k->n_segs, hi_half, true), first, end;
 
-	/* The last segment whose high half is at or below pc's. */
-	while (n_s - s > 1) {
-		size_t mid = s + (n_s - s) / 2;
-
-		if (k->segs[mid].value <= hi_half)
-			s = mid;
-		else
-			n_s = mid;
-	}
 	first = k->segs[s].first;
 	end = s + 1 < k->n_segs ? k->segs[s + 1].first : k->n;
 	if (k->segs[s].value > hi_half)
@@ -435,7 +427,7 @@ kallsyms_name(struct kallsyms *k, uint64_t pc, const char **module)
 	*module = kernel_module;
 	if (!kallsyms_usable(k) || (i = sym_at(k, pc)) == SIZE_MAX)
 		return "[kernel]";
-	mod = k->runs[span_last_first(k->runs, k->n_runs, i)].value;
+	mod = k->runs[span_last(k->runs, k->n_runs, (uint32_t)i, false)].value;
 	if (mod)
 		*module = k->names + mod;
 	return sym_name(k, i);

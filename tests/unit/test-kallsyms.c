@@ -40,13 +40,32 @@ named(struct kallsyms *k, uint64_t pc)
 	return out;
 }
 
+/* A pc and the "name module" it must be named. */
+struct name_case {
+	uint64_t pc;
+	const char *want, *what;
+};
+
+/* A table loaded from text, each case's pc named as it wants (label
+ * before each check); the table is the caller's to free. */
+static struct kallsyms *
+load_and_name(const char *text, const struct name_case *cases, size_t n,
+    const char *label)
+{
+	struct kallsyms *k = kallsyms_new();
+
+	write_file(text);
+	ok(kallsyms_load_file(k, path), "%sthe table loads", label);
+	for (size_t i = 0; i < n; i++)
+		is_str(named(k, cases[i].pc), cases[i].want, "%s%s", label,
+		    cases[i].what);
+	return k;
+}
+
 static void
 test_format(void)
 {
-	static const struct {
-		uint64_t pc;
-		const char *want, *what;
-	} cases[] = {
+	static const struct name_case cases[] = {
 		{ 0xffffffff81000050ull, "startup_64 -",
 		  "a pc in the kernel image: its function" },
 		{ 0xffffffff81000250ull, "secondary_startup -",
@@ -63,13 +82,13 @@ test_format(void)
 		{ 0xffffffffc0005010ull, "last_one -",
 		  "a last line without a newline" },
 	};
-	struct kallsyms *k = kallsyms_new();
+	struct kallsyms *k;
 	uint64_t lo = 0, hi = 0;
 	bool text;
 
 	/* Module lines after the kernel's, one of them out of order; data
 	 * symbols (D, b) between. */
-	write_file(
+	k = load_and_name(
 	    "ffffffff81000000 T _stext\n"
 	    "ffffffff81000000 T startup_64\n"
 	    "ffffffff81000100 t secondary_startup\n"
@@ -81,11 +100,8 @@ test_format(void)
 	    "ffffffffc0001000 T ext4_write\t[ext4]\n"
 	    "ffffffffc0003000 t xfs_thing\t[xfs]\n"
 	    "ffffffffc0004000 t odd_mod\tnobrackets\n"
-	    "ffffffffc0005000 t last_one");
-	ok(kallsyms_load_file(k, path), "a table loads");
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		is_str(named(k, cases[i].pc), cases[i].want, "%s",
-		    cases[i].what);
+	    "ffffffffc0005000 t last_one",
+	    cases, sizeof cases / sizeof cases[0], "");
 	text = kallsyms_text(k, &lo, &hi);
 	ok(text && lo == 0xffffffff81000000ull &&
 	    hi == 0xffffffff82000000ull, "_stext and _etext: %#llx-%#llx",
@@ -190,10 +206,7 @@ test_pfx(void)
 static void
 test_segments(void)
 {
-	static const struct {
-		uint64_t pc;
-		const char *want, *what;
-	} cases[] = {
+	static const struct name_case cases[] = {
 		{ 0xffff7fffffffffffull, "[kernel] -", "below every symbol" },
 		{ 0xffff800000001004ull, "mod_a m1", "the first segment" },
 		{ 0xffff8000fffffff0ull, "mod_b m1",
@@ -205,18 +218,12 @@ test_segments(void)
 		{ 0xffffffff81000004ull, "startup -", "the next segment's first" },
 		{ 0xffffffff81000104ull, "tail -", "and its last" },
 	};
-	struct kallsyms *k = kallsyms_new();
-
-	write_file(
+	kallsyms_free(load_and_name(
 	    "ffffffff81000000 T startup\n"
 	    "ffffffff81000100 T tail\n"
 	    "ffff800000001000 t mod_a\t[m1]\n"
-	    "ffff800000002000 t mod_b\t[m1]\n");
-	ok(kallsyms_load_file(k, path), "segments: the table loads");
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		is_str(named(k, cases[i].pc), cases[i].want, "segments: %s",
-		    cases[i].what);
-	kallsyms_free(k);
+	    "ffff800000002000 t mod_b\t[m1]\n",
+	    cases, sizeof cases / sizeof cases[0], "segments: "));
 }
 
 /* Every text symbol of /proc/kallsyms at an address of its own is what
