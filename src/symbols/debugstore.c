@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* symbols: decompressed copies of separate debug files kept on disk from
  * one run to the next, in a directory of the user's cache (the cli's
- * --debug-cache; off with --no-debug-cache). Debian's -dbg and -dbgsym
+ * --debug-cache DIR|off). Debian's -dbg and -dbgsym
  * files are zlib-compressed, and libdw inflates every debug section of
  * one when it first reads its DWARF: for libc6-dbg's 4 MiB, 80 ms of CPU
  * and 9 MiB of memory in every run (issue 17, goals 3 and 4). An
@@ -123,8 +123,8 @@ store_bytes(int dirfd)
 	return sum;
 }
 
-/* Writes the decompressed copy of fd as name in the store: a descriptor
- * of it, or -1 (nothing left behind). */
+/* Writes the decompressed copy of fd as name in the store: 0, or -1
+ * (nothing left behind). */
 static int
 store_make(int dirfd, const char *name, int fd)
 {
@@ -149,15 +149,15 @@ store_make(int dirfd, const char *name, int fd)
 		(void)unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
-	return out;
+	close(out);
+	return 0;
 }
 
 /* The store's name of the copy of the file with build id id. */
 static void
 copy_name(const unsigned char *id, int len, char *name)
 {
-	for (int i = 0; i < len; i++)
-		snprintf(name + 2 * i, 3, "%02x", id[i]);
+	symbols__hex(id, len, name);
 	strcpy(name + 2 * len, ".debug");
 }
 
@@ -188,7 +188,7 @@ symbols__debug_store_add(const char *dir, const unsigned char *id,
     int len, int fd)
 {
 	char name[2 * BUILD_ID_MAX + sizeof ".debug"];
-	int dirfd, copy;
+	int dirfd, rc;
 
 	if (dir == NULL || len <= 0 || len > BUILD_ID_MAX || fd < 0 ||
 	    !symbols__debug_wants_copy(fd) || !has_build_id(fd, id, len))
@@ -196,10 +196,7 @@ symbols__debug_store_add(const char *dir, const unsigned char *id,
 	copy_name(id, len, name);
 	if ((dirfd = store_open_dir(dir)) < 0)
 		return false;
-	copy = store_make(dirfd, name, fd);
+	rc = store_make(dirfd, name, fd);
 	close(dirfd);
-	if (copy < 0)
-		return false;
-	close(copy);
-	return true;
+	return rc == 0;
 }

@@ -79,6 +79,8 @@ int symbols__debug_store_find(const char *dir, const unsigned char *id,
  * caller's. */
 bool symbols__debug_store_add(const char *dir, const unsigned char *id,
     int len, int fd);
+/* id's len bytes in lower-case hex into hex (2 * len + 1 bytes). */
+void symbols__hex(const unsigned char *id, int len, char *hex);
 /* The shared debug cache of sh. */
 struct symbols__debug_cache *symbols__shared_debug(struct symbols_shared *sh);
 /* Once mod's DWARF is read: the pages of its separate debug file that

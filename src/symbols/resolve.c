@@ -18,6 +18,14 @@
 
 /* The C++ runtime's demangler (libstdc++, linked through DEMANGLE_LIBS);
  * declared here so C code need not include <cxxabi.h>. */
+void
+symbols__hex(const unsigned char *id, int len, char *hex)
+{
+	for (int i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	hex[2 * (len > 0 ? len : 0)] = '\0';
+}
+
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
     int *status);
 
@@ -447,8 +455,7 @@ mod_tell_profile(struct symbols *s, struct symbols__mod *m, uint64_t pc)
 		}
 	len = dwfl_module_build_id(m->mod, &bits, &vaddr);
 	if (len > 0 && len <= 64) {
-		for (int i = 0; i < len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+		symbols__hex(bits, len, hex);
 		pm.build_id = hex;
 	}
 	if (m->n_funcs || m->n_marks)

@@ -6,6 +6,7 @@
  * absolute. */
 #include "config.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -585,18 +586,22 @@ store_run(const char *dir)
 static char *
 only_entry(const char *dir)
 {
-	char cmd[600], name[256] = "";
-	FILE *p;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *name = NULL;
 	int n = 0;
 
-	snprintf(cmd, sizeof cmd, "ls -A '%s' 2>/dev/null", dir);
-	if ((p = popen(cmd, "r")) == NULL)
-		return NULL;
-	while (fgets(name, sizeof name, p))
-		n++;
-	pclose(p);
-	name[strcspn(name, "\n")] = '\0';
-	return n == 1 ? strdup(name) : NULL;
+	while (d && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    n++ == 0)
+			name = strdup(e->d_name);
+	if (d)
+		closedir(d);
+	if (n != 1) {
+		free(name);
+		name = NULL;
+	}
+	return name;
 }
 
 /* Whether the ELF file at path has a compressed section. */
