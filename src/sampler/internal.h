@@ -455,5 +455,6 @@ bool sampler__proc_has_cap(int cap);
  * random bytes, vDSO...), which every exec changes; 0 when unreadable.
  * Tells whether it exec'd while nothing watched (job control). */
 uint64_t sampler__proc_auxv_id(pid_t pid);
+uint64_t sampler__proc_start_stack(pid_t pid);
 
 #endif

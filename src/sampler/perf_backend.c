@@ -143,7 +143,8 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	 * chain that no longer fits it). */
 	py = sampler__py_walk(s, (pid_t)ps.pid, (pid_t)ps.tid, ps.time);
 	nr = ps.nr > PERF_MAX_CHAIN ? PERF_MAX_CHAIN : ps.nr;
-	cap = ps.dyn_size;
+	cap = perf__stack_keep(&ps, ps.tid == ps.pid && (pid_t)ps.pid ==
+	    s->opts.pid ? p->frames_top : 0);
 	need = sizeof *r + nr * 8 + cap;
 	room = need + sampler__py_room(s, need);
 	r = sampler__py_codes(s) ? ring_reserve(s->ring, REC_SAMPLE, room) :
@@ -154,6 +155,8 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 		return;
 	}
 	need = perf__fill_sample(&ps, cap, r);
+	if (cap < ps.dyn_size)
+		r->flags |= SAMPLE_STACK_SHORT;	/* every frame is in it */
 	/* Under a budget the period is k of -F's: the sample stands for k. */
 	r->weight = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 	need = sampler__py_append(s, r, need, room, py);
@@ -232,6 +235,8 @@ on_comm(struct sampler *s, struct perf_state *p, const void *rec,
 	    sizeof t);
 	if (sb->exec)
 		sampler__py_exec(s, (pid_t)sb->pid);
+	if (sb->exec && !s->opts.all && sb->pid == s->opts.pid)
+		p->frames_top = sampler__proc_start_stack(sb->pid);
 }
 
 /* An MMAP or MMAP2 of the target. A file's mapping goes to the worker as
@@ -852,6 +857,7 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	q.base_period = p->base_period;
 	q.sample_cost_ns = p->sample_cost_ns;
 	q.throttled = p->throttled;
+	q.frames_top = p->frames_top;
 	err = open_all(s, &q, p->pages, &cause, p);
 	if (err < 0 || q.nrings == 0) {
 		diag("cannot reopen the perf events at %u Hz, %u stack "
@@ -1061,6 +1067,8 @@ sampler__perf_run(struct sampler *s)
 	s->backend_name = "perf";
 	tell_target_files(s, t0);
 	stack_auto_start(s, p);
+	if (!s->opts.all)
+		p->frames_top = sampler__proc_start_stack(s->opts.pid);
 	sampler__start_clocks(s);
 	sampler__attach_result(s, 0, NULL);
 	perf_loop(s, p);

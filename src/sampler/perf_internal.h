@@ -56,6 +56,9 @@ struct perf_state {
 	 * ring up to this mark: their walks say nothing of the new size. */
 	bool stack_stale;
 	uint64_t stack_stale_mark;
+	/* The target's starting stack pointer (perf__stack_keep), read at
+	 * the start and after each exec; 0: not known, or -a. */
+	uint64_t frames_top;
 };
 
 /* What a PERF_RECORD_SAMPLE holds, pointing into the record. */
@@ -110,6 +113,10 @@ void perf__regs_to_dwarf(const uint64_t *packed, uint64_t mask,
     uint64_t *dwarf);
 size_t perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
     struct rec_sample *rec);
+/* Bytes kept past the main thread's starting stack pointer (argc and the
+ * first argument pointers), a margin for a walk's last reads. */
+#define PERF_TOP_SLACK 128u
+size_t perf__stack_keep(const struct perf_sample *ps, uint64_t frames_top);
 
 /* perf_calib.c: ns one sample of an event like `like` costs the thread
  * it interrupts, measured on the calling thread (about 0.1 s). */

@@ -191,6 +191,35 @@ split_chain(const uint64_t *chain, uint64_t nr, bool keep_user,
 	return nk + nu;
 }
 
+/* The user stack pointer of a sample, 0 without one. */
+static uint64_t
+user_sp(const struct perf_sample *ps)
+{
+	const uint64_t sp_bit = 1ull << 7;	/* PERF_REG_X86_SP */
+
+	if (!ps->regs || !(ps->regs_mask & sp_bit))
+		return 0;
+	return ps->regs[__builtin_popcountll(ps->regs_mask & (sp_bit - 1))];
+}
+
+/* How many of the sample's valid stack bytes to keep: all of them, but
+ * for a thread whose frames all lie below frames_top (the main thread's
+ * starting stack pointer, where argc lies; 0: not known), only up to it
+ * and PERF_TOP_SLACK bytes past: above it are the arguments, the
+ * environment and the auxiliary vector, which no walk reads, and which
+ * were most of a shallow stack's copy. A stack pointer not below it, or
+ * far below (another stack), keeps everything. */
+size_t
+perf__stack_keep(const struct perf_sample *ps, uint64_t frames_top)
+{
+	uint64_t sp = user_sp(ps);
+
+	if (frames_top == 0 || sp == 0 || sp >= frames_top ||
+	    frames_top - sp + PERF_TOP_SLACK >= ps->dyn_size)
+		return ps->dyn_size;
+	return frames_top - sp + PERF_TOP_SLACK;
+}
+
 /* Fills rec (room for the chain and stack_cap stack bytes after it) and
  * returns the payload length to commit. */
 size_t

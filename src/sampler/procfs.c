@@ -137,25 +137,36 @@ sampler__proc_idle_ns(void)
 	return (field[3] + field[4]) * (1000000000ull / (uint64_t)hz);
 }
 
+/* Field n (1: the pid) of a stat line, or NULL. The comm (field 2) may
+ * hold spaces and parentheses, so field 3 starts after the last ')'. */
+static const char *
+stat_field(const char *stat, int n)
+{
+	const char *p = strrchr(stat, ')');
+	int field;
+
+	if (!p || p[1] != ' ' || !p[2] || n < 3)
+		return NULL;
+	p += 2;
+	for (field = 3; field < n; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return NULL;
+		p++;
+	}
+	return p;
+}
+
 /* utime + stime (fields 14 and 15) of a stat line, in ns. */
 static uint64_t
 stat_cpu_ns(const char *stat)
 {
-	const char *p = strrchr(stat, ')');
+	const char *p = stat_field(stat, 14);
 	uint64_t ticks;
 	long hz = sysconf(_SC_CLK_TCK);
-	int field;
 
 	if (!p || hz <= 0)
 		return 0;
-	/* p + 2 starts field 3 (state). */
-	p += 2;
-	for (field = 3; field < 14; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return 0;
-		p++;
-	}
 	ticks = parse_u64(p);
 	p = strchr(p, ' ');
 	if (!p)
@@ -185,6 +196,21 @@ sampler__proc_cpu_ns(int fd, pid_t pid, pid_t tid, bool schedstat)
 		return 0;
 	buf[n] = '\0';
 	return schedstat ? parse_u64(buf) : stat_cpu_ns(buf);
+}
+
+/* startstack (field 28): the stack pointer the process started with,
+ * where argc lies; 0 when unreadable (another user's process). */
+uint64_t
+sampler__proc_start_stack(pid_t pid)
+{
+	char path[64], buf[1024];
+	const char *p;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (sampler__proc_read(path, buf, sizeof buf) <= 0 ||
+	    (p = stat_field(buf, 28)) == NULL)
+		return 0;
+	return parse_u64(p);
 }
 
 uint64_t

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target for the perf record decoders (src/sampler/perf_parse.c):
- * perf__parse_sample, perf__fill_sample, perf__regs_to_dwarf,
- * perf__decode_side and perf__record_time. The input is a 10-byte prefix that chooses how the
+ * perf__parse_sample, perf__fill_sample, perf__stack_keep,
+ * perf__regs_to_dwarf, perf__decode_side and perf__record_time. The input is a 10-byte prefix that chooses how the
  * events were opened, then one record:
  *   byte 0    sample_type: bit 0 IP, 1 TID, 2 TIME, 3 CALLCHAIN,
  *             4 REGS_USER, 5 STACK_USER; bit 6: the register mask is
@@ -229,6 +229,23 @@ oracle_chain(const unsigned char *chain, uint64_t nr, bool keep_user,
 	return k + u;
 }
 
+/* perf__stack_keep with a top stack_cap bytes above the sampled sp:
+ * never more than the valid bytes; less only as far as the top and the
+ * margin. */
+static void
+check_keep(const struct perf_sample *ps, const struct want_sample *w,
+    const unsigned char *rec, uint64_t mask, size_t stack_cap)
+{
+	uint64_t sp = w->regs_at ? oracle_reg(rec + w->regs_at, mask,
+	    CTOP_REG_RSP) : 0;
+	size_t keep = perf__stack_keep(ps, sp + stack_cap);
+
+	fuzz_check(keep == ps->dyn_size || (sp != 0 && sp + stack_cap > sp &&
+	    keep == stack_cap + PERF_TOP_SLACK && keep < ps->dyn_size),
+	    "stack_keep %zu of %llu valid, top %zu above sp", keep,
+	    (unsigned long long)ps->dyn_size, stack_cap);
+}
+
 static void
 check_fill(const struct perf_sample *ps, const struct want_sample *w,
     const unsigned char *rec, uint64_t mask, size_t stack_cap)
@@ -266,6 +283,7 @@ check_fill(const struct perf_sample *ps, const struct want_sample *w,
 	if (w->stack_size && w->dyn_size < w->stack_size)
 		flags |= SAMPLE_STACK_SHORT;
 	fuzz_check(r->flags == flags, "flags %#x, want %#x", r->flags, flags);
+	check_keep(ps, w, rec, mask, stack_cap);
 	for (int d = 0; d < CTOP_NREGS; d++) {
 		uint64_t want = 0;
 

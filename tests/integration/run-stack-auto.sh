@@ -100,6 +100,31 @@ fi
 awk -v t="${ts:-100}" 'BEGIN { exit !(t == 0) }'
 ok $? "shallow: auto truncates nothing (${ts:-?}%)"
 
+# The main thread's copy ends where its frames do (its starting stack
+# pointer, from /proc/PID/stat): above are the arguments, the environment
+# and the auxiliary vector. The walks read 1536 bytes of deepstack 0's
+# copy; the kernel's copy of 16384 had 7712 valid bytes (the stack's
+# mapping ends there) until the copies were cut, 1540 since. Launched
+# (the start read again at the exec) and attached.
+valid() { sed -n 's/.*stack copies: \([0-9]*\) bytes valid.*/\1/p' "$WORKDIR/$1.err" | head -1; }
+mains() { awk '{ t += $NF; if ($0 ~ /;main;/) m += $NF }
+	END { printf "%.1f", t ? 100 * m / t : 0 }' "$WORKDIR/$1.folded"; }
+vf=$(valid shallow-fixed) mf=$(mains shallow-fixed)
+[ -n "$vf" ] && [ "$vf" -le 4096 ] && awk -v m="$mf" 'BEGIN { exit !(m >= 99) }'
+ok $? "launched: the main thread's copies end at its first frame: ${vf:-?} bytes valid a sample (want <= 4096), $mf% of the stacks through main"
+"$DEEP" 0 30 >/dev/null 2>&1 &
+dp=$!
+sleep 0.3
+"$CTOP" --backend perf -F 499 -v -p "$dp" --duration 2 \
+	-o "$WORKDIR/attached.folded" >/dev/null 2>"$WORKDIR/attached.err"
+rc=$?
+kill "$dp" 2>/dev/null
+wait "$dp" 2>/dev/null
+va=$(valid attached) ma=$(mains attached)
+[ "$rc" = 0 ] && [ -n "$va" ] && [ "$va" -le 4096 ] &&
+	awk -v m="$ma" 'BEGIN { exit !(m >= 99) }'
+ok $? "attached: ${va:-?} bytes valid a sample (want <= 4096), $ma% of the stacks through main"
+
 # ptrace takes auto too (its copy is fixed: what it reads is bounded by
 # the stack's mapping already).
 "$CTOP" --backend ptrace -F 199 --stack-size auto -o "$WORKDIR/pt.folded" \

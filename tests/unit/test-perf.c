@@ -134,6 +134,38 @@ test_parse(void)
 	    "stack size 0: no data and no dyn_size field");
 }
 
+/* The main thread's copy is cut where its frames end (its starting stack
+ * pointer) and a margin past; a pointer below another stack, or none,
+ * keeps every valid byte. build_sample's SP is 1007. */
+static void
+test_stack_keep(void)
+{
+	const uint64_t st = PERF_SAMPLE_IP | PERF_SAMPLE_TID |
+	    PERF_SAMPLE_TIME | PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_REGS_USER |
+	    PERF_SAMPLE_STACK_USER;
+	static uint64_t b[512];
+	struct perf_sample ps;
+	size_t len = build_sample(b, 2048, 2048);
+
+	if (perf__parse_sample(b, len, st, PERF_REGS_MASK, &ps) != 0) {
+		ok(0, "stack keep: sample parsed");
+		return;
+	}
+	is_int((int)perf__stack_keep(&ps, 0), 2048, "stack keep: no top known: "
+	    "every valid byte");
+	is_int((int)perf__stack_keep(&ps, 1007 + 512), 512 + PERF_TOP_SLACK,
+	    "stack keep: the top 512 bytes above sp: 512 and the margin");
+	is_int((int)perf__stack_keep(&ps, 1007 + 2000), 2048, "stack keep: a "
+	    "top past the copy: the copy");
+	is_int((int)perf__stack_keep(&ps, 1007), 2048, "stack keep: sp at the "
+	    "top (another stack): the copy");
+	is_int((int)perf__stack_keep(&ps, 1000), 2048, "stack keep: sp above "
+	    "the top (another stack): the copy");
+	ps.regs_mask &= ~(1ull << 7);
+	is_int((int)perf__stack_keep(&ps, 1007 + 512), 2048, "stack keep: "
+	    "no sp in the sample: the copy");
+}
+
 /* The sampler splits the kernel's chain: markers dropped, kernel pcs first,
  * user pcs kept only when there is no stack copy to unwind instead. */
 static void
@@ -470,6 +502,7 @@ main(void)
 
 	test_regs();
 	test_parse();
+	test_stack_keep();
 	test_chain_split();
 	if (!perf_permitted(why, sizeof why)) {
 		skip(why, "live perf tests");
