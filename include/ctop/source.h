@@ -96,6 +96,8 @@ struct source_summary {
 	 * a 256-byte step). */
 	uint64_t copies, copy_bytes;
 	uint32_t reach_p50;
+	uint64_t remembered;		/* walks answered from the unwinder's
+					 * memo: no walk done */
 };
 
 struct source_status {

@@ -51,6 +51,8 @@ struct unwind_stats {
 	uint64_t fp_checks;	/* auto: DWARF steps compared with the frame
 				 * pointer */
 	uint64_t fp_fails;	/* ... that disagreed */
+	uint64_t remembered;	/* walks answered by a walk that read the
+				 * same (no walk done) */
 };
 
 struct unwinder;

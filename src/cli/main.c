@@ -552,8 +552,10 @@ stack_summary(const struct sampler_stats *st, const struct source_summary *ws,
 		    st->stack_changes);
 	if (ws->copies && n >= 0 && (size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, "; stack copies: %.0f "
-		    "bytes valid (mean), walks read %u (median)",
-		    (double)ws->copy_bytes / ws->copies, ws->reach_p50);
+		    "bytes valid (mean), walks read %u (median), %.0f%% "
+		    "remembered", (double)ws->copy_bytes / ws->copies,
+		    ws->reach_p50, 100.0 * (double)ws->remembered /
+		    (double)ws->copies);
 }
 
 /* "; budget 2%: asked 62.4 Hz at the end, ..., rate over time: 999 Hz,

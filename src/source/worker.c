@@ -791,6 +791,7 @@ worker_summarize_unwind(struct worker *w)
 	pthread_mutex_lock(&w->lock);
 	w->summary.fp_frames = us.fp_frames;
 	w->summary.dwarf_frames = us.dwarf_frames;
+	w->summary.remembered = us.remembered;
 	memcpy(w->summary.fp_note, note, sizeof note);
 	pthread_mutex_unlock(&w->lock);
 }

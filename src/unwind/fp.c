@@ -60,15 +60,22 @@ unwind__fp_check(struct walk *w, const struct fp_regs *from,
 {
 	struct umod *um = unwind__umod_get(w, from->pc - 1);
 	struct fp_regs up;
+	bool trusted;
 
 	if (um == NULL)
 		return;
+	trusted = unwind__fp_trusted(um);
 	um->fp_checks++;
 	w->u->stats.fp_checks++;
+	w->observing = true;	/* reads that change no frame */
 	if (!fp_read(w, from, &up) || up.pc != to->pc || up.sp != to->sp) {
 		um->fp_fails++;
 		w->u->stats.fp_fails++;
 	}
+	w->observing = false;
+	/* Walks change with trust: remembered ones are forgotten. */
+	if (unwind__fp_trusted(um) != trusted)
+		w->u->trust_epoch++;
 }
 
 /* Why a frame-pointer walk could go no further from r. */

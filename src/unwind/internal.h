@@ -37,6 +37,8 @@ struct umod {
 	uint64_t fp_fails;	/* ... where the frame pointer disagreed */
 };
 
+struct unwind_memo;
+
 struct unwinder {
 	struct symbols *sym;
 	unw_addr_space_t as;
@@ -47,6 +49,25 @@ struct unwinder {
 	size_t last;		/* index of the last module used */
 	struct unwind_stats stats;
 	uint32_t last_reach;	/* the last walk's reach: unwind_last_reach */
+	uint64_t trust_epoch;	/* bumped when a module's trust changes */
+	struct unwind_memo *memo;	/* memo.c; NULL until a walk is kept */
+};
+
+/* What a walk read, for memo.c: the words of the copy (offset from its
+ * start) and the registers libunwind asked for. */
+#define MEMO_READS 64
+#define MEMO_FRAMES 48
+
+struct memo_read {
+	uint32_t off, len;
+	uint64_t val;
+};
+
+struct walk_note {
+	uint64_t regs_read;	/* a bit per DWARF register number */
+	bool spoilt;		/* read something not noted: not kept */
+	int nreads;
+	struct memo_read reads[MEMO_READS];
 };
 
 /* The state of one walk, handed to every accessor as `arg`. */
@@ -59,6 +80,10 @@ struct walk {
 	bool noinfo;		/* find_proc_info found no table entry */
 	uint64_t reach;		/* bytes of the copy read, from its start
 				 * to the end of the highest read */
+	struct walk_note *note;	/* NULL: nothing noted */
+	bool observing;		/* reading registers for the frame-pointer
+				 * comparisons, which change no frame: not
+				 * noted */
 };
 
 /* Whether the n bytes at addr lie in the stack copy of s. Never computes
@@ -85,9 +110,29 @@ unwind__in_span(const struct rec_sample *s, uint64_t addr)
 static inline void
 unwind__read_copy(struct walk *w, uint64_t off, void *dst, size_t n)
 {
+	struct walk_note *note = w->note;
+
 	memcpy(dst, w->stack + off, n);
 	if (off + n > w->reach)
 		w->reach = off + n;
+	if (note == NULL || note->spoilt || w->observing)
+		return;
+	if (note->nreads == MEMO_READS || n > 8) {
+		note->spoilt = true;
+		return;
+	}
+	note->reads[note->nreads].off = (uint32_t)off;
+	note->reads[note->nreads].len = (uint32_t)n;
+	note->reads[note->nreads].val = 0;
+	memcpy(&note->reads[note->nreads++].val, w->stack + off, n);
+}
+
+/* The walk consulted something its note cannot replay. */
+static inline void
+unwind__spoil(struct walk *w)
+{
+	if (w->note != NULL)
+		w->note->spoilt = true;
 }
 
 /* The registers a frame-pointer step needs and gives. */
@@ -106,5 +151,14 @@ bool unwind__fp_walk(struct walk *w, struct fp_regs *r,
     struct unwind_frame *frames, int *n, int max, bool trusted_only,
     enum unwind_end *end);
 int unwind__fp_note(struct unwinder *u, char *buf, size_t size);
+
+/* memo.c */
+int unwind__memo_find(struct unwinder *u, const struct rec_sample *s,
+    struct unwind_frame *frames, int max, enum unwind_end *end);
+void unwind__memo_keep(struct unwinder *u, const struct rec_sample *s,
+    const struct walk_note *note, const struct unwind_stats *before,
+    const struct unwind_frame *frames, int n, enum unwind_end end,
+    uint64_t epoch);
+void unwind__memo_clear(struct unwinder *u);
 
 #endif

@@ -1,6 +1,6 @@
 # unwind module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += src/unwind/unwind.c src/unwind/fp.c src/unwind/internal.h \
-	src/unwind/sigmask.c
+	src/unwind/memo.c src/unwind/sigmask.c
 
 # Accuracy tests: real targets sampled through a test-only ptrace capture.
 check_PROGRAMS += tests/unit/test-unwind

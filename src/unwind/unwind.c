@@ -51,6 +51,7 @@ unwind_flush(struct unwinder *u)
 	u->n_mods = 0;
 	u->last = 0;
 	unw_flush_cache(u->as, 0, 0);
+	unwind__memo_clear(u);
 	u->generation = symbols_generation(u->sym);
 }
 
@@ -236,6 +237,8 @@ acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 	/* A copy of a module's text in anonymous memory: its twin's CFI,
 	 * moved to the copy (the FDE's code positions are relative to its
 	 * start_ip; the CIE and FDE are read in the module). */
+	if (!um)
+		unwind__spoil(w);	/* the symbols' JIT state */
 	if (!um && (tip = symbols_code_twin(w->u->sym, ip)) != 0)
 		um = unwind__umod_get(w, tip);
 	else
@@ -304,6 +307,8 @@ acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *valp,
 	if (reg < 0 || reg >= CTOP_NREGS)
 		return -UNW_EBADREG;
 	*valp = w->regs[reg];
+	if (w->note != NULL && !w->observing)
+		w->note->regs_read |= 1ull << reg;
 	return 0;
 }
 
@@ -373,6 +378,7 @@ unwind_free(struct unwinder *u)
 	if (!u)
 		return;
 	unw_destroy_addr_space(u->as);
+	unwind__memo_clear(u);
 	free(u->mods);
 	free(u);
 }
@@ -381,6 +387,7 @@ void
 unwind_set_method(struct unwinder *u, enum unwind_method method)
 {
 	u->method = method;
+	unwind__memo_clear(u);
 }
 
 static enum unwind_end
@@ -394,13 +401,18 @@ step_failed(const struct walk *w, int rc)
 	return UNWIND_BAD_FRAME;
 }
 
+/* The frame's sp and bp, for the frame-pointer comparisons and the steps
+ * where CFI fails: read without noting them (memo.c); a walk that goes on
+ * from them is not remembered. */
 static void
-cursor_regs(unw_cursor_t *c, struct fp_regs *r)
+cursor_regs(struct walk *w, unw_cursor_t *c, struct fp_regs *r)
 {
 	unw_word_t v;
 
+	w->observing = true;
 	r->sp = unw_get_reg(c, UNW_X86_64_RSP, &v) < 0 ? 0 : v;
 	r->bp = unw_get_reg(c, UNW_X86_64_RBP, &v) < 0 ? 0 : v;
+	w->observing = false;
 }
 
 /* How a DWARF walk stopped. */
@@ -455,6 +467,7 @@ gap_step(struct walk *w, const struct fp_regs *from, struct fp_regs *up)
 {
 	uint64_t lo = w->s->stack_addr, hi = lo + w->s->stack_len;
 
+	unwind__spoil(w);	/* the symbols' code ranges */
 	if (from->bp < from->sp || (from->bp & 7) != 0 || from->bp < lo ||
 	    from->bp > hi - 16 || hi < 16)
 		return false;
@@ -529,6 +542,7 @@ sampled_gap(struct walk *w, const struct fp_regs *cur, struct fp_regs *up,
 {
 	uint64_t lo = w->s->stack_addr, hi = lo + w->s->stack_len;
 
+	unwind__spoil(w);	/* rax, the symbols' function starts */
 	if (after_clone(w, cur->pc)) {
 		if (w->regs[CTOP_REG_RAX] == 0) {
 			*end = UNWIND_COMPLETE;
@@ -583,18 +597,19 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 		}
 		if (!exact && (check || may_switch)) {
 			from.pc = ip;
-			cursor_regs(&c, &from);
+			cursor_regs(w, &c, &from);
 			/* Not where a frame-pointer walk just gave up. */
 			if (may_switch && !(first && resumed) &&
 			    unwind__fp_trusted(unwind__umod_get(w, ip - 1))) {
 				*r = from;
+				unwind__spoil(w);
 				return DWARF_AT_TRUSTED;
 			}
 		}
 		sampled = first && !resumed;
 		first = false;
 		cur.pc = ip;
-		cursor_regs(&c, &cur);
+		cursor_regs(w, &c, &cur);
 		w->beyond = w->noinfo = false;
 		rc = unw_step(&c);
 		/* libunwind falls back to guessing with rbp when a pc has no
@@ -619,7 +634,7 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 			return DWARF_ENDED;
 		}
 		if (check && !exact && unw_get_reg(&c, UNW_REG_IP, &to.pc) == 0) {
-			cursor_regs(&c, &to);
+			cursor_regs(w, &c, &to);
 			unwind__fp_check(w, &from, &to);
 		}
 		/* Right after a step, libunwind's signal-frame flag still
@@ -648,6 +663,13 @@ walk_fp(struct walk *w, struct unwind_frame *frames, int *n, int max,
 	unwind__fp_walk(w, &r, frames, n, max, false, end);
 }
 
+/* This walk is one of --unwind auto's by DWARF alone. */
+static bool
+verifying(const struct unwinder *u)
+{
+	return u->stats.walks % FP_VERIFY_EVERY == 0;
+}
+
 /* --unwind dwarf, and auto: DWARF, switching to frame pointers while the
  * frames are in trusted modules and back to DWARF after them. */
 static void
@@ -655,8 +677,7 @@ walk_mixed(struct walk *w, struct unwind_frame *frames, int *n, int max,
     enum unwind_end *end)
 {
 	struct unwinder *u = w->u;
-	bool may_switch = u->method == UNWIND_METHOD_AUTO &&
-	    u->stats.walks % FP_VERIFY_EVERY != 0;
+	bool may_switch = u->method == UNWIND_METHOD_AUTO && !verifying(u);
 	uint64_t regs[CTOP_NREGS];
 	struct fp_regs r;
 	bool resumed = false;
@@ -692,7 +713,18 @@ walk_mixed(struct walk *w, struct unwind_frame *frames, int *n, int max,
 	}
 }
 
-/* Walks the stack copy from the sampled registers. */
+/* Whether this walk is answered from, and kept in, the memo (memo.c):
+ * not the frame-pointer walks, a few loads each; not auto's walks by
+ * DWARF alone, which are there to be done. */
+static bool
+memo_applies(const struct unwinder *u, int max)
+{
+	return max > 0 && u->method != UNWIND_METHOD_FP &&
+	    !(u->method == UNWIND_METHOD_AUTO && verifying(u));
+}
+
+/* Walks the stack copy from the sampled registers, or takes the frames
+ * of a walk that read the same. */
 static int
 walk_stack(struct unwinder *u, const struct rec_sample *s,
     struct unwind_frame *frames, int max, enum unwind_end *end)
@@ -700,16 +732,37 @@ walk_stack(struct unwinder *u, const struct rec_sample *s,
 	struct walk w = { .u = u, .s = s, .stack = rec_sample_stack(s),
 		.regs = s->regs };
 	enum unwind_end e = UNWIND_MAX_DEPTH;
+	struct unwind_stats before;
+	struct walk_note note;
+	uint64_t epoch = 0;
+	bool memo;
 	int n = 0;
 
 	unwind_sync(u);
 	u->stats.walks++;
+	memo = memo_applies(u, max);
+	if (memo && (n = unwind__memo_find(u, s, frames, max, &e)) >= 0) {
+		u->stats.ends[e]++;
+		*end = e;
+		return n;
+	}
+	n = 0;
+	if (memo) {
+		note.regs_read = 0;
+		note.spoilt = false;
+		note.nreads = 0;
+		w.note = &note;
+		before = u->stats;
+		epoch = u->trust_epoch;
+	}
 	if (max > 0 && u->method == UNWIND_METHOD_FP)
 		walk_fp(&w, frames, &n, max, &e);
 	else if (max > 0)
 		walk_mixed(&w, frames, &n, max, &e);
 	u->stats.ends[e]++;
 	u->last_reach = (uint32_t)w.reach;
+	if (memo)
+		unwind__memo_keep(u, s, &note, &before, frames, n, e, epoch);
 	*end = e;
 	return n;
 }

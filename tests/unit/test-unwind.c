@@ -471,6 +471,140 @@ test_auto(const char *target, bool fp_built)
 	run_free(&r);
 }
 
+/* A walk of s by an unwinder whose memo was just emptied (unwind_flush):
+ * what the walk finds without it. */
+static int
+walk_afresh(struct unwinder *uw, const struct rec_sample *s,
+    struct unwind_frame *f, enum unwind_end *e)
+{
+	unwind_flush(uw);
+	return unwind_sample(uw, s, f, MAX_UNWIND, e);
+}
+
+static bool
+same_walk(const struct unwind_frame *a, int na, enum unwind_end ea,
+    const struct unwind_frame *b, int nb, enum unwind_end eb)
+{
+	if (na != nb || ea != eb)
+		return false;
+	for (int i = 0; i < na; i++)
+		if (a[i].pc != b[i].pc || a[i].exact != b[i].exact)
+			return false;
+	return true;
+}
+
+/* The index of the first 8-byte word of s's copy that holds v, or -1. */
+static int
+word_holding(const struct rec_sample *s, uint64_t v)
+{
+	const unsigned char *stack = rec_sample_stack(s);
+
+	for (uint32_t off = 0; off + 8 <= s->stack_len; off += 8) {
+		uint64_t w;
+
+		memcpy(&w, stack + off, 8);
+		if (w == v)
+			return (int)(off / 8);
+	}
+	return -1;
+}
+
+/* The walk memo (memo.c) on real samples of chain, in auto mode: every
+ * walk finds what a walk without the memo finds, twice over; many are
+ * answered from it (a loop's samples repeat their stack); a return
+ * address changed in a copy is walked again, not answered; a frame
+ * pointer that no CFI of the walk reads (rbp, a general register in
+ * code built without frame pointers) changes no answer. */
+static void
+test_memo(void)
+{
+	char *argv[] = { (char *)capture_target("chain"), NULL };
+	static struct unwind_frame fm[MAX_UNWIND], ff[MAX_UNWIND];
+	struct unwinder *fresh;
+	struct unwind_stats us;
+	struct rec_sample *c;
+	enum unwind_end em, ef;
+	int nm, nf, same = 0, walks = 0, k = -1, slot = -1;
+	struct run r;
+	size_t size;
+
+	if (run_start(&r, argv, 16384) < 0 || r.n == 0) {
+		ok(0, "memo: start");
+		return;
+	}
+	fresh = unwind_new(r.sym, NULL);
+	unwind_set_method(r.uw, UNWIND_METHOD_AUTO);
+	unwind_set_method(fresh, UNWIND_METHOD_AUTO);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < r.n; i++) {
+			nm = unwind_sample(r.uw, r.smp[i], fm, MAX_UNWIND,
+			    &em);
+			nf = walk_afresh(fresh, r.smp[i], ff, &ef);
+			walks++;
+			if (same_walk(fm, nm, em, ff, nf, ef))
+				same++;
+			else
+				diag("memo: sample %d: %d frames (%s), afresh "
+				    "%d (%s)", i, nm, unwind_end_name(em), nf,
+				    unwind_end_name(ef));
+		}
+	}
+	unwind_get_stats(r.uw, &us);
+	is_int(same, walks, "memo: every walk as without it (2 x %d "
+	    "samples of chain, auto)", r.n);
+	/* 176 of 400 here: the loop's pcs are many, the slots 64. */
+	ok(us.remembered * 4 >= us.walks, "memo: %" PRIu64 " of %" PRIu64
+	    " walks answered from it (want a quarter)", us.remembered,
+	    us.walks);
+
+	/* A sample with main's return address in its copy, walked once
+	 * (kept), then changed there to a's: walked again, not answered. */
+	for (int i = 0; i < r.n && k < 0; i++) {
+		nm = unwind_sample(r.uw, r.smp[i], fm, MAX_UNWIND, &em);
+		if (nm >= 5 && (slot = word_holding(r.smp[i], fm[4].pc)) >= 0)
+			k = i;
+	}
+	size = k < 0 ? 0 : rec_sample_size(r.smp[k]);
+	c = k < 0 ? NULL : malloc(size);
+	ok(c != NULL, "memo: a sample with main's return address in its "
+	    "copy (sample %d, word %d)", k, slot);
+	if (c == NULL)
+		goto out;
+	memcpy(c, r.smp[k], size);
+	unwind_sample(r.uw, c, fm, MAX_UNWIND, &em);
+	unwind_get_stats(r.uw, &us);
+	{
+		uint64_t was = us.remembered, other = fm[3].pc;
+		unsigned char *stack = (unsigned char *)rec_sample_stack(c);
+
+		memcpy(stack + 8 * slot, &other, 8);
+		nm = unwind_sample(r.uw, c, fm, MAX_UNWIND, &em);
+		nf = walk_afresh(fresh, c, ff, &ef);
+		unwind_get_stats(r.uw, &us);
+		ok(us.remembered == was && same_walk(fm, nm, em, ff, nf, ef),
+		    "memo: a return address changed in the copy: walked again "
+		    "(%" PRIu64 " answers before, %" PRIu64 " after), as "
+		    "afresh (%d frames, %s)", was, us.remembered, nm,
+		    unwind_end_name(em));
+		memcpy(c, r.smp[k], size);
+		unwind_sample(r.uw, c, fm, MAX_UNWIND, &em);
+		unwind_get_stats(r.uw, &us);
+		was = us.remembered;
+		c->regs[CTOP_REG_RBP] ^= 0x5a5a5a5a0;
+		nm = unwind_sample(r.uw, c, fm, MAX_UNWIND, &em);
+		nf = walk_afresh(fresh, c, ff, &ef);
+		unwind_get_stats(r.uw, &us);
+		ok(us.remembered == was + 1 &&
+		    same_walk(fm, nm, em, ff, nf, ef), "memo: another rbp "
+		    "(no frame of chain's walk reads it): answered, as "
+		    "afresh (%d frames, %s)", nm, unwind_end_name(em));
+	}
+	free(c);
+out:
+	unwind_free(fresh);
+	run_free(&r);
+}
+
 /* --unwind fp on the frame-pointer build: the chain of saved rbp values
  * names main, a and b (c is lost: spin, a leaf, keeps no frame, as the
  * kernel's walk loses it too), and stops at libc's start code, which has
@@ -727,6 +861,7 @@ main(void)
 	test_auto("qsortcb-fp", true);
 	test_auto("chain", false);
 	test_fp_only();
+	test_memo();
 	measure("qsortcb", UNWIND_METHOD_DWARF);
 	measure("chain", UNWIND_METHOD_DWARF);
 	measure("chain-fp", UNWIND_METHOD_DWARF);
