@@ -107,6 +107,7 @@ struct sampler_budget {
 struct sampler {
 	struct sampler_opts opts;
 	pid_t self;			/* ctop-prof: -a skips its samples */
+	int stat_fd;			/* sampler__target_stat's, or -1 */
 	struct ring *ring;
 
 	/* Start handshake (main <-> sampler thread, start only). */
@@ -403,6 +404,8 @@ void sampler__children_free(struct sampler *s);
 /* The process (thread group) of tid and its parent; 0 when unknown. */
 pid_t sampler__proc_tgid(pid_t tid, pid_t *ppid);
 ssize_t sampler__proc_read(const char *path, char *buf, size_t size);
+/* The target's /proc/PID/stat (NUL-terminated): its length or -errno. */
+ssize_t sampler__target_stat(struct sampler *s, char *buf, size_t size);
 
 /* Calls fn for every descendant of pid, depth first (a process, then its
  * own descendants), from each thread's /proc/PID/task/TID/children, at

@@ -713,8 +713,7 @@ target_gone(struct sampler *s, int *status)
 		return false;	/* the machine goes on */
 	if (s->opts.launched)
 		return waitpid(s->opts.pid, status, WNOHANG) == s->opts.pid;
-	snprintf(path, sizeof path, "/proc/%d/stat", s->opts.pid);
-	if (sampler__proc_read(path, buf, sizeof buf) < 0 ||
+	if (sampler__target_stat(s, buf, sizeof buf) <= 0 ||
 	    sampler__proc_stat(buf, &state, NULL) < 0)
 		return true;
 	if (state != 'Z' && state != 'X')

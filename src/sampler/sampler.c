@@ -211,6 +211,7 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 		s->opts.max_overhead_pct = 0;
 	}
 	s->self = getpid();
+	s->stat_fd = -1;
 	s->ring = ring;
 	sampler__budget_init(s);
 	s->py = sampler__py_new(s);
@@ -389,27 +390,19 @@ sampler_target_exited(struct sampler *s, int *wait_status)
 	return exited;
 }
 
-/* pid's CPU time so far (every thread's, and with children also what
- * its reaped children used: stat's cutime + cstime) in ns, plus one; 0:
+/* The CPU time in a stat line (every thread's, and with children also
+ * what its reaped children used: cutime + cstime) in ns, plus one; 0:
  * unknown. */
 static uint64_t
-proc_cpu_plus_one(pid_t pid, bool reaped_children)
+stat_cpu_plus_one(const char *buf, bool reaped_children)
 {
-	char path[64], buf[1024], *p;
 	unsigned long long utime, stime;
 	long long cutime = 0, cstime = 0;
 	long tick = sysconf(_SC_CLK_TCK);
-	ssize_t n;
-	int fd;
+	const char *p;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (tick <= 0)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0 || tick <= 0)
-		return 0;
-	buf[n] = '\0';
 	/* After the comm, which may hold spaces and ')': fields 3.. */
 	if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %*c %*d %*d %*d %*d "
 	    "%*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &utime, &stime,
@@ -421,10 +414,51 @@ proc_cpu_plus_one(pid_t pid, bool reaped_children)
 	    (1000000000ull / (unsigned long long)tick) + 1;
 }
 
+/* The same of process pid. */
 static uint64_t
-target_cpu_plus_one(pid_t pid)
+proc_cpu_plus_one(pid_t pid, bool reaped_children)
 {
-	return proc_cpu_plus_one(pid, false);
+	char path[64], buf[1024];
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (sampler__proc_read(path, buf, sizeof buf) <= 0)
+		return 0;
+	return stat_cpu_plus_one(buf, reaped_children);
+}
+
+/* The target's /proc/PID/stat, read through a descriptor kept open: the
+ * checks read it every 100 ms, and an open, a read and a close, the path
+ * walked each time, were a quarter of the sampler thread's CPU on a VM at
+ * 999 Hz. The descriptor stays the target's whatever the pid comes to
+ * name after it is gone (a read then fails). The sampler thread's only,
+ * or the caller's before it starts and after it ends. */
+ssize_t
+sampler__target_stat(struct sampler *s, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	if (s->stat_fd < 0) {
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)s->opts.pid);
+		s->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (s->stat_fd < 0)
+			return -errno;
+	}
+	n = pread(s->stat_fd, buf, size - 1, 0);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+static uint64_t
+target_cpu_plus_one(struct sampler *s)
+{
+	char buf[1024];
+
+	if (sampler__target_stat(s, buf, sizeof buf) <= 0)
+		return 0;
+	return stat_cpu_plus_one(buf, false);
 }
 
 /* Descendants visited for one reading at most: a fork bomb costs a
@@ -472,7 +506,7 @@ family_cpu_plus_one(pid_t pid)
 static uint64_t
 machine_cpu_plus_one(void)
 {
-	uint64_t own = target_cpu_plus_one(getpid()), busy;
+	uint64_t own = proc_cpu_plus_one(getpid(), false), busy;
 	unsigned long long v[8] = { 0 };
 	long tick = sysconf(_SC_CLK_TCK);
 	char buf[512];
@@ -490,12 +524,12 @@ machine_cpu_plus_one(void)
 }
 
 static uint64_t
-cpu_plus_one(const struct sampler *s)
+cpu_plus_one(struct sampler *s)
 {
 	if (s->opts.all)
 		return machine_cpu_plus_one();
 	return s->opts.children ? family_cpu_plus_one(s->opts.pid) :
-	    target_cpu_plus_one(s->opts.pid);
+	    target_cpu_plus_one(s);
 }
 
 void
@@ -690,6 +724,8 @@ sampler_free(struct sampler *s)
 		return;
 	sampler_stop(s);
 	free(s->attach_cause);
+	if (s->stat_fd >= 0)
+		close(s->stat_fd);
 	sampler__py_free(s->py);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
