@@ -22,7 +22,14 @@
 #include "gates.h"
 #include "perf_internal.h"
 
-#define POLL_MS 50
+/* The longest poll: the rings wake the sampler when half full (perf_open.c)
+ * and this bounds the wait when samples come slowly. Longer than the
+ * half ring takes to fill at -F 999 with 16 KiB copies (63 ms): a drain
+ * at the timeout does not restart the kernel's count towards the
+ * watermark, which then woke the sampler again 13 ms later, two wake-ups
+ * for one ring's worth (strace: 32 a second at 50 ms and a quarter). */
+#define POLL_MS 100
+#define HOLD_NAP_MS 50			/* perf_hold: the release's latency */
 #define POLL_PY_MS 1
 #define PY_IDLE_NS (200ull * 1000 * 1000)	/* no samples: poll slowly */
 #define CHECK_NS 100000000ull		/* target exit check */
@@ -544,8 +551,8 @@ default_pages(const struct sampler_opts *o)
 	 * holds for -a: a CPU runs one task at a time and cpu-clock fires -F
 	 * times a second per CPU whoever runs, so a CPU's ring fills no
 	 * faster for the whole machine than for one busy thread (2 MiB per
-	 * CPU at 16 KiB stacks: about 120 samples, 0.12 s at -F 999 against
-	 * a drain every 50 ms). */
+	 * CPU at 16 KiB stacks: about 120 samples, 0.12 s at -F 999, drained
+	 * when half full). */
 	while (pages < want && pages < 1024)
 		pages *= 2;
 	return pages;
@@ -771,7 +778,7 @@ resync_threads(struct sampler *s, struct perf_state *p)
 static void
 perf_hold(struct sampler *s, struct perf_state *p)
 {
-	struct timespec nap = { 0, POLL_MS * 1000000L };
+	struct timespec nap = { 0, HOLD_NAP_MS * 1000000L };
 	uint64_t t0 = util_now_ns(), auxv = sampler__proc_auxv_id(s->opts.pid);
 	size_t i;
 

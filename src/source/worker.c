@@ -804,9 +804,12 @@ worker_summarize_unwind(struct worker *w)
  * 100 a second, most of ctop-prof's CPU then: the sleep doubles while a
  * nap brought under WORKER_TRICKLE bytes, up to a longest nap that
  * shrinks with the CPUs (the most a burst can bring in one nap grows with
- * them: 50 ms on 2 CPUs, down to 10 ms, today's, from 10 CPUs on). */
+ * them: 100 ms on 2 CPUs, down to 10 ms from 20 CPUs on). 100 ms rather
+ * than 50 on 2 CPUs: a main thread's copy is about 1 KB now (the sampler
+ * cuts it at the first frame), and the 21 wake-ups a second at 999 Hz
+ * were a quarter of the worker's CPU (perf record on the thread). */
 #define WORKER_NAP_MIN_NS (10ull * 1000 * 1000)
-#define WORKER_NAP_MAX_NS (100ull * 1000 * 1000)	/* ... over the CPUs */
+#define WORKER_NAP_MAX_NS (200ull * 1000 * 1000)	/* ... over the CPUs */
 #define WORKER_TRICKLE (256u << 10)
 
 static uint64_t
