@@ -48,6 +48,8 @@ tui_start() {
 	"${TM[@]}" resize-window -t t -x "$w" -y "$h" >/dev/null 2>&1
 }
 screen() { "${TM[@]}" capture-pane -t t -p; }
+# The same with lines the terminal wrapped joined again.
+screen_joined() { "${TM[@]}" capture-pane -t t -p -J; }
 screen_sgr() { "${TM[@]}" capture-pane -t t -p -e; }
 line() { screen | sed -n "${1}p"; }	# line N (1-based)
 keys() { "${TM[@]}" send-keys -t t "$@"; }
