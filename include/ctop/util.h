@@ -6,6 +6,7 @@
 #ifndef CTOP_UTIL_H
 #define CTOP_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -42,6 +43,11 @@ util_wall_ns(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+/* Initialises c to time its waits on CLOCK_MONOTONIC, util_now_ns's
+ * clock: a deadline for pthread_cond_timedwait is then util_now_ns() and
+ * an interval, split into seconds and nanoseconds. */
+void util_cond_init_monotonic(pthread_cond_t *c);
 
 /* Makes room for `need` elements of `size` bytes in an array, given the
  * address of its pointer (arrp: a T ** passed as void *) and of its

@@ -705,7 +705,6 @@ struct push *
 push_new(const struct push_opts *opts, char **cause)
 {
 	struct push *p = calloc(1, sizeof *p);
-	pthread_condattr_t ca;
 
 	*cause = NULL;
 	if (curl_dl_load(cause) < 0) {
@@ -726,10 +725,7 @@ push_new(const struct push_opts *opts, char **cause)
 	p->rng = util_now_ns() ^ ((uint64_t)getpid() << 32) ^ 1;
 	p->from_s = util_wall_ns() / 1000000000u;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	util_cond_init_monotonic(&p->cond);
 	if (pthread_create(&p->thread, NULL, push_main, p) != 0) {
 		pthread_cond_destroy(&p->cond);
 		pthread_mutex_destroy(&p->lock);

@@ -85,18 +85,6 @@ struct worker {
 	uint64_t reach_hist[WORKER_REACH_BUCKETS];
 };
 
-/* A condition on CLOCK_MONOTONIC, which the naps' deadlines are on. */
-static void
-worker_cond_init(pthread_cond_t *c)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(c, &a);
-	pthread_condattr_destroy(&a);
-}
-
 /* Reads /proc/PID/comm: the name the process frame gets; false when the
  * process is gone (buf then says pid-N). */
 static bool
@@ -171,7 +159,7 @@ worker_new(struct ring *ring, struct sampler *sampler,
 	if (w->opts.publish_s <= 0)
 		w->opts.publish_s = 1.0;
 	pthread_mutex_init(&w->lock, NULL);
-	worker_cond_init(&w->wake);
+	util_cond_init_monotonic(&w->wake);
 	w->uframes = calloc(WORKER_MAX_FRAMES, sizeof *w->uframes);
 	w->ids = calloc(WORKER_MAX_IDS, sizeof *w->ids);
 	w->locs = calloc(WORKER_MAX_IDS, sizeof *w->locs);
@@ -844,15 +832,10 @@ worker_longest_nap(void)
 static uint64_t
 worker_nap(struct worker *w, uint64_t nap_ns, uint64_t longest)
 {
-	struct timespec ts;
+	uint64_t until = util_now_ns() + nap_ns;
+	struct timespec ts = { (time_t)(until / 1000000000u),
+		(long)(until % 1000000000u) };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(nap_ns / 1000000000u);
-	ts.tv_nsec += (long)(nap_ns % 1000000000u);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&w->lock);
 	if (!w->refresh_requested && !w->reset_requested &&
 	    !atomic_load_explicit(&w->stop, memory_order_acquire))

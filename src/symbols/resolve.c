@@ -18,6 +18,9 @@
 
 /* The C++ runtime's demangler (libstdc++, linked through DEMANGLE_LIBS);
  * declared here so C code need not include <cxxabi.h>. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
+    int *status);
+
 void
 symbols__hex(const unsigned char *id, int len, char *hex)
 {
@@ -25,9 +28,6 @@ symbols__hex(const unsigned char *id, int len, char *hex)
 		snprintf(hex + 2 * i, 3, "%02x", id[i]);
 	hex[2 * (len > 0 ? len : 0)] = '\0';
 }
-
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
-    int *status);
 
 /* How many earlier entries to try when a pc is past the end of the
  * nearest function: covers functions nested in others (rare). */

@@ -111,3 +111,14 @@ util_path_join(const char *dir, const char *name)
 		path_normalise(p);
 	return p;
 }
+
+void
+util_cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+}
