@@ -98,6 +98,7 @@ struct source_summary {
 	uint32_t reach_p50;
 	uint64_t remembered;		/* walks answered from the unwinder's
 					 * memo: no walk done */
+	uint64_t join_checks, join_fails;	/* unwind_stats' */
 };
 
 struct source_status {

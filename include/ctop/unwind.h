@@ -23,6 +23,9 @@ enum unwind_end {
 	UNWIND_NO_INFO,		/* no unwind information for a pc */
 	UNWIND_BAD_FRAME,	/* unwind info led nowhere sensible */
 	UNWIND_MAX_DEPTH,	/* hit the caller's frame limit */
+	UNWIND_JOINED,		/* ran out of the copy, and the rest found
+				 * in the thread's recent whole walks
+				 * (src/unwind/join.c): the outermost frame */
 	UNWIND_END_COUNT
 };
 
@@ -31,6 +34,8 @@ struct unwind_frame {
 	bool exact;		/* pc is where execution is (the sampled ip,
 				 * or an ip interrupted by a signal), not a
 				 * return address: no pc - 1 */
+	uint64_t sp;		/* the frame's stack pointer (0: a kernel
+				 * chain's): with pc, what join.c keys on */
 };
 
 /* How callers are found. */
@@ -53,6 +58,9 @@ struct unwind_stats {
 	uint64_t fp_fails;	/* ... that disagreed */
 	uint64_t remembered;	/* walks answered by a walk that read the
 				 * same (no walk done) */
+	uint64_t join_checks;	/* whole walks also joined from where a
+				 * short copy would have ended (join.c) */
+	uint64_t join_fails;	/* ... where the join found other callers */
 };
 
 struct unwinder;
@@ -94,5 +102,11 @@ void unwind_get_stats(const struct unwinder *u, struct unwind_stats *out);
  * truncated one needed more than the copy had. --stack-size auto sizes
  * the copies from it. */
 uint32_t unwind_last_reach(const struct unwinder *u);
+
+/* Whether a join (UNWIND_JOINED) was found wrong since the last call: a
+ * whole walk, joined from where a short copy would have ended, got other
+ * callers than it has (src/unwind/join.c). --stack-size auto then gives
+ * every sample the whole copy. */
+bool unwind_take_join_fail(struct unwinder *u);
 
 #endif

@@ -551,11 +551,19 @@ stack_summary(const struct sampler_stats *st, const struct source_summary *ws,
 		    st->samples, st->record_bytes_p50, st->stack_size_now,
 		    st->stack_changes);
 	if (ws->copies && n >= 0 && (size_t)n < size)
-		snprintf(buf + n, size - (size_t)n, "; stack copies: %.0f "
-		    "bytes valid (mean), walks read %u (median), %.0f%% "
+		n += snprintf(buf + n, size - (size_t)n, "; stack copies: "
+		    "%.0f bytes valid (mean), walks read %u (median), %.0f%% "
 		    "remembered", (double)ws->copy_bytes / ws->copies,
 		    ws->reach_p50, 100.0 * (double)ws->remembered /
 		    (double)ws->copies);
+	if ((ws->ends[UNWIND_JOINED] || ws->join_checks) && n >= 0 &&
+	    (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "; joined %.1f%%, "
+		    "checked on %llu whole walks, %llu wrong",
+		    ws->samples ? 100.0 * (double)ws->ends[UNWIND_JOINED] /
+		    (double)ws->samples : 0.0,
+		    (unsigned long long)ws->join_checks,
+		    (unsigned long long)ws->join_fails);
 }
 
 /* "; budget 2%: asked 62.4 Hz at the end, ..., rate over time: 999 Hz,
@@ -588,7 +596,7 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	struct source_summary ws;
 	uint64_t walks = 0, trunc, failed, frames;
 	char fp[sizeof ws.fp_note + 64] = "", line[4096], py[512];
-	char taken[96] = "", budget[512] = "", procs[256] = "", stk[224];
+	char taken[96] = "", budget[512] = "", procs[256] = "", stk[320];
 	double secs;
 	int i;
 

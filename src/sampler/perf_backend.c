@@ -852,12 +852,14 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	atomic_store_explicit(&s->period_k, k, memory_order_relaxed);
 	memset(&q, 0, sizeof q);
 	q.attr = p->attr;
-	q.attr.sample_period = p->base_period * k;
-	if (stack)
-		q.attr.sample_stack_user = stack;
 	q.kernel = p->kernel;
 	q.stack_auto = p->stack_auto;
+	q.split_off = p->split_off;
+	q.split_walks = p->split_walks;
+	q.split_unjoined = p->split_unjoined;
 	q.stack = p->stack;
+	perf__attr_size(&q, p->base_period * k, stack ? stack :
+	    perf__stack_asked(p));
 	q.stack_stale = p->stack_stale;
 	q.stack_stale_mark = p->stack_stale_mark;
 	q.pages = p->pages;
@@ -869,7 +871,7 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	if (err < 0 || q.nrings == 0) {
 		diag("cannot reopen the perf events at %u Hz, %u stack "
 		    "bytes: %s", (unsigned)(1000000000ull /
-		    q.attr.sample_period), q.attr.sample_stack_user,
+		    (p->base_period * k)), perf__stack_asked(&q),
 		    cause ? cause : "no ring");
 		free(cause);
 		perf__close(&q);
@@ -886,6 +888,59 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	perf__close(&old);
 	sampler__push_thread(s, REC_MAPS_CHANGED, s->opts.pid);
 	set_threads(s, p);
+	return true;
+}
+
+/* The split ends for good (every sample copies the whole size) when a
+ * joined stack was found wrong, or when more than 1 in SPLIT_UNJOINED of
+ * the walks since it began ran out of the short copy where no whole walk
+ * could continue them (SPLIT_JUDGED such walks at least: the first ones
+ * after the split may miss their links): the program's stacks change
+ * faster than the deep samples come. True when the events were opened
+ * again. */
+#define SPLIT_UNJOINED 100u
+#define SPLIT_JUDGED 4u
+
+static bool
+split_judge(struct sampler *s, struct perf_state *p,
+    const struct stack_need_seen *seen)
+{
+	unsigned k = atomic_load_explicit(&s->period_k, memory_order_relaxed);
+	const char *why;
+
+	if (!p->split)
+		return false;
+	p->split_walks += seen->walks;
+	p->split_unjoined += seen->unjoined;
+	if (seen->join_failed)
+		why = "a joined stack was wrong";
+	else if (p->split_unjoined >= SPLIT_JUDGED &&
+	    p->split_unjoined * SPLIT_UNJOINED > p->split_walks)
+		why = "too many short copies could not be joined";
+	else
+		return false;
+	p->split_off = true;
+	if (!perf_reopen(s, p, k, p->stack.size))
+		return false;
+	diag("stack-size auto: %s (%llu of %llu walks not joined): %u bytes "
+	    "for every sample from now on", why,
+	    (unsigned long long)p->split_unjoined,
+	    (unsigned long long)p->split_walks, p->stack.size);
+	return true;
+}
+
+/* A window of walks judged the size now, too deep for a short record:
+ * the events are opened again, split. */
+static bool
+split_start(struct sampler *s, struct perf_state *p)
+{
+	unsigned k = atomic_load_explicit(&s->period_k, memory_order_relaxed);
+
+	if (p->split || !perf__split_wanted(p, p->stack.size) ||
+	    !perf_reopen(s, p, k, p->stack.size))
+		return false;
+	diag("stack-size auto: %u bytes one sample in %u, %u the others",
+	    p->stack.size, PERF_DEEP_EVERY, PERF_SHORT_STACK);
 	return true;
 }
 
@@ -909,15 +964,18 @@ stack_tick(struct sampler *s, struct perf_state *p)
 	if (p->stack_stale) {
 		bool passed = ring_passed(s->ring, p->stack_stale_mark);
 
-		(void)stack_need_take(s->opts.stack_need);
+		seen = stack_need_take(s->opts.stack_need);
 		if (passed)
 			p->stack_stale = false;
-		return false;
+		/* The short copies' size is the same before and after. */
+		return split_judge(s, p, &seen);
 	}
 	seen = stack_need_take(s->opts.stack_need);
+	if (split_judge(s, p, &seen))
+		return true;
 	to = sampler__stack_auto_next(&p->stack, &seen, util_now_ns());
 	if (to == 0 || to == was)
-		return false;
+		return split_start(s, p);
 	k = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 	if (!perf_reopen(s, p, k, to)) {
 		p->stack.size = was;	/* try again after the next walks */

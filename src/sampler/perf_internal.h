@@ -52,6 +52,15 @@ struct perf_state {
 	/* --stack-size auto: the copy's size follows the walks. */
 	bool stack_auto;
 	struct stack_auto stack;
+	/* --stack-size auto's split (perf__attr_size): stack.size is more
+	 * than a short record holds, so the events (attr) copy
+	 * PERF_SHORT_STACK bytes and a second event per thread and CPU
+	 * (deep_attr), one sample in PERF_DEEP_EVERY, the whole; the worker
+	 * joins the short walks to the whole ones (src/unwind/join.c).
+	 * split_off: a join was found wrong, no more splitting. */
+	bool split, split_off;
+	struct perf_event_attr deep_attr;
+	uint64_t split_walks, split_unjoined;	/* since the split began */
 	/* After a size change, the samples of the old size still in the
 	 * ring up to this mark: their walks say nothing of the new size. */
 	bool stack_stale;
@@ -136,6 +145,14 @@ int perf__paranoid(void);
 bool perf__privileged(void);
 void perf__explain(int err, pid_t pid, char **cause);
 void perf__raise_nofile(void);
+
+/* The split: the short copy (its record about 3.8 KiB with the
+ * registers), and one sample in this many copies the whole size. */
+#define PERF_SHORT_STACK 3584u
+#define PERF_DEEP_EVERY 8u
+void perf__attr_size(struct perf_state *p, uint64_t period, uint32_t stack);
+bool perf__split_wanted(const struct perf_state *p, uint32_t stack);
+uint32_t perf__stack_asked(const struct perf_state *p);
 
 /* perf__open_tid's error when the ring could not be mapped. */
 #define PERF_ERR_MMAP (-100000)

@@ -119,6 +119,45 @@ perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,
 	a->wakeup_watermark = pages * (uint32_t)sysconf(_SC_PAGESIZE) / 2;
 }
 
+/* The events' period (ns) and stack copy, split in two where
+ * --stack-size auto asks more than a short record holds (and
+ * perf__split_wanted): the short
+ * events' and the deep ones' samples together come at the period's
+ * rate, each at an even pace of its own, so every sample still stands
+ * for one period. */
+void
+perf__attr_size(struct perf_state *p, uint64_t period, uint32_t stack)
+{
+	p->split = perf__split_wanted(p, stack);
+	p->attr.sample_period = period;
+	p->attr.sample_stack_user = stack;
+	if (!p->split)
+		return;
+	p->deep_attr = p->attr;
+	p->deep_attr.sample_period = period * PERF_DEEP_EVERY;
+	p->attr.sample_period = period * PERF_DEEP_EVERY /
+	    (PERF_DEEP_EVERY - 1);
+	p->attr.sample_stack_user = PERF_SHORT_STACK;
+}
+
+/* Whether copies of stack bytes are split: only at a size judged from a
+ * window of walks (not the guess after a walk ran out, whose walks have
+ * taught the joiner nothing), and until a split has failed. */
+bool
+perf__split_wanted(const struct perf_state *p, uint32_t stack)
+{
+	return p->stack_auto && !p->split_off && p->stack.learned &&
+	    stack > PERF_SHORT_STACK;
+}
+
+/* The whole copy asked: the deep events' when split. */
+uint32_t
+perf__stack_asked(const struct perf_state *p)
+{
+	return p->split ? p->deep_attr.sample_stack_user :
+	    p->attr.sample_stack_user;
+}
+
 static int
 fds_add(struct perf_state *p, int fd)
 {
@@ -198,36 +237,54 @@ ring_of_cpu(struct perf_state *p, int cpu)
 	return NULL;
 }
 
-/* Opens tid's event on one CPU and points it at that CPU's ring (mapping
- * the ring if this is the CPU's first event). 0, 1 when the CPU is not
- * usable (offline), or -errno. */
+/* Opens an event of attr a for tid on one CPU: its fd, or -errno. */
+static int
+open_event(struct perf_state *p, struct perf_event_attr *a, pid_t tid,
+    int cpu)
+{
+	int fd = perf_event_open(a, tid, cpu);
+
+	if (fd < 0 && errno == EINVAL && a->inherit_thread) {
+		/* Kernels before 5.13 know no inherit_thread. */
+		a->inherit_thread = 0;
+		fd = perf_event_open(a, tid, cpu);
+	}
+	if (fd < 0)
+		return -errno;
+	if (fds_add(p, fd) < 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+/* Opens tid's event on one CPU (and the split's deep one) and points it
+ * at that CPU's ring (mapping the ring if this is the CPU's first
+ * event). 0, 1 when the CPU is not usable (offline), or -errno. */
 static int
 open_one(struct perf_state *p, pid_t tid, int cpu, uint32_t pages)
 {
 	struct perf_ring *r = ring_of_cpu(p, cpu);
 	int fd, err;
 
-	fd = perf_event_open(&p->attr, tid, cpu);
-	if (fd < 0 && errno == EINVAL && p->attr.inherit_thread) {
-		/* Kernels before 5.13 know no inherit_thread. */
-		p->attr.inherit_thread = 0;
-		fd = perf_event_open(&p->attr, tid, cpu);
-	}
+	fd = open_event(p, &p->attr, tid, cpu);
 	if (fd < 0)
-		return errno == ENODEV ? 1 : -errno;
-	if (fds_add(p, fd) < 0) {
-		close(fd);
-		return -ENOMEM;
+		return fd == -ENODEV ? 1 : fd;
+	if (r && ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0)
+		return -errno;
+	if (!r) {
+		r = &p->rings[p->nrings];
+		err = ring_map(r, fd, cpu, pages);
+		if (err < 0)
+			return err == -ENOMEM ? PERF_ERR_MMAP : err;
+		p->nrings++;
 	}
-	if (r)
-		return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0 ?
-		    -errno : 0;
-	r = &p->rings[p->nrings];
-	err = ring_map(r, fd, cpu, pages);
-	if (err < 0)
-		return err == -ENOMEM ? PERF_ERR_MMAP : err;
-	p->nrings++;
-	return 0;
+	if (!p->split)
+		return 0;
+	fd = open_event(p, &p->deep_attr, tid, cpu);
+	if (fd < 0)
+		return fd;
+	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0 ? -errno : 0;
 }
 
 /* The kernel gives a new thread, and with --children a forked child, a

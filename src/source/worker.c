@@ -239,7 +239,7 @@ worker_build_stack(struct worker *w, const struct wproc *pr, int n,
 	w->ids[k++] = pr->process_frame;
 	if (end == UNWIND_TRUNCATED || end == UNWIND_MAX_DEPTH)
 		w->ids[k++] = w->truncated_frame;
-	else if (end != UNWIND_COMPLETE)
+	else if (end != UNWIND_COMPLETE && end != UNWIND_JOINED)
 		w->ids[k++] = w->incomplete_frame;
 	for (i = 0; i < (int)k; i++)	/* no code address */
 		w->locs[i] = PROFILE_NO_LOC;
@@ -442,9 +442,15 @@ worker_note_reach(struct worker *w, const struct wproc *pr,
 
 	if (s->stack_len == 0)
 		return;
-	if (w->opts.stack_need)
+	/* A joined walk ran out of its copy too: of the short ones, the
+	 * sampler counts those at the size it asks for the whole. */
+	if (w->opts.stack_need) {
 		stack_need_note(w->opts.stack_need, reach, s->stack_len,
+		    end == UNWIND_TRUNCATED || end == UNWIND_JOINED,
 		    end == UNWIND_TRUNCATED);
+		if (unwind_take_join_fail(pr->unwinder))
+			stack_need_join_failed(w->opts.stack_need);
+	}
 	pthread_mutex_lock(&w->lock);
 	w->reach_hist[b < WORKER_REACH_BUCKETS ? b :
 	    WORKER_REACH_BUCKETS - 1]++;
@@ -795,6 +801,8 @@ worker_summarize_unwind(struct worker *w)
 	w->summary.fp_frames = us.fp_frames;
 	w->summary.dwarf_frames = us.dwarf_frames;
 	w->summary.remembered = us.remembered;
+	w->summary.join_checks = us.join_checks;
+	w->summary.join_fails = us.join_fails;
 	memcpy(w->summary.fp_note, note, sizeof note);
 	pthread_mutex_unlock(&w->lock);
 }

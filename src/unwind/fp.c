@@ -127,7 +127,8 @@ unwind__fp_walk(struct walk *w, struct fp_regs *r,
 			*end = UNWIND_MAX_DEPTH;
 			return false;
 		}
-		frames[(*n)++] = (struct unwind_frame){ up.pc, false };
+		frames[(*n)++] = (struct unwind_frame){ up.pc, false,
+		    up.sp };
 		w->u->stats.fp_frames++;
 		*r = up;
 	}

@@ -1,6 +1,6 @@
 # unwind module: sources go into libctop.a; tests into check_PROGRAMS and UNIT_TESTS.
 libctop_a_SOURCES += src/unwind/unwind.c src/unwind/fp.c src/unwind/internal.h \
-	src/unwind/memo.c src/unwind/sigmask.c
+	src/unwind/memo.c src/unwind/join.c src/unwind/sigmask.c
 
 # Accuracy tests: real targets sampled through a test-only ptrace capture.
 check_PROGRAMS += tests/unit/test-unwind
@@ -11,6 +11,12 @@ EXTRA_tests_unit_test_unwind_DEPENDENCIES = tests/targets/chain-stripped \
 	tests/targets/libdlhot.so tests/targets/libdlhot2.so \
 	tests/targets/libdlfini.so
 UNIT_TESTS += tests/unit/test-unwind
+# The joiner on walks made up by the test.
+check_PROGRAMS += tests/unit/test-join
+tests_unit_test_join_SOURCES = tests/unit/test-join.c
+tests_unit_test_join_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_join_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-join
 check_PROGRAMS += tests/unit/test-sigmask
 tests_unit_test_sigmask_SOURCES = tests/unit/test-sigmask.c tests/tap.h
 tests_unit_test_sigmask_LDADD = $(CTOP_LIBS)
@@ -23,7 +29,8 @@ SCRIPT_TESTS += tests/integration/run-dlfini.sh
 TARGET_CFLAGS = -O2 -g -fomit-frame-pointer
 check_PROGRAMS += tests/targets/chain tests/targets/chain-fp \
 	tests/targets/inline tests/targets/qsortcb tests/targets/sighandler \
-	tests/targets/recurse tests/targets/dlopener tests/targets/qsortcb-fp
+	tests/targets/recurse tests/targets/dlopener tests/targets/qsortcb-fp \
+	tests/targets/joinpaths
 tests_targets_chain_SOURCES = tests/targets/chain.c
 tests_targets_chain_CFLAGS = $(TARGET_CFLAGS)
 tests_targets_chain_LDFLAGS =
@@ -45,6 +52,9 @@ tests_targets_sighandler_LDFLAGS =
 tests_targets_recurse_SOURCES = tests/targets/recurse.c
 tests_targets_recurse_CFLAGS = $(TARGET_CFLAGS)
 tests_targets_recurse_LDFLAGS =
+tests_targets_joinpaths_SOURCES = tests/targets/joinpaths.c
+tests_targets_joinpaths_CFLAGS = $(TARGET_CFLAGS)
+tests_targets_joinpaths_LDFLAGS =
 tests_targets_dlopener_SOURCES = tests/targets/dlopener.c
 tests_targets_dlopener_CFLAGS = $(TARGET_CFLAGS)
 tests_targets_dlopener_LDFLAGS =

@@ -37,6 +37,7 @@ static const char *const end_names[UNWIND_END_COUNT] = {
 	[UNWIND_NO_INFO] = "no unwind info",
 	[UNWIND_BAD_FRAME] = "bad frame",
 	[UNWIND_MAX_DEPTH] = "max depth",
+	[UNWIND_JOINED] = "joined",
 };
 
 const char *
@@ -52,6 +53,7 @@ unwind_flush(struct unwinder *u)
 	u->last = 0;
 	unw_flush_cache(u->as, 0, 0);
 	unwind__memo_clear(u);
+	unwind__join_clear(u);
 	u->generation = symbols_generation(u->sym);
 }
 
@@ -379,6 +381,7 @@ unwind_free(struct unwinder *u)
 		return;
 	unw_destroy_addr_space(u->as);
 	unwind__memo_clear(u);
+	unwind__join_clear(u);
 	free(u->mods);
 	free(u);
 }
@@ -577,7 +580,8 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 	if (unw_init_remote(&c, w->u->as, w) < 0) {
 		if (!resumed)
 			frames[(*n)++] = (struct unwind_frame){
-				w->regs[CTOP_REG_RIP], true };
+				w->regs[CTOP_REG_RIP], true,
+				w->regs[CTOP_REG_RSP] };
 		*end = UNWIND_BAD_FRAME;
 		return DWARF_ENDED;
 	}
@@ -592,7 +596,14 @@ dwarf_walk(struct walk *w, struct unwind_frame *frames, int *n, int max,
 			return DWARF_ENDED;
 		}
 		if (!(first && resumed)) {
-			frames[(*n)++] = (struct unwind_frame){ ip, exact };
+			unw_word_t sp = 0;
+
+			/* join.c's key; libunwind answers it from the
+			 * cursor (the CFA), like cursor_regs' reads. */
+			w->observing = true;
+			unw_get_reg(&c, UNW_REG_SP, &sp);
+			w->observing = false;
+			frames[(*n)++] = (struct unwind_frame){ ip, exact, sp };
 			w->u->stats.dwarf_frames++;
 		}
 		if (!exact && (check || may_switch)) {
@@ -659,7 +670,7 @@ walk_fp(struct walk *w, struct unwind_frame *frames, int *n, int max,
 	struct fp_regs r = { regs[CTOP_REG_RIP], regs[CTOP_REG_RSP],
 		regs[CTOP_REG_RBP] };
 
-	frames[(*n)++] = (struct unwind_frame){ r.pc, true };
+	frames[(*n)++] = (struct unwind_frame){ r.pc, true, r.sp };
 	unwind__fp_walk(w, &r, frames, n, max, false, end);
 }
 
@@ -693,7 +704,8 @@ walk_mixed(struct walk *w, struct unwind_frame *frames, int *n, int max,
 				*end = UNWIND_MAX_DEPTH;
 				return;
 			}
-			frames[(*n)++] = (struct unwind_frame){ r.pc, false };
+			frames[(*n)++] = (struct unwind_frame){ r.pc, false,
+			    r.sp };
 			if (stop == DWARF_GAP_STEPPED)
 				u->stats.fp_frames++;
 			else
@@ -776,7 +788,7 @@ take_chain(const uint64_t *pcs, int len, struct unwind_frame *frames,
 	int i;
 
 	for (i = 0; i < len && i < max; i++)
-		frames[i] = (struct unwind_frame){ pcs[i], i == 0 };
+		frames[i] = (struct unwind_frame){ pcs[i], i == 0, 0 };
 	return i;
 }
 
@@ -799,7 +811,10 @@ unwind_sample(struct unwinder *u, const struct rec_sample *s,
 	} else if (s->kernel_len == 0 || s->regs[CTOP_REG_RIP] != 0 ||
 	    s->stack_len > 0) {
 		/* (A kernel chain with neither: a kernel thread's sample.) */
-		n += walk_stack(u, s, frames + n, max - n, end);
+		int k = walk_stack(u, s, frames + n, max - n, end);
+
+		unwind__join_after(u, s, frames + n, &k, max - n, end);
+		n += k;
 	}
 	return n;
 }

@@ -7,8 +7,10 @@
 # recursion to a known depth, 1 KiB frames) needs about 41 KiB of copy at
 # depth 40: fixed 16384 truncates nearly every stack, auto grows at once
 # and the stacks reach main; at depth 0 (a shallow program) auto's perf
-# records are smaller than fixed 16384's. The figures come from the
-# summary line (perf records median, truncated share, changes).
+# records are smaller than fixed 16384's. Deep stacks split the copies:
+# short ones joined to whole ones (joinpaths: where that goes wrong). The
+# figures come from the summary line (perf records median, truncated
+# share, changes, joined share, checked joins).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/perf-lib.sh"
 export LC_ALL=C
@@ -64,6 +66,40 @@ w=$(whole deep-auto)
 awk -v w="$w" -v b="${before:-0}" -v n="${n:-0}" \
 	'BEGIN { exit !(n > 0 && w >= 100 - 100 * b / n - 1) }'
 ok $? "auto: $w% of the stacks are whole, main and 41 dive frames (want all but the ${before:-?} of ${n:-?} taken before the growth, and 1%)"
+
+# The split: once a window of whole walks judged the size, most samples
+# copy 3584 bytes and one in 8 the whole; the short walks are joined to
+# the whole walks' callers (src/unwind/join.c), which are checked.
+med=$(field deep-auto 'perf records [0-9]*, median \([0-9]*\)')
+jn=$(field deep-auto '; joined \([0-9.]*\)%')
+wrong=$(field deep-auto 'checked on [0-9]* whole walks, \([0-9]*\) wrong')
+[ -n "$med" ] && [ "$med" -le 4096 ] && [ "${wrong:-1}" = 0 ] &&
+	awk -v j="${jn:-0}" 'BEGIN { exit !(j >= 50) }'
+ok $? "auto split the copies: perf records median ${med:-?} bytes (want <= 4096), ${jn:-?}% of the stacks joined, ${wrong:-?} checked joins wrong ($(grep -m1 'one sample in' "$WORKDIR/deep-auto.err"))"
+
+# joinpaths: dive 40 deep (256-byte frames) under path_a for good ("a"),
+# or under path_a and path_b in turn ("ab"), their frames alike: there a
+# join can name the wrong path; the checks find it and the split ends.
+JP=$TARGETS/joinpaths
+jp() {
+	"$CTOP" --backend perf -F 499 --stack-size auto -v --duration 4 \
+		-o "$WORKDIR/$1.folded" -- "$JP" 40 "$2" >/dev/null 2>"$WORKDIR/$1.err"
+}
+jp jp-a a
+med=$(field jp-a 'perf records [0-9]*, median \([0-9]*\)')
+wrong=$(field jp-a 'checked on [0-9]* whole walks, \([0-9]*\) wrong')
+wa=$(awk '{ n = $NF; t += n; line = $0
+	if (line ~ /;main;path_a;dive;/ && gsub(/;dive/, "", line) == 41) w += n }
+	END { printf "%.1f", t ? 100 * w / t : 0 }' "$WORKDIR/jp-a.folded")
+[ -n "$med" ] && [ "$med" -le 4096 ] && [ "${wrong:-1}" = 0 ] &&
+	awk -v w="$wa" 'BEGIN { exit !(w >= 98) }'
+ok $? "joinpaths a: median ${med:-?} bytes, $wa% of the stacks whole (main, path_a, 41 dive frames; want 98), ${wrong:-?} checked joins wrong"
+jp jp-ab ab
+ended=$(grep -m1 'a joined stack was wrong' "$WORKDIR/jp-ab.err")
+pa=$(awk '{ t += $NF; if ($0 ~ /;path_a;/) a += $NF }
+	END { printf "%.1f", t ? 100 * a / t : 0 }' "$WORKDIR/jp-ab.folded")
+[ -n "$ended" ] && awk -v a="$pa" 'BEGIN { exit !(a >= 40 && a <= 60) }'
+ok $? "joinpaths ab: a wrong join found, the split ended (${ended#ctop-prof: }); path_a $pa% (truth 50)"
 
 record shallow-fixed 16384 0 3
 ok $? "deepstack 0 (shallow) with --stack-size 16384: recorded"

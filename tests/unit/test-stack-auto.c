@@ -17,7 +17,8 @@
 static struct stack_need_seen
 seen(uint32_t reach, uint32_t walks, uint32_t truncated_at)
 {
-	return (struct stack_need_seen){ reach, walks, truncated_at };
+	return (struct stack_need_seen){ reach, walks, truncated_at, 0,
+	    false };
 }
 
 static void
@@ -35,10 +36,10 @@ test_word(void)
 	struct stack_need n = { 0 };
 	struct stack_need_seen s;
 
-	stack_need_note(&n, 800, 4096, false);
-	stack_need_note(&n, 3000, 4096, false);
-	stack_need_note(&n, 4096, 4096, true);
-	stack_need_note(&n, 100, 1024, true);
+	stack_need_note(&n, 800, 4096, false, false);
+	stack_need_note(&n, 3000, 4096, false, false);
+	stack_need_note(&n, 4096, 4096, true, false);
+	stack_need_note(&n, 100, 1024, true, false);
 	s = stack_need_take(&n);
 	ok(s.reach == 4096 && s.walks == 4 && s.truncated_at == 4096,
 	    "the word keeps the deepest reach, the walks and the longest copy "
@@ -47,7 +48,7 @@ test_word(void)
 	ok(s.reach == 0 && s.walks == 0 && s.truncated_at == 0,
 	    "taking it starts anew");
 	for (int i = 0; i < 70000; i++)
-		stack_need_note(&n, 8, 64, false);
+		stack_need_note(&n, 8, 64, false, false);
 	s = stack_need_take(&n);
 	ok(s.walks == STACK_NEED_COUNT_MAX && s.reach == 8,
 	    "the count of walks saturates, the reach stays exact");
@@ -132,7 +133,7 @@ noter(void *arg)
 
 	for (uint32_t i = 1; i <= NOTES; i++)
 		stack_need_note(&w->need, i % 5000 +
-		    (i == NOTES / 2 ? 60000 : 0), 65528, false);
+		    (i == NOTES / 2 ? 60000 : 0), 65528, false, false);
 	atomic_store(&w->done, true);
 	return NULL;
 }

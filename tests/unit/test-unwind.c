@@ -605,6 +605,115 @@ out:
 	run_free(&r);
 }
 
+/* s with its copy cut to len bytes, as a short copy of the same stack
+ * would hold it (not marked as holding the whole stack). */
+static struct rec_sample *
+cut_copy(const struct rec_sample *s, uint32_t len)
+{
+	size_t size = rec_sample_size(s);
+	struct rec_sample *c = malloc(size);
+
+	if (c == NULL)
+		return NULL;
+	memcpy(c, s, size);
+	c->stack_len = len < s->stack_len ? len : s->stack_len;
+	c->flags &= ~(uint32_t)SAMPLE_STACK_SHORT;
+	return c;
+}
+
+/* Whether a and b have the same pcs. */
+static bool
+same_pcs(const struct unwind_frame *a, int na, const struct unwind_frame *b,
+    int nb)
+{
+	if (na != nb)
+		return false;
+	for (int i = 0; i < na; i++)
+		if (a[i].pc != b[i].pc)
+			return false;
+	return true;
+}
+
+/* The joiner (join.c) on real samples of joinpaths, copied whole (about
+ * 11 KiB of stack under path_a), each walked first cut to 2 KiB, then
+ * whole: once whole walks of the thread taught their links, the cut
+ * copies are joined to exactly the frames their whole walks have, and
+ * the whole walks' checks agree; another thread's cut copy, or a fresh
+ * unwinder's, stays truncated. With path_a and path_b in turn (the same
+ * frames at the same addresses below either), some joins name the other
+ * path: the checks find them, and the unwinder tells. */
+static void
+test_join(void)
+{
+	char *argv[] = { (char *)capture_target("joinpaths"), "40", "a", NULL };
+	static struct unwind_frame fw[MAX_UNWIND], fc[MAX_UNWIND];
+	struct unwinder *fresh;
+	struct unwind_stats us;
+	enum unwind_end ew, ec;
+	int nw, nc, whole = 0, joined = 0, exact = 0, other = 0, alone = 0;
+	struct run r;
+
+	if (run_start(&r, argv, 65536) < 0 || r.n < NSAMPLES) {
+		ok(0, "join: start");
+		return;
+	}
+	fresh = unwind_new(r.sym, NULL);
+	for (int i = 0; i < r.n; i++) {
+		struct rec_sample *c = cut_copy(r.smp[i], 2048);
+
+		if (c == NULL)
+			break;
+		nc = unwind_sample(r.uw, c, fc, MAX_UNWIND, &ec);
+		nw = unwind_sample(r.uw, r.smp[i], fw, MAX_UNWIND, &ew);
+		whole += ew == UNWIND_COMPLETE;
+		joined += ec == UNWIND_JOINED;
+		exact += ec == UNWIND_JOINED && ew == UNWIND_COMPLETE &&
+		    same_pcs(fw, nw, fc, nc);
+		unwind_sample(fresh, c, fc, MAX_UNWIND, &ec);
+		alone += ec == UNWIND_TRUNCATED;
+		c->tid += 1;
+		unwind_sample(r.uw, c, fc, MAX_UNWIND, &ec);
+		other += ec == UNWIND_TRUNCATED;
+		free(c);
+	}
+	unwind_get_stats(r.uw, &us);
+	ok(whole == r.n, "join: %d/%d samples of joinpaths 40 whole with a "
+	    "64 KiB copy", whole, r.n);
+	/* The first sample's cut copy has no whole walk before it. */
+	ok(joined >= r.n - 1 && exact == joined, "join: cut to 2 KiB, "
+	    "%d/%d joined to the walks before, %d of them exactly as their "
+	    "own whole walk", joined, r.n, exact);
+	ok(alone == r.n && other == r.n, "join: truncated without links "
+	    "(%d/%d) and on another thread (%d/%d)", alone, r.n, other, r.n);
+	ok(us.join_checks >= (uint64_t)r.n - 2 && us.join_fails == 0 &&
+	    !unwind_take_join_fail(r.uw), "join: %" PRIu64 " whole walks "
+	    "checked against their join, %" PRIu64 " wrong", us.join_checks,
+	    us.join_fails);
+	unwind_free(fresh);
+	run_free(&r);
+
+	argv[2] = "ab";
+	if (run_start(&r, argv, 65536) < 0 || r.n < NSAMPLES) {
+		ok(0, "join: start ab");
+		return;
+	}
+	for (int i = 0; i < r.n; i++) {
+		struct rec_sample *c = cut_copy(r.smp[i], 2048);
+
+		if (c == NULL)
+			break;
+		unwind_sample(r.uw, c, fc, MAX_UNWIND, &ec);
+		free(c);
+		unwind_sample(r.uw, r.smp[i], fw, MAX_UNWIND, &ew);
+	}
+	unwind_get_stats(r.uw, &us);
+	ok(us.join_fails > 0 && unwind_take_join_fail(r.uw) &&
+	    !unwind_take_join_fail(r.uw), "join: path_a and path_b in turn: "
+	    "%" PRIu64 " of %" PRIu64 " checked joins found wrong, told once",
+	    us.join_fails, us.join_checks);
+	run_free(&r);
+}
+
 /* --unwind fp on the frame-pointer build: the chain of saved rbp values
  * names main, a and b (c is lost: spin, a leaf, keeps no frame, as the
  * kernel's walk loses it too), and stops at libc's start code, which has
@@ -862,6 +971,7 @@ main(void)
 	test_auto("chain", false);
 	test_fp_only();
 	test_memo();
+	test_join();
 	measure("qsortcb", UNWIND_METHOD_DWARF);
 	measure("chain", UNWIND_METHOD_DWARF);
 	measure("chain-fp", UNWIND_METHOD_DWARF);
