@@ -16,7 +16,10 @@
 #            the program itself outermost);
 #   samples, and (ctop-prof) the times auto opened the events again;
 #   ring_B:  (ctop-prof) bytes per sample through its own ring, the part
-#            of the copy kept (a main thread's ends at its first frame).
+#            of the copy kept (a main thread's ends at its first frame);
+#   joined%, wrong: (auto) stacks joined to a whole walk's callers after
+#            their short copy ran out (the split, see the man page), and
+#            the checked joins found wrong (the first ends the split).
 # Usage: bench/stack-auto.sh [BUILD_DIR]   (env: RUNS=5 HZ=499 BACKEND=perf)
 set -u
 build=${1:-build}
@@ -52,9 +55,12 @@ ctop() {
 			match(line, /truncated [0-9.]+%/); tr = substr(line, RSTART + 10, RLENGTH - 11)
 			match(line, /median [0-9]+;/); rec = substr(line, RSTART + 7, RLENGTH - 8)
 			match(line, /[0-9]+ changes/); ch = substr(line, RSTART, RLENGTH - 8)
-			match(line, /[0-9]+ bytes\/sample/); rb = substr(line, RSTART, RLENGTH - 13) }
+			match(line, /[0-9]+ bytes\/sample/); rb = substr(line, RSTART, RLENGTH - 13)
+			jn = "-"; wr = "-"
+			if (match(line, /joined [0-9.]+%/)) jn = substr(line, RSTART + 7, RLENGTH - 8)
+			if (match(line, /[0-9]+ wrong/)) wr = substr(line, RSTART, RLENGTH - 6) }
 		{ n = $NF; t += n; if ($0 !~ /;\[(incomplete|truncated)\]/) s += n }
-		END { printf "%s %s %.1f %d %s %s\n", rec, tr, t ? 100 * s / t : 0, t, ch, rb }' \
+		END { printf "%s %s %.1f %d %s %s %s %s\n", rec, tr, t ? 100 * s / t : 0, t, ch, rb, jn, wr }' \
 		"$tmp/c.folded" >>"$tmp/$name.$size"
 }
 
@@ -72,7 +78,7 @@ perfrec() {
 			if (dso ~ /^\[kernel/) continue
 			sub(/\+0x[0-9a-f]+$/, "", sym); last = sym; lastdso = dso }
 		t++; if (last ~ /^(_start|clone|clone3|__clone3)$/ || lastdso == comm) s++ }
-		END { printf "%.0f - %.1f %d - -\n", t ? bytes / t : 0, t ? 100 * s / t : 0, t }' \
+		END { printf "%.0f - %.1f %d - - - -\n", t ? bytes / t : 0, t ? 100 * s / t : 0, t }' \
 		"$tmp/p.txt" >>"$tmp/$name.perf"
 }
 
@@ -98,13 +104,13 @@ round() {
 for i in $(seq 1 "$RUNS"); do round; done
 
 echo "perf backend, $HZ Hz, medians of $RUNS interleaved runs"
-printf '%-8s %-10s %8s %7s %7s %8s %8s %8s\n' program profiler rec_B trunc% compl% samples changes ring_B
+printf '%-8s %-10s %8s %7s %7s %8s %8s %8s %8s %6s\n' program profiler rec_B trunc% compl% samples changes ring_B joined% wrong
 for name in "${programs[@]}"; do
 	for who in 16384 auto perf; do
 		f=$tmp/$name.$who
 		[ -s "$f" ] || continue
 		printf '%-8s %-10s' "$name" "$([ "$who" = perf ] && echo 'perf rec' || echo "ctop $who")"
-		for col in 1 2 3 4 5 6; do
+		for col in 1 2 3 4 5 6 7 8; do
 			v=$(awk -v c=$col '$c != "-" { print $c }' "$f" | median)
 			printf ' %8s' "$v"
 		done

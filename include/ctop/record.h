@@ -55,6 +55,10 @@ enum rec_sample_flags {
 					 * because the stack mapping ended:
 					 * the whole stack is in the copy */
 	SAMPLE_IN_KERNEL = 1u << 2,	/* stopped inside a system call */
+	SAMPLE_STACK_SPLIT = 1u << 3,	/* taken while --stack-size auto
+					 * split the copies (short ones and
+					 * whole ones): a walk that runs out
+					 * may be joined (src/unwind/join.c) */
 };
 
 /* Followed in the same record by the call chain the kernel walked with

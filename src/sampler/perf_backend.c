@@ -165,6 +165,8 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	need = perf__fill_sample(&ps, cap, r);
 	if (cap < ps.dyn_size)
 		r->flags |= SAMPLE_STACK_SHORT;	/* every frame is in it */
+	if (p->split)
+		r->flags |= SAMPLE_STACK_SPLIT;
 	/* Under a budget the period is k of -F's: the sample stands for k. */
 	r->weight = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 	need = sampler__py_append(s, r, need, room, py);

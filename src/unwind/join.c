@@ -4,7 +4,8 @@
  *
  * With --stack-size auto on a program whose stacks are deep, most samples
  * copy a few KiB and one in PERF_DEEP_EVERY the whole depth (the sampler's
- * split). A short copy's walk ends where the copy does, at a frame (a pc
+ * split, which marks its samples SAMPLE_STACK_SPLIT: only theirs are
+ * joined; a fixed size's copies stay truncated). A short copy's walk ends where the copy does, at a frame (a pc
  * and the stack pointer it runs on) that lies deeper in the stack than
  * where the program's calls change fastest: the frames above it are those
  * of the thread's last whole walks through the same frame. Every whole
@@ -212,7 +213,8 @@ void
 unwind__join_after(struct unwinder *u, const struct rec_sample *s,
     struct unwind_frame *frames, int *n, int max, enum unwind_end *end)
 {
-	if (*end == UNWIND_TRUNCATED && *n > 0) {
+	if (*end == UNWIND_TRUNCATED && *n > 0 &&
+	    (s->flags & SAMPLE_STACK_SPLIT)) {
 		if (u->join == NULL && !(u->join = calloc(1, sizeof *u->join)))
 			return;
 		u->join->short_len = s->stack_len;

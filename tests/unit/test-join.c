@@ -31,6 +31,8 @@ make(int n, const uint64_t *pcs, const uint64_t *offs)
 	return w;
 }
 
+static bool split = true;	/* the samples' SAMPLE_STACK_SPLIT */
+
 static enum unwind_end
 after(struct unwinder *u, struct walk_in *w, int32_t tid, uint32_t len,
     enum unwind_end end, int max)
@@ -41,6 +43,7 @@ after(struct unwinder *u, struct walk_in *w, int32_t tid, uint32_t len,
 	s.tid = tid;
 	s.stack_addr = BASE;
 	s.stack_len = len;
+	s.flags = split ? SAMPLE_STACK_SPLIT : 0;
 	u->last_reach = end == UNWIND_TRUNCATED ? len : 8192;
 	u->stats.ends[end]++;
 	unwind__join_after(u, &s, w->f, &w->n, max, &end);
@@ -94,6 +97,13 @@ main(void)
 	ok(u.stats.ends[UNWIND_JOINED] == 1 &&
 	    u.stats.ends[UNWIND_TRUNCATED] == 1, "counted joined, not "
 	    "truncated");
+
+	split = false;
+	w = make(2, t_pc, t_off);
+	e = after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);
+	ok(e == UNWIND_TRUNCATED && w.n == 2, "a sample taken without the "
+	    "split (a fixed size): truncated, not joined");
+	split = true;
 
 	w = make(2, m_pc, t_off);
 	e = after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);

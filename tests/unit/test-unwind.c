@@ -606,7 +606,8 @@ out:
 }
 
 /* s with its copy cut to len bytes, as a short copy of the same stack
- * would hold it (not marked as holding the whole stack). */
+ * would hold it (not marked as holding the whole stack), taken while the
+ * copies are split (SAMPLE_STACK_SPLIT). */
 static struct rec_sample *
 cut_copy(const struct rec_sample *s, uint32_t len)
 {
@@ -618,6 +619,7 @@ cut_copy(const struct rec_sample *s, uint32_t len)
 	memcpy(c, s, size);
 	c->stack_len = len < s->stack_len ? len : s->stack_len;
 	c->flags &= ~(uint32_t)SAMPLE_STACK_SHORT;
+	c->flags |= SAMPLE_STACK_SPLIT;
 	return c;
 }
 
