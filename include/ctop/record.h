@@ -59,7 +59,16 @@ enum rec_sample_flags {
 					 * split the copies (short ones and
 					 * whole ones): a walk that runs out
 					 * may be joined (src/unwind/join.c) */
+	SAMPLE_STACK_TRIAL = 1u << 4,	/* taken while auto may split the
+					 * copies later: the walks rehearse
+					 * the split */
 };
+
+/* --stack-size auto's split: the short copies' bytes (a 3840-byte perf
+ * record with the registers), and one sample in this many copies the
+ * whole size. */
+#define SAMPLE_SPLIT_SHORT 3584u
+#define SAMPLE_SPLIT_EVERY 8u
 
 /* Followed in the same record by the call chain the kernel walked with
  * frame pointers (perf; none with ptrace), already split by the sampler:

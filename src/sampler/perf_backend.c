@@ -167,6 +167,8 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 		r->flags |= SAMPLE_STACK_SHORT;	/* every frame is in it */
 	if (p->split)
 		r->flags |= SAMPLE_STACK_SPLIT;
+	else if (p->stack_auto && !p->split_off)
+		r->flags |= SAMPLE_STACK_TRIAL;
 	/* Under a budget the period is k of -F's: the sample stands for k. */
 	r->weight = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 	need = sampler__py_append(s, r, need, room, py);
@@ -859,6 +861,9 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	q.split_off = p->split_off;
 	q.split_walks = p->split_walks;
 	q.split_unjoined = p->split_unjoined;
+	q.trial_walks = p->trial_walks;
+	q.trial_unjoined = p->trial_unjoined;
+	q.split_ready = p->split_ready;
 	q.stack = p->stack;
 	perf__attr_size(&q, p->base_period * k, stack ? stack :
 	    perf__stack_asked(p));
@@ -893,56 +898,83 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	return true;
 }
 
-/* The split ends for good (every sample copies the whole size) when a
- * joined stack was found wrong, or when more than 1 in SPLIT_UNJOINED of
- * the walks since it began ran out of the short copy where no whole walk
- * could continue them (SPLIT_JUDGED such walks at least: the first ones
- * after the split may miss their links): the program's stacks change
- * faster than the deep samples come. True when the events were opened
- * again. */
+/* The split is judged by what the worker's checks and joins found
+ * (src/unwind/join.c): before it, in a rehearsal (the walks of samples
+ * marked SAMPLE_STACK_TRIAL act the split out), at least SPLIT_TRIAL
+ * walks with at most 1 in SPLIT_UNJOINED of them unjoined begin it; more
+ * unjoined start a new rehearsal every SPLIT_TRIAL_MAX walks. A wrong
+ * join, in the rehearsal or the split, ends it for good (every sample
+ * copies the whole size), and so do more than 1 in SPLIT_UNJOINED short
+ * walks since it began that no link continued (SPLIT_JUDGED of them at
+ * least): the program's stacks change faster than the whole copies
+ * come. */
 #define SPLIT_UNJOINED 100u
 #define SPLIT_JUDGED 4u
+#define SPLIT_TRIAL 64u
+#define SPLIT_TRIAL_MAX 512u
 
+/* The split's end: true when the events were opened again. */
 static bool
 split_judge(struct sampler *s, struct perf_state *p,
     const struct stack_need_seen *seen)
 {
 	unsigned k = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 	const char *why;
+	bool was_split;
 
-	if (!p->split)
+	if (p->split_off)
 		return false;
-	p->split_walks += seen->walks;
-	p->split_unjoined += seen->unjoined;
+	if (!p->split) {
+		p->trial_walks += seen->walks;
+		p->trial_unjoined += seen->unjoined;
+	} else {
+		p->split_walks += seen->walks;
+		p->split_unjoined += seen->unjoined;
+	}
 	if (seen->join_failed)
 		why = "a joined stack was wrong";
-	else if (p->split_unjoined >= SPLIT_JUDGED &&
+	else if (p->split && p->split_unjoined >= SPLIT_JUDGED &&
 	    p->split_unjoined * SPLIT_UNJOINED > p->split_walks)
 		why = "too many short copies could not be joined";
 	else
 		return false;
+	was_split = p->split;
+	diag("stack-size auto: %s (%s: %llu of %llu walks not joined): %u "
+	    "bytes for every sample from now on", why, was_split ? "split" :
+	    "rehearsed", (unsigned long long)(was_split ? p->split_unjoined :
+	    p->trial_unjoined), (unsigned long long)(was_split ?
+	    p->split_walks : p->trial_walks), p->stack.size);
 	p->split_off = true;
-	if (!perf_reopen(s, p, k, p->stack.size))
-		return false;
-	diag("stack-size auto: %s (%llu of %llu walks not joined): %u bytes "
-	    "for every sample from now on", why,
-	    (unsigned long long)p->split_unjoined,
-	    (unsigned long long)p->split_walks, p->stack.size);
-	return true;
+	return was_split && perf_reopen(s, p, k, p->stack.size);
 }
 
-/* A window of walks judged the size now, too deep for a short record:
- * the events are opened again, split. */
+/* The size now is too deep for a short record and a rehearsal went
+ * well: the events are opened again, split. */
 static bool
 split_start(struct sampler *s, struct perf_state *p)
 {
 	unsigned k = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 
-	if (p->split || !perf__split_wanted(p, p->stack.size) ||
+	if (p->split || p->split_off || !p->stack_auto)
+		return false;
+	if (!p->split_ready) {
+		if (p->trial_walks < SPLIT_TRIAL)
+			return false;
+		if (p->trial_unjoined * SPLIT_UNJOINED > p->trial_walks) {
+			if (p->trial_walks >= SPLIT_TRIAL_MAX)
+				p->trial_walks = p->trial_unjoined = 0;
+			return false;
+		}
+		p->split_ready = true;
+	}
+	if (!perf__split_wanted(p, p->stack.size) ||
 	    !perf_reopen(s, p, k, p->stack.size))
 		return false;
-	diag("stack-size auto: %u bytes one sample in %u, %u the others",
-	    p->stack.size, PERF_DEEP_EVERY, PERF_SHORT_STACK);
+	diag("stack-size auto: %u bytes one sample in %u, %u the others "
+	    "(rehearsed: %llu of %llu walks not joined)", p->stack.size,
+	    PERF_DEEP_EVERY, PERF_SHORT_STACK,
+	    (unsigned long long)p->trial_unjoined,
+	    (unsigned long long)p->trial_walks);
 	return true;
 }
 

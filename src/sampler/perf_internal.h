@@ -57,10 +57,12 @@ struct perf_state {
 	 * PERF_SHORT_STACK bytes and a second event per thread and CPU
 	 * (deep_attr), one sample in PERF_DEEP_EVERY, the whole; the worker
 	 * joins the short walks to the whole ones (src/unwind/join.c).
-	 * split_off: a join was found wrong, no more splitting. */
-	bool split, split_off;
+	 * split_ready: the walks' rehearsal of it went well (perf_backend.c's
+	 * split_start); split_off: it failed, no more splitting. */
+	bool split, split_ready, split_off;
 	struct perf_event_attr deep_attr;
 	uint64_t split_walks, split_unjoined;	/* since the split began */
+	uint64_t trial_walks, trial_unjoined;	/* the rehearsal before */
 	/* After a size change, the samples of the old size still in the
 	 * ring up to this mark: their walks say nothing of the new size. */
 	bool stack_stale;
@@ -148,8 +150,8 @@ void perf__raise_nofile(void);
 
 /* The split: the short copy (its record about 3.8 KiB with the
  * registers), and one sample in this many copies the whole size. */
-#define PERF_SHORT_STACK 3584u
-#define PERF_DEEP_EVERY 8u
+#define PERF_SHORT_STACK SAMPLE_SPLIT_SHORT
+#define PERF_DEEP_EVERY SAMPLE_SPLIT_EVERY
 void perf__attr_size(struct perf_state *p, uint64_t period, uint32_t stack);
 bool perf__split_wanted(const struct perf_state *p, uint32_t stack);
 uint32_t perf__stack_asked(const struct perf_state *p);

@@ -140,13 +140,12 @@ perf__attr_size(struct perf_state *p, uint64_t period, uint32_t stack)
 	p->attr.sample_stack_user = PERF_SHORT_STACK;
 }
 
-/* Whether copies of stack bytes are split: only at a size judged from a
- * window of walks (not the guess after a walk ran out, whose walks have
- * taught the joiner nothing), and until a split has failed. */
+/* Whether copies of stack bytes are split: once the walks' rehearsal of
+ * the split went well (split_ready), until a split fails. */
 bool
 perf__split_wanted(const struct perf_state *p, uint32_t stack)
 {
-	return p->stack_auto && !p->split_off && p->stack.learned &&
+	return p->stack_auto && !p->split_off && p->split_ready &&
 	    stack > PERF_SHORT_STACK;
 }
 

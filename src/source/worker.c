@@ -447,7 +447,7 @@ worker_note_reach(struct worker *w, const struct wproc *pr,
 	if (w->opts.stack_need) {
 		stack_need_note(w->opts.stack_need, reach, s->stack_len,
 		    end == UNWIND_TRUNCATED || end == UNWIND_JOINED,
-		    end == UNWIND_TRUNCATED);
+		    unwind_last_unjoined(pr->unwinder));
 		if (unwind_take_join_fail(pr->unwinder))
 			stack_need_join_failed(w->opts.stack_need);
 	}

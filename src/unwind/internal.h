@@ -51,8 +51,9 @@ struct unwinder {
 	uint32_t last_reach;	/* the last walk's reach: unwind_last_reach */
 	uint64_t trust_epoch;	/* bumped when a module's trust changes */
 	struct unwind_memo *memo;	/* memo.c; NULL until a walk is kept */
-	struct unwind_join *join;	/* join.c; NULL until a walk ran out
-					 * of its copy or read deep */
+	struct unwind_join *join;	/* join.c; NULL until a marked walk
+					 * read deep */
+	bool last_unjoined;		/* unwind_last_unjoined */
 };
 
 /* What a walk read, for memo.c: the words of the copy (offset from its
@@ -163,9 +164,10 @@ void unwind__memo_keep(struct unwinder *u, const struct rec_sample *s,
     uint64_t epoch);
 void unwind__memo_clear(struct unwinder *u);
 
-/* join.c: after a walk (the memo's answers included), a truncated one
- * continued through the thread's recent whole walks (*end becomes
- * UNWIND_JOINED), a whole one learnt from. */
+/* join.c: after a walk of a sample marked SAMPLE_STACK_SPLIT or _TRIAL
+ * (the memo's answers included), a truncated one continued through the
+ * thread's recent whole walks (*end becomes UNWIND_JOINED), a whole one
+ * checked and learnt from. */
 void unwind__join_after(struct unwinder *u, const struct rec_sample *s,
     struct unwind_frame *frames, int *n, int max, enum unwind_end *end);
 void unwind__join_clear(struct unwinder *u);

@@ -3,24 +3,30 @@
  * whole walk of the same thread found.
  *
  * With --stack-size auto on a program whose stacks are deep, most samples
- * copy a few KiB and one in PERF_DEEP_EVERY the whole depth (the sampler's
- * split, which marks its samples SAMPLE_STACK_SPLIT: only theirs are
- * joined; a fixed size's copies stay truncated). A short copy's walk ends where the copy does, at a frame (a pc
- * and the stack pointer it runs on) that lies deeper in the stack than
- * where the program's calls change fastest: the frames above it are those
- * of the thread's last whole walks through the same frame. Every whole
- * walk teaches its links, frame to caller, keyed by thread, pc and stack
+ * copy SAMPLE_SPLIT_SHORT bytes and one in SAMPLE_SPLIT_EVERY the whole
+ * depth (the sampler's split, whose samples are marked
+ * SAMPLE_STACK_SPLIT: only theirs are joined; a fixed size's copies stay
+ * truncated). A short copy's walk ends where the copy does, at a frame (a
+ * pc and the stack pointer it runs on) deeper in the stack than where the
+ * program's calls change fastest: the frames above it are those of the
+ * thread's last whole walks through the same frame. Every whole walk
+ * teaches its links, frame to caller, keyed by thread, pc and stack
  * pointer; a walk that ran out is continued from its last frame by
  * following them to the outermost frame (simpleperf's callchain joiner
  * does the same). A missing link leaves it truncated.
  *
  * A join is a guess where the copy ends: a function entered at the same
  * stack pointer from two callers between two whole walks gets the last
- * one's. It is measured: a whole walk that a short copy would have cut
+ * one's. So it is checked: a whole walk that a short copy would have cut
  * is first joined from where that copy would have ended, before it
  * teaches its links, and the join compared with it (stats.join_checks,
- * join_fails); the sampler stops splitting when one disagrees (the
- * worker tells it through stack_need.h's word).
+ * join_fails). Before the split, the sampler marks the samples
+ * SAMPLE_STACK_TRIAL and the walks rehearse it: most deep whole walks
+ * are checked as short copies and teach nothing, as they would. The
+ * worker tells the sampler what the checks and joins found (a wrong join,
+ * a short walk no link continued) through stack_need.h's word: the split
+ * begins after a rehearsal that went well and ends at the first wrong
+ * join, or when too many short walks stay truncated.
  *
  * Four ways to a bucket: a link replaces the bucket's oldest. Thread:
  * the worker. */
@@ -33,11 +39,10 @@
 
 #define JOIN_SLOTS 8192u	/* links: 48 bytes each */
 #define JOIN_WAYS 4u		/* a key's place: any of a bucket's 4 */
-/* Whole walks that read less than this need no joining and teach
- * nothing until a walk has run out (a shallow program pays nothing). */
+/* Whole walks that read less than this teach nothing: a short copy's
+ * walk ends deeper (a shallow program pays nothing). */
 #define JOIN_LEARN_REACH 2048u
 #define JOIN_CHECK_FRAMES 512	/* longer walks are not checked */
-#define JOIN_CHECK_WHILE 256	/* walks since the last that ran out */
 
 struct join_link {
 	uint64_t pc, sp;	/* a frame of a whole walk */
@@ -49,8 +54,7 @@ struct join_link {
 struct unwind_join {
 	struct join_link slot[JOIN_SLOTS];
 	uint32_t clock;		/* links taught */
-	uint32_t short_len;	/* the copy a walk last ran out of */
-	uint64_t short_walk;	/* stats.walks then */
+	uint32_t rehearsed;	/* whole walks rehearsed as split ones */
 	bool fail_untold;	/* unwind_take_join_fail */
 	struct unwind_frame check[JOIN_CHECK_FRAMES];	/* join_check's */
 };
@@ -184,27 +188,44 @@ join_check(struct unwind_join *j, const struct rec_sample *s,
 	return JOIN_AGREES;
 }
 
-/* A whole walk: first the join that a short copy would have got from it,
- * checked, then its links taught. */
+/* The join a short copy of a whole walk would have had, compared with the
+ * walk. Counts, and returns, what it gave. */
+static enum join_check
+check(struct unwinder *u, const struct rec_sample *s,
+    const struct unwind_frame *frames, int n)
+{
+	int cut = short_end(s, frames, n, SAMPLE_SPLIT_SHORT);
+	enum join_check got;
+
+	if (cut < 0 || n > JOIN_CHECK_FRAMES)
+		return JOIN_AGREES;	/* the short copy held it all */
+	got = join_check(u->join, s, frames, n, cut);
+	if (got != JOIN_NONE)
+		u->stats.join_checks++;
+	if (got == JOIN_DIFFERS) {
+		u->stats.join_fails++;
+		u->join->fail_untold = true;
+	}
+	return got;
+}
+
+/* A whole walk while the copies are split: checked, then its links
+ * taught. Before the split (SAMPLE_STACK_TRIAL), a rehearsal of it: a
+ * walk deeper than a short copy is, but for one in SAMPLE_SPLIT_EVERY (the
+ * whole ones to come), checked as the short copy it would be and teaches
+ * nothing; a join that finds no link counts as unjoined, as it would. */
 static void
-check_and_learn(struct unwinder *u, const struct rec_sample *s,
+whole_walk(struct unwinder *u, const struct rec_sample *s,
     const struct unwind_frame *frames, int n)
 {
 	struct unwind_join *j = u->join;
-	enum join_check got;
-	int cut = -1;
 
-	/* Checked while short copies come (the split may have ended). */
-	if (u->stats.walks - j->short_walk <= JOIN_CHECK_WHILE)
-		cut = short_end(s, frames, n, j->short_len);
-
-	if (cut >= 0 && n <= JOIN_CHECK_FRAMES &&
-	    (got = join_check(j, s, frames, n, cut)) != JOIN_NONE) {
-		u->stats.join_checks++;
-		if (got == JOIN_DIFFERS) {
-			u->stats.join_fails++;
-			j->fail_untold = true;
-		}
+	if (s->flags & SAMPLE_STACK_SPLIT) {
+		check(u, s, frames, n);
+	} else if (u->last_reach > SAMPLE_SPLIT_SHORT &&
+	    j->rehearsed++ % SAMPLE_SPLIT_EVERY != 0) {
+		u->last_unjoined = check(u, s, frames, n) == JOIN_NONE;
+		return;
 	}
 	learn(j, s->tid, frames, n);
 }
@@ -213,26 +234,31 @@ void
 unwind__join_after(struct unwinder *u, const struct rec_sample *s,
     struct unwind_frame *frames, int *n, int max, enum unwind_end *end)
 {
-	if (*end == UNWIND_TRUNCATED && *n > 0 &&
-	    (s->flags & SAMPLE_STACK_SPLIT)) {
-		if (u->join == NULL && !(u->join = calloc(1, sizeof *u->join)))
-			return;
-		u->join->short_len = s->stack_len;
-		u->join->short_walk = u->stats.walks;
-		if (follow(u->join, s->tid, frames, n, max)) {
+	u->last_unjoined = false;
+	if (!(s->flags & (SAMPLE_STACK_SPLIT | SAMPLE_STACK_TRIAL)) || *n < 1)
+		return;
+	if (*end == UNWIND_TRUNCATED && (s->flags & SAMPLE_STACK_SPLIT)) {
+		if (u->join != NULL && follow(u->join, s->tid, frames, n, max)) {
 			u->stats.ends[UNWIND_TRUNCATED]--;
 			u->stats.ends[UNWIND_JOINED]++;
 			*end = UNWIND_JOINED;
+		} else {
+			u->last_unjoined = true;
 		}
 		return;
 	}
-	if (*end != UNWIND_COMPLETE || *n < 2)
-		return;
-	if (u->join == NULL && u->last_reach < JOIN_LEARN_REACH)
+	if (*end != UNWIND_COMPLETE || *n < 2 ||
+	    u->last_reach < JOIN_LEARN_REACH)
 		return;
 	if (u->join == NULL && !(u->join = calloc(1, sizeof *u->join)))
 		return;
-	check_and_learn(u, s, frames, *n);
+	whole_walk(u, s, frames, *n);
+}
+
+bool
+unwind_last_unjoined(const struct unwinder *u)
+{
+	return u->last_unjoined;
 }
 
 bool

@@ -99,7 +99,7 @@ ended=$(grep -m1 'a joined stack was wrong' "$WORKDIR/jp-ab.err")
 pa=$(awk '{ t += $NF; if ($0 ~ /;path_a;/) a += $NF }
 	END { printf "%.1f", t ? 100 * a / t : 0 }' "$WORKDIR/jp-ab.folded")
 [ -n "$ended" ] && awk -v a="$pa" 'BEGIN { exit !(a >= 40 && a <= 60) }'
-ok $? "joinpaths ab: a wrong join found, the split ended (${ended#ctop-prof: }); path_a $pa% (truth 50)"
+ok $? "joinpaths ab: a wrong join found, in the rehearsal or the split: no more splitting (${ended#ctop-prof: }); path_a $pa% (truth 50)"
 
 record shallow-fixed 16384 0 3
 ok $? "deepstack 0 (shallow) with --stack-size 16384: recorded"

@@ -3,7 +3,8 @@
  * truncated walk is continued through the links whole walks of its
  * thread taught, or left as it is (no link, another thread, no room); a
  * whole walk whose callers changed under a frame shows the join wrong
- * when it is checked. test-unwind joins real samples. */
+ * when it is checked; before the split, whole walks rehearse it.
+ * test-unwind joins real samples. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -31,7 +32,7 @@ make(int n, const uint64_t *pcs, const uint64_t *offs)
 	return w;
 }
 
-static bool split = true;	/* the samples' SAMPLE_STACK_SPLIT */
+static uint32_t flags = SAMPLE_STACK_SPLIT;	/* the samples' */
 
 static enum unwind_end
 after(struct unwinder *u, struct walk_in *w, int32_t tid, uint32_t len,
@@ -43,7 +44,7 @@ after(struct unwinder *u, struct walk_in *w, int32_t tid, uint32_t len,
 	s.tid = tid;
 	s.stack_addr = BASE;
 	s.stack_len = len;
-	s.flags = split ? SAMPLE_STACK_SPLIT : 0;
+	s.flags = flags;
 	u->last_reach = end == UNWIND_TRUNCATED ? len : 8192;
 	u->stats.ends[end]++;
 	unwind__join_after(u, &s, w->f, &w->n, max, &end);
@@ -59,6 +60,52 @@ pcs_are(const struct walk_in *w, int n, const uint64_t *pcs)
 		if (w->f[i].pc != pcs[i])
 			return false;
 	return true;
+}
+
+/* Before the split (SAMPLE_STACK_TRIAL): deep whole walks rehearse it,
+ * one in SAMPLE_SPLIT_EVERY teaching its links as a whole copy would,
+ * the others checked as the short copies they would be. */
+static void
+test_trial(void)
+{
+	static struct unwinder u;
+	static const uint64_t a_pc[] = { 0x10, 0x20, 0x30, 0x40, 0x50 };
+	static const uint64_t b_pc[] = { 0x10, 0x20, 0x30, 0x41, 0x51 };
+	static const uint64_t m_pc[] = { 0x10, 0x20, 0x31, 0x40, 0x50 };
+	static const uint64_t a_off[] = { 0, 0x400, 0x900, 0x1400, 0x2000 };
+	struct walk_in w;
+	int unjoined = 0;
+
+	flags = SAMPLE_STACK_TRIAL;
+	for (unsigned i = 0; i < SAMPLE_SPLIT_EVERY; i++) {
+		w = make(5, a_pc, a_off);
+		after(&u, &w, TID, 16384, UNWIND_COMPLETE, 64);
+		unjoined += unwind_last_unjoined(&u);
+	}
+	ok(u.stats.join_checks == SAMPLE_SPLIT_EVERY - 1 &&
+	    u.stats.join_fails == 0 && unjoined == 0, "rehearsal: the first "
+	    "of %u whole walks taught, the others checked as short copies "
+	    "(%llu checks, %llu wrong, %d unjoined)", SAMPLE_SPLIT_EVERY,
+	    (unsigned long long)u.stats.join_checks,
+	    (unsigned long long)u.stats.join_fails, unjoined);
+	w = make(5, a_pc, a_off);	/* the next whole copy's: taught */
+	after(&u, &w, TID, 16384, UNWIND_COMPLETE, 64);
+	w = make(5, m_pc, a_off);
+	after(&u, &w, TID, 16384, UNWIND_COMPLETE, 64);
+	ok(unwind_last_unjoined(&u) && w.n == 5, "rehearsal: a frame no "
+	    "link knows where the short copy would end: unjoined (the walk "
+	    "itself whole)");
+	w = make(5, b_pc, a_off);
+	after(&u, &w, TID, 16384, UNWIND_COMPLETE, 64);
+	ok(!unwind_last_unjoined(&u) && u.stats.join_fails == 1 &&
+	    unwind_take_join_fail(&u), "rehearsal: other callers above a "
+	    "known frame: a wrong join, told");
+	w = make(2, a_pc, a_off);
+	after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);
+	ok(w.n == 2, "rehearsal: a truncated walk is not joined (not split "
+	    "yet)");
+	unwind__join_clear(&u);
+	flags = SAMPLE_STACK_SPLIT;
 }
 
 int
@@ -98,12 +145,12 @@ main(void)
 	    u.stats.ends[UNWIND_TRUNCATED] == 1, "counted joined, not "
 	    "truncated");
 
-	split = false;
+	flags = 0;
 	w = make(2, t_pc, t_off);
 	e = after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);
 	ok(e == UNWIND_TRUNCATED && w.n == 2, "a sample taken without the "
 	    "split (a fixed size): truncated, not joined");
-	split = true;
+	flags = SAMPLE_STACK_SPLIT;
 
 	w = make(2, m_pc, t_off);
 	e = after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);
@@ -158,5 +205,6 @@ main(void)
 		    "stack pointer fell taught no link there");
 	}
 	unwind__join_clear(&u);
+	test_trial();
 	return done_testing();
 }

@@ -637,8 +637,8 @@ same_pcs(const struct unwind_frame *a, int na, const struct unwind_frame *b,
 }
 
 /* The joiner (join.c) on real samples of joinpaths, copied whole (about
- * 11 KiB of stack under path_a), each walked first cut to 2 KiB, then
- * whole: once whole walks of the thread taught their links, the cut
+ * 11 KiB of stack under path_a), taken while the copies are split, each
+ * walked first cut to a short copy's 3584 bytes, then whole: once whole walks of the thread taught their links, the cut
  * copies are joined to exactly the frames their whole walks have, and
  * the whole walks' checks agree; another thread's cut copy, or a fresh
  * unwinder's, stays truncated. With path_a and path_b in turn (the same
@@ -661,7 +661,9 @@ test_join(void)
 	}
 	fresh = unwind_new(r.sym, NULL);
 	for (int i = 0; i < r.n; i++) {
-		struct rec_sample *c = cut_copy(r.smp[i], 2048);
+		struct rec_sample *c = cut_copy(r.smp[i], SAMPLE_SPLIT_SHORT);
+
+		r.smp[i]->flags |= SAMPLE_STACK_SPLIT;
 
 		if (c == NULL)
 			break;
@@ -682,9 +684,9 @@ test_join(void)
 	ok(whole == r.n, "join: %d/%d samples of joinpaths 40 whole with a "
 	    "64 KiB copy", whole, r.n);
 	/* The first sample's cut copy has no whole walk before it. */
-	ok(joined >= r.n - 1 && exact == joined, "join: cut to 2 KiB, "
+	ok(joined >= r.n - 1 && exact == joined, "join: cut to %u bytes, "
 	    "%d/%d joined to the walks before, %d of them exactly as their "
-	    "own whole walk", joined, r.n, exact);
+	    "own whole walk", SAMPLE_SPLIT_SHORT, joined, r.n, exact);
 	ok(alone == r.n && other == r.n, "join: truncated without links "
 	    "(%d/%d) and on another thread (%d/%d)", alone, r.n, other, r.n);
 	ok(us.join_checks >= (uint64_t)r.n - 2 && us.join_fails == 0 &&
@@ -700,7 +702,9 @@ test_join(void)
 		return;
 	}
 	for (int i = 0; i < r.n; i++) {
-		struct rec_sample *c = cut_copy(r.smp[i], 2048);
+		struct rec_sample *c = cut_copy(r.smp[i], SAMPLE_SPLIT_SHORT);
+
+		r.smp[i]->flags |= SAMPLE_STACK_SPLIT;
 
 		if (c == NULL)
 			break;
