@@ -901,7 +901,8 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 /* The split is judged by what the worker's checks and joins found
  * (src/unwind/join.c): before it, in a rehearsal (the walks of samples
  * marked SAMPLE_STACK_TRIAL act the split out), at least SPLIT_TRIAL
- * walks with at most 1 in SPLIT_UNJOINED of them unjoined begin it; more
+ * walks with at most 1 in SPLIT_UNJOINED of them unjoined (and one) begin
+ * it; more
  * unjoined start a new rehearsal every SPLIT_TRIAL_MAX walks. A wrong
  * join, in the rehearsal or the split, ends it for good (every sample
  * copies the whole size), and so do more than 1 in SPLIT_UNJOINED short
@@ -960,7 +961,10 @@ split_start(struct sampler *s, struct perf_state *p)
 	if (!p->split_ready) {
 		if (p->trial_walks < SPLIT_TRIAL)
 			return false;
-		if (p->trial_unjoined * SPLIT_UNJOINED > p->trial_walks) {
+		/* One miss forgiven: the first walks of a thread or a phase
+		 * find no link. */
+		if ((p->trial_unjoined - (p->trial_unjoined > 0)) *
+		    SPLIT_UNJOINED > p->trial_walks) {
 			if (p->trial_walks >= SPLIT_TRIAL_MAX)
 				p->trial_walks = p->trial_unjoined = 0;
 			return false;

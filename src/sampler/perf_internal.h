@@ -150,6 +150,7 @@ void perf__raise_nofile(void);
 
 /* The split: the short copy (its record about 3.8 KiB with the
  * registers), and one sample in this many copies the whole size. */
+#define PERF_AUTO_FIRST 32768u		/* --stack-size auto's first size */
 #define PERF_SHORT_STACK SAMPLE_SPLIT_SHORT
 #define PERF_DEEP_EVERY SAMPLE_SPLIT_EVERY
 void perf__attr_size(struct perf_state *p, uint64_t period, uint32_t stack);

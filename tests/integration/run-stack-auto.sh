@@ -110,7 +110,7 @@ ra=$(field shallow-auto 'perf records [0-9]*, median \([0-9]*\)')
 ts=$(field shallow-auto 'truncated \([0-9.]*\)%')
 now=$(field shallow-auto '; stack copy \([0-9]*\) now')
 n=$(field shallow-auto 'backend: \([0-9]*\) samples')
-shrunk=$(grep -m1 'stack-size auto: 16384 -> [0-9]* bytes.*a window needed less' "$WORKDIR/shallow-auto.err")
+shrunk=$(grep -m1 'stack-size auto: 32768 -> [0-9]* bytes.*a window needed less' "$WORKDIR/shallow-auto.err")
 before=$(printf '%s\n' "$shrunk" | sed -n 's/.* after \([0-9]*\) samples.*/\1/p')
 # 3584 when the first 32 walks were all of the shallow loop; 8704 when
 # one went deeper (twice beside a CI run's build, the decision then at
@@ -124,7 +124,7 @@ ok $? "shallow: auto shrinks the copy to ${now:-?} bytes (want <= 9216: ${shrunk
 # process's start, likely: 16384 -> 8704 once in a CI-equivalent run,
 # then 3584 a window later), the median falls by a quarter rather than
 # a half.
-first=$(printf '%s\n' "$shrunk" | sed -n 's/.*16384 -> \([0-9]*\) bytes.*/\1/p')
+first=$(printf '%s\n' "$shrunk" | sed -n 's/.*32768 -> \([0-9]*\) bytes.*/\1/p')
 cut=2; [ "${first:-0}" -gt 8192 ] && cut=4
 if [ -n "$before" ] && [ -n "$n" ] && [ "$before" -le $((n * 4 / 10)) ]; then
 	[ -n "$rf" ] && [ -n "$ra" ] && [ "$ra" -le $((rf - rf / cut)) ]
