@@ -165,9 +165,9 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	need = perf__fill_sample(&ps, cap, r);
 	if (cap < ps.dyn_size)
 		r->flags |= SAMPLE_STACK_SHORT;	/* every frame is in it */
-	if (p->split)
+	if (p->split.on)
 		r->flags |= SAMPLE_STACK_SPLIT;
-	else if (p->stack_auto && !p->split_off)
+	else if (p->stack_auto && !p->split.off)
 		r->flags |= SAMPLE_STACK_TRIAL;
 	/* Under a budget the period is k of -F's: the sample stands for k. */
 	r->weight = atomic_load_explicit(&s->period_k, memory_order_relaxed);
@@ -858,12 +858,7 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	q.attr = p->attr;
 	q.kernel = p->kernel;
 	q.stack_auto = p->stack_auto;
-	q.split_off = p->split_off;
-	q.split_walks = p->split_walks;
-	q.split_unjoined = p->split_unjoined;
-	q.trial_walks = p->trial_walks;
-	q.trial_unjoined = p->trial_unjoined;
-	q.split_ready = p->split_ready;
+	q.split = p->split;
 	q.stack = p->stack;
 	perf__attr_size(&q, p->base_period * k, stack ? stack :
 	    perf__stack_asked(p));
@@ -901,9 +896,9 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 /* The split is judged by what the worker's checks and joins found
  * (src/unwind/join.c): before it, in a rehearsal (the walks of samples
  * marked SAMPLE_STACK_TRIAL act the split out), at least SPLIT_TRIAL
- * walks with at most 1 in SPLIT_UNJOINED of them unjoined (and one) begin
- * it; more
- * unjoined start a new rehearsal every SPLIT_TRIAL_MAX walks. A wrong
+ * walks with at most 1 in SPLIT_UNJOINED of them unjoined (and one)
+ * begin it; more unjoined start a new rehearsal every SPLIT_TRIAL_MAX
+ * walks. A wrong
  * join, in the rehearsal or the split, ends it for good (every sample
  * copies the whole size), and so do more than 1 in SPLIT_UNJOINED short
  * walks since it began that no link continued (SPLIT_JUDGED of them at
@@ -923,29 +918,29 @@ split_judge(struct sampler *s, struct perf_state *p,
 	const char *why;
 	bool was_split;
 
-	if (p->split_off)
+	if (p->split.off)
 		return false;
-	if (!p->split) {
-		p->trial_walks += seen->walks;
-		p->trial_unjoined += seen->unjoined;
+	if (!p->split.on) {
+		p->split.trial_walks += seen->walks;
+		p->split.trial_unjoined += seen->unjoined;
 	} else {
-		p->split_walks += seen->walks;
-		p->split_unjoined += seen->unjoined;
+		p->split.walks += seen->walks;
+		p->split.unjoined += seen->unjoined;
 	}
 	if (seen->join_failed)
 		why = "a joined stack was wrong";
-	else if (p->split && p->split_unjoined >= SPLIT_JUDGED &&
-	    p->split_unjoined * SPLIT_UNJOINED > p->split_walks)
+	else if (p->split.on && p->split.unjoined >= SPLIT_JUDGED &&
+	    p->split.unjoined * SPLIT_UNJOINED > p->split.walks)
 		why = "too many short copies could not be joined";
 	else
 		return false;
-	was_split = p->split;
+	was_split = p->split.on;
 	diag("stack-size auto: %s (%s: %llu of %llu walks not joined): %u "
 	    "bytes for every sample from now on", why, was_split ? "split" :
-	    "rehearsed", (unsigned long long)(was_split ? p->split_unjoined :
-	    p->trial_unjoined), (unsigned long long)(was_split ?
-	    p->split_walks : p->trial_walks), p->stack.size);
-	p->split_off = true;
+	    "rehearsed", (unsigned long long)(was_split ? p->split.unjoined :
+	    p->split.trial_unjoined), (unsigned long long)(was_split ?
+	    p->split.walks : p->split.trial_walks), p->stack.size);
+	p->split.off = true;
 	return was_split && perf_reopen(s, p, k, p->stack.size);
 }
 
@@ -956,20 +951,20 @@ split_start(struct sampler *s, struct perf_state *p)
 {
 	unsigned k = atomic_load_explicit(&s->period_k, memory_order_relaxed);
 
-	if (p->split || p->split_off || !p->stack_auto)
+	if (p->split.on || p->split.off || !p->stack_auto)
 		return false;
-	if (!p->split_ready) {
-		if (p->trial_walks < SPLIT_TRIAL)
+	if (!p->split.ready) {
+		if (p->split.trial_walks < SPLIT_TRIAL)
 			return false;
 		/* One miss forgiven: the first walks of a thread or a phase
 		 * find no link. */
-		if ((p->trial_unjoined - (p->trial_unjoined > 0)) *
-		    SPLIT_UNJOINED > p->trial_walks) {
-			if (p->trial_walks >= SPLIT_TRIAL_MAX)
-				p->trial_walks = p->trial_unjoined = 0;
+		if ((p->split.trial_unjoined - (p->split.trial_unjoined > 0)) *
+		    SPLIT_UNJOINED > p->split.trial_walks) {
+			if (p->split.trial_walks >= SPLIT_TRIAL_MAX)
+				p->split.trial_walks = p->split.trial_unjoined = 0;
 			return false;
 		}
-		p->split_ready = true;
+		p->split.ready = true;
 	}
 	if (!perf__split_wanted(p, p->stack.size) ||
 	    !perf_reopen(s, p, k, p->stack.size))
@@ -977,8 +972,8 @@ split_start(struct sampler *s, struct perf_state *p)
 	diag("stack-size auto: %u bytes one sample in %u, %u the others "
 	    "(rehearsed: %llu of %llu walks not joined)", p->stack.size,
 	    PERF_DEEP_EVERY, PERF_SHORT_STACK,
-	    (unsigned long long)p->trial_unjoined,
-	    (unsigned long long)p->trial_walks);
+	    (unsigned long long)p->split.trial_unjoined,
+	    (unsigned long long)p->split.trial_walks);
 	return true;
 }
 

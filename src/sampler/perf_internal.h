@@ -20,6 +20,21 @@
 #define PERF_STACK_MAX 65528u		/* round_down(USHRT_MAX, 8) */
 #define PERF_MAX_CHAIN 512		/* chain entries kept per sample */
 
+/* --stack-size auto's split (perf__attr_size): when stack.size is more
+ * than a short record holds, the events (attr) copy PERF_SHORT_STACK
+ * bytes and a second event per thread and CPU (deep), one sample in
+ * PERF_DEEP_EVERY, the whole; the worker joins the short walks to the
+ * whole ones (src/unwind/join.c). */
+struct perf_split {
+	bool on;		/* the events are split */
+	bool ready;		/* the walks' rehearsal of it went well
+				 * (perf_backend.c's split_start) */
+	bool off;		/* it failed: no more splitting */
+	struct perf_event_attr deep;
+	uint64_t walks, unjoined;	/* since it began */
+	uint64_t trial_walks, trial_unjoined;	/* the rehearsal before */
+};
+
 /* One mmap ring, per CPU: every event of that CPU writes into it. */
 struct perf_ring {
 	int fd;				/* the event the ring belongs to */
@@ -52,17 +67,7 @@ struct perf_state {
 	/* --stack-size auto: the copy's size follows the walks. */
 	bool stack_auto;
 	struct stack_auto stack;
-	/* --stack-size auto's split (perf__attr_size): stack.size is more
-	 * than a short record holds, so the events (attr) copy
-	 * PERF_SHORT_STACK bytes and a second event per thread and CPU
-	 * (deep_attr), one sample in PERF_DEEP_EVERY, the whole; the worker
-	 * joins the short walks to the whole ones (src/unwind/join.c).
-	 * split_ready: the walks' rehearsal of it went well (perf_backend.c's
-	 * split_start); split_off: it failed, no more splitting. */
-	bool split, split_ready, split_off;
-	struct perf_event_attr deep_attr;
-	uint64_t split_walks, split_unjoined;	/* since the split began */
-	uint64_t trial_walks, trial_unjoined;	/* the rehearsal before */
+	struct perf_split split;
 	/* After a size change, the samples of the old size still in the
 	 * ring up to this mark: their walks say nothing of the new size. */
 	bool stack_stale;

@@ -124,32 +124,30 @@ perf__attr_init(struct perf_event_attr *a, const struct sampler_opts *o,
 }
 
 /* The events' period (ns) and stack copy, split in two where
- * --stack-size auto asks more than a short record holds (and
- * perf__split_wanted): the short
- * events' and the deep ones' samples together come at the period's
- * rate, each at an even pace of its own, so every sample still stands
- * for one period. */
+ * perf__split_wanted: the short events' and the deep ones' samples
+ * together come at the period's rate, each at an even pace of its own,
+ * so every sample still stands for one period. */
 void
 perf__attr_size(struct perf_state *p, uint64_t period, uint32_t stack)
 {
-	p->split = perf__split_wanted(p, stack);
+	p->split.on = perf__split_wanted(p, stack);
 	p->attr.sample_period = period;
 	p->attr.sample_stack_user = stack;
-	if (!p->split)
+	if (!p->split.on)
 		return;
-	p->deep_attr = p->attr;
-	p->deep_attr.sample_period = period * PERF_DEEP_EVERY;
+	p->split.deep = p->attr;
+	p->split.deep.sample_period = period * PERF_DEEP_EVERY;
 	p->attr.sample_period = period * PERF_DEEP_EVERY /
 	    (PERF_DEEP_EVERY - 1);
 	p->attr.sample_stack_user = PERF_SHORT_STACK;
 }
 
 /* Whether copies of stack bytes are split: once the walks' rehearsal of
- * the split went well (split_ready), until a split fails. */
+ * the split went well (split.ready), until a split fails. */
 bool
 perf__split_wanted(const struct perf_state *p, uint32_t stack)
 {
-	return p->stack_auto && !p->split_off && p->split_ready &&
+	return p->stack_auto && !p->split.off && p->split.ready &&
 	    stack > PERF_SHORT_STACK;
 }
 
@@ -157,7 +155,7 @@ perf__split_wanted(const struct perf_state *p, uint32_t stack)
 uint32_t
 perf__stack_asked(const struct perf_state *p)
 {
-	return p->split ? p->deep_attr.sample_stack_user :
+	return p->split.on ? p->split.deep.sample_stack_user :
 	    p->attr.sample_stack_user;
 }
 
@@ -268,23 +266,24 @@ static int
 open_one(struct perf_state *p, pid_t tid, int cpu, uint32_t pages)
 {
 	struct perf_ring *r = ring_of_cpu(p, cpu);
-	int fd, err;
+	int fd = open_event(p, &p->attr, tid, cpu);
 
-	fd = open_event(p, &p->attr, tid, cpu);
 	if (fd < 0)
 		return fd == -ENODEV ? 1 : fd;
 	if (r && ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0)
 		return -errno;
 	if (!r) {
+		int err;
+
 		r = &p->rings[p->nrings];
 		err = ring_map(r, fd, cpu, pages);
 		if (err < 0)
 			return err == -ENOMEM ? PERF_ERR_MMAP : err;
 		p->nrings++;
 	}
-	if (!p->split)
+	if (!p->split.on)
 		return 0;
-	fd = open_event(p, &p->deep_attr, tid, cpu);
+	fd = open_event(p, &p->split.deep, tid, cpu);
 	if (fd < 0)
 		return fd;
 	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0 ? -errno : 0;

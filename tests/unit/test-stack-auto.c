@@ -47,11 +47,25 @@ test_word(void)
 	s = stack_need_take(&n);
 	ok(s.reach == 0 && s.walks == 0 && s.truncated_at == 0,
 	    "taking it starts anew");
-	for (int i = 0; i < 70000; i++)
-		stack_need_note(&n, 8, 64, false, false);
+	stack_need_note(&n, 3584, 3584, true, true);
+	stack_need_note(&n, 3584, 3584, true, false);
+	stack_need_note(&n, 90000, 65528, false, true);
+	stack_need_join_failed(&n);
 	s = stack_need_take(&n);
-	ok(s.walks == STACK_NEED_COUNT_MAX && s.reach == 8,
-	    "the count of walks saturates, the reach stays exact");
+	ok(s.unjoined == 2 && s.join_failed && s.reach == 90000 &&
+	    s.walks == 3 && s.truncated_at == 3584, "the word keeps the "
+	    "walks no join continued and a wrong join beside the rest "
+	    "(%u unjoined, %d, reach %u, %u walks, %u)", s.unjoined,
+	    s.join_failed, s.reach, s.walks, s.truncated_at);
+	ok(!stack_need_take(&n).join_failed, "... and forgets them when "
+	    "taken");
+	for (int i = 0; i < 70000; i++)
+		stack_need_note(&n, 8, 64, false, (i & 1) != 0);
+	s = stack_need_take(&n);
+	ok(s.walks == STACK_NEED_COUNT_MAX && s.reach == 8 &&
+	    s.unjoined == STACK_NEED_UNJOINED_MAX && !s.join_failed,
+	    "the counts of walks and unjoined saturate, the reach stays "
+	    "exact, no field runs into the next");
 }
 
 static void
