@@ -971,7 +971,7 @@ split_start(struct sampler *s, struct perf_state *p)
 		return false;
 	diag("stack-size auto: %u bytes one sample in %u, %u the others "
 	    "(rehearsed: %llu of %llu walks not joined)", p->stack.size,
-	    PERF_DEEP_EVERY, PERF_SHORT_STACK,
+	    SAMPLE_SPLIT_EVERY, SAMPLE_SPLIT_SHORT,
 	    (unsigned long long)p->split.trial_unjoined,
 	    (unsigned long long)p->split.trial_walks);
 	return true;

@@ -21,9 +21,9 @@
 #define PERF_MAX_CHAIN 512		/* chain entries kept per sample */
 
 /* --stack-size auto's split (perf__attr_size): when stack.size is more
- * than a short record holds, the events (attr) copy PERF_SHORT_STACK
+ * than a short record holds, the events (attr) copy SAMPLE_SPLIT_SHORT
  * bytes and a second event per thread and CPU (deep), one sample in
- * PERF_DEEP_EVERY, the whole; the worker joins the short walks to the
+ * SAMPLE_SPLIT_EVERY, the whole; the worker joins the short walks to the
  * whole ones (src/unwind/join.c). */
 struct perf_split {
 	bool on;		/* the events are split */
@@ -153,11 +153,9 @@ bool perf__privileged(void);
 void perf__explain(int err, pid_t pid, char **cause);
 void perf__raise_nofile(void);
 
-/* The split: the short copy (its record about 3.8 KiB with the
- * registers), and one sample in this many copies the whole size. */
-#define PERF_AUTO_FIRST 32768u		/* --stack-size auto's first size */
-#define PERF_SHORT_STACK SAMPLE_SPLIT_SHORT
-#define PERF_DEEP_EVERY SAMPLE_SPLIT_EVERY
+/* --stack-size auto's first size; the split's sizes are record.h's
+ * SAMPLE_SPLIT_SHORT and SAMPLE_SPLIT_EVERY (the joiner's too). */
+#define PERF_AUTO_FIRST 32768u
 void perf__attr_size(struct perf_state *p, uint64_t period, uint32_t stack);
 bool perf__split_wanted(const struct perf_state *p, uint32_t stack);
 uint32_t perf__stack_asked(const struct perf_state *p);

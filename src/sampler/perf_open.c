@@ -136,10 +136,10 @@ perf__attr_size(struct perf_state *p, uint64_t period, uint32_t stack)
 	if (!p->split.on)
 		return;
 	p->split.deep = p->attr;
-	p->split.deep.sample_period = period * PERF_DEEP_EVERY;
-	p->attr.sample_period = period * PERF_DEEP_EVERY /
-	    (PERF_DEEP_EVERY - 1);
-	p->attr.sample_stack_user = PERF_SHORT_STACK;
+	p->split.deep.sample_period = period * SAMPLE_SPLIT_EVERY;
+	p->attr.sample_period = period * SAMPLE_SPLIT_EVERY /
+	    (SAMPLE_SPLIT_EVERY - 1);
+	p->attr.sample_stack_user = SAMPLE_SPLIT_SHORT;
 }
 
 /* Whether copies of stack bytes are split: once the walks' rehearsal of
@@ -148,7 +148,7 @@ bool
 perf__split_wanted(const struct perf_state *p, uint32_t stack)
 {
 	return p->stack_auto && !p->split.off && p->split.ready &&
-	    stack > PERF_SHORT_STACK;
+	    stack > SAMPLE_SPLIT_SHORT;
 }
 
 /* The whole copy asked: the deep events' when split. */

@@ -234,7 +234,6 @@ void
 unwind__join_after(struct unwinder *u, const struct rec_sample *s,
     struct unwind_frame *frames, int *n, int max, enum unwind_end *end)
 {
-	u->last_unjoined = false;
 	if (!(s->flags & (SAMPLE_STACK_SPLIT | SAMPLE_STACK_TRIAL)) || *n < 1)
 		return;
 	if (*end == UNWIND_TRUNCATED && (s->flags & SAMPLE_STACK_SPLIT)) {

@@ -800,6 +800,7 @@ unwind_sample(struct unwinder *u, const struct rec_sample *s,
 
 	*end = UNWIND_COMPLETE;
 	u->last_reach = 0;
+	u->last_unjoined = false;
 	if (s->user_len > 0) {
 		n += take_chain(rec_sample_user(s), s->user_len, frames + n,
 		    max - n);

@@ -55,6 +55,7 @@ after(struct unwinder *u, struct walk_in *w, int32_t tid, uint32_t len,
 	s.stack_len = len;
 	s.flags = flags;
 	u->last_reach = end == UNWIND_TRUNCATED ? len : 8192;
+	u->last_unjoined = false;	/* as unwind_sample does */
 	u->stats.ends[end]++;
 	unwind__join_after(u, &s, w->f, &w->n, max, &end);
 	return end;
