@@ -110,7 +110,8 @@ uint32_t unwind_last_reach(const struct unwinder *u);
 bool unwind_take_join_fail(struct unwinder *u);
 
 /* Whether the last unwind_sample ran out of a split copy and no link
- * continued it, or (rehearsing the split) would have. */
+ * continued it, or (rehearsing the split) would have, though a whole walk
+ * of its thread taught links before. */
 bool unwind_last_unjoined(const struct unwinder *u);
 
 #endif

@@ -108,8 +108,8 @@ SCRIPT_TESTS += tests/integration/run-stack-auto.sh
 EXTRA_DIST += tests/integration/run-stack-auto.sh
 check_PROGRAMS += tests/targets/deepstack
 tests_targets_deepstack_SOURCES = tests/targets/deepstack.c
-tests_targets_deepstack_CFLAGS = -O2 -g -fomit-frame-pointer
-tests_targets_deepstack_LDFLAGS =
+tests_targets_deepstack_CFLAGS = -O2 -g -fomit-frame-pointer -pthread
+tests_targets_deepstack_LDFLAGS = -pthread
 SCRIPT_TESTS += tests/integration/run-children.sh \
 	tests/integration/run-children-ptrace.sh \
 	tests/integration/run-children-python.sh

@@ -909,6 +909,21 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 #define SPLIT_TRIAL 64u
 #define SPLIT_TRIAL_MAX 512u
 
+/* Samples taken and seconds since sampling began: when -v's lines on
+ * the stack copies' size were said. */
+static unsigned long long
+samples_now(struct sampler *s)
+{
+	return atomic_load_explicit(&s->samples, memory_order_relaxed);
+}
+
+static double
+secs_now(struct sampler *s)
+{
+	return (double)(util_now_ns() - atomic_load_explicit(&s->start_ns,
+	    memory_order_relaxed)) / 1e9;
+}
+
 /* The split's end: true when the events were opened again. */
 static bool
 split_judge(struct sampler *s, struct perf_state *p,
@@ -936,10 +951,12 @@ split_judge(struct sampler *s, struct perf_state *p,
 		return false;
 	was_split = p->split.on;
 	diag("stack-size auto: %s (%s: %llu of %llu walks not joined): %u "
-	    "bytes for every sample from now on", why, was_split ? "split" :
-	    "rehearsed", (unsigned long long)(was_split ? p->split.unjoined :
+	    "bytes for every sample from now on, after %llu samples, %.2f s",
+	    why, was_split ? "split" : "rehearsed",
+	    (unsigned long long)(was_split ? p->split.unjoined :
 	    p->split.trial_unjoined), (unsigned long long)(was_split ?
-	    p->split.walks : p->split.trial_walks), p->stack.size);
+	    p->split.walks : p->split.trial_walks), p->stack.size,
+	    samples_now(s), secs_now(s));
 	p->split.off = true;
 	return was_split && perf_reopen(s, p, k, p->stack.size);
 }
@@ -970,10 +987,11 @@ split_start(struct sampler *s, struct perf_state *p)
 	    !perf_reopen(s, p, k, p->stack.size))
 		return false;
 	diag("stack-size auto: %u bytes one sample in %u, %u the others "
-	    "(rehearsed: %llu of %llu walks not joined)", p->stack.size,
-	    SAMPLE_SPLIT_EVERY, SAMPLE_SPLIT_SHORT,
+	    "(rehearsed: %llu of %llu walks not joined) after %llu samples, "
+	    "%.2f s", p->stack.size, SAMPLE_SPLIT_EVERY, SAMPLE_SPLIT_SHORT,
 	    (unsigned long long)p->split.trial_unjoined,
-	    (unsigned long long)p->split.trial_walks);
+	    (unsigned long long)p->split.trial_walks, samples_now(s),
+	    secs_now(s));
 	return true;
 }
 
@@ -1018,9 +1036,7 @@ stack_tick(struct sampler *s, struct perf_state *p)
 	    "%llu samples, %.2f s", was, to, seen.reach,
 	    seen.truncated_at >= was ? "a walk ran out" :
 	    to > was ? "within the margin" : "a window needed less",
-	    (unsigned long long)atomic_load_explicit(&s->samples,
-	    memory_order_relaxed), (double)(util_now_ns() -
-	    atomic_load_explicit(&s->start_ns, memory_order_relaxed)) / 1e9);
+	    samples_now(s), secs_now(s));
 	atomic_store_explicit(&s->stack_size_now, to, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->stack_changes, 1, memory_order_relaxed);
 	p->stack_stale = true;

@@ -43,6 +43,7 @@
  * walk ends deeper (a shallow program pays nothing). */
 #define JOIN_LEARN_REACH 2048u
 #define JOIN_CHECK_FRAMES 512	/* longer walks are not checked */
+#define JOIN_TAUGHT 256u	/* threads remembered as taught */
 
 struct join_link {
 	uint64_t pc, sp;	/* a frame of a whole walk */
@@ -56,6 +57,9 @@ struct unwind_join {
 	uint32_t clock;		/* links taught */
 	uint32_t rehearsed;	/* whole walks rehearsed as split ones */
 	bool fail_untold;	/* unwind_take_join_fail */
+	/* Threads a whole walk taught, by tid modulo JOIN_TAUGHT (two
+	 * threads in one slot: the other counts as untaught). */
+	int32_t taught[JOIN_TAUGHT];
 	struct unwind_frame check[JOIN_CHECK_FRAMES];	/* join_check's */
 };
 
@@ -124,11 +128,18 @@ follow(struct unwind_join *j, int32_t tid, struct unwind_frame *frames,
 	return true;
 }
 
+static int32_t *
+taught_slot(struct unwind_join *j, int32_t tid)
+{
+	return &j->taught[(uint32_t)tid % JOIN_TAUGHT];
+}
+
 /* The links of a whole walk's frames. */
 static void
 learn(struct unwind_join *j, int32_t tid, const struct unwind_frame *frames,
     int n)
 {
+	*taught_slot(j, tid) = tid;
 	for (int i = 0; i < n; i++) {
 		const struct unwind_frame *f = &frames[i], *up = f + 1;
 		struct join_link *l;
@@ -209,11 +220,22 @@ check(struct unwinder *u, const struct rec_sample *s,
 	return got;
 }
 
+/* Whether a whole walk of tid taught links since the table was made: a
+ * short walk of a thread not yet taught (a new thread, or the table just
+ * made again after the modules changed) says nothing of how fast its
+ * stacks change, and is not counted unjoined. */
+static bool
+taught(struct unwind_join *j, int32_t tid)
+{
+	return j != NULL && *taught_slot(j, tid) == tid;
+}
+
 /* A whole walk while the copies are split: checked, then its links
  * taught. Before the split (SAMPLE_STACK_TRIAL), a rehearsal of it: a
  * walk deeper than a short copy is, but for one in SAMPLE_SPLIT_EVERY (the
  * whole ones to come), checked as the short copy it would be and teaches
- * nothing; a join that finds no link counts as unjoined, as it would. */
+ * nothing; a join that finds no link counts as unjoined, as it would
+ * (a thread's, once a walk of it taught). */
 static void
 whole_walk(struct unwinder *u, const struct rec_sample *s,
     const struct unwind_frame *frames, int n)
@@ -224,7 +246,8 @@ whole_walk(struct unwinder *u, const struct rec_sample *s,
 		check(u, s, frames, n);
 	} else if (u->last_reach > SAMPLE_SPLIT_SHORT &&
 	    j->rehearsed++ % SAMPLE_SPLIT_EVERY != 0) {
-		u->last_unjoined = check(u, s, frames, n) == JOIN_NONE;
+		u->last_unjoined = check(u, s, frames, n) == JOIN_NONE &&
+		    taught(j, s->tid);
 		return;
 	}
 	learn(j, s->tid, frames, n);
@@ -242,7 +265,7 @@ unwind__join_after(struct unwinder *u, const struct rec_sample *s,
 			u->stats.ends[UNWIND_JOINED]++;
 			*end = UNWIND_JOINED;
 		} else {
-			u->last_unjoined = true;
+			u->last_unjoined = taught(u->join, s->tid);
 		}
 		return;
 	}

@@ -3,7 +3,10 @@
  * default 40) with a 1 KiB frame each, then spins at the bottom until
  * SECONDS (argv[2], default 2) have passed, and exits. DEPTH 40 needs
  * about 41 KiB of stack copy to reach main: deeper than 16384; DEPTH 0
- * is a shallow program. */
+ * is a shallow program. LATE (argv[3], default 0) threads more start at
+ * a quarter of SECONDS and dive as deep until the end: threads the
+ * profiler meets after it has judged the copies' size. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -44,12 +47,52 @@ dive(int depth, double until)
 	return (unsigned long)frame[0] + (unsigned long)frame[FRAME_BYTES - 1];
 }
 
+struct late {
+	int depth, threads;
+	double start, until;
+};
+
+static void *
+late_dive(void *arg)
+{
+	const struct late *l = arg;
+
+	dive(l->depth, l->until);
+	return NULL;
+}
+
+/* Sleeps until l->start, then starts l->threads divers and waits. */
+static void *
+late_start(void *arg)
+{
+	const struct late *l = arg;
+	pthread_t t[64];
+	int n = 0;
+	struct timespec nap = { 0, 10000000 };
+
+	while (now_s() < l->start)
+		nanosleep(&nap, NULL);
+	while (n < l->threads && n < 64 &&
+	    pthread_create(&t[n], NULL, late_dive, arg) == 0)
+		n++;
+	while (n > 0)
+		pthread_join(t[--n], NULL);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
 	int depth = argc > 1 ? atoi(argv[1]) : 40;
-	double secs = argc > 2 ? atof(argv[2]) : 2.0;
+	double secs = argc > 2 ? atof(argv[2]) : 2.0, t0 = now_s();
+	struct late late = { depth, argc > 3 ? atoi(argv[3]) : 0,
+		t0 + secs / 4, t0 + secs };
+	pthread_t starter;
+	int started = late.threads > 0 &&
+	    pthread_create(&starter, NULL, late_start, &late) == 0;
 
-	sink += dive(depth, now_s() + secs);
+	sink += dive(depth, late.until);
+	if (started)
+		pthread_join(starter, NULL);
 	return 0;
 }

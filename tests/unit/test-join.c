@@ -84,6 +84,7 @@ test_trial(void)
 	static const uint64_t m_pc[] = { 0x10, 0x20, 0x31, 0x40, 0x50 };
 	static const uint64_t a_off[] = { 0, 0x400, 0x900, 0x1400, 0x2000 };
 	struct walk_in w;
+	uint64_t checks;
 	int unjoined = 0;
 
 	flags = SAMPLE_STACK_TRIAL;
@@ -110,6 +111,13 @@ test_trial(void)
 	ok(!unwind_last_unjoined(&u) && u.stats.join_fails == 1 &&
 	    unwind_take_join_fail(&u), "rehearsal: other callers above a "
 	    "known frame: a wrong join, told");
+	checks = u.stats.join_checks;
+	w = make(5, a_pc, a_off);
+	after(&u, &w, TID + 1, 16384, UNWIND_COMPLETE, 64);
+	ok(!unwind_last_unjoined(&u) && u.stats.join_checks == checks &&
+	    w.n == 5,
+	    "rehearsal: another thread's deep walk, checked before any of its "
+	    "walks taught: no link, not counted unjoined");
 	w = make(2, a_pc, a_off);
 	after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);
 	ok(w.n == 2, "rehearsal: a truncated walk is not joined (not split "
@@ -137,6 +145,8 @@ main(void)
 	e = after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);
 	ok(e == UNWIND_TRUNCATED && w.n == 2, "no whole walk yet: truncated "
 	    "as it was");
+	ok(!unwind_last_unjoined(&u), "... and not counted unjoined: no "
+	    "whole walk of the thread taught anything yet");
 
 	w = make(5, a_pc, a_off);
 	e = after(&u, &w, TID, 16384, UNWIND_COMPLETE, 64);
@@ -164,11 +174,14 @@ main(void)
 
 	w = make(2, m_pc, t_off);
 	e = after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);
-	ok(e == UNWIND_TRUNCATED && w.n == 2, "another pc at that stack "
-	    "pointer: no link, truncated");
+	ok(e == UNWIND_TRUNCATED && w.n == 2 && unwind_last_unjoined(&u),
+	    "another pc at that stack pointer: no link, truncated, counted "
+	    "unjoined (the thread was taught)");
 	w = make(2, t_pc, t_off);
 	e = after(&u, &w, TID + 1, 3584, UNWIND_TRUNCATED, 64);
-	ok(e == UNWIND_TRUNCATED && w.n == 2, "another thread: truncated");
+	ok(e == UNWIND_TRUNCATED && w.n == 2 && !unwind_last_unjoined(&u),
+	    "another thread: truncated, not counted unjoined (none of its "
+	    "whole walks seen)");
 	w = make(2, t_pc, t_off);
 	e = after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 3);
 	ok(e == UNWIND_TRUNCATED && w.n == 2, "no room for the callers: "
@@ -215,6 +228,11 @@ main(void)
 		    "stack pointer fell taught no link there");
 	}
 	unwind__join_clear(&u);
+	w = make(2, t_pc, t_off);
+	e = after(&u, &w, TID, 3584, UNWIND_TRUNCATED, 64);
+	ok(e == UNWIND_TRUNCATED && !unwind_last_unjoined(&u), "the links "
+	    "forgotten (the modules changed): truncated, not counted "
+	    "unjoined until a whole walk teaches again");
 	test_trial();
 	return done_testing();
 }
