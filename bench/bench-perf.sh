@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The perf_event backend's costs side by side, in one run (see README.md):
 # the target's own elapsed time for fixed work (bench-work) unprofiled, under
-# ctop-prof --backend perf and --backend ptrace at 99 and 999 Hz, and under
+# ctop-prof --backend perf and --backend ptrace at 99 and 999 Hz (autoHZ:
+# perf with --stack-size auto, not in the default tables), and under
 # `perf record -e cpu-clock --call-graph dwarf`; then THREADS busy threads at
 # 99 Hz; samples, dropped, lost and bytes per sample; medians of RUNS
 # interleaved rounds; last, profiler CPU per 1000 samples (compare-perf.sh).
@@ -29,6 +30,10 @@ run() {
 		"$ctop" --backend "${cfg%%[0-9]*}" -F "${cfg##*[a-z]}" \
 			-o "$tmp/c.folded" -- "$work" --threads "$th" --work "$WORK" \
 			>"$out" 2>"$err" ;;
+	auto*)	# the perf backend with --stack-size auto
+		"$ctop" --backend perf --stack-size auto -F "${cfg#auto}" \
+			-o "$tmp/c.folded" -- "$work" --threads "$th" --work "$WORK" \
+			>"$out" 2>"$err" ;;
 	rec*)	[ "$have_perf" = 1 ] || return 0
 		perf record -q -e cpu-clock -F "${cfg#rec}" --call-graph dwarf \
 			-o "$tmp/p.data" -- "$work" --threads "$th" --work "$WORK" \
@@ -37,7 +42,7 @@ run() {
 	el=$(awk '/^elapsed/ { print $2 }' "$out")
 	n=0 d=0 l=0 b=0
 	case "$cfg" in
-	perf*|ptrace*)
+	perf*|ptrace*|auto*)
 		n=$(grep -oE '[0-9]+ samples' "$err" | head -1 | cut -d' ' -f1)
 		d=$(grep -oE '[0-9]+ dropped' "$err" | head -1 | cut -d' ' -f1)
 		l=$(grep -oE '[0-9]+ lost' "$err" | head -1 | cut -d' ' -f1)

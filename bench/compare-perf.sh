@@ -8,11 +8,12 @@
 #   unwind, symbolize, aggregate; perf: record + script), their ratio, and
 #   the attribution each reports (work_a share of work_a+work_b; truth 75%).
 # Usage: bench/compare-perf.sh [BUILD_DIR]
-#   (env: RUNS=5 HZ=999 SECS=5 BACKEND=auto UNWIND=auto)
+#   (env: RUNS=5 HZ=999 SECS=5 BACKEND=auto UNWIND=auto STACK=16384;
+#   STACK=auto: --stack-size auto)
 set -u
 build=${1:-build}
 RUNS=${RUNS:-5} HZ=${HZ:-999} SECS=${SECS:-5}
-BACKEND=${BACKEND:-auto} UNWIND=${UNWIND:-auto}
+BACKEND=${BACKEND:-auto} UNWIND=${UNWIND:-auto} STACK=${STACK:-16384}
 ctop=$build/ctop-prof target=$build/tests/targets/ratio
 command -v perf >/dev/null || { echo "perf not installed (apt-get install linux-perf)"; exit 1; }
 [ -x "$ctop" ] && [ -x "$target" ] || { echo "build first: $ctop, $target"; exit 1; }
@@ -33,7 +34,7 @@ sleep 0.5
 printf '%-4s %-10s %8s %10s %12s %8s\n' run profiler samples cpu_s s_per_1k work_a%
 for i in $(seq 1 "$RUNS"); do
 	# ctop-prof
-	c=$(cpu_of "$ctop" --backend "$BACKEND" --unwind "$UNWIND" -p "$t" -F "$HZ" --duration "$SECS" -o "$tmp/c.folded")
+	c=$(cpu_of "$ctop" --backend "$BACKEND" --unwind "$UNWIND" --stack-size "$STACK" -p "$t" -F "$HZ" --duration "$SECS" -o "$tmp/c.folded")
 	n=$(awk '{ s += $NF } END { print s + 0 }' "$tmp/c.folded")
 	a=$(awk '{ n = $NF; sub(/ [0-9]+$/, ""); k = split($0, f, ";")
 		if (f[k] == "work_a") a += n; if (f[k] == "work_b") b += n }
@@ -57,6 +58,6 @@ for p in ctop perf; do
 	awk -v p="$p" '$1 == p { print 1000 * $3 / ($2 ? $2 : 1) }' "$tmp/runs" | median >"$tmp/m.$p"
 	awk -v p="$p" '$1 == p { print $4 }' "$tmp/runs" | median >"$tmp/a.$p"
 done
-echo "median CPU s per 1000 samples: ctop-prof ($BACKEND backend, $UNWIND unwinding) $(cat "$tmp/m.ctop"), perf record+script $(cat "$tmp/m.perf")"
+echo "median CPU s per 1000 samples: ctop-prof ($BACKEND backend, $UNWIND unwinding, stack $STACK) $(cat "$tmp/m.ctop"), perf record+script $(cat "$tmp/m.perf")"
 echo "ratio ctop-prof / perf: $(awk -v a="$(cat "$tmp/m.ctop")" -v b="$(cat "$tmp/m.perf")" 'BEGIN { printf "%.3f", b ? a / b : 0 }')"
 echo "median work_a share (truth 75%): ctop-prof $(cat "$tmp/a.ctop")%, perf $(cat "$tmp/a.perf")%"

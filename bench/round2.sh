@@ -43,7 +43,7 @@ fi
 want 4 && step 4 first RUNS="$RUNS" DELAY=0.5 HZ=999 bash "$here/first.sh"
 want 4 && step 4 memory SECS="${MEM_SECS:-600}" STEP=60 HZ=999 bash "$here/memory.sh"
 want 5 && step 5 wire RUNS="$RUNS" SECS=15 WARM=10 bash "$here/wire.sh"
-want 6 && step 6 slowdown RUNS="$RUNS" SINGLE="base perf999 rec999" MULTI= \
+want 6 && step 6 slowdown RUNS="$RUNS" WORK=4000 SINGLE="base perf999 auto999 rec999" MULTI= \
 	SKIP_CPU=1 bash "$here/bench-perf.sh"
 
 quote() { [ -f "$out/$1" ] && sed -n "$2" "$out/$1" | sed 's/^/    /'; }
