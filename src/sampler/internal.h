@@ -74,6 +74,9 @@ struct stack_auto {
 	uint32_t reach;		/* deepest read of the window's walks */
 	uint32_t walks;		/* walks in the window */
 	uint64_t since_ns;	/* the window's start */
+	uint64_t shrunk_ns;	/* the last shrink, 0 before any */
+	unsigned backoff;	/* windows are 2^backoff as long: shrinks
+				 * that a growth soon undid */
 };
 
 /* --children (ptrace): a process the target forked, or a descendant

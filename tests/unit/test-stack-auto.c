@@ -130,6 +130,53 @@ test_grow(void)
 	    "within the first walks");
 }
 
+/* A depth that comes and goes: a shrink a growth undid within a window
+ * doubles the windows, so the events are not opened again several times
+ * a second; a growth on a walk that ran out relearns early only while no
+ * shrink was undone. */
+static void
+test_backoff(void)
+{
+	struct stack_auto a;
+	struct stack_need_seen s;
+	uint32_t to;
+
+	sampler__stack_auto_init(&a, 16384, 0);
+	s = seen(1800, 40, 0);
+	is_int(sampler__stack_auto_next(&a, &s, 20 * MS),
+	    sampler__stack_fit(1800), "the first walks: down at once");
+	s = seen(3000, 5, 0);
+	to = sampler__stack_auto_next(&a, &s, 500 * MS);
+	is_int(to, sampler__stack_fit(3000), "a walk within the margin half "
+	    "a second later: grows (%u)", to);
+	ok(a.backoff == 1 && a.learned, "... the shrink undone: windows twice "
+	    "as long (backoff %u), the size not a guess", a.backoff);
+	s = seen(1000, 500, 0);
+	is_int(sampler__stack_auto_next(&a, &s, 2600 * MS), 0,
+	    "shallow walks for 2.1 s: no shrink yet");
+	to = sampler__stack_auto_next(&a, &s, 4600 * MS);
+	is_int(to, sampler__stack_fit(1000), "after 4 s of them: shrinks (%u)",
+	    to);
+	s = seen(to, 1, to);
+	to = sampler__stack_auto_next(&a, &s, 4700 * MS);
+	ok(to == 4 * sampler__stack_fit(1000) && a.backoff == 2 && !a.learned,
+	    "a walk ran out right after: four times at once (%u), backoff %u",
+	    to, a.backoff);
+	s = seen(1000, 40, 0);
+	is_int(sampler__stack_auto_next(&a, &s, 4800 * MS), 0,
+	    "no early shrink after that growth: a shrink was undone before");
+	to = sampler__stack_auto_next(&a, &s, 4800 * MS + 8000 * MS);
+	is_int(to, sampler__stack_fit(1000), "a window of 8 s later: shrinks "
+	    "(%u)", to);
+	for (uint64_t i = 1; i <= 8; i++) {	/* shrunk, grown again */
+		a.size = 1024;
+		a.shrunk_ns = 13 * 1000 * MS + i;
+		s = seen(8192, 1, 0);
+		sampler__stack_auto_next(&a, &s, 13 * 1000 * MS + i + 1);
+	}
+	ok(a.backoff == 4, "at most 16 times longer (backoff %u)", a.backoff);
+}
+
 /* The hand-off across threads, as the worker (notes) and the sampler
  * (takes) use it: every walk counted once, the deepest reach seen (run
  * under TSan by .ci/run). */
@@ -188,5 +235,6 @@ main(void)
 	test_threads();
 	test_shrink();
 	test_grow();
+	test_backoff();
 	return done_testing();
 }
