@@ -139,7 +139,6 @@ static void
 learn(struct unwind_join *j, int32_t tid, const struct unwind_frame *frames,
     int n)
 {
-	*taught_slot(j, tid) = tid;
 	for (int i = 0; i < n; i++) {
 		const struct unwind_frame *f = &frames[i], *up = f + 1;
 		struct join_link *l;
@@ -152,6 +151,7 @@ learn(struct unwind_join *j, int32_t tid, const struct unwind_frame *frames,
 		*l = (struct join_link){ f->pc, f->sp,
 			i + 1 < n ? up->pc : 0, i + 1 < n ? up->sp : 0, tid,
 			++j->clock };
+		*taught_slot(j, tid) = tid;
 	}
 }
 
