@@ -898,12 +898,11 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
  * marked SAMPLE_STACK_TRIAL act the split out), at least SPLIT_TRIAL
  * walks with at most 1 in SPLIT_UNJOINED of them unjoined (and one)
  * begin it; more unjoined start a new rehearsal every SPLIT_TRIAL_MAX
- * walks. A wrong
- * join, in the rehearsal or the split, ends it for good (every sample
- * copies the whole size), and so do more than 1 in SPLIT_UNJOINED short
- * walks since it began that no link continued (SPLIT_JUDGED of them at
- * least): the program's stacks change faster than the whole copies
- * come. */
+ * walks. A wrong join, in the rehearsal or the split, ends it for good
+ * (every sample copies the whole size), and so do more than 1 in
+ * SPLIT_UNJOINED short walks since it began that no link continued
+ * (SPLIT_JUDGED of them at least): the program's stacks change faster
+ * than the whole copies come. */
 #define SPLIT_UNJOINED 100u
 #define SPLIT_JUDGED 4u
 #define SPLIT_TRIAL 64u
