@@ -28,14 +28,10 @@
 #include "ctop/util.h"
 #include "internal.h"
 
-/* What the copies may take of the disk in all; past it, no new copy. */
-#define STORE_BYTES_MAX (1ull << 30)
 #define BUILD_ID_MAX 64
 
-/* dir and its missing parents made (0700), dir opened; -1 unless it is
- * a directory (not a link) owned by us that no one else may write. */
-static int
-store_open_dir(const char *dir)
+int
+symbols__store_open(const char *dir)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -100,9 +96,8 @@ copy_usable(int fd, const unsigned char *id, int len)
 	    st.st_uid == geteuid() && has_build_id(fd, id, len);
 }
 
-/* The bytes of the regular files in the store. */
-static uint64_t
-store_bytes(int dirfd)
+uint64_t
+symbols__store_bytes(int dirfd)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -143,7 +138,7 @@ store_make(int dirfd, const char *name, int fd)
 	if (out < 0)
 		return -1;
 	if (symbols__debug_decompress_into(fd, st.st_size, out) < 0 ||
-	    store_bytes(dirfd) > STORE_BYTES_MAX ||
+	    symbols__store_bytes(dirfd) > SYMBOLS_STORE_BYTES_MAX ||
 	    renameat(dirfd, tmp, dirfd, name) != 0) {
 		close(out);
 		(void)unlinkat(dirfd, tmp, 0);
@@ -171,7 +166,7 @@ symbols__debug_store_find(const char *dir, const unsigned char *id,
 	if (dir == NULL || len <= 0 || len > BUILD_ID_MAX)
 		return -1;
 	copy_name(id, len, name);
-	if ((dirfd = store_open_dir(dir)) < 0)
+	if ((dirfd = symbols__store_open(dir)) < 0)
 		return -1;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	close(dirfd);
@@ -194,7 +189,7 @@ symbols__debug_store_add(const char *dir, const unsigned char *id,
 	    !symbols__debug_wants_copy(fd) || !has_build_id(fd, id, len))
 		return false;
 	copy_name(id, len, name);
-	if ((dirfd = store_open_dir(dir)) < 0)
+	if ((dirfd = symbols__store_open(dir)) < 0)
 		return false;
 	rc = store_make(dirfd, name, fd);
 	close(dirfd);

@@ -79,6 +79,37 @@ int symbols__debug_store_find(const char *dir, const unsigned char *id,
  * caller's. */
 bool symbols__debug_store_add(const char *dir, const unsigned char *id,
     int len, int fd);
+/* The store's directory (--debug-cache): dir and its missing parents
+ * made (0700), dir opened; -1 unless it is a directory (not a link)
+ * owned by us that no one else may write. */
+int symbols__store_open(const char *dir);
+/* The bytes of the regular files in the store dirfd. */
+uint64_t symbols__store_bytes(int dirfd);
+/* What the store may take of the disk in all; past it, nothing new. */
+#define SYMBOLS_STORE_BYTES_MAX (1ull << 30)
+/* kallkeep.c: the kernel image's text symbols kept in the store from
+ * one run to the next, by the kernel's build id: their offsets from
+ * _text and their names, no address of the running kernel (KASLR moves
+ * the image as a whole at each boot; its layout is the build's). */
+struct symbols__kimage {
+	uint32_t n;		/* symbols */
+	const uint32_t *off;	/* their offsets from _text, ascending */
+	const uint32_t *name;	/* their names' offsets in names (and a
+				 * flag of kallsyms.c's in the top bit) */
+	const char *names;	/* strings, each ended by a NUL */
+	uint32_t n_names;	/* bytes of names */
+	uint32_t stext, etext;	/* _stext's and _etext's offsets; 0: none */
+	void *block;		/* read: the memory of the above */
+};
+/* The table kept in dir for the kernel with build id id (hex): true
+ * when there is one of ours, whole and well formed; free it after. */
+bool symbols__kimage_read(const char *dir, const char *id,
+    struct symbols__kimage *img);
+void symbols__kimage_free(struct symbols__kimage *img);
+/* Keeps img in dir for the kernel with build id id; true when written
+ * (under a temporary name, renamed into place). */
+bool symbols__kimage_write(const char *dir, const char *id,
+    const struct symbols__kimage *img);
 /* id's len bytes in lower-case hex into hex (2 * len + 1 bytes). */
 void symbols__hex(const unsigned char *id, int len, char *hex);
 /* The shared debug cache of sh. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* kallsyms: a sorted table of the kernel's text symbols, read once from
- * /proc/kallsyms, looked up by binary search. */
+ * /proc/kallsyms (or the kernel image's part from its kept copy,
+ * kallkeep.c), looked up by binary search. */
 #include "config.h"
 
 #include "kallsyms.h"
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "ctop/util.h"
+#include "internal.h"
 
 /* While loading: one text symbol, its whole address. */
 struct ksym_load {
@@ -49,6 +51,14 @@ struct pfx_name {
 
 struct kallsyms {
 	bool loaded;
+	const char *keep_dir;	/* where the image's table is kept, or NULL */
+	const char *proc;	/* the file it was read from */
+	/* From the kept copy: the image's symbols only, [img_lo, img_hi];
+	 * a pc outside is named by rest, the whole file read on first use. */
+	bool kept;
+	uint64_t img_lo, img_hi;
+	struct kallsyms *rest;
+	uint64_t text;		/* _text, the image's base; 0: unknown */
 	uint64_t stext, etext;	/* the kernel image's text, 0: unknown */
 	struct ksym *syms;
 	size_t n;
@@ -79,6 +89,7 @@ kallsyms_free(struct kallsyms *k)
 		free(k->pfx);
 		k->pfx = next;
 	}
+	kallsyms_free(k->rest);
 	free(k->syms);
 	free(k->segs);
 	free(k->runs);
@@ -158,54 +169,81 @@ module_at(struct kallsyms *k, struct parse *ps, const char *mod, size_t len)
 	return at;
 }
 
-/* Adds one "ADDR TYPE NAME[\t[MODULE]]" line (no newline) if it names
- * text; notes _stext and _etext. Parsed by hand: strtok and strtoull
- * were a third of a load's own time (121,000 lines here). */
-static void
-add_line(struct kallsyms *k, struct parse *ps, const char *line, size_t len)
-{
-	const char *p = line, *end = line + len, *name;
-	size_t name_len, mod_len = 0;
-	uint64_t addr = 0;
-	struct ksym_load s;
+/* One line of /proc/kallsyms: "ADDR TYPE NAME[\t[MODULE]]". */
+struct kline {
+	uint64_t addr;
 	char type;
+	const char *name, *mod;
+	size_t name_len, mod_len;	/* mod_len 0: the kernel image */
+};
 
+/* Splits a line (no newline); false when it is not one. Parsed by hand:
+ * strtok and strtoull were a third of a load's own time (121,000 lines
+ * here). */
+static bool
+parse_line(const char *line, size_t len, struct kline *l)
+{
+	const char *p = line, *end = line + len;
+
+	l->addr = 0;
 	for (; p < end && *p != ' '; p++) {
 		int d = *p >= '0' && *p <= '9' ? *p - '0' :
 		    *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
 
 		if (d < 0)
-			return;
-		addr = addr << 4 | (uint64_t)d;
+			return false;
+		l->addr = l->addr << 4 | (uint64_t)d;
 	}
 	if (end - p < 4)	/* " T x" at least */
-		return;
-	type = p[1];
-	name = p + 3;
-	name_len = field_len(name, end);
-	p = name + name_len;
+		return false;
+	l->type = p[1];
+	l->name = p + 3;
+	l->name_len = field_len(l->name, end);
+	p = l->name + l->name_len;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
-	mod_len = field_len(p, end);
-	if (mod_len == 0 && name_len == 6 && memcmp(name, "_stext", 6) == 0)
-		k->stext = addr;
-	else if (mod_len == 0 && name_len == 6 &&
-	    memcmp(name, "_etext", 6) == 0)
-		k->etext = addr;
-	if (name_len == 0 || addr == 0 || (type != 't' && type != 'T'))
+	l->mod = p;
+	l->mod_len = field_len(p, end);
+	return true;
+}
+
+/* Whether l is the image's symbol called name. */
+static bool
+image_symbol(const struct kline *l, const char *name)
+{
+	return l->mod_len == 0 && l->name_len == strlen(name) &&
+	    memcmp(l->name, name, l->name_len) == 0;
+}
+
+/* Adds one line if it names text; notes _text, _stext and _etext. */
+static void
+add_line(struct kallsyms *k, struct parse *ps, const char *line, size_t len)
+{
+	struct ksym_load s;
+	struct kline l;
+
+	if (!parse_line(line, len, &l))
+		return;
+	if (image_symbol(&l, "_text"))
+		k->text = l.addr;
+	else if (image_symbol(&l, "_stext"))
+		k->stext = l.addr;
+	else if (image_symbol(&l, "_etext"))
+		k->etext = l.addr;
+	if (l.name_len == 0 || l.addr == 0 || (l.type != 't' && l.type != 'T'))
 		return;
 	if (util_grow(&ps->syms, &ps->cap, ps->n + 1, sizeof *ps->syms,
 	    65536))
 		return;
-	s.addr = addr;
-	if (name_len > 6 && memcmp(name, "__pfx_", 6) == 0)
-		s.name = names_add(k, name + 6, name_len - 6) | NAME_PFX;
+	s.addr = l.addr;
+	if (l.name_len > 6 && memcmp(l.name, "__pfx_", 6) == 0)
+		s.name = names_add(k, l.name + 6, l.name_len - 6) | NAME_PFX;
 	else
-		s.name = names_add(k, name, name_len);
-	s.module = mod_len ? module_at(k, ps, p, mod_len) : 0;
+		s.name = names_add(k, l.name, l.name_len);
+	s.module = l.mod_len ? module_at(k, ps, l.mod, l.mod_len) : 0;
 	if (s.name == UINT32_MAX || s.module == UINT32_MAX)
 		return;
-	if (ps->n > 0 && addr < ps->syms[ps->n - 1].addr)
+	if (ps->n > 0 && l.addr < ps->syms[ps->n - 1].addr)
 		ps->sorted = false;
 	ps->syms[ps->n++] = s;
 }
@@ -249,11 +287,49 @@ pack(struct kallsyms *k, const struct ksym_load *t, size_t n)
 	return true;
 }
 
+/* The load's image symbols kept in dir as the kernel with build id id
+ * (kallkeep.c): their offsets from _text, the names as they are. Not
+ * kept when one lies below _text or 4 GiB above it. */
+static void
+keep_image(const struct kallsyms *k, const struct ksym_load *t, size_t n,
+    const char *dir, const char *id)
+{
+	struct symbols__kimage img = { .names = k->names,
+	    .n_names = (uint32_t)k->n_names };
+	uint32_t *off = malloc(n * sizeof *off), *name = malloc(n * sizeof *name);
+
+	if (off == NULL || name == NULL || k->text == 0 ||
+	    k->n_names >= UINT32_MAX)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].module != 0)
+			continue;
+		if (t[i].addr < k->text || t[i].addr - k->text > UINT32_MAX)
+			goto out;
+		off[img.n] = (uint32_t)(t[i].addr - k->text);
+		name[img.n++] = t[i].name;
+	}
+	img.off = off;
+	img.name = name;
+	if (k->stext >= k->text && k->etext > k->stext &&
+	    k->etext - k->text <= UINT32_MAX) {
+		img.stext = (uint32_t)(k->stext - k->text);
+		img.etext = (uint32_t)(k->etext - k->text);
+	}
+	if (img.n > 0)
+		(void)symbols__kimage_write(dir, id, &img);
+out:
+	free(off);
+	free(name);
+}
+
 /* Read in 64 KiB chunks (a /proc file's stdio buffer is 1 KiB: 5300
  * reads for 120000 symbols), each line parsed where it lies. The kernel
- * lists them by address: sorted here only when it did not. */
-bool
-kallsyms_load_file(struct kallsyms *k, const char *path)
+ * lists them by address: sorted here only when it did not. With dir,
+ * the image's part is kept there as the kernel with build id id. */
+static bool
+load_whole(struct kallsyms *k, const char *path, const char *dir,
+    const char *id)
 {
 	enum { CHUNK = 64 * 1024 };
 	struct parse ps = { .sorted = true };
@@ -263,6 +339,7 @@ kallsyms_load_file(struct kallsyms *k, const char *path)
 	int fd;
 
 	k->loaded = true;
+	k->proc = path;
 	if ((buf = malloc(CHUNK)) == NULL)
 		return false;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -293,15 +370,147 @@ kallsyms_load_file(struct kallsyms *k, const char *path)
 		qsort(ps.syms, ps.n, sizeof *ps.syms, ksym_cmp);
 	if (ps.n > 0 && !pack(k, ps.syms, ps.n))
 		k->n = 0;
+	else if (k->n > 0 && dir != NULL)
+		keep_image(k, ps.syms, ps.n, dir, id);
 	free(ps.syms);
 	return k->n > 0;
+}
+
+bool
+kallsyms_load_file(struct kallsyms *k, const char *path)
+{
+	return load_whole(k, path, NULL, NULL);
+}
+
+/* _text's address from the first lines of path, 0 when not there: the
+ * kernel lists the image first (after per-CPU symbols at small
+ * addresses), and makes only the lines read. */
+static uint64_t
+image_base(const char *path)
+{
+	enum { CHUNK = 16 * 1024, MAX = 256 * 1024 };
+	char *buf = malloc(CHUNK);
+	size_t have = 0, done = 0, at;
+	uint64_t base = 0;
+	ssize_t n;
+	int fd = buf ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+
+	while (fd >= 0 && base == 0 && done < MAX &&
+	    (n = read(fd, buf + have, CHUNK - have)) > 0) {
+		have += (size_t)n;
+		done += (size_t)n;
+		for (at = 0; base == 0;) {
+			char *nl = memchr(buf + at, '\n', have - at);
+			struct kline l;
+
+			if (nl == NULL)
+				break;
+			if (parse_line(buf + at, (size_t)(nl - (buf + at)), &l) &&
+			    image_symbol(&l, "_text"))
+				base = l.addr;
+			at = (size_t)(nl - buf) + 1;
+		}
+		have = at == 0 && have == CHUNK ? 0 : have - at;
+		memmove(buf, buf + at, have);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return base;
+}
+
+/* The table from the image's kept one, its offsets from base; false
+ * (k as it was) when a name lies outside the names. */
+static bool
+load_image(struct kallsyms *k, const struct symbols__kimage *img,
+    uint64_t base)
+{
+	struct ksym_load *t = malloc(img->n * sizeof *t);
+	bool done = false;
+
+	if (t == NULL || (k->names = malloc(img->n_names)) == NULL)
+		goto out;
+	for (uint32_t i = 0; i < img->n; i++) {
+		if ((img->name[i] & ~NAME_PFX) >= img->n_names)
+			goto out;
+		t[i] = (struct ksym_load){ base + img->off[i], img->name[i], 0 };
+	}
+	memcpy(k->names, img->names, img->n_names);
+	k->n_names = k->cap_names = img->n_names;
+	if (!pack(k, t, img->n))
+		goto out;
+	k->text = base;
+	if (img->etext > img->stext) {
+		k->stext = base + img->stext;
+		k->etext = base + img->etext;
+	}
+	k->img_lo = t[0].addr;
+	k->img_hi = t[img->n - 1].addr;
+	k->kept = done = true;
+out:
+	if (!done) {
+		free(k->syms);
+		free(k->segs);
+		free(k->runs);
+		free(k->names);
+		k->syms = NULL;
+		k->segs = k->runs = NULL;
+		k->names = NULL;
+		k->n = k->n_segs = k->n_runs = k->n_names = k->cap_names = 0;
+	}
+	free(t);
+	return done;
+}
+
+bool
+kallsyms_load_kept(struct kallsyms *k, const char *path, const char *dir,
+    const char *id)
+{
+	struct symbols__kimage img;
+	uint64_t base;
+	bool done = false;
+
+	k->loaded = true;
+	k->proc = path;
+	if ((base = image_base(path)) != 0 &&
+	    symbols__kimage_read(dir, id, &img)) {
+		done = load_image(k, &img, base);
+		symbols__kimage_free(&img);
+	}
+	return done || load_whole(k, path, dir, id);
+}
+
+void
+kallsyms_keep_in(struct kallsyms *k, const char *dir)
+{
+	if (!k->loaded)
+		k->keep_dir = dir;
+}
+
+bool
+kallsyms_from_kept(const struct kallsyms *k)
+{
+	return k->kept;
+}
+
+/* The first load: the image's part from the kept table when there is a
+ * store and the kernel's build id is known. */
+static void
+load_first(struct kallsyms *k)
+{
+	char id[2 * 64 + 1];
+
+	if (k->keep_dir != NULL && kallsyms_build_id(id, sizeof id))
+		kallsyms_load_kept(k, "/proc/kallsyms", k->keep_dir, id);
+	else
+		kallsyms_load_file(k, "/proc/kallsyms");
 }
 
 bool
 kallsyms_usable(struct kallsyms *k)
 {
 	if (!k->loaded)
-		kallsyms_load_file(k, "/proc/kallsyms");
+		load_first(k);
 	return k->n > 0;
 }
 
@@ -418,6 +627,16 @@ sym_name(struct kallsyms *k, size_t i)
 	return p->s;
 }
 
+/* The whole table, for pcs outside the kept image (modules, BPF,
+ * trampolines): read on first use. */
+static struct kallsyms *
+rest(struct kallsyms *k)
+{
+	if (k->rest == NULL && (k->rest = kallsyms_new()) != NULL)
+		kallsyms_load_file(k->rest, k->proc);
+	return k->rest;
+}
+
 const char *
 kallsyms_name(struct kallsyms *k, uint64_t pc, const char **module)
 {
@@ -425,7 +644,12 @@ kallsyms_name(struct kallsyms *k, uint64_t pc, const char **module)
 	uint32_t mod;
 
 	*module = kernel_module;
-	if (!kallsyms_usable(k) || (i = sym_at(k, pc)) == SIZE_MAX)
+	if (!kallsyms_usable(k))
+		return "[kernel]";
+	if (k->kept && (pc < k->img_lo || pc > k->img_hi))
+		return rest(k) ? kallsyms_name(k->rest, pc, module) :
+		    "[kernel]";
+	if ((i = sym_at(k, pc)) == SIZE_MAX)
 		return "[kernel]";
 	mod = k->runs[span_last(k->runs, k->n_runs, (uint32_t)i, false)].value;
 	if (mod)

@@ -7,6 +7,7 @@ libctop_a_SOURCES += \
 	src/symbols/fde.c \
 	src/symbols/intern.c \
 	src/symbols/interp.c \
+	src/symbols/kallkeep.c \
 	src/symbols/kallsyms.c \
 	src/symbols/perfmap.c \
 	src/symbols/report.c \

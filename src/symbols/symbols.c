@@ -1237,6 +1237,7 @@ resolve_kernel(struct symbols *s, uint64_t pc, struct frame *f)
 		f->name = "[kernel]";
 		return 1;
 	}
+	kallsyms_keep_in(ks, s->opts.debug_cache);
 	f->name = kallsyms_name(ks, pc, &f->module);
 	kernel_tell_profile(s, ks);
 	return 1;

@@ -5,8 +5,10 @@
 # build id, in the user's cache ($XDG_CACHE_HOME/ctop-prof/debug, else
 # ~/.cache/ctop-prof/debug, or the directory given); the next run reads
 # the copy in the original's place; "off" keeps none. Its frames are
-# named with their source line every time. (Refused directories, planted
-# links: test-symbols.)
+# named with their source line every time. The kernel image's symbol
+# table is kept there too, by the kernel's build id: the next run reads
+# the first lines of /proc/kallsyms, not all of it. (Refused
+# directories, planted links: test-symbols, test-kallsyms.)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 export LC_ALL=C
 
@@ -76,6 +78,41 @@ if [ -f "$WORKDIR/off.opens" ]; then
 	opened off "\.debug/chain-zstripped\.debug" && ! opened off "$id\.debug"
 	ok $? "--debug-cache off: the compressed file read as it is"
 fi
+# 4. The kernel's table: dd's read and write paths, named by a run that
+# reads /proc/kallsyms whole and keeps the image's part, then by one that
+# reads the kept table (strace counts the reads of /proc/kallsyms).
+# kernel_run NAME: a second of dd at 499 Hz, the cache in WORKDIR/kx.
+kernel_run() {
+	ASAN_OPTIONS=detect_leaks=0 XDG_CACHE_HOME=$WORKDIR/kx timeout 60 \
+		strace -f -qq -y -e trace=read -o "$WORKDIR/$1.reads" \
+		"$CTOP" --backend perf -F 499 --duration 1 -p "$dd" \
+		-o "$WORKDIR/$1.folded" 2>"$WORKDIR/$1.err"
+}
+kallsyms_reads() { grep -c '</proc/kallsyms>' "$WORKDIR/$1.reads"; }
+kernel_named() { grep -qE ';(ksys|vfs)_(read|write)_\[k\]' "$WORKDIR/$1.folded"; }
+if ! command -v strace >/dev/null; then
+	skip "the kernel's table kept" "needs strace"
+elif [ "$(id -u)" != 0 ] && [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt 1 ]; then
+	skip "the kernel's table kept" "kernel frames not visible (perf_event_paranoid >= 2, not root)"
+elif [ "$(head -c 16 /proc/kallsyms)" = 0000000000000000 ]; then
+	skip "the kernel's table kept" "/proc/kallsyms shows no addresses"
+else
+	dd if=/dev/zero of=/dev/null bs=1k count=100000000 2>/dev/null &
+	dd=$!
+	kernel_run kcold
+	kernel_run kwarm
+	kill "$dd"
+	wait "$dd" 2>/dev/null
+	kept=$(ls "$WORKDIR/kx/ctop-prof/debug/" 2>/dev/null | grep -E '^[0-9a-f]{40,128}\.kallsyms$')
+	kernel_named kcold && [ "$(kallsyms_reads kcold)" -ge 100 ] && [ -n "$kept" ] &&
+		[ "$(stat -c %a "$WORKDIR/kx/ctop-prof/debug/$kept")" = 600 ]
+	ok $? "kernel, first run: read and write paths named, /proc/kallsyms read whole ($(kallsyms_reads kcold) reads), the image's table kept as ${kept:-nothing} (mode $(stat -c %a "$WORKDIR/kx/ctop-prof/debug/$kept" 2>/dev/null))" ||
+		diag "$(cat "$WORKDIR/kcold.err")"
+	kernel_named kwarm && [ "$(kallsyms_reads kwarm)" -le 8 ]
+	ok $? "kernel, next run: the same paths named from the kept table, $(kallsyms_reads kwarm) reads of /proc/kallsyms (want <= 8)" ||
+		diag "$(cat "$WORKDIR/kwarm.err")"
+fi
+
 "$CTOP" --debug-cache '' -p 1 >/dev/null 2>"$WORKDIR/empty.err"
 rc=$?
 [ "$rc" = 2 ] && [ "$(wc -l <"$WORKDIR/empty.err")" = 1 ]

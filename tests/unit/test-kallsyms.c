@@ -2,7 +2,9 @@
 /* kallsyms' parser on files in /proc/kallsyms' format: names and modules,
  * text symbols only, _stext/_etext, a table the kernel did not sort, a
  * line longer than a read, a last line without a newline, "__pfx_"
- * names kept once, addresses across high halves; and the real
+ * names kept once, addresses across high halves; the image's table kept
+ * between runs (placed where the image lies this boot, modules from the
+ * whole file, refused when not whole, not ours or a link); and the real
  * /proc/kallsyms where it shows addresses, every symbol of it. */
 #include "config.h"
 
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -226,6 +229,184 @@ test_segments(void)
 	    cases, sizeof cases / sizeof cases[0], "segments: "));
 }
 
+/* A kernel's table in /proc/kallsyms' format with the image at base:
+ * per-CPU symbols first, as the kernel lists them, a padding, a module
+ * above the image. */
+static void
+write_kernel(uint64_t base, const char *extra)
+{
+	char text[2048];
+
+	snprintf(text, sizeof text,
+	    "0000000000000000 A fixed_percpu_data\n"
+	    "0000000000001000 A cpu_number\n"
+	    "%016llx T _text\n"
+	    "%016llx T _stext\n"
+	    "%016llx T startup_64\n"
+	    "%016llx T __pfx_do_syscall_64\n"
+	    "%016llx T do_syscall_64\n"
+	    "%016llx D some_data\n"
+	    "%016llx t vfs_write\n"
+	    "%016llx T _etext\n"
+	    "%016llx t late_text\n"
+	    "ffffffffc0001000 t ext4_write\t[ext4]\n%s",
+	    (unsigned long long)base, (unsigned long long)base,
+	    (unsigned long long)base + 0x10,
+	    (unsigned long long)base + 0x1f0,
+	    (unsigned long long)base + 0x200,
+	    (unsigned long long)base + 0x300,
+	    (unsigned long long)base + 0x400,
+	    (unsigned long long)base + 0x100000,
+	    (unsigned long long)base + 0x200000, extra);
+	write_file(text);
+}
+
+/* The names of the pcs of write_kernel's table at base, with label. */
+static void
+names_at(struct kallsyms *k, uint64_t base, const char *label)
+{
+	uint64_t lo = 0, hi = 0;
+
+	is_str(named(k, base + 0x14), "startup_64 -", "%s: startup_64", label);
+	is_str(named(k, base + 0x1f4), "__pfx_do_syscall_64 -",
+	    "%s: a padding", label);
+	is_str(named(k, base + 0x210), "do_syscall_64 -",
+	    "%s: do_syscall_64", label);
+	is_str(named(k, base + 0x310), "do_syscall_64 -",
+	    "%s: past a data symbol", label);
+	is_str(named(k, base + 0x404), "vfs_write -", "%s: vfs_write", label);
+	is_str(named(k, base + 0x200004), "late_text -",
+	    "%s: the image's last text symbol", label);
+	is_str(named(k, 0xffffffffc0001008ull), "ext4_write ext4",
+	    "%s: a module's symbol, with its module", label);
+	ok(kallsyms_text(k, &lo, &hi) && lo == base && hi == base + 0x100000,
+	    "%s: _stext and _etext %#llx-%#llx", label,
+	    (unsigned long long)lo, (unsigned long long)hi);
+}
+
+/* Whether the file at p holds the 8 bytes of v. */
+static bool
+file_has_u64(const char *p, uint64_t v)
+{
+	FILE *f = fopen(p, "rb");
+	unsigned char buf[1 << 16];
+	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+	bool found = false;
+
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i + 8 <= n && !found; i++)
+		found = memcmp(buf + i, &v, 8) == 0;
+	return found;
+}
+
+/* A table loaded from dir's kept one (or not) for id: whether it was. */
+static bool
+load_kept(const char *dir, const char *id, struct kallsyms **out)
+{
+	struct kallsyms *k = kallsyms_new();
+
+	*out = k;
+	return k && kallsyms_load_kept(k, path, dir, id) &&
+	    kallsyms_from_kept(k);
+}
+
+static void
+test_kept(void)
+{
+	const uint64_t boot1 = 0xffffffff81000000ull;
+	const uint64_t boot2 = 0xffffffff9a400000ull;	/* KASLR moved it */
+	const char *id = "476428731e95a29ec628ccc60f58960ddc1440b1";
+	char dir[] = "/tmp/ctop-kept.XXXXXX", file[256], other[256];
+	struct kallsyms *k;
+	struct stat st;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "kept: a directory");
+		return;
+	}
+	snprintf(file, sizeof file, "%s/%s.kallsyms", dir, id);
+	snprintf(other, sizeof other, "%s/elsewhere", dir);
+
+	write_kernel(boot1, "");
+	ok(!load_kept(dir, id, &k), "kept: none yet: the file read whole");
+	names_at(k, boot1, "first run");
+	kallsyms_free(k);
+	ok(stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 0777) == 0600, "kept: BUILDID.kallsyms made, mode %o",
+	    (unsigned)(st.st_mode & 0777));
+	ok(!file_has_u64(file, boot1) && !file_has_u64(file, boot1 + 0x200),
+	    "kept: no address of the kernel in it (offsets only)");
+
+	write_kernel(boot2, "");
+	ok(load_kept(dir, id, &k), "kept: the next boot reads the kept table");
+	names_at(k, boot2, "next boot, kept");
+	kallsyms_free(k);
+
+	ok(!load_kept(dir, "aaaa", &k), "kept: another build's kernel: none");
+	names_at(k, boot2, "another build");
+	kallsyms_free(k);
+	ok(!load_kept(dir, "../x", &k) && access(file, F_OK) == 0,
+	    "kept: a build id that is no hex: refused");
+	kallsyms_free(k);
+
+	/* Cut short: read whole, then kept again whole. */
+	if (truncate(file, st.st_size - 1) != 0)
+		diag("truncate failed");
+	ok(!load_kept(dir, id, &k), "kept: cut short: not read");
+	names_at(k, boot2, "cut short");
+	kallsyms_free(k);
+	ok(load_kept(dir, id, &k), "kept: made again whole by that run");
+	kallsyms_free(k);
+
+	/* A link in its place: not followed, its target left as it was. */
+	f = fopen(other, "w");
+	if (f) {
+		fputs("not ours to change\n", f);
+		fclose(f);
+	}
+	unlink(file);
+	if (symlink(other, file) != 0)
+		diag("symlink failed");
+	ok(!load_kept(dir, id, &k), "kept: a link: not followed");
+	names_at(k, boot2, "a link");
+	kallsyms_free(k);
+	f = fopen(other, "r");
+	{
+		char line[64] = "";
+
+		if (f) {
+			if (fgets(line, sizeof line, f) == NULL)
+				line[0] = '\0';
+			fclose(f);
+		}
+		is_str(line, "not ours to change\n",
+		    "kept: the link's target untouched");
+	}
+	ok(lstat(file, &st) == 0 && S_ISREG(st.st_mode),
+	    "kept: the link replaced by a table of ours");
+
+	/* A directory others may write: neither read nor written. */
+	chmod(dir, 0777);
+	ok(!load_kept(dir, id, &k), "kept: a directory others may write: "
+	    "not read");
+	kallsyms_free(k);
+	chmod(dir, 0700);
+
+	/* No _text in the file: the kept table cannot be placed. */
+	write_file("ffffffff81000000 T startup_64\n");
+	ok(!load_kept(dir, id, &k) &&
+	    strcmp(named(k, 0xffffffff81000004ull), "startup_64 -") == 0,
+	    "kept: no _text this boot: the file read whole");
+	kallsyms_free(k);
+	unlink(file);
+	unlink(other);
+	snprintf(file, sizeof file, "%s/aaaa.kallsyms", dir);
+	unlink(file);
+	ok(rmdir(dir) == 0, "kept: nothing else left in the directory");
+}
+
 /* Every text symbol of /proc/kallsyms at an address of its own is what
  * its address is named. */
 static void
@@ -310,6 +491,7 @@ main(void)
 	test_arena_moves();
 	test_pfx();
 	test_segments();
+	test_kept();
 	test_real();
 	unlink(path);
 	return done_testing();
