@@ -71,6 +71,9 @@ struct sampler_opts {
 	bool python_hint;	/* launch: the command looks like CPython
 				 * (its name or its #! line); with --backend
 				 * auto, ptrace is then chosen */
+	bool unhurried;		/* a recording: no one reads the samples
+				 * before the end, so perf's idle waits are
+				 * long (the target's exit still ends them) */
 };
 
 /* Counters, read with sampler_get_stats() from any thread. */

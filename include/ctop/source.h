@@ -37,6 +37,10 @@ struct source_live_opts {
 	double publish_s;		/* how often views are rebuilt */
 	bool views;			/* someone reads views (UI, batch,
 					 * checkpoints): else none are built */
+	bool unhurried;			/* a recording: no one reads the
+					 * samples before a view is asked for
+					 * or the end, so the worker may nap
+					 * long (worker.c says when) */
 	const char *snapshot_dir;	/* for save; NULL = cwd */
 	enum export_format snapshot_format;	/* what save writes */
 	const char *output_note;	/* shown in the status (launch mode:

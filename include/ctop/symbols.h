@@ -159,6 +159,10 @@ uint64_t symbols_module_first(struct symbols *s, uint64_t addr);
  * unwind tables only to a return address there. */
 bool symbols_code_at(struct symbols *s, uint64_t addr);
 
+/* Whether the process runs code of no file (JIT: executable anonymous
+ * memory in its maps as last read; not the vDSO). */
+bool symbols_runs_anon_code(const struct symbols *s);
+
 /* Where pc lies in a copy of a module's text (an anonymous mapping with
  * the same bytes, or the file mapped again at an offset), the address of
  * the same byte in the module, whose unwind tables then apply; else 0. */

@@ -111,6 +111,8 @@ struct sampler {
 	struct sampler_opts opts;
 	pid_t self;			/* ctop-prof: -a skips its samples */
 	int stat_fd;			/* sampler__target_stat's, or -1 */
+	int wake_fd;			/* an eventfd main writes to wake a
+					 * perf poll (stop, hold), or -1 */
 	struct ring *ring;
 
 	/* Start handshake (main <-> sampler thread, start only). */
@@ -219,6 +221,8 @@ int sampler__set_cause(char **cause, const char *fmt, ...)
  * through sampler__attach_result(), then samples until stop or exit. */
 void sampler__ptrace_run(struct sampler *s);
 void sampler__attach_result(struct sampler *s, int err, char *cause);
+/* Wakes the sampler thread's perf poll (wake_fd). Thread: main. */
+void sampler__wake(struct sampler *s);
 
 /* Sampling starts (stops) now: the wall clock and the target's CPU
  * time. */
@@ -284,8 +288,9 @@ bool sampler__push_mmap(struct sampler *s, uint64_t t,
     const struct sampler_map_file *f);
 /* Tells every file process pid maps executable now as mapped since t
  * (REC_MMAP each), its maps read through buf: for a process the worker
- * may meet only after it is gone. */
-void sampler__tell_files(struct sampler *s, pid_t pid, uint64_t t, char *buf,
+ * may meet only after it is gone. True when it maps executable memory of
+ * no file too (JIT code; not [vdso]). */
+bool sampler__tell_files(struct sampler *s, pid_t pid, uint64_t t, char *buf,
     size_t size);
 /* VmExe + VmLib in kB from a /proc status text, -1 without them. */
 long long sampler__status_exec_kb(const char *text);

@@ -102,6 +102,8 @@ EXTRA_DIST += tests/integration/run-perf.sh \
 	tests/integration/perf-lib.sh
 SCRIPT_TESTS += tests/integration/run-rate.sh
 EXTRA_DIST += tests/integration/run-rate.sh
+SCRIPT_TESTS += tests/integration/run-record-naps.sh
+EXTRA_DIST += tests/integration/run-record-naps.sh
 SCRIPT_TESTS += tests/integration/run-budget.sh
 EXTRA_DIST += tests/integration/run-budget.sh
 SCRIPT_TESTS += tests/integration/run-stack-auto.sh

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,16 @@
  * watermark, which then woke the sampler again 13 ms later, two wake-ups
  * for one ring's worth (strace: 32 a second at 50 ms and a quarter). */
 #define POLL_MS 100
+/* A recording's longest poll (sampler_opts.unhurried): each wake-up
+ * costs about 0.1 ms of CPU on a VM whatever it drains, and the 10 a
+ * second of POLL_MS were half the sampler's CPU on a 60 s recording at
+ * 999 Hz (issue 17, goal 3). The target's exit wakes it at once (its
+ * pidfd), a full half ring as ever. Not in the first UNHURRIED_AFTER_NS,
+ * nor once the target runs code of no file: its samples are named while
+ * it lives (a JIT's perf map may go with it; a short run's would all
+ * wait for its end). */
+#define POLL_UNHURRIED_MS 1000
+#define UNHURRIED_AFTER_NS (2000ull * 1000 * 1000)
 #define POLL_LEARN_MS 10		/* --stack-size auto, until it decides */
 #define HOLD_NAP_MS 50			/* perf_hold: the release's latency */
 #define POLL_PY_MS 1
@@ -288,6 +299,9 @@ note_maps(struct sampler *s, struct perf_state *p, const void *rec,
 	 * first meets it. */
 	if (sb->pid == s->opts.pid)
 		p->maps_dirty = true;
+	if (sb->pid == s->opts.pid && (sb->file == NULL ||
+	    strcmp(sb->file, "[vdso]") != 0))
+		p->anon_code = true;
 }
 
 /* Side-band records are decoded by perf__decode_side (perf_parse.c), a
@@ -869,6 +883,7 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	q.sample_cost_ns = p->sample_cost_ns;
 	q.throttled = p->throttled;
 	q.frames_top = p->frames_top;
+	q.anon_code = p->anon_code;
 	err = open_all(s, &q, p->pages, &cause, p);
 	if (err < 0 || q.nrings == 0) {
 		diag("cannot reopen the perf events at %u Hz, %u stack "
@@ -1068,21 +1083,69 @@ stack_auto_start(struct sampler *s, struct perf_state *p)
  * every 10 ms, so that a copy too short is grown before many samples are
  * taken with it (at 100 ms, 24-28% of a short sqlite3 run's stacks were
  * truncated where 8-9% were at 50 ms). */
+/* A recording's sampler waits long while the target lives (see
+ * POLL_UNHURRIED_MS): woken by the target's exit (its pidfd) and by main
+ * (stop, hold: wake_fd). Not under a budget, whose checks are every 100
+ * ms, nor with -a (no one target). The pidfd, or -1: wait as ever. */
 static int
-poll_ms(struct sampler *s, const struct perf_state *p, uint64_t busy_ns)
+exit_fd_open(const struct sampler *s)
 {
-	if (sampler__py_active(s) && util_now_ns() - busy_ns < PY_IDLE_NS)
-		return POLL_PY_MS;
-	return p->stack_auto && !p->stack.learned ? POLL_LEARN_MS : POLL_MS;
+	if (!s->opts.unhurried || s->opts.max_overhead_pct > 0 ||
+	    s->opts.all || s->wake_fd < 0)
+		return -1;
+	return (int)syscall(SYS_pidfd_open, s->opts.pid, 0);
 }
 
 static int
-poll_fds(const struct perf_state *p, struct pollfd *pfd)
+poll_ms(struct sampler *s, const struct perf_state *p, uint64_t busy_ns,
+    int exit_fd, uint64_t calm_ns)
+{
+	uint64_t now = util_now_ns();
+
+	if (sampler__py_active(s) && now - busy_ns < PY_IDLE_NS)
+		return POLL_PY_MS;
+	if (p->stack_auto && !p->stack.learned)
+		return POLL_LEARN_MS;
+	return exit_fd >= 0 && now >= calm_ns && !p->anon_code ?
+	    POLL_UNHURRIED_MS : POLL_MS;
+}
+
+/* The rings, then while exit_fd is open: it and main's wake_fd. */
+static int
+poll_fds(const struct sampler *s, const struct perf_state *p, int exit_fd,
+    struct pollfd *pfd)
 {
 	for (int i = 0; i < p->nrings; i++)
 		pfd[i] = (struct pollfd){ .fd = p->rings[i].fd,
 		    .events = POLLIN };
-	return p->nrings;
+	if (exit_fd < 0)
+		return p->nrings;
+	pfd[p->nrings] = (struct pollfd){ .fd = exit_fd, .events = POLLIN };
+	pfd[p->nrings + 1] = (struct pollfd){ .fd = s->wake_fd,
+	    .events = POLLIN };
+	return p->nrings + 2;
+}
+
+/* After a poll: main's wake-up taken; whether the target's pidfd fired.
+ * Then the exit checks are due at once, and the pidfd (readable from now
+ * on) is closed: the waits are short again until the end. */
+static bool
+exit_seen(const struct sampler *s, const struct perf_state *p,
+    int *exit_fd, struct pollfd *pfd, int *npfd)
+{
+	uint64_t n;
+
+	if (*exit_fd < 0 || *npfd != p->nrings + 2)
+		return false;
+	if (pfd[p->nrings + 1].revents != 0 &&
+	    read(s->wake_fd, &n, sizeof n) < 0)
+		n = 0;	/* nonblocking: taken by an earlier read */
+	if (pfd[p->nrings].revents == 0)
+		return false;
+	close(*exit_fd);
+	*exit_fd = -1;
+	*npfd = p->nrings;
+	return true;
 }
 
 static void
@@ -1090,27 +1153,30 @@ perf_loop(struct sampler *s, struct perf_state *p)
 {
 	/* At most a ring per CPU, whatever reopening the events makes. */
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	struct pollfd pfd[ncpu > p->nrings ? ncpu : p->nrings > 0 ?
-	    p->nrings : 1];
+	struct pollfd pfd[(ncpu > p->nrings ? ncpu : p->nrings) + 2];
 	uint64_t next_check = util_now_ns() + CHECK_NS, now, seen;
-	uint64_t busy_ns = next_check;
+	uint64_t busy_ns = next_check, calm_ns = util_now_ns() +
+	    UNHURRIED_AFTER_NS;
 	unsigned k;
-	int status, npfd;
+	int status, npfd, exit_fd = exit_fd_open(s);
 
-	npfd = poll_fds(p, pfd);
+	npfd = poll_fds(s, p, exit_fd, pfd);
 	/* Probe before the first samples are read: they get chains. */
 	sampler__py_tick(s);
 	while (!stopping(s)) {
 		if (atomic_load_explicit(&s->hold_req, memory_order_acquire))
 			perf_hold(s, p);
-		poll(pfd, (nfds_t)npfd, poll_ms(s, p, busy_ns));
+		if (poll(pfd, (nfds_t)npfd, poll_ms(s, p, busy_ns,
+		    exit_fd, calm_ns)) > 0 &&
+		    exit_seen(s, p, &exit_fd, pfd, &npfd))
+			next_check = 0;
 		seen = atomic_load_explicit(&s->samples, memory_order_relaxed);
 		drain_all(s, p);
 		if (atomic_load_explicit(&s->samples, memory_order_relaxed) !=
 		    seen)
 			busy_ns = util_now_ns();
 		if (stack_tick(s, p))
-			npfd = poll_fds(p, pfd);
+			npfd = poll_fds(s, p, exit_fd, pfd);
 		sampler__py_tick(s);
 		now = util_now_ns();
 		if (now < next_check)
@@ -1120,7 +1186,7 @@ perf_loop(struct sampler *s, struct perf_state *p)
 		if ((k = sampler__budget_tick(s, perf_cost(s, p), 0)) != 0 &&
 		    perf_reopen(s, p, k, 0)) {
 			sampler__budget_commit(s, k);
-			npfd = poll_fds(p, pfd);
+			npfd = poll_fds(s, p, exit_fd, pfd);
 		}
 		if (target_gone(s, &status)) {
 			drain_everything(s, p);
@@ -1128,6 +1194,8 @@ perf_loop(struct sampler *s, struct perf_state *p)
 		}
 	}
 	drain_everything(s, p);
+	if (exit_fd >= 0)
+		close(exit_fd);
 }
 
 /* A failed attach may have counted threads and samples: ptrace, if it
@@ -1156,7 +1224,8 @@ tell_target_files(struct sampler *s, uint64_t since)
 	if (s->opts.all || s->opts.launched ||
 	    (buf = malloc(SAMPLER_MAPS_BUF)) == NULL)
 		return;
-	sampler__tell_files(s, s->opts.pid, since, buf, SAMPLER_MAPS_BUF);
+	s->perf->anon_code = sampler__tell_files(s, s->opts.pid, since, buf,
+	    SAMPLER_MAPS_BUF);
 	free(buf);
 }
 

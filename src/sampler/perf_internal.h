@@ -57,6 +57,9 @@ struct perf_state {
 	size_t ntids, captids;
 	unsigned char *bounce;		/* a record that wraps the ring */
 	bool kernel;			/* kernel samples and frames wanted */
+	bool anon_code;			/* the target runs code of no file
+					 * (JIT): its samples are not left
+					 * waiting (perf_backend.c) */
 	bool maps_dirty;		/* a mapping change not yet told the
 					 * worker (other than a REC_MMAP) */
 	uint64_t throttled;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +72,7 @@ struct tell_files {
 	struct sampler *s;
 	pid_t pid;
 	uint64_t t;
+	bool anon_code;
 };
 
 static bool
@@ -81,21 +83,26 @@ tell_exec_file(void *ctx, const char *line)
 	uint64_t lo, hi;
 	bool x;
 
-	if (sampler__maps_line_range(line, &lo, &hi, &x) && x &&
-	    sampler__maps_line_file(line, &f)) {
+	if (!sampler__maps_line_range(line, &lo, &hi, &x) || !x)
+		return true;
+	if (sampler__maps_line_file(line, &f)) {
 		f.pid = c->pid == c->s->opts.pid ? 0 : c->pid;
 		sampler__push_mmap(c->s, c->t, &f);
+	} else if (strstr(line, "[vdso]") == NULL &&
+	    strstr(line, "[vsyscall]") == NULL) {
+		c->anon_code = true;
 	}
 	return true;
 }
 
-void
+bool
 sampler__tell_files(struct sampler *s, pid_t pid, uint64_t t, char *buf,
     size_t size)
 {
-	struct tell_files c = { s, pid, t };
+	struct tell_files c = { s, pid, t, false };
 
 	sampler__proc_maps_each(pid, buf, size, tell_exec_file, &c);
+	return c.anon_code;
 }
 
 void
@@ -212,6 +219,7 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 	}
 	s->self = getpid();
 	s->stat_fd = -1;
+	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->ring = ring;
 	sampler__budget_init(s);
 	s->py = sampler__py_new(s);
@@ -219,6 +227,16 @@ sampler_new(const struct sampler_opts *opts, struct ring *ring, char **cause)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	return s;
+}
+
+void
+sampler__wake(struct sampler *s)
+{
+	uint64_t one = 1;
+
+	/* Full (a count near 2^64): a wake-up is pending anyway. */
+	if (s->wake_fd >= 0 && write(s->wake_fd, &one, sizeof one) < 0)
+		return;
 }
 
 void
@@ -336,8 +354,10 @@ sampler_stop(struct sampler *s)
 		return;
 	atomic_store_explicit(&s->stop, true, memory_order_release);
 	/* Wake the thread from sigtimedwait(): SIGCHLD is blocked there, so
-	 * a thread-directed one stays pending until it waits again. */
+	 * a thread-directed one stays pending until it waits again; and
+	 * from perf's poll. */
 	pthread_kill(s->thr, SIGCHLD);
+	sampler__wake(s);
 	pthread_join(s->thr, NULL);
 	s->joined = true;
 }
@@ -358,6 +378,7 @@ sampler_suspend(struct sampler *s, unsigned timeout_ms)
 	/* Release: the sampler reads the number after the request. */
 	atomic_store_explicit(&s->hold_req, true, memory_order_release);
 	pthread_kill(s->thr, SIGCHLD);
+	sampler__wake(s);
 	for (waited = 0; waited < timeout_ms; waited++) {
 		/* Acquire: pairs with the sampler's store once it detached. */
 		if ((int32_t)(atomic_load_explicit(&s->released_seq,
@@ -726,6 +747,8 @@ sampler_free(struct sampler *s)
 	free(s->attach_cause);
 	if (s->stat_fd >= 0)
 		close(s->stat_fd);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
 	sampler__py_free(s->py);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);

@@ -43,6 +43,9 @@ struct worker {
 	bool started;
 	atomic_bool stop;
 	uint64_t drain_until_ns;	/* set before stop; 0 = no limit */
+	uint64_t calm_ns;		/* from then on a recording may nap
+					 * long (worker_unhurried); worker
+					 * thread */
 	atomic_bool has_readers;	/* a UI or batch printer reads views */
 
 	/* Worker-thread state. */
@@ -822,9 +825,36 @@ worker_summarize_unwind(struct worker *w)
 #define WORKER_NAP_MIN_NS (10ull * 1000 * 1000)
 #define WORKER_NAP_MAX_NS (200ull * 1000 * 1000)	/* ... over the CPUs */
 #define WORKER_TRICKLE (256u << 10)
+/* A recording (source_live_opts.unhurried) naps up to a second while its
+ * naps bring less than an eighth of the ring's most (32 MiB): the 10
+ * wake-ups a second were two thirds of the worker's CPU on a 60 s
+ * recording at 999 Hz (issue 17, goal 3). Not in its first
+ * WORKER_CALM_NS, nor once the target runs code of no file (JIT), nor
+ * with other processes (--children, -a), cuts or stack sizes to learn:
+ * those samples are named while their process lives (a short run's, a
+ * JIT's whose perf map may go with it). */
+#define WORKER_NAP_UNHURRIED_NS (1000ull * 1000 * 1000)
+#define WORKER_TRICKLE_UNHURRIED (4u << 20)
+#define WORKER_CALM_NS (2000ull * 1000 * 1000)
+
+static bool
+worker_unhurried(const struct worker *w)
+{
+	return w->opts.unhurried && w->opts.cut_s == 0 &&
+	    w->opts.stack_need == NULL && !w->opts.children &&
+	    !w->opts.all && util_now_ns() >= w->calm_ns &&
+	    w->symbols != NULL && !symbols_runs_anon_code(w->symbols);
+}
 
 static uint64_t
-worker_longest_nap(void)
+worker_longest_nap(const struct worker *w, uint64_t cpus_ns)
+{
+	return worker_unhurried(w) ? WORKER_NAP_UNHURRIED_NS : cpus_ns;
+}
+
+/* The longest nap but a recording's: shorter with more CPUs. */
+static uint64_t
+worker_cpus_nap(void)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t ns = WORKER_NAP_MAX_NS / (uint64_t)(ncpu > 1 ? ncpu : 1);
@@ -849,7 +879,8 @@ worker_nap(struct worker *w, uint64_t nap_ns, uint64_t longest)
 	    !atomic_load_explicit(&w->stop, memory_order_acquire))
 		pthread_cond_timedwait(&w->wake, &w->lock, &ts);
 	pthread_mutex_unlock(&w->lock);
-	if (ring_used(w->ring) >= WORKER_TRICKLE)
+	if (ring_used(w->ring) >= (longest > WORKER_NAP_MAX_NS ?
+	    WORKER_TRICKLE_UNHURRIED : WORKER_TRICKLE))
 		return WORKER_NAP_MIN_NS;
 	return nap_ns * 2 < longest ? nap_ns * 2 : longest;
 }
@@ -860,11 +891,12 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct timespec cpu;
 	uint64_t last_publish = 0, next_cut = 0;
-	uint64_t nap_ns = WORKER_NAP_MIN_NS, longest = worker_longest_nap();
+	uint64_t nap_ns = WORKER_NAP_MIN_NS, cpus_ns = worker_cpus_nap();
 	size_t n;
 
 	pthread_setname_np(pthread_self(), "ctop-worker");
 	unwind_thread_init();
+	w->calm_ns = util_now_ns() + WORKER_CALM_NS;
 	for (;;) {
 		n = worker_drain(w);
 		if (worker_out_of_time(w)) {
@@ -877,7 +909,8 @@ worker_main(void *arg)
 			if (atomic_load_explicit(&w->stop,
 			    memory_order_acquire))
 				break;
-			nap_ns = worker_nap(w, nap_ns, longest);
+			nap_ns = worker_nap(w, nap_ns,
+			    worker_longest_nap(w, cpus_ns));
 		}
 	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);

@@ -1176,6 +1176,12 @@ symbols_code_twin(struct symbols *s, uint64_t pc)
 }
 
 bool
+symbols_runs_anon_code(const struct symbols *s)
+{
+	return s->n_anon_exec > 0;
+}
+
+bool
 symbols_code_at(struct symbols *s, uint64_t addr)
 {
 	size_t lo = 0, hi = s->n_anon_exec;
