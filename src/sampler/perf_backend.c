@@ -1075,14 +1075,6 @@ stack_auto_start(struct sampler *s, struct perf_state *p)
 	    util_now_ns());
 }
 
-/* How long a poll may wait. A Python target's chains are read when its
- * samples are: every millisecond rather than half a ring at a time, so
- * that a chain is read before its thread has moved on; while samples came
- * in the last 200 ms (an idle target costs no wake-ups). --stack-size
- * auto, until it has judged the first walks since the start or a growth:
- * every 10 ms, so that a copy too short is grown before many samples are
- * taken with it (at 100 ms, 24-28% of a short sqlite3 run's stacks were
- * truncated where 8-9% were at 50 ms). */
 /* A recording's sampler waits long while the target lives (see
  * POLL_UNHURRIED_MS): woken by the target's exit (its pidfd) and by main
  * (stop, hold: wake_fd). Not under a budget, whose checks are every 100
@@ -1096,6 +1088,15 @@ exit_fd_open(const struct sampler *s)
 	return (int)syscall(SYS_pidfd_open, s->opts.pid, 0);
 }
 
+/* How long a poll may wait. A Python target's chains are read when its
+ * samples are: every millisecond rather than half a ring at a time, so
+ * that a chain is read before its thread has moved on; while samples came
+ * in the last 200 ms (an idle target costs no wake-ups). --stack-size
+ * auto, until it has judged the first walks since the start or a growth:
+ * every 10 ms, so that a copy too short is grown before many samples are
+ * taken with it (at 100 ms, 24-28% of a short sqlite3 run's stacks were
+ * truncated where 8-9% were at 50 ms). A recording after its first two
+ * seconds, with no code of no file: a second (POLL_UNHURRIED_MS). */
 static int
 poll_ms(struct sampler *s, const struct perf_state *p, uint64_t busy_ns,
     int exit_fd, uint64_t calm_ns)
