@@ -825,16 +825,19 @@ worker_summarize_unwind(struct worker *w)
 #define WORKER_NAP_MIN_NS (10ull * 1000 * 1000)
 #define WORKER_NAP_MAX_NS (200ull * 1000 * 1000)	/* ... over the CPUs */
 #define WORKER_TRICKLE (256u << 10)
-/* A recording (source_live_opts.unhurried) naps up to a second while its
- * naps bring less than an eighth of the ring's most (32 MiB): the 10
+/* A recording (source_live_opts.unhurried) naps up to a second: the 10
  * wake-ups a second were two thirds of the worker's CPU on a 60 s
- * recording at 999 Hz (issue 17, goal 3). Not in its first
+ * recording at 999 Hz (issue 17, goal 3). Its naps halve while one
+ * brings WORKER_TRICKLE or more and double while one brings under half
+ * of it, rather than start again at the shortest: they settle where a
+ * nap brings about a quarter of what would grow the ring's resident
+ * window (2 MiB; a first version let a nap bring 4 MiB, and a 15 s soak's
+ * RSS grew 14 MB). Not in its first
  * WORKER_CALM_NS, nor once the target runs code of no file (JIT), nor
  * with other processes (--children, -a), cuts or stack sizes to learn:
  * those samples are named while their process lives (a short run's, a
  * JIT's whose perf map may go with it). */
 #define WORKER_NAP_UNHURRIED_NS (1000ull * 1000 * 1000)
-#define WORKER_TRICKLE_UNHURRIED (4u << 20)
 #define WORKER_CALM_NS (2000ull * 1000 * 1000)
 
 static bool
@@ -870,7 +873,7 @@ worker_cpus_nap(void)
 static uint64_t
 worker_nap(struct worker *w, uint64_t nap_ns, uint64_t longest)
 {
-	uint64_t until = util_now_ns() + nap_ns;
+	uint64_t until = util_now_ns() + nap_ns, used;
 	struct timespec ts = { (time_t)(until / 1000000000u),
 		(long)(until % 1000000000u) };
 
@@ -879,8 +882,12 @@ worker_nap(struct worker *w, uint64_t nap_ns, uint64_t longest)
 	    !atomic_load_explicit(&w->stop, memory_order_acquire))
 		pthread_cond_timedwait(&w->wake, &w->lock, &ts);
 	pthread_mutex_unlock(&w->lock);
-	if (ring_used(w->ring) >= (longest > WORKER_NAP_MAX_NS ?
-	    WORKER_TRICKLE_UNHURRIED : WORKER_TRICKLE))
+	used = ring_used(w->ring);
+	if (longest > WORKER_NAP_MAX_NS)	/* a recording's */
+		return used >= WORKER_TRICKLE ? (nap_ns / 2 > WORKER_NAP_MIN_NS ?
+		    nap_ns / 2 : WORKER_NAP_MIN_NS) : used >= WORKER_TRICKLE / 2 ?
+		    nap_ns : nap_ns * 2 < longest ? nap_ns * 2 : longest;
+	if (used >= WORKER_TRICKLE)
 		return WORKER_NAP_MIN_NS;
 	return nap_ns * 2 < longest ? nap_ns * 2 : longest;
 }
