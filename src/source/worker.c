@@ -827,16 +827,12 @@ worker_summarize_unwind(struct worker *w)
 #define WORKER_TRICKLE (256u << 10)
 /* A recording (source_live_opts.unhurried) naps up to a second: the 10
  * wake-ups a second were two thirds of the worker's CPU on a 60 s
- * recording at 999 Hz (issue 17, goal 3). Its naps halve while one
- * brings WORKER_TRICKLE or more and double while one brings under half
- * of it, rather than start again at the shortest: they settle where a
- * nap brings about a quarter of what would grow the ring's resident
- * window (2 MiB; a first version let a nap bring 4 MiB, and a 15 s soak's
- * RSS grew 14 MB). Not in its first
+ * recording at 999 Hz (issue 17, goal 3). Not in its first
  * WORKER_CALM_NS, nor once the target runs code of no file (JIT), nor
  * with other processes (--children, -a), cuts or stack sizes to learn:
  * those samples are named while their process lives (a short run's, a
- * JIT's whose perf map may go with it). */
+ * JIT's whose perf map may go with it). Its naps follow what they bring
+ * (recording_nap). */
 #define WORKER_NAP_UNHURRIED_NS (1000ull * 1000 * 1000)
 #define WORKER_CALM_NS (2000ull * 1000 * 1000)
 
@@ -865,6 +861,23 @@ worker_cpus_nap(void)
 	return ns > WORKER_NAP_MIN_NS ? ns : WORKER_NAP_MIN_NS;
 }
 
+/* A recording's next nap after one of nap_ns that brought used bytes:
+ * halved from WORKER_TRICKLE on, kept from half of it, doubled below,
+ * rather than started again at the shortest. They settle where a nap
+ * brings a quarter to a half of the lag that grows the ring's resident
+ * window (a quarter of its 2 MiB); a first version let a nap bring 4 MiB,
+ * and a 15 s soak's RSS grew 14 MB. */
+static uint64_t
+recording_nap(uint64_t nap_ns, uint64_t used, uint64_t longest)
+{
+	if (used >= WORKER_TRICKLE)
+		return nap_ns / 2 > WORKER_NAP_MIN_NS ? nap_ns / 2 :
+		    WORKER_NAP_MIN_NS;
+	if (used >= WORKER_TRICKLE / 2)
+		return nap_ns;
+	return nap_ns * 2 < longest ? nap_ns * 2 : longest;
+}
+
 /* Sleeps nap_ns, or until a view is asked for (a refresh or a reset) or
  * the worker is stopped, and returns the next nap: longer while naps
  * bring little, back to the shortest once one brings more. A nap ended
@@ -884,9 +897,7 @@ worker_nap(struct worker *w, uint64_t nap_ns, uint64_t longest)
 	pthread_mutex_unlock(&w->lock);
 	used = ring_used(w->ring);
 	if (longest > WORKER_NAP_MAX_NS)	/* a recording's */
-		return used >= WORKER_TRICKLE ? (nap_ns / 2 > WORKER_NAP_MIN_NS ?
-		    nap_ns / 2 : WORKER_NAP_MIN_NS) : used >= WORKER_TRICKLE / 2 ?
-		    nap_ns : nap_ns * 2 < longest ? nap_ns * 2 : longest;
+		return recording_nap(nap_ns, used, longest);
 	if (used >= WORKER_TRICKLE)
 		return WORKER_NAP_MIN_NS;
 	return nap_ns * 2 < longest ? nap_ns * 2 : longest;
