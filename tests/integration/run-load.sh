@@ -86,13 +86,22 @@ ok $? "speedscope -> speedscope -> folded: threads, stacks and kernel frames kep
 if command -v perf >/dev/null && ptrace_allowed &&
 	timeout 20 perf record -q -F 499 -g -o "$D/perf.data" -- \
 		"$TARGETS/ratio" --seconds 1 >/dev/null 2>&1; then
-	perf script -i "$D/perf.data" 2>/dev/null |
-		"$CTOP" --load - -o "$D/real.folded" 2>"$D/err"
+	perf script -i "$D/perf.data" 2>/dev/null >"$D/real.txt"
+	"$CTOP" --load - -o "$D/real.folded" <"$D/real.txt" 2>"$D/err"
 	ok $? "perf script | ctop-prof --load -: exit 0 $(cat "$D/err")"
 	a=$(folded_leaf_share "$D/real.folded" work_a)
 	b=$(folded_leaf_share "$D/real.folded" work_b)
-	awk -v a="$a" -v b="$b" 'BEGIN { exit !(a > 50 && b > 10 && a > 2 * b) }'
-	ok $? "ratio's work_a and work_b: $a% and $b% of the samples (3:1 by construction)"
+	# The same shares counted straight from perf script's text (each
+	# sample's first frame line): what was read must be what perf wrote,
+	# whatever perf's own sampling made of the 3:1 (on a loaded VM one
+	# run's perf record saw 65.7:33.1).
+	want=$(awk '/^[^ \t]/ { getline; f = $2; sub(/\+0x.*/, "", f); n++
+		if (f == "work_a") a++; if (f == "work_b") b++ }
+		END { if (n) printf "%.1f %.1f", 100 * a / n, 100 * b / n }' "$D/real.txt")
+	awk -v a="$a" -v b="$b" -v w="$want" 'BEGIN { split(w, t, " ")
+		d1 = a - t[1]; d2 = b - t[2]; if (d1 < 0) d1 = -d1; if (d2 < 0) d2 = -d2
+		exit !(w != "" && d1 <= 0.5 && d2 <= 0.5 && a > 40 && a > b) }'
+	ok $? "ratio's work_a and work_b: $a% and $b% of the samples, perf script's own lines $want (3:1 by construction)"
 else
 	skip "perf script | ctop-prof --load -" "perf record cannot run here"
 	skip "ratio's shares through perf script" "perf record cannot run here"
