@@ -323,49 +323,78 @@ out:
 	free(name);
 }
 
-/* Read in 64 KiB chunks (a /proc file's stdio buffer is 1 KiB: 5300
- * reads for 120000 symbols), each line parsed where it lies. The kernel
- * lists them by address: sorted here only when it did not. With dir,
- * the image's part is kept there as the kernel with build id id. */
+/* Calls fn on each line of path (without its '\n'; a last line without
+ * one too), read chunk bytes at a time (a longer line is dropped), until
+ * fn returns false or max bytes were read. False when path cannot be
+ * read. A /proc file's stdio buffer is 1 KiB: 5300 reads for 120000
+ * symbols. */
 static bool
-load_whole(struct kallsyms *k, const char *path, const char *dir,
-    const char *id)
+each_line(const char *path, size_t chunk, size_t max,
+    bool (*fn)(void *ctx, const char *line, size_t len), void *ctx)
 {
-	enum { CHUNK = 64 * 1024 };
-	struct parse ps = { .sorted = true };
-	size_t have = 0, at;
-	char *buf;
+	size_t have = 0, done = 0, at;
+	char *buf = malloc(chunk);
+	int fd = buf ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	bool more = true;
 	ssize_t n;
-	int fd;
 
-	k->loaded = true;
-	k->proc = path;
-	if ((buf = malloc(CHUNK)) == NULL)
-		return false;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if (fd < 0) {
 		free(buf);
 		return false;
 	}
-	/* Offset 0 is a real string ("") so that module 0 means none. */
-	names_add(k, "", 0);
-	while ((n = read(fd, buf + have, CHUNK - have)) > 0) {
+	while (more && done < max &&
+	    (n = read(fd, buf + have, chunk - have)) > 0) {
 		have += (size_t)n;
-		for (at = 0;;) {
+		done += (size_t)n;
+		for (at = 0; more;) {
 			char *nl = memchr(buf + at, '\n', have - at);
 
 			if (nl == NULL)
 				break;
-			add_line(k, &ps, buf + at, (size_t)(nl - (buf + at)));
+			more = fn(ctx, buf + at, (size_t)(nl - (buf + at)));
 			at = (size_t)(nl - buf) + 1;
 		}
 		/* A line longer than the chunk: dropped. */
-		have = at == 0 && have == CHUNK ? 0 : have - at;
+		have = at == 0 && have == chunk ? 0 : have - at;
 		memmove(buf, buf + at, have);
 	}
-	if (have > 0 && have < CHUNK)	/* a last line without '\n' */
-		add_line(k, &ps, buf, have);
+	if (more && have > 0 && have < chunk)	/* a last line without '\n' */
+		fn(ctx, buf, have);
 	close(fd);
 	free(buf);
+	return true;
+}
+
+struct load_ctx {
+	struct kallsyms *k;
+	struct parse *ps;
+};
+
+static bool
+load_line(void *ctx, const char *line, size_t len)
+{
+	struct load_ctx *c = ctx;
+
+	add_line(c->k, c->ps, line, len);
+	return true;
+}
+
+/* The whole file, each line parsed where it lies. The kernel lists them
+ * by address: sorted here only when it did not. With dir, the image's
+ * part is kept there as the kernel with build id id. */
+static bool
+load_whole(struct kallsyms *k, const char *path, const char *dir,
+    const char *id)
+{
+	struct parse ps = { .sorted = true };
+	struct load_ctx c = { k, &ps };
+
+	k->loaded = true;
+	k->proc = path;
+	/* Offset 0 is a real string ("") so that module 0 means none. */
+	names_add(k, "", 0);
+	if (!each_line(path, 64 * 1024, SIZE_MAX, load_line, &c))
+		return false;
 	if (!ps.sorted)
 		qsort(ps.syms, ps.n, sizeof *ps.syms, ksym_cmp);
 	if (ps.n > 0 && !pack(k, ps.syms, ps.n))
@@ -382,40 +411,27 @@ kallsyms_load_file(struct kallsyms *k, const char *path)
 	return load_whole(k, path, NULL, NULL);
 }
 
+/* Keeps _text's address from its line; false once found. */
+static bool
+base_line(void *ctx, const char *line, size_t len)
+{
+	uint64_t *base = ctx;
+	struct kline l;
+
+	if (parse_line(line, len, &l) && image_symbol(&l, "_text"))
+		*base = l.addr;
+	return *base == 0;
+}
+
 /* _text's address from the first lines of path, 0 when not there: the
  * kernel lists the image first (after per-CPU symbols at small
  * addresses), and makes only the lines read. */
 static uint64_t
 image_base(const char *path)
 {
-	enum { CHUNK = 16 * 1024, MAX = 256 * 1024 };
-	char *buf = malloc(CHUNK);
-	size_t have = 0, done = 0, at;
 	uint64_t base = 0;
-	ssize_t n;
-	int fd = buf ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 
-	while (fd >= 0 && base == 0 && done < MAX &&
-	    (n = read(fd, buf + have, CHUNK - have)) > 0) {
-		have += (size_t)n;
-		done += (size_t)n;
-		for (at = 0; base == 0;) {
-			char *nl = memchr(buf + at, '\n', have - at);
-			struct kline l;
-
-			if (nl == NULL)
-				break;
-			if (parse_line(buf + at, (size_t)(nl - (buf + at)), &l) &&
-			    image_symbol(&l, "_text"))
-				base = l.addr;
-			at = (size_t)(nl - buf) + 1;
-		}
-		have = at == 0 && have == CHUNK ? 0 : have - at;
-		memmove(buf, buf + at, have);
-	}
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	(void)each_line(path, 16 * 1024, 256 * 1024, base_line, &base);
 	return base;
 }
 
