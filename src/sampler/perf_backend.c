@@ -913,7 +913,10 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
  * marked SAMPLE_STACK_TRIAL act the split out), at least SPLIT_TRIAL
  * walks with at most 1 in SPLIT_UNJOINED of them unjoined (and one)
  * begin it; more unjoined start a new rehearsal every SPLIT_TRIAL_MAX
- * walks. A wrong join, in the rehearsal or the split, ends it for good
+ * walks, so that it is judged on recent walks: a burst of unjoined at the
+ * start (a phase whose stacks no whole walk had taught yet) once kept
+ * sqlite3's 1 s run from splitting at all in 10 of 30 runs with 512. A
+ * wrong join, in the rehearsal or the split, ends it for good
  * (every sample copies the whole size), and so do more than 1 in
  * SPLIT_UNJOINED short walks since it began that no link continued
  * (SPLIT_JUDGED of them at least): the program's stacks change faster
@@ -921,7 +924,7 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 #define SPLIT_UNJOINED 100u
 #define SPLIT_JUDGED 4u
 #define SPLIT_TRIAL 64u
-#define SPLIT_TRIAL_MAX 512u
+#define SPLIT_TRIAL_MAX 128u
 
 /* Samples taken and seconds since sampling began: when -v's lines on
  * the stack copies' size were said. */
