@@ -978,6 +978,16 @@ split_judge(struct sampler *s, struct perf_state *p,
 	return was_split && perf_reopen(s, p, k, p->stack.size);
 }
 
+/* Whether more of the rehearsal's walks were not joined than the split
+ * allows. One miss forgiven: the first walks of a thread or a phase find
+ * no link. */
+static bool
+rehearsal_failed(const struct perf_split *sp)
+{
+	return (sp->trial_unjoined - (sp->trial_unjoined > 0)) *
+	    SPLIT_UNJOINED > sp->trial_walks;
+}
+
 /* The size now is too deep for a short record and a rehearsal went
  * well: the events are opened again, split. */
 static bool
@@ -990,10 +1000,7 @@ split_start(struct sampler *s, struct perf_state *p)
 	if (!p->split.ready) {
 		if (p->split.trial_walks < SPLIT_TRIAL)
 			return false;
-		/* One miss forgiven: the first walks of a thread or a phase
-		 * find no link. */
-		if ((p->split.trial_unjoined - (p->split.trial_unjoined > 0)) *
-		    SPLIT_UNJOINED > p->split.trial_walks) {
+		if (rehearsal_failed(&p->split)) {
 			if (p->split.trial_walks >= SPLIT_TRIAL_MAX)
 				p->split.trial_walks = p->split.trial_unjoined = 0;
 			return false;
@@ -1010,6 +1017,26 @@ split_start(struct sampler *s, struct perf_state *p)
 	    (unsigned long long)p->split.trial_walks, samples_now(s),
 	    secs_now(s));
 	return true;
+}
+
+/* -v: why a run whose copies were deeper than a short one never split
+ * them (the last rehearsal's walks), so that a user reading its records'
+ * size knows whether the program's stacks or a too short run kept it. */
+static void
+split_never_said(const struct perf_state *p)
+{
+	if (!p->stack_auto || p->split.on || p->split.off ||
+	    p->stack.size <= SAMPLE_SPLIT_SHORT)
+		return;
+	diag("stack-size auto: the copies were never split, %u bytes for "
+	    "every sample: %s (the last rehearsal: %llu of %llu walks not "
+	    "joined; the split wants %u walks, at most 1 in %u of them not "
+	    "joined, one forgiven)", p->stack.size,
+	    rehearsal_failed(&p->split) ? "too many short copies would "
+	    "not have been joined" : "the run ended first",
+	    (unsigned long long)p->split.trial_unjoined,
+	    (unsigned long long)p->split.trial_walks, SPLIT_TRIAL,
+	    SPLIT_UNJOINED);
 }
 
 /* --stack-size auto: what the worker's walks needed since the last look;
@@ -1268,6 +1295,7 @@ sampler__perf_run(struct sampler *s)
 	sampler__start_clocks(s);
 	sampler__attach_result(s, 0, NULL);
 	perf_loop(s, p);
+	split_never_said(p);
 	sampler__stop_clocks(s);
 	s->perf = NULL;
 	perf__close(p);

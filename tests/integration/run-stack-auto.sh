@@ -118,6 +118,15 @@ pa=$(awk '{ t += $NF; if ($0 ~ /;path_a;/) a += $NF }
 [ -n "$ended" ] && awk -v a="$pa" 'BEGIN { exit !(a >= 40 && a <= 60) }'
 ok $? "joinpaths ab: a wrong join found, in the rehearsal or the split: no more splitting (${ended#ctop-prof: }); path_a $pa% (truth 50)"
 
+# A run too short for the rehearsal's 64 walks (0.1 s at 499 Hz: about 50
+# samples) never splits, and -v says why at the end: not the program's
+# stacks but the run's length (the size: 65528, or the first 32768 where
+# a slow build's worker came to its first walk after the end).
+record deep-brief auto 40 0.1
+never=$(grep -m1 'the copies were never split' "$WORKDIR/deep-brief.err")
+printf '%s\n' "$never" | grep -Eq ' (65528|32768) bytes for every sample: the run ended first \(the last rehearsal: [0-9]+ of [0-9]+ walks'
+ok $? "a 0.1 s run: -v says the copies were never split and why (${never#ctop-prof: })"
+
 record shallow-fixed 16384 0 3
 ok $? "deepstack 0 (shallow) with --stack-size 16384: recorded"
 record shallow-auto auto 0 3
