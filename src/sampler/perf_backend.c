@@ -144,7 +144,8 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	struct perf_sample ps;
 	struct rec_sample *r;
 	size_t cap, need, room;
-	uint64_t nr;
+	uint64_t nr, top;
+	uint32_t depth;
 	int py;
 
 	if (perf__parse_sample(rec, len, p->attr.sample_type,
@@ -162,8 +163,12 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	 * chain that no longer fits it). */
 	py = sampler__py_walk(s, (pid_t)ps.pid, (pid_t)ps.tid, ps.time);
 	nr = ps.nr > PERF_MAX_CHAIN ? PERF_MAX_CHAIN : ps.nr;
-	cap = perf__stack_keep(&ps, ps.tid == ps.pid && (pid_t)ps.pid ==
-	    s->opts.pid ? p->frames_top : 0);
+	top = ps.tid == ps.pid && (pid_t)ps.pid == s->opts.pid ?
+	    p->frames_top : 0;
+	cap = perf__stack_keep(&ps, top);
+	depth = p->stack_auto ? perf__main_depth(&ps, top) : 0;
+	if (depth > p->main_depth)
+		p->main_depth = depth;
 	need = sizeof *r + nr * 8 + cap;
 	room = need + sampler__py_room(s, need);
 	r = sampler__py_codes(s) ? ring_reserve(s->ring, REC_SAMPLE, room) :
@@ -883,6 +888,7 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 	q.sample_cost_ns = p->sample_cost_ns;
 	q.throttled = p->throttled;
 	q.frames_top = p->frames_top;
+	q.main_depth = p->main_depth;
 	q.anon_code = p->anon_code;
 	err = open_all(s, &q, p->pages, &cause, p);
 	if (err < 0 || q.nrings == 0) {
@@ -1046,28 +1052,39 @@ static bool
 stack_tick(struct sampler *s, struct perf_state *p)
 {
 	struct stack_need_seen seen;
-	uint32_t was = p->stack.size, to;
+	uint32_t was = p->stack.size, to, depth = p->main_depth;
+	bool deeper = depth > was;
 	unsigned k;
 
 	if (!p->stack_auto)
 		return false;
+	p->main_depth = 0;
+	seen = stack_need_take(s->opts.stack_need);
 	/* The walks of copies taken before the last change (the worker may
 	 * be far behind on a slow machine) are dropped until it has passed
 	 * them: their reach, cut at the old size, once shrank a copy just
 	 * grown to 65528 bytes back to 24576 a few samples later, and the
 	 * 41 KiB stack was truncated again. */
 	if (p->stack_stale) {
-		bool passed = ring_passed(s->ring, p->stack_stale_mark);
-
-		seen = stack_need_take(s->opts.stack_need);
-		if (passed)
+		if (ring_passed(s->ring, p->stack_stale_mark))
 			p->stack_stale = false;
 		/* The short copies' size is the same before and after. */
-		return split_judge(s, p, &seen);
-	}
-	seen = stack_need_take(s->opts.stack_need);
-	if (split_judge(s, p, &seen))
+		if (split_judge(s, p, &seen))
+			return true;
+		if (!deeper)
+			return false;
+		seen = (struct stack_need_seen){ 0 };
+	} else if (split_judge(s, p, &seen)) {
 		return true;
+	}
+	/* The main thread's stack deeper than the copy: its walks will run
+	 * out, told now rather than after the worker's lag (0.1-0.2 s when
+	 * cc1plus went deep 0.3 s into its run, 43 stacks truncated). */
+	if (deeper) {
+		seen.truncated_at = was;
+		if (depth > seen.reach)
+			seen.reach = depth;
+	}
 	to = sampler__stack_auto_next(&p->stack, &seen, util_now_ns());
 	if (to == 0 || to == was)
 		return split_start(s, p);
@@ -1078,6 +1095,7 @@ stack_tick(struct sampler *s, struct perf_state *p)
 	}
 	diag("stack-size auto: %u -> %u bytes (deepest read %u, %s) after "
 	    "%llu samples, %.2f s", was, to, seen.reach,
+	    deeper ? "the main thread's stack was deeper" :
 	    seen.truncated_at >= was ? "a walk ran out" :
 	    to > was ? "within the margin" : "a window needed less",
 	    samples_now(s), secs_now(s));
@@ -1122,11 +1140,14 @@ exit_fd_open(const struct sampler *s)
  * samples are: every millisecond rather than half a ring at a time, so
  * that a chain is read before its thread has moved on; while samples came
  * in the last 200 ms (an idle target costs no wake-ups). --stack-size
- * auto, until it has judged the first walks since the start or a growth:
- * every 10 ms, so that a copy too short is grown before many samples are
- * taken with it (at 100 ms, 24-28% of a short sqlite3 run's stacks were
- * truncated where 8-9% were at 50 ms). A recording after its first two
- * seconds, with no code of no file: a second (POLL_UNHURRIED_MS). */
+ * auto, until it has judged the first walks since the start or a growth,
+ * and in the first two seconds: every 10 ms, so that a copy too short is
+ * grown before many samples are taken with it (at 100 ms, 24-28% of a
+ * short sqlite3 run's stacks were truncated where 8-9% were at 50 ms;
+ * cc1plus, whose stack goes deep 0.2 s into its run after the first
+ * shrink, had 7 truncated at 100 ms where the main thread's depth told
+ * it). A recording after its first two seconds, with no code of no
+ * file: a second (POLL_UNHURRIED_MS). */
 static int
 poll_ms(struct sampler *s, const struct perf_state *p, uint64_t busy_ns,
     int exit_fd, uint64_t calm_ns)
@@ -1135,7 +1156,7 @@ poll_ms(struct sampler *s, const struct perf_state *p, uint64_t busy_ns,
 
 	if (sampler__py_active(s) && now - busy_ns < PY_IDLE_NS)
 		return POLL_PY_MS;
-	if (p->stack_auto && !p->stack.learned)
+	if (p->stack_auto && (!p->stack.learned || now < calm_ns))
 		return POLL_LEARN_MS;
 	return exit_fd >= 0 && now >= calm_ns && !p->anon_code ?
 	    POLL_UNHURRIED_MS : POLL_MS;

@@ -78,6 +78,10 @@ struct perf_state {
 	/* The target's starting stack pointer (perf__stack_keep), read at
 	 * the start and after each exec; 0: not known, or -a. */
 	uint64_t frames_top;
+	/* --stack-size auto: the deepest main thread's stack of the samples
+	 * since the last look (perf__main_depth), told without the worker's
+	 * round trip. */
+	uint32_t main_depth;
 };
 
 /* What a PERF_RECORD_SAMPLE holds, pointing into the record. */
@@ -136,6 +140,12 @@ size_t perf__fill_sample(const struct perf_sample *ps, size_t stack_cap,
  * first argument pointers), a margin for a walk's last reads. */
 #define PERF_TOP_SLACK 128u
 size_t perf__stack_keep(const struct perf_sample *ps, uint64_t frames_top);
+/* The bytes a main thread's walk reads, from its stack pointer to
+ * frames_top and PERF_TOP_SLACK past, whatever its copy holds; 0 when
+ * not known (frames_top 0, a stack pointer not below it, or more than
+ * PERF_MAIN_DEPTH_MAX below: another stack). */
+#define PERF_MAIN_DEPTH_MAX (64u << 20)
+uint32_t perf__main_depth(const struct perf_sample *ps, uint64_t frames_top);
 
 /* perf_calib.c: ns one sample of an event like `like` costs the thread
  * it interrupts, measured on the calling thread (about 0.1 s). */

@@ -212,12 +212,20 @@ user_sp(const struct perf_sample *ps)
 size_t
 perf__stack_keep(const struct perf_sample *ps, uint64_t frames_top)
 {
+	uint32_t depth = perf__main_depth(ps, frames_top);
+
+	return depth == 0 || depth >= ps->dyn_size ? ps->dyn_size : depth;
+}
+
+uint32_t
+perf__main_depth(const struct perf_sample *ps, uint64_t frames_top)
+{
 	uint64_t sp = user_sp(ps);
 
 	if (frames_top == 0 || sp == 0 || sp >= frames_top ||
-	    frames_top - sp + PERF_TOP_SLACK >= ps->dyn_size)
-		return ps->dyn_size;
-	return frames_top - sp + PERF_TOP_SLACK;
+	    frames_top - sp > PERF_MAIN_DEPTH_MAX)
+		return 0;
+	return (uint32_t)(frames_top - sp + PERF_TOP_SLACK);
 }
 
 /* Fills rec (room for the chain and stack_cap stack bytes after it) and

@@ -47,9 +47,10 @@ n=$(field deep-auto 'backend: \([0-9]*\) samples')
 # At once: from 16384, or from a step taken before for a walk that came
 # within the margin (the target's start, its recursion not yet deep:
 # 16384 -> 20480 at 12824 bytes read, then 20480 -> 65528 once in a
-# CI-equivalent run).
-grown=$(grep -m1 'stack-size auto: [0-9]* -> 65528 bytes.*a walk ran out' "$WORKDIR/deep-auto.err")
-ok $? "auto grows at once when a walk runs out ($(grep 'stack-size auto' "$WORKDIR/deep-auto.err" | head -3 | tr '\n' ' '))"
+# CI-equivalent run). The main thread's depth is the sampler's own to
+# see (its stack pointer against the stack's top): no walk needed.
+grown=$(grep -m1 "stack-size auto: [0-9]* -> 65528 bytes.*the main thread's stack was deeper" "$WORKDIR/deep-auto.err")
+ok $? "auto grows at once when the main thread's stack is deeper than the copy ($(grep 'stack-size auto' "$WORKDIR/deep-auto.err" | head -3 | tr '\n' ' '))"
 # The samples taken before the growth are truncated: those the worker had
 # not walked yet when the first walk ran out (25 of 1594 on a quiet
 # machine, 100 in a CI run whose worker came to its first walk late).
@@ -93,6 +94,16 @@ w=$(awk '{ n = $NF; t += n; line = $0
 [ -n "$med" ] && [ "$med" -le 4096 ] && [ -z "$ended" ] &&
 	[ "${nt:-0}" -ge 5 ] && awk -v w="$w" 'BEGIN { exit !(w >= 95) }'
 ok $? "late threads: the split goes on, median ${med:-?} bytes (want <= 4096), $w% of the stacks whole (main or late_dive, 41 dive frames; want 95), ${nt:-?} threads (want 5) ($(grep 'stack-size auto:' "$WORKDIR/late.err" | tr '\n' ' '))"
+
+# A thread other than main whose stack is deeper than the copy: the
+# sampler cannot see its depth, the worker's walk that ran out tells it
+# (main spins shallow, the copy shrunk to fit it before the thread dives
+# at 0.75 s).
+"$CTOP" --backend perf -F 499 --stack-size auto -v \
+	-o "$WORKDIR/thread.folded" -- "$DEEP" 40 3 1 0 >/dev/null 2>"$WORKDIR/thread.err"
+grep -q 'stack-size auto: [0-9]* -> [0-9]* bytes (deepest read [0-9]*, a walk ran out)' "$WORKDIR/thread.err" &&
+	grep -q ';late_dive;dive;' "$WORKDIR/thread.folded"
+ok $? "a deep thread other than main: grown when its walk ran out ($(grep 'stack-size auto' "$WORKDIR/thread.err" | head -3 | tr '\n' ' '))"
 
 # joinpaths: dive 40 deep (256-byte frames) under path_a for good ("a"),
 # or under path_a and path_b in turn ("ab"), their frames alike: there a

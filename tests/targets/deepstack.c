@@ -5,7 +5,9 @@
  * about 41 KiB of stack copy to reach main: deeper than 16384; DEPTH 0
  * is a shallow program. LATE (argv[3], default 0) threads more start at
  * a quarter of SECONDS and dive as deep until the end: threads the
- * profiler meets after it has judged the copies' size. */
+ * profiler meets after it has judged the copies' size. MAIN_DEPTH
+ * (argv[4], default DEPTH): how deep main itself dives (0 with LATE
+ * threads: only threads other than main are deep). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -91,7 +93,7 @@ main(int argc, char **argv)
 	int started = late.threads > 0 &&
 	    pthread_create(&starter, NULL, late_start, &late) == 0;
 
-	sink += dive(depth, late.until);
+	sink += dive(argc > 4 ? atoi(argv[4]) : depth, late.until);
 	if (started)
 		pthread_join(starter, NULL);
 	return 0;

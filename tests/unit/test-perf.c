@@ -161,9 +161,23 @@ test_stack_keep(void)
 	    "top (another stack): the copy");
 	is_int((int)perf__stack_keep(&ps, 1000), 2048, "stack keep: sp above "
 	    "the top (another stack): the copy");
+	/* The main thread's depth, for --stack-size auto: whatever the
+	 * copy holds. */
+	is_int((int)perf__main_depth(&ps, 1007 + 512), 512 + PERF_TOP_SLACK,
+	    "main depth: 512 bytes to the top and the margin");
+	is_int((int)perf__main_depth(&ps, 1007 + 40000), 40000 +
+	    PERF_TOP_SLACK, "main depth: a top past the copy: its distance");
+	is_int((int)perf__main_depth(&ps, 0), 0, "main depth: no top known");
+	is_int((int)perf__main_depth(&ps, 1007), 0, "main depth: sp at the "
+	    "top (another stack): not known");
+	is_int((int)perf__main_depth(&ps, 1007 + PERF_MAIN_DEPTH_MAX + 1), 0,
+	    "main depth: sp more than 64 MiB below the top (another stack): "
+	    "not known");
 	ps.regs_mask &= ~(1ull << 7);
 	is_int((int)perf__stack_keep(&ps, 1007 + 512), 2048, "stack keep: "
 	    "no sp in the sample: the copy");
+	is_int((int)perf__main_depth(&ps, 1007 + 512), 0, "main depth: no sp "
+	    "in the sample: not known");
 }
 
 /* The sampler splits the kernel's chain: markers dropped, kernel pcs first,
