@@ -169,6 +169,8 @@ on_sample(struct sampler *s, struct perf_state *p, const void *rec,
 	depth = p->stack_auto ? perf__main_depth(&ps, top) : 0;
 	if (depth > p->main_depth)
 		p->main_depth = depth;
+	if (!p->split.on && depth > SAMPLE_SPLIT_SHORT)
+		p->split.trial_deep++;
 	need = sizeof *r + nr * 8 + cap;
 	room = need + sampler__py_room(s, need);
 	r = sampler__py_codes(s) ? ring_reserve(s->ring, REC_SAMPLE, room) :
@@ -918,7 +920,12 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
  * (src/unwind/join.c): before it, in a rehearsal (the walks of samples
  * marked SAMPLE_STACK_TRIAL act the split out), at least SPLIT_TRIAL
  * walks with at most 1 in SPLIT_UNJOINED of them unjoined (and one)
- * begin it; more unjoined start a new rehearsal every SPLIT_TRIAL_MAX
+ * begin it, and once the main thread was seen deeper than a short copy,
+ * SPLIT_TRIAL_DEEP of its samples so deep (the walks a split must join:
+ * cc1plus is mostly shallow in its first 0.3 s, its rehearsal passed on
+ * those walks at 1 of 114 unjoined, and the split then found 5 of 26, each
+ * a truncated stack; a main thread never so deep, the demo's, waits for
+ * nothing); more unjoined start a new rehearsal every SPLIT_TRIAL_MAX
  * walks, so that it is judged on recent walks: a burst of unjoined at the
  * start (a phase whose stacks no whole walk had taught yet) once kept
  * sqlite3's 1 s run from splitting at all in 10 of 30 runs with 512. A
@@ -930,6 +937,7 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
 #define SPLIT_UNJOINED 100u
 #define SPLIT_JUDGED 4u
 #define SPLIT_TRIAL 64u
+#define SPLIT_TRIAL_DEEP 32u
 #define SPLIT_TRIAL_MAX 128u
 
 /* Samples taken and seconds since sampling began: when -v's lines on
@@ -1004,11 +1012,14 @@ split_start(struct sampler *s, struct perf_state *p)
 	if (p->split.on || p->split.off || !p->stack_auto)
 		return false;
 	if (!p->split.ready) {
-		if (p->split.trial_walks < SPLIT_TRIAL)
+		if (p->split.trial_walks < SPLIT_TRIAL ||
+		    (p->split.trial_deep > 0 &&
+		    p->split.trial_deep < SPLIT_TRIAL_DEEP))
 			return false;
 		if (rehearsal_failed(&p->split)) {
 			if (p->split.trial_walks >= SPLIT_TRIAL_MAX)
-				p->split.trial_walks = p->split.trial_unjoined = 0;
+				p->split.trial_walks = p->split.trial_unjoined =
+				    p->split.trial_deep = 0;
 			return false;
 		}
 		p->split.ready = true;
@@ -1029,10 +1040,10 @@ split_start(struct sampler *s, struct perf_state *p)
  * them (the last rehearsal's walks), so that a user reading its records'
  * size knows whether the program's stacks or a too short run kept it. */
 static void
-split_never_said(const struct perf_state *p)
+split_never_said(struct sampler *s, const struct perf_state *p)
 {
 	if (!p->stack_auto || p->split.on || p->split.off ||
-	    p->stack.size <= SAMPLE_SPLIT_SHORT)
+	    p->stack.size <= SAMPLE_SPLIT_SHORT || samples_now(s) == 0)
 		return;
 	diag("stack-size auto: the copies were never split, %u bytes for "
 	    "every sample: %s (the last rehearsal: %llu of %llu walks not "
@@ -1316,7 +1327,7 @@ sampler__perf_run(struct sampler *s)
 	sampler__start_clocks(s);
 	sampler__attach_result(s, 0, NULL);
 	perf_loop(s, p);
-	split_never_said(p);
+	split_never_said(s, p);
 	sampler__stop_clocks(s);
 	s->perf = NULL;
 	perf__close(p);

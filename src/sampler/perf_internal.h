@@ -33,6 +33,9 @@ struct perf_split {
 	struct perf_event_attr deep;
 	uint64_t walks, unjoined;	/* since it began */
 	uint64_t trial_walks, trial_unjoined;	/* the rehearsal before */
+	/* The main thread's samples in the rehearsal deeper than a short
+	 * copy (perf__main_depth): the walks a split must join. */
+	uint64_t trial_deep;
 };
 
 /* One mmap ring, per CPU: every event of that CPU writes into it. */
