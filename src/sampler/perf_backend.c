@@ -1047,13 +1047,15 @@ split_never_said(struct sampler *s, const struct perf_state *p)
 		return;
 	diag("stack-size auto: the copies were never split, %u bytes for "
 	    "every sample: %s (the last rehearsal: %llu of %llu walks not "
-	    "joined; the split wants %u walks, at most 1 in %u of them not "
-	    "joined, one forgiven)", p->stack.size,
-	    rehearsal_failed(&p->split) ? "too many short copies would "
-	    "not have been joined" : "the run ended first",
+	    "joined, %llu of the main thread's samples deeper than %u bytes; "
+	    "the split wants %u walks, at most 1 in %u of them not joined, "
+	    "one forgiven, and %u such samples once there is one)",
+	    p->stack.size, rehearsal_failed(&p->split) ? "too many short "
+	    "copies would not have been joined" : "the run ended first",
 	    (unsigned long long)p->split.trial_unjoined,
-	    (unsigned long long)p->split.trial_walks, SPLIT_TRIAL,
-	    SPLIT_UNJOINED);
+	    (unsigned long long)p->split.trial_walks,
+	    (unsigned long long)p->split.trial_deep, SAMPLE_SPLIT_SHORT,
+	    SPLIT_TRIAL, SPLIT_UNJOINED, SPLIT_TRIAL_DEEP);
 }
 
 /* --stack-size auto: what the worker's walks needed since the last look;
