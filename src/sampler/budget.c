@@ -4,10 +4,11 @@
  * compared with the target's CPU time: the backend's own (ptrace: the
  * time its threads were held stopped, in the stretches when no sibling
  * waited to run in their place; perf: the kernel's work per sample, from
- * a calibration at start, times the samples), plus ctop-prof's own CPU
- * time in the stretches when no CPU of the machine was idle (then what
- * ctop-prof ran came out of someone's time: with 64 busy threads on 2
- * CPUs, that is most of the cost). Over the budget, the rate is
+ * a calibration at start, times the samples), plus the target's part of
+ * ctop-prof's own CPU time in the stretches when no CPU of the machine
+ * was idle (then what ctop-prof ran came out of the time of those that
+ * ran, each as much as it got: with 64 busy threads on 2 CPUs, that is
+ * most of the cost; beside a test suite, a small part). Over the budget, the rate is
  * lowered to aim at BUDGET_AIM of it (never below 1 Hz); well under it,
  * raised again towards -F. The rule judges by the lower median of the
  * windows since the rate last moved, and only from the second of them on:
@@ -112,15 +113,25 @@ runnable_threads(struct sampler *s)
 	return b->runnable;
 }
 
-/* True when no CPU of the machine sat idle for half the tick (/proc/stat);
- * where that cannot be read, when the target and ctop-prof together used
- * nearly every CPU. */
-static bool
-machine_full(struct sampler_budget *b, double wall, uint64_t idle,
-    double used)
+/* The machine's busy CPU time in the tick (all its CPUs' but their
+ * idle time, /proc/stat), or -1 when that cannot be read. */
+static double
+machine_busy(const struct sampler_budget *b, double wall, uint64_t idle)
 {
 	if (idle && b->tick_idle && idle >= b->tick_idle)
-		return (double)(idle - b->tick_idle) / wall < 0.5;
+		return b->ncpu * wall - (double)(idle - b->tick_idle);
+	return -1;
+}
+
+/* True when no CPU of the machine sat idle for half the tick; where that
+ * cannot be read, when the target and ctop-prof together used nearly
+ * every CPU. */
+static bool
+machine_full(const struct sampler_budget *b, double wall, double busy,
+    double used)
+{
+	if (busy >= 0)
+		return b->ncpu * wall - busy < 0.5 * wall;
 	return used / wall > b->ncpu - 0.5;
 }
 
@@ -129,15 +140,33 @@ machine_full(struct sampler_budget *b, double wall, uint64_t idle,
  * sibling waited for a CPU and ran in their place (64 busy threads on 2
  * CPUs lose nothing to one held: the wait for the sampler to be scheduled
  * among them, 0.5 ms a stop, once made the budget count 1.5% at 30 Hz,
- * and lowering the rate lowered nothing); and ctop-prof's own CPU time
- * when no CPU was idle (then it came out of someone's, the target's as
- * likely as not). */
+ * and lowering the rate lowered nothing); and the target's part of
+ * ctop-prof's own CPU time (sampler__budget_own_share). */
 uint64_t
 sampler__budget_lost(uint64_t held, uint64_t own, double got,
-    double runnable, bool full)
+    double runnable, double own_share)
 {
-	return (full ? own : 0) +
+	return (uint64_t)((double)own * own_share) +
 	    (runnable < 0 || runnable <= got + 0.5 ? held : 0);
+}
+
+/* With no CPU idle, ctop-prof's CPU time came out of the processes that
+ * ran, each as much as its share of what they got: all of it when the
+ * target is all that ran beside it (64 busy threads), a seventh when a
+ * test suite beside them got six times the target's time. Counted whole,
+ * the latter once measured 8-9% for -F 49 on ptrace under a 5% budget,
+ * the rate lowered to 16 Hz and the cost the same: what it counted was
+ * not the rate's. */
+double
+sampler__budget_own_share(bool full, double target, double own, double busy)
+{
+	double others = busy - own;
+
+	if (!full)
+		return 0;
+	if (others <= 0 || target >= others)
+		return 1;
+	return target / others;
 }
 
 /* Adds the last tick's loss to b->counted_ns. */
@@ -146,16 +175,20 @@ note_tick(struct sampler *s, uint64_t now, uint64_t cpu, uint64_t held)
 {
 	struct sampler_budget *b = &s->budget;
 	uint64_t own = own_cpu_ns(), idle = sampler__proc_idle_ns();
-	double wall, target, mine, runnable = runnable_threads(s);
+	double wall, target, mine, busy, runnable = runnable_threads(s);
+	bool full;
 
 	if (b->tick_ns && now > b->tick_ns && cpu >= b->tick_cpu &&
 	    own >= b->tick_own && held >= b->tick_held) {
 		wall = (double)(now - b->tick_ns);
 		target = (double)(cpu - b->tick_cpu);
 		mine = (double)(own - b->tick_own);
+		busy = machine_busy(b, wall, idle);
+		full = machine_full(b, wall, busy, target + mine);
 		b->counted_ns += sampler__budget_lost(held - b->tick_held,
 		    own - b->tick_own, target / wall, runnable,
-		    machine_full(b, wall, idle, target + mine));
+		    sampler__budget_own_share(full, target, mine,
+		    busy >= 0 ? busy : b->ncpu * wall));
 	}
 	b->tick_ns = now;
 	b->tick_cpu = cpu;

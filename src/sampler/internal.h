@@ -269,10 +269,16 @@ void sampler__budget_commit(struct sampler *s, unsigned k);
 unsigned sampler__budget_next_k(double limit, double ratio, unsigned k,
     unsigned want);
 /* ... and what of one tick counts: held ns when the target's runnable
- * threads (-1: unknown) were no more than the CPUs it got, ctop-prof's own
- * CPU ns when the machine was full. */
+ * threads (-1: unknown) were no more than the CPUs it got, and own_share
+ * of ctop-prof's own CPU ns. */
 uint64_t sampler__budget_lost(uint64_t held, uint64_t own, double got,
-    double runnable, bool full);
+    double runnable, double own_share);
+/* ... where own_share, on a machine with no CPU idle (full), is the
+ * target's share of the CPU time the others got (target, own and busy in
+ * any one unit: busy, all the machine's CPU time but its idle), at most 1;
+ * 0 while a CPU was idle. */
+double sampler__budget_own_share(bool full, double target, double own,
+    double busy);
 /* The cost (a share) the rule judges by after n windows since the rate
  * last moved, costs in ppm: the lower median of the last few, and -1 (no
  * judgement yet) for fewer than BUDGET_JUDGE_MIN of them. */

@@ -4,6 +4,7 @@
  * the target's CPU time, and what of a tick counts as that cost. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "../../src/sampler/internal.h"
@@ -67,20 +68,36 @@ main(void)
 		    sampler__budget_judged(spike, 1), 1, 999), 1,
 		    "... and the rule leaves the rate where it is");
 	}
-	/* What of a tick counts: 1 ms held, 0.5 ms of ctop-prof's CPU. */
-	is_int((int)sampler__budget_lost(1000000, 500000, 1.95, 64, true),
+	/* What of a tick counts: 1 ms held, 0.5 ms of ctop-prof's CPU, of
+	 * which the target's part (own_share). */
+	is_int((int)sampler__budget_lost(1000000, 500000, 1.95, 64, 1.0),
 	    500000, "64 runnable threads on 2 CPUs, machine full: the held "
 	    "time is not lost (a sibling ran), ctop-prof's CPU is");
-	is_int((int)sampler__budget_lost(1000000, 500000, 1.0, 64, true),
-	    500000, "... the same beside another busy program (1 CPU got)");
-	is_int((int)sampler__budget_lost(1000000, 500000, 0.98, 1, false),
+	is_int((int)sampler__budget_lost(1000000, 500000, 1.0, 64, 0.5),
+	    250000, "... beside another busy program (1 CPU got): half of "
+	    "ctop-prof's CPU");
+	is_int((int)sampler__budget_lost(1000000, 500000, 0.98, 1, 0),
 	    1000000, "one busy thread, a CPU idle: the held time is lost, "
 	    "ctop-prof's CPU is not");
-	is_int((int)sampler__budget_lost(1000000, 500000, 0.98, 1, true),
-	    1500000, "one busy thread on a full machine: both");
-	is_int((int)sampler__budget_lost(1000000, 500000, 2.0, 2.4, false),
+	is_int((int)sampler__budget_lost(1000000, 500000, 0.98, 1, 1.0),
+	    1500000, "one busy thread on a full machine, all of it the "
+	    "target's: both");
+	is_int((int)sampler__budget_lost(1000000, 500000, 2.0, 2.4, 0),
 	    1000000, "two busy threads on 2 CPUs: no sibling waits, held lost");
-	is_int((int)sampler__budget_lost(1000000, 0, 1.9, -1, false),
+	is_int((int)sampler__budget_lost(1000000, 0, 1.9, -1, 0),
 	    1000000, "runnable threads unknown: the held time counts");
+	/* The target's part of ctop-prof's CPU: seconds of one 1 s tick. */
+	ok(sampler__budget_own_share(false, 0.3, 0.02, 1.5) == 0,
+	    "a CPU idle: none of ctop-prof's CPU came out of the target");
+	ok(sampler__budget_own_share(true, 1.95, 0.05, 2.0) == 1,
+	    "full, the target all that ran beside ctop-prof (64 threads): "
+	    "all of it");
+	ok(fabs(sampler__budget_own_share(true, 0.3, 0.02, 2.0) -
+	    0.3 / 1.98) < 1e-9, "full, a test suite beside them got 1.68 "
+	    "CPU-s: the target's 0.3 of the 1.98 the others got (%.3f)",
+	    sampler__budget_own_share(true, 0.3, 0.02, 2.0));
+	ok(sampler__budget_own_share(true, 1.0, 2.0, 2.0) == 1,
+	    "full and nothing but ctop-prof ran: all of it (no division "
+	    "by zero)");
 	return done_testing();
 }
