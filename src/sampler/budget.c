@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /* sampler: the overhead budget (--max-overhead). Every BUDGET_WINDOW_NS of
  * sampling, the cost the profiler put on the target in that time is
- * compared with the target's CPU time: the backend's own (ptrace: the
- * time its threads were held stopped, in the stretches when no sibling
- * waited to run in their place; perf: the kernel's work per sample, from
- * a calibration at start, times the samples), plus the target's part of
- * ctop-prof's own CPU time in the stretches when no CPU of the machine
- * was idle (then what ctop-prof ran came out of the time of those that
- * ran, each as much as it got: with 64 busy threads on 2 CPUs, that is
- * most of the cost; beside a test suite, a small part). Over the budget, the rate is
- * lowered to aim at BUDGET_AIM of it (never below 1 Hz); well under it,
+ * compared with the target's CPU time: the backend's own (ptrace: the time
+ * its threads were held stopped, in the stretches when no sibling waited to
+ * run in their place; perf: the kernel's work per sample, from a
+ * calibration at start, times the samples), plus the target's part of
+ * ctop-prof's own CPU time in the stretches when no CPU of the machine was
+ * idle (then what ctop-prof ran came out of the time of those that ran,
+ * each as much as it got: with 64 busy threads on 2 CPUs, that is most of
+ * the cost; beside a test suite, a small part). Over the budget, the rate
+ * is lowered to aim at BUDGET_AIM of it (never below 1 Hz); well under it,
  * raised again towards -F. The rule judges by the lower median of the
  * windows since the rate last moved, and only from the second of them on:
  * one window made long by a busy machine (the worker loading debug
- * information beside the sampler, a CI run beside both: 2 changes at
- * -F 49 under a 5% budget once) moves nothing alone. The cost per sample
- * is about constant, so one step lands near the aim; a step moves the
- * rate by at most BUDGET_STEP either way. The period is always a whole multiple k of -F's
- * (the rate -F/k): a sample stands for k samples at -F (ptrace weighs by
- * CPU time in -F's periods, perf by k), so shares stay exact across rate
+ * information beside the sampler, a CI run beside both: 2 changes at -F 49
+ * under a 5% budget once) moves nothing alone. The cost per sample is about
+ * constant, so one step lands near the aim; a step moves the rate by at
+ * most BUDGET_STEP either way. The period is always a whole multiple k of
+ * -F's (the rate -F/k): a sample stands for k samples at -F (ptrace weighs
+ * by CPU time in -F's periods, perf by k), so shares stay exact across rate
  * changes. */
 #include "config.h"
 
