@@ -1092,7 +1092,7 @@ stack_tick(struct sampler *s, struct perf_state *p)
 	}
 	/* The main thread's stack deeper than the copy: its walks will run
 	 * out, told now rather than after the worker's lag (0.1-0.2 s when
-	 * cc1plus went deep 0.3 s into its run, 43 stacks truncated). */
+	 * cc1plus went deep 0.2 s into its run, 43 stacks truncated). */
 	if (deeper) {
 		seen.truncated_at = was;
 		if (depth > seen.reach)
