@@ -2,7 +2,8 @@
 /* sampler: the overhead budget (--max-overhead). Every BUDGET_WINDOW_NS of
  * sampling, the cost the profiler put on the target in that time is
  * compared with the target's CPU time: the backend's own (ptrace: the time
- * its threads were held stopped, in the stretches when no sibling waited to
+ * its threads were held stopped, from the interrupt to the resume
+ * (ptrace_backend.c's release), in the stretches when no sibling waited to
  * run in their place; perf: the kernel's work per sample, from a
  * calibration at start, times the samples), plus the target's part of
  * ctop-prof's own CPU time in the stretches when no CPU of the machine was
