@@ -279,6 +279,11 @@ uint64_t sampler__budget_lost(uint64_t held, uint64_t own, double got,
  * 0 while a CPU was idle. */
 double sampler__budget_own_share(bool full, double target, double own,
     double busy);
+/* A ptrace sample's pause as the budget counts it (ns): from the
+ * interrupt t0 to the resume asked, plus the resume's call (to done)
+ * up to the stop's latency (t0 to ts), which counts only up to late_ns. */
+uint64_t sampler__budget_held(uint64_t t0, uint64_t ts, uint64_t asked,
+    uint64_t done, uint64_t late_ns);
 /* The cost (a share) the rule judges by after n windows since the rate
  * last moved, costs in ppm: the lower median of the last few, and -1 (no
  * judgement yet) for fewer than BUDGET_JUDGE_MIN of them. */

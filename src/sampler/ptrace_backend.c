@@ -343,30 +343,17 @@ count(struct sampler *s, _Atomic uint64_t *c)
 }
 
 /* Resumes t, held since ts (its stop seen) for a sample begun at t0 (the
- * interrupt sent). The budget counts the thread's pause as the time from
- * the interrupt to the resume's call, and of the call no more than the
- * stop took to come: both are the machine's time to reach the thread's
- * CPU, and a longer call is the sampler's CPU given away. On a virtual
- * machine at 49 Hz one resume in six took 1-5 ms, the host running
- * something else as the thread woke. Over 72 such samples the thread's
- * own clock lost 75.6 ms; counted from the stop seen to the call's
- * return, as before, 154.8 ms (the budget then lowered the rate to 3-5
- * Hz under 0.3% and still counted 1-3%); this way 41.3 ms. At 999 Hz the
- * clock lost 4.5% of the time; counted 1.8-2.2% before, 2.5-4.8% this
- * way. A stop later than IRQ_WAIT_NS (the thread off its CPU, drain()
- * captured it) adds no latency. The pause (the ptrace bench's figure)
- * stays the whole round trip. */
+ * interrupt sent): the budget counts its pause (sampler__budget_held),
+ * the ptrace bench the whole round trip. */
 static void
 release(struct sampler *s, struct sthread *t, uint64_t ts, uint64_t t0)
 {
-	uint64_t asked = util_now_ns(), done, stop = ts - t0;
+	uint64_t asked = util_now_ns(), done;
 
 	resume(t->tid, 0);
 	done = util_now_ns();
-	if (t0 > ts || stop > IRQ_WAIT_NS)
-		stop = 0;
-	s->held_ns_sum += stop + (asked - ts) +
-	    (done - asked < stop ? done - asked : stop);
+	s->held_ns_sum += sampler__budget_held(t0, ts, asked, done,
+	    IRQ_WAIT_NS);
 	sampler__note_pause(s, done - t0);
 }
 

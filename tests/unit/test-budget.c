@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit test of the overhead budget's rule (src/sampler/budget.c): the
  * period multiple k (the rate -F/k) after a window that cost a share of
- * the target's CPU time, and what of a tick counts as that cost. */
+ * the target's CPU time, what of a tick counts as that cost, and what of
+ * a ptrace sample's round trip counts as its thread's pause. */
 #include "config.h"
 
 #include <math.h>
@@ -99,5 +100,21 @@ main(void)
 	ok(sampler__budget_own_share(true, 1.0, 2.0, 2.0) == 1,
 	    "full and nothing but ctop-prof ran: all of it (no division "
 	    "by zero)");
+	/* A ptrace sample's pause, in us: interrupt at 0, stop seen at
+	 * ts, resume asked and done; a stop later than 2 ms was late. */
+	is_int((int)(sampler__budget_held(0, 20000, 50000, 55000,
+	    2000000) / 1000), 55, "a quick sample: interrupt to resume done, "
+	    "55 us");
+	is_int((int)(sampler__budget_held(0, 250000, 290000, 3290000,
+	    2000000) / 1000), 540, "a 3 ms resume counts as long as the "
+	    "stop took (250 us): 540 us, not 3290");
+	is_int((int)(sampler__budget_held(1000, 5001000, 5041000, 5046000,
+	    2000000) / 1000), 40, "a late stop (5 ms, the thread off its "
+	    "CPU): its hold from the stop seen, 40 us, and no resume time");
+	is_int((int)(sampler__budget_held(100000, 50000, 90000, 95000,
+	    2000000) / 1000), 40, "the stop seen before the interrupt's "
+	    "time (clock order): no latency, 40 us held");
+	is_int((int)sampler__budget_held(0, 100, 50, 40, 2000000), 100,
+	    "times out of order count nothing below zero");
 	return done_testing();
 }
