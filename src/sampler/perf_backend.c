@@ -922,7 +922,7 @@ perf_reopen(struct sampler *s, struct perf_state *p, unsigned k,
  * walks with at most 1 in SPLIT_UNJOINED of them unjoined (and one)
  * begin it, and once the main thread was seen deeper than a short copy,
  * SPLIT_TRIAL_DEEP of its samples so deep (the walks a split must join:
- * cc1plus is mostly shallow in its first 0.3 s, its rehearsal passed on
+ * cc1plus is mostly shallow in its first 0.2 s, its rehearsal passed on
  * those walks at 1 of 114 unjoined, and the split then found 5 of 26, each
  * a truncated stack; a main thread never so deep, the demo's, waits for
  * nothing); more unjoined start a new rehearsal every SPLIT_TRIAL_MAX
