@@ -66,6 +66,13 @@ tests_unit_test_budget_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_budget_LDADD = $(CTOP_LIBS)
 UNIT_TESTS += tests/unit/test-budget
 
+# Unit test of the ptrace sampler's schedule (the gaps between samples).
+check_PROGRAMS += tests/unit/test-schedule
+tests_unit_test_schedule_SOURCES = tests/unit/test-schedule.c
+tests_unit_test_schedule_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_schedule_LDADD = $(CTOP_LIBS)
+UNIT_TESTS += tests/unit/test-schedule
+
 # Unit test of --stack-size auto's rule.
 check_PROGRAMS += tests/unit/test-stack-auto
 tests_unit_test_stack_auto_SOURCES = tests/unit/test-stack-auto.c

@@ -89,9 +89,10 @@ awk -v c="${cost:-99}" -v h="${now:-999}" 'BEGIN { exit !(c <= 0.6 || h <= 124.9
 ok $? "the last windows cost ${cost:-?}% of the target's CPU time (median; budget 0.3%, want <= 0.6, or the rate 8 times down: ${now:-?} Hz)"
 # Fewer samples, more noise: 4 standard deviations of a share estimated
 # from the samples' effective number, halved: ptrace weighs each by the
-# CPU time since the thread's last one, and exponential gaps make those
-# weights as variable as the gaps (81.4% once with 954 taken, and 83.2%
-# with 1139 in CI, 4.5 deviations of 1139 / 2 where the rate had gone down
+# CPU time since the thread's last one, which the kernel moves once a
+# tick and the random gaps vary (the exponential gaps the sampler once
+# drew made them as variable as the gaps: 81.4% once with 954 taken, and
+# 83.2% with 1139 in CI, 4.5 deviations of 1139 / 2 where the rate had gone down
 # to some 15 Hz: 71.0-81.0% in six runs here under a 0.1% budget, 1170-1251
 # taken, worth 158-423, so +- 11.9-19.5).
 lowest=$(summary_field ', \([0-9.]*\) at the lowest')
