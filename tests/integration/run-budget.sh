@@ -92,9 +92,9 @@ ok $? "the last windows cost ${cost:-?}% of the target's CPU time (median; budge
 # CPU time since the thread's last one, which the kernel moves once a
 # tick and the random gaps vary (the exponential gaps the sampler once
 # drew made them as variable as the gaps: 81.4% once with 954 taken, and
-# 83.2% with 1139 in CI, 4.5 deviations of 1139 / 2 where the rate had gone down
-# to some 15 Hz: 71.0-81.0% in six runs here under a 0.1% budget, 1170-1251
-# taken, worth 158-423, so +- 11.9-19.5).
+# 83.2% with 1139 in CI, 4.5 deviations of 1139 / 2 where the rate had
+# gone down to some 15 Hz: 71.0-81.0% in six runs here under a 0.1%
+# budget, 1170-1251 taken, worth 158-423, so +- 11.9-19.5).
 lowest=$(summary_field ', \([0-9.]*\) at the lowest')
 eff=$(effective_samples "$hist" 10 "${taken:-1}" "${lowest:-1}")
 a=$(folded_share "$WORKDIR/ratio.folded" work_a)
