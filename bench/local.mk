@@ -19,6 +19,6 @@ EXTRA_DIST += bench/bench-push.sh
 EXTRA_DIST += bench/realprogs.sh
 EXTRA_DIST += bench/budget.sh
 EXTRA_DIST += bench/all-scale.sh bench/compare-perf.sh bench/stack-auto.sh
-EXTRA_DIST += bench/stack-depth.sh bench/precision.sh
+EXTRA_DIST += bench/stack-depth.sh bench/precision.sh bench/workloads.sh
 EXTRA_DIST += bench/pause.sh bench/wire.sh bench/first.sh bench/round2.sh
 EXTRA_DIST += bench/self.sh bench/wakeups.sh bench/memory.sh

@@ -40,7 +40,9 @@ trap cleanup EXIT
 
 # Workloads: one to a few seconds of CPU each (hundreds to a thousand
 # samples at 499 Hz: fewer make the L1 mostly noise).
-head -c 4000000 /dev/urandom | base64 >"$tmp/data.txt"
+# shellcheck source=bench/workloads.sh
+. "$(dirname "$0")/workloads.sh"
+bench_workloads "$tmp" 4000000
 cat >"$tmp/work.py" <<'PY'
 def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)
 def main():
@@ -54,16 +56,6 @@ let x = 0;
 for (let i = 0; i < 100; i++) x += fib(30);
 console.log(x > 0);
 JS
-cat >"$tmp/work.sql" <<'SQL'
-CREATE TABLE t(a INTEGER, b TEXT);
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
-INSERT INTO t SELECT x, hex(randomblob(16)) FROM c;
-CREATE INDEX ti ON t(b);
-SELECT count(*) FROM t a JOIN t b ON a.b = b.b;
-SQL
-printf '#include <map>\n#include <regex>\n#include <random>\n#include <unordered_map>\n#include <functional>\n#include <string>\n#include <vector>\n#include <algorithm>\n#include <iostream>\nint main(){std::map<std::string,std::vector<int>> m; for(auto&p:m) std::sort(p.second.begin(),p.second.end()); std::cout<<m.size();}\n' >"$tmp/w.cc"
-g++ -E "$tmp/w.cc" -o "$tmp/w.ii" 2>/dev/null
-cc1plus=$(g++ -print-prog-name=cc1plus 2>/dev/null)
 
 # folded -> "leaf count" lines, the leaf being the innermost frame that
 # is not a kernel or inline frame, without +0x offsets or suffixes.

@@ -31,17 +31,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # The workloads of realprogs.sh (one to a few seconds of CPU each).
-head -c 3000000 /dev/urandom | base64 >"$tmp/data.txt"
-cat >"$tmp/work.sql" <<'SQL'
-CREATE TABLE t(a INTEGER, b TEXT);
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
-INSERT INTO t SELECT x, hex(randomblob(16)) FROM c;
-CREATE INDEX ti ON t(b);
-SELECT count(*) FROM t a JOIN t b ON a.b = b.b;
-SQL
-printf '#include <map>\n#include <regex>\n#include <random>\n#include <unordered_map>\n#include <functional>\n#include <string>\n#include <vector>\n#include <algorithm>\n#include <iostream>\nint main(){std::map<std::string,std::vector<int>> m; for(auto&p:m) std::sort(p.second.begin(),p.second.end()); std::cout<<m.size();}\n' >"$tmp/w.cc"
-g++ -E "$tmp/w.cc" -o "$tmp/w.ii" 2>/dev/null
-cc1plus=$(g++ -print-prog-name=cc1plus 2>/dev/null)
+# shellcheck source=bench/workloads.sh
+. "$(dirname "$0")/workloads.sh"
+bench_workloads "$tmp"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

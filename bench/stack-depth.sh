@@ -31,25 +31,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # The workloads of stack-auto.sh.
+# shellcheck source=bench/workloads.sh
+. "$(dirname "$0")/workloads.sh"
+bench_workloads "$tmp"
 case "$prog" in
 cc1plus)
-	cc1plus=$(g++ -print-prog-name=cc1plus 2>/dev/null)
 	[ -x "$cc1plus" ] || { echo "cc1plus not found (g++)"; exit 1; }
-	printf '#include <map>\n#include <regex>\n#include <random>\n#include <unordered_map>\n#include <functional>\n#include <string>\n#include <vector>\n#include <algorithm>\n#include <iostream>\nint main(){std::map<std::string,std::vector<int>> m; for(auto&p:m) std::sort(p.second.begin(),p.second.end()); std::cout<<m.size();}\n' >"$tmp/w.cc"
-	g++ -E "$tmp/w.cc" -o "$tmp/w.ii"
 	set -- "$cc1plus" -quiet -O2 -fpreprocessed "$tmp/w.ii" -o "$tmp/w.s" ;;
-xz)
-	head -c 3000000 /dev/urandom | base64 >"$tmp/data.txt"
-	set -- xz -T1 -6 -c "$tmp/data.txt" ;;
+xz)	set -- xz -T1 -6 -c "$tmp/data.txt" ;;
 sqlite3)
 	command -v sqlite3 >/dev/null || { echo "sqlite3 not installed"; exit 1; }
-	cat >"$tmp/work.sql" <<'SQL'
-CREATE TABLE t(a INTEGER, b TEXT);
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
-INSERT INTO t SELECT x, hex(randomblob(16)) FROM c;
-CREATE INDEX ti ON t(b);
-SELECT count(*) FROM t a JOIN t b ON a.b = b.b;
-SQL
 	set -- sqlite3 :memory: ".read $tmp/work.sql" ;;
 *)	echo "usage: $0 [cc1plus|xz|sqlite3]"; exit 2 ;;
 esac
