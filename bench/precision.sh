@@ -4,10 +4,12 @@
 # many stops of the target: tests/targets/ratio (work_a 75% of its CPU
 # time, work_b 25%, by construction), attached with `--backend ptrace -F
 # HZ --duration SECS`, RUNS runs per build interleaved on one target.
-# Prints per build the stops (samples taken) and samples (their weight)
-# per run, medians, and work_a's root-mean-square distance from 75 points
-# over the runs, beside the binomial deviation of that many samples.
-# error^2 x stops is the information a stop buys: lower is better.
+# Prints per build the stops (samples taken), samples (their weight) and
+# what they are worth (the summary's Kish effective number; "-" from a
+# build without it) per run, medians; work_a's root-mean-square distance
+# from 75 points over the runs, beside the binomial deviation expected of
+# that many (worth, else samples); and error^2 x stops, the information
+# a stop buys: lower is better.
 # Usage: bench/precision.sh BUILD_DIR [OTHER_BUILD_DIR]
 #        (env: RUNS=30 SECS=2 HZ=99)
 set -u
@@ -26,7 +28,7 @@ sleep 0.5
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# one NAME DIR: a run; appends "share taken samples" to $tmp/NAME.
+# one NAME DIR: a run; appends "share taken samples worth" to $tmp/NAME.
 one() {
 	"$2/ctop-prof" --backend ptrace -F "$HZ" -p "$pid" --duration "$SECS" \
 		-o "$tmp/f.folded" 2>"$tmp/err" </dev/null || return
@@ -34,7 +36,8 @@ one() {
 		{ t += $NF; if ($0 ~ /;work_a( |;|$)/) a += $NF }
 		END {	n = line; sub(/ samples in .*/, "", n); sub(/.*: /, "", n)
 			k = n; if (match(line, /[0-9]+ taken/)) k = substr(line, RSTART, RLENGTH - 6)
-			printf "%.2f %d %d\n", t ? 100 * a / t : 0, k, n }' \
+			e = "-"; if (match(line, /worth [0-9]+/)) e = substr(line, RSTART + 6, RLENGTH - 6)
+			printf "%.2f %d %d %s\n", t ? 100 * a / t : 0, k, n, e }' \
 		"$tmp/f.folded" >>"$tmp/$1"
 }
 
@@ -45,13 +48,14 @@ for _ in $(seq 1 "$RUNS"); do
 	[ -n "$other" ] && one other "$other"
 done
 echo "ptrace, -F $HZ, ${SECS} s runs on ratio (work_a 75%), $RUNS runs per build"
-printf '%-6s %10s %12s %14s %12s %14s\n' build stops/run samples/run "rms error" binomial "error^2*stops"
+printf '%-6s %10s %12s %10s %10s %10s %14s\n' build stops/run samples/run worth/run "rms error" expected "error^2*stops"
 for name in $names; do
 	stops=$(awk '{ print $2 }' "$tmp/$name" | median)
 	samples=$(awk '{ print $3 }' "$tmp/$name" | median)
-	awk -v name="$name" -v stops="$stops" -v samples="$samples" '
+	worth=$(awk '$4 != "-" { print $4 }' "$tmp/$name" | median)
+	awk -v name="$name" -v stops="$stops" -v samples="$samples" -v worth="$worth" '
 		{ e += ($1 - 75) ^ 2; n++ }
-		END { rms = sqrt(e / n)
-			printf "%-6s %10s %12s %14.2f %12.2f %14.0f\n", name, stops, samples,
-				rms, 100 * sqrt(0.1875 / samples), rms * rms * stops }' "$tmp/$name"
+		END { rms = sqrt(e / n); eff = worth != "-" ? worth : samples
+			printf "%-6s %10s %12s %10s %10.2f %10.2f %14.0f\n", name, stops, samples,
+				worth, rms, 100 * sqrt(0.1875 / eff), rms * rms * stops }' "$tmp/$name"
 done

@@ -68,7 +68,9 @@ struct source_live_opts {
 
 /* End-of-run figures of a live source, for the summary line. */
 struct source_summary {
-	uint64_t samples;		/* stacks added to the profile */
+	uint64_t samples;		/* stacks added to the profile, by
+					 * weight */
+	double weight_sq;		/* the sum of their weights' squares */
 	uint64_t ends[UNWIND_END_COUNT];/* how the walks ended */
 	uint64_t records;		/* ring records consumed */
 	uint64_t unprocessed;		/* samples still queued when the exit

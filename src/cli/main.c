@@ -676,8 +676,10 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 	python_summary(s, &st, &ws, py, sizeof py);
 	stack_summary(&st, &ws, stk, sizeof stk);
 	/* ptrace weighs a sample by the CPU time since the thread's last
-	 * one: when the sampler was kept from running, fewer samples were
-	 * taken than the count says, and the noise is theirs. */
+	 * one (and a budget's lowered rate by k): fewer samples were taken
+	 * than the count says, and the noise is theirs, more so where the
+	 * weights vary. "worth": as many samples of one weight would be as
+	 * precise (Kish's effective number, (sum w)^2 / sum w^2). */
 	if (ws.states_max > 0)
 		snprintf(procs, sizeof procs, ", %u processes sampled, %u born; "
 		    "states: %u held of at most %u, %llu made, %llu evicted; "
@@ -694,7 +696,9 @@ print_summary(struct sampler *s, struct source *src, const char *output)
 		    st.procs_seen);
 	if (st.samples && st.samples != ws.samples)
 		snprintf(taken, sizeof taken, ", %llu taken, weighed by CPU "
-		    "time", (unsigned long long)st.samples);
+		    "time, worth %.0f", (unsigned long long)st.samples,
+		    ws.weight_sq > 0 ? (double)ws.samples * ws.samples /
+		    ws.weight_sq : 0.0);
 	snprintf(line, sizeof line, "%s backend: %llu samples in %.1f s "
 	    "(%.1f Hz per busy %s, %u threads%s%s), %llu dropped, %llu "
 	    "lost, "

@@ -32,8 +32,9 @@ sampler__find(struct sampler *s, pid_t tid)
  * stopped) skips only threads that did not run, but for the kernel's
  * ticks. With exponential gaps two in five were under half, and a busy
  * thread was stopped in two periods of three (61 stops a second at -F 99,
- * 84 now): the rate asked was not the rate taken. Per stop the shares are
- * as precise as before (bench/precision.sh). */
+ * 84 now): the rate asked was not the rate taken; and the weights varied
+ * as the gaps, so a stop was worth 0.75 samples of one weight where it is
+ * now worth 0.91 (the summary's "worth", bench/precision.sh). */
 void
 sampler__schedule(struct sampler *s, struct sthread *t, uint64_t now)
 {

@@ -492,6 +492,7 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 		worker_all_summary(w, pr.process_frame);
 	worker_python_summary(w, s, &py_before, &py_after);
 	w->summary.samples += s->weight ? s->weight : 1;
+	w->summary.weight_sq += s->weight ? (double)s->weight * s->weight : 1;
 	w->summary.ends[end]++;
 	pthread_mutex_unlock(&w->lock);
 }

@@ -56,6 +56,17 @@ for backend in ptrace perf; do
 	ok $? "$backend: summary rate (of weights) ${1:-?} Hz per busy thread with ${2:-?} threads, 1 busy (-F $HZ)" ||
 		head -3 "$WORKDIR/err"
 	eval "rate_$backend=${1:-0}"
+	# What the samples taken are worth: Kish's effective number of their
+	# weights, (sum w)^2 / sum w^2, at most the number taken (equal
+	# weights) and, for a thread that ran all the time on an idle or a
+	# busy machine, not under a quarter of it (weights of one to a few
+	# periods).
+	if [ "$backend" = ptrace ]; then
+		set -- $(sed -n 's/.* \([0-9]*\) taken, weighed by CPU time, worth \([0-9]*\).*/\1 \2/p' "$WORKDIR/err")
+		[ -n "${2:-}" ] && [ "$2" -le "$1" ] && [ "$2" -ge $(($1 / 4)) ]
+		ok $? "ptrace: the samples taken are worth ${2:-?} of one weight (${1:-?} taken)" ||
+			head -3 "$WORKDIR/err"
+	fi
 	# A target that exits by itself: the CPU read last before it went.
 	"$CTOP" --backend "$backend" -F "$HZ" --duration 60 \
 		-o "$WORKDIR/$backend.exit.folded" -- "$TARGETS/named_threads" \
