@@ -11,10 +11,10 @@
 # that many (worth, else samples); and error^2 x stops, the information
 # a stop buys: lower is better.
 # Usage: bench/precision.sh BUILD_DIR [OTHER_BUILD_DIR]
-#        (env: RUNS=30 SECS=2 HZ=99)
+#        (env: RUNS=150 SECS=1 HZ=99: about 9 minutes for two builds)
 set -u
 build=${1:-build} other=${2:-}
-RUNS=${RUNS:-30} SECS=${SECS:-2} HZ=${HZ:-99}
+RUNS=${RUNS:-150} SECS=${SECS:-1} HZ=${HZ:-99}
 target=$build/tests/targets/ratio
 if [ ! -x "$target" ] || [ ! -x "$build/ctop-prof" ]; then
 	echo "build first: make ctop-prof tests/targets/ratio"; exit 1
