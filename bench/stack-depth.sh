@@ -60,12 +60,11 @@ awk -v short="$SHORT" -v hz="$HZ" -v prog="$prog" '
 function hex(s,   v, i) { v = 0; s = tolower(s)
 	for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
 	return v }
-# kept(I, FROM, TO): the thread stayed at least as deep as where sample
-# I'"'"'s short copy ends, at every sample from FROM to TO seconds off I.
-function kept(i, from, to,   j, floor) {
+# kept(I, AFTER): the thread stayed at least as deep as where sample
+# I'"'"'s short copy ends, at every sample up to AFTER seconds after I.
+function kept(i, after,   j, floor) {
 	floor = d[i] - short
-	for (j = i; j > 1 && t[j - 1] >= t[i] + from; j--) ;
-	for (; j <= n && t[j] <= t[i] + to; j++) if (d[j] < floor) return 0
+	for (j = i; j <= n && t[j] <= t[i] + after; j++) if (d[j] < floor) return 0
 	return 1 }
 { m++; tt[m] = $1; ss[m] = hex($2); q[m] = ss[m] }
 END {
@@ -90,7 +89,7 @@ END {
 	split("0.05 0.1 0.2 0.5 1 2", fwd, " ")
 	for (k = 1; k <= 6; k++) {
 		ok = 0
-		for (i = 1; i <= n; i++) if (d[i] > short) ok += kept(i, 0, fwd[k] / 1000)
+		for (i = 1; i <= n; i++) if (d[i] > short) ok += kept(i, fwd[k] / 1000)
 		printf "%-34s %8.1f %14.2f\n", "the live stack " fwd[k] " ms after", 100 * ok / deep, 100 * (deep - ok) / n
 	}
 }

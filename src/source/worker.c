@@ -466,6 +466,7 @@ static void
 worker_handle_sample(struct worker *w, const struct rec_sample *s)
 {
 	struct symbols_python_stats py_before, py_after;
+	uint64_t weight = s->weight ? s->weight : 1;
 	enum unwind_end end;
 	struct wproc pr;
 	size_t k;
@@ -484,15 +485,15 @@ worker_handle_sample(struct worker *w, const struct rec_sample *s)
 	k = worker_build_stack(w, &pr, n, end, s);
 	symbols_python_stats(pr.symbols, &py_after);
 	if (profile_add_locs(w->profile, s->tid, s->time_ns, w->ids, w->locs,
-	    k, s->weight ? s->weight : 1) < 0)
+	    k, weight) < 0)
 		return;
 	worker_python_thread_name(w, pr.namer, s);
 	pthread_mutex_lock(&w->lock);
 	if (w->opts.all)
 		worker_all_summary(w, pr.process_frame);
 	worker_python_summary(w, s, &py_before, &py_after);
-	w->summary.samples += s->weight ? s->weight : 1;
-	w->summary.weight_sq += s->weight ? (double)s->weight * s->weight : 1;
+	w->summary.samples += weight;
+	w->summary.weight_sq += (double)weight * weight;
 	w->summary.ends[end]++;
 	pthread_mutex_unlock(&w->lock);
 }
